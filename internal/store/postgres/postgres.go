@@ -1,0 +1,127 @@
+// Package postgres is the store for deployments that run several Patchbay
+// nodes: PostgreSQL through pgx, with one connection pool shared by the
+// store (through database/sql) and, later, River.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/patchbay/patchbay/internal/store/sqlstore"
+	"github.com/patchbay/patchbay/internal/vault"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+//go:embed queries.sql
+var queries string
+
+// migrationLockID is the advisory lock nodes take while migrating, so
+// several nodes starting at once apply each migration exactly once.
+const migrationLockID = 0x7061746368626179 // "patchbay"
+
+// Store is the PostgreSQL store.
+type Store struct {
+	*sqlstore.DB
+	pool *pgxpool.Pool
+}
+
+// Open connects to databaseURL, applies Patchbay's and River's migrations
+// under an advisory lock, and checks v against the data already sealed.
+func Open(ctx context.Context, databaseURL string, v *vault.Vault) (*Store, error) {
+	pool, err := pgxpool.New(ctx, databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	db := stdlib.OpenDBFromPool(pool)
+	s, err := open(ctx, pool, db, v)
+	if err != nil {
+		db.Close()
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return s, nil
+}
+
+func open(ctx context.Context, pool *pgxpool.Pool, db *sql.DB, v *vault.Vault) (*Store, error) {
+	if err := migrate(ctx, pool, db); err != nil {
+		return nil, err
+	}
+	q, err := sqlstore.ParseQueries(queries)
+	if err != nil {
+		return nil, fmt.Errorf("queries.sql: %w", err)
+	}
+	sdb, err := sqlstore.New(ctx, db, db, sqlstore.Dialect{Name: "postgres", Queries: q, IsUniqueViolation: isUniqueViolation}, v)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{DB: sdb, pool: pool}, nil
+}
+
+func migrate(ctx context.Context, pool *pgxpool.Pool, db *sql.DB) (err error) {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLockID)); err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer func() {
+		// A fresh context: the unlock must happen even if ctx was cancelled.
+		if _, uerr := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrationLockID)); uerr != nil {
+			err = errors.Join(err, fmt.Errorf("migration unlock: %w", uerr))
+		}
+	}()
+
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("river migrate: %w", err)
+	}
+	return nil
+}
+
+// Pool returns the pgx pool, for River's driver and advisory locks.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Close implements store.Store.
+func (s *Store) Close() error {
+	err := s.DB.Close()
+	s.pool.Close()
+	return err
+}
+
+func isUniqueViolation(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "23505"
+}

@@ -1,0 +1,151 @@
+// Package sqlite is the embedded store: one SQLite file in the data
+// directory, in WAL mode, with a single writer connection (shared with River,
+// which needs the same discipline) and a separate pool of read-only
+// connections.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/patchbay/patchbay/internal/store/sqlstore"
+	"github.com/patchbay/patchbay/internal/vault"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+//go:embed queries.sql
+var queries string
+
+// FileName is the database file inside the data directory.
+const FileName = "patchbay.db"
+
+// Store is the SQLite store.
+type Store struct {
+	*sqlstore.DB
+	write *sql.DB
+}
+
+// Open opens (creating if needed) the database in dir, applies Patchbay's and
+// River's migrations, and checks v against the data already sealed.
+func Open(ctx context.Context, dir string, v *vault.Vault) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	write, err := openDB(path, false)
+	if err != nil {
+		return nil, err
+	}
+	// One writer: SQLite allows one at a time anyway, and queuing in the pool
+	// beats spinning on SQLITE_BUSY.
+	write.SetMaxOpenConns(1)
+	read, err := openDB(path, true)
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
+
+	s, err := open(ctx, read, write, v)
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("sqlite %s: %w", path, err)
+	}
+	// The file holds only ciphertexts, but there is no reason for anyone else
+	// to read it.
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.Close()
+			return nil, fmt.Errorf("chmod %s: %w", p, err)
+		}
+	}
+	return s, nil
+}
+
+func open(ctx context.Context, read, write *sql.DB, v *vault.Vault) (*Store, error) {
+	if err := migrate(ctx, write); err != nil {
+		return nil, err
+	}
+	q, err := sqlstore.ParseQueries(queries)
+	if err != nil {
+		return nil, fmt.Errorf("queries.sql: %w", err)
+	}
+	db, err := sqlstore.New(ctx, read, write, sqlstore.Dialect{Name: "sqlite", Queries: q, IsUniqueViolation: isUniqueViolation}, v)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{DB: db, write: write}, nil
+}
+
+func openDB(path string, readOnly bool) (*sql.DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	// NORMAL is durable in WAL mode except for the last transactions before
+	// a power loss, which is the usual trade for a server.
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_time_format", "sqlite")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		// Take the write lock at BEGIN, so a transaction that reads then
+		// writes never fails half-way with SQLITE_BUSY.
+		q.Set("_txlock", "immediate")
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return db, nil
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	m, err := rivermigrate.New(riversqlite.New(db), nil)
+	if err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("river migrate: %w", err)
+	}
+	return nil
+}
+
+// Writer returns the single write connection, for River's SQLite driver.
+func (s *Store) Writer() *sql.DB { return s.write }
+
+func isUniqueViolation(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}

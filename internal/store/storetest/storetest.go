@@ -1,0 +1,390 @@
+// Package storetest is the contract every store implementation must meet.
+// The SQLite and PostgreSQL packages run the same Run from their tests, so a
+// behaviour is either tested on both backends or on none.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/vault"
+)
+
+// Database is one fresh, empty database of a backend under test.
+type Database interface {
+	// Open opens (or reopens) this database with the given key.
+	Open(t *testing.T, v *vault.Vault) (store.Store, error)
+	// Exec runs raw SQL against it, to tamper with rows as an attacker with
+	// database access could. The SQL must be valid on every backend.
+	Exec(t *testing.T, query string)
+}
+
+// NewVault returns a vault with a fresh random key.
+func NewVault(t testing.TB) *vault.Vault {
+	t.Helper()
+	key, err := vault.ParseKey(vault.GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vault.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+type bundle struct {
+	db    Database
+	vault *vault.Vault
+	store store.Store
+	ctx   context.Context
+}
+
+func setup(t *testing.T, newDB func(t *testing.T) Database) *bundle {
+	t.Helper()
+	b := &bundle{db: newDB(t), vault: NewVault(t), ctx: t.Context()}
+	s, err := b.db.Open(t, b.vault)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	b.store = s
+	return b
+}
+
+func (b *bundle) environment(t *testing.T, name string) *store.Environment {
+	t.Helper()
+	env := &store.Environment{Name: name, SecretKey: uuid.NewString()}
+	if err := b.store.Environments().Create(b.ctx, env); err != nil {
+		t.Fatalf("create environment %s: %v", name, err)
+	}
+	return env
+}
+
+func (b *bundle) integration(t *testing.T, envID, key string) *store.Integration {
+	t.Helper()
+	in := &store.Integration{
+		EnvironmentID: envID, UniqueKey: key, Provider: "github", DisplayName: "GitHub",
+		Credentials: store.IntegrationCredentials{
+			Type: "OAUTH2", ClientID: "client-" + key, ClientSecret: "secret-" + key,
+			Scopes: "repo,user", WebhookSecret: "whsec-" + key,
+		},
+	}
+	if err := b.store.Integrations().Create(b.ctx, in); err != nil {
+		t.Fatalf("create integration %s: %v", key, err)
+	}
+	return in
+}
+
+// Run runs the whole contract. newDB must return a fresh database each call.
+func Run(t *testing.T, newDB func(t *testing.T) Database) {
+	t.Run("Environments", func(t *testing.T) { t.Parallel(); testEnvironments(t, newDB) })
+	t.Run("Integrations", func(t *testing.T) { t.Parallel(); testIntegrations(t, newDB) })
+	t.Run("Encryption", func(t *testing.T) { t.Parallel(); testEncryption(t, newDB) })
+}
+
+func testEnvironments(t *testing.T, newDB func(t *testing.T) Database) {
+	t.Run("CreateAndLookUp", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newDB)
+		dev := b.environment(t, "dev")
+		if dev.ID == "" || dev.CreatedAt.IsZero() || dev.WebhookSigningKey == "" {
+			t.Fatalf("Create did not fill in id, timestamps and signing key: %+v", dev)
+		}
+		envs := b.store.Environments()
+		byName, err := envs.ByName(b.ctx, "dev")
+		if err != nil || byName.ID != dev.ID || byName.SecretKey != "" {
+			t.Fatalf("ByName = %+v, %v; want id %s and no secret", byName, err, dev.ID)
+		}
+		// PostgreSQL keeps microseconds; anything coarser is a round-trip bug.
+		if byName.CreatedAt.Sub(dev.CreatedAt).Abs() > time.Microsecond {
+			t.Fatalf("CreatedAt round trip: stored %v, read %v", dev.CreatedAt, byName.CreatedAt)
+		}
+		byKey, err := envs.BySecretKey(b.ctx, dev.SecretKey)
+		if err != nil || byKey.ID != dev.ID {
+			t.Fatalf("BySecretKey = %+v, %v", byKey, err)
+		}
+		if _, err := envs.BySecretKey(b.ctx, uuid.NewString()); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("BySecretKey(unknown) error = %v, want ErrNotFound", err)
+		}
+		if _, err := envs.ByName(b.ctx, "staging"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("ByName(unknown) error = %v, want ErrNotFound", err)
+		}
+		secrets, err := envs.Secrets(b.ctx, "dev")
+		if err != nil || secrets.SecretKey != dev.SecretKey || secrets.WebhookSigningKey != dev.WebhookSigningKey {
+			t.Fatalf("Secrets = %+v, %v", secrets, err)
+		}
+		b.environment(t, "prod")
+		list, err := envs.List(b.ctx)
+		if err != nil || len(list) != 2 || list[0].Name != "dev" || list[1].Name != "prod" {
+			t.Fatalf("List = %v, %v; want dev, prod", list, err)
+		}
+	})
+	t.Run("DuplicateNameOrKey", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newDB)
+		dev := b.environment(t, "dev")
+		for _, env := range []*store.Environment{
+			{Name: "dev", SecretKey: uuid.NewString()},
+			{Name: "prod", SecretKey: dev.SecretKey},
+		} {
+			if err := b.store.Environments().Create(b.ctx, env); !errors.Is(err, store.ErrConflict) {
+				t.Fatalf("Create(%s) error = %v, want ErrConflict", env.Name, err)
+			}
+		}
+		got, err := b.store.Environments().BySecretKey(b.ctx, dev.SecretKey)
+		if err != nil || got.Name != "dev" {
+			t.Fatalf("after conflicts, dev key finds %+v, %v", got, err)
+		}
+	})
+	t.Run("ConcurrentCreateAgreesOnOneKey", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newDB)
+		const n = 8
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		keys := make([]string, n)
+		for i := range n {
+			wg.Go(func() {
+				keys[i] = uuid.NewString()
+				errs[i] = b.store.Environments().Create(b.ctx, &store.Environment{Name: "dev", SecretKey: keys[i]})
+			})
+		}
+		wg.Wait()
+		winners := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				winners++
+				if _, err := b.store.Environments().BySecretKey(b.ctx, keys[i]); err != nil {
+					t.Fatalf("winner's key does not authenticate: %v", err)
+				}
+			case !errors.Is(err, store.ErrConflict):
+				t.Fatalf("Create error = %v, want nil or ErrConflict", err)
+			}
+		}
+		if winners != 1 {
+			t.Fatalf("%d concurrent creates succeeded, want 1", winners)
+		}
+	})
+	t.Run("RotateSecretKey", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newDB)
+		dev := b.environment(t, "dev")
+		prod := b.environment(t, "prod")
+		envs := b.store.Environments()
+		next := uuid.NewString()
+		if err := envs.RotateSecretKey(b.ctx, "dev", next); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := envs.BySecretKey(b.ctx, dev.SecretKey); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("old key still works: %v", err)
+		}
+		if got, err := envs.BySecretKey(b.ctx, next); err != nil || got.ID != dev.ID {
+			t.Fatalf("new key: %+v, %v", got, err)
+		}
+		if got, err := envs.Secrets(b.ctx, "dev"); err != nil || got.SecretKey != next {
+			t.Fatalf("Secrets after rotation = %+v, %v", got, err)
+		}
+		if err := envs.RotateSecretKey(b.ctx, "dev", prod.SecretKey); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("rotating onto prod's key: error = %v, want ErrConflict", err)
+		}
+		if err := envs.RotateSecretKey(b.ctx, "staging", uuid.NewString()); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("rotating unknown environment: error = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func testIntegrations(t *testing.T, newDB func(t *testing.T) Database) {
+	t.Run("CreateGetList", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newDB)
+		dev, prod := b.environment(t, "dev"), b.environment(t, "prod")
+		want := b.integration(t, dev.ID, "github-b")
+		b.integration(t, dev.ID, "github-a")
+		b.integration(t, prod.ID, "github-b") // same key, other environment
+		plain := &store.Integration{EnvironmentID: dev.ID, UniqueKey: "stripe", Provider: "stripe"}
+		if err := b.store.Integrations().Create(b.ctx, plain); err != nil {
+			t.Fatalf("create without credentials: %v", err)
+		}
+
+		ins := b.store.Integrations()
+		got, err := ins.Get(b.ctx, dev.ID, "github-b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID != want.ID || got.Credentials != want.Credentials || got.Provider != "github" || got.DisplayName != "GitHub" {
+			t.Fatalf("Get = %+v, want %+v", got, want)
+		}
+		if got, err := ins.Get(b.ctx, dev.ID, "stripe"); err != nil || got.Credentials != (store.IntegrationCredentials{}) {
+			t.Fatalf("Get(stripe) = %+v, %v", got, err)
+		}
+		if _, err := ins.Get(b.ctx, prod.ID, "github-a"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("Get across environments: error = %v, want ErrNotFound", err)
+		}
+		list, err := ins.List(b.ctx, dev.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for _, in := range list {
+			keys = append(keys, in.UniqueKey)
+		}
+		if fmt.Sprint(keys) != "[github-a github-b stripe]" {
+			t.Fatalf("List keys = %v", keys)
+		}
+		if list, err := ins.List(b.ctx, uuid.NewString()); err != nil || len(list) != 0 {
+			t.Fatalf("List(unknown env) = %v, %v", list, err)
+		}
+	})
+	t.Run("DuplicateKey", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newDB)
+		dev := b.environment(t, "dev")
+		b.integration(t, dev.ID, "github")
+		err := b.store.Integrations().Create(b.ctx, &store.Integration{EnvironmentID: dev.ID, UniqueKey: "github", Provider: "gitlab"})
+		if !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("duplicate Create error = %v, want ErrConflict", err)
+		}
+		if got, _ := b.store.Integrations().Get(b.ctx, dev.ID, "github"); got.Provider != "github" {
+			t.Fatalf("duplicate Create overwrote the row: %+v", got)
+		}
+	})
+	t.Run("Update", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newDB)
+		dev := b.environment(t, "dev")
+		orig := b.integration(t, dev.ID, "github")
+		b.integration(t, dev.ID, "taken")
+		ins := b.store.Integrations()
+
+		updated, err := ins.Update(b.ctx, dev.ID, "github", func(in *store.Integration) error {
+			in.UniqueKey = "github-renamed"
+			in.Credentials.ClientSecret = "rotated"
+			in.Credentials.WebhookSecret = ""
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if updated.ID != orig.ID || updated.UpdatedAt.Before(orig.UpdatedAt) {
+			t.Fatalf("Update = %+v", updated)
+		}
+		got, err := ins.Get(b.ctx, dev.ID, "github-renamed")
+		if err != nil || got.Credentials.ClientSecret != "rotated" || got.Credentials.WebhookSecret != "" || got.Credentials.ClientID != "client-github" {
+			t.Fatalf("after Update, Get = %+v, %v", got, err)
+		}
+		if _, err := ins.Get(b.ctx, dev.ID, "github"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("old key still found: %v", err)
+		}
+
+		_, err = ins.Update(b.ctx, dev.ID, "github-renamed", func(in *store.Integration) error {
+			in.UniqueKey = "taken"
+			in.DisplayName = "must not be saved"
+			return nil
+		})
+		if !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("rename onto a taken key: error = %v, want ErrConflict", err)
+		}
+		errRefused := errors.New("refused")
+		if _, err := ins.Update(b.ctx, dev.ID, "github-renamed", func(in *store.Integration) error {
+			in.DisplayName = "must not be saved"
+			return errRefused
+		}); !errors.Is(err, errRefused) {
+			t.Fatalf("Update error = %v, want the change's error", err)
+		}
+		if got, _ := ins.Get(b.ctx, dev.ID, "github-renamed"); got.DisplayName != "GitHub" {
+			t.Fatalf("a failed Update saved a change: %+v", got)
+		}
+		if _, err := ins.Update(b.ctx, dev.ID, "missing", func(*store.Integration) error { return nil }); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("Update(missing) error = %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("Delete", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newDB)
+		dev, prod := b.environment(t, "dev"), b.environment(t, "prod")
+		b.integration(t, dev.ID, "github")
+		b.integration(t, prod.ID, "github")
+		ins := b.store.Integrations()
+		if err := ins.Delete(b.ctx, dev.ID, "github"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ins.Get(b.ctx, dev.ID, "github"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("Get after Delete: %v", err)
+		}
+		if err := ins.Delete(b.ctx, dev.ID, "github"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("second Delete error = %v, want ErrNotFound", err)
+		}
+		if _, err := ins.Get(b.ctx, prod.ID, "github"); err != nil {
+			t.Fatalf("Delete reached another environment: %v", err)
+		}
+	})
+}
+
+func testEncryption(t *testing.T, newDB func(t *testing.T) Database) {
+	t.Run("WrongKeyIsRefused", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newDB)
+		b.environment(t, "dev")
+		b.store.Close()
+		if _, err := b.db.Open(t, NewVault(t)); !errors.Is(err, store.ErrWrongEncryptionKey) {
+			t.Fatalf("reopen with another key: error = %v, want ErrWrongEncryptionKey", err)
+		}
+	})
+	t.Run("CiphertextsAreBoundToTheirRow", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newDB)
+		dev := b.environment(t, "dev")
+		b.integration(t, dev.ID, "victim")
+		b.integration(t, dev.ID, "attacker")
+		b.db.Exec(t, `UPDATE integrations SET secrets = (SELECT secrets FROM integrations WHERE unique_key = 'attacker') WHERE unique_key = 'victim'`)
+		if got, err := b.store.Integrations().Get(b.ctx, dev.ID, "victim"); err == nil {
+			t.Fatalf("a ciphertext moved from another row opened: %+v", got.Credentials)
+		}
+		if _, err := b.store.Integrations().Get(b.ctx, dev.ID, "attacker"); err != nil {
+			t.Fatalf("the untouched row: %v", err)
+		}
+	})
+	t.Run("RotateEncryption", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newDB)
+		dev := b.environment(t, "dev")
+		in := b.integration(t, dev.ID, "github")
+		next := NewVault(t)
+		if err := b.store.RotateEncryption(b.ctx, next); err != nil {
+			t.Fatal(err)
+		}
+		// The open store switched keys: new writes and old rows both work.
+		b.integration(t, dev.ID, "after")
+		if got, err := b.store.Integrations().Get(b.ctx, dev.ID, "github"); err != nil || got.Credentials != in.Credentials {
+			t.Fatalf("after rotation, Get = %+v, %v", got, err)
+		}
+		b.store.Close()
+
+		if _, err := b.db.Open(t, b.vault); !errors.Is(err, store.ErrWrongEncryptionKey) {
+			t.Fatalf("reopen with the old key: error = %v, want ErrWrongEncryptionKey", err)
+		}
+		s, err := b.db.Open(t, next)
+		if err != nil {
+			t.Fatalf("reopen with the new key: %v", err)
+		}
+		defer s.Close()
+		secrets, err := s.Environments().Secrets(b.ctx, "dev")
+		if err != nil || secrets.SecretKey != dev.SecretKey || secrets.WebhookSigningKey != dev.WebhookSigningKey {
+			t.Fatalf("environment secrets after rotation = %+v, %v", secrets, err)
+		}
+		for _, key := range []string{"github", "after"} {
+			if _, err := s.Integrations().Get(b.ctx, dev.ID, key); err != nil {
+				t.Fatalf("integration %s after rotation: %v", key, err)
+			}
+		}
+	})
+}
