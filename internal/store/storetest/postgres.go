@@ -83,3 +83,6 @@ func (d postgresDatabase[S]) Exec(t *testing.T, query string) {
 		t.Fatal(fmt.Errorf("%s: %w", query, err))
 	}
 }
+
+// PostgresConfigured reports whether PostgreSQL tests run.
+func PostgresConfigured() bool { return os.Getenv(DatabaseURLEnv) != "" }

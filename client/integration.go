@@ -1,0 +1,155 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Values for GetIntegration's include parameter, which ask the server for
+// fields it omits by default because they are sensitive or derived.
+const (
+	// IncludeCredentials fills Integration.Credentials (client secrets,
+	// private keys): request it only where the secrets are needed.
+	IncludeCredentials = "credentials"
+	// IncludeWebhook fills Integration.WebhookURL, the address to register
+	// with the provider for incoming webhooks.
+	IncludeWebhook = "webhook"
+)
+
+// Integration is an environment's configuration of one provider: the OAuth
+// app (or other credentials) that connections to that provider use. One
+// provider can back several integrations with different unique keys.
+type Integration struct {
+	// UniqueKey identifies the integration within its environment; callers
+	// choose it at creation and pass it as provider_config_key elsewhere.
+	UniqueKey string `json:"unique_key"`
+	// DisplayName is the human-readable name, defaulting to the provider's.
+	DisplayName string `json:"display_name"`
+	// Provider is the catalog name of the provider (see Provider.Name).
+	Provider string `json:"provider"`
+	// Logo is an absolute URL of the provider's logo.
+	Logo string `json:"logo"`
+	// CreatedAt and UpdatedAt are the server's timestamps.
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// WebhookURL is where the provider should send webhooks for this
+	// integration; set only when requested with IncludeWebhook.
+	WebhookURL string `json:"webhook_url,omitempty"`
+	// Credentials are the integration's app credentials; set only when
+	// requested with IncludeCredentials, and nil even then when the
+	// integration has none (for example an API_KEY provider).
+	Credentials *IntegrationCredentials `json:"credentials,omitempty"`
+}
+
+// IntegrationCredentials are the app-level secrets of an integration. Which
+// fields apply depends on Type; the others are empty and omitted from JSON.
+type IntegrationCredentials struct {
+	// Type is the credential kind: "OAUTH2", "OAUTH1", "TBA", "APP" or
+	// "CUSTOM".
+	Type string `json:"type,omitempty"`
+	// ClientID and ClientSecret identify the OAuth app (OAUTH1, OAUTH2, TBA,
+	// CUSTOM).
+	ClientID     string `json:"client_id,omitempty"`
+	ClientSecret string `json:"client_secret,omitempty"`
+	// Scopes is the comma-separated list of scopes requested by default.
+	Scopes string `json:"scopes,omitempty"`
+	// WebhookSecret verifies the signatures of incoming provider webhooks.
+	WebhookSecret string `json:"webhook_secret,omitempty"`
+	// AppID, AppLink and PrivateKey configure app-based providers such as
+	// GitHub Apps (APP, CUSTOM).
+	AppID      string `json:"app_id,omitempty"`
+	AppLink    string `json:"app_link,omitempty"`
+	PrivateKey string `json:"private_key,omitempty"`
+}
+
+// CreateIntegrationRequest is the body of CreateIntegration.
+type CreateIntegrationRequest struct {
+	// UniqueKey is the new integration's key; it must be unused in the
+	// environment.
+	UniqueKey string `json:"unique_key"`
+	// Provider is the catalog name of the provider to configure.
+	Provider string `json:"provider"`
+	// DisplayName overrides the provider's display name when non-empty.
+	DisplayName string `json:"display_name,omitempty"`
+	// Credentials are required for providers whose auth mode needs an app
+	// (OAuth, APP, …) and must be nil otherwise.
+	Credentials *IntegrationCredentials `json:"credentials,omitempty"`
+}
+
+// UpdateIntegrationRequest is the body of UpdateIntegration. Nil fields are
+// left unchanged, so a caller can, for example, rotate credentials without
+// restating the display name.
+type UpdateIntegrationRequest struct {
+	// UniqueKey renames the integration.
+	UniqueKey *string `json:"unique_key,omitempty"`
+	// DisplayName replaces the display name.
+	DisplayName *string `json:"display_name,omitempty"`
+	// Credentials replaces the credentials as a whole.
+	Credentials *IntegrationCredentials `json:"credentials,omitempty"`
+}
+
+// ListIntegrations returns the environment's integrations, without
+// credentials or webhook URLs.
+func (c *Client) ListIntegrations(ctx context.Context) ([]Integration, error) {
+	list, err := getData[[]Integration](ctx, c, request{method: http.MethodGet, path: "/integrations"})
+	if err != nil {
+		return nil, err
+	}
+	return *list, nil
+}
+
+// GetIntegration returns one integration by its unique key. Pass
+// IncludeCredentials and/or IncludeWebhook to have the server fill the
+// corresponding fields. An unknown key yields an *Error for which
+// IsNotFound reports true.
+func (c *Client) GetIntegration(ctx context.Context, uniqueKey string, include ...string) (*Integration, error) {
+	seg, err := segment("integration unique key", uniqueKey)
+	if err != nil {
+		return nil, err
+	}
+	r := request{method: http.MethodGet, path: "/integrations/" + seg}
+	if len(include) > 0 {
+		r.query = url.Values{"include": include}
+	}
+	return getData[Integration](ctx, c, r)
+}
+
+// CreateIntegration creates an integration and returns it as stored.
+func (c *Client) CreateIntegration(ctx context.Context, req CreateIntegrationRequest) (*Integration, error) {
+	return getData[Integration](ctx, c, request{method: http.MethodPost, path: "/integrations", body: req})
+}
+
+// UpdateIntegration changes the non-nil fields of req on the integration
+// identified by uniqueKey and returns the result.
+func (c *Client) UpdateIntegration(ctx context.Context, uniqueKey string, req UpdateIntegrationRequest) (*Integration, error) {
+	seg, err := segment("integration unique key", uniqueKey)
+	if err != nil {
+		return nil, err
+	}
+	return getData[Integration](ctx, c, request{method: http.MethodPatch, path: "/integrations/" + seg, body: req})
+}
+
+// DeleteIntegration deletes the integration identified by uniqueKey. An
+// unknown key yields an *Error for which IsNotFound reports true.
+func (c *Client) DeleteIntegration(ctx context.Context, uniqueKey string) error {
+	seg, err := segment("integration unique key", uniqueKey)
+	if err != nil {
+		return err
+	}
+	r := request{method: http.MethodDelete, path: "/integrations/" + seg}
+	var out struct {
+		Success *bool `json:"success"`
+	}
+	if err := c.send(ctx, r, &out); err != nil {
+		return err
+	}
+	// Nango answers {"success":true}; treat an explicit false as a failure
+	// rather than trusting the status code alone.
+	if out.Success != nil && !*out.Success {
+		return fmt.Errorf("patchbay: %s: server reported success=false", r)
+	}
+	return nil
+}

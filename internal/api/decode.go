@@ -1,0 +1,179 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"mime"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// maxBodyBytes bounds every request body the API reads.
+const maxBodyBytes = 1 << 20
+
+// readBody reads a JSON request body of at most maxBodyBytes.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return nil, newError(http.StatusUnsupportedMediaType, "unsupported_media_type", "the body must be application/json")
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, newError(http.StatusRequestEntityTooLarge, "payload_too_large", "the body is larger than %d bytes", maxBodyBytes)
+		}
+		return nil, newError(http.StatusBadRequest, "invalid_body", "could not read the body")
+	}
+	return body, nil
+}
+
+// field describes one member of a JSON object: where to put it and whether
+// it must be present. dest is a *string, **string, or a func decoding a
+// nested object.
+type field struct {
+	dest     any
+	required bool
+}
+
+type nested func(raw json.RawMessage, path []any) []fieldError
+
+// decodeObject decodes a JSON object member by member, so every error,
+// including unknown members and type mismatches deep in the body, carries
+// its exact path. It reports all problems, not just the first.
+func decodeObject(data []byte, path []any, fields map[string]field) []fieldError {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(data, &members); err != nil || members == nil {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			return []fieldError{{Code: "invalid_json", Message: fmt.Sprintf("malformed JSON at byte %d", syntax.Offset), Path: path}}
+		}
+		return []fieldError{{Code: "invalid_type", Message: "expected an object, received " + jsonKind(data), Path: path}}
+	}
+	var errs []fieldError
+	for _, name := range slices.Sorted(maps.Keys(members)) {
+		f, ok := fields[name]
+		p := append(slices.Clip(path), name)
+		if !ok {
+			errs = append(errs, fieldError{Code: "unrecognized_key", Message: fmt.Sprintf("unknown field %q", name), Path: p})
+			continue
+		}
+		raw := members[name]
+		switch dest := f.dest.(type) {
+		case *string:
+			if err := json.Unmarshal(raw, dest); err != nil || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+				errs = append(errs, fieldError{Code: "invalid_type", Message: "expected a string, received " + jsonKind(raw), Path: p})
+			}
+		case **string:
+			var s string
+			if err := json.Unmarshal(raw, &s); err != nil || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+				errs = append(errs, fieldError{Code: "invalid_type", Message: "expected a string, received " + jsonKind(raw), Path: p})
+				continue
+			}
+			*dest = &s
+		case nested:
+			errs = append(errs, dest(raw, p)...)
+		default:
+			panic(fmt.Sprintf("api: unsupported field destination %T", f.dest))
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		if _, present := members[name]; fields[name].required && !present {
+			errs = append(errs, fieldError{Code: "required", Message: "is required", Path: append(slices.Clip(path), name)})
+		}
+	}
+	return errs
+}
+
+// decodeBody is decodeObject over a whole request body, with the checks that
+// only apply at the top: a single JSON value and nothing after it.
+func decodeBody(data []byte, fields map[string]field) *apiError {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var top json.RawMessage
+	if err := dec.Decode(&top); err != nil {
+		if errors.Is(err, io.EOF) {
+			return invalidBody(fieldError{Code: "required", Message: "a JSON object body is required", Path: []any{}})
+		}
+		return invalidBody(fieldError{Code: "invalid_json", Message: "malformed JSON: " + err.Error(), Path: []any{}})
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return invalidBody(fieldError{Code: "invalid_json", Message: "unexpected data after the JSON object", Path: []any{}})
+	}
+	if errs := decodeObject(top, []any{}, fields); len(errs) > 0 {
+		return invalidBody(errs...)
+	}
+	return nil
+}
+
+func jsonKind(raw []byte) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	default:
+		return "number"
+	}
+}
+
+// checkQuery rejects query parameters the route does not know, and values
+// outside a parameter's allowed set when one is given, so a misspelt
+// option is an error instead of a silent default.
+func checkQuery(r *http.Request, allowed map[string][]string) *apiError {
+	q := r.URL.Query()
+	var errs []fieldError
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		values, known := allowed[name]
+		if !known {
+			errs = append(errs, fieldError{Code: "unrecognized_key", Message: fmt.Sprintf("unknown query parameter %q", name), Path: []any{name}})
+			continue
+		}
+		if values == nil {
+			continue
+		}
+		for _, v := range q[name] {
+			for _, item := range strings.Split(v, ",") {
+				if !slices.Contains(values, strings.TrimSpace(item)) {
+					errs = append(errs, fieldError{Code: "invalid_enum_value", Message: fmt.Sprintf("%q is not one of %s", item, strings.Join(values, ", ")), Path: []any{name}})
+				}
+			}
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	e := &apiError{status: http.StatusBadRequest, Code: "invalid_query_params", Message: "the query string is invalid", Errors: errs}
+	if len(errs) == 1 {
+		e.Message = fmt.Sprintf("%s: %s", pathString(errs[0].Path), errs[0].Message)
+	}
+	return e
+}
+
+// queryList returns the comma- or repeat-separated values of a parameter.
+func queryList(r *http.Request, name string) []string {
+	var out []string
+	for _, v := range r.URL.Query()[name] {
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
+		}
+	}
+	return out
+}

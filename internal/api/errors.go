@@ -1,0 +1,112 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/patchbay/patchbay/internal/integrations"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// apiError is an error response in Nango's shape:
+// {"error":{"code":…,"message":…,"errors":[{"code","message","path"}]}}.
+type apiError struct {
+	status  int
+	Code    string       `json:"code"`
+	Message string       `json:"message"`
+	Errors  []fieldError `json:"errors,omitempty"`
+}
+
+type fieldError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Path    []any  `json:"path"`
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+func newError(status int, code, format string, args ...any) *apiError {
+	return &apiError{status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func invalidBody(errs ...fieldError) *apiError {
+	msg := "the request body is invalid"
+	if len(errs) == 1 {
+		msg = fmt.Sprintf("%s: %s", pathString(errs[0].Path), errs[0].Message)
+	}
+	return &apiError{status: http.StatusBadRequest, Code: "invalid_body", Message: msg, Errors: errs}
+}
+
+func pathString(path []any) string {
+	if len(path) == 0 {
+		return "body"
+	}
+	s := ""
+	for i, p := range path {
+		if i > 0 {
+			s += "."
+		}
+		s += fmt.Sprint(p)
+	}
+	return s
+}
+
+// writeJSON sends v with status. Encoding errors can only come from a broken
+// connection at this point, so they are not reported to the client.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeError is the single place that turns a domain error into an HTTP
+// status and a Nango error code. Anything it does not recognise is a 500
+// whose details go to the log, not to the client.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	var ve *integrations.ValidationError
+	switch {
+	case errors.As(err, &ae):
+	case errors.As(err, &ve):
+		errs := make([]fieldError, len(ve.Problems))
+		for i, p := range ve.Problems {
+			path := make([]any, len(p.Path))
+			for j, seg := range p.Path {
+				path[j] = seg
+			}
+			errs[i] = fieldError{Code: p.Code, Message: p.Message, Path: path}
+		}
+		ae = invalidBody(errs...)
+	case errors.Is(err, store.ErrNotFound):
+		ae = newError(http.StatusNotFound, "not_found", "%s", notFoundMessage(r))
+	case errors.Is(err, store.ErrConflict):
+		ae = newError(http.StatusConflict, "conflict", "an integration with this unique_key already exists in this environment")
+		ae.Errors = []fieldError{{Code: "conflict", Message: "is already used by another integration", Path: []any{"unique_key"}}}
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The client went away; nobody reads the answer.
+		return
+	default:
+		s.logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		ae = newError(http.StatusInternalServerError, "server_error", "an internal error occurred; the server log has details")
+	}
+	writeJSON(w, ae.status, map[string]any{"error": ae})
+}
+
+func notFoundMessage(r *http.Request) string {
+	if key := r.PathValue("key"); key != "" {
+		return fmt.Sprintf("integration %q not found", key)
+	}
+	if p := r.PathValue("provider"); p != "" {
+		return fmt.Sprintf("provider %q not found", p)
+	}
+	return "not found"
+}
+
+// logAttr keeps slog attributes in one style for request logs.
+func logAttr(r *http.Request, status int) []any {
+	return []any{slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status)}
+}

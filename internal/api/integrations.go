@@ -1,0 +1,187 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/integrations"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// integrationJSON is Nango's integration object.
+type integrationJSON struct {
+	UniqueKey   string           `json:"unique_key"`
+	DisplayName string           `json:"display_name"`
+	Provider    string           `json:"provider"`
+	Logo        string           `json:"logo"`
+	CreatedAt   time.Time        `json:"created_at"`
+	UpdatedAt   time.Time        `json:"updated_at"`
+	WebhookURL  string           `json:"webhook_url,omitempty"`
+	Credentials *credentialsSlot `json:"credentials,omitempty"`
+}
+
+// credentialsSlot is present in a response only when asked for
+// (?include=credentials), and then null if the integration has none.
+type credentialsSlot struct{ c *credentialsJSON }
+
+func (s *credentialsSlot) MarshalJSON() ([]byte, error) { return json.Marshal(s.c) }
+
+type credentialsJSON struct {
+	Type          string `json:"type"`
+	ClientID      string `json:"client_id,omitempty"`
+	ClientSecret  string `json:"client_secret,omitempty"`
+	Scopes        string `json:"scopes,omitempty"`
+	WebhookSecret string `json:"webhook_secret,omitempty"`
+	AppID         string `json:"app_id,omitempty"`
+	AppLink       string `json:"app_link,omitempty"`
+	PrivateKey    string `json:"private_key,omitempty"`
+}
+
+func (s *Server) integrationJSON(env *store.Environment, in *store.Integration, include []string) integrationJSON {
+	out := integrationJSON{
+		UniqueKey:   in.UniqueKey,
+		DisplayName: in.DisplayName,
+		Provider:    in.Provider,
+		Logo:        s.logoURL(in.Provider),
+		CreatedAt:   in.CreatedAt.UTC(),
+		UpdatedAt:   in.UpdatedAt.UTC(),
+	}
+	if slices.Contains(include, "webhook") {
+		out.WebhookURL = s.serverURL + "/webhook/" + env.ID + "/" + url.PathEscape(in.UniqueKey)
+	}
+	if slices.Contains(include, "credentials") {
+		out.Credentials = &credentialsSlot{}
+		if c := in.Credentials; c.Type != "" {
+			out.Credentials.c = &credentialsJSON{
+				Type: c.Type, ClientID: c.ClientID, ClientSecret: c.ClientSecret, Scopes: c.Scopes,
+				WebhookSecret: c.WebhookSecret, AppID: c.AppID, AppLink: c.AppLink, PrivateKey: c.PrivateKey,
+			}
+		}
+	}
+	return out
+}
+
+func (s *Server) listIntegrations(w http.ResponseWriter, r *http.Request) {
+	if err := checkQuery(r, nil); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	env := environment(r.Context())
+	list, err := s.integrations.List(r.Context(), env.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]integrationJSON, len(list))
+	for i, in := range list {
+		out[i] = s.integrationJSON(env, in, nil)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": out})
+}
+
+var includeQuery = map[string][]string{"include": {"credentials", "webhook"}}
+
+func (s *Server) getIntegration(w http.ResponseWriter, r *http.Request) {
+	if err := checkQuery(r, includeQuery); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	env := environment(r.Context())
+	in, err := s.integrations.Get(r.Context(), env.ID, r.PathValue("key"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": s.integrationJSON(env, in, queryList(r, "include"))})
+}
+
+// credentialsFields decodes a credentials object; *dst stays nil when the
+// member is absent.
+func credentialsFields(dst **store.IntegrationCredentials) nested {
+	return func(raw json.RawMessage, path []any) []fieldError {
+		c := &store.IntegrationCredentials{}
+		*dst = c
+		return decodeObject(raw, path, map[string]field{
+			"type":           {dest: &c.Type, required: true},
+			"client_id":      {dest: &c.ClientID},
+			"client_secret":  {dest: &c.ClientSecret},
+			"scopes":         {dest: &c.Scopes},
+			"webhook_secret": {dest: &c.WebhookSecret},
+			"app_id":         {dest: &c.AppID},
+			"app_link":       {dest: &c.AppLink},
+			"private_key":    {dest: &c.PrivateKey},
+		})
+	}
+}
+
+func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) {
+	if err := checkQuery(r, nil); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	body, aerr := readBody(w, r)
+	if aerr != nil {
+		s.writeError(w, r, aerr)
+		return
+	}
+	var in integrations.CreateInput
+	if err := decodeBody(body, map[string]field{
+		"unique_key":   {dest: &in.UniqueKey, required: true},
+		"provider":     {dest: &in.Provider, required: true},
+		"display_name": {dest: &in.DisplayName},
+		"credentials":  {dest: credentialsFields(&in.Credentials)},
+	}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	env := environment(r.Context())
+	created, err := s.integrations.Create(r.Context(), env.ID, in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": s.integrationJSON(env, created, nil)})
+}
+
+func (s *Server) updateIntegration(w http.ResponseWriter, r *http.Request) {
+	if err := checkQuery(r, nil); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	body, aerr := readBody(w, r)
+	if aerr != nil {
+		s.writeError(w, r, aerr)
+		return
+	}
+	var in integrations.UpdateInput
+	if err := decodeBody(body, map[string]field{
+		"unique_key":   {dest: &in.UniqueKey},
+		"display_name": {dest: &in.DisplayName},
+		"credentials":  {dest: credentialsFields(&in.Credentials)},
+	}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	env := environment(r.Context())
+	updated, err := s.integrations.Update(r.Context(), env.ID, r.PathValue("key"), in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": s.integrationJSON(env, updated, nil)})
+}
+
+func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request) {
+	if err := checkQuery(r, nil); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.integrations.Delete(r.Context(), environment(r.Context()).ID, r.PathValue("key")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+}

@@ -1,0 +1,180 @@
+// Package api serves Patchbay's public REST API, in Nango's shapes so that
+// Nango's SDKs work against it. Handlers only translate HTTP to calls on the
+// domain packages and back; errors become HTTP statuses in one place
+// (writeError).
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/integrations"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Authenticator finds the environment a secret key belongs to.
+type Authenticator interface {
+	BySecretKey(ctx context.Context, secretKey string) (*store.Environment, error)
+}
+
+// Integrations is the integrations domain as the API uses it.
+type Integrations interface {
+	Create(ctx context.Context, environmentID string, in integrations.CreateInput) (*store.Integration, error)
+	Update(ctx context.Context, environmentID, uniqueKey string, in integrations.UpdateInput) (*store.Integration, error)
+	Get(ctx context.Context, environmentID, uniqueKey string) (*store.Integration, error)
+	List(ctx context.Context, environmentID string) ([]*store.Integration, error)
+	Delete(ctx context.Context, environmentID, uniqueKey string) error
+}
+
+// Options are the server's dependencies.
+type Options struct {
+	Logger       *slog.Logger
+	ServerURL    string // public base URL, no trailing slash
+	Auth         Authenticator
+	Catalog      *catalog.Catalog
+	Integrations Integrations
+}
+
+// Server is the HTTP API.
+type Server struct {
+	logger       *slog.Logger
+	serverURL    string
+	auth         Authenticator
+	catalog      *catalog.Catalog
+	integrations Integrations
+	providers    *providerCache
+	mux          *http.ServeMux
+}
+
+// New returns the API server.
+func New(o Options) *Server {
+	s := &Server{
+		logger:       o.Logger,
+		serverURL:    o.ServerURL,
+		auth:         o.Auth,
+		catalog:      o.Catalog,
+		integrations: o.Integrations,
+		providers:    newProviderCache(o.Catalog, o.ServerURL),
+		mux:          http.NewServeMux(),
+	}
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	public := func(pattern string, h http.HandlerFunc) { s.mux.Handle(pattern, h) }
+	private := func(pattern string, h http.HandlerFunc) { s.mux.Handle(pattern, s.authenticate(h)) }
+
+	public("GET /health", s.health)
+	public("GET /images/template-logos/{file}", s.logo)
+
+	private("GET /providers", s.listProviders)
+	private("GET /providers/{provider}", s.getProvider)
+
+	private("GET /integrations", s.listIntegrations)
+	private("POST /integrations", s.createIntegration)
+	private("GET /integrations/{key}", s.getIntegration)
+	private("PATCH /integrations/{key}", s.updateIntegration)
+	private("DELETE /integrations/{key}", s.deleteIntegration)
+
+	public("/", s.notFound)
+}
+
+// ServeHTTP implements http.Handler, with panic recovery and request logs
+// around every route.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w}
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as net/http does
+				panic(v)
+			}
+			s.logger.ErrorContext(r.Context(), "panic serving request", append(logAttr(r, http.StatusInternalServerError), "panic", v, "stack", string(debug.Stack()))...)
+			if rec.status == 0 {
+				s.writeError(rec, r, errors.New("panic"))
+			}
+		}
+		// The path only: query strings can carry tokens.
+		s.logger.DebugContext(r.Context(), "request", append(logAttr(r, rec.code()), "duration", time.Since(start))...)
+	}()
+	s.mux.ServeHTTP(rec, r)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) code() int {
+	if r.status == 0 {
+		return http.StatusOK
+	}
+	return r.status
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"result": "ok"})
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, r, newError(http.StatusNotFound, "not_found", "no route for %s %s", r.Method, r.URL.Path))
+}
+
+type environmentKey struct{}
+
+// environment returns the environment the request authenticated as.
+func environment(ctx context.Context) *store.Environment {
+	env, _ := ctx.Value(environmentKey{}).(*store.Environment)
+	return env
+}
+
+// authenticate requires "Authorization: Bearer <secret key>" and puts the
+// key's environment in the request context.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		header := r.Header.Get("Authorization")
+		if header == "" {
+			s.writeError(w, r, newError(http.StatusUnauthorized, "missing_auth_header", "authentication required: send Authorization: Bearer <secret key>"))
+			return
+		}
+		scheme, key, ok := strings.Cut(header, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
+			s.writeError(w, r, newError(http.StatusUnauthorized, "malformed_auth_header", "the Authorization header must be: Bearer <secret key>"))
+			return
+		}
+		env, err := s.auth.BySecretKey(r.Context(), strings.TrimSpace(key))
+		if errors.Is(err, store.ErrNotFound) {
+			s.writeError(w, r, newError(http.StatusUnauthorized, "unknown_account", "no environment has this secret key"))
+			return
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), environmentKey{}, env)))
+	})
+}

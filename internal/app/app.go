@@ -1,0 +1,119 @@
+// Package app wires Patchbay together: configuration → encryption key →
+// store → catalog → domain services → HTTP server, and tears it down in
+// reverse order.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/api"
+	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/config"
+	"github.com/patchbay/patchbay/internal/integrations"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// App is a provisioned Patchbay node.
+type App struct {
+	cfg      *config.Config
+	logger   *slog.Logger
+	store    store.Store
+	release  func() // the data-dir lock, embedded mode only
+	catalog  *catalog.Catalog
+	listener net.Listener
+	server   *http.Server
+}
+
+// New provisions a node: it loads the catalog, opens the store (creating
+// and migrating it on first start), creates the environments, and binds the
+// listen address. keysOut receives the secret keys generated on first start,
+// printed once and never logged.
+func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut io.Writer) (_ *App, err error) {
+	a := &App{cfg: cfg, logger: logger}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+
+	if a.catalog, err = catalog.Load(cfg.ProvidersFile); err != nil {
+		return nil, fmt.Errorf("provider catalog: %w", err)
+	}
+	if a.store, a.release, err = OpenStore(ctx, cfg, logger); err != nil {
+		return nil, err
+	}
+	if err := ensureEnvironments(ctx, a.store.Environments(), cfg, logger, keysOut); err != nil {
+		return nil, err
+	}
+
+	handler := api.New(api.Options{
+		Logger:       logger,
+		ServerURL:    cfg.ServerURL,
+		Auth:         a.store.Environments(),
+		Catalog:      a.catalog,
+		Integrations: integrations.New(a.store.Integrations(), a.catalog),
+	})
+	if a.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	a.server = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	return a, nil
+}
+
+// Addr is the address the node listens on (useful with port 0).
+func (a *App) Addr() string { return a.listener.Addr().String() }
+
+// URL is the node's base URL on its listen address.
+func (a *App) URL() string { return "http://" + a.Addr() }
+
+// Run serves until ctx is cancelled, then stops accepting connections and
+// waits up to the configured shutdown timeout for requests in flight.
+func (a *App) Run(ctx context.Context) error {
+	a.logger.Info("patchbay is serving",
+		"addr", a.Addr(), "server_url", a.cfg.ServerURL, "store", a.store.Dialect(), "providers", a.catalog.Len())
+	errc := make(chan error, 1)
+	go func() { errc <- a.server.Serve(a.listener) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.logger.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := a.server.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close releases everything New acquired, in reverse order.
+func (a *App) Close() error {
+	var err error
+	if a.listener != nil && a.server == nil {
+		err = a.listener.Close()
+	}
+	if a.store != nil {
+		err = errors.Join(err, a.store.Close())
+	}
+	if a.release != nil {
+		a.release()
+	}
+	return err
+}

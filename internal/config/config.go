@@ -1,0 +1,215 @@
+// Package config reads Patchbay's settings from PATCHBAY_* environment
+// variables and command-line flags (a flag wins over its variable), and
+// validates them all at once so a bad start reports every bad value, each
+// with the name of the variable or flag to fix.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/spf13/pflag"
+
+	"github.com/patchbay/patchbay/internal/vault"
+)
+
+// Config is the validated configuration.
+type Config struct {
+	// Addr is the listen address, host:port.
+	Addr string
+	// ServerURL is the public base URL, without a trailing slash; it goes
+	// into OAuth callback URLs, connect links and webhook URLs.
+	ServerURL string
+	// DataDir holds the embedded database and the generated encryption key.
+	DataDir string
+	// DatabaseURL selects PostgreSQL when set.
+	DatabaseURL string
+	// EncryptionKey is the decoded PATCHBAY_ENCRYPTION_KEY, or nil when
+	// unset (embedded mode then uses the key file in DataDir).
+	EncryptionKey []byte
+	// SecretKeys maps an environment name to the secret key it gets on
+	// first start (PATCHBAY_SECRET_KEY_<NAME>).
+	SecretKeys map[string]string
+	// ProvidersFile is a Nango-format providers.yaml loaded over the
+	// built-in catalog.
+	ProvidersFile   string
+	LogFormat       string // "text" or "json"
+	LogLevel        slog.Level
+	ShutdownTimeout time.Duration
+}
+
+// Embedded reports whether Patchbay runs on the embedded SQLite store.
+func (c *Config) Embedded() bool { return c.DatabaseURL == "" }
+
+// Environments are created on first start, in this order.
+var Environments = []string{"dev", "prod"}
+
+// SecretKeyVar names the variable that sets env's secret key on first start.
+func SecretKeyVar(env string) string { return "PATCHBAY_SECRET_KEY_" + strings.ToUpper(env) }
+
+// Flags holds the raw values before validation.
+type Flags struct {
+	addr, serverURL, dataDir, databaseURL, providersFile string
+	logFormat, logLevel, shutdownTimeout                string
+	getenv                                              func(string) string
+}
+
+type setting struct {
+	env, flag, def, usage string
+	dest              func(*Flags) *string
+}
+
+var settings = []setting{
+	{"PATCHBAY_ADDR", "addr", "127.0.0.1:3003", "listen address (host:port)", func(f *Flags) *string { return &f.addr }},
+	{"PATCHBAY_SERVER_URL", "server-url", "", "public base URL (default http://<addr>)", func(f *Flags) *string { return &f.serverURL }},
+	{"PATCHBAY_DATA_DIR", "data-dir", "./patchbay-data", "directory of the embedded SQLite store and generated key", func(f *Flags) *string { return &f.dataDir }},
+	{"PATCHBAY_DATABASE_URL", "database-url", "", "postgres://… to use PostgreSQL instead of SQLite", func(f *Flags) *string { return &f.databaseURL }},
+	{"PATCHBAY_PROVIDERS_FILE", "providers-file", "", "Nango-format providers.yaml loaded over the built-in catalog", func(f *Flags) *string { return &f.providersFile }},
+	{"PATCHBAY_LOG_FORMAT", "log-format", "text", "log format: text or json", func(f *Flags) *string { return &f.logFormat }},
+	{"PATCHBAY_LOG_LEVEL", "log-level", "info", "log level: debug, info, warn or error", func(f *Flags) *string { return &f.logLevel }},
+	{"PATCHBAY_SHUTDOWN_TIMEOUT", "shutdown-timeout", "30s", "how long a graceful shutdown waits for requests in flight", func(f *Flags) *string { return &f.shutdownTimeout }},
+}
+
+// Register adds the flags to fs, each defaulting to its environment
+// variable, then to the built-in default. getenv is os.Getenv outside tests.
+// Secrets (the encryption key and secret keys) are read from the environment
+// only, never from flags, which other users of the machine can read.
+func Register(fs *pflag.FlagSet, getenv func(string) string) *Flags {
+	f := &Flags{getenv: getenv}
+	for _, s := range settings {
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		fs.StringVar(s.dest(f), s.flag, def, s.usage+" ["+s.env+"]")
+	}
+	return f
+}
+
+// FieldError is one invalid setting.
+type FieldError struct {
+	Name    string // "PATCHBAY_ADDR (--addr)"
+	Message string
+}
+
+func (e *FieldError) Error() string { return e.Name + ": " + e.Message }
+
+// Parse validates everything and returns the configuration, or an error
+// joining one FieldError per bad value.
+func (f *Flags) Parse() (*Config, error) {
+	var errs []error
+	bad := func(env, msg string, args ...any) {
+		name := env
+		for _, s := range settings {
+			if s.env == env {
+				name = env + " (--" + s.flag + ")"
+			}
+		}
+		errs = append(errs, &FieldError{Name: name, Message: fmt.Sprintf(msg, args...)})
+	}
+	c := &Config{
+		Addr: f.addr, DataDir: f.dataDir, DatabaseURL: f.databaseURL, ProvidersFile: f.providersFile,
+		LogFormat: f.logFormat, SecretKeys: map[string]string{},
+	}
+
+	host, port, err := net.SplitHostPort(f.addr)
+	if err != nil {
+		bad("PATCHBAY_ADDR", "want host:port, e.g. 127.0.0.1:3003")
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		bad("PATCHBAY_ADDR", "port %q is not a number from 0 to 65535", port)
+	}
+
+	if f.serverURL == "" {
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		c.ServerURL = "http://" + net.JoinHostPort(host, port)
+	} else if u, err := url.Parse(f.serverURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		bad("PATCHBAY_SERVER_URL", "want an absolute http(s) URL without query, e.g. https://patchbay.example.com")
+	} else {
+		c.ServerURL = strings.TrimRight(u.String(), "/")
+	}
+
+	if c.DataDir == "" {
+		bad("PATCHBAY_DATA_DIR", "must not be empty")
+	}
+	if c.DatabaseURL != "" {
+		// The value may hold a password: say what is wrong, never echo it.
+		if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("PATCHBAY_DATABASE_URL", "want a postgres:// or postgresql:// URL")
+		}
+	}
+	if c.ProvidersFile != "" {
+		if st, err := os.Stat(c.ProvidersFile); err != nil {
+			bad("PATCHBAY_PROVIDERS_FILE", "%v", err)
+		} else if st.IsDir() {
+			bad("PATCHBAY_PROVIDERS_FILE", "%s is a directory, want a providers.yaml file", c.ProvidersFile)
+		}
+	}
+
+	if s := f.getenv("PATCHBAY_ENCRYPTION_KEY"); s != "" {
+		key, err := vault.ParseKey(s)
+		if err != nil {
+			bad("PATCHBAY_ENCRYPTION_KEY", "%v", err)
+		}
+		c.EncryptionKey = key
+	} else if c.DatabaseURL != "" {
+		bad("PATCHBAY_ENCRYPTION_KEY", "required with PATCHBAY_DATABASE_URL, so that every node shares one key (generate one with: openssl rand -base64 32)")
+	}
+
+	seen := map[string]string{}
+	for _, env := range Environments {
+		name := SecretKeyVar(env)
+		s := f.getenv(name)
+		if s == "" {
+			continue
+		}
+		if id, err := uuid.Parse(s); err != nil || id.Version() != 4 || id.String() != strings.ToLower(s) {
+			bad(name, "want a UUIDv4 such as 0f4b7e8c-3b3a-4e6e-9a55-2a6c0f1d9e21")
+			continue
+		}
+		if other, dup := seen[s]; dup {
+			bad(name, "is the same as %s; each environment needs its own key", other)
+			continue
+		}
+		seen[s] = name
+		c.SecretKeys[env] = s
+	}
+
+	switch f.logFormat {
+	case "text", "json":
+	default:
+		bad("PATCHBAY_LOG_FORMAT", "want text or json, got %q", f.logFormat)
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(f.logLevel)); err != nil {
+		bad("PATCHBAY_LOG_LEVEL", "want debug, info, warn or error, got %q", f.logLevel)
+	}
+	if d, err := time.ParseDuration(f.shutdownTimeout); err != nil || d <= 0 {
+		bad("PATCHBAY_SHUTDOWN_TIMEOUT", "want a positive duration such as 30s, got %q", f.shutdownTimeout)
+	} else {
+		c.ShutdownTimeout = d
+	}
+
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
+	}
+	return c, nil
+}
+
+// Logger returns the slog logger the configuration asks for.
+func (c *Config) Logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
