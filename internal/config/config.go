@@ -59,13 +59,13 @@ func SecretKeyVar(env string) string { return "PATCHBAY_SECRET_KEY_" + strings.T
 // Flags holds the raw values before validation.
 type Flags struct {
 	addr, serverURL, dataDir, databaseURL, providersFile string
-	logFormat, logLevel, shutdownTimeout                string
-	getenv                                              func(string) string
+	logFormat, logLevel, shutdownTimeout                 string
+	getenv                                               func(string) string
 }
 
 type setting struct {
 	env, flag, def, usage string
-	dest              func(*Flags) *string
+	dest                  func(*Flags) *string
 }
 
 var settings = []setting{

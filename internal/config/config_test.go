@@ -54,7 +54,9 @@ func TestValid(t *testing.T) {
 		{"postgres", map[string]string{"PATCHBAY_DATABASE_URL": "postgres://u:p@db/x", "PATCHBAY_ENCRYPTION_KEY": key}, nil,
 			func(c *Config) bool { return !c.Embedded() && len(c.EncryptionKey) == 32 }},
 		{"secret keys", map[string]string{"PATCHBAY_SECRET_KEY_DEV": "0f4b7e8c-3b3a-4e6e-9a55-2a6c0f1d9e21"}, nil,
-			func(c *Config) bool { return c.SecretKeys["dev"] == "0f4b7e8c-3b3a-4e6e-9a55-2a6c0f1d9e21" && c.SecretKeys["prod"] == "" }},
+			func(c *Config) bool {
+				return c.SecretKeys["dev"] == "0f4b7e8c-3b3a-4e6e-9a55-2a6c0f1d9e21" && c.SecretKeys["prod"] == ""
+			}},
 		{"json debug", nil, []string{"--log-format", "json", "--log-level", "debug"},
 			func(c *Config) bool { return c.LogFormat == "json" && c.LogLevel == slog.LevelDebug }},
 	}
