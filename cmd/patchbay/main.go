@@ -78,7 +78,7 @@ func keysCommand(load func() (*config.Config, *slog.Logger, error), stdout io.Wr
 		if err != nil {
 			return err
 		}
-		s, release, err := app.OpenStore(ctx, cfg, logger)
+		s, release, err := app.OpenExistingStore(ctx, cfg, logger)
 		if err != nil {
 			return err
 		}

@@ -62,6 +62,22 @@ func OpenStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s 
 	return lite, release, nil
 }
 
+// ErrNoData reports an embedded data dir that `patchbay serve` has never
+// initialised.
+var ErrNoData = errors.New("no Patchbay data here yet: run `patchbay serve` once first")
+
+// OpenExistingStore is OpenStore for commands that manage existing data:
+// in embedded mode it refuses, rather than creating a database and a key,
+// when the data dir holds none.
+func OpenExistingStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (store.Store, func(), error) {
+	if cfg.Embedded() {
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, sqlite.FileName)); errors.Is(err, fs.ErrNotExist) {
+			return nil, func() {}, fmt.Errorf("%s: %w", cfg.DataDir, ErrNoData)
+		}
+	}
+	return OpenStore(ctx, cfg, logger)
+}
+
 func explainKeyError(err error) error {
 	if errors.Is(err, store.ErrWrongEncryptionKey) {
 		return fmt.Errorf("%w: PATCHBAY_ENCRYPTION_KEY (or %s in the data dir) must be the key the data was written with", err, KeyFileName)

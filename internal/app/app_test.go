@@ -1,0 +1,160 @@
+package app_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/spf13/pflag"
+
+	"github.com/patchbay/patchbay/client"
+	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/app/apptest"
+	"github.com/patchbay/patchbay/internal/config"
+)
+
+// syncBuffer collects logs written from server goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.buf.Bytes())
+}
+
+// TestNoPlaintextSecretsOnDisk writes integrations with known secrets, stops
+// the server, and reads every byte in the data dir (database, WAL, shared
+// memory file) and every log line, looking for any of them.
+func TestNoPlaintextSecretsOnDisk(t *testing.T) {
+	t.Parallel()
+	logs := &syncBuffer{}
+	srv := apptest.Start(t, apptest.Options{Logs: logs})
+	c := srv.Client()
+	ctx := t.Context()
+
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	privateKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)}))
+	secrets := map[string]string{
+		"client secret":      "cs-7f3a9d2e-plaintext-canary",
+		"webhook secret":     "wh-41c8b0aa-plaintext-canary",
+		"rotated secret":     "cs-rotated-9e1d-plaintext-canary",
+		"custom secret":      "cs-custom-5b2c-plaintext-canary",
+		"dev secret key":     apptest.DevKey,
+		"prod secret key":    apptest.ProdKey,
+		"private key body":   strings.Split(privateKey, "\n")[3], // a line of the key material
+		"private key header": "BEGIN RSA PRIVATE KEY",
+	}
+
+	steps := []func() error{
+		func() error {
+			_, err := c.CreateIntegration(ctx, client.CreateIntegrationRequest{UniqueKey: "github", Provider: "github",
+				Credentials: &client.IntegrationCredentials{Type: "OAUTH2", ClientID: "Iv1.public", ClientSecret: secrets["client secret"], WebhookSecret: secrets["webhook secret"]}})
+			return err
+		},
+		func() error {
+			_, err := c.CreateIntegration(ctx, client.CreateIntegrationRequest{UniqueKey: "app", Provider: "github-app",
+				Credentials: &client.IntegrationCredentials{Type: "APP", AppID: "42", AppLink: "https://github.com/apps/canary", PrivateKey: privateKey}})
+			return err
+		},
+		func() error {
+			_, err := c.CreateIntegration(ctx, client.CreateIntegrationRequest{UniqueKey: "custom", Provider: "github-app-oauth",
+				Credentials: &client.IntegrationCredentials{Type: "CUSTOM", ClientID: "Iv1.c", ClientSecret: secrets["custom secret"], AppID: "43", AppLink: "https://github.com/apps/c", PrivateKey: privateKey}})
+			return err
+		},
+		func() error {
+			_, err := c.UpdateIntegration(ctx, "github", client.UpdateIntegrationRequest{
+				Credentials: &client.IntegrationCredentials{Type: "OAUTH2", ClientID: "Iv1.public", ClientSecret: secrets["rotated secret"], WebhookSecret: secrets["webhook secret"]}})
+			return err
+		},
+		func() error { _, err := c.GetIntegration(ctx, "custom", "credentials"); return err },
+	}
+	for i, step := range steps {
+		if err := step(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	srv.Stop(t)
+
+	scanned := 0
+	err = filepath.WalkDir(srv.DataDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() == app.KeyFileName {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		scanned += len(data)
+		for what, secret := range secrets {
+			if bytes.Contains(data, []byte(secret)) {
+				t.Errorf("%s contains the %s in plaintext", path, what)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scanned == 0 {
+		t.Fatal("the data dir is empty: nothing was scanned")
+	}
+	for what, secret := range secrets {
+		if bytes.Contains(logs.Bytes(), []byte(secret)) {
+			t.Errorf("the logs contain the %s", what)
+		}
+	}
+
+	// The secrets are there, sealed: a restart on the same data reads them.
+	again := apptest.Start(t, apptest.Options{DataDir: srv.DataDir})
+	got, err := again.Client().GetIntegration(ctx, "github", "credentials")
+	if err != nil || got.Credentials.ClientSecret != secrets["rotated secret"] {
+		t.Fatalf("after restart: %+v, %v", got, err)
+	}
+}
+
+func TestDataDirIsLocked(t *testing.T) {
+	t.Parallel()
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	dir := t.TempDir()
+	cfg, err := config.Register(fs, func(k string) string { return map[string]string{"PATCHBAY_DATA_DIR": dir}[k] }).Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.DiscardHandler)
+	s, release, err := app.OpenStore(t.Context(), cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := app.OpenStore(t.Context(), cfg, logger); err == nil || !strings.Contains(err.Error(), "in use by another patchbay process") {
+		t.Fatalf("second open of the data dir: %v", err)
+	}
+	s.Close()
+	release()
+	s, release, err = app.OpenStore(t.Context(), cfg, logger)
+	if err != nil {
+		t.Fatalf("open after release: %v", err)
+	}
+	s.Close()
+	release()
+}
