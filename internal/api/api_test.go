@@ -376,6 +376,7 @@ func TestIntegrationBadInput(t *testing.T) {
 		{name: "patch bad credentials", method: "PATCH", path: "/integrations/taken", body: `{"credentials":{"type":"OAUTH2","client_id":"i"}}`, status: 400, code: "invalid_body", wantPath: "credentials.client_secret"},
 		{name: "delete unknown", method: "DELETE", path: "/integrations/missing", status: 404, code: "not_found"},
 		{name: "unknown route", method: "GET", path: "/nothing-here", status: 404, code: "not_found"},
+		{name: "wrong method", method: "PUT", path: "/integrations/taken", body: `{}`, status: 405, code: "method_not_allowed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

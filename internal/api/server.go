@@ -82,8 +82,6 @@ func (s *Server) routes() {
 	private("GET /integrations/{key}", s.getIntegration)
 	private("PATCH /integrations/{key}", s.updateIntegration)
 	private("DELETE /integrations/{key}", s.deleteIntegration)
-
-	public("/", s.notFound)
 }
 
 // ServeHTTP implements http.Handler, with panic recovery and request logs
@@ -104,8 +102,37 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The path only: query strings can carry tokens.
 		s.logger.DebugContext(r.Context(), "request", append(logAttr(r, rec.code()), "duration", time.Since(start))...)
 	}()
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		s.noRoute(rec, r)
+		return
+	}
 	s.mux.ServeHTTP(rec, r)
 }
+
+// noRoute answers requests no route matches in the API's JSON error shape,
+// telling a wrong method (405, with Allow) from an unknown path (404).
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	h, _ := s.mux.Handler(r)
+	probe := &headerProbe{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", probe.header.Get("Allow"))
+		s.writeError(w, r, newError(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, probe.header.Get("Allow")))
+		return
+	}
+	s.writeError(w, r, newError(http.StatusNotFound, "not_found", "no route for %s %s", r.Method, r.URL.Path))
+}
+
+// headerProbe records what ServeMux's built-in 404/405 handlers would send,
+// discarding their plain-text bodies.
+type headerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *headerProbe) Header() http.Header         { return p.header }
+func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *headerProbe) WriteHeader(code int)        { p.status = code }
 
 type statusRecorder struct {
 	http.ResponseWriter
@@ -138,10 +165,6 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"result": "ok"})
-}
-
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.writeError(w, r, newError(http.StatusNotFound, "not_found", "no route for %s %s", r.Method, r.URL.Path))
 }
 
 type environmentKey struct{}
