@@ -108,11 +108,13 @@ func (s *Service) Update(ctx context.Context, environmentID, uniqueKey string, i
 	}
 	return s.store.Update(ctx, environmentID, uniqueKey, func(row *store.Integration) error {
 		if in.Credentials != nil {
-			provider, ok := s.catalog.Lookup(row.Provider)
-			if !ok {
-				return fmt.Errorf("integration %q uses provider %q, which the catalog no longer has", row.UniqueKey, row.Provider)
+			// The catalog can lose an entry when PATCHBAY_PROVIDERS_FILE
+			// changes between starts; that is the caller's to fix, not a 500.
+			if provider, ok := s.catalog.Lookup(row.Provider); ok {
+				v.credentials(provider, in.Credentials)
+			} else {
+				v.add("unknown_provider", fmt.Sprintf("this integration's provider %q is no longer in the catalog", row.Provider), "credentials")
 			}
-			v.credentials(provider, in.Credentials)
 			if err := v.err(); err != nil {
 				return err
 			}
