@@ -41,6 +41,31 @@ func run(t *testing.T, env map[string]string, args ...string) (string, error) {
 	return stdout.String(), err
 }
 
+// serveOnce runs `patchbay serve` until it is serving, then stops it the way
+// SIGTERM would, by cancelling its context, and returns what it printed.
+func serveOnce(t *testing.T, env map[string]string) (stdout, stderr *syncBuffer) {
+	t.Helper()
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	root := newRoot(stdout, stderr, func(k string) string { return env[k] })
+	root.SetArgs([]string{"serve"})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	for !strings.Contains(stderr.String(), "patchbay is serving") {
+		select {
+		case err := <-done:
+			t.Fatalf("serve exited: %v: %s", err, stderr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	return stdout, stderr
+}
+
 var uuidPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}`)
 
 func TestServeAndKeys(t *testing.T) {
@@ -48,25 +73,8 @@ func TestServeAndKeys(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"PATCHBAY_DATA_DIR": dir, "PATCHBAY_ADDR": "127.0.0.1:0"}
 
-	// First start: keys are generated and printed once, then serve is
-	// stopped the way SIGTERM would stop it: by cancelling its context.
-	var stdout, stderr syncBuffer
-	root := newRoot(&stdout, &stderr, func(k string) string { return env[k] })
-	root.SetArgs([]string{"serve"})
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- root.ExecuteContext(ctx) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(stderr.String(), "patchbay is serving") {
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start: %s", stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("serve: %v", err)
-	}
+	// First start: keys are generated and printed once.
+	stdout, stderr := serveOnce(t, env)
 	printed := uuidPattern.FindAllString(stdout.String(), -1)
 	if len(printed) != 2 || !strings.Contains(stdout.String(), `"dev"`) || !strings.Contains(stdout.String(), `"prod"`) {
 		t.Fatalf("first start printed %q, want a key for dev and prod", stdout.String())
@@ -138,23 +146,7 @@ func TestSecretKeysFromEnvironment(t *testing.T) {
 		"PATCHBAY_SECRET_KEY_PROD": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
 		"PATCHBAY_ADDR":            "127.0.0.1:0",
 	}
-	var stdout, stderr syncBuffer
-	root := newRoot(&stdout, &stderr, func(k string) string { return env[k] })
-	root.SetArgs([]string{"serve"})
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- root.ExecuteContext(ctx) }()
-	for !strings.Contains(stderr.String(), "patchbay is serving") {
-		select {
-		case err := <-done:
-			t.Fatalf("serve exited: %v: %s", err, stderr.String())
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	stdout, _ := serveOnce(t, env)
 	if stdout.String() != "" {
 		t.Fatalf("keys from the environment were printed: %q", stdout.String())
 	}

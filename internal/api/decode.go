@@ -91,6 +91,26 @@ func decodeObject(data []byte, path []any, fields map[string]field) []fieldError
 	return errs
 }
 
+// decodeRequest checks a JSON endpoint's request, which takes no query
+// parameters, and decodes its body into fields. It writes the error response
+// itself and reports whether the handler should go on.
+func (s *Server) decodeRequest(w http.ResponseWriter, r *http.Request, fields map[string]field) bool {
+	if err := checkQuery(r, nil); err != nil {
+		s.writeError(w, r, err)
+		return false
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return false
+	}
+	if err := decodeBody(body, fields); err != nil {
+		s.writeError(w, r, err)
+		return false
+	}
+	return true
+}
+
 // decodeBody is decodeObject over a whole request body, with the checks that
 // only apply at the top: a single JSON value and nothing after it.
 func decodeBody(data []byte, fields map[string]field) *apiError {

@@ -118,23 +118,13 @@ func credentialsFields(dst **store.IntegrationCredentials) nested {
 }
 
 func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) {
-	if err := checkQuery(r, nil); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	body, aerr := readBody(w, r)
-	if aerr != nil {
-		s.writeError(w, r, aerr)
-		return
-	}
 	var in integrations.CreateInput
-	if err := decodeBody(body, map[string]field{
+	if !s.decodeRequest(w, r, map[string]field{
 		"unique_key":   {dest: &in.UniqueKey, required: true},
 		"provider":     {dest: &in.Provider, required: true},
 		"display_name": {dest: &in.DisplayName},
 		"credentials":  {dest: credentialsFields(&in.Credentials)},
-	}); err != nil {
-		s.writeError(w, r, err)
+	}) {
 		return
 	}
 	env := environment(r.Context())
@@ -147,22 +137,12 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) updateIntegration(w http.ResponseWriter, r *http.Request) {
-	if err := checkQuery(r, nil); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	body, aerr := readBody(w, r)
-	if aerr != nil {
-		s.writeError(w, r, aerr)
-		return
-	}
 	var in integrations.UpdateInput
-	if err := decodeBody(body, map[string]field{
+	if !s.decodeRequest(w, r, map[string]field{
 		"unique_key":   {dest: &in.UniqueKey},
 		"display_name": {dest: &in.DisplayName},
 		"credentials":  {dest: credentialsFields(&in.Credentials)},
-	}); err != nil {
-		s.writeError(w, r, err)
+	}) {
 		return
 	}
 	env := environment(r.Context())
