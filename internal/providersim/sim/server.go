@@ -1,0 +1,253 @@
+// Package sim is the machinery shared by Patchbay's simulated providers: one
+// HTTP server on which each provider mounts its routes under /{name}/, a
+// simulated clock, an OAuth 2 authorization server, fixed-window rate
+// limits, fault injection, a log of every request received, webhook
+// delivery, and the control API (/_control/…) tests and demos drive it with.
+//
+// Providers live in their own packages (providersim/github, …) and plug in
+// through the Provider interface; providersim wires them together.
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Provider is one simulated provider.
+type Provider interface {
+	// Name is the URL prefix (/github/…) and the request-log label.
+	Name() string
+	// Mount registers the provider's routes: its API and OAuth endpoints
+	// under /{name}/, its own control endpoints under /_control/{name}/.
+	Mount(s *Server, mux *http.ServeMux)
+	// Reset returns the provider to its initial state for the server's
+	// current seed. It is called once before serving and on every reset.
+	Reset()
+	// CatalogYAML returns Nango-format providers.yaml entries pointing the
+	// provider's auth and API URLs at baseURL (the simulator), so that
+	// `patchbay serve --providers-file` talks to the simulator.
+	CatalogYAML(baseURL string) string
+}
+
+// Options configure a Server. The zero value is what tests want: every
+// limit and quirk on, auto-approved consent.
+type Options struct {
+	// Seed makes generated data deterministic; the same seed gives the same
+	// data and the same pages.
+	Seed int64
+	// Interactive shows a consent page on /authorize instead of approving
+	// at once (the `patchbay simulate` demo).
+	Interactive bool
+	// DisableRateLimits switches every provider's rate limits off (load
+	// benchmarks).
+	DisableRateLimits bool
+	// WebhookURL receives the providers' webhook deliveries; empty sends
+	// none until set through the control API.
+	WebhookURL string
+	// Logger gets the server's own diagnostics; nil discards them.
+	Logger *slog.Logger
+}
+
+// Server is the simulator.
+type Server struct {
+	Clock  *Clock
+	Limits *Limiter
+	OAuth  *OAuth
+
+	logger    *slog.Logger
+	mux       *http.ServeMux
+	providers []Provider
+	requests  *RequestLog
+	faults    *Faults
+	hooks     *Webhooks
+
+	mu          sync.RWMutex
+	seed        int64
+	interactive bool
+	baseURL     string
+	limitsOff   atomic.Bool
+}
+
+// New builds a server with the given providers, each reset to opts.Seed.
+func New(opts Options, providers ...Provider) *Server {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	clock := NewClock()
+	s := &Server{
+		Clock:       clock,
+		Limits:      NewLimiter(clock),
+		logger:      logger,
+		mux:         http.NewServeMux(),
+		providers:   providers,
+		requests:    newRequestLog(10000),
+		faults:      &Faults{},
+		seed:        opts.Seed,
+		interactive: opts.Interactive,
+	}
+	s.OAuth = newOAuth(s)
+	s.hooks = newWebhooks(s, opts.WebhookURL)
+	s.limitsOff.Store(opts.DisableRateLimits)
+	s.mountControl()
+	for _, p := range providers {
+		p.Mount(s, s.mux)
+		p.Reset()
+	}
+	return s
+}
+
+// Seed returns the current data seed.
+func (s *Server) Seed() int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.seed
+}
+
+// Interactive reports whether consent pages are shown.
+func (s *Server) Interactive() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.interactive
+}
+
+// RateLimited reports whether providers enforce their rate limits.
+func (s *Server) RateLimited() bool { return !s.limitsOff.Load() }
+
+// SetBaseURL records the URL the simulator is reachable at, used in Link
+// headers, redirects and the generated catalog.
+func (s *Server) SetBaseURL(u string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.baseURL = strings.TrimRight(u, "/")
+}
+
+// BaseURL is the simulator's URL, or "" before SetBaseURL.
+func (s *Server) BaseURL() string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.baseURL
+}
+
+// Reset restores every provider, the clock, the limits, the OAuth state, the
+// faults and the request log; seed replaces the data seed.
+func (s *Server) Reset(seed int64) {
+	s.mu.Lock()
+	s.seed = seed
+	s.mu.Unlock()
+	s.Clock.Reset()
+	s.Limits.Reset()
+	s.OAuth.reset()
+	s.faults.Clear()
+	s.requests.Clear()
+	for _, p := range s.providers {
+		p.Reset()
+	}
+}
+
+// Requests returns the logged requests matching f, oldest first.
+func (s *Server) Requests(f RequestFilter) []Request { return s.requests.List(f) }
+
+// Faults is the fault-injection table.
+func (s *Server) Faults() *Faults { return s.faults }
+
+// Webhooks is the outbound webhook sender.
+func (s *Server) Webhooks() *Webhooks { return s.hooks }
+
+// Logger is the server's logger, for providers.
+func (s *Server) Logger() *slog.Logger { return s.logger }
+
+// CatalogYAML is the Nango-format providers file for every provider.
+func (s *Server) CatalogYAML() string {
+	var b strings.Builder
+	b.WriteString("# Generated by the Patchbay provider simulator: these entries point at it.\n")
+	for _, p := range s.providers {
+		b.WriteString(p.CatalogYAML(s.BaseURL()))
+	}
+	return b.String()
+}
+
+// ServeHTTP logs the request, applies any matching fault, then routes it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	provider, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if provider == "_control" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	entry := s.requests.start(r, provider, s.Clock.Now())
+	rec := &recorder{ResponseWriter: w}
+	r = r.WithContext(context.WithValue(r.Context(), entryKey{}, entry))
+	defer func() { s.requests.finish(entry, rec.code()) }()
+	if s.faults.apply(rec, r, provider) {
+		return
+	}
+	s.mux.ServeHTTP(rec, r)
+}
+
+type entryKey struct{}
+
+// Annotate adds a note to the request's log entry (e.g. the grant type of a
+// token request), so tests can count what they care about.
+func Annotate(r *http.Request, key, value string) {
+	if e, ok := r.Context().Value(entryKey{}).(*entry); ok {
+		e.annotate(key, value)
+	}
+}
+
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *recorder) code() int {
+	if r.status == 0 {
+		return http.StatusOK
+	}
+	return r.status
+}
+
+// Unwrap gives http.ResponseController (and Hijack for dropped
+// connections) the real writer.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// WriteJSON writes v as JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// ReadJSON decodes a request body of at most 10 MiB into v.
+func ReadJSON(r *http.Request, v any) error {
+	return json.NewDecoder(http.MaxBytesReader(nil, r.Body, 10<<20)).Decode(v)
+}
+
+// RetryAfter formats a Retry-After value in whole seconds, at least 1.
+func RetryAfter(d time.Duration) string {
+	secs := int((d + time.Second - 1) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	return strconv.Itoa(secs)
+}
