@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -196,5 +198,55 @@ func TestBadConfiguration(t *testing.T) {
 				t.Error("error echoes the encryption key")
 			}
 		})
+	}
+}
+
+func TestSimulate(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "sim-providers.yaml")
+	var stdout, stderr syncBuffer
+	root := newRoot(&stdout, &stderr, func(string) string { return "" })
+	root.SetArgs([]string{"simulate", "--addr", "127.0.0.1:0", "--providers-out", out, "--seed", "7"})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	urlPattern := regexp.MustCompile(`Simulated providers on (http://127\.0\.0\.1:\d+)`)
+	var base string
+	for base == "" {
+		select {
+		case err := <-done:
+			t.Fatalf("simulate exited: %v: %s", err, stderr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if m := urlPattern.FindStringSubmatch(stdout.String()); m != nil {
+			base = m[1]
+		}
+	}
+	res, err := http.Get(base + "/_control/clock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("control API: %d", res.StatusCode)
+	}
+	// simulate mode shows a consent page instead of redirecting at once.
+	res, err = http.Get(base + "/github/login/oauth/authorize?client_id=github-client-id&redirect_uri=http://app.test/cb&state=s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(page), "Approve") {
+		t.Fatalf("authorize in simulate mode: %d %.200s", res.StatusCode, page)
+	}
+	file, err := os.ReadFile(out)
+	if err != nil || !strings.Contains(string(file), base+"/github/") {
+		t.Fatalf("providers file: %v %.200s", err, file)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("simulate: %v", err)
 	}
 }

@@ -1,0 +1,66 @@
+// Package providersim runs Patchbay's simulated providers — GitHub,
+// HubSpot, Google (Sheets, Calendar, Gmail) and Slack — on one HTTP server,
+// for Go tests (Start) and for `patchbay simulate`. The machinery they
+// share is in providersim/sim; each provider is its own package.
+package providersim
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"github.com/patchbay/patchbay/internal/providersim/github"
+	"github.com/patchbay/patchbay/internal/providersim/google"
+	"github.com/patchbay/patchbay/internal/providersim/hubspot"
+	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/slack"
+)
+
+// Options configure a simulator. The zero value is what most tests want:
+// seed 0, every limit and quirk on, consent approved at once.
+type Options struct {
+	sim.Options
+	GitHub  github.Options
+	HubSpot hubspot.Options
+	Google  google.Options
+	Slack   slack.Options
+}
+
+// Simulator is the simulated providers on one server. The embedded
+// sim.Server is the control surface: Clock, OAuth, Faults, Requests,
+// Webhooks, Reset.
+type Simulator struct {
+	*sim.Server
+	GitHub  *github.Provider
+	HubSpot *hubspot.Provider
+	Google  *google.Provider
+	Slack   *slack.Provider
+}
+
+// New builds a simulator; serve it with any http.Server (it is an
+// http.Handler) and call SetBaseURL with the address it is reachable at.
+func New(opts Options) *Simulator {
+	s := &Simulator{
+		GitHub:  github.New(opts.GitHub),
+		HubSpot: hubspot.New(opts.HubSpot),
+		Google:  google.New(opts.Google),
+		Slack:   slack.New(opts.Slack),
+	}
+	s.Server = sim.New(opts.Options, s.GitHub, s.HubSpot, s.Google, s.Slack)
+	return s
+}
+
+// Start runs a simulator on a loopback port until t ends.
+func Start(t testing.TB, opts Options) *Simulator {
+	t.Helper()
+	s := New(opts)
+	ts := httptest.NewServer(s)
+	s.SetBaseURL(ts.URL)
+	t.Cleanup(func() {
+		ts.Close()
+		s.Webhooks().Wait()
+	})
+	return s
+}
+
+// URL is where the simulator is reachable.
+func (s *Simulator) URL() string { return s.BaseURL() }
