@@ -7,6 +7,9 @@ import (
 
 // Limiter counts requests per key in fixed windows of simulated time, the
 // way most providers document their limits ("100 requests per 10 seconds").
+// A window opens with the first request after the previous one ended (as
+// GitHub's hourly window does), not on clock boundaries, so a burst a test
+// sends inside one window never straddles two by accident.
 type Limiter struct {
 	clock *Clock
 	mu    sync.Mutex
@@ -36,7 +39,7 @@ func (l *Limiter) Take(key string, limit int, per time.Duration) Verdict {
 	defer l.mu.Unlock()
 	w := l.wins[key]
 	if w == nil || !now.Before(w.start.Add(per)) {
-		w = &window{start: now.Truncate(per)}
+		w = &window{start: now}
 		l.wins[key] = w
 	}
 	v := Verdict{Limit: limit, Reset: w.start.Add(per)}
