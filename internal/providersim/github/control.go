@@ -11,23 +11,6 @@ import (
 	"github.com/patchbay/patchbay/internal/providersim/sim"
 )
 
-// decodeControl reads a control request's JSON body (empty is {}) and
-// answers 400 itself when it is malformed.
-func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
-	if r.ContentLength == 0 {
-		return true
-	}
-	if err := sim.ReadJSON(r, v); err != nil {
-		controlError(w, "malformed JSON body: "+err.Error())
-		return false
-	}
-	return true
-}
-
-func controlError(w http.ResponseWriter, msg string) {
-	sim.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": msg})
-}
-
 // controlApps registers (or replaces) a GitHub App:
 // {"app_id", "private_key" | "public_key" (PEM), "slug", "client_id",
 // "client_secret", "setup_url"}.
@@ -41,7 +24,7 @@ func (p *Provider) controlApps(w http.ResponseWriter, r *http.Request) {
 		ClientSecret string `json:"client_secret"`
 		SetupURL     string `json:"setup_url"`
 	}
-	if !decodeControl(w, r, &body) {
+	if !sim.DecodeControl(w, r, &body) {
 		return
 	}
 	spec := App{ID: body.AppID, Slug: body.Slug, PrivateKeyPEM: body.PrivateKey, ClientID: body.ClientID,
@@ -49,14 +32,14 @@ func (p *Provider) controlApps(w http.ResponseWriter, r *http.Request) {
 	if body.PublicKey != "" {
 		key, err := jwt.ParseRSAPublicKeyFromPEM([]byte(body.PublicKey))
 		if err != nil {
-			controlError(w, "public_key: "+err.Error())
+			sim.ControlError(w, "public_key: "+err.Error())
 			return
 		}
 		spec.PublicKey = key
 	}
 	a, err := buildApp(spec)
 	if err != nil {
-		controlError(w, err.Error())
+		sim.ControlError(w, err.Error())
 		return
 	}
 	p.mu.Lock()
@@ -75,7 +58,7 @@ func (p *Provider) controlInstallations(w http.ResponseWriter, r *http.Request) 
 		Repositories []string          `json:"repositories"`
 		Permissions  map[string]string `json:"permissions"`
 	}
-	if !decodeControl(w, r, &body) {
+	if !sim.DecodeControl(w, r, &body) {
 		return
 	}
 	p.mu.Lock()
@@ -87,7 +70,7 @@ func (p *Provider) controlInstallations(w http.ResponseWriter, r *http.Request) 
 	}
 	p.mu.Unlock()
 	if err != nil {
-		controlError(w, err.Error())
+		sim.ControlError(w, err.Error())
 		return
 	}
 	sim.WriteJSON(w, http.StatusCreated, out)
@@ -116,19 +99,19 @@ func (p *Provider) controlInstallationToken(w http.ResponseWriter, r *http.Reque
 		Repositories   []string          `json:"repositories"`
 		Permissions    map[string]string `json:"permissions"`
 	}
-	if !decodeControl(w, r, &body) {
+	if !sim.DecodeControl(w, r, &body) {
 		return
 	}
 	p.mu.RLock()
 	in := p.installations[body.InstallationID]
 	p.mu.RUnlock()
 	if in == nil {
-		controlError(w, "no such installation")
+		sim.ControlError(w, "no such installation")
 		return
 	}
 	tok, msg := p.mintInstallationToken(in, body.Repositories, nil, body.Permissions)
 	if tok == "" {
-		controlError(w, msg)
+		sim.ControlError(w, msg)
 		return
 	}
 	p.mu.RLock()
@@ -146,16 +129,16 @@ func (p *Provider) controlSeed(w http.ResponseWriter, r *http.Request) {
 		PullRequests int    `json:"pull_requests"`
 		Private      bool   `json:"private"`
 	}
-	if !decodeControl(w, r, &body) {
+	if !sim.DecodeControl(w, r, &body) {
 		return
 	}
 	owner, name, ok := strings.Cut(body.Repo, "/")
 	switch {
 	case !ok || owner == "" || name == "" || strings.Contains(name, "/"):
-		controlError(w, `repo must be "owner/name"`)
+		sim.ControlError(w, `repo must be "owner/name"`)
 		return
 	case body.Issues < 0 || body.PullRequests < 0 || body.Issues+body.PullRequests > 1000000:
-		controlError(w, "issues and pull_requests must be between 0 and 1000000 in all")
+		sim.ControlError(w, "issues and pull_requests must be between 0 and 1000000 in all")
 		return
 	}
 	p.mu.Lock()
@@ -180,11 +163,11 @@ func (p *Provider) controlRateLimit(w http.ResponseWriter, r *http.Request) {
 		Exhaust          bool   `json:"exhaust"`
 		ExhaustSecondary bool   `json:"exhaust_secondary"`
 	}
-	if !decodeControl(w, r, &body) {
+	if !sim.DecodeControl(w, r, &body) {
 		return
 	}
 	if body.Core < 0 || body.Installation < 0 || body.Secondary < 0 || body.SecondaryWindow < 0 {
-		controlError(w, "limits must not be negative")
+		sim.ControlError(w, "limits must not be negative")
 		return
 	}
 	p.mu.Lock()
@@ -210,7 +193,7 @@ func (p *Provider) controlRateLimit(w http.ResponseWriter, r *http.Request) {
 		case body.Token != "":
 			c, msg := p.resolve(body.Token)
 			if c == nil {
-				controlError(w, "token: "+msg)
+				sim.ControlError(w, "token: "+msg)
 				return
 			}
 			bucket, limit = c.bucket, c.limit
@@ -219,7 +202,7 @@ func (p *Provider) controlRateLimit(w http.ResponseWriter, r *http.Request) {
 		case body.InstallationID != 0:
 			bucket, limit = "installation/"+strconv.FormatInt(body.InstallationID, 10), lim.Installation
 		default:
-			controlError(w, "exhaust needs token, user or installation_id")
+			sim.ControlError(w, "exhaust needs token, user or installation_id")
 			return
 		}
 		if body.Exhaust {
@@ -238,11 +221,11 @@ func (p *Provider) controlWebhook(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Secret string `json:"secret"`
 	}
-	if !decodeControl(w, r, &body) {
+	if !sim.DecodeControl(w, r, &body) {
 		return
 	}
 	if body.Secret == "" {
-		controlError(w, "secret is required")
+		sim.ControlError(w, "secret is required")
 		return
 	}
 	p.mu.Lock()

@@ -15,22 +15,6 @@ func (p *Provider) mountControl(mux *http.ServeMux) {
 	mux.HandleFunc("POST /_control/google/gmail/trim-history", p.trimHistory)
 }
 
-func controlError(w http.ResponseWriter, msg string) {
-	sim.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": msg})
-}
-
-// decodeControl reads a control body; an empty body is an empty object.
-func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
-	if r.ContentLength == 0 {
-		return true
-	}
-	if err := sim.ReadJSON(r, v); err != nil {
-		controlError(w, "malformed JSON body: "+err.Error())
-		return false
-	}
-	return true
-}
-
 // expireSyncTokens invalidates every Calendar sync token issued so far,
 // as Google does at will; the next incremental sync gets 410.
 func (p *Provider) expireSyncTokens(w http.ResponseWriter, r *http.Request) {
@@ -50,11 +34,11 @@ func (p *Provider) calendarChanges(w http.ResponseWriter, r *http.Request) {
 		Update int    `json:"update"`
 		Delete int    `json:"delete"`
 	}
-	if !decodeControl(w, r, &body) {
+	if !sim.DecodeControl(w, r, &body) {
 		return
 	}
 	if body.Create < 0 || body.Update < 0 || body.Delete < 0 || body.Create > 100_000 {
-		controlError(w, "create, update and delete must be between 0 and 100000")
+		sim.ControlError(w, "create, update and delete must be between 0 and 100000")
 		return
 	}
 	if body.User == "" {
@@ -76,11 +60,11 @@ func (p *Provider) deliverMail(w http.ResponseWriter, r *http.Request) {
 		From    string `json:"from"`
 		Subject string `json:"subject"`
 	}
-	if !decodeControl(w, r, &body) {
+	if !sim.DecodeControl(w, r, &body) {
 		return
 	}
 	if body.Count < 0 || body.Count > 100_000 {
-		controlError(w, "count must be between 0 and 100000")
+		sim.ControlError(w, "count must be between 0 and 100000")
 		return
 	}
 	if body.Count == 0 {
@@ -116,11 +100,11 @@ func (p *Provider) trimHistory(w http.ResponseWriter, r *http.Request) {
 		User string `json:"user"`
 		Keep int    `json:"keep"`
 	}
-	if !decodeControl(w, r, &body) {
+	if !sim.DecodeControl(w, r, &body) {
 		return
 	}
 	if body.Keep < 0 {
-		controlError(w, "keep must not be negative")
+		sim.ControlError(w, "keep must not be negative")
 		return
 	}
 	if body.User == "" {

@@ -13,7 +13,7 @@ func (s *Server) mountControl() {
 		var body struct {
 			Seed *int64 `json:"seed"`
 		}
-		if !decodeControl(w, r, &body) {
+		if !DecodeControl(w, r, &body) {
 			return
 		}
 		seed := s.Seed()
@@ -30,7 +30,7 @@ func (s *Server) mountControl() {
 		var body struct {
 			Seconds float64 `json:"seconds"`
 		}
-		if !decodeControl(w, r, &body) {
+		if !DecodeControl(w, r, &body) {
 			return
 		}
 		if body.Seconds < 0 {
@@ -45,7 +45,7 @@ func (s *Server) mountControl() {
 	})
 	m.HandleFunc("POST /_control/faults", func(w http.ResponseWriter, r *http.Request) {
 		var f Fault
-		if !decodeControl(w, r, &f) {
+		if !DecodeControl(w, r, &f) {
 			return
 		}
 		switch f.Kind {
@@ -67,7 +67,7 @@ func (s *Server) mountControl() {
 			Token    string `json:"token"`
 			Subject  string `json:"subject"`
 		}
-		if !decodeControl(w, r, &body) {
+		if !DecodeControl(w, r, &body) {
 			return
 		}
 		switch {
@@ -92,7 +92,7 @@ func (s *Server) mountControl() {
 			TTLSeconds int      `json:"ttl_seconds"`
 			Refresh    bool     `json:"refresh"`
 		}
-		if !decodeControl(w, r, &body) {
+		if !DecodeControl(w, r, &body) {
 			return
 		}
 		if body.Provider == "" || body.Subject == "" {
@@ -108,7 +108,7 @@ func (s *Server) mountControl() {
 	})
 	m.HandleFunc("POST /_control/clients", func(w http.ResponseWriter, r *http.Request) {
 		var c Client
-		if !decodeControl(w, r, &c) {
+		if !DecodeControl(w, r, &c) {
 			return
 		}
 		if c.Provider == "" || c.ID == "" || c.Secret == "" {
@@ -122,7 +122,7 @@ func (s *Server) mountControl() {
 		var body struct {
 			Enabled bool `json:"enabled"`
 		}
-		if !decodeControl(w, r, &body) {
+		if !DecodeControl(w, r, &body) {
 			return
 		}
 		s.limitsOff.Store(!body.Enabled)
@@ -145,7 +145,7 @@ func (s *Server) mountControl() {
 		var body struct {
 			URL string `json:"url"`
 		}
-		if !decodeControl(w, r, &body) {
+		if !DecodeControl(w, r, &body) {
 			return
 		}
 		s.hooks.SetURL(body.URL)
@@ -157,15 +157,21 @@ func (s *Server) mountControl() {
 	})
 }
 
-// decodeControl reads a control request's JSON body (an empty body is an
-// empty object) and answers 400 itself when it is malformed.
-func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
+// DecodeControl reads a control request's JSON body (an empty body is an
+// empty object) and answers 400 itself when it is malformed. Providers'
+// control endpoints use it too, so every control error has one shape.
+func DecodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
 	if r.ContentLength == 0 {
 		return true
 	}
 	if err := ReadJSON(r, v); err != nil {
-		WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "malformed JSON body: " + err.Error()})
+		ControlError(w, "malformed JSON body: "+err.Error())
 		return false
 	}
 	return true
+}
+
+// ControlError answers a bad control request: 400 {"error": msg}.
+func ControlError(w http.ResponseWriter, msg string) {
+	WriteJSON(w, http.StatusBadRequest, map[string]string{"error": msg})
 }

@@ -120,14 +120,14 @@ func (p *Provider) controlVerifyURL(w http.ResponseWriter, r *http.Request) {
 		URL       string `json:"url"`
 		Challenge string `json:"challenge"`
 	}
-	if !decodeControl(w, r, &body) {
+	if !sim.DecodeControl(w, r, &body) {
 		return
 	}
 	if body.URL == "" {
 		body.URL = p.s.Webhooks().URL()
 	}
 	if u, err := url.Parse(body.URL); err != nil || !u.IsAbs() {
-		controlError(w, "give an absolute url, or set the webhook URL first")
+		sim.ControlError(w, "give an absolute url, or set the webhook URL first")
 		return
 	}
 	if body.Challenge == "" {
@@ -191,11 +191,11 @@ func (p *Provider) controlEvent(w http.ResponseWriter, r *http.Request) {
 		TeamID string         `json:"team_id"`
 		Event  map[string]any `json:"event"`
 	}
-	if !decodeControl(w, r, &body) {
+	if !sim.DecodeControl(w, r, &body) {
 		return
 	}
 	if t, _ := body.Event["type"].(string); t == "" {
-		controlError(w, `event must be an object with a "type"`)
+		sim.ControlError(w, `event must be an object with a "type"`)
 		return
 	}
 	if body.TeamID == "" {
@@ -215,11 +215,11 @@ func (p *Provider) controlSigningSecret(w http.ResponseWriter, r *http.Request) 
 	var body struct {
 		SigningSecret string `json:"signing_secret"`
 	}
-	if !decodeControl(w, r, &body) {
+	if !sim.DecodeControl(w, r, &body) {
 		return
 	}
 	if body.SigningSecret == "" {
-		controlError(w, "signing_secret is required")
+		sim.ControlError(w, "signing_secret is required")
 		return
 	}
 	p.mu.Lock()
@@ -235,7 +235,7 @@ func (p *Provider) controlUninstall(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		TeamID string `json:"team_id"`
 	}
-	if !decodeControl(w, r, &body) {
+	if !sim.DecodeControl(w, r, &body) {
 		return
 	}
 	if body.TeamID == "" {
@@ -319,21 +319,4 @@ func (p *Provider) incomingWebhook(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain")
 	_, _ = io.WriteString(w, "ok")
 	p.emitMessage(ws, ch, msg)
-}
-
-// decodeControl reads a control request's JSON body (an empty body is an
-// empty object), answering 400 itself when it is malformed.
-func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
-	if r.ContentLength == 0 {
-		return true
-	}
-	if err := sim.ReadJSON(r, v); err != nil {
-		controlError(w, "malformed JSON body: "+err.Error())
-		return false
-	}
-	return true
-}
-
-func controlError(w http.ResponseWriter, msg string) {
-	sim.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": msg})
 }
