@@ -377,6 +377,7 @@ func TestIntegrationBadInput(t *testing.T) {
 		{name: "delete unknown", method: "DELETE", path: "/integrations/missing", status: 404, code: "not_found"},
 		{name: "unknown route", method: "GET", path: "/nothing-here", status: 404, code: "not_found"},
 		{name: "wrong method", method: "PUT", path: "/integrations/taken", body: `{}`, status: 405, code: "method_not_allowed"},
+		{name: "wrong method on a collection", method: "DELETE", path: "/integrations", status: 405, code: "method_not_allowed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

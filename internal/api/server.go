@@ -82,6 +82,8 @@ func (s *Server) routes() {
 	private("GET /integrations/{key}", s.getIntegration)
 	private("PATCH /integrations/{key}", s.updateIntegration)
 	private("DELETE /integrations/{key}", s.deleteIntegration)
+
+	public("/", s.noRoute)
 }
 
 // ServeHTTP implements http.Handler, with panic recovery and request logs
@@ -102,37 +104,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The path only: query strings can carry tokens.
 		s.logger.DebugContext(r.Context(), "request", append(logAttr(r, rec.code()), "duration", time.Since(start))...)
 	}()
-	if _, pattern := s.mux.Handler(r); pattern == "" {
-		s.noRoute(rec, r)
-		return
-	}
 	s.mux.ServeHTTP(rec, r)
 }
 
-// noRoute answers requests no route matches in the API's JSON error shape,
-// telling a wrong method (405, with Allow) from an unknown path (404).
+// noRoute answers requests no route matches, in the API's JSON error shape,
+// telling a wrong method (405, with Allow) from an unknown path (404). It is
+// the catch-all route, so matched requests never pay for this probing.
 func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
-	h, _ := s.mux.Handler(r)
-	probe := &headerProbe{header: http.Header{}}
-	h.ServeHTTP(probe, r)
-	if probe.status == http.StatusMethodNotAllowed {
-		w.Header().Set("Allow", probe.header.Get("Allow"))
-		s.writeError(w, r, newError(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, probe.header.Get("Allow")))
+	var allow []string
+	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.WithContext(r.Context())
+		probe.Method = method
+		if _, pattern := s.mux.Handler(probe); pattern != "/" {
+			allow = append(allow, method)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		s.writeError(w, r, newError(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, strings.Join(allow, ", ")))
 		return
 	}
 	s.writeError(w, r, newError(http.StatusNotFound, "not_found", "no route for %s %s", r.Method, r.URL.Path))
 }
-
-// headerProbe records what ServeMux's built-in 404/405 handlers would send,
-// discarding their plain-text bodies.
-type headerProbe struct {
-	header http.Header
-	status int
-}
-
-func (p *headerProbe) Header() http.Header         { return p.header }
-func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
-func (p *headerProbe) WriteHeader(code int)        { p.status = code }
 
 type statusRecorder struct {
 	http.ResponseWriter
