@@ -61,57 +61,47 @@ func (sp *spreadsheet) valueRange(text string, o readOptions) (map[string]any, s
 }
 
 func (p *Provider) getValues(w http.ResponseWriter, r *http.Request) {
-	g, ok := p.sheetsCall(w, r, false)
-	if !ok {
-		return
+	if _, ranges, ok := p.readRanges(w, r, []string{r.PathValue("range")}); ok {
+		sim.WriteJSON(w, http.StatusOK, ranges[0])
 	}
-	q := r.URL.Query()
-	o, msg := parseReadOptions(q.Get("majorDimension"), q.Get("valueRenderOption"))
-	if msg != "" {
-		sheetsError(w, http.StatusBadRequest, msg)
-		return
-	}
-	p.sheetsMu.Lock()
-	defer p.sheetsMu.Unlock()
-	sp, ok := p.lookup(w, r.PathValue("id"), g.Subject)
-	if !ok {
-		return
-	}
-	vr, msg := sp.valueRange(r.PathValue("range"), o)
-	if msg != "" {
-		sheetsError(w, http.StatusBadRequest, msg)
-		return
-	}
-	sim.WriteJSON(w, http.StatusOK, vr)
 }
 
 func (p *Provider) batchGetValues(w http.ResponseWriter, r *http.Request) {
+	if id, ranges, ok := p.readRanges(w, r, r.URL.Query()["ranges"]); ok {
+		sim.WriteJSON(w, http.StatusOK, map[string]any{"spreadsheetId": id, "valueRanges": ranges})
+	}
+}
+
+// readRanges is what values.get and values.batchGet share: it checks the
+// call and its read options, then renders each range of the caller's
+// spreadsheet. It answers errors itself and reports whether to go on.
+func (p *Provider) readRanges(w http.ResponseWriter, r *http.Request, texts []string) (id string, ranges []any, ok bool) {
 	g, ok := p.sheetsCall(w, r, false)
 	if !ok {
-		return
+		return "", nil, false
 	}
 	q := r.URL.Query()
 	o, msg := parseReadOptions(q.Get("majorDimension"), q.Get("valueRenderOption"))
 	if msg != "" {
 		sheetsError(w, http.StatusBadRequest, msg)
-		return
+		return "", nil, false
 	}
 	p.sheetsMu.Lock()
 	defer p.sheetsMu.Unlock()
 	sp, ok := p.lookup(w, r.PathValue("id"), g.Subject)
 	if !ok {
-		return
+		return "", nil, false
 	}
-	ranges := []any{}
-	for _, text := range q["ranges"] {
+	ranges = []any{}
+	for _, text := range texts {
 		vr, msg := sp.valueRange(text, o)
 		if msg != "" {
 			sheetsError(w, http.StatusBadRequest, msg)
-			return
+			return "", nil, false
 		}
 		ranges = append(ranges, vr)
 	}
-	sim.WriteJSON(w, http.StatusOK, map[string]any{"spreadsheetId": sp.id, "valueRanges": ranges})
+	return sp.id, ranges, true
 }
 
 // valueInput reads valueInputOption, which every write requires.
