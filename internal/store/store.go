@@ -32,6 +32,14 @@ var (
 type Store interface {
 	Environments() Environments
 	Integrations() Integrations
+	Connections() Connections
+	ConnectSessions() ConnectSessions
+	OAuthSessions() OAuthSessions
+	Settings() EnvironmentSettings
+	// Locker's locks hold across all processes on this database: an
+	// in-process lock on SQLite (one process owns the data directory) and
+	// advisory locks on PostgreSQL.
+	Locker() Locker
 
 	// Dialect names the backend: "sqlite" or "postgres".
 	Dialect() string
