@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/integrations"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -69,8 +71,31 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	var ve *integrations.ValidationError
+	var authErr *auth.Error
+	var connectErr *connect.Error
 	switch {
 	case errors.As(err, &ae):
+	case errors.As(err, &connectErr):
+		ae = &apiError{status: connectErr.Status, Code: connectErr.Code, Message: connectErr.Message}
+		if len(connectErr.Field) > 0 {
+			path := make([]any, len(connectErr.Field))
+			for i, seg := range connectErr.Field {
+				path[i] = seg
+			}
+			ae.Errors = []fieldError{{Code: connectErr.Code, Message: connectErr.Message, Path: path}}
+		}
+	case errors.As(err, &authErr):
+		ae = &apiError{status: authErr.Status, Code: authErr.Code, Message: authErr.Message}
+		if len(authErr.Field) > 0 {
+			path := make([]any, len(authErr.Field))
+			for i, seg := range authErr.Field {
+				path[i] = seg
+			}
+			ae.Errors = []fieldError{{Code: authErr.Code, Message: authErr.Message, Path: path}}
+		}
+		if ae.status >= 500 {
+			s.logger.WarnContext(r.Context(), "request failed at a provider", "method", r.Method, "path", r.URL.Path, "code", authErr.Code, "err", err)
+		}
 	case errors.As(err, &ve):
 		errs := make([]fieldError, len(ve.Problems))
 		for i, p := range ve.Problems {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/integrations"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -39,6 +40,14 @@ type Options struct {
 	Auth         Authenticator
 	Catalog      *catalog.Catalog
 	Integrations Integrations
+	Connections  Connections
+	// Sessions, Credentials, Settings and Flows serve connect sessions,
+	// the auth endpoints and the Connect UI; without Sessions those routes
+	// are absent.
+	Sessions    ConnectSessions
+	Credentials CredentialFlows
+	Settings    Settings
+	Flows       *connect.Flows
 }
 
 // Server is the HTTP API.
@@ -48,7 +57,12 @@ type Server struct {
 	auth         Authenticator
 	catalog      *catalog.Catalog
 	integrations Integrations
+	connections  Connections
 	providers    *providerCache
+	sessions     ConnectSessions
+	credentials  CredentialFlows
+	settings     Settings
+	flows        *connect.Flows
 	mux          *http.ServeMux
 }
 
@@ -60,7 +74,12 @@ func New(o Options) *Server {
 		auth:         o.Auth,
 		catalog:      o.Catalog,
 		integrations: o.Integrations,
+		connections:  o.Connections,
 		providers:    newProviderCache(o.Catalog, o.ServerURL),
+		sessions:     o.Sessions,
+		credentials:  o.Credentials,
+		settings:     o.Settings,
+		flows:        o.Flows,
 		mux:          http.NewServeMux(),
 	}
 	s.routes()
@@ -82,6 +101,21 @@ func (s *Server) routes() {
 	private("GET /integrations/{key}", s.getIntegration)
 	private("PATCH /integrations/{key}", s.updateIntegration)
 	private("DELETE /integrations/{key}", s.deleteIntegration)
+
+	// Connections, with Nango's deprecated singular aliases.
+	for _, base := range []string{"/connections", "/connection"} {
+		private("GET "+base, s.listConnections)
+		private("POST "+base, s.importConnection)
+		private("GET "+base+"/{connectionId}", s.getConnection)
+		private("PATCH "+base+"/{connectionId}", s.patchConnection)
+		private("DELETE "+base+"/{connectionId}", s.deleteConnection)
+		private("POST "+base+"/metadata", s.metadataHandler(false))
+		private("PATCH "+base+"/metadata", s.metadataHandler(true))
+		private("POST "+base+"/{connectionId}/metadata", s.connectionMetadataHandler(false))
+		private("PATCH "+base+"/{connectionId}/metadata", s.connectionMetadataHandler(true))
+	}
+
+	s.connectRoutes()
 
 	public("/", s.noRoute)
 }

@@ -14,10 +14,13 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/api"
+	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/config"
 	"github.com/patchbay/patchbay/internal/integrations"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
 // App is a provisioned Patchbay node.
@@ -29,6 +32,9 @@ type App struct {
 	catalog  *catalog.Catalog
 	listener net.Listener
 	server   *http.Server
+	auth     *auth.Service
+	hub      *connect.Hub
+	webhooks *webhooks.Sender
 }
 
 // New provisions a node: it loads the catalog, opens the store (creating
@@ -53,12 +59,28 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		return nil, err
 	}
 
+	a.webhooks = webhooks.NewSender(a.store, nil, logger)
+	a.auth = auth.New(auth.Options{
+		Store:         a.store,
+		Catalog:       a.catalog,
+		ServerURL:     cfg.ServerURL,
+		Logger:        logger,
+		Events:        webhooks.AuthEvents{Sender: a.webhooks},
+		RefreshWindow: cfg.RefreshWindow,
+	})
+	sessions := connect.NewSessions(a.store, a.catalog, cfg.ServerURL, nil)
+	a.hub = connect.NewHub(logger)
 	handler := api.New(api.Options{
 		Logger:       logger,
 		ServerURL:    cfg.ServerURL,
 		Auth:         a.store.Environments(),
 		Catalog:      a.catalog,
 		Integrations: integrations.New(a.store.Integrations(), a.catalog),
+		Connections:  a.auth,
+		Sessions:     sessions,
+		Credentials:  a.auth,
+		Settings:     a.store.Settings(),
+		Flows:        connect.NewFlows(sessions, a.auth, a.hub, logger),
 	})
 	if a.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -86,11 +108,25 @@ func (a *App) Run(ctx context.Context) error {
 		"addr", a.Addr(), "server_url", a.cfg.ServerURL, "store", a.store.Dialect(), "providers", a.catalog.Len())
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	background := make(chan struct{})
+	go func() {
+		defer close(background)
+		a.maintain(bgCtx, time.Minute)
+	}()
+	defer func() {
+		stopBackground()
+		<-background
+		a.webhooks.Close()
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	// Websockets are hijacked connections Shutdown does not wait for;
+	// close them so browsers reconnect elsewhere.
+	a.hub.Close()
 	a.logger.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
 	defer cancel()
@@ -102,6 +138,34 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	return nil
 }
+
+// maintain runs the node's periodic work until ctx ends: refreshing
+// credentials about to expire and dropping expired sessions. Every node
+// runs it; the refresh lock keeps nodes from refreshing a token twice.
+func (a *App) maintain(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := a.auth.RefreshExpiring(ctx); err != nil && ctx.Err() == nil {
+			a.logger.WarnContext(ctx, "background refresh", "err", err)
+		}
+		now := time.Now()
+		if _, err := a.store.ConnectSessions().DeleteExpired(ctx, now); err != nil && ctx.Err() == nil {
+			a.logger.WarnContext(ctx, "delete expired connect sessions", "err", err)
+		}
+		if _, err := a.store.OAuthSessions().DeleteExpired(ctx, now); err != nil && ctx.Err() == nil {
+			a.logger.WarnContext(ctx, "delete expired OAuth sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Auth is the node's credential service (for tests and tools).
+func (a *App) Auth() *auth.Service { return a.auth }
 
 // Close releases everything New acquired, in reverse order.
 func (a *App) Close() error {

@@ -45,6 +45,9 @@ type Config struct {
 	LogFormat       string // "text" or "json"
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
+	// RefreshWindow: credentials expiring within it are refreshed on use
+	// and by the background refresher.
+	RefreshWindow time.Duration
 }
 
 // Embedded reports whether Patchbay runs on the embedded SQLite store.
@@ -59,7 +62,7 @@ func SecretKeyVar(env string) string { return "PATCHBAY_SECRET_KEY_" + strings.T
 // Flags holds the raw values before validation.
 type Flags struct {
 	addr, serverURL, dataDir, databaseURL, providersFile string
-	logFormat, logLevel, shutdownTimeout                 string
+	logFormat, logLevel, shutdownTimeout, refreshWindow  string
 	getenv                                               func(string) string
 }
 
@@ -77,6 +80,7 @@ var settings = []setting{
 	{"PATCHBAY_LOG_FORMAT", "log-format", "text", "log format: text or json", func(f *Flags) *string { return &f.logFormat }},
 	{"PATCHBAY_LOG_LEVEL", "log-level", "info", "log level: debug, info, warn or error", func(f *Flags) *string { return &f.logLevel }},
 	{"PATCHBAY_SHUTDOWN_TIMEOUT", "shutdown-timeout", "30s", "how long a graceful shutdown waits for requests in flight", func(f *Flags) *string { return &f.shutdownTimeout }},
+	{"PATCHBAY_REFRESH_WINDOW", "refresh-window", "15m", "refresh credentials that expire within this window (on use and in the background)", func(f *Flags) *string { return &f.refreshWindow }},
 }
 
 // Register adds the flags to fs, each defaulting to its environment
@@ -197,6 +201,11 @@ func (f *Flags) Parse() (*Config, error) {
 		bad("PATCHBAY_SHUTDOWN_TIMEOUT", "want a positive duration such as 30s, got %q", f.shutdownTimeout)
 	} else {
 		c.ShutdownTimeout = d
+	}
+	if d, err := time.ParseDuration(f.refreshWindow); err != nil || d <= 0 || d > 24*time.Hour {
+		bad("PATCHBAY_REFRESH_WINDOW", "want a duration between 1s and 24h such as 15m, got %q", f.refreshWindow)
+	} else {
+		c.RefreshWindow = d
 	}
 
 	if len(errs) > 0 {

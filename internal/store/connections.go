@@ -172,6 +172,9 @@ type ConnectSessions interface {
 	// ByTokenHash returns the session, expired or not; callers check
 	// ExpiresAt.
 	ByTokenHash(ctx context.Context, tokenHash string) (*ConnectSession, error)
+	// ByID returns the session by its row id (ErrNotFound if deleted), for
+	// OAuth callbacks that must check their session still stands.
+	ByID(ctx context.Context, id string) (*ConnectSession, error)
 	Delete(ctx context.Context, id string) error
 	// DeleteExpired removes sessions that expired before t.
 	DeleteExpired(ctx context.Context, before time.Time) (int64, error)

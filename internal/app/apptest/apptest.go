@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"testing"
 
 	"github.com/spf13/pflag"
@@ -56,6 +57,10 @@ type Options struct {
 	// Logs receives the server's logs at debug level; by default warnings
 	// and errors go to the test log.
 	Logs io.Writer
+	// RealURL makes the server announce its own loopback address as its
+	// public URL instead of ServerURL, for flows where a browser or a
+	// simulated provider follows links back to it (OAuth callbacks).
+	RealURL bool
 }
 
 // Server is a running test server.
@@ -102,6 +107,11 @@ func Start(t testing.TB, o Options) *Server {
 		env["PATCHBAY_DATABASE_URL"] = storetest.PostgresURL(t)
 		env["PATCHBAY_ENCRYPTION_KEY"] = vault.GenerateKey()
 	}
+	if o.RealURL {
+		addr := freeLoopbackAddr(t)
+		env["PATCHBAY_ADDR"] = addr
+		env["PATCHBAY_SERVER_URL"] = "http://" + addr
+	}
 	for k, v := range o.Env {
 		env[k] = v
 	}
@@ -129,6 +139,21 @@ func Start(t testing.TB, o Options) *Server {
 	}
 	t.Cleanup(func() { s.Stop(t) })
 	return s
+}
+
+// freeLoopbackAddr reserves a loopback port by listening on it and
+// closing it, so the server can be told its URL before it binds. Another
+// process could take the port in between; on a test machine that is rare
+// enough to accept.
+func freeLoopbackAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("reserve a port: %v", err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
 }
 
 // testWriter sends server logs to the test log, so they show with failures.

@@ -66,7 +66,12 @@ func open(ctx context.Context, pool *pgxpool.Pool, db *sql.DB, v *vault.Vault) (
 	if err != nil {
 		return nil, fmt.Errorf("queries.sql: %w", err)
 	}
-	sdb, err := sqlstore.New(ctx, db, db, sqlstore.Dialect{Name: "postgres", Queries: q, IsUniqueViolation: isUniqueViolation}, v)
+	locker, err := newAdvisoryLocker(pool, q)
+	if err != nil {
+		return nil, err
+	}
+	d := sqlstore.Dialect{Name: "postgres", Queries: q, IsUniqueViolation: isUniqueViolation, Locker: locker}
+	sdb, err := sqlstore.New(ctx, db, db, d, v)
 	if err != nil {
 		return nil, err
 	}

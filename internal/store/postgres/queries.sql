@@ -73,3 +73,175 @@ SELECT id, credentials FROM connections WHERE credentials IS NOT NULL;
 
 -- name: ResealConnection
 UPDATE connections SET credentials = $1 WHERE id = $2;
+
+-- Connections. Every read returns the same columns, in this order, joined
+-- with the integration for its unique key and provider:
+-- id, environment_id, integration_id, unique_key, provider, connection_id,
+-- credentials, credentials_expires_at, connection_config, metadata, end_user,
+-- tags, errors, last_refresh_success_at, last_refresh_failure_at,
+-- refresh_attempts, created_at, updated_at.
+
+-- name: IntegrationRef
+SELECT id, environment_id, unique_key, provider FROM integrations WHERE id = $1;
+
+-- name: InsertConnection
+INSERT INTO connections (id, environment_id, integration_id, connection_id,
+    credentials, credentials_expires_at, connection_config, metadata, end_user_id, end_user, tags,
+    errors, refresh_disabled, last_refresh_success_at, last_refresh_failure_at, refresh_attempts,
+    created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+ON CONFLICT (integration_id, connection_id) DO NOTHING;
+
+-- name: GetConnection
+SELECT c.id, c.environment_id, c.integration_id, i.unique_key, i.provider, c.connection_id,
+    c.credentials, c.credentials_expires_at, c.connection_config, c.metadata, c.end_user,
+    c.tags, c.errors, c.last_refresh_success_at, c.last_refresh_failure_at,
+    c.refresh_attempts, c.created_at, c.updated_at
+FROM connections c JOIN integrations i ON i.id = c.integration_id
+WHERE i.environment_id = $1 AND i.unique_key = $2 AND c.connection_id = $3;
+
+-- name: ConnectionByID
+SELECT c.id, c.environment_id, c.integration_id, i.unique_key, i.provider, c.connection_id,
+    c.credentials, c.credentials_expires_at, c.connection_config, c.metadata, c.end_user,
+    c.tags, c.errors, c.last_refresh_success_at, c.last_refresh_failure_at,
+    c.refresh_attempts, c.created_at, c.updated_at
+FROM connections c JOIN integrations i ON i.id = c.integration_id
+WHERE c.id = $1;
+
+-- ConnectionByID inside a read-modify-write transaction: the row lock makes
+-- concurrent updates (a refresh and a metadata change) apply one after the
+-- other instead of one losing the other's change.
+-- name: LockConnection
+SELECT c.id, c.environment_id, c.integration_id, i.unique_key, i.provider, c.connection_id,
+    c.credentials, c.credentials_expires_at, c.connection_config, c.metadata, c.end_user,
+    c.tags, c.errors, c.last_refresh_success_at, c.last_refresh_failure_at,
+    c.refresh_attempts, c.created_at, c.updated_at
+FROM connections c JOIN integrations i ON i.id = c.integration_id
+WHERE c.id = $1
+FOR UPDATE OF c;
+
+-- name: LockConnectionByKey
+SELECT c.id, c.environment_id, c.integration_id, i.unique_key, i.provider, c.connection_id,
+    c.credentials, c.credentials_expires_at, c.connection_config, c.metadata, c.end_user,
+    c.tags, c.errors, c.last_refresh_success_at, c.last_refresh_failure_at,
+    c.refresh_attempts, c.created_at, c.updated_at
+FROM connections c JOIN integrations i ON i.id = c.integration_id
+WHERE c.integration_id = $1 AND c.connection_id = $2
+FOR UPDATE OF c;
+
+-- Filters are NULL when unset. $5 is an ILIKE pattern (escaped with \); $6 a
+-- JSON object of tags that must all be present.
+-- name: ListConnections
+SELECT c.id, c.environment_id, c.integration_id, i.unique_key, i.provider, c.connection_id,
+    c.credentials, c.credentials_expires_at, c.connection_config, c.metadata, c.end_user,
+    c.tags, c.errors, c.last_refresh_success_at, c.last_refresh_failure_at,
+    c.refresh_attempts, c.created_at, c.updated_at
+FROM connections c JOIN integrations i ON i.id = c.integration_id
+WHERE ($1::uuid IS NULL OR c.environment_id = $1::uuid)
+    AND ($2::text IS NULL OR i.unique_key = $2::text)
+    AND ($3::text IS NULL OR c.connection_id = $3::text)
+    AND ($4::text IS NULL OR c.end_user_id = $4::text)
+    AND ($5::text IS NULL
+        OR c.connection_id ILIKE $5::text ESCAPE '\'
+        OR c.end_user->>'id' ILIKE $5::text ESCAPE '\'
+        OR c.end_user->>'email' ILIKE $5::text ESCAPE '\'
+        OR c.end_user->>'display_name' ILIKE $5::text ESCAPE '\')
+    AND c.tags @> $6::jsonb
+ORDER BY c.created_at DESC, c.id DESC
+LIMIT $7 OFFSET $8;
+
+-- name: UpdateConnection
+UPDATE connections SET connection_id = $1,
+    credentials = $2, credentials_expires_at = $3, connection_config = $4, metadata = $5, end_user_id = $6,
+    end_user = $7, tags = $8, errors = $9, refresh_disabled = $10, last_refresh_success_at = $11,
+    last_refresh_failure_at = $12, refresh_attempts = $13, updated_at = $14
+WHERE id = $15;
+
+-- name: DeleteConnection
+DELETE FROM connections
+WHERE integration_id = (SELECT id FROM integrations WHERE environment_id = $1 AND unique_key = $2)
+    AND connection_id = $3;
+
+-- name: ExpiringConnections
+SELECT id FROM connections
+WHERE credentials_expires_at < $1 AND NOT refresh_disabled
+ORDER BY credentials_expires_at, id
+LIMIT $2;
+
+-- Connect sessions.
+
+-- name: InsertConnectSession
+INSERT INTO connect_sessions (id, environment_id, token_hash, end_user, allowed_integrations,
+    integrations_config_defaults, reconnect_connection_id, reconnect_integration, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10);
+
+-- name: ConnectSessionByTokenHash
+SELECT id, environment_id, token_hash, end_user, allowed_integrations, integrations_config_defaults,
+    reconnect_connection_id, reconnect_integration, created_at, expires_at
+FROM connect_sessions WHERE token_hash = $1;
+
+-- name: ConnectSessionByID
+SELECT id, environment_id, token_hash, end_user, allowed_integrations, integrations_config_defaults,
+    reconnect_connection_id, reconnect_integration, created_at, expires_at
+FROM connect_sessions WHERE id = $1;
+
+-- name: DeleteConnectSession
+DELETE FROM connect_sessions WHERE id = $1;
+
+-- name: DeleteExpiredConnectSessions
+DELETE FROM connect_sessions WHERE expires_at < $1;
+
+-- OAuth sessions. Both takes return the same columns:
+-- id, environment_id, integration_key, connection_id, connect_session_id,
+-- ws_client_id, auth_mode, connection_config, secret, request_token,
+-- redirect_uri, created_at, expires_at.
+
+-- name: InsertOAuthSession
+INSERT INTO oauth_sessions (id, environment_id, integration_key, connection_id, connect_session_id,
+    ws_client_id, auth_mode, connection_config, secret, request_token, redirect_uri, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13);
+
+-- name: TakeOAuthSession
+DELETE FROM oauth_sessions WHERE id = $1
+RETURNING id, environment_id, integration_key, connection_id, connect_session_id,
+    ws_client_id, auth_mode, connection_config, secret, request_token, redirect_uri, created_at, expires_at;
+
+-- A concurrent take of the same row makes this DELETE wait, then find the
+-- row gone and return nothing, so only one caller gets the session.
+-- name: TakeOAuthSessionByRequestToken
+DELETE FROM oauth_sessions
+WHERE id = (SELECT id FROM oauth_sessions WHERE request_token = $1 LIMIT 1)
+RETURNING id, environment_id, integration_key, connection_id, connect_session_id,
+    ws_client_id, auth_mode, connection_config, secret, request_token, redirect_uri, created_at, expires_at;
+
+-- name: DeleteExpiredOAuthSessions
+DELETE FROM oauth_sessions WHERE expires_at < $1;
+
+-- name: ListSealedOAuthSessions
+SELECT id, secret FROM oauth_sessions WHERE secret IS NOT NULL;
+
+-- name: ResealOAuthSession
+UPDATE oauth_sessions SET secret = $1 WHERE id = $2;
+
+-- Environment settings.
+
+-- name: GetConnectUISettings
+SELECT connect_ui_settings FROM environments WHERE id = $1;
+
+-- name: SetConnectUISettings
+UPDATE environments SET connect_ui_settings = $1, updated_at = $2 WHERE id = $3;
+
+-- name: GetWebhookSettings
+SELECT webhook_settings FROM environments WHERE id = $1;
+
+-- name: SetWebhookSettings
+UPDATE environments SET webhook_settings = $1, updated_at = $2 WHERE id = $3;
+
+-- The Locker's session-level advisory locks (PostgreSQL only; not in
+-- sqlstore's list of required queries).
+
+-- name: AdvisoryLock
+SELECT pg_advisory_lock($1);
+
+-- name: AdvisoryUnlock
+SELECT pg_advisory_unlock($1);

@@ -73,3 +73,166 @@ SELECT id, credentials FROM connections WHERE credentials IS NOT NULL;
 
 -- name: ResealConnection
 UPDATE connections SET credentials = ? WHERE id = ?;
+
+-- Connections. Every read returns the same columns, in this order, joined
+-- with the integration for its unique key and provider:
+-- id, environment_id, integration_id, unique_key, provider, connection_id,
+-- credentials, credentials_expires_at, connection_config, metadata, end_user,
+-- tags, errors, last_refresh_success_at, last_refresh_failure_at,
+-- refresh_attempts, created_at, updated_at.
+
+-- name: IntegrationRef
+SELECT id, environment_id, unique_key, provider FROM integrations WHERE id = ?;
+
+-- name: InsertConnection
+INSERT INTO connections (id, environment_id, integration_id, connection_id,
+    credentials, credentials_expires_at, connection_config, metadata, end_user_id, end_user, tags,
+    errors, refresh_disabled, last_refresh_success_at, last_refresh_failure_at, refresh_attempts,
+    created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (integration_id, connection_id) DO NOTHING;
+
+-- name: GetConnection
+SELECT c.id, c.environment_id, c.integration_id, i.unique_key, i.provider, c.connection_id,
+    c.credentials, c.credentials_expires_at, c.connection_config, c.metadata, c.end_user,
+    c.tags, c.errors, c.last_refresh_success_at, c.last_refresh_failure_at,
+    c.refresh_attempts, c.created_at, c.updated_at
+FROM connections c JOIN integrations i ON i.id = c.integration_id
+WHERE i.environment_id = ? AND i.unique_key = ? AND c.connection_id = ?;
+
+-- name: ConnectionByID
+SELECT c.id, c.environment_id, c.integration_id, i.unique_key, i.provider, c.connection_id,
+    c.credentials, c.credentials_expires_at, c.connection_config, c.metadata, c.end_user,
+    c.tags, c.errors, c.last_refresh_success_at, c.last_refresh_failure_at,
+    c.refresh_attempts, c.created_at, c.updated_at
+FROM connections c JOIN integrations i ON i.id = c.integration_id
+WHERE c.id = ?;
+
+-- ConnectionByID inside a read-modify-write transaction. SQLite's write
+-- transactions are serialised (_txlock=immediate), so no row lock is needed.
+-- name: LockConnection
+SELECT c.id, c.environment_id, c.integration_id, i.unique_key, i.provider, c.connection_id,
+    c.credentials, c.credentials_expires_at, c.connection_config, c.metadata, c.end_user,
+    c.tags, c.errors, c.last_refresh_success_at, c.last_refresh_failure_at,
+    c.refresh_attempts, c.created_at, c.updated_at
+FROM connections c JOIN integrations i ON i.id = c.integration_id
+WHERE c.id = ?;
+
+-- name: LockConnectionByKey
+SELECT c.id, c.environment_id, c.integration_id, i.unique_key, i.provider, c.connection_id,
+    c.credentials, c.credentials_expires_at, c.connection_config, c.metadata, c.end_user,
+    c.tags, c.errors, c.last_refresh_success_at, c.last_refresh_failure_at,
+    c.refresh_attempts, c.created_at, c.updated_at
+FROM connections c JOIN integrations i ON i.id = c.integration_id
+WHERE c.integration_id = ? AND c.connection_id = ?;
+
+-- Filters are NULL when unset. ?5 is a LIKE pattern (escaped with \); ?6 a
+-- JSON object of tags that must all be present. LIKE is case-insensitive for
+-- ASCII in SQLite.
+-- name: ListConnections
+SELECT c.id, c.environment_id, c.integration_id, i.unique_key, i.provider, c.connection_id,
+    c.credentials, c.credentials_expires_at, c.connection_config, c.metadata, c.end_user,
+    c.tags, c.errors, c.last_refresh_success_at, c.last_refresh_failure_at,
+    c.refresh_attempts, c.created_at, c.updated_at
+FROM connections c JOIN integrations i ON i.id = c.integration_id
+WHERE (?1 IS NULL OR c.environment_id = ?1)
+    AND (?2 IS NULL OR i.unique_key = ?2)
+    AND (?3 IS NULL OR c.connection_id = ?3)
+    AND (?4 IS NULL OR c.end_user_id = ?4)
+    AND (?5 IS NULL
+        OR c.connection_id LIKE ?5 ESCAPE '\'
+        OR json_extract(c.end_user, '$.id') LIKE ?5 ESCAPE '\'
+        OR json_extract(c.end_user, '$.email') LIKE ?5 ESCAPE '\'
+        OR json_extract(c.end_user, '$.display_name') LIKE ?5 ESCAPE '\')
+    AND NOT EXISTS (
+        SELECT 1 FROM json_each(?6) AS want
+        WHERE NOT EXISTS (
+            SELECT 1 FROM json_each(c.tags) AS have
+            WHERE have.key = want.key AND have.value = want.value))
+ORDER BY c.created_at DESC, c.id DESC
+LIMIT ?7 OFFSET ?8;
+
+-- name: UpdateConnection
+UPDATE connections SET connection_id = ?,
+    credentials = ?, credentials_expires_at = ?, connection_config = ?, metadata = ?, end_user_id = ?,
+    end_user = ?, tags = ?, errors = ?, refresh_disabled = ?, last_refresh_success_at = ?,
+    last_refresh_failure_at = ?, refresh_attempts = ?, updated_at = ?
+WHERE id = ?;
+
+-- name: DeleteConnection
+DELETE FROM connections
+WHERE integration_id = (SELECT id FROM integrations WHERE environment_id = ? AND unique_key = ?)
+    AND connection_id = ?;
+
+-- name: ExpiringConnections
+SELECT id FROM connections
+WHERE credentials_expires_at < ? AND NOT refresh_disabled
+ORDER BY credentials_expires_at, id
+LIMIT ?;
+
+-- Connect sessions.
+
+-- name: InsertConnectSession
+INSERT INTO connect_sessions (id, environment_id, token_hash, end_user, allowed_integrations,
+    integrations_config_defaults, reconnect_connection_id, reconnect_integration, created_at, expires_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: ConnectSessionByTokenHash
+SELECT id, environment_id, token_hash, end_user, allowed_integrations, integrations_config_defaults,
+    reconnect_connection_id, reconnect_integration, created_at, expires_at
+FROM connect_sessions WHERE token_hash = ?;
+
+-- name: ConnectSessionByID
+SELECT id, environment_id, token_hash, end_user, allowed_integrations, integrations_config_defaults,
+    reconnect_connection_id, reconnect_integration, created_at, expires_at
+FROM connect_sessions WHERE id = ?;
+
+-- name: DeleteConnectSession
+DELETE FROM connect_sessions WHERE id = ?;
+
+-- name: DeleteExpiredConnectSessions
+DELETE FROM connect_sessions WHERE expires_at < ?;
+
+-- OAuth sessions. Both takes return the same columns:
+-- id, environment_id, integration_key, connection_id, connect_session_id,
+-- ws_client_id, auth_mode, connection_config, secret, request_token,
+-- redirect_uri, created_at, expires_at.
+
+-- name: InsertOAuthSession
+INSERT INTO oauth_sessions (id, environment_id, integration_key, connection_id, connect_session_id,
+    ws_client_id, auth_mode, connection_config, secret, request_token, redirect_uri, created_at, expires_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: TakeOAuthSession
+DELETE FROM oauth_sessions WHERE id = ?
+RETURNING id, environment_id, integration_key, connection_id, connect_session_id,
+    ws_client_id, auth_mode, connection_config, secret, request_token, redirect_uri, created_at, expires_at;
+
+-- name: TakeOAuthSessionByRequestToken
+DELETE FROM oauth_sessions
+WHERE id = (SELECT id FROM oauth_sessions WHERE request_token = ? LIMIT 1)
+RETURNING id, environment_id, integration_key, connection_id, connect_session_id,
+    ws_client_id, auth_mode, connection_config, secret, request_token, redirect_uri, created_at, expires_at;
+
+-- name: DeleteExpiredOAuthSessions
+DELETE FROM oauth_sessions WHERE expires_at < ?;
+
+-- name: ListSealedOAuthSessions
+SELECT id, secret FROM oauth_sessions WHERE secret IS NOT NULL;
+
+-- name: ResealOAuthSession
+UPDATE oauth_sessions SET secret = ? WHERE id = ?;
+
+-- Environment settings.
+
+-- name: GetConnectUISettings
+SELECT connect_ui_settings FROM environments WHERE id = ?;
+
+-- name: SetConnectUISettings
+UPDATE environments SET connect_ui_settings = ?, updated_at = ? WHERE id = ?;
+
+-- name: GetWebhookSettings
+SELECT webhook_settings FROM environments WHERE id = ?;
+
+-- name: SetWebhookSettings
+UPDATE environments SET webhook_settings = ?, updated_at = ? WHERE id = ?;

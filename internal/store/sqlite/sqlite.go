@@ -86,7 +86,15 @@ func open(ctx context.Context, read, write *sql.DB, v *vault.Vault) (*Store, err
 	if err != nil {
 		return nil, fmt.Errorf("queries.sql: %w", err)
 	}
-	db, err := sqlstore.New(ctx, read, write, sqlstore.Dialect{Name: "sqlite", Queries: q, IsUniqueViolation: isUniqueViolation}, v)
+	d := sqlstore.Dialect{
+		Name: "sqlite", Queries: q, IsUniqueViolation: isUniqueViolation,
+		// Only one process opens a data directory (internal/app holds a
+		// flock on it), so a lock within this process holds across all of
+		// them. A transaction would do too, but would hold SQLite's one
+		// writer connection through whatever network call the lock guards.
+		Locker: sqlstore.NewProcessLocker(),
+	}
+	db, err := sqlstore.New(ctx, read, write, d, v)
 	if err != nil {
 		return nil, err
 	}

@@ -16,16 +16,31 @@ func (d database) Open(t *testing.T, v *vault.Vault) (store.Store, error) {
 	return Open(t.Context(), d.dir, v)
 }
 
-func (d database) Exec(t *testing.T, query string) {
+// raw opens the database file beside the store, with the store's foreign
+// key enforcement so deletes cascade as they do through the store.
+func (d database) raw(t *testing.T) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(d.dir, FileName))
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(d.dir, FileName)+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db
+}
+
+func (d database) Exec(t *testing.T, query string) {
+	t.Helper()
+	db := d.raw(t)
 	defer db.Close()
 	if _, err := db.ExecContext(t.Context(), query); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
+}
+
+func (d database) Dump(t *testing.T, query string) string {
+	t.Helper()
+	db := d.raw(t)
+	defer db.Close()
+	return storetest.DumpRows(t, db, query)
 }
 
 func TestStore(t *testing.T) {

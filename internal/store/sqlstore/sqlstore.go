@@ -29,6 +29,10 @@ type Dialect struct {
 	Queries map[string]string
 	// IsUniqueViolation reports whether err is a unique-constraint failure.
 	IsUniqueViolation func(error) bool
+	// Locker is returned by Store.Locker. It is the dialect's because what
+	// makes a lock hold across processes differs: SQLite has one process
+	// per database, PostgreSQL needs advisory locks on a pgx connection.
+	Locker store.Locker
 }
 
 // queryNames lists every statement a dialect must provide.
@@ -39,6 +43,12 @@ var queryNames = []string{
 	"InsertIntegration", "GetIntegration", "ListIntegrations", "UpdateIntegration", "DeleteIntegration",
 	"ListSealedIntegrations", "ResealIntegration",
 	"ListSealedConnections", "ResealConnection",
+	"IntegrationRef", "InsertConnection", "GetConnection", "ConnectionByID", "LockConnection",
+	"LockConnectionByKey", "ListConnections", "UpdateConnection", "DeleteConnection", "ExpiringConnections",
+	"InsertConnectSession", "ConnectSessionByTokenHash", "ConnectSessionByID", "DeleteConnectSession", "DeleteExpiredConnectSessions",
+	"InsertOAuthSession", "TakeOAuthSession", "TakeOAuthSessionByRequestToken", "DeleteExpiredOAuthSessions",
+	"ListSealedOAuthSessions", "ResealOAuthSession",
+	"GetConnectUISettings", "SetConnectUISettings", "GetWebhookSettings", "SetWebhookSettings",
 }
 
 // ParseQueries splits a .sql file into statements named by "-- name: X"
@@ -116,6 +126,9 @@ func New(ctx context.Context, read, write *sql.DB, d Dialect, v *vault.Vault) (*
 			return nil, fmt.Errorf("%s store: query %s is missing", d.Name, name)
 		}
 	}
+	if d.Locker == nil {
+		return nil, fmt.Errorf("%s store: no locker", d.Name)
+	}
 	db := &DB{read: read, write: write, d: d, vault: v, now: func() time.Time { return time.Now().UTC() }}
 	if err := db.checkEncryptionKey(ctx); err != nil {
 		return nil, err
@@ -179,6 +192,21 @@ func (db *DB) Environments() store.Environments { return environments{db} }
 // Integrations implements store.Store.
 func (db *DB) Integrations() store.Integrations { return integrations{db} }
 
+// Connections implements store.Store.
+func (db *DB) Connections() store.Connections { return connections{db} }
+
+// ConnectSessions implements store.Store.
+func (db *DB) ConnectSessions() store.ConnectSessions { return connectSessions{db} }
+
+// OAuthSessions implements store.Store.
+func (db *DB) OAuthSessions() store.OAuthSessions { return oauthSessions{db} }
+
+// Settings implements store.Store.
+func (db *DB) Settings() store.EnvironmentSettings { return settings{db} }
+
+// Locker implements store.Store.
+func (db *DB) Locker() store.Locker { return db.d.Locker }
+
 // inTx runs fn in a write transaction, committing when it returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)
@@ -219,6 +247,7 @@ var sealedColumns = []struct {
 	{"environments", []string{"secret_key", "webhook_signing_key"}, "ListSealedEnvironments", "ResealEnvironment"},
 	{"integrations", []string{"secrets"}, "ListSealedIntegrations", "ResealIntegration"},
 	{"connections", []string{"credentials"}, "ListSealedConnections", "ResealConnection"},
+	{"oauth_sessions", []string{"secret"}, "ListSealedOAuthSessions", "ResealOAuthSession"},
 }
 
 // RotateEncryption implements store.Store.

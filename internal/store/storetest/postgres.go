@@ -86,3 +86,13 @@ func (d postgresDatabase[S]) Exec(t *testing.T, query string) {
 
 // PostgresConfigured reports whether PostgreSQL tests run.
 func PostgresConfigured() bool { return os.Getenv(DatabaseURLEnv) != "" }
+
+func (d postgresDatabase[S]) Dump(t *testing.T, query string) string {
+	t.Helper()
+	db, err := sql.Open("pgx", d.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	return DumpRows(t, db, query)
+}

@@ -5,8 +5,10 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +26,51 @@ type Database interface {
 	// Exec runs raw SQL against it, to tamper with rows as an attacker with
 	// database access could. The SQL must be valid on every backend.
 	Exec(t *testing.T, query string)
+	// Dump returns every value of every row query selects, as text (see
+	// DumpRows), to look for what must never be stored in the clear.
+	Dump(t *testing.T, query string) string
+}
+
+// DumpRows implements Database.Dump over db: each value as its bytes or
+// text, values separated by tabs and rows by newlines.
+func DumpRows(t testing.TB, db *sql.DB, query string) string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), query)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := make([]any, len(cols))
+	dest := make([]any, len(cols))
+	for i := range values {
+		dest[i] = &values[i]
+	}
+	var out strings.Builder
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		for _, v := range values {
+			switch v := v.(type) {
+			case []byte:
+				out.Write(v)
+			case string:
+				out.WriteString(v)
+			default:
+				fmt.Fprint(&out, v)
+			}
+			out.WriteByte('\t')
+		}
+		out.WriteByte('\n')
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return out.String()
 }
 
 // NewVault returns a vault with a fresh random key.
@@ -88,6 +135,12 @@ func Run(t *testing.T, newDB func(t *testing.T) Database) {
 	t.Run("Environments", func(t *testing.T) { t.Parallel(); testEnvironments(t, newDB) })
 	t.Run("Integrations", func(t *testing.T) { t.Parallel(); testIntegrations(t, newDB) })
 	t.Run("Encryption", func(t *testing.T) { t.Parallel(); testEncryption(t, newDB) })
+	t.Run("ConnectionEncryption", func(t *testing.T) { t.Parallel(); testConnectionEncryption(t, newDB) })
+	t.Run("Connections", func(t *testing.T) { t.Parallel(); testConnections(t, newDB) })
+	t.Run("ConnectSessions", func(t *testing.T) { t.Parallel(); testConnectSessions(t, newDB) })
+	t.Run("OAuthSessions", func(t *testing.T) { t.Parallel(); testOAuthSessions(t, newDB) })
+	t.Run("Settings", func(t *testing.T) { t.Parallel(); testSettings(t, newDB) })
+	t.Run("Locker", func(t *testing.T) { t.Parallel(); testLocker(t, newDB) })
 }
 
 func testEnvironments(t *testing.T, newDB func(t *testing.T) Database) {
@@ -358,14 +411,29 @@ func testEncryption(t *testing.T, newDB func(t *testing.T) Database) {
 		b := setup(t, newDB)
 		dev := b.environment(t, "dev")
 		in := b.integration(t, dev.ID, "github")
+		conn := b.connection(t, in, "conn-1")
+		oauth := func(id string) *store.OAuthSession {
+			s := &store.OAuthSession{ID: id, EnvironmentID: dev.ID, IntegrationKey: "github", ConnectionID: "conn-1",
+				Secret: "verifier-" + id, ExpiresAt: time.Now().Add(time.Hour)}
+			if err := b.store.OAuthSessions().Create(b.ctx, s); err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		oauth("state-before")
+		oauth("state-before-2")
 		next := NewVault(t)
 		if err := b.store.RotateEncryption(b.ctx, next); err != nil {
 			t.Fatal(err)
 		}
 		// The open store switched keys: new writes and old rows both work.
 		b.integration(t, dev.ID, "after")
+		oauth("state-after")
 		if got, err := b.store.Integrations().Get(b.ctx, dev.ID, "github"); err != nil || got.Credentials != in.Credentials {
 			t.Fatalf("after rotation, Get = %+v, %v", got, err)
+		}
+		if got, err := b.store.OAuthSessions().Take(b.ctx, "state-before-2"); err != nil || got.Secret != "verifier-state-before-2" {
+			t.Fatalf("after rotation, Take = %+v, %v", got, err)
 		}
 		b.store.Close()
 
@@ -384,6 +452,14 @@ func testEncryption(t *testing.T, newDB func(t *testing.T) Database) {
 		for _, key := range []string{"github", "after"} {
 			if _, err := s.Integrations().Get(b.ctx, dev.ID, key); err != nil {
 				t.Fatalf("integration %s after rotation: %v", key, err)
+			}
+		}
+		if got, err := s.Connections().ByID(b.ctx, conn.ID); err != nil || !sameJSON(t, got.Credentials, conn.Credentials) {
+			t.Fatalf("connection after rotation = %+v, %v", got, err)
+		}
+		for _, id := range []string{"state-before", "state-after"} {
+			if got, err := s.OAuthSessions().Take(b.ctx, id); err != nil || got.Secret != "verifier-"+id {
+				t.Fatalf("OAuth session %s after rotation = %+v, %v", id, got, err)
 			}
 		}
 	})

@@ -1,0 +1,566 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/connect"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// ConnectSessions is the connect-session service as the API uses it.
+type ConnectSessions interface {
+	Create(ctx context.Context, env *store.Environment, in connect.CreateInput) (*connect.Created, error)
+	Authenticate(ctx context.Context, token string) (*store.ConnectSession, error)
+	Delete(ctx context.Context, sess *store.ConnectSession) error
+}
+
+// CredentialFlows saves connections from credentials typed by end users.
+type CredentialFlows interface {
+	Connect(ctx context.Context, in auth.CredentialsInput) (*store.Connection, error)
+}
+
+// Settings are an environment's stored settings.
+type Settings interface {
+	ConnectUI(ctx context.Context, environmentID string) (store.ConnectUISettings, error)
+	SetConnectUI(ctx context.Context, environmentID string, s store.ConnectUISettings) error
+	Webhooks(ctx context.Context, environmentID string) (store.WebhookSettings, error)
+	SetWebhooks(ctx context.Context, environmentID string, s store.WebhookSettings) error
+}
+
+func (s *Server) connectRoutes() {
+	if s.sessions == nil {
+		return
+	}
+	private := func(pattern string, h http.HandlerFunc) { s.mux.Handle(pattern, s.authenticate(h)) }
+	private("POST /connect/sessions", s.createConnectSession)
+	private("POST /connect/sessions/reconnect", s.reconnectSession)
+	private("GET /environment/connect-ui", s.getConnectUI)
+	private("PUT /environment/connect-ui", s.putConnectUI)
+	private("GET /environment/webhooks", s.getWebhookSettings)
+	private("PUT /environment/webhooks", s.putWebhookSettings)
+
+	// Called from end users' browsers on customers' pages: CORS-open, and
+	// authenticated by the connect session token alone.
+	browser := func(pattern string, h http.HandlerFunc) {
+		s.mux.Handle(pattern, cors(h))
+		method, path, _ := strings.Cut(pattern, " ")
+		if method != http.MethodGet {
+			s.mux.Handle("OPTIONS "+path, cors(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })))
+		}
+	}
+	browser("GET /connect/session", s.getConnectSession)
+	browser("DELETE /connect/session", s.deleteConnectSession)
+	browser("POST /api-auth/api-key/{key}", s.credentialFlow("API_KEY"))
+	browser("POST /api-auth/basic/{key}", s.credentialFlow("BASIC"))
+	browser("POST /auth/jwt/{key}", s.credentialFlow("JWT"))
+	browser("POST /oauth2/auth/{key}", s.credentialFlow("OAUTH2_CC"))
+
+	if s.flows != nil {
+		for _, pattern := range s.flows.Routes() {
+			s.mux.Handle(pattern, s.flows)
+		}
+		// The websocket of @nangohq/frontend lives at the root.
+		s.mux.Handle("GET /{$}", s.flows.Hub())
+	}
+}
+
+func cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+		h.Set("Access-Control-Max-Age", "600")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// endUserFields decodes Nango's end_user object.
+func endUserFields(dest **store.EndUser) nested {
+	return func(raw json.RawMessage, path []any) []fieldError {
+		if isNull(raw) {
+			return nil
+		}
+		u := &store.EndUser{}
+		errs := decodeObject(raw, path, map[string]field{
+			"id":           {dest: &u.ID, required: true},
+			"email":        {dest: &u.Email},
+			"display_name": {dest: &u.DisplayName},
+			"tags":         {dest: stringMap(&u.Tags)},
+		})
+		if u.ID == "" && len(errs) == 0 {
+			errs = append(errs, fieldError{Code: "too_small", Message: "must not be empty", Path: append(path, "id")})
+		}
+		if u.Email != "" && !emailPattern.MatchString(u.Email) {
+			errs = append(errs, fieldError{Code: "invalid_string", Message: "is not an e-mail address", Path: append(path, "email")})
+		}
+		*dest = u
+		return errs
+	}
+}
+
+var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)
+
+func organizationFields(dest **store.Organization) nested {
+	return func(raw json.RawMessage, path []any) []fieldError {
+		if isNull(raw) {
+			return nil
+		}
+		o := &store.Organization{}
+		errs := decodeObject(raw, path, map[string]field{
+			"id":           {dest: &o.ID, required: true},
+			"display_name": {dest: &o.DisplayName},
+		})
+		*dest = o
+		return errs
+	}
+}
+
+func isNull(raw json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("null")) }
+
+// stringList decodes an array of non-empty strings.
+func stringList(dest *[]string) nested {
+	return func(raw json.RawMessage, path []any) []fieldError {
+		var list []string
+		if err := json.Unmarshal(raw, &list); err != nil || isNull(raw) {
+			return []fieldError{{Code: "invalid_type", Message: "expected an array of strings, received " + jsonKind(raw), Path: path}}
+		}
+		for i, v := range list {
+			if v == "" {
+				return []fieldError{{Code: "too_small", Message: "must not be empty", Path: append(path, i)}}
+			}
+		}
+		*dest = list
+		return nil
+	}
+}
+
+// stringMap decodes an object whose values are all strings.
+func stringMap(dest *map[string]string) nested {
+	return func(raw json.RawMessage, path []any) []fieldError {
+		var m map[string]string
+		if err := json.Unmarshal(raw, &m); err != nil || isNull(raw) {
+			return []fieldError{{Code: "invalid_type", Message: "expected an object of strings, received " + jsonKind(raw), Path: path}}
+		}
+		*dest = m
+		return nil
+	}
+}
+
+// rawObjects decodes an object whose values are objects, kept raw.
+func rawObjects(dest *map[string]json.RawMessage, each func(raw json.RawMessage, path []any) []fieldError) nested {
+	return func(raw json.RawMessage, path []any) []fieldError {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err != nil || isNull(raw) {
+			return []fieldError{{Code: "invalid_type", Message: "expected an object, received " + jsonKind(raw), Path: path}}
+		}
+		var errs []fieldError
+		for k, v := range m {
+			errs = append(errs, each(v, append(path, k))...)
+		}
+		*dest = m
+		return errs
+	}
+}
+
+// configDefaults checks one entry of integrations_config_defaults.
+func configDefaults(raw json.RawMessage, path []any) []fieldError {
+	var cc, ap json.RawMessage
+	var scopes string
+	return decodeObject(raw, path, map[string]field{
+		"connection_config": {dest: nested(func(r json.RawMessage, p []any) []fieldError {
+			var m map[string]any
+			if err := json.Unmarshal(r, &m); err != nil || m == nil {
+				return []fieldError{{Code: "invalid_type", Message: "expected an object, received " + jsonKind(r), Path: p}}
+			}
+			cc = r
+			return nil
+		})},
+		"user_scopes": {dest: &scopes},
+		"authorization_params": {dest: nested(func(r json.RawMessage, p []any) []fieldError {
+			var m map[string]string
+			if err := json.Unmarshal(r, &m); err != nil || m == nil {
+				return []fieldError{{Code: "invalid_type", Message: "expected an object of strings, received " + jsonKind(r), Path: p}}
+			}
+			ap = r
+			return nil
+		})},
+	})
+}
+
+type connectSessionJSON struct {
+	Data *connect.Created `json:"data"`
+}
+
+func (s *Server) createConnectSession(w http.ResponseWriter, r *http.Request) {
+	var in connect.CreateInput
+	var org *store.Organization
+	var tags map[string]string
+	if !s.decodeRequest(w, r, map[string]field{
+		"end_user":                     {dest: endUserFields(&in.EndUser)},
+		"organization":                 {dest: organizationFields(&org)},
+		"allowed_integrations":         {dest: stringList(&in.AllowedIntegrations)},
+		"integrations_config_defaults": {dest: rawObjects(&in.IntegrationsConfigDefaults, configDefaults)},
+		"tags":                         {dest: stringMap(&tags)},
+	}) {
+		return
+	}
+	s.finishSession(w, r, in, org, tags)
+}
+
+func (s *Server) reconnectSession(w http.ResponseWriter, r *http.Request) {
+	var in connect.CreateInput
+	var org *store.Organization
+	var tags map[string]string
+	if !s.decodeRequest(w, r, map[string]field{
+		"connection_id":                {dest: &in.ReconnectConnectionID, required: true},
+		"integration_id":               {dest: &in.ReconnectIntegration, required: true},
+		"end_user":                     {dest: endUserFields(&in.EndUser)},
+		"organization":                 {dest: organizationFields(&org)},
+		"integrations_config_defaults": {dest: rawObjects(&in.IntegrationsConfigDefaults, configDefaults)},
+		"tags":                         {dest: stringMap(&tags)},
+	}) {
+		return
+	}
+	if in.ReconnectConnectionID == "" || in.ReconnectIntegration == "" {
+		s.writeError(w, r, invalidBody(fieldError{Code: "too_small", Message: "connection_id and integration_id must not be empty", Path: []any{"connection_id"}}))
+		return
+	}
+	s.finishSession(w, r, in, org, tags)
+}
+
+func (s *Server) finishSession(w http.ResponseWriter, r *http.Request, in connect.CreateInput, org *store.Organization, tags map[string]string) {
+	if org != nil {
+		if in.EndUser == nil {
+			s.writeError(w, r, invalidBody(fieldError{Code: "required", Message: "organization needs an end_user", Path: []any{"end_user"}}))
+			return
+		}
+		in.EndUser.Organization = org
+	}
+	if len(tags) > 0 {
+		if in.EndUser == nil {
+			in.EndUser = &store.EndUser{}
+		}
+		if in.EndUser.Tags == nil {
+			in.EndUser.Tags = map[string]string{}
+		}
+		for k, v := range tags {
+			in.EndUser.Tags[k] = v
+		}
+	}
+	created, err := s.sessions.Create(r.Context(), environment(r.Context()), in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, connectSessionJSON{Data: created})
+}
+
+// sessionToken reads a connect session token from the query (what the
+// frontend SDK sends) or a Bearer header (what GET /connect/session uses).
+func sessionToken(r *http.Request) string {
+	if t := r.URL.Query().Get("connect_session_token"); t != "" {
+		return t
+	}
+	if scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+		return strings.TrimSpace(token)
+	}
+	return ""
+}
+
+func (s *Server) authenticateSession(w http.ResponseWriter, r *http.Request) (*store.ConnectSession, bool) {
+	token := sessionToken(r)
+	if token == "" {
+		if r.URL.Query().Get("public_key") != "" {
+			s.writeError(w, r, newError(http.StatusUnauthorized, "public_key_not_supported", "public keys are not supported; create a connect session (POST /connect/sessions) and pass connect_session_token"))
+			return nil, false
+		}
+		s.writeError(w, r, newError(http.StatusUnauthorized, "missing_connect_session_token", "a connect session token is required (connect_session_token or Authorization: Bearer)"))
+		return nil, false
+	}
+	sess, err := s.sessions.Authenticate(r.Context(), token)
+	switch {
+	case errors.Is(err, connect.ErrExpiredSession):
+		s.writeError(w, r, newError(http.StatusUnauthorized, "expired_connect_session_token", "the connect session expired; create a new one"))
+		return nil, false
+	case errors.Is(err, connect.ErrInvalidSession):
+		s.writeError(w, r, newError(http.StatusUnauthorized, "invalid_connect_session_token", "the connect session token is unknown"))
+		return nil, false
+	case err != nil:
+		s.writeError(w, r, err)
+		return nil, false
+	}
+	return sess, true
+}
+
+type sessionInfoJSON struct {
+	EndUser                    any                        `json:"end_user"`
+	Organization               *store.Organization        `json:"organization"`
+	AllowedIntegrations        []string                   `json:"allowed_integrations"`
+	IntegrationsConfigDefaults map[string]json.RawMessage `json:"integrations_config_defaults,omitempty"`
+	ConnectionID               string                     `json:"connection_id,omitempty"`
+	ExpiresAt                  time.Time                  `json:"expires_at"`
+}
+
+func (s *Server) getConnectSession(w http.ResponseWriter, r *http.Request) {
+	sess, ok := s.authenticateSession(w, r)
+	if !ok {
+		return
+	}
+	out := sessionInfoJSON{AllowedIntegrations: sess.AllowedIntegrations, IntegrationsConfigDefaults: sess.IntegrationsConfigDefaults,
+		ConnectionID: sess.ReconnectConnectionID, ExpiresAt: sess.ExpiresAt.UTC()}
+	if out.AllowedIntegrations == nil {
+		out.AllowedIntegrations = []string{}
+	}
+	if u := sess.EndUser; u != nil {
+		out.EndUser = map[string]any{"id": u.ID, "email": nilIfEmpty(u.Email), "display_name": nilIfEmpty(u.DisplayName), "tags": u.Tags}
+		out.Organization = u.Organization
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": out})
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func (s *Server) deleteConnectSession(w http.ResponseWriter, r *http.Request) {
+	sess, ok := s.authenticateSession(w, r)
+	if !ok {
+		return
+	}
+	if err := s.sessions.Delete(r.Context(), sess); err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// authResultJSON is what @nangohq/frontend's auth() resolves with.
+type authResultJSON struct {
+	ProviderConfigKey string `json:"providerConfigKey"`
+	ConnectionID      string `json:"connectionId"`
+}
+
+// credentialFlow serves the endpoints where the end user types credentials
+// (API key, basic, JWT, client credentials).
+func (s *Server) credentialFlow(mode string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sess, ok := s.authenticateSession(w, r)
+		if !ok {
+			return
+		}
+		key := r.PathValue("key")
+		if err := connect.Allowed(sess, key); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		connectionID, err := connect.ConnectionFor(sess, key)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		in := auth.CredentialsInput{EnvironmentID: sess.EnvironmentID, IntegrationKey: key, Mode: mode,
+			ConnectionID: connectionID, ConnectSessionID: sess.ID, EndUser: sess.EndUser, ConnectionConfig: map[string]any{}}
+		d := connect.DefaultsFor(sess, key)
+		for k, v := range d.ConnectionConfig {
+			in.ConnectionConfig[k] = v
+		}
+		for k := range r.URL.Query() {
+			name, isParam := strings.CutPrefix(k, "params[")
+			if isParam && strings.HasSuffix(name, "]") {
+				name = strings.TrimSuffix(name, "]")
+				if _, preset := d.ConnectionConfig[name]; !preset && name != "" {
+					in.ConnectionConfig[name] = r.URL.Query().Get(k)
+				}
+			}
+		}
+		body, aerr := readBody(w, r)
+		if aerr != nil {
+			s.writeError(w, r, aerr)
+			return
+		}
+		c := &in.Credentials
+		var fields map[string]field
+		switch mode {
+		case "API_KEY":
+			fields = map[string]field{"apiKey": {dest: &c.APIKey, required: true}}
+		case "BASIC":
+			fields = map[string]field{"username": {dest: &c.Username, required: true}, "password": {dest: &c.Password}}
+		case "OAUTH2_CC":
+			fields = map[string]field{"client_id": {dest: &c.ClientID, required: true}, "client_secret": {dest: &c.ClientSecret, required: true}}
+		case "JWT":
+			if err := decodeJWTFields(body, &c.Fields); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+		if fields != nil {
+			if err := decodeBody(body, fields); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+		conn, err := s.credentials.Connect(r.Context(), in)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, authResultJSON{ProviderConfigKey: key, ConnectionID: conn.ConnectionID})
+	}
+}
+
+// decodeJWTFields accepts the flat string members of a JWT credentials
+// body (the catalog decides which are required); privateKey may also be
+// Nango's {id, secret} object.
+func decodeJWTFields(body []byte, dest *map[string]string) *apiError {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(body, &members); err != nil || members == nil {
+		return invalidBody(fieldError{Code: "invalid_type", Message: "expected a JSON object", Path: []any{}})
+	}
+	out := make(map[string]string, len(members))
+	for k, raw := range members {
+		var s string
+		if err := json.Unmarshal(raw, &s); err == nil {
+			out[k] = s
+			continue
+		}
+		var pair struct{ ID, Secret string }
+		if k == "privateKey" && json.Unmarshal(raw, &pair) == nil && pair.ID != "" {
+			out["privateKeyId"], out["privateKey"] = pair.ID, pair.Secret
+			continue
+		}
+		return invalidBody(fieldError{Code: "invalid_type", Message: fmt.Sprintf("expected a string, received %s", jsonKind(raw)), Path: []any{k}})
+	}
+	*dest = out
+	return nil
+}
+
+type connectUIJSON struct {
+	Name         string `json:"name"`
+	LogoURL      string `json:"logo_url"`
+	PrimaryColor string `json:"primary_color"`
+	DarkMode     bool   `json:"dark_mode"`
+}
+
+func (s *Server) getConnectUI(w http.ResponseWriter, r *http.Request) {
+	if err := checkQuery(r, nil); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cur, err := s.settings.ConnectUI(r.Context(), environment(r.Context()).ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": connectUIJSON(cur)})
+}
+
+var hexColour = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
+
+func (s *Server) putConnectUI(w http.ResponseWriter, r *http.Request) {
+	var in store.ConnectUISettings
+	var darkRaw bool
+	if !s.decodeRequest(w, r, map[string]field{
+		"name":          {dest: &in.Name},
+		"logo_url":      {dest: &in.LogoURL},
+		"primary_color": {dest: &in.PrimaryColor},
+		"dark_mode": {dest: nested(func(raw json.RawMessage, path []any) []fieldError {
+			if err := json.Unmarshal(raw, &darkRaw); err != nil || isNull(raw) {
+				return []fieldError{{Code: "invalid_type", Message: "expected a boolean, received " + jsonKind(raw), Path: path}}
+			}
+			return nil
+		})},
+	}) {
+		return
+	}
+	in.DarkMode = darkRaw
+	var errs []fieldError
+	if len(in.Name) > 100 {
+		errs = append(errs, fieldError{Code: "too_big", Message: "must be at most 100 characters", Path: []any{"name"}})
+	}
+	if in.LogoURL != "" && !strings.HasPrefix(in.LogoURL, "https://") && !strings.HasPrefix(in.LogoURL, "http://") {
+		errs = append(errs, fieldError{Code: "invalid_url", Message: "must be an http(s) URL", Path: []any{"logo_url"}})
+	}
+	if in.PrimaryColor != "" && !hexColour.MatchString(in.PrimaryColor) {
+		errs = append(errs, fieldError{Code: "invalid_string", Message: "must be a hex colour like #1a73e8", Path: []any{"primary_color"}})
+	}
+	if len(errs) > 0 {
+		s.writeError(w, r, invalidBody(errs...))
+		return
+	}
+	if err := s.settings.SetConnectUI(r.Context(), environment(r.Context()).ID, in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": connectUIJSON(in)})
+}
+
+type webhookSettingsJSON struct {
+	URL              string `json:"webhook_url"`
+	SecondaryURL     string `json:"secondary_webhook_url"`
+	SendAuthWebhooks bool   `json:"send_auth_webhooks"`
+}
+
+func webhookJSON(ws store.WebhookSettings) webhookSettingsJSON {
+	return webhookSettingsJSON{URL: ws.URL, SecondaryURL: ws.SecondaryURL, SendAuthWebhooks: ws.SendAuthWebhooks == nil || *ws.SendAuthWebhooks}
+}
+
+func (s *Server) getWebhookSettings(w http.ResponseWriter, r *http.Request) {
+	if err := checkQuery(r, nil); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cur, err := s.settings.Webhooks(r.Context(), environment(r.Context()).ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": webhookJSON(cur)})
+}
+
+func (s *Server) putWebhookSettings(w http.ResponseWriter, r *http.Request) {
+	var in store.WebhookSettings
+	var send *bool
+	if !s.decodeRequest(w, r, map[string]field{
+		"webhook_url":           {dest: &in.URL},
+		"secondary_webhook_url": {dest: &in.SecondaryURL},
+		"send_auth_webhooks": {dest: nested(func(raw json.RawMessage, path []any) []fieldError {
+			var b bool
+			if err := json.Unmarshal(raw, &b); err != nil || isNull(raw) {
+				return []fieldError{{Code: "invalid_type", Message: "expected a boolean, received " + jsonKind(raw), Path: path}}
+			}
+			send = &b
+			return nil
+		})},
+	}) {
+		return
+	}
+	in.SendAuthWebhooks = send
+	var errs []fieldError
+	for name, u := range map[string]string{"webhook_url": in.URL, "secondary_webhook_url": in.SecondaryURL} {
+		if u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+			errs = append(errs, fieldError{Code: "invalid_url", Message: "must be an http(s) URL", Path: []any{name}})
+		}
+	}
+	if len(errs) > 0 {
+		s.writeError(w, r, invalidBody(errs...))
+		return
+	}
+	if err := s.settings.SetWebhooks(r.Context(), environment(r.Context()).ID, in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": webhookJSON(in)})
+}

@@ -1,0 +1,817 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Connections is the connection lifecycle as the API uses it (implemented
+// by *auth.Service).
+type Connections interface {
+	// Connection returns a connection with fresh credentials, refreshing
+	// them first when they expire soon (always, with force).
+	Connection(ctx context.Context, environmentID, integrationKey, connectionID string, force bool) (*store.Connection, error)
+	Import(ctx context.Context, in auth.ImportInput) (*store.Connection, bool, error)
+	List(ctx context.Context, f store.ConnectionFilter) ([]*store.Connection, error)
+	Patch(ctx context.Context, environmentID, integrationKey, connectionID string, in auth.PatchInput) (*store.Connection, error)
+	Delete(ctx context.Context, environmentID, integrationKey, connectionID string) error
+	SetMetadata(ctx context.Context, environmentID, integrationKey string, connectionIDs []string, metadata map[string]any, merge bool) ([]*store.Connection, error)
+}
+
+// connectionIDPattern is Nango's: loose, because customers put e-mails and
+// JSON in connection ids.
+var connectionIDPattern = regexp.MustCompile(`^[a-zA-Z0-9,.;:=+~\[\]|@${}"'\\/_ -]+$`)
+
+const maxIDLen = 255
+
+// Nango's timestamp formats: toISOString() in full objects, and the same
+// with "+00:00" for the list's "created".
+const (
+	isoMillis  = "2006-01-02T15:04:05.000Z"
+	listMillis = "2006-01-02T15:04:05.000"
+)
+
+func isoTime(t time.Time) string { return t.UTC().Format(isoMillis) }
+
+// connectionErrorJSON is one entry of a connection's "errors". Nango
+// points at a log; Patchbay says what is wrong inline.
+type connectionErrorJSON struct {
+	Type    string `json:"type"`
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+type organizationJSON struct {
+	ID          string  `json:"id"`
+	DisplayName *string `json:"display_name"`
+}
+
+type endUserJSON struct {
+	ID           string            `json:"id"`
+	Email        *string           `json:"email"`
+	DisplayName  *string           `json:"display_name"`
+	Tags         map[string]string `json:"tags"`
+	Organization *organizationJSON `json:"organization"`
+}
+
+// connectionSummaryJSON is an item of GET /connections.
+type connectionSummaryJSON struct {
+	ID                string                `json:"id"`
+	ConnectionID      string                `json:"connection_id"`
+	Provider          string                `json:"provider"`
+	ProviderConfigKey string                `json:"provider_config_key"`
+	Created           string                `json:"created"`
+	Metadata          map[string]any        `json:"metadata"`
+	Errors            []connectionErrorJSON `json:"errors"`
+	EndUser           *endUserJSON          `json:"end_user"`
+	Tags              map[string]string     `json:"tags"`
+}
+
+// connectionJSON is the full connection of GET /connections/{id}.
+type connectionJSON struct {
+	ID                string                `json:"id"`
+	ConnectionID      string                `json:"connection_id"`
+	ProviderConfigKey string                `json:"provider_config_key"`
+	Provider          string                `json:"provider"`
+	Errors            []connectionErrorJSON `json:"errors"`
+	EndUser           *endUserJSON          `json:"end_user"`
+	Metadata          map[string]any        `json:"metadata"`
+	ConnectionConfig  map[string]any        `json:"connection_config"`
+	Tags              map[string]string     `json:"tags"`
+	CreatedAt         string                `json:"created_at"`
+	UpdatedAt         string                `json:"updated_at"`
+	LastFetchedAt     *string               `json:"last_fetched_at"`
+	// Credentials is absent where a response has no business carrying
+	// secrets (PATCH).
+	Credentials map[string]any `json:"credentials,omitempty"`
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func orEmpty[M ~map[K]V, K comparable, V any](m M) M {
+	if m == nil {
+		return M{}
+	}
+	return m
+}
+
+func errorsJSON(errs []store.ConnectionError) []connectionErrorJSON {
+	out := make([]connectionErrorJSON, len(errs))
+	for i, e := range errs {
+		out[i] = connectionErrorJSON{Type: e.Type, Code: e.Code, Message: e.Message}
+	}
+	return out
+}
+
+func toEndUserJSON(u *store.EndUser) *endUserJSON {
+	if u == nil {
+		return nil
+	}
+	out := &endUserJSON{ID: u.ID, Email: nonEmpty(u.Email), DisplayName: nonEmpty(u.DisplayName), Tags: orEmpty(u.Tags)}
+	if o := u.Organization; o != nil {
+		out.Organization = &organizationJSON{ID: o.ID, DisplayName: nonEmpty(o.DisplayName)}
+	}
+	return out
+}
+
+func toSummaryJSON(c *store.Connection) connectionSummaryJSON {
+	return connectionSummaryJSON{
+		ID: c.ID, ConnectionID: c.ConnectionID, Provider: c.Provider, ProviderConfigKey: c.IntegrationKey,
+		Created:  c.CreatedAt.UTC().Format(listMillis) + "+00:00",
+		Metadata: orEmpty(c.Metadata), Errors: errorsJSON(c.Errors), EndUser: toEndUserJSON(c.EndUser), Tags: orEmpty(c.Tags),
+	}
+}
+
+func toConnectionJSON(c *store.Connection) connectionJSON {
+	return connectionJSON{
+		ID: c.ID, ConnectionID: c.ConnectionID, ProviderConfigKey: c.IntegrationKey, Provider: c.Provider,
+		Errors: errorsJSON(c.Errors), EndUser: toEndUserJSON(c.EndUser), Metadata: orEmpty(c.Metadata),
+		ConnectionConfig: orEmpty(c.ConnectionConfig), Tags: orEmpty(c.Tags),
+		CreatedAt: isoTime(c.CreatedAt), UpdatedAt: isoTime(c.UpdatedAt),
+	}
+}
+
+// credentialsJSON renders credentials in Nango's shape for their auth
+// mode. The refresh token, which lets its holder mint access tokens
+// forever, is only included when asked for (also inside raw).
+func credentialsJSON(c *store.Credentials, withRefreshToken bool) map[string]any {
+	out := map[string]any{"type": c.Type}
+	putExpiry := func(m map[string]any, t *time.Time) {
+		if t != nil {
+			m["expires_at"] = isoTime(*t)
+		}
+	}
+	switch c.Type {
+	case "OAUTH2":
+		out["access_token"] = c.AccessToken
+		if withRefreshToken && c.RefreshToken != "" {
+			out["refresh_token"] = c.RefreshToken
+		}
+		putExpiry(out, c.ExpiresAt)
+		out["raw"] = rawJSON(c.Raw, withRefreshToken)
+	case "OAUTH1":
+		out["oauth_token"] = c.OAuthToken
+		out["oauth_token_secret"] = c.OAuthTokenSecret
+		out["raw"] = rawJSON(c.Raw, true)
+	case "API_KEY":
+		out["apiKey"] = c.APIKey
+	case "BASIC":
+		out["username"] = c.Username
+		out["password"] = c.Password
+	case "APP":
+		out["access_token"] = c.AccessToken
+		putExpiry(out, c.ExpiresAt)
+		out["raw"] = rawJSON(c.Raw, true)
+	case "OAUTH2_CC":
+		out["token"] = c.Token
+		putExpiry(out, c.ExpiresAt)
+		out["raw"] = rawJSON(c.Raw, true)
+		out["client_id"] = c.ClientID
+		out["client_secret"] = c.ClientSecret
+	case "JWT":
+		for k, v := range c.Fields {
+			out[k] = v
+		}
+		out["type"] = c.Type
+		out["token"] = c.Token
+		delete(out, "expires_at")
+		putExpiry(out, c.ExpiresAt)
+	case "CUSTOM":
+		out["access_token"] = c.AccessToken
+		putExpiry(out, c.ExpiresAt)
+		out["raw"] = rawJSON(c.Raw, true)
+		if u := c.User; u != nil {
+			user := map[string]any{"access_token": u.AccessToken}
+			if withRefreshToken && u.RefreshToken != "" {
+				user["refresh_token"] = u.RefreshToken
+			}
+			putExpiry(user, u.ExpiresAt)
+			if len(u.Raw) > 0 {
+				user["raw"] = rawJSON(u.Raw, withRefreshToken)
+			}
+			out["user"] = user
+		}
+	}
+	return out
+}
+
+// rawJSON is a token response as stored, minus its refresh_token unless
+// withRefreshToken.
+func rawJSON(raw json.RawMessage, withRefreshToken bool) json.RawMessage {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return json.RawMessage("{}")
+	}
+	if withRefreshToken {
+		return raw
+	}
+	var members map[string]json.RawMessage
+	if json.Unmarshal(raw, &members) != nil || members == nil {
+		return raw
+	}
+	if _, ok := members["refresh_token"]; !ok {
+		return raw
+	}
+	delete(members, "refresh_token")
+	b, err := json.Marshal(members)
+	if err != nil {
+		return json.RawMessage("{}")
+	}
+	return b
+}
+
+// --- GET /connections ---
+
+// listQueryParams are the scalar parameters of GET /connections; tags come
+// as tags[key]=value.
+var listQueryParams = []string{"connectionId", "search", "endUserId", "integrationId", "limit", "page"}
+
+var tagParam = regexp.MustCompile(`^tags\[([^\[\]]*)\]$`)
+
+func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	allowed := map[string][]string{}
+	for _, name := range listQueryParams {
+		allowed[name] = nil
+	}
+	f := store.ConnectionFilter{EnvironmentID: environment(r.Context()).ID}
+	var errs []fieldError
+	for name, values := range q {
+		m := tagParam.FindStringSubmatch(name)
+		if m == nil {
+			continue
+		}
+		allowed[name] = nil
+		if f.Tags == nil {
+			f.Tags = map[string]string{}
+		}
+		f.Tags[m[1]] = values[len(values)-1]
+	}
+	if err := checkQuery(r, allowed); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	param := func(name string, max int) string {
+		values := q[name]
+		if len(values) == 0 {
+			return ""
+		}
+		v := values[0]
+		switch {
+		case len(values) > 1:
+			errs = append(errs, fieldError{Code: "invalid_type", Message: "must be given once", Path: []any{name}})
+		case v == "":
+			errs = append(errs, fieldError{Code: "too_small", Message: "must not be empty", Path: []any{name}})
+		case len(v) > max:
+			errs = append(errs, fieldError{Code: "too_big", Message: fmt.Sprintf("must be at most %d characters", max), Path: []any{name}})
+		}
+		return v
+	}
+	number := func(name string, lo, hi int) int {
+		v := param(name, 10)
+		if v == "" {
+			return 0
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			errs = append(errs, fieldError{Code: "invalid_type", Message: fmt.Sprintf("must be an integer from %d to %d", lo, hi), Path: []any{name}})
+		}
+		return n
+	}
+	f.ConnectionID = param("connectionId", maxIDLen)
+	f.Search = param("search", maxIDLen)
+	f.EndUserID = param("endUserId", maxIDLen)
+	f.Limit = number("limit", 1, 1000)
+	f.Page = number("page", 0, 1<<20)
+	if _, given := q["limit"]; !given {
+		f.Limit = 100
+	}
+	if ids := param("integrationId", maxIDLen); ids != "" {
+		var keys []string
+		for _, k := range strings.Split(ids, ",") {
+			if k = strings.TrimSpace(k); k != "" && !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+		}
+		if len(keys) != 1 {
+			errs = append(errs, fieldError{Code: "invalid_string", Message: "give exactly one integration unique key", Path: []any{"integrationId"}})
+		} else {
+			f.IntegrationKey = keys[0]
+		}
+	}
+	if f.Tags != nil {
+		tags, err := auth.NormalizeTags(f.Tags, "tags")
+		var ae *auth.Error
+		if errors.As(err, &ae) {
+			errs = append(errs, fieldError{Code: "invalid_string", Message: ae.Message, Path: stringPath(ae.Field)})
+		}
+		f.Tags = tags
+	}
+	if len(errs) > 0 {
+		s.writeError(w, r, queryError(errs))
+		return
+	}
+	list, err := s.connections.List(r.Context(), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]connectionSummaryJSON, len(list))
+	for i, c := range list {
+		out[i] = toSummaryJSON(c)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"connections": out})
+}
+
+func queryError(errs []fieldError) *apiError {
+	e := &apiError{status: http.StatusBadRequest, Code: "invalid_query_params", Message: "the query string is invalid", Errors: errs}
+	if len(errs) == 1 {
+		e.Message = fmt.Sprintf("%s: %s", pathString(errs[0].Path), errs[0].Message)
+	}
+	return e
+}
+
+func stringPath(p []string) []any {
+	out := make([]any, len(p))
+	for i, s := range p {
+		out[i] = s
+	}
+	return out
+}
+
+// --- GET /connections/{connectionId} ---
+
+var getConnectionQuery = map[string][]string{
+	"provider_config_key": nil,
+	"force_refresh":       {"true", "false"},
+	"refresh_token":       {"true", "false"},
+}
+
+// integrationKeyParam returns the required provider_config_key query
+// parameter, or writes the error and returns "".
+func (s *Server) integrationKeyParam(w http.ResponseWriter, r *http.Request, allowed map[string][]string) string {
+	if err := checkQuery(r, allowed); err != nil {
+		s.writeError(w, r, err)
+		return ""
+	}
+	key := r.URL.Query().Get("provider_config_key")
+	if key == "" {
+		s.writeError(w, r, queryError([]fieldError{{Code: "required", Message: "is required: the unique key of the connection's integration", Path: []any{"provider_config_key"}}}))
+	}
+	return key
+}
+
+func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) {
+	key := s.integrationKeyParam(w, r, getConnectionQuery)
+	if key == "" {
+		return
+	}
+	q := r.URL.Query()
+	force, withRefresh := q.Get("force_refresh") == "true", q.Get("refresh_token") == "true"
+	c, err := s.connections.Connection(r.Context(), environment(r.Context()).ID, key, r.PathValue("connectionId"), force)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := toConnectionJSON(c)
+	fetched := isoTime(time.Now())
+	out.LastFetchedAt = &fetched
+	out.Credentials = credentialsJSON(&c.Credentials, withRefresh)
+	writeJSON(w, http.StatusOK, out)
+}
+
+// --- POST /connections ---
+
+// credentialMembers lists, per auth mode, the members an imported
+// credentials object may have besides "type" (required ones first).
+var credentialMembers = map[string]struct{ required, optional []string }{
+	"OAUTH2":    {required: []string{"access_token"}, optional: []string{"refresh_token", "expires_at"}},
+	"OAUTH1":    {required: []string{"oauth_token", "oauth_token_secret"}},
+	"OAUTH2_CC": {required: []string{"token", "client_id", "client_secret"}, optional: []string{"expires_at"}},
+	"API_KEY":   {required: []string{"apiKey"}},
+	"BASIC":     {required: []string{"username", "password"}},
+	"APP":       {required: []string{"access_token"}, optional: []string{"expires_at", "app_id", "installation_id"}},
+	"CUSTOM":    {required: []string{"access_token"}, optional: []string{"expires_at", "app_id", "installation_id"}},
+	// JWT also takes the provider's own credential fields (key id, secret…).
+	"JWT": {required: []string{"token"}, optional: []string{"expires_at"}},
+}
+
+// importedCredentials decodes the credentials member of an import. APP and
+// CUSTOM credentials may name the installation, which belongs in the
+// connection config (installation tokens are minted from it).
+type importedCredentials struct {
+	creds  store.Credentials
+	config map[string]string
+}
+
+func (ic *importedCredentials) decode(raw json.RawMessage, path []any) []fieldError {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil || members == nil {
+		return decodeObject(raw, path, nil)
+	}
+	typePath := append(slices.Clip(path), "type")
+	rawType, ok := members["type"]
+	if !ok {
+		return []fieldError{{Code: "required", Message: "is required", Path: typePath}}
+	}
+	var mode string
+	if err := json.Unmarshal(rawType, &mode); err != nil {
+		return []fieldError{{Code: "invalid_type", Message: "expected a string, received " + jsonKind(rawType), Path: typePath}}
+	}
+	spec, known := credentialMembers[mode]
+	if !known {
+		modes := slices.Sorted(maps.Keys(credentialMembers))
+		return []fieldError{{Code: "invalid_enum_value", Message: "must be one of " + strings.Join(modes, ", "), Path: typePath}}
+	}
+	c := &ic.creds
+	values := map[string]*string{
+		"access_token": &c.AccessToken, "refresh_token": &c.RefreshToken, "token": &c.Token,
+		"oauth_token": &c.OAuthToken, "oauth_token_secret": &c.OAuthTokenSecret, "apiKey": &c.APIKey,
+		"username": &c.Username, "password": &c.Password, "client_id": &c.ClientID, "client_secret": &c.ClientSecret,
+	}
+	// app_id and installation_id (APP, CUSTOM) and a JWT provider's own
+	// fields are collected here and moved where they belong afterwards.
+	extra := map[string]*string{"app_id": new(string), "installation_id": new(string)}
+	maps.Copy(values, extra)
+	var expires string
+	values["expires_at"] = &expires
+	fields := map[string]field{"type": {dest: &c.Type, required: true}}
+	for _, name := range spec.required {
+		fields[name] = field{dest: values[name], required: true}
+	}
+	for _, name := range spec.optional {
+		fields[name] = field{dest: values[name]}
+	}
+	var jwtFields map[string]*string
+	if mode == "JWT" {
+		jwtFields = map[string]*string{}
+		for name := range members {
+			if _, ok := fields[name]; !ok {
+				jwtFields[name] = new(string)
+				fields[name] = field{dest: jwtFields[name]}
+			}
+		}
+	}
+	errs := decodeObject(raw, path, fields)
+	for _, name := range spec.required {
+		if mode == "BASIC" {
+			break // Nango allows an empty username or password (some providers use only one)
+		}
+		if _, present := members[name]; present && *values[name] == "" {
+			errs = append(errs, fieldError{Code: "too_small", Message: "must not be empty", Path: append(slices.Clip(path), name)})
+		}
+	}
+	ic.config = map[string]string{}
+	for name, v := range extra {
+		if *v != "" {
+			ic.config[name] = *v
+		}
+	}
+	if jwtFields != nil {
+		c.Fields = make(map[string]string, len(jwtFields))
+		for name, v := range jwtFields {
+			c.Fields[name] = *v
+		}
+	}
+	if at, present := members["expires_at"]; present && jsonKind(at) == "string" {
+		t, err := parseExpiry(expires)
+		if err != nil {
+			errs = append(errs, fieldError{Code: "invalid_date", Message: "must be an RFC 3339 date-time, e.g. 2030-01-02T15:04:05Z", Path: append(slices.Clip(path), "expires_at")})
+		} else {
+			c.ExpiresAt = &t
+		}
+	}
+	if len(errs) == 0 && (mode == "OAUTH2" || mode == "OAUTH1" || mode == "OAUTH2_CC") {
+		// Nango keeps the imported object as the "raw" token response.
+		var compact bytes.Buffer
+		if json.Compact(&compact, raw) == nil {
+			c.Raw = compact.Bytes()
+		}
+	}
+	return errs
+}
+
+func parseExpiry(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, errors.New("not a date")
+}
+
+// objectField decodes a JSON object of any values into *dst.
+func objectField(dst *map[string]any) nested {
+	return func(raw json.RawMessage, path []any) []fieldError {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil || m == nil {
+			switch {
+			case len(bytes.TrimSpace(raw)) == 0:
+				return []fieldError{{Code: "required", Message: "a JSON object is required", Path: path}}
+			case !json.Valid(raw):
+				return []fieldError{{Code: "invalid_json", Message: "malformed JSON", Path: path}}
+			}
+			return []fieldError{{Code: "invalid_type", Message: "expected an object, received " + jsonKind(raw), Path: path}}
+		}
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+			return []fieldError{{Code: "invalid_json", Message: "unexpected data after the JSON object", Path: path}}
+		}
+		*dst = m
+		return nil
+	}
+}
+
+// tagsField decodes an object of string values into *dst.
+func tagsField(dst *map[string]string) nested {
+	return func(raw json.RawMessage, path []any) []fieldError {
+		var members map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &members); err != nil || members == nil {
+			return []fieldError{{Code: "invalid_type", Message: "expected an object of strings, received " + jsonKind(raw), Path: path}}
+		}
+		var errs []fieldError
+		tags := make(map[string]string, len(members))
+		for _, k := range slices.Sorted(maps.Keys(members)) {
+			var v string
+			if err := json.Unmarshal(members[k], &v); err != nil || jsonKind(members[k]) != "string" {
+				errs = append(errs, fieldError{Code: "invalid_type", Message: "expected a string, received " + jsonKind(members[k]), Path: append(slices.Clip(path), k)})
+				continue
+			}
+			tags[k] = v
+		}
+		*dst = tags
+		return errs
+	}
+}
+
+// endUserField decodes an end user into *dst.
+func endUserField(dst **store.EndUser) nested {
+	return func(raw json.RawMessage, path []any) []fieldError {
+		u := &store.EndUser{}
+		*dst = u
+		return decodeObject(raw, path, map[string]field{
+			"id":           {dest: &u.ID, required: true},
+			"email":        {dest: &u.Email},
+			"display_name": {dest: &u.DisplayName},
+			"tags":         {dest: tagsField(&u.Tags)},
+			"organization": {dest: nested(func(raw json.RawMessage, path []any) []fieldError {
+				u.Organization = &store.Organization{}
+				return decodeObject(raw, path, map[string]field{
+					"id":           {dest: &u.Organization.ID, required: true},
+					"display_name": {dest: &u.Organization.DisplayName},
+				})
+			})},
+		})
+	}
+}
+
+func checkConnectionID(id string, path ...any) *fieldError {
+	switch {
+	case id == "":
+		return &fieldError{Code: "too_small", Message: "must not be empty", Path: path}
+	case len(id) > maxIDLen:
+		return &fieldError{Code: "too_big", Message: fmt.Sprintf("must be at most %d characters", maxIDLen), Path: path}
+	case !connectionIDPattern.MatchString(id):
+		return &fieldError{Code: "invalid_string", Message: "may contain only letters, digits, spaces and , . ; : = + ~ [ ] | @ $ { } \" ' \\ / _ -", Path: path}
+	}
+	return nil
+}
+
+func (s *Server) importConnection(w http.ResponseWriter, r *http.Request) {
+	var in auth.ImportInput
+	var connectionID *string
+	var creds importedCredentials
+	if !s.decodeRequest(w, r, map[string]field{
+		"provider_config_key": {dest: &in.IntegrationKey, required: true},
+		"connection_id":       {dest: &connectionID},
+		"credentials":         {dest: nested(creds.decode), required: true},
+		"connection_config":   {dest: objectField(&in.ConnectionConfig)},
+		"metadata":            {dest: objectField(&in.Metadata)},
+		"end_user":            {dest: endUserField(&in.EndUser)},
+		"tags":                {dest: tagsField(&in.Tags)},
+	}) {
+		return
+	}
+	var errs []fieldError
+	if in.IntegrationKey == "" {
+		errs = append(errs, fieldError{Code: "too_small", Message: "must not be empty", Path: []any{"provider_config_key"}})
+	}
+	in.ConnectionID = uuid.NewString()
+	if connectionID != nil {
+		in.ConnectionID = *connectionID
+		if fe := checkConnectionID(*connectionID, "connection_id"); fe != nil {
+			errs = append(errs, *fe)
+		}
+	}
+	if len(errs) > 0 {
+		s.writeError(w, r, invalidBody(errs...))
+		return
+	}
+	var err error
+	if in.Tags != nil {
+		if in.Tags, err = auth.NormalizeTags(in.Tags, "tags"); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if in.EndUser != nil {
+		if in.EndUser, err = auth.NormalizeEndUser(in.EndUser, "end_user"); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	in.Credentials = creds.creds
+	if len(creds.config) > 0 {
+		if in.ConnectionConfig == nil {
+			in.ConnectionConfig = map[string]any{}
+		}
+		for k, v := range creds.config {
+			in.ConnectionConfig[k] = v
+		}
+	}
+	in.EnvironmentID = environment(r.Context()).ID
+	c, created, err := s.connections.Import(r.Context(), in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	out := toConnectionJSON(c)
+	out.Credentials = credentialsJSON(&c.Credentials, false)
+	writeJSON(w, status, out)
+}
+
+// --- PATCH and DELETE /connections/{connectionId} ---
+
+var integrationKeyQuery = map[string][]string{"provider_config_key": nil}
+
+func (s *Server) patchConnection(w http.ResponseWriter, r *http.Request) {
+	key := s.integrationKeyParam(w, r, integrationKeyQuery)
+	if key == "" {
+		return
+	}
+	var in auth.PatchInput
+	body, apiErr := readBody(w, r)
+	if apiErr != nil {
+		s.writeError(w, r, apiErr)
+		return
+	}
+	if err := decodeBody(body, map[string]field{
+		"end_user": {dest: endUserField(&in.EndUser)},
+		"tags":     {dest: tagsField(&in.Tags)},
+	}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := s.connections.Patch(r.Context(), environment(r.Context()).ID, key, r.PathValue("connectionId"), in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toConnectionJSON(c))
+}
+
+func (s *Server) deleteConnection(w http.ResponseWriter, r *http.Request) {
+	key := s.integrationKeyParam(w, r, integrationKeyQuery)
+	if key == "" {
+		return
+	}
+	if err := s.connections.Delete(r.Context(), environment(r.Context()).ID, key, r.PathValue("connectionId")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// --- metadata ---
+
+// connectionIDsField decodes connection_id: one id or a non-empty array of
+// them. *one records which form was sent, so the answer can echo it.
+func connectionIDsField(ids *[]string, one *bool) nested {
+	return func(raw json.RawMessage, path []any) []fieldError {
+		var single string
+		if jsonKind(raw) == "string" && json.Unmarshal(raw, &single) == nil {
+			*ids, *one = []string{single}, true
+			if fe := checkConnectionID(single, path...); fe != nil {
+				return []fieldError{*fe}
+			}
+			return nil
+		}
+		var list []json.RawMessage
+		if jsonKind(raw) != "array" || json.Unmarshal(raw, &list) != nil {
+			return []fieldError{{Code: "invalid_type", Message: "expected a string or an array of strings, received " + jsonKind(raw), Path: path}}
+		}
+		if len(list) == 0 {
+			return []fieldError{{Code: "too_small", Message: "must name at least one connection", Path: path}}
+		}
+		var errs []fieldError
+		for i, item := range list {
+			p := append(slices.Clip(path), i)
+			var id string
+			if jsonKind(item) != "string" || json.Unmarshal(item, &id) != nil {
+				errs = append(errs, fieldError{Code: "invalid_type", Message: "expected a string, received " + jsonKind(item), Path: p})
+				continue
+			}
+			if fe := checkConnectionID(id, p...); fe != nil {
+				errs = append(errs, *fe)
+			}
+			*ids = append(*ids, id)
+		}
+		return errs
+	}
+}
+
+// metadataHandler serves POST (replace) and PATCH (merge)
+// /connections/metadata, whose body names the connections.
+func (s *Server) metadataHandler(merge bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var ids []string
+		var one bool
+		var key string
+		var metadata map[string]any
+		if !s.decodeRequest(w, r, map[string]field{
+			"connection_id":       {dest: connectionIDsField(&ids, &one), required: true},
+			"provider_config_key": {dest: &key, required: true},
+			"metadata":            {dest: objectField(&metadata), required: true},
+		}) {
+			return
+		}
+		if key == "" {
+			s.writeError(w, r, invalidBody(fieldError{Code: "too_small", Message: "must not be empty", Path: []any{"provider_config_key"}}))
+			return
+		}
+		if _, err := s.connections.SetMetadata(r.Context(), environment(r.Context()).ID, key, ids, metadata, merge); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var connectionID any = ids
+		if one {
+			connectionID = ids[0]
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"connection_id": connectionID, "provider_config_key": key, "metadata": metadata})
+	}
+}
+
+// connectionMetadataHandler serves Nango's older per-connection form,
+// POST/PATCH /connection/{connectionId}/metadata, whose body is the
+// metadata itself and whose integration comes from the query (or, as
+// Nango also allowed, the Provider-Config-Key header).
+func (s *Server) connectionMetadataHandler(merge bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := checkQuery(r, integrationKeyQuery); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		key := cmpOr(r.URL.Query().Get("provider_config_key"), r.Header.Get("Provider-Config-Key"))
+		if key == "" {
+			s.writeError(w, r, queryError([]fieldError{{Code: "required", Message: "is required: the unique key of the connection's integration", Path: []any{"provider_config_key"}}}))
+			return
+		}
+		body, apiErr := readBody(w, r)
+		if apiErr != nil {
+			s.writeError(w, r, apiErr)
+			return
+		}
+		var metadata map[string]any
+		if errs := objectField(&metadata)(json.RawMessage(body), []any{}); len(errs) > 0 {
+			s.writeError(w, r, invalidBody(errs...))
+			return
+		}
+		if _, err := s.connections.SetMetadata(r.Context(), environment(r.Context()).ID, key, []string{r.PathValue("connectionId")}, metadata, merge); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, metadata)
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

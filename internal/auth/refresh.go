@@ -1,0 +1,350 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// refreshTimeout bounds one refresh, including the wait for the lock and
+// the retries; it is detached from the caller's context because several
+// callers share the result.
+const refreshTimeout = 2 * time.Minute
+
+// refreshAttempts is how often a transiently failing token request is
+// tried within one refresh.
+const refreshAttempts = 3
+
+// Connection returns a connection with credentials that are valid for at
+// least the refresh window when the provider allows it: expiring tokens
+// are refreshed first (always, with force). A connection whose refresh
+// the provider refused for good fails fast with connection_refresh_failed
+// until it is re-authorised.
+func (s *Service) Connection(ctx context.Context, environmentID, integrationKey, connectionID string, force bool) (*store.Connection, error) {
+	c, err := s.conns.Get(ctx, environmentID, integrationKey, connectionID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errorf(http.StatusNotFound, "unknown_connection", "connection %q of integration %q does not exist", connectionID, integrationKey)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.Fresh(ctx, c, force)
+}
+
+// Fresh is Connection for a connection already loaded.
+func (s *Service) Fresh(ctx context.Context, c *store.Connection, force bool) (*store.Connection, error) {
+	if !refreshable(&c.Credentials) {
+		if force {
+			return nil, errorf(http.StatusBadRequest, "refresh_not_supported", "the credentials of connection %q (%s) cannot be refreshed", c.ConnectionID, c.Credentials.Type)
+		}
+		return c, nil
+	}
+	if !force && !s.expiring(c) {
+		return c, nil
+	}
+	if !force && authError(c) != nil {
+		return nil, unhealthy(c)
+	}
+	asked := s.now()
+	ch := s.refreshing.DoChan(c.ID, func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+		defer cancel()
+		return s.refreshLocked(ctx, c.ID, force, asked)
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*store.Connection), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// refreshLocked refreshes under the connection's cross-process lock. It
+// rereads the connection once the lock is held: whoever held it before
+// may have refreshed already (then this returns their token without
+// calling the provider), and the refresh token must be the latest one,
+// since providers that rotate refresh tokens revoke the old one on use.
+func (s *Service) refreshLocked(ctx context.Context, id string, force bool, asked time.Time) (*store.Connection, error) {
+	unlock, err := s.store.Locker().Lock(ctx, "refresh:"+id)
+	if err != nil {
+		return nil, fmt.Errorf("lock connection %s for refresh: %w", id, err)
+	}
+	defer unlock()
+	c, err := s.conns.ByID(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("reread connection %s: %w", id, err)
+	}
+	refreshedSince := c.LastRefreshSuccessAt != nil && !c.LastRefreshSuccessAt.Before(asked)
+	if refreshedSince || (!force && !s.expiring(c)) {
+		return c, nil
+	}
+	if !force && authError(c) != nil {
+		return nil, unhealthy(c)
+	}
+	now := s.now()
+	if !force && c.RefreshAttempts > 0 && c.LastRefreshFailureAt != nil && now.Sub(*c.LastRefreshFailureAt) < s.cooldown {
+		// The provider failed moments ago; asking again now would only add
+		// to a retry storm. A token that still works is good enough.
+		if stillValid(c, now) {
+			return c, nil
+		}
+		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "connection_refresh_cooldown",
+			Message: fmt.Sprintf("refreshing connection %q failed moments ago; retry after %s", c.ConnectionID, s.cooldown)}
+	}
+
+	integ, err := s.store.Integrations().Get(ctx, c.EnvironmentID, c.IntegrationKey)
+	if err != nil {
+		return nil, fmt.Errorf("integration of connection %s: %w", id, err)
+	}
+	p, err := s.provider(integ)
+	if err != nil {
+		return nil, err
+	}
+	creds, config, err := s.renewWithRetry(ctx, p, integ, c)
+	if err != nil {
+		return s.refreshFailed(ctx, c, err)
+	}
+	updated, err := s.conns.Update(ctx, id, func(cur *store.Connection) error {
+		cur.Credentials = creds
+		cur.ConnectionConfig = config
+		cur.Errors = withoutAuthErrors(cur.Errors)
+		t := s.now().UTC()
+		cur.LastRefreshSuccessAt = &t
+		cur.RefreshAttempts = 0
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("save refreshed credentials of %s: %w", id, err)
+	}
+	s.logger.InfoContext(ctx, "credentials refreshed", "integration", c.IntegrationKey, "connection_id", c.ConnectionID, "forced", force)
+	return updated, nil
+}
+
+func (s *Service) renewWithRetry(ctx context.Context, p *catalog.Provider, integ *store.Integration, c *store.Connection) (store.Credentials, map[string]any, error) {
+	pause := s.backoff
+	for attempt := 1; ; attempt++ {
+		creds, config, err := s.renew(ctx, p, integ, c)
+		var te *tokenError
+		if err == nil || attempt == refreshAttempts || !errors.As(err, &te) || te.permanent {
+			return creds, config, err
+		}
+		s.logger.WarnContext(ctx, "token refresh failed, retrying", "integration", c.IntegrationKey,
+			"connection_id", c.ConnectionID, "attempt", attempt, "err", err)
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return creds, config, ctx.Err()
+		}
+		pause *= 2
+	}
+}
+
+// renew obtains new credentials for c's auth mode. It returns raw
+// *tokenError values so the caller can classify them.
+func (s *Service) renew(ctx context.Context, p *catalog.Provider, integ *store.Integration, c *store.Connection) (store.Credentials, map[string]any, error) {
+	config := c.ConnectionConfig
+	if config == nil {
+		config = map[string]any{}
+	}
+	switch c.Credentials.Type {
+	case "OAUTH2":
+		creds, err := s.refreshOAuth2(ctx, p, integ, config, &c.Credentials, "OAUTH2")
+		return creds, config, err
+	case "APP":
+		creds, err := s.installationToken(ctx, p, integ, withIntegrationConfig(config, integ))
+		return creds, config, unwrapAuth(err)
+	case "CUSTOM":
+		creds, err := s.installationToken(ctx, p, integ, withIntegrationConfig(config, integ))
+		if err != nil {
+			return creds, config, unwrapAuth(err)
+		}
+		creds.Type = "CUSTOM"
+		creds.User = c.Credentials.User
+		if u := c.Credentials.User; u != nil && u.RefreshToken != "" && u.ExpiresAt != nil && u.ExpiresAt.Before(s.now().Add(s.window)) {
+			user, err := s.refreshOAuth2(ctx, p, integ, config, u, "OAUTH2")
+			if err != nil {
+				return creds, config, err
+			}
+			creds.User = &user
+		}
+		return creds, config, nil
+	case "OAUTH2_CC":
+		creds, err := s.clientCredentialsToken(ctx, p, config, c.Credentials)
+		return creds, config, unwrapAuth(err)
+	case "JWT":
+		creds, err := s.signJWT(p, config, c.Credentials)
+		return creds, config, err
+	}
+	return c.Credentials, config, fmt.Errorf("credentials of type %s cannot be refreshed", c.Credentials.Type)
+}
+
+// unwrapAuth exposes the token error inside an *Error, for classification.
+func unwrapAuth(err error) error {
+	var te *tokenError
+	if errors.As(err, &te) {
+		return te
+	}
+	var ae *Error
+	if errors.As(err, &ae) && ae.Code == "connection_test_failed" {
+		return &tokenError{status: http.StatusBadRequest, code: "invalid_client", description: ae.Message, permanent: true}
+	}
+	return err
+}
+
+func (s *Service) refreshOAuth2(ctx context.Context, p *catalog.Provider, integ *store.Integration, config map[string]any, prev *store.Credentials, mode string) (store.Credentials, error) {
+	values := TemplateValues(config, prev, s.now())
+	u := p.RefreshURL
+	if u == "" {
+		u = tokenURLFor(p, mode)
+	}
+	tokenURL, err := catalog.Interpolate(u, values)
+	if err != nil {
+		return store.Credentials{}, &tokenError{permanent: true, err: err}
+	}
+	params := map[string]string{"grant_type": "refresh_token"}
+	if len(p.RefreshParams) > 0 {
+		if params, err = interpolateMap(p.RefreshParams, values); err != nil {
+			return store.Credentials{}, &tokenError{permanent: true, err: err}
+		}
+	}
+	params["refresh_token"] = prev.RefreshToken
+	fields, raw, err := s.do(ctx, tokenRequest{url: tokenURL, params: params, clientID: integ.Credentials.ClientID,
+		clientSecret: integ.Credentials.ClientSecret, basic: basicAuth(p), json: p.BodyFormat == "json"})
+	if err != nil {
+		return store.Credentials{}, err
+	}
+	return oauth2Credentials(p, fields, raw, s.now(), prev)
+}
+
+// refreshFailed records a failed refresh and returns the error callers
+// see. Permanent failures mark the connection unhealthy (once, with one
+// webhook); transient ones count attempts and start the cooldown.
+func (s *Service) refreshFailed(ctx context.Context, c *store.Connection, cause error) (*store.Connection, error) {
+	if errors.Is(cause, context.Canceled) || errors.Is(cause, context.DeadlineExceeded) {
+		return nil, cause
+	}
+	var te *tokenError
+	permanent := errors.As(cause, &te) && te.permanent
+	var ae *Error
+	if errors.As(cause, &ae) {
+		permanent = ae.Status < 500
+	}
+	now := s.now().UTC()
+	wasHealthy := authError(c) == nil
+	code := "refresh_failed"
+	msg := fmt.Sprintf("refreshing the credentials failed: %v", cause)
+	if permanent {
+		code = "refresh_token_invalid"
+		msg = fmt.Sprintf("the provider refused to refresh the credentials (%v); the end user must reconnect", cause)
+	}
+	updated, err := s.conns.Update(ctx, c.ID, func(cur *store.Connection) error {
+		cur.LastRefreshFailureAt = &now
+		cur.RefreshAttempts++
+		if permanent {
+			cur.Errors = append(withoutAuthErrors(cur.Errors), store.ConnectionError{Type: "auth", Code: code, Message: truncate(msg, 500), At: now})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record refresh failure of %s: %w (refresh: %v)", c.ID, err, cause)
+	}
+	s.logger.WarnContext(ctx, "credentials refresh failed", "integration", c.IntegrationKey, "connection_id", c.ConnectionID,
+		"permanent", permanent, "attempts", updated.RefreshAttempts, "err", cause)
+	if permanent {
+		e := unhealthy(updated)
+		e.Err = cause
+		if wasHealthy {
+			s.events.RefreshFailed(ctx, updated, updated.Credentials.Type, e)
+		}
+		return nil, e
+	}
+	if stillValid(updated, now) {
+		return updated, nil
+	}
+	return nil, &Error{Status: http.StatusBadGateway, Code: "connection_refresh_failed",
+		Message: fmt.Sprintf("could not refresh the expired credentials of connection %q; the provider is unavailable, try again later", c.ConnectionID), Err: cause}
+}
+
+// RefreshExpiring refreshes, in the background, connections whose
+// credentials expire within the window. It returns how many it tried.
+func (s *Service) RefreshExpiring(ctx context.Context) (int, error) {
+	ids, err := s.conns.Expiring(ctx, s.now().Add(s.window), 100)
+	if err != nil {
+		return 0, fmt.Errorf("list expiring connections: %w", err)
+	}
+	for _, id := range ids {
+		c, err := s.conns.ByID(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		if _, err := s.Fresh(ctx, c, false); err != nil && ctx.Err() == nil {
+			s.logger.DebugContext(ctx, "background refresh failed", "connection_id", c.ConnectionID, "err", err)
+		}
+	}
+	return len(ids), ctx.Err()
+}
+
+func (s *Service) expiring(c *store.Connection) bool {
+	exp := c.Credentials.ExpiresAt
+	if c.Credentials.Type == "CUSTOM" && c.Credentials.User != nil && c.Credentials.User.ExpiresAt != nil &&
+		(exp == nil || c.Credentials.User.ExpiresAt.Before(*exp)) {
+		exp = c.Credentials.User.ExpiresAt
+	}
+	return exp != nil && exp.Before(s.now().Add(s.window))
+}
+
+func stillValid(c *store.Connection, now time.Time) bool {
+	exp := c.Credentials.ExpiresAt
+	return exp == nil || exp.After(now)
+}
+
+// refreshable reports whether the credentials have a way to be renewed.
+func refreshable(c *store.Credentials) bool {
+	switch c.Type {
+	case "OAUTH2":
+		return c.RefreshToken != ""
+	case "APP", "CUSTOM", "OAUTH2_CC", "JWT":
+		return true
+	}
+	return false
+}
+
+func authError(c *store.Connection) *store.ConnectionError {
+	for i := range c.Errors {
+		if c.Errors[i].Type == "auth" {
+			return &c.Errors[i]
+		}
+	}
+	return nil
+}
+
+func withoutAuthErrors(errs []store.ConnectionError) []store.ConnectionError {
+	out := errs[:0:0]
+	for _, e := range errs {
+		if e.Type != "auth" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// unhealthy is the error of a connection whose refresh was refused for
+// good.
+func unhealthy(c *store.Connection) *Error {
+	msg := fmt.Sprintf("the credentials of connection %q were revoked or expired at the provider; the end user must reconnect", c.ConnectionID)
+	if e := authError(c); e != nil && e.Message != "" {
+		msg = e.Message
+	}
+	return &Error{Status: http.StatusFailedDependency, Code: "connection_refresh_failed", Message: msg}
+}

@@ -1,0 +1,145 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+type saveInput struct {
+	environmentID    string
+	integration      *store.Integration
+	connectionID     string
+	config           map[string]any
+	creds            store.Credentials
+	connectSessionID string
+	endUser          *store.EndUser
+	authMode         string
+}
+
+// save stores a connection after a successful authorisation and tells
+// Events. A re-authorisation of an existing connection replaces its
+// credentials and clears its errors.
+func (s *Service) save(ctx context.Context, in saveInput) (*store.Connection, error) {
+	endUser := in.endUser
+	if endUser == nil && in.connectSessionID != "" {
+		sess, err := s.store.ConnectSessions().ByID(ctx, in.connectSessionID)
+		if err == nil {
+			endUser = sess.EndUser
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+	}
+	delete(in.config, "appPublicLink") // belongs to the integration, not the connection
+	c := &store.Connection{
+		EnvironmentID:    in.environmentID,
+		IntegrationID:    in.integration.ID,
+		ConnectionID:     in.connectionID,
+		Credentials:      in.creds,
+		ConnectionConfig: in.config,
+		EndUser:          endUser,
+	}
+	created, err := s.conns.Upsert(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("save connection %q: %w", in.connectionID, err)
+	}
+	saved, err := s.conns.ByID(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read saved connection %q: %w", in.connectionID, err)
+	}
+	s.logger.InfoContext(ctx, "connection authorised", "integration", in.integration.UniqueKey,
+		"connection_id", in.connectionID, "auth_mode", in.authMode, "created", created)
+	s.events.ConnectionCreated(ctx, saved, in.authMode, created)
+	return saved, nil
+}
+
+// checkConnectSession refuses callbacks whose connect session was deleted
+// or expired while the user was at the provider.
+func (s *Service) checkConnectSession(ctx context.Context, sess *store.OAuthSession) error {
+	cs, err := s.store.ConnectSessions().ByID(ctx, sess.ConnectSessionID)
+	if errors.Is(err, store.ErrNotFound) {
+		return errorf(http.StatusUnauthorized, "invalid_connect_session_token", "the connect session was deleted; start again from the app")
+	}
+	if err != nil {
+		return err
+	}
+	if !s.now().Before(cs.ExpiresAt) {
+		return errorf(http.StatusUnauthorized, "expired_connect_session_token", "the connect session expired; start again from the app")
+	}
+	return nil
+}
+
+// ImportInput saves credentials obtained elsewhere (POST /connections),
+// as they are: nothing is verified or fetched.
+type ImportInput struct {
+	EnvironmentID    string
+	IntegrationKey   string
+	ConnectionID     string
+	Credentials      store.Credentials
+	ConnectionConfig map[string]any
+	Metadata         map[string]any
+	EndUser          *store.EndUser
+	Tags             map[string]string
+}
+
+// Import creates or replaces a connection from given credentials.
+func (s *Service) Import(ctx context.Context, in ImportInput) (*store.Connection, bool, error) {
+	integ, p, err := s.integration(ctx, in.EnvironmentID, in.IntegrationKey)
+	if err != nil {
+		return nil, false, err
+	}
+	want := p.AuthMode
+	if in.Credentials.Type != want {
+		return nil, false, &Error{Status: http.StatusBadRequest, Code: "invalid_body",
+			Message: fmt.Sprintf("integration %q uses auth mode %s; credentials.type must be %s", integ.UniqueKey, want, want), Field: []string{"credentials", "type"}}
+	}
+	c := in.Credentials
+	missing := ""
+	switch want {
+	case "OAUTH2", "APP":
+		if c.AccessToken == "" {
+			missing = "access_token"
+		}
+	case "OAUTH1":
+		if c.OAuthToken == "" {
+			missing = "oauth_token"
+		} else if c.OAuthTokenSecret == "" {
+			missing = "oauth_token_secret"
+		}
+	case "API_KEY":
+		if c.APIKey == "" {
+			missing = "apiKey"
+		}
+	case "BASIC":
+		if c.Username == "" {
+			missing = "username"
+		}
+	case "OAUTH2_CC", "JWT":
+		if c.Token == "" {
+			missing = "token"
+		}
+	}
+	if missing != "" {
+		return nil, false, &Error{Status: http.StatusBadRequest, Code: "invalid_body",
+			Message: fmt.Sprintf("credentials.%s is required for auth mode %s", missing, want), Field: []string{"credentials", missing}}
+	}
+	conn := &store.Connection{
+		EnvironmentID: in.EnvironmentID, IntegrationID: integ.ID, ConnectionID: in.ConnectionID,
+		Credentials: c, ConnectionConfig: in.ConnectionConfig, Metadata: in.Metadata, EndUser: in.EndUser, Tags: in.Tags,
+	}
+	if conn.ConnectionConfig == nil {
+		conn.ConnectionConfig = map[string]any{}
+	}
+	created, err := s.conns.Upsert(ctx, conn)
+	if err != nil {
+		return nil, false, fmt.Errorf("import connection %q: %w", in.ConnectionID, err)
+	}
+	saved, err := s.conns.ByID(ctx, conn.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	return saved, created, nil
+}

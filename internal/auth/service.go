@@ -1,0 +1,172 @@
+// Package auth owns the lifecycle of end users' credentials: the
+// authorisation flows of every auth mode (OAuth 2 authorization code and
+// client credentials, OAuth 1.0a, API key, basic, JWT, GitHub App), saving
+// connections, and refreshing tokens so that any number of concurrent users
+// of an expiring token, in any number of processes, cause exactly one call
+// to the provider's token endpoint.
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Error is a failure the caller (an API client or an end user) can act on.
+// It never carries a secret.
+type Error struct {
+	// Status is the HTTP status the API answers with.
+	Status int
+	// Code is Nango's machine-readable error code.
+	Code    string
+	Message string
+	// Field names the request member at fault, when there is one.
+	Field []string
+	// Err is the underlying cause, for logs.
+	Err error
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+func (e *Error) Unwrap() error { return e.Err }
+
+func errorf(status int, code, format string, args ...any) *Error {
+	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Events receives what other parts of Patchbay must hear about: the
+// outbound "auth" webhooks.
+type Events interface {
+	// ConnectionCreated follows a successful authorisation (operation
+	// "creation", or "override" when an existing connection was
+	// re-authorised).
+	ConnectionCreated(ctx context.Context, c *store.Connection, authMode string, created bool)
+	// RefreshFailed follows a refresh the provider refused for good; it is
+	// called once per healthy→unhealthy transition.
+	RefreshFailed(ctx context.Context, c *store.Connection, authMode string, cause *Error)
+}
+
+// Options configure a Service.
+type Options struct {
+	Store   store.Store
+	Catalog *catalog.Catalog
+	// ServerURL is Patchbay's public base URL; the OAuth callback is
+	// ServerURL + "/oauth/callback".
+	ServerURL string
+	// HTTPClient makes every call to providers (default: 30 s timeout).
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+	Events     Events
+	// RefreshWindow: tokens expiring within it are refreshed on use and by
+	// the background refresher (default 15 minutes).
+	RefreshWindow time.Duration
+	// RetryBackoff is the first pause between attempts of a token request
+	// that failed transiently (doubling; default 250 ms).
+	RetryBackoff time.Duration
+	// Cooldown is how long after a transient refresh failure the provider
+	// is left alone (default 30 s).
+	Cooldown time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Service runs authorisation flows and hands out fresh credentials.
+type Service struct {
+	store      store.Store
+	conns      store.Connections
+	catalog    *catalog.Catalog
+	serverURL  string
+	http       *http.Client
+	logger     *slog.Logger
+	events     Events
+	window     time.Duration
+	backoff    time.Duration
+	cooldown   time.Duration
+	now        func() time.Time
+	refreshing singleflight.Group
+}
+
+// New returns a Service.
+func New(o Options) *Service {
+	s := &Service{
+		store:     o.Store,
+		conns:     o.Store.Connections(),
+		catalog:   o.Catalog,
+		serverURL: o.ServerURL,
+		http:      o.HTTPClient,
+		logger:    o.Logger,
+		events:    o.Events,
+		window:    o.RefreshWindow,
+		backoff:   o.RetryBackoff,
+		cooldown:  o.Cooldown,
+		now:       o.Now,
+	}
+	if s.http == nil {
+		s.http = &http.Client{Timeout: 30 * time.Second}
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.events == nil {
+		s.events = noEvents{}
+	}
+	if s.window <= 0 {
+		s.window = 15 * time.Minute
+	}
+	if s.backoff <= 0 {
+		s.backoff = 250 * time.Millisecond
+	}
+	if s.cooldown <= 0 {
+		s.cooldown = 30 * time.Second
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// CallbackURL is the redirect URI registered with OAuth providers.
+func (s *Service) CallbackURL() string { return s.serverURL + "/oauth/callback" }
+
+type noEvents struct{}
+
+func (noEvents) ConnectionCreated(context.Context, *store.Connection, string, bool) {}
+func (noEvents) RefreshFailed(context.Context, *store.Connection, string, *Error)   {}
+
+// provider returns the catalog entry of an integration, or an error a user
+// can read when the catalog no longer has it.
+func (s *Service) provider(in *store.Integration) (*catalog.Provider, error) {
+	p, ok := s.catalog.Lookup(in.Provider)
+	if !ok {
+		return nil, errorf(http.StatusBadRequest, "unknown_provider", "integration %q uses provider %q, which is not in the catalog", in.UniqueKey, in.Provider)
+	}
+	if !p.Supported() {
+		return nil, errorf(http.StatusBadRequest, "unsupported_provider", "provider %q cannot be used: %s", p.Name, p.Unsupported)
+	}
+	return p, nil
+}
+
+// integration loads an integration, turning "not found" into an error that
+// names it.
+func (s *Service) integration(ctx context.Context, environmentID, key string) (*store.Integration, *catalog.Provider, error) {
+	in, err := s.store.Integrations().Get(ctx, environmentID, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, errorf(http.StatusNotFound, "unknown_provider_config", "integration %q does not exist", key)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.provider(in)
+	if err != nil {
+		return nil, nil, err
+	}
+	return in, p, nil
+}

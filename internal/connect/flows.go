@@ -1,0 +1,189 @@
+package connect
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// AuthFlows is the part of internal/auth the browser flows drive.
+type AuthFlows interface {
+	Start(ctx context.Context, in auth.StartInput) (string, error)
+	Callback(ctx context.Context, q url.Values) (*auth.CallbackResult, error)
+}
+
+// Flows serves the browser side of authorisation: the popup's start URL,
+// the providers' redirects back, the websocket that tells the opener page
+// the outcome, and the hosted Connect UI.
+type Flows struct {
+	sessions *Sessions
+	auth     AuthFlows
+	hub      *Hub
+	ui       http.Handler
+	logger   *slog.Logger
+	mux      *http.ServeMux
+}
+
+// NewFlows wires the browser routes. hub may be shared with nothing else;
+// Close it on shutdown.
+func NewFlows(sessions *Sessions, flows AuthFlows, hub *Hub, logger *slog.Logger) *Flows {
+	f := &Flows{sessions: sessions, auth: flows, hub: hub, logger: logger, mux: http.NewServeMux()}
+	f.ui = NewUI(sessions.Page, logger)
+	f.mux.HandleFunc("GET /oauth/connect/{key}", f.start)
+	f.mux.HandleFunc("GET /oauth/callback", f.callback)
+	f.mux.HandleFunc("GET /app-auth/connect", f.callback)
+	f.mux.Handle("GET /connect", f.ui)
+	f.mux.Handle("GET /connect/assets/{file}", f.ui)
+	return f
+}
+
+// Routes lists the patterns Flows serves, for the API server to mount.
+func (f *Flows) Routes() []string {
+	return []string{"GET /oauth/connect/{key}", "GET /oauth/callback", "GET /app-auth/connect", "GET /connect", "GET /connect/assets/{file}"}
+}
+
+// ServeHTTP implements http.Handler.
+func (f *Flows) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.mux.ServeHTTP(w, r) }
+
+// Hub is the websocket hub (served at "/").
+func (f *Flows) Hub() *Hub { return f.hub }
+
+// paramName matches params[name] and authorization_params[name].
+var paramName = regexp.MustCompile(`^(params|authorization_params|credentials)\[([^\]]{1,128})\]$`)
+
+// start is GET /oauth/connect/{key}, opened in the popup by the frontend
+// SDK or the Connect UI: it checks the connect session and sends the
+// browser to the provider.
+func (f *Flows) start(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	key := r.PathValue("key")
+	wsClientID := q.Get("ws_client_id")
+	fail := func(err error) { f.fail(w, r, wsClientID, key, q.Get("connection_id"), err) }
+
+	token := q.Get("connect_session_token")
+	if token == "" {
+		fail(&Error{Status: http.StatusUnauthorized, Code: "missing_connect_session_token", Message: "connect_session_token is required"})
+		return
+	}
+	sess, err := f.sessions.Authenticate(r.Context(), token)
+	if err != nil {
+		fail(err)
+		return
+	}
+	if err := Allowed(sess, key); err != nil {
+		fail(err)
+		return
+	}
+	connectionID, err := ConnectionFor(sess, key)
+	if err != nil {
+		fail(err)
+		return
+	}
+	d := DefaultsFor(sess, key)
+	in := auth.StartInput{
+		EnvironmentID: sess.EnvironmentID, IntegrationKey: key, ConnectionID: connectionID,
+		ConnectionConfig: map[string]any{}, AuthorizationParams: map[string]string{},
+		ConnectSessionID: sess.ID, WSClientID: wsClientID,
+	}
+	for k, v := range d.ConnectionConfig {
+		in.ConnectionConfig[k] = v
+	}
+	for k, v := range d.AuthorizationParams {
+		in.AuthorizationParams[k] = v
+	}
+	for k := range q {
+		m := paramName.FindStringSubmatch(k)
+		if m == nil {
+			continue
+		}
+		switch m[1] {
+		case "params":
+			// Session defaults win: they are the customer's decision, the
+			// query is the browser's.
+			if _, preset := d.ConnectionConfig[m[2]]; !preset {
+				in.ConnectionConfig[m[2]] = q.Get(k)
+			}
+		case "authorization_params":
+			in.AuthorizationParams[m[2]] = q.Get(k)
+		}
+	}
+	scopes := q.Get("user_scope")
+	if scopes == "" {
+		scopes = d.UserScopes
+	}
+	for _, s := range strings.Split(scopes, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			in.UserScope = append(in.UserScope, s)
+		}
+	}
+	target, err := f.auth.Start(r.Context(), in)
+	if err != nil {
+		fail(err)
+		return
+	}
+	http.Redirect(w, r, target, http.StatusFound)
+}
+
+// callback is the provider's redirect back (OAuth 2, OAuth 1.0a, GitHub
+// App installation).
+func (f *Flows) callback(w http.ResponseWriter, r *http.Request) {
+	res, err := f.auth.Callback(r.Context(), r.URL.Query())
+	if res == nil {
+		res = &auth.CallbackResult{}
+	}
+	if err != nil {
+		f.fail(w, r, res.WSClientID, res.IntegrationKey, res.ConnectionID, err)
+		return
+	}
+	if res.ContinueURL != "" {
+		http.Redirect(w, r, res.ContinueURL, http.StatusFound)
+		return
+	}
+	if res.WSClientID != "" {
+		f.hub.Notify(r.Context(), res.WSClientID, Message{MessageType: "success",
+			ProviderConfigKey: res.IntegrationKey, ConnectionID: res.ConnectionID})
+	}
+	RenderCallback(w, CallbackResult{ProviderConfigKey: res.IntegrationKey, ConnectionID: res.ConnectionID})
+}
+
+// fail reports a failed flow to the waiting websocket client and renders
+// the error in the popup.
+func (f *Flows) fail(w http.ResponseWriter, r *http.Request, wsClientID, key, connectionID string, err error) {
+	code, desc := describe(err)
+	if code == "server_error" {
+		f.logger.ErrorContext(r.Context(), "authorisation flow failed", "path", r.URL.Path, "integration", key, "err", err)
+	} else {
+		f.logger.InfoContext(r.Context(), "authorisation flow refused", "path", r.URL.Path, "integration", key, "code", code)
+	}
+	if wsClientID != "" {
+		f.hub.Notify(r.Context(), wsClientID, Message{MessageType: "error", ErrorType: code, ErrorDesc: desc,
+			ProviderConfigKey: key, ConnectionID: connectionID})
+	}
+	RenderCallback(w, CallbackResult{ProviderConfigKey: key, ConnectionID: connectionID, ErrorType: code, ErrorDescription: desc})
+}
+
+// describe turns an error into a code and a sentence for the end user.
+func describe(err error) (string, string) {
+	var ae *auth.Error
+	var ce *Error
+	switch {
+	case errors.As(err, &ae):
+		return ae.Code, ae.Message
+	case errors.As(err, &ce):
+		return ce.Code, ce.Message
+	case errors.Is(err, ErrExpiredSession):
+		return "expired_connect_session_token", "the connect session expired; start again from the app"
+	case errors.Is(err, ErrInvalidSession):
+		return "invalid_connect_session_token", "the connect session is unknown; start again from the app"
+	case errors.Is(err, store.ErrNotFound):
+		return "not_found", "not found"
+	}
+	return "server_error", "something went wrong on our side; try again"
+}

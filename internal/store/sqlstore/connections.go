@@ -1,0 +1,448 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+type connections struct{ db *DB }
+
+// List page sizes.
+const (
+	defaultListLimit = 100
+	maxListLimit     = 1000
+)
+
+// rowScanner is a *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(...any) error }
+
+// isUUID reports whether id can be a row id. PostgreSQL rejects a malformed
+// UUID with a syntax error, so lookups check first and answer ErrNotFound,
+// as SQLite would.
+func isUUID(id string) bool {
+	_, err := uuid.Parse(id)
+	return err == nil
+}
+
+// scan reads the columns every connection query returns (see queries.sql)
+// and opens the credentials.
+func (s connections) scan(row rowScanner) (*store.Connection, error) {
+	c := &store.Connection{}
+	var sealed, config, metadata, endUser, tags, errs []byte
+	var expires, success, failure sql.NullTime
+	if err := row.Scan(&c.ID, &c.EnvironmentID, &c.IntegrationID, &c.IntegrationKey, &c.Provider, &c.ConnectionID,
+		&sealed, &expires, &config, &metadata, &endUser, &tags, &errs, &success, &failure,
+		&c.RefreshAttempts, &c.CreatedAt, &c.UpdatedAt); err != nil {
+		return nil, notFound(err)
+	}
+	c.CredentialsExpiresAt = timePtr(expires)
+	c.LastRefreshSuccessAt = timePtr(success)
+	c.LastRefreshFailureAt = timePtr(failure)
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	if sealed != nil {
+		plain, err := s.db.open(sealed, "connections", "credentials", c.ID)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(plain, &c.Credentials); err != nil {
+			return nil, fmt.Errorf("connection %s credentials: %w", c.ID, err)
+		}
+	}
+	for _, col := range []struct {
+		name string
+		src  []byte
+		dst  any
+	}{
+		{"connection_config", config, &c.ConnectionConfig},
+		{"metadata", metadata, &c.Metadata},
+		{"end_user", endUser, &c.EndUser},
+		{"tags", tags, &c.Tags},
+		{"errors", errs, &c.Errors},
+	} {
+		if col.src == nil {
+			continue
+		}
+		if err := json.Unmarshal(col.src, col.dst); err != nil {
+			return nil, fmt.Errorf("connection %s %s: %w", c.ID, col.name, err)
+		}
+	}
+	if len(c.Errors) == 0 {
+		c.Errors = nil
+	}
+	return c, nil
+}
+
+// args returns the mutable columns, in the order InsertConnection and
+// UpdateConnection share, sealing the credentials to c.ID. It also brings
+// c.CredentialsExpiresAt in line with the credentials.
+func (s connections) args(c *store.Connection) ([]any, error) {
+	c.CredentialsExpiresAt = credentialsExpiry(c.Credentials)
+	plain, err := json.Marshal(c.Credentials)
+	if err != nil {
+		return nil, fmt.Errorf("credentials: %w", err)
+	}
+	config, err := jsonValue(c.ConnectionConfig, "{}")
+	if err != nil {
+		return nil, fmt.Errorf("connection config: %w", err)
+	}
+	metadata, err := jsonValue(c.Metadata, "{}")
+	if err != nil {
+		return nil, fmt.Errorf("metadata: %w", err)
+	}
+	tags, err := jsonValue(c.Tags, "{}")
+	if err != nil {
+		return nil, fmt.Errorf("tags: %w", err)
+	}
+	errs, err := jsonValue(c.Errors, "[]")
+	if err != nil {
+		return nil, fmt.Errorf("errors: %w", err)
+	}
+	var endUserID, endUser any
+	if c.EndUser != nil {
+		b, err := json.Marshal(c.EndUser)
+		if err != nil {
+			return nil, fmt.Errorf("end user: %w", err)
+		}
+		endUserID, endUser = c.EndUser.ID, string(b)
+	}
+	return []any{
+		s.db.seal(plain, "connections", "credentials", c.ID), nullTime(c.CredentialsExpiresAt),
+		config, metadata, endUserID, endUser, tags, errs, refreshDisabled(c.Errors),
+		nullTime(c.LastRefreshSuccessAt), nullTime(c.LastRefreshFailureAt), c.RefreshAttempts,
+	}, nil
+}
+
+// credentialsExpiry is when the credentials stop working: for a CUSTOM
+// connection, whichever of the installation and user tokens expires first.
+func credentialsExpiry(cr store.Credentials) *time.Time {
+	at := cr.ExpiresAt
+	if cr.User != nil && cr.User.ExpiresAt != nil && (at == nil || cr.User.ExpiresAt.Before(*at)) {
+		at = cr.User.ExpiresAt
+	}
+	if at == nil {
+		return nil
+	}
+	utc := at.UTC()
+	return &utc
+}
+
+// refreshDisabled reports whether errs stop the refresher: an "auth" error
+// means refreshing failed for good until the end user re-authorises.
+func refreshDisabled(errs []store.ConnectionError) bool {
+	for _, e := range errs {
+		if e.Type == "auth" {
+			return true
+		}
+	}
+	return false
+}
+
+// insert writes c as a new row with a fresh id. It reports false, changing
+// nothing, when the connection id is taken for the integration.
+func (s connections) insert(ctx context.Context, tx *sql.Tx, c *store.Connection) (bool, error) {
+	id, now := newID(), s.db.now()
+	n := *c
+	n.ID, n.CreatedAt, n.UpdatedAt = id, now, now
+	cols, err := s.args(&n)
+	if err != nil {
+		return false, err
+	}
+	args := append([]any{n.ID, n.EnvironmentID, n.IntegrationID, n.ConnectionID}, cols...)
+	res, err := tx.ExecContext(ctx, s.db.q("InsertConnection"), append(args, n.CreatedAt, n.UpdatedAt)...)
+	if err != nil {
+		return false, err
+	}
+	if rows, err := res.RowsAffected(); err != nil {
+		return false, err
+	} else if rows == 0 {
+		return false, nil
+	}
+	*c = n
+	return true, nil
+}
+
+// update saves every mutable column of c, which must have been read in tx.
+func (s connections) update(ctx context.Context, tx *sql.Tx, c *store.Connection) error {
+	c.UpdatedAt = s.db.now()
+	cols, err := s.args(c)
+	if err != nil {
+		return err
+	}
+	args := append([]any{c.ConnectionID}, cols...)
+	if _, err := tx.ExecContext(ctx, s.db.q("UpdateConnection"), append(args, c.UpdatedAt, c.ID)...); err != nil {
+		if s.db.d.IsUniqueViolation(err) {
+			return store.ErrConflict
+		}
+		return err
+	}
+	return nil
+}
+
+// resolveIntegration fills c's environment, integration key and provider
+// from c.IntegrationID, so a connection can never name an integration of
+// another environment.
+func (s connections) resolveIntegration(ctx context.Context, tx *sql.Tx, c *store.Connection) error {
+	if c.IntegrationID == "" {
+		return errors.New("no integration id")
+	}
+	if !isUUID(c.IntegrationID) {
+		return fmt.Errorf("integration %s: %w", c.IntegrationID, store.ErrNotFound)
+	}
+	var envID string
+	err := tx.QueryRowContext(ctx, s.db.q("IntegrationRef"), c.IntegrationID).Scan(&c.IntegrationID, &envID, &c.IntegrationKey, &c.Provider)
+	if err == nil && c.EnvironmentID != "" && c.EnvironmentID != envID {
+		err = sql.ErrNoRows
+	}
+	if err != nil {
+		return fmt.Errorf("integration %s: %w", c.IntegrationID, notFound(err))
+	}
+	c.EnvironmentID = envID
+	return nil
+}
+
+func (s connections) Create(ctx context.Context, c *store.Connection) error {
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.resolveIntegration(ctx, tx, c); err != nil {
+			return err
+		}
+		created, err := s.insert(ctx, tx, c)
+		if err == nil && !created {
+			err = store.ErrConflict
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create connection %q: %w", c.ConnectionID, err)
+	}
+	return nil
+}
+
+func (s connections) Upsert(ctx context.Context, c *store.Connection) (created bool, err error) {
+	err = s.db.inTx(ctx, func(tx *sql.Tx) error {
+		created = false
+		if err := s.resolveIntegration(ctx, tx, c); err != nil {
+			return err
+		}
+		lookUp := func() (*store.Connection, error) {
+			return s.scan(tx.QueryRowContext(ctx, s.db.q("LockConnectionByKey"), c.IntegrationID, c.ConnectionID))
+		}
+		old, err := lookUp()
+		if errors.Is(err, store.ErrNotFound) {
+			if created, err = s.insert(ctx, tx, c); err != nil || created {
+				return err
+			}
+			// Another Upsert created the row after the lookup; PostgreSQL's
+			// ON CONFLICT waited for it to commit, so it is visible now.
+			old, err = lookUp()
+		}
+		if err != nil {
+			return err
+		}
+		next := reauthorised(old, c)
+		if err := s.update(ctx, tx, next); err != nil {
+			return err
+		}
+		*c = *next
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("upsert connection %q: %w", c.ConnectionID, err)
+	}
+	return created, nil
+}
+
+// reauthorised is old after a successful re-authorisation that produced c.
+func reauthorised(old, c *store.Connection) *store.Connection {
+	next := *old
+	next.Credentials = c.Credentials
+	next.ConnectionConfig = c.ConnectionConfig
+	next.EndUser = c.EndUser
+	next.Tags = c.Tags
+	if c.Metadata != nil {
+		next.Metadata = c.Metadata
+	}
+	next.Errors = nil
+	next.RefreshAttempts = 0
+	return &next
+}
+
+func (s connections) Get(ctx context.Context, environmentID, integrationKey, connectionID string) (*store.Connection, error) {
+	if !isUUID(environmentID) {
+		return nil, fmt.Errorf("connection %q: %w", connectionID, store.ErrNotFound)
+	}
+	c, err := s.scan(s.db.read.QueryRowContext(ctx, s.db.q("GetConnection"), environmentID, integrationKey, connectionID))
+	if err != nil {
+		return nil, fmt.Errorf("connection %q: %w", connectionID, err)
+	}
+	return c, nil
+}
+
+func (s connections) ByID(ctx context.Context, id string) (*store.Connection, error) {
+	if !isUUID(id) {
+		return nil, fmt.Errorf("connection %s: %w", id, store.ErrNotFound)
+	}
+	c, err := s.scan(s.db.read.QueryRowContext(ctx, s.db.q("ConnectionByID"), id))
+	if err != nil {
+		return nil, fmt.Errorf("connection %s: %w", id, err)
+	}
+	return c, nil
+}
+
+func (s connections) List(ctx context.Context, f store.ConnectionFilter) ([]*store.Connection, error) {
+	out := []*store.Connection{}
+	if f.EnvironmentID != "" && !isUUID(f.EnvironmentID) {
+		return out, nil
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultListLimit
+	}
+	limit = min(limit, maxListLimit)
+	var search any
+	if f.Search != "" {
+		search = "%" + escapeLike(f.Search) + "%"
+	}
+	tags, err := jsonValue(f.Tags, "{}")
+	if err != nil {
+		return nil, fmt.Errorf("list connections: tags: %w", err)
+	}
+	rows, err := s.db.read.QueryContext(ctx, s.db.q("ListConnections"),
+		nullString(f.EnvironmentID), nullString(f.IntegrationKey), nullString(f.ConnectionID), nullString(f.EndUserID),
+		search, tags, limit, max(f.Page, 0)*limit)
+	if err != nil {
+		return nil, fmt.Errorf("list connections: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := s.scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list connections: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list connections: %w", err)
+	}
+	return out, nil
+}
+
+func (s connections) Update(ctx context.Context, id string, change func(*store.Connection) error) (*store.Connection, error) {
+	if !isUUID(id) {
+		return nil, fmt.Errorf("update connection %s: %w", id, store.ErrNotFound)
+	}
+	var out *store.Connection
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		c, err := s.scan(tx.QueryRowContext(ctx, s.db.q("LockConnection"), id))
+		if err != nil {
+			return err
+		}
+		orig := *c
+		if err := change(c); err != nil {
+			return err
+		}
+		// The row's identity and ownership are not the change's to make.
+		c.ID, c.EnvironmentID, c.IntegrationID = orig.ID, orig.EnvironmentID, orig.IntegrationID
+		c.IntegrationKey, c.Provider, c.CreatedAt = orig.IntegrationKey, orig.Provider, orig.CreatedAt
+		if err := s.update(ctx, tx, c); err != nil {
+			return err
+		}
+		out = c
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update connection %s: %w", id, err)
+	}
+	return out, nil
+}
+
+func (s connections) Delete(ctx context.Context, environmentID, integrationKey, connectionID string) error {
+	if !isUUID(environmentID) {
+		return fmt.Errorf("delete connection %q: %w", connectionID, store.ErrNotFound)
+	}
+	res, err := s.db.write.ExecContext(ctx, s.db.q("DeleteConnection"), environmentID, integrationKey, connectionID)
+	if err != nil {
+		return fmt.Errorf("delete connection %q: %w", connectionID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("delete connection %q: %w", connectionID, err)
+	} else if n == 0 {
+		return fmt.Errorf("delete connection %q: %w", connectionID, store.ErrNotFound)
+	}
+	return nil
+}
+
+func (s connections) Expiring(ctx context.Context, before time.Time, limit int) ([]string, error) {
+	if limit <= 0 {
+		limit = defaultListLimit
+	}
+	rows, err := s.db.read.QueryContext(ctx, s.db.q("ExpiringConnections"), before.UTC(), min(limit, maxListLimit))
+	if err != nil {
+		return nil, fmt.Errorf("expiring connections: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("expiring connections: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("expiring connections: %w", err)
+	}
+	return ids, nil
+}
+
+// jsonValue encodes v for a NOT NULL JSON column, writing empty where v
+// would encode as null.
+func jsonValue(v any, empty string) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	if string(b) == "null" {
+		return empty, nil
+	}
+	return string(b), nil
+}
+
+// nullTime stores t in UTC, which SQLite needs: it compares timestamps as
+// text, and text in different offsets does not sort by instant.
+func nullTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC()
+}
+
+func timePtr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	utc := t.Time.UTC()
+	return &utc
+}
+
+// nullString makes an unset filter NULL, which the list queries read as
+// "match all".
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// escapeLike makes s match itself in a LIKE pattern with ESCAPE '\'.
+func escapeLike(s string) string { return likeEscaper.Replace(s) }

@@ -1,0 +1,77 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// settings keeps each kind of environment setting as one JSON column of
+// the environment's row.
+type settings struct{ db *DB }
+
+func (s settings) ConnectUI(ctx context.Context, environmentID string) (store.ConnectUISettings, error) {
+	var out store.ConnectUISettings
+	if err := s.get(ctx, "GetConnectUISettings", environmentID, &out); err != nil {
+		return store.ConnectUISettings{}, fmt.Errorf("connect UI settings: %w", err)
+	}
+	return out, nil
+}
+
+func (s settings) SetConnectUI(ctx context.Context, environmentID string, v store.ConnectUISettings) error {
+	if err := s.set(ctx, "SetConnectUISettings", environmentID, v); err != nil {
+		return fmt.Errorf("set connect UI settings: %w", err)
+	}
+	return nil
+}
+
+func (s settings) Webhooks(ctx context.Context, environmentID string) (store.WebhookSettings, error) {
+	var out store.WebhookSettings
+	if err := s.get(ctx, "GetWebhookSettings", environmentID, &out); err != nil {
+		return store.WebhookSettings{}, fmt.Errorf("webhook settings: %w", err)
+	}
+	return out, nil
+}
+
+func (s settings) SetWebhooks(ctx context.Context, environmentID string, v store.WebhookSettings) error {
+	if err := s.set(ctx, "SetWebhookSettings", environmentID, v); err != nil {
+		return fmt.Errorf("set webhook settings: %w", err)
+	}
+	return nil
+}
+
+func (s settings) get(ctx context.Context, query, environmentID string, dst any) error {
+	if !isUUID(environmentID) {
+		return fmt.Errorf("environment %s: %w", environmentID, store.ErrNotFound)
+	}
+	var b []byte
+	if err := s.db.read.QueryRowContext(ctx, s.db.q(query), environmentID).Scan(&b); err != nil {
+		return fmt.Errorf("environment %s: %w", environmentID, notFound(err))
+	}
+	if err := json.Unmarshal(b, dst); err != nil {
+		return fmt.Errorf("environment %s: %w", environmentID, err)
+	}
+	return nil
+}
+
+func (s settings) set(ctx context.Context, query, environmentID string, v any) error {
+	if !isUUID(environmentID) {
+		return fmt.Errorf("environment %s: %w", environmentID, store.ErrNotFound)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	res, err := s.db.write.ExecContext(ctx, s.db.q(query), string(b), s.db.now(), environmentID)
+	if err != nil {
+		return fmt.Errorf("environment %s: %w", environmentID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("environment %s: %w", environmentID, err)
+	} else if n == 0 {
+		return fmt.Errorf("environment %s: %w", environmentID, store.ErrNotFound)
+	}
+	return nil
+}
