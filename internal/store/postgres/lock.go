@@ -20,18 +20,24 @@ const unlockTimeout = 10 * time.Second
 // advisory lock, held on a connection taken from the pool for as long as
 // the lock is. Goroutines of this process first queue on an in-process
 // lock, so only one connection per key waits in the server at a time.
-//
-// Each held lock keeps a pool connection busy; callers holding many keys at
-// once must stay well under the pool size, since the work under the lock
-// needs connections too.
 type advisoryLocker struct {
 	pool         *pgxpool.Pool
 	local        *sqlstore.ProcessLocker
 	lock, unlock string
+	// slots caps the pool connections that locks hold at once. The work
+	// done under a lock needs connections of its own; without a cap, as
+	// many locks as the pool has connections would leave that work none,
+	// and every holder would wait for the others forever. (So a goroutine
+	// must not hold more locks at once than there are slots.)
+	slots chan struct{}
 }
 
 func newAdvisoryLocker(pool *pgxpool.Pool, queries map[string]string) (*advisoryLocker, error) {
-	l := &advisoryLocker{pool: pool, local: sqlstore.NewProcessLocker(), lock: queries["AdvisoryLock"], unlock: queries["AdvisoryUnlock"]}
+	l := &advisoryLocker{
+		pool: pool, local: sqlstore.NewProcessLocker(),
+		lock: queries["AdvisoryLock"], unlock: queries["AdvisoryUnlock"],
+		slots: make(chan struct{}, max(1, pool.Config().MaxConns/2)),
+	}
 	if l.lock == "" || l.unlock == "" {
 		return nil, fmt.Errorf("queries.sql: AdvisoryLock and AdvisoryUnlock are required")
 	}
@@ -52,9 +58,19 @@ func (l *advisoryLocker) Lock(ctx context.Context, key string) (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock %q: %w", key, err)
 	}
+	select {
+	case l.slots <- struct{}{}:
+	case <-ctx.Done():
+		unlockLocal()
+		return nil, fmt.Errorf("lock %q: %w", key, ctx.Err())
+	}
+	release := func() {
+		<-l.slots
+		unlockLocal()
+	}
 	conn, err := l.pool.Acquire(ctx)
 	if err != nil {
-		unlockLocal()
+		release()
 		return nil, fmt.Errorf("lock %q: %w", key, err)
 	}
 	id := advisoryKey(key)
@@ -62,7 +78,7 @@ func (l *advisoryLocker) Lock(ctx context.Context, key string) (func(), error) {
 		// The server may have granted the lock just as ctx ended or the
 		// connection failed; only ending the session surely releases it.
 		destroy(conn)
-		unlockLocal()
+		release()
 		return nil, fmt.Errorf("lock %q: %w", key, err)
 	}
 	var once sync.Once
@@ -78,7 +94,7 @@ func (l *advisoryLocker) Lock(ctx context.Context, key string) (func(), error) {
 			} else {
 				conn.Release()
 			}
-			unlockLocal()
+			release()
 		})
 	}, nil
 }

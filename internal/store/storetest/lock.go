@@ -114,6 +114,33 @@ func testLocker(t *testing.T, newDB func(t *testing.T) Database) {
 		mustLock(t, l, key)()
 		exclusive(t, key, l)
 	})
+	t.Run("WorkUnderManyLocksCanUseTheStore", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newDB)
+		dev := b.environment(t, "dev")
+		// More locks at once than any connection pool here has connections:
+		// holding them must not starve the work done under them.
+		const n = 64
+		ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+		defer cancel()
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				unlock, err := b.store.Locker().Lock(ctx, lockKey())
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				defer unlock()
+				_, errs[i] = b.store.Connections().List(ctx, store.ConnectionFilter{EnvironmentID: dev.ID})
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Run("AcrossStores", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, newDB)
