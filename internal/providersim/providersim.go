@@ -1,6 +1,8 @@
 // Package providersim runs Patchbay's simulated providers — GitHub,
-// HubSpot, Google (Sheets, Calendar, Gmail) and Slack — on one HTTP server,
-// for Go tests (Start) and for `patchbay simulate`. The machinery they
+// HubSpot, Google (Sheets, Calendar, Gmail), Slack, and for the non-OAuth
+// auth modes Stripe (API key), Jira (Basic), Zoom (OAuth 2 client
+// credentials) and Ghost (JWT) — on one HTTP server, for Go tests (Start)
+// and for `patchbay simulate`. The machinery they
 // share is in providersim/sim; each provider is its own package.
 package providersim
 
@@ -8,11 +10,15 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/patchbay/patchbay/internal/providersim/ghost"
 	"github.com/patchbay/patchbay/internal/providersim/github"
 	"github.com/patchbay/patchbay/internal/providersim/google"
 	"github.com/patchbay/patchbay/internal/providersim/hubspot"
+	"github.com/patchbay/patchbay/internal/providersim/jira"
 	"github.com/patchbay/patchbay/internal/providersim/sim"
 	"github.com/patchbay/patchbay/internal/providersim/slack"
+	"github.com/patchbay/patchbay/internal/providersim/stripe"
+	"github.com/patchbay/patchbay/internal/providersim/zoom"
 )
 
 // Options configure a simulator. The zero value is what most tests want:
@@ -23,6 +29,10 @@ type Options struct {
 	HubSpot hubspot.Options
 	Google  google.Options
 	Slack   slack.Options
+	Stripe  stripe.Options
+	Jira    jira.Options
+	Zoom    zoom.Options
+	Ghost   ghost.Options
 }
 
 // Simulator is the simulated providers on one server. The embedded
@@ -34,6 +44,10 @@ type Simulator struct {
 	HubSpot *hubspot.Provider
 	Google  *google.Provider
 	Slack   *slack.Provider
+	Stripe  *stripe.Provider
+	Jira    *jira.Provider
+	Zoom    *zoom.Provider
+	Ghost   *ghost.Provider
 }
 
 // New builds a simulator; serve it with any http.Server (it is an
@@ -44,8 +58,12 @@ func New(opts Options) *Simulator {
 		HubSpot: hubspot.New(opts.HubSpot),
 		Google:  google.New(opts.Google),
 		Slack:   slack.New(opts.Slack),
+		Stripe:  stripe.New(opts.Stripe),
+		Jira:    jira.New(opts.Jira),
+		Zoom:    zoom.New(opts.Zoom),
+		Ghost:   ghost.New(opts.Ghost),
 	}
-	s.Server = sim.New(opts.Options, s.GitHub, s.HubSpot, s.Google, s.Slack)
+	s.Server = sim.New(opts.Options, s.GitHub, s.HubSpot, s.Google, s.Slack, s.Stripe, s.Jira, s.Zoom, s.Ghost)
 	return s
 }
 

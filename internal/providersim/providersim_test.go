@@ -1,15 +1,24 @@
 package providersim_test
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/providersim"
+	"github.com/patchbay/patchbay/internal/providersim/ghost"
+	"github.com/patchbay/patchbay/internal/providersim/jira"
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/stripe"
+	"github.com/patchbay/patchbay/internal/providersim/zoom"
 )
 
 // TestAllProviders checks the wiring: every provider answers under its
@@ -67,7 +76,8 @@ func TestProvidersFileLoadsIntoPatchbay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"github", "github-app", "github-app-oauth", "hubspot", "google", "google-sheet", "google-calendar", "google-mail", "slack"} {
+	for _, name := range []string{"github", "github-app", "github-app-oauth", "hubspot", "google", "google-sheet", "google-calendar", "google-mail", "slack",
+		"stripe-api-key", "jira-basic", "zoom-cc", "ghost-admin"} {
 		p, ok := c.Lookup(name)
 		if !ok || !p.Supported() {
 			t.Fatalf("%s: missing or unsupported after overlay: %+v", name, p)
@@ -75,5 +85,88 @@ func TestProvidersFileLoadsIntoPatchbay(t *testing.T) {
 		if p.Proxy == nil || len(p.Proxy.BaseURL) < len(s.URL()) || p.Proxy.BaseURL[:len(s.URL())] != s.URL() {
 			t.Errorf("%s: proxy base URL %v does not point at the simulator %s", name, p.Proxy, s.URL())
 		}
+	}
+}
+
+// TestProvidersFileParsesStrictly: the generated file passes catalog.Parse,
+// which lints a providers file on its own, and every entry is usable.
+func TestProvidersFileParsesStrictly(t *testing.T) {
+	t.Parallel()
+	s := providersim.Start(t, providersim.Options{})
+	providers, err := catalog.Parse([]byte(s.CatalogYAML()), "sim-providers.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(providers) < 13 {
+		t.Fatalf("%d entries", len(providers))
+	}
+	for name, p := range providers {
+		if !p.Supported() {
+			t.Errorf("%s: %s", name, p.Unsupported)
+		}
+	}
+}
+
+// TestCredentialProviders checks the wiring of the providers whose auth is
+// not an OAuth dance: each answers under its prefix with its default
+// credentials.
+func TestCredentialProviders(t *testing.T) {
+	t.Parallel()
+	s := providersim.Start(t, providersim.Options{})
+	zoomToken := func(t *testing.T) string {
+		form := url.Values{"grant_type": {"account_credentials"}, "account_id": {zoom.DefaultAccountID}}
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL()+"/zoom/oauth/token", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(zoom.DefaultClientID, zoom.DefaultClientSecret)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		if err := json.NewDecoder(res.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+			t.Fatalf("zoom token: %d %v", res.StatusCode, err)
+		}
+		return tok.AccessToken
+	}
+	ghostToken := func(t *testing.T) string {
+		secret, _ := hex.DecodeString(ghost.DefaultKeySecret)
+		now := s.Clock.Now().Unix()
+		tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"aud": "/admin/", "iat": now, "exp": now + 300})
+		tok.Header["kid"] = ghost.DefaultKeyID
+		signed, err := tok.SignedString(secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return signed
+	}
+	tests := []struct {
+		provider, path string
+		auth           func(*testing.T, *http.Request)
+	}{
+		{"stripe", "/stripe/v1/balance", func(_ *testing.T, r *http.Request) { r.Header.Set("Authorization", "Bearer "+stripe.DefaultKey) }},
+		{"jira", "/jira/" + jira.DefaultSite + "/rest/api/3/myself", func(_ *testing.T, r *http.Request) { r.SetBasicAuth(jira.DefaultEmail, jira.DefaultAPIToken) }},
+		{"zoom", "/zoom/v2/users/me", func(t *testing.T, r *http.Request) { r.Header.Set("Authorization", "Bearer "+zoomToken(t)) }},
+		{"ghost", "/ghost/" + ghost.DefaultSite + "/ghost/api/admin/site/", func(t *testing.T, r *http.Request) { r.Header.Set("Authorization", "Ghost "+ghostToken(t)) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.provider, func(t *testing.T) {
+			t.Parallel()
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, s.URL()+tt.path, nil)
+			tt.auth(t, req)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("%s: %d", tt.path, res.StatusCode)
+			}
+			if n := len(s.Requests(sim.RequestFilter{Provider: tt.provider, Path: tt.path})); n != 1 {
+				t.Errorf("request log has %d entries for %s", n, tt.path)
+			}
+		})
 	}
 }

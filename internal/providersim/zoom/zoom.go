@@ -173,11 +173,19 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g := p.s.OAuth.Issue(sim.Grant{Provider: name, ClientID: id, Subject: accountID, Scopes: snapshot.Scopes}, tokenTTL, false)
+	// Record the token on its app, so deleting the app revokes it; an app
+	// deleted or replaced meanwhile gets no token.
 	p.mu.Lock()
-	if cur := p.apps[id]; cur == a {
+	current := p.apps[id] == a
+	if current {
 		a.tokens = append(a.tokens, g.AccessToken)
 	}
 	p.mu.Unlock()
+	if !current {
+		p.s.OAuth.Revoke(name, g.AccessToken)
+		tokenError(w, http.StatusUnauthorized, "invalid_client", "Invalid client_id or client_secret")
+		return
+	}
 	sim.WriteJSON(w, http.StatusOK, map[string]any{
 		"access_token": g.AccessToken,
 		"token_type":   "bearer",
