@@ -1,9 +1,9 @@
 // Package providersim runs Patchbay's simulated providers — GitHub,
-// HubSpot, Google (Sheets, Calendar, Gmail), Slack, and for the non-OAuth
-// auth modes Stripe (API key), Jira (Basic), Zoom (OAuth 2 client
-// credentials) and Ghost (JWT) — on one HTTP server, for Go tests (Start)
-// and for `patchbay simulate`. The machinery they
-// share is in providersim/sim; each provider is its own package.
+// HubSpot, Google (Sheets, Calendar, Gmail), Slack, and for the other auth
+// modes Stripe (API key), Jira (Basic), Zoom (OAuth 2 client credentials),
+// Ghost (JWT) and Trello (OAuth 1.0a) — on one HTTP server, for Go tests
+// (Start) and for `patchbay simulate`. The machinery they share is in
+// providersim/sim; each provider is its own package.
 package providersim
 
 import (
@@ -18,6 +18,7 @@ import (
 	"github.com/patchbay/patchbay/internal/providersim/sim"
 	"github.com/patchbay/patchbay/internal/providersim/slack"
 	"github.com/patchbay/patchbay/internal/providersim/stripe"
+	"github.com/patchbay/patchbay/internal/providersim/trello"
 	"github.com/patchbay/patchbay/internal/providersim/zoom"
 )
 
@@ -30,6 +31,7 @@ type Options struct {
 	Google  google.Options
 	Slack   slack.Options
 	Stripe  stripe.Options
+	Trello  trello.Options
 	Jira    jira.Options
 	Zoom    zoom.Options
 	Ghost   ghost.Options
@@ -45,6 +47,7 @@ type Simulator struct {
 	Google  *google.Provider
 	Slack   *slack.Provider
 	Stripe  *stripe.Provider
+	Trello  *trello.Provider
 	Jira    *jira.Provider
 	Zoom    *zoom.Provider
 	Ghost   *ghost.Provider
@@ -59,11 +62,12 @@ func New(opts Options) *Simulator {
 		Google:  google.New(opts.Google),
 		Slack:   slack.New(opts.Slack),
 		Stripe:  stripe.New(opts.Stripe),
+		Trello:  trello.New(opts.Trello),
 		Jira:    jira.New(opts.Jira),
 		Zoom:    zoom.New(opts.Zoom),
 		Ghost:   ghost.New(opts.Ghost),
 	}
-	s.Server = sim.New(opts.Options, s.GitHub, s.HubSpot, s.Google, s.Slack, s.Stripe, s.Jira, s.Zoom, s.Ghost)
+	s.Server = sim.New(opts.Options, s.GitHub, s.HubSpot, s.Google, s.Slack, s.Stripe, s.Jira, s.Zoom, s.Ghost, s.Trello)
 	return s
 }
 

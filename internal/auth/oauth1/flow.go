@@ -210,8 +210,9 @@ func errorBody(r io.Reader, secrets []string) string {
 	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
-// redact replaces each non-empty secret as sent raw, percent-encoded (the
-// Authorization header, a PLAINTEXT signature) or form-encoded. Every
+// redact replaces each non-empty secret as sent raw, percent-encoded once
+// (a PLAINTEXT signature) or twice (that signature in the Authorization
+// header), or form-encoded. Every
 // occurrence is marked on the original text first, overlapping ones
 // included, and each marked run becomes one "[REDACTED]", so no part of a
 // secret survives and the marker itself can never match.
@@ -219,7 +220,7 @@ func redact(s string, secrets []string) string {
 	var forms []string
 	for _, sec := range secrets {
 		if sec != "" {
-			forms = append(forms, sec, PercentEncode(sec), url.QueryEscape(sec))
+			forms = append(forms, sec, PercentEncode(sec), PercentEncode(PercentEncode(sec)), url.QueryEscape(sec))
 		}
 	}
 	var marked []bool

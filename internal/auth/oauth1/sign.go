@@ -34,6 +34,8 @@ const maxSignedBody = 10 << 20
 // values are usable: HMAC-SHA1, http.DefaultClient, the real clock and
 // random nonces. A Client is safe for concurrent use.
 type Client struct {
+	// ConsumerKey and ConsumerSecret are the app's client credentials
+	// (Trello's API key and OAuth secret).
 	ConsumerKey    string
 	ConsumerSecret string
 	// SignatureMethod is HMACSHA1 (the default when empty) or PLAINTEXT.
@@ -85,22 +87,28 @@ func (c *Client) Sign(req *http.Request, token, tokenSecret string, extra map[st
 		oauth[k] = v
 	}
 
-	var sig string
-	switch method {
-	case PLAINTEXT:
-		sig = signingKey(c.ConsumerSecret, tokenSecret)
-	default:
-		base, err := baseString(req, oauth)
-		if err != nil {
+	base := ""
+	if method == HMACSHA1 {
+		// PLAINTEXT signs no base string, so it leaves the body alone.
+		if base, err = baseString(req, oauth); err != nil {
 			return err
 		}
-		mac := hmac.New(sha1.New, []byte(signingKey(c.ConsumerSecret, tokenSecret)))
-		mac.Write([]byte(base))
-		sig = base64.StdEncoding.EncodeToString(mac.Sum(nil))
 	}
-	oauth["oauth_signature"] = sig
+	oauth["oauth_signature"] = signature(method, base, c.ConsumerSecret, tokenSecret)
 	req.Header.Set("Authorization", authorizationHeader(oauth))
 	return nil
+}
+
+// signature is §3.4.2's HMAC-SHA1 of the base string, base64-encoded, or
+// for PLAINTEXT (§3.4.4) the key itself.
+func signature(method, base, consumerSecret, tokenSecret string) string {
+	key := signingKey(consumerSecret, tokenSecret)
+	if method == PLAINTEXT {
+		return key
+	}
+	mac := hmac.New(sha1.New, []byte(key))
+	mac.Write([]byte(base))
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
 func (c *Client) method() (string, error) {
@@ -297,8 +305,8 @@ func normalize(params []param) string {
 // PercentEncode is RFC 5849 §3.6's encoding: the UTF-8 bytes of s, with
 // every byte but RFC 3986's unreserved characters (ALPHA, DIGIT, '-',
 // '.', '_', '~') written as %XX in upper-case hex. It differs from
-// url.QueryEscape, which writes a space as '+' and leaves nothing else
-// unreserved either.
+// url.QueryEscape only in writing a space as %20 where QueryEscape writes
+// '+', which a signature base string must never contain.
 func PercentEncode(s string) string {
 	n := 0
 	for i := 0; i < len(s); i++ {
