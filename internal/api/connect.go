@@ -172,28 +172,30 @@ func rawObjects(dest *map[string]json.RawMessage, each func(raw json.RawMessage,
 	}
 }
 
-// configDefaults checks one entry of integrations_config_defaults.
+// configDefaults checks one entry of integrations_config_defaults; the
+// raw entry is stored as given.
 func configDefaults(raw json.RawMessage, path []any) []fieldError {
-	var cc, ap json.RawMessage
 	var scopes string
-	return decodeObject(raw, path, map[string]field{
-		"connection_config": {dest: nested(func(r json.RawMessage, p []any) []fieldError {
+	object := func(values string) nested {
+		return func(r json.RawMessage, p []any) []fieldError {
 			var m map[string]any
 			if err := json.Unmarshal(r, &m); err != nil || m == nil {
 				return []fieldError{{Code: "invalid_type", Message: "expected an object, received " + jsonKind(r), Path: p}}
 			}
-			cc = r
-			return nil
-		})},
-		"user_scopes": {dest: &scopes},
-		"authorization_params": {dest: nested(func(r json.RawMessage, p []any) []fieldError {
-			var m map[string]string
-			if err := json.Unmarshal(r, &m); err != nil || m == nil {
-				return []fieldError{{Code: "invalid_type", Message: "expected an object of strings, received " + jsonKind(r), Path: p}}
+			if values == "string" {
+				for k, v := range m {
+					if _, ok := v.(string); !ok {
+						return []fieldError{{Code: "invalid_type", Message: "expected a string", Path: append(p, k)}}
+					}
+				}
 			}
-			ap = r
 			return nil
-		})},
+		}
+	}
+	return decodeObject(raw, path, map[string]field{
+		"connection_config":    {dest: object("any")},
+		"user_scopes":          {dest: &scopes},
+		"authorization_params": {dest: object("string")},
 	})
 }
 

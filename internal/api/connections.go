@@ -152,10 +152,10 @@ func toConnectionJSON(c *store.Connection) connectionJSON {
 	}
 }
 
-// credentialsJSON renders credentials in Nango's shape for their auth
+// connectionCredentialsJSON renders credentials in Nango's shape for their auth
 // mode. The refresh token, which lets its holder mint access tokens
 // forever, is only included when asked for (also inside raw).
-func credentialsJSON(c *store.Credentials, withRefreshToken bool) map[string]any {
+func connectionCredentialsJSON(c *store.Credentials, withRefreshToken bool) map[string]any {
 	out := map[string]any{"type": c.Type}
 	putExpiry := func(m map[string]any, t *time.Time) {
 		if t != nil {
@@ -396,7 +396,7 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) {
 	out := toConnectionJSON(c)
 	fetched := isoTime(time.Now())
 	out.LastFetchedAt = &fetched
-	out.Credentials = credentialsJSON(&c.Credentials, withRefresh)
+	out.Credentials = connectionCredentialsJSON(&c.Credentials, withRefresh)
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -661,7 +661,7 @@ func (s *Server) importConnection(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusCreated
 	}
 	out := toConnectionJSON(c)
-	out.Credentials = credentialsJSON(&c.Credentials, false)
+	out.Credentials = connectionCredentialsJSON(&c.Credentials, false)
 	writeJSON(w, status, out)
 }
 

@@ -266,7 +266,7 @@ func (s *Service) startOAuth1(ctx context.Context, p *catalog.Provider, integ *s
 	if err != nil {
 		return "", configError(err)
 	}
-	return oauth1.AuthorizeURL(authURL, token, authParams)
+	return s.oauth1Client(p, integ).AuthorizeURL(authURL, token, authParams)
 }
 
 func (s *Service) oauth1Client(p *catalog.Provider, integ *store.Integration) *oauth1.Client {

@@ -170,16 +170,26 @@ func decodeTokenBody(contentType string, raw []byte) (map[string]any, json.RawMe
 func oauth2Credentials(p *catalog.Provider, fields map[string]any, raw json.RawMessage, now time.Time, previous *store.Credentials) (store.Credentials, error) {
 	c := store.Credentials{Type: "OAUTH2", Raw: raw}
 	token, _ := lookupPath(fields, "access_token").(string)
-	if p.AlternateAccessTokenResponsePath != "" {
-		if alt, ok := lookupPath(fields, p.AlternateAccessTokenResponsePath).(string); ok && alt != "" {
+	if token == "" && p.AlternateAccessTokenResponsePath != "" {
+		// Slack puts the user token under authed_user when no bot scopes
+		// were asked for; the path names a string or an object holding one.
+		switch alt := lookupPath(fields, p.AlternateAccessTokenResponsePath).(type) {
+		case string:
 			token = alt
+		case map[string]any:
+			token, _ = alt["access_token"].(string)
+			if c.RefreshToken, _ = alt["refresh_token"].(string); c.RefreshToken != "" {
+				fields = alt
+			}
 		}
 	}
 	if token == "" {
 		return c, &tokenError{err: errors.New("the token response has no access_token")}
 	}
 	c.AccessToken = token
-	c.RefreshToken, _ = lookupPath(fields, "refresh_token").(string)
+	if c.RefreshToken == "" {
+		c.RefreshToken, _ = lookupPath(fields, "refresh_token").(string)
+	}
 	if c.RefreshToken == "" && previous != nil {
 		// Providers that do not rotate refresh tokens omit them from refresh
 		// responses; the old one stays valid.

@@ -1,0 +1,454 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// ConnectionError is one health problem of a connection: while a
+// connection has an error of type "auth", its credentials need the end
+// user to reconnect.
+type ConnectionError struct {
+	// Type is "auth" (refreshing the credentials failed for good) or
+	// "sync".
+	Type string `json:"type"`
+	// Code is machine-readable, e.g. "refresh_token_invalid".
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// EndUser identifies the customer's user a connection belongs to.
+type EndUser struct {
+	// ID is the customer's own id of the user (required when sending).
+	ID          string `json:"id"`
+	Email       string `json:"email,omitempty"`
+	DisplayName string `json:"display_name,omitempty"`
+	// Tags label the end user, with the same rules as connection tags.
+	Tags         map[string]string `json:"tags,omitempty"`
+	Organization *Organization     `json:"organization,omitempty"`
+}
+
+// Organization is an end user's organization in the customer's product.
+type Organization struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"display_name,omitempty"`
+}
+
+// UnmarshalJSON accepts the server's nulls for absent optional members.
+func (u *EndUser) UnmarshalJSON(data []byte) error {
+	var wire struct {
+		ID           string            `json:"id"`
+		Email        *string           `json:"email"`
+		DisplayName  *string           `json:"display_name"`
+		Tags         map[string]string `json:"tags"`
+		Organization *struct {
+			ID          string  `json:"id"`
+			DisplayName *string `json:"display_name"`
+		} `json:"organization"`
+	}
+	if err := json.Unmarshal(data, &wire); err != nil {
+		return err
+	}
+	*u = EndUser{ID: wire.ID, Email: deref(wire.Email), DisplayName: deref(wire.DisplayName), Tags: wire.Tags}
+	if o := wire.Organization; o != nil {
+		u.Organization = &Organization{ID: o.ID, DisplayName: deref(o.DisplayName)}
+	}
+	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// ConnectionSummary is a connection as GET /connections lists it: without
+// credentials or connection config.
+type ConnectionSummary struct {
+	// ID is the server's internal id of the connection.
+	ID string `json:"id"`
+	// ConnectionID is the id the connection was created with, unique
+	// within its integration.
+	ConnectionID string `json:"connection_id"`
+	// Provider is the catalog name of the integration's provider.
+	Provider string `json:"provider"`
+	// ProviderConfigKey is the integration's unique key.
+	ProviderConfigKey string            `json:"provider_config_key"`
+	Created           time.Time         `json:"created"`
+	Metadata          map[string]any    `json:"metadata"`
+	Errors            []ConnectionError `json:"errors"`
+	// EndUser is nil when the connection was created without one.
+	EndUser *EndUser          `json:"end_user"`
+	Tags    map[string]string `json:"tags"`
+}
+
+// Connection is one end user's account at a provider, with its
+// credentials.
+type Connection struct {
+	ID                string            `json:"id"`
+	ConnectionID      string            `json:"connection_id"`
+	ProviderConfigKey string            `json:"provider_config_key"`
+	Provider          string            `json:"provider"`
+	Errors            []ConnectionError `json:"errors"`
+	EndUser           *EndUser          `json:"end_user"`
+	Metadata          map[string]any    `json:"metadata"`
+	// ConnectionConfig holds the per-connection values the provider needs
+	// (subdomain, installation id, …).
+	ConnectionConfig map[string]any    `json:"connection_config"`
+	Tags             map[string]string `json:"tags"`
+	CreatedAt        time.Time         `json:"created_at"`
+	UpdatedAt        time.Time         `json:"updated_at"`
+	// LastFetchedAt is when the credentials were last read through the
+	// API; nil when they never were.
+	LastFetchedAt *time.Time `json:"last_fetched_at"`
+	// Credentials is nil in the answer to PatchConnection.
+	Credentials *Credentials `json:"credentials,omitempty"`
+}
+
+// Credentials are a connection's credentials in Nango's shape; which
+// fields are set depends on Type ("OAUTH2", "OAUTH1", "OAUTH2_CC",
+// "API_KEY", "BASIC", "APP", "JWT" or "CUSTOM").
+type Credentials struct {
+	Type string `json:"type"`
+	// AccessToken: OAUTH2, APP, CUSTOM.
+	AccessToken string `json:"access_token,omitempty"`
+	// RefreshToken: OAUTH2, and only when asked for with
+	// GetConnectionOptions.RefreshToken.
+	RefreshToken string `json:"refresh_token,omitempty"`
+	// Token: OAUTH2_CC and JWT.
+	Token     string     `json:"token,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// OAUTH1.
+	OAuthToken       string `json:"oauth_token,omitempty"`
+	OAuthTokenSecret string `json:"oauth_token_secret,omitempty"`
+	// API_KEY.
+	APIKey string `json:"apiKey,omitempty"`
+	// BASIC.
+	Username string `json:"username,omitempty"`
+	Password string `json:"password,omitempty"`
+	// OAUTH2_CC.
+	ClientID     string `json:"client_id,omitempty"`
+	ClientSecret string `json:"client_secret,omitempty"`
+	// User is a CUSTOM (GitHub App OAuth) connection's user token.
+	User *Credentials `json:"user,omitempty"`
+	// Raw is the provider's token response.
+	Raw json.RawMessage `json:"raw,omitempty"`
+	// Fields holds the other string members: a JWT provider's own
+	// credential fields (key id, secret, …).
+	Fields map[string]string `json:"-"`
+}
+
+// UnmarshalJSON fills the known fields and collects the others into
+// Fields.
+func (c *Credentials) UnmarshalJSON(data []byte) error {
+	type plain Credentials
+	var known plain
+	if err := json.Unmarshal(data, &known); err != nil {
+		return err
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(data, &members); err != nil {
+		return err
+	}
+	for _, name := range []string{"type", "access_token", "refresh_token", "token", "expires_at", "oauth_token",
+		"oauth_token_secret", "apiKey", "username", "password", "client_id", "client_secret", "user", "raw"} {
+		delete(members, name)
+	}
+	for name, raw := range members {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			if known.Fields == nil {
+				known.Fields = map[string]string{}
+			}
+			known.Fields[name] = s
+		}
+	}
+	*c = Credentials(known)
+	return nil
+}
+
+// ImportCredentials are credentials obtained elsewhere, for
+// ImportConnection. Set Type to the integration's auth mode and the fields
+// that mode takes:
+//
+//	OAUTH2     AccessToken (required), RefreshToken, ExpiresAt
+//	OAUTH1     OAuthToken, OAuthTokenSecret
+//	OAUTH2_CC  Token, ClientID, ClientSecret (required), ExpiresAt
+//	API_KEY    APIKey
+//	BASIC      Username, Password
+//	APP/CUSTOM AccessToken (required), ExpiresAt, AppID, InstallationID
+//	JWT        Token (required), ExpiresAt, Fields (the provider's own)
+//
+// Fields a mode does not take are not sent.
+type ImportCredentials struct {
+	Type             string
+	AccessToken      string
+	RefreshToken     string
+	Token            string
+	ExpiresAt        *time.Time
+	OAuthToken       string
+	OAuthTokenSecret string
+	APIKey           string
+	Username         string
+	Password         string
+	ClientID         string
+	ClientSecret     string
+	AppID            string
+	InstallationID   string
+	Fields           map[string]string
+}
+
+// MarshalJSON writes the members Type takes.
+func (c ImportCredentials) MarshalJSON() ([]byte, error) {
+	out := map[string]any{"type": c.Type}
+	set := func(name, value string) {
+		if value != "" {
+			out[name] = value
+		}
+	}
+	expiry := func() {
+		if c.ExpiresAt != nil {
+			out["expires_at"] = c.ExpiresAt.UTC().Format(time.RFC3339Nano)
+		}
+	}
+	switch c.Type {
+	case "OAUTH2":
+		out["access_token"] = c.AccessToken
+		set("refresh_token", c.RefreshToken)
+		expiry()
+	case "OAUTH1":
+		out["oauth_token"], out["oauth_token_secret"] = c.OAuthToken, c.OAuthTokenSecret
+	case "OAUTH2_CC":
+		out["token"], out["client_id"], out["client_secret"] = c.Token, c.ClientID, c.ClientSecret
+		expiry()
+	case "API_KEY":
+		out["apiKey"] = c.APIKey
+	case "BASIC":
+		out["username"], out["password"] = c.Username, c.Password
+	case "APP", "CUSTOM":
+		out["access_token"] = c.AccessToken
+		set("app_id", c.AppID)
+		set("installation_id", c.InstallationID)
+		expiry()
+	case "JWT":
+		for k, v := range c.Fields {
+			out[k] = v
+		}
+		out["type"], out["token"] = c.Type, c.Token
+		delete(out, "expires_at")
+		expiry()
+	}
+	return json.Marshal(out)
+}
+
+// ImportConnectionRequest is the body of ImportConnection.
+type ImportConnectionRequest struct {
+	// ProviderConfigKey is the integration's unique key.
+	ProviderConfigKey string `json:"provider_config_key"`
+	// ConnectionID is the new connection's id; the server generates one
+	// when empty. Importing onto an existing id replaces its credentials.
+	ConnectionID     string            `json:"connection_id,omitempty"`
+	Credentials      ImportCredentials `json:"credentials"`
+	ConnectionConfig map[string]any    `json:"connection_config,omitempty"`
+	Metadata         map[string]any    `json:"metadata,omitempty"`
+	EndUser          *EndUser          `json:"end_user,omitempty"`
+	// Tags label the connection: at most 10; keys start with a letter and
+	// are stored lowercased; values are 1–255 characters.
+	Tags map[string]string `json:"tags,omitempty"`
+}
+
+// ListConnectionsOptions filter ListConnections; zero fields match all.
+type ListConnectionsOptions struct {
+	ConnectionID string
+	// Search matches connection ids and end users' ids, e-mails and
+	// display names, case-insensitively.
+	Search    string
+	EndUserID string
+	// IntegrationID is an integration's unique key.
+	IntegrationID string
+	// Tags must all match.
+	Tags map[string]string
+	// Limit is the page size, 1–1000 (0: the server's default, 100).
+	Limit int
+	// Page counts pages of Limit connections from 0.
+	Page int
+}
+
+// ListConnections returns the environment's connections matching opts,
+// newest first.
+func (c *Client) ListConnections(ctx context.Context, opts ListConnectionsOptions) ([]ConnectionSummary, error) {
+	q := url.Values{}
+	set := func(name, value string) {
+		if value != "" {
+			q.Set(name, value)
+		}
+	}
+	set("connectionId", opts.ConnectionID)
+	set("search", opts.Search)
+	set("endUserId", opts.EndUserID)
+	set("integrationId", opts.IntegrationID)
+	for k, v := range opts.Tags {
+		q.Set("tags["+k+"]", v)
+	}
+	if opts.Limit != 0 {
+		q.Set("limit", strconv.Itoa(opts.Limit))
+	}
+	if opts.Page != 0 {
+		q.Set("page", strconv.Itoa(opts.Page))
+	}
+	r := request{method: http.MethodGet, path: "/connections", query: q}
+	var out struct {
+		Connections *[]ConnectionSummary `json:"connections"`
+	}
+	if err := c.send(ctx, r, &out); err != nil {
+		return nil, err
+	}
+	if out.Connections == nil {
+		return nil, fmt.Errorf("patchbay: %s: response has no \"connections\"", r)
+	}
+	return *out.Connections, nil
+}
+
+// GetConnectionOptions adjust GetConnection.
+type GetConnectionOptions struct {
+	// ForceRefresh refreshes the credentials even when they are not about
+	// to expire.
+	ForceRefresh bool
+	// RefreshToken includes the OAuth refresh token in the answer.
+	RefreshToken bool
+}
+
+// GetConnection returns a connection with credentials that the server
+// refreshed first if they were about to expire. An unknown connection
+// yields an *Error for which IsNotFound reports true.
+func (c *Client) GetConnection(ctx context.Context, integrationKey, connectionID string, opts GetConnectionOptions) (*Connection, error) {
+	path, err := connectionPath(connectionID)
+	if err != nil {
+		return nil, err
+	}
+	q, err := integrationQuery(integrationKey)
+	if err != nil {
+		return nil, err
+	}
+	q.Set("force_refresh", strconv.FormatBool(opts.ForceRefresh))
+	q.Set("refresh_token", strconv.FormatBool(opts.RefreshToken))
+	var out Connection
+	if err := c.send(ctx, request{method: http.MethodGet, path: path, query: q}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ImportConnection creates a connection from credentials obtained
+// elsewhere, or replaces the credentials of an existing one with the same
+// id. Nothing is verified with the provider.
+func (c *Client) ImportConnection(ctx context.Context, req ImportConnectionRequest) (*Connection, error) {
+	var out Connection
+	if err := c.send(ctx, request{method: http.MethodPost, path: "/connections", body: req}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PatchConnectionRequest is the body of PatchConnection; nil fields are
+// left unchanged.
+type PatchConnectionRequest struct {
+	EndUser *EndUser `json:"end_user,omitempty"`
+	// Tags replaces all tags; an empty non-nil map removes them.
+	Tags map[string]string `json:"tags,omitempty"`
+}
+
+// MarshalJSON sends an empty non-nil Tags as {} (omitempty would drop it).
+func (p PatchConnectionRequest) MarshalJSON() ([]byte, error) {
+	out := map[string]any{}
+	if p.EndUser != nil {
+		out["end_user"] = p.EndUser
+	}
+	if p.Tags != nil {
+		out["tags"] = p.Tags
+	}
+	return json.Marshal(out)
+}
+
+// PatchConnection changes a connection's end user and tags and returns the
+// connection, without credentials.
+func (c *Client) PatchConnection(ctx context.Context, integrationKey, connectionID string, req PatchConnectionRequest) (*Connection, error) {
+	path, err := connectionPath(connectionID)
+	if err != nil {
+		return nil, err
+	}
+	q, err := integrationQuery(integrationKey)
+	if err != nil {
+		return nil, err
+	}
+	var out Connection
+	if err := c.send(ctx, request{method: http.MethodPatch, path: path, query: q, body: req}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteConnection deletes a connection. An unknown connection yields an
+// *Error for which IsNotFound reports true.
+func (c *Client) DeleteConnection(ctx context.Context, integrationKey, connectionID string) error {
+	path, err := connectionPath(connectionID)
+	if err != nil {
+		return err
+	}
+	q, err := integrationQuery(integrationKey)
+	if err != nil {
+		return err
+	}
+	return c.send(ctx, request{method: http.MethodDelete, path: path, query: q}, nil)
+}
+
+// SetMetadata replaces the metadata of one or more connections of an
+// integration. Either every connection exists and all are changed, or the
+// call fails (IsNotFound) naming the first unknown one.
+func (c *Client) SetMetadata(ctx context.Context, integrationKey string, connectionIDs []string, metadata map[string]any) error {
+	return c.metadata(ctx, http.MethodPost, integrationKey, connectionIDs, metadata)
+}
+
+// UpdateMetadata merges metadata into that of one or more connections:
+// top-level keys are replaced, the others kept.
+func (c *Client) UpdateMetadata(ctx context.Context, integrationKey string, connectionIDs []string, metadata map[string]any) error {
+	return c.metadata(ctx, http.MethodPatch, integrationKey, connectionIDs, metadata)
+}
+
+func (c *Client) metadata(ctx context.Context, method, integrationKey string, connectionIDs []string, metadata map[string]any) error {
+	if integrationKey == "" {
+		return fmt.Errorf("patchbay: integration unique key must not be empty")
+	}
+	if len(connectionIDs) == 0 {
+		return fmt.Errorf("patchbay: at least one connection id is required")
+	}
+	if metadata == nil {
+		metadata = map[string]any{}
+	}
+	body := map[string]any{"connection_id": connectionIDs, "provider_config_key": integrationKey, "metadata": metadata}
+	if len(connectionIDs) == 1 {
+		body["connection_id"] = connectionIDs[0]
+	}
+	return c.send(ctx, request{method: method, path: "/connections/metadata", body: body}, nil)
+}
+
+func connectionPath(connectionID string) (string, error) {
+	seg, err := segment("connection id", connectionID)
+	if err != nil {
+		return "", err
+	}
+	return "/connections/" + seg, nil
+}
+
+func integrationQuery(integrationKey string) (url.Values, error) {
+	if integrationKey == "" {
+		return nil, fmt.Errorf("patchbay: integration unique key must not be empty")
+	}
+	return url.Values{"provider_config_key": {integrationKey}}, nil
+}

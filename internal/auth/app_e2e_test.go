@@ -1,0 +1,105 @@
+package auth_test
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/patchbay/patchbay/internal/app/apptest"
+)
+
+func TestGitHubApp(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	// Register the app at the simulated GitHub with Patchbay's setup URL,
+	// as a customer does in GitHub's settings.
+	body, _ := json.Marshal(map[string]any{"app_id": 4242, "slug": "patchbay-test", "private_key": pemKey,
+		"setup_url": w.pb.URL + "/app-auth/connect"})
+	resp, err := http.Post(w.sim.URL()+"/_control/github/apps", "application/json", strings.NewReader(string(body)))
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("register app: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	w.createIntegration(map[string]any{"unique_key": "github-app", "provider": "github-app",
+		"credentials": map[string]any{"type": "APP", "app_id": "4242", "app_link": w.sim.URL() + "/github/apps/patchbay-test", "private_key": pemKey}})
+
+	status, page := w.browser("/oauth/connect/github-app?connect_session_token=" + w.session(nil))
+	if status != http.StatusOK {
+		t.Fatalf("install flow: status %d: %s", status, page)
+	}
+	c := w.onlyConnection("github-app")
+	if c.Credentials.Type != "APP" || !strings.HasPrefix(c.Credentials.AccessToken, "ghs_") || c.Credentials.ExpiresAt == "" {
+		t.Fatalf("credentials = %+v", c.Credentials)
+	}
+	if c.ConnectionConfig["installation_id"] == nil {
+		t.Errorf("connection_config = %v", c.ConnectionConfig)
+	}
+	// An installation token cannot be refreshed, only minted again with
+	// the app's JWT.
+	var forced connectionJSON
+	w.call("GET", "/connections/"+c.ConnectionID+"?provider_config_key=github-app&force_refresh=true", nil, http.StatusOK, &forced)
+	if forced.Credentials.AccessToken == c.Credentials.AccessToken || !strings.HasPrefix(forced.Credentials.AccessToken, "ghs_") {
+		t.Errorf("force_refresh kept the installation token or lost it: %+v", forced.Credentials)
+	}
+	// A wrong state on the setup URL saves nothing.
+	if status, _ := w.browser("/app-auth/connect?installation_id=1&setup_action=install&state=bogus"); status < 400 {
+		t.Errorf("bogus state: status %d", status)
+	}
+	w.onlyConnection("github-app")
+}
+
+func TestSlackNestedTokenResponse(t *testing.T) {
+	w := newWorld(t, worldOptions{backend: apptest.SQLite})
+	w.createIntegration(map[string]any{"unique_key": "slack", "provider": "slack",
+		"credentials": map[string]any{"type": "OAUTH2", "client_id": "slack-client-id", "client_secret": "slack-client-secret", "scopes": "channels:read,chat:write"}})
+	start := w.startURL("/oauth/connect/slack?connect_session_token=" + w.session(nil) + "&user_scope=search:read")
+	if got := start.Query().Get("scope"); got != "channels:read,chat:write" {
+		t.Errorf("scope = %q, want Slack's comma separator", got)
+	}
+	if got := start.Query().Get("user_scope"); got != "search:read" {
+		t.Errorf("user_scope = %q", got)
+	}
+	if status, page := w.browser("/oauth/connect/slack?connect_session_token=" + w.session(nil) + "&user_scope=search:read"); status != http.StatusOK {
+		t.Fatalf("status %d: %s", status, page)
+	}
+	c := w.onlyConnection("slack")
+	if !strings.HasPrefix(c.Credentials.AccessToken, "xoxb-") {
+		t.Errorf("access_token = %q, want the bot token", c.Credentials.AccessToken)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(c.Credentials.Raw, &raw); err != nil || raw["authed_user"] == nil {
+		t.Errorf("raw = %s, want Slack's nested authed_user kept", c.Credentials.Raw)
+	}
+}
+
+func TestOAuth1Trello(t *testing.T) {
+	w := newWorld(t, worldOptions{backend: apptest.SQLite})
+	w.createIntegration(map[string]any{"unique_key": "trello", "provider": "trello",
+		"credentials": map[string]any{"type": "OAUTH1", "client_id": "trello-client-id", "client_secret": "trello-client-secret", "scopes": "read,write"}})
+	start := w.startURL("/oauth/connect/trello?connect_session_token=" + w.session(nil))
+	if start.Query().Get("oauth_token") == "" || start.Query().Get("scope") != "read,write" || start.Query().Get("expiration") != "never" {
+		t.Errorf("authorize URL %s lacks the request token, scope or catalog parameters", start)
+	}
+	if status, page := w.browser("/oauth/connect/trello?connect_session_token=" + w.session(nil)); status != http.StatusOK {
+		t.Fatalf("status %d: %s", status, page)
+	}
+	c := w.onlyConnection("trello")
+	if c.Credentials.Type != "OAUTH1" || c.Credentials.OAuthToken == "" || c.Credentials.OAuthTokenSecret == "" {
+		t.Fatalf("credentials = %+v", c.Credentials)
+	}
+	// The access token works at the simulated API with a key+token query.
+	resp, err := http.Get(w.sim.URL() + "/trello/1/members/me?key=trello-client-id&token=" + c.Credentials.OAuthToken)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("members/me with the saved token: %v %v", err, resp)
+	}
+	resp.Body.Close()
+}
