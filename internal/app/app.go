@@ -15,9 +15,9 @@ import (
 
 	"github.com/patchbay/patchbay/internal/api"
 	"github.com/patchbay/patchbay/internal/auth"
-	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/config"
+	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/integrations"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/webhooks"
