@@ -351,3 +351,60 @@ func (w *world) waitHooks(t *testing.T, n int, match func(map[string]any) bool) 
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func tokenRequests(w *world) int {
+	return len(w.sim.Requests(sim.RequestFilter{Provider: "github", Method: "POST", Path: "/github/login/oauth/access_token"}))
+}
+
+// TestTransientRefreshFailures: a provider that fails with 5xx is retried
+// with backoff; if it keeps failing the connection stays healthy, callers
+// get a clear error and the provider is left alone during the cooldown.
+func TestTransientRefreshFailures(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	githubIntegration(w)
+	c := connectGitHub(t, w)
+	expireConnection(t, w, "github", c)
+	path := "/connections/" + c.ConnectionID + "?provider_config_key=github"
+
+	// Two failures, then success within one refresh.
+	w.sim.Faults().Add(sim.Fault{Kind: sim.FaultError, Provider: "github", Path: "/github/login/oauth/access_token", Status: 503, Count: 2})
+	before := tokenRequests(w)
+	var got connectionJSON
+	w.call("GET", path, nil, http.StatusOK, &got)
+	if n := tokenRequests(w) - before; n != 3 {
+		t.Errorf("%d token requests, want 3 (two failures, one success)", n)
+	}
+	if got.Credentials.AccessToken == c.Credentials.AccessToken {
+		t.Error("the token was not refreshed")
+	}
+
+	// Failing for good: three attempts, then a 502, and the cooldown keeps
+	// further callers from reaching the provider.
+	w.sim.Faults().Clear()
+	expireConnection(t, w, "github", w.connection("github", c.ConnectionID))
+	w.sim.Faults().Add(sim.Fault{Kind: sim.FaultError, Provider: "github", Path: "/github/login/oauth/access_token", Status: 502})
+	before = tokenRequests(w)
+	status, body := w.do(apptest.DevKey, "GET", path, nil)
+	if status != http.StatusBadGateway || !strings.Contains(string(body), "connection_refresh_failed") {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	if n := tokenRequests(w) - before; n != 3 {
+		t.Errorf("%d token requests, want 3 attempts", n)
+	}
+	status, body = w.do(apptest.DevKey, "GET", path, nil)
+	if status != http.StatusServiceUnavailable || !strings.Contains(string(body), "connection_refresh_cooldown") {
+		t.Errorf("during the cooldown: status %d: %s", status, body)
+	}
+	if n := tokenRequests(w) - before; n != 3 {
+		t.Errorf("the cooldown let %d more token requests through", n-3)
+	}
+	var list struct {
+		Connections []struct {
+			Errors []map[string]any `json:"errors"`
+		} `json:"connections"`
+	}
+	w.call("GET", "/connections?integrationId=github", nil, http.StatusOK, &list)
+	if len(list.Connections) != 1 || len(list.Connections[0].Errors) != 0 {
+		t.Errorf("a transient failure marked the connection unhealthy: %+v", list)
+	}
+}
