@@ -152,9 +152,9 @@ func toConnectionJSON(c *store.Connection) connectionJSON {
 	}
 }
 
-// connectionCredentialsJSON renders credentials in Nango's shape for their auth
-// mode. The refresh token, which lets its holder mint access tokens
-// forever, is only included when asked for (also inside raw).
+// connectionCredentialsJSON renders credentials in Nango's shape for
+// their auth mode. The refresh token, which lets its holder mint access
+// tokens forever, is only included when asked for (also inside raw).
 func connectionCredentialsJSON(c *store.Credentials, withRefreshToken bool) map[string]any {
 	out := map[string]any{"type": c.Type}
 	putExpiry := func(m map[string]any, t *time.Time) {
@@ -249,91 +249,15 @@ var listQueryParams = []string{"connectionId", "search", "endUserId", "integrati
 var tagParam = regexp.MustCompile(`^tags\[([^\[\]]*)\]$`)
 
 func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	allowed := map[string][]string{}
-	for _, name := range listQueryParams {
-		allowed[name] = nil
-	}
-	f := store.ConnectionFilter{EnvironmentID: environment(r.Context()).ID}
-	var errs []fieldError
-	for name, values := range q {
-		m := tagParam.FindStringSubmatch(name)
-		if m == nil {
-			continue
-		}
-		allowed[name] = nil
-		if f.Tags == nil {
-			f.Tags = map[string]string{}
-		}
-		f.Tags[m[1]] = values[len(values)-1]
-	}
-	if err := checkQuery(r, allowed); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	param := func(name string, max int) string {
-		values := q[name]
-		if len(values) == 0 {
-			return ""
-		}
-		v := values[0]
-		switch {
-		case len(values) > 1:
-			errs = append(errs, fieldError{Code: "invalid_type", Message: "must be given once", Path: []any{name}})
-		case v == "":
-			errs = append(errs, fieldError{Code: "too_small", Message: "must not be empty", Path: []any{name}})
-		case len(v) > max:
-			errs = append(errs, fieldError{Code: "too_big", Message: fmt.Sprintf("must be at most %d characters", max), Path: []any{name}})
-		}
-		return v
-	}
-	number := func(name string, lo, hi int) int {
-		v := param(name, 10)
-		if v == "" {
-			return 0
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < lo || n > hi {
-			errs = append(errs, fieldError{Code: "invalid_type", Message: fmt.Sprintf("must be an integer from %d to %d", lo, hi), Path: []any{name}})
-		}
-		return n
-	}
-	f.ConnectionID = param("connectionId", maxIDLen)
-	f.Search = param("search", maxIDLen)
-	f.EndUserID = param("endUserId", maxIDLen)
-	f.Limit = number("limit", 1, 1000)
-	f.Page = number("page", 0, 1<<20)
-	if _, given := q["limit"]; !given {
-		f.Limit = 100
-	}
-	if ids := param("integrationId", maxIDLen); ids != "" {
-		var keys []string
-		for _, k := range strings.Split(ids, ",") {
-			if k = strings.TrimSpace(k); k != "" && !slices.Contains(keys, k) {
-				keys = append(keys, k)
-			}
-		}
-		if len(keys) != 1 {
-			errs = append(errs, fieldError{Code: "invalid_string", Message: "give exactly one integration unique key", Path: []any{"integrationId"}})
-		} else {
-			f.IntegrationKey = keys[0]
-		}
-	}
-	if f.Tags != nil {
-		tags, err := auth.NormalizeTags(f.Tags, "tags")
-		var ae *auth.Error
-		if errors.As(err, &ae) {
-			errs = append(errs, fieldError{Code: "invalid_string", Message: ae.Message, Path: stringPath(ae.Field)})
-		}
-		f.Tags = tags
-	}
-	if len(errs) > 0 {
-		s.writeError(w, r, queryError(errs))
-		return
-	}
-	list, err := s.connections.List(r.Context(), f)
+	f, err := listFilter(r)
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	f.EnvironmentID = environment(r.Context()).ID
+	list, listErr := s.connections.List(r.Context(), f)
+	if listErr != nil {
+		s.writeError(w, r, listErr)
 		return
 	}
 	out := make([]connectionSummaryJSON, len(list))
@@ -341,6 +265,100 @@ func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) {
 		out[i] = toSummaryJSON(c)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"connections": out})
+}
+
+// listFilter reads GET /connections' query string, reporting every bad
+// parameter at once.
+func listFilter(r *http.Request) (store.ConnectionFilter, *apiError) {
+	var f store.ConnectionFilter
+	q := queryReader{values: r.URL.Query()}
+	allowed := map[string][]string{}
+	for _, name := range listQueryParams {
+		allowed[name] = nil
+	}
+	for name, values := range q.values {
+		if m := tagParam.FindStringSubmatch(name); m != nil {
+			allowed[name] = nil
+			if f.Tags == nil {
+				f.Tags = map[string]string{}
+			}
+			f.Tags[m[1]] = values[len(values)-1]
+		}
+	}
+	if err := checkQuery(r, allowed); err != nil {
+		return f, err
+	}
+	f.ConnectionID = q.text("connectionId", maxIDLen)
+	f.Search = q.text("search", maxIDLen)
+	f.EndUserID = q.text("endUserId", maxIDLen)
+	f.Limit = q.number("limit", 1, 1000) // 0 when absent: the domain's default
+	f.Page = q.number("page", 0, 1<<20)
+	if ids := q.text("integrationId", maxIDLen); ids != "" {
+		// Nango takes a comma-separated list; the store filters on one.
+		var keys []string
+		for _, k := range strings.Split(ids, ",") {
+			if k = strings.TrimSpace(k); k != "" && !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+		}
+		if len(keys) == 1 {
+			f.IntegrationKey = keys[0]
+		} else {
+			q.fail("integrationId", "invalid_string", "give exactly one integration unique key")
+		}
+	}
+	if f.Tags != nil {
+		tags, err := auth.NormalizeTags(f.Tags, "tags")
+		var ae *auth.Error
+		if errors.As(err, &ae) {
+			q.errs = append(q.errs, fieldError{Code: "invalid_string", Message: ae.Message, Path: stringPath(ae.Field)})
+		}
+		f.Tags = tags
+	}
+	if len(q.errs) > 0 {
+		return f, queryError(q.errs)
+	}
+	return f, nil
+}
+
+// queryReader reads single-valued query parameters, collecting problems.
+type queryReader struct {
+	values map[string][]string
+	errs   []fieldError
+}
+
+func (q *queryReader) fail(name, code, msg string) {
+	q.errs = append(q.errs, fieldError{Code: code, Message: msg, Path: []any{name}})
+}
+
+// text returns a parameter given at most once, non-empty, of at most max
+// bytes; "" when absent.
+func (q *queryReader) text(name string, max int) string {
+	values := q.values[name]
+	switch {
+	case len(values) == 0:
+		return ""
+	case len(values) > 1:
+		q.fail(name, "invalid_type", "must be given once")
+	case values[0] == "":
+		q.fail(name, "too_small", "must not be empty")
+	case len(values[0]) > max:
+		q.fail(name, "too_big", fmt.Sprintf("must be at most %d characters", max))
+	}
+	return values[0]
+}
+
+// number returns an integer parameter within [lo, hi]; 0 when absent.
+func (q *queryReader) number(name string, lo, hi int) int {
+	v := q.text(name, 10)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		q.fail(name, "invalid_type", fmt.Sprintf("must be an integer from %d to %d", lo, hi))
+	}
+	return n
 }
 
 func queryError(errs []fieldError) *apiError {
