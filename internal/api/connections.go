@@ -646,19 +646,6 @@ func (s *Server) importConnection(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, invalidBody(errs...))
 		return
 	}
-	var err error
-	if in.Tags != nil {
-		if in.Tags, err = auth.NormalizeTags(in.Tags, "tags"); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-	}
-	if in.EndUser != nil {
-		if in.EndUser, err = auth.NormalizeEndUser(in.EndUser, "end_user"); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-	}
 	in.Credentials = creds.creds
 	if len(creds.config) > 0 {
 		if in.ConnectionConfig == nil {

@@ -562,7 +562,6 @@ func TestConnectionBadInput(t *testing.T) {
 		{name: "get unknown param", method: "GET", path: "/connections/known?provider_config_key=stripe&include=all", status: 400, code: "invalid_query_params", wantPath: "include"},
 		{name: "get unknown", method: "GET", path: "/connections/missing-one?provider_config_key=stripe", status: 404, code: "unknown_connection", mentions: "missing-one"},
 		{name: "get from another integration", method: "GET", path: "/connections/known?provider_config_key=github", status: 404, code: "unknown_connection", mentions: "known"},
-		{name: "force refresh of an api key", method: "GET", path: "/connections/known?provider_config_key=stripe&force_refresh=true", status: 400, code: "refresh_not_supported"},
 
 		// PATCH and DELETE /connections/{id}
 		{name: "patch without integration", method: "PATCH", path: "/connections/known", body: `{}`, status: 400, code: "invalid_query_params", wantPath: "provider_config_key"},

@@ -39,9 +39,8 @@ func (s *Service) Connection(ctx context.Context, environmentID, integrationKey,
 // Fresh is Connection for a connection already loaded.
 func (s *Service) Fresh(ctx context.Context, c *store.Connection, force bool) (*store.Connection, error) {
 	if !refreshable(&c.Credentials) {
-		if force {
-			return nil, errorf(http.StatusBadRequest, "refresh_not_supported", "the credentials of connection %q (%s) cannot be refreshed", c.ConnectionID, c.Credentials.Type)
-		}
+		// API keys, basic credentials and OAuth 1.0a tokens have nothing to
+		// refresh; force_refresh returns them as they are, as Nango does.
 		return c, nil
 	}
 	if !force && !s.expiring(c) {

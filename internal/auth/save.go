@@ -85,8 +85,20 @@ type ImportInput struct {
 	Tags             map[string]string
 }
 
-// Import creates or replaces a connection from given credentials.
+// Import creates or replaces a connection from given credentials and
+// sends the same "auth" webhook as an authorisation would.
 func (s *Service) Import(ctx context.Context, in ImportInput) (*store.Connection, bool, error) {
+	var err error
+	if in.Tags != nil {
+		if in.Tags, err = NormalizeTags(in.Tags, "tags"); err != nil {
+			return nil, false, err
+		}
+	}
+	if in.EndUser != nil {
+		if in.EndUser, err = NormalizeEndUser(in.EndUser, "end_user"); err != nil {
+			return nil, false, err
+		}
+	}
 	integ, p, err := s.integration(ctx, in.EnvironmentID, in.IntegrationKey)
 	if err != nil {
 		return nil, false, err
@@ -113,10 +125,6 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (*store.Connection
 		if c.APIKey == "" {
 			missing = "apiKey"
 		}
-	case "BASIC":
-		if c.Username == "" {
-			missing = "username"
-		}
 	case "OAUTH2_CC", "JWT":
 		if c.Token == "" {
 			missing = "token"
@@ -141,5 +149,6 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (*store.Connection
 	if err != nil {
 		return nil, false, err
 	}
+	s.events.ConnectionCreated(ctx, saved, want, created)
 	return saved, created, nil
 }

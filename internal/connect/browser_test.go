@@ -57,7 +57,7 @@ func setupBrowser(t *testing.T) *browserBundle {
 	chromium := findChromium(t)
 	b := &browserBundle{hub: NewHub(slog.New(slog.DiscardHandler))}
 
-	b.api = httptest.NewServer(b.fakePatchbay(t))
+	b.api = httptest.NewServer(b.fakePatchbay())
 	t.Cleanup(b.api.Close)
 	t.Cleanup(b.hub.Close)
 	b.customer = httptest.NewServer(b.customerPages())
@@ -117,7 +117,7 @@ func (b *browserBundle) checkConsole(t *testing.T) {
 	}
 }
 
-func (b *browserBundle) fakePatchbay(t *testing.T) http.Handler {
+func (b *browserBundle) fakePatchbay() http.Handler {
 	source := func(_ context.Context, token string) (*PageData, error) {
 		switch token {
 		case browserToken:
@@ -161,7 +161,7 @@ func (b *browserBundle) fakePatchbay(t *testing.T) http.Handler {
 	// browser on to the callback, as a consent screen would.
 	mux.HandleFunc("GET /oauth/connect/{key}", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		if q.Get("connect_session_token") != browserToken || q.Get("ws_client_id") == "" {
+		if tok := q.Get("connect_session_token"); (tok != browserToken && tok != failuresToken) || q.Get("ws_client_id") == "" {
 			http.Error(w, "bad start URL: "+r.URL.RawQuery, http.StatusBadRequest)
 			return
 		}

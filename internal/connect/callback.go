@@ -58,7 +58,7 @@ var userMessages = map[string]string{
 	"invalid_client":                "This connection is not set up correctly on {app}'s side. Contact {app}'s support.",
 	"invalid_grant":                 "{provider} did not complete the sign-in. Try again.",
 	"token_error":                   "{provider} did not complete the sign-in. Try again.",
-	"server_error":                  "{provider} had a problem. Try again in a few minutes.",
+	"server_error":                  "Something went wrong while connecting. Try again in a few minutes.",
 	"temporarily_unavailable":       "{provider} is busy right now. Try again in a few minutes.",
 	"connection_test_failed":        "{provider} did not accept these credentials. Check them and try again.",
 	"integration_not_allowed":       "This integration is not available from this link.",

@@ -40,9 +40,9 @@ func TestRenderCallback(t *testing.T) {
 		},
 		{
 			name:       "placeholder opens the sentence",
-			res:        CallbackResult{ErrorType: "server_error"},
+			res:        CallbackResult{ErrorType: "temporarily_unavailable"},
 			wantStatus: http.StatusBadRequest,
-			want:       []string{"The provider had a problem"},
+			want:       []string{"The provider is busy right now"},
 		},
 		{
 			name:       "unknown code",

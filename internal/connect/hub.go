@@ -123,8 +123,12 @@ func (h *Hub) serve(conn *websocket.Conn, id string, c *hubClient) {
 	ctx, cancel := context.WithTimeout(context.Background(), h.maxLifetime)
 	defer cancel()
 	// Clients never send data; reading anyway is what processes pongs and
-	// the close frame, so peerGone ends when the browser goes away.
-	peerGone := conn.CloseRead(ctx)
+	// the close frame, so peerGone ends when the browser goes away. Its
+	// context outlives ctx: cancelling it drops the connection at once,
+	// and at the end of the lifetime we still want to say goodbye.
+	readCtx, cancelRead := context.WithCancel(context.Background())
+	defer cancelRead()
+	peerGone := conn.CloseRead(readCtx)
 
 	if err := writeMessage(ctx, conn, Message{MessageType: MessageConnectionAck, WSClientID: id}); err != nil {
 		h.logger.Debug("websocket ack failed", "error", err)

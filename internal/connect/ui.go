@@ -251,9 +251,9 @@ func sessionErrorView(pd *PageData, code string) *pageView {
 		v.AppName = strings.TrimSpace(pd.Settings.Name)
 	}
 	if code == "expired_connect_session_token" {
-		v.Heading = "This link has expired"
+		v.Heading = "Link expired"
 	} else {
-		v.Heading = "This link is not valid"
+		v.Heading = "Link not valid"
 	}
 	v.Text = userMessage(code, "the provider", v.AppName)
 	v.Messages = userMessages
