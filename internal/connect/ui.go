@@ -256,7 +256,6 @@ func sessionErrorView(pd *PageData, code string) *pageView {
 		v.Heading = "Link not valid"
 	}
 	v.Text = userMessage(code, "the provider", v.AppName)
-	v.Messages = userMessages
 	return v
 }
 

@@ -247,3 +247,16 @@ type Locker interface {
 	// releases it and must be called exactly once.
 	Lock(ctx context.Context, key string) (unlock func(), err error)
 }
+
+// Notifier passes small messages (under 8000 bytes) between the processes
+// sharing the database, for events one node produces and another must act
+// on, like an OAuth callback landing on a node other than the one holding
+// the browser's websocket.
+type Notifier interface {
+	// Notify sends payload to every listener of channel, in every process.
+	Notify(ctx context.Context, channel, payload string) error
+	// Listen calls handle for each payload sent to channel until ctx
+	// ends. Delivery is at most once and only to listeners present when
+	// the message is sent.
+	Listen(ctx context.Context, channel string, handle func(payload string)) error
+}

@@ -40,6 +40,9 @@ type Store interface {
 	// in-process lock on SQLite (one process owns the data directory) and
 	// advisory locks on PostgreSQL.
 	Locker() Locker
+	// Notifier reaches every process on this database: in-process on
+	// SQLite, LISTEN/NOTIFY on PostgreSQL.
+	Notifier() Notifier
 
 	// Dialect names the backend: "sqlite" or "postgres".
 	Dialect() string

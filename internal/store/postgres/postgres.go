@@ -70,7 +70,7 @@ func open(ctx context.Context, pool *pgxpool.Pool, db *sql.DB, v *vault.Vault) (
 	if err != nil {
 		return nil, err
 	}
-	d := sqlstore.Dialect{Name: "postgres", Queries: q, IsUniqueViolation: isUniqueViolation, Locker: locker}
+	d := sqlstore.Dialect{Name: "postgres", Queries: q, IsUniqueViolation: isUniqueViolation, Locker: locker, Notifier: &pgNotifier{pool: pool}}
 	sdb, err := sqlstore.New(ctx, db, db, d, v)
 	if err != nil {
 		return nil, err

@@ -33,6 +33,9 @@ type Dialect struct {
 	// makes a lock hold across processes differs: SQLite has one process
 	// per database, PostgreSQL needs advisory locks on a pgx connection.
 	Locker store.Locker
+	// Notifier is returned by Store.Notifier; nil means in-process only,
+	// right when one process owns the database (SQLite).
+	Notifier store.Notifier
 }
 
 // queryNames lists every statement a dialect must provide.
@@ -126,6 +129,9 @@ func New(ctx context.Context, read, write *sql.DB, d Dialect, v *vault.Vault) (*
 			return nil, fmt.Errorf("%s store: query %s is missing", d.Name, name)
 		}
 	}
+	if d.Notifier == nil {
+		d.Notifier = NewProcessNotifier()
+	}
 	if d.Locker == nil {
 		return nil, fmt.Errorf("%s store: no locker", d.Name)
 	}
@@ -206,6 +212,9 @@ func (db *DB) Settings() store.EnvironmentSettings { return settings{db} }
 
 // Locker implements store.Store.
 func (db *DB) Locker() store.Locker { return db.d.Locker }
+
+// Notifier implements store.Store.
+func (db *DB) Notifier() store.Notifier { return db.d.Notifier }
 
 // inTx runs fn in a write transaction, committing when it returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {

@@ -141,6 +141,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Database) {
 	t.Run("OAuthSessions", func(t *testing.T) { t.Parallel(); testOAuthSessions(t, newDB) })
 	t.Run("Settings", func(t *testing.T) { t.Parallel(); testSettings(t, newDB) })
 	t.Run("Locker", func(t *testing.T) { t.Parallel(); testLocker(t, newDB) })
+	t.Run("Notifier", func(t *testing.T) { t.Parallel(); testNotifier(t, newDB) })
 }
 
 func testEnvironments(t *testing.T, newDB func(t *testing.T) Database) {
