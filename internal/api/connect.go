@@ -68,8 +68,6 @@ func (s *Server) connectRoutes() {
 		for _, pattern := range s.flows.Routes() {
 			s.mux.Handle(pattern, s.flows)
 		}
-		// The websocket of @nangohq/frontend lives at the root.
-		s.mux.Handle("GET /{$}", s.flows.Hub())
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/api"
@@ -34,6 +35,7 @@ type App struct {
 	server   *http.Server
 	auth     *auth.Service
 	hub      *connect.Hub
+	flows    *connect.Flows
 	webhooks *webhooks.Sender
 }
 
@@ -70,6 +72,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 	})
 	sessions := connect.NewSessions(a.store, a.catalog, cfg.ServerURL, nil)
 	a.hub = connect.NewHub(logger)
+	a.flows = connect.NewFlows(sessions, a.auth, a.hub, a.store.Notifier(), logger)
 	handler := api.New(api.Options{
 		Logger:       logger,
 		ServerURL:    cfg.ServerURL,
@@ -80,7 +83,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Sessions:     sessions,
 		Credentials:  a.auth,
 		Settings:     a.store.Settings(),
-		Flows:        connect.NewFlows(sessions, a.auth, a.hub, logger),
+		Flows:        a.flows,
 	})
 	if a.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -109,14 +112,16 @@ func (a *App) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
 	bgCtx, stopBackground := context.WithCancel(ctx)
-	background := make(chan struct{})
-	go func() {
-		defer close(background)
-		a.maintain(bgCtx, time.Minute)
-	}()
+	var background sync.WaitGroup
+	background.Go(func() { a.maintain(bgCtx, time.Minute) })
+	background.Go(func() {
+		if err := a.flows.Relay(bgCtx); err != nil && bgCtx.Err() == nil {
+			a.logger.ErrorContext(bgCtx, "connect relay stopped", "err", err)
+		}
+	})
 	defer func() {
 		stopBackground()
-		<-background
+		background.Wait()
 		a.webhooks.Close()
 	}()
 	select {

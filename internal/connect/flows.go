@@ -2,6 +2,7 @@ package connect
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -26,34 +27,82 @@ type Flows struct {
 	sessions *Sessions
 	auth     AuthFlows
 	hub      *Hub
+	relay    store.Notifier
 	ui       http.Handler
 	logger   *slog.Logger
 	mux      *http.ServeMux
 }
 
-// NewFlows wires the browser routes. hub may be shared with nothing else;
-// Close it on shutdown.
-func NewFlows(sessions *Sessions, flows AuthFlows, hub *Hub, logger *slog.Logger) *Flows {
-	f := &Flows{sessions: sessions, auth: flows, hub: hub, logger: logger, mux: http.NewServeMux()}
+// relayChannel carries websocket results between nodes: the provider's
+// redirect may land on a node other than the one holding the websocket.
+const relayChannel = "patchbay_connect_ws"
+
+// NewFlows wires the browser routes. relay reaches the other nodes (see
+// Relay); Close hub on shutdown.
+func NewFlows(sessions *Sessions, flows AuthFlows, hub *Hub, relay store.Notifier, logger *slog.Logger) *Flows {
+	f := &Flows{sessions: sessions, auth: flows, hub: hub, relay: relay, logger: logger, mux: http.NewServeMux()}
 	f.ui = NewUI(sessions.Page, logger)
 	f.mux.HandleFunc("GET /oauth/connect/{key}", f.start)
 	f.mux.HandleFunc("GET /oauth/callback", f.callback)
 	f.mux.HandleFunc("GET /app-auth/connect", f.callback)
 	f.mux.Handle("GET /connect", f.ui)
 	f.mux.Handle("GET /connect/assets/{file}", f.ui)
+	f.mux.HandleFunc("GET /{$}", f.root)
 	return f
 }
 
 // Routes lists the patterns Flows serves, for the API server to mount.
 func (f *Flows) Routes() []string {
-	return []string{"GET /oauth/connect/{key}", "GET /oauth/callback", "GET /app-auth/connect", "GET /connect", "GET /connect/assets/{file}"}
+	return []string{"GET /oauth/connect/{key}", "GET /oauth/callback", "GET /app-auth/connect", "GET /connect", "GET /connect/assets/{file}", "GET /{$}"}
 }
 
 // ServeHTTP implements http.Handler.
 func (f *Flows) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.mux.ServeHTTP(w, r) }
 
-// Hub is the websocket hub (served at "/").
-func (f *Flows) Hub() *Hub { return f.hub }
+// root serves both things Nango's frontend expects at "/": the websocket
+// of auth() and, for openConnectUI with the bare origin as its baseURL,
+// the Connect UI shell.
+func (f *Flows) root(w http.ResponseWriter, r *http.Request) {
+	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		f.hub.ServeHTTP(w, r)
+		return
+	}
+	f.ui.ServeHTTP(w, r)
+}
+
+type relayed struct {
+	WSClientID string  `json:"ws_client_id"`
+	Message    Message `json:"message"`
+}
+
+// notify tells the browser waiting on wsClientID, here or, through the
+// relay, on whichever node holds its websocket.
+func (f *Flows) notify(ctx context.Context, wsClientID string, m Message) {
+	if wsClientID == "" || f.hub.Notify(ctx, wsClientID, m) || f.relay == nil {
+		return
+	}
+	b, err := json.Marshal(relayed{WSClientID: wsClientID, Message: m})
+	if err == nil {
+		err = f.relay.Notify(ctx, relayChannel, string(b))
+	}
+	if err != nil {
+		f.logger.WarnContext(ctx, "relay websocket result to other nodes", "err", err)
+	}
+}
+
+// Relay delivers results relayed by other nodes to this node's websocket
+// clients, until ctx ends. Every node runs it.
+func (f *Flows) Relay(ctx context.Context) error {
+	if f.relay == nil {
+		return nil
+	}
+	return f.relay.Listen(ctx, relayChannel, func(payload string) {
+		var m relayed
+		if json.Unmarshal([]byte(payload), &m) == nil && m.WSClientID != "" {
+			f.hub.Notify(ctx, m.WSClientID, m.Message)
+		}
+	})
+}
 
 // paramName matches params[name] and authorization_params[name].
 var paramName = regexp.MustCompile(`^(params|authorization_params|credentials)\[([^\]]{1,128})\]$`)
@@ -146,11 +195,9 @@ func (f *Flows) callback(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, res.ContinueURL, http.StatusFound)
 		return
 	}
-	if res.WSClientID != "" {
-		f.hub.Notify(r.Context(), res.WSClientID, Message{MessageType: "success",
-			ProviderConfigKey: res.IntegrationKey, ConnectionID: res.ConnectionID})
-	}
-	RenderCallback(w, CallbackResult{ProviderConfigKey: res.IntegrationKey, ConnectionID: res.ConnectionID})
+	result := CallbackResult{ProviderConfigKey: res.IntegrationKey, ConnectionID: res.ConnectionID}
+	f.notify(r.Context(), res.WSClientID, result.Message())
+	RenderCallback(w, result)
 }
 
 // fail reports a failed flow to the waiting websocket client and renders
@@ -162,11 +209,9 @@ func (f *Flows) fail(w http.ResponseWriter, r *http.Request, wsClientID, key, co
 	} else {
 		f.logger.InfoContext(r.Context(), "authorisation flow refused", "path", r.URL.Path, "integration", key, "code", code)
 	}
-	if wsClientID != "" {
-		f.hub.Notify(r.Context(), wsClientID, Message{MessageType: "error", ErrorType: code, ErrorDesc: desc,
-			ProviderConfigKey: key, ConnectionID: connectionID})
-	}
-	RenderCallback(w, CallbackResult{ProviderConfigKey: key, ConnectionID: connectionID, ErrorType: code, ErrorDescription: desc})
+	result := CallbackResult{ProviderConfigKey: key, ConnectionID: connectionID, ErrorType: code, ErrorDescription: desc}
+	f.notify(r.Context(), wsClientID, result.Message())
+	RenderCallback(w, result)
 }
 
 // describe turns an error into a code and a sentence for the end user.

@@ -131,13 +131,7 @@ func HashToken(token string) string {
 // Authenticate finds the live session of a token; ErrInvalidSession or
 // ErrExpiredSession otherwise.
 func (s *Sessions) Authenticate(ctx context.Context, token string) (*store.ConnectSession, error) {
-	if !strings.HasPrefix(token, TokenPrefix) {
-		return nil, ErrInvalidSession
-	}
-	sess, err := s.store.ConnectSessions().ByTokenHash(ctx, HashToken(token))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrInvalidSession
-	}
+	sess, err := s.lookup(ctx, token)
 	if err != nil {
 		return nil, err
 	}
@@ -145,6 +139,18 @@ func (s *Sessions) Authenticate(ctx context.Context, token string) (*store.Conne
 		return nil, ErrExpiredSession
 	}
 	return sess, nil
+}
+
+// lookup finds a session whether or not it expired.
+func (s *Sessions) lookup(ctx context.Context, token string) (*store.ConnectSession, error) {
+	if !strings.HasPrefix(token, TokenPrefix) {
+		return nil, ErrInvalidSession
+	}
+	sess, err := s.store.ConnectSessions().ByTokenHash(ctx, HashToken(token))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrInvalidSession
+	}
+	return sess, err
 }
 
 // Delete ends a session at once.
@@ -194,13 +200,17 @@ func ConnectionFor(sess *store.ConnectSession, integrationKey string) (string, e
 
 // Page builds what the Connect UI shows for a session token.
 func (s *Sessions) Page(ctx context.Context, token string) (*PageData, error) {
-	sess, err := s.Authenticate(ctx, token)
+	sess, err := s.lookup(ctx, token)
 	if err != nil {
 		return nil, err
 	}
 	settings, err := s.store.Settings().ConnectUI(ctx, sess.EnvironmentID)
 	if err != nil {
 		return nil, fmt.Errorf("connect UI settings: %w", err)
+	}
+	if !s.now().Before(sess.ExpiresAt) {
+		// Branded even when expired: "go back to <the customer's app>".
+		return &PageData{APIURL: s.serverURL, Settings: settings}, ErrExpiredSession
 	}
 	all, err := s.store.Integrations().List(ctx, sess.EnvironmentID)
 	if err != nil {

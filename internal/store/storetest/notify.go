@@ -30,7 +30,7 @@ func testNotifier(t *testing.T, newDB func(t *testing.T) Database) {
 	for i, s := range stores {
 		got[i] = make(chan string, 10)
 		c := got[i]
-		go s.Notifier().Listen(ctx, channel, func(p string) { c <- p }) //nolint:errcheck // ends with ctx
+		go s.Notifier().Listen(ctx, channel, func(p string) { c <- p })                                                   //nolint:errcheck // ends with ctx
 		go s.Notifier().Listen(ctx, channel+"_other", func(p string) { t.Errorf("message on the wrong channel: %q", p) }) //nolint:errcheck // ends with ctx
 	}
 	// Listeners attach asynchronously; resend until each has one message.
