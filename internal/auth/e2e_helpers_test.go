@@ -31,6 +31,8 @@ type worldOptions struct {
 	backend apptest.Backend
 	env     map[string]string
 	sim     providersim.Options
+	// logs receives the server's debug logs.
+	logs io.Writer
 }
 
 func newWorld(t *testing.T, o worldOptions) *world {
@@ -44,7 +46,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	for k, v := range o.env {
 		env[k] = v
 	}
-	w.pb = apptest.Start(t, apptest.Options{Backend: o.backend, RealURL: true, Env: env})
+	w.pb = apptest.Start(t, apptest.Options{Backend: o.backend, RealURL: true, Env: env, Logs: o.logs})
 	w.call("PUT", "/environment/webhooks", map[string]any{"webhook_url": w.hooks.url}, http.StatusOK, nil)
 	return w
 }

@@ -273,7 +273,8 @@ func TestRefreshRaceTwoNodes(t *testing.T) {
 }
 
 func TestRevokedRefreshToken(t *testing.T) {
-	w := newWorld(t, worldOptions{})
+	logs := &syncBuffer{}
+	w := newWorld(t, worldOptions{logs: logs})
 	githubIntegration(w)
 	c := connectGitHub(t, w)
 	expireConnection(t, w, "github", c)
@@ -325,6 +326,35 @@ func TestRevokedRefreshToken(t *testing.T) {
 		t.Errorf("%d refresh webhooks, want exactly 1", got)
 	}
 	w.waitHooks(t, 1, func(m map[string]any) bool { return m["operation"] == "override" })
+
+	// Nothing secret reached the debug logs on the way.
+	for _, secret := range []string{c.Credentials.AccessToken, c.Credentials.RefreshToken, healed.Credentials.AccessToken,
+		healed.Credentials.RefreshToken, "github-client-secret", re.Data.Token} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("the server logs contain a secret")
+		}
+	}
+	if !strings.Contains(logs.String(), "connection authorised") {
+		t.Error("the debug logs were not captured")
+	}
+}
+
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func contains[T comparable](list []T, v T) bool {
