@@ -17,7 +17,8 @@ type Connection struct {
 	ConnectionID   string // the customer-facing id
 
 	Credentials Credentials
-	// CredentialsExpiresAt mirrors Credentials.ExpiresAt so the background
+	// CredentialsExpiresAt mirrors Credentials.ExpiresAt (unset when the
+	// credentials cannot be renewed: OAuth 2 without a refresh token) so the background
 	// refresher can find expiring connections without decrypting anything.
 	CredentialsExpiresAt *time.Time
 

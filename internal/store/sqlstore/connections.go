@@ -121,9 +121,15 @@ func (s connections) args(c *store.Connection) ([]any, error) {
 	}, nil
 }
 
-// credentialsExpiry is when the credentials stop working: for a CUSTOM
+// credentialsExpiry is when the credentials must be renewed: for a CUSTOM
 // connection, whichever of the installation and user tokens expires first.
+// An OAuth 2 token without a refresh token cannot be renewed, so it gets
+// none: otherwise expired ones would sit at the head of Expiring forever
+// and crowd out the connections the refresher can help.
 func credentialsExpiry(cr store.Credentials) *time.Time {
+	if cr.Type == "OAUTH2" && cr.RefreshToken == "" {
+		return nil
+	}
 	at := cr.ExpiresAt
 	if cr.User != nil && cr.User.ExpiresAt != nil && (at == nil || cr.User.ExpiresAt.Before(*at)) {
 		at = cr.User.ExpiresAt

@@ -281,7 +281,7 @@ func testConnections(t *testing.T, newDB func(t *testing.T) Database) {
 
 		again := &store.Connection{
 			IntegrationID: gh.ID, ConnectionID: "conn-1",
-			Credentials:      store.Credentials{Type: "OAUTH2", AccessToken: "at-2", ExpiresAt: ptr(time.Now().Add(time.Minute))},
+			Credentials:      store.Credentials{Type: "OAUTH2", AccessToken: "at-2", RefreshToken: "rt-2", ExpiresAt: ptr(time.Now().Add(time.Minute))},
 			ConnectionConfig: map[string]any{"org": "acme"},
 			EndUser:          &store.EndUser{ID: "u2"},
 			Tags:             map[string]string{"v": "2"},
@@ -466,6 +466,10 @@ func testConnections(t *testing.T, newDB func(t *testing.T) Database) {
 		})
 		b.connection(t, gh, "later", expiringAt(2*time.Hour))
 		b.connection(t, gh, "never", func(c *store.Connection) { c.Credentials = store.Credentials{Type: "API_KEY", APIKey: "k"} })
+		// Nothing to renew it with: the refresher must not see it at all.
+		b.connection(t, gh, "no-refresh-token", func(c *store.Connection) {
+			c.Credentials = store.Credentials{Type: "OAUTH2", AccessToken: "at", ExpiresAt: ptr(base.Add(-2 * time.Hour))}
+		})
 		custom := b.connection(t, gh, "custom", func(c *store.Connection) {
 			c.Credentials = store.Credentials{Type: "CUSTOM", AccessToken: "inst", ExpiresAt: ptr(base.Add(30 * time.Minute)),
 				User: &store.Credentials{AccessToken: "user", ExpiresAt: ptr(base.Add(2 * time.Minute))}}
