@@ -511,6 +511,8 @@ type webhookSettingsJSON struct {
 	URL              string `json:"webhook_url"`
 	SecondaryURL     string `json:"secondary_webhook_url"`
 	SendAuthWebhooks bool   `json:"send_auth_webhooks"`
+	// SigningKey verifies X-Nango-Hmac-Sha256; shown on GET only.
+	SigningKey string `json:"signing_key,omitempty"`
 }
 
 func webhookJSON(ws store.WebhookSettings) webhookSettingsJSON {
@@ -522,12 +524,20 @@ func (s *Server) getWebhookSettings(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	cur, err := s.settings.Webhooks(r.Context(), environment(r.Context()).ID)
+	env := environment(r.Context())
+	cur, err := s.settings.Webhooks(r.Context(), env.ID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": webhookJSON(cur)})
+	secrets, err := s.auth.Secrets(r.Context(), env.Name)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := webhookJSON(cur)
+	out.SigningKey = secrets.WebhookSigningKey
+	writeJSON(w, http.StatusOK, map[string]any{"data": out})
 }
 
 func (s *Server) putWebhookSettings(w http.ResponseWriter, r *http.Request) {

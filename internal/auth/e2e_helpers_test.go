@@ -2,6 +2,9 @@ package auth_test
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -209,6 +212,7 @@ type hookRecorder struct {
 	mu   sync.Mutex
 	got  []map[string]any
 	sigs []string
+	raws [][]byte
 }
 
 func startHookRecorder(t *testing.T) *hookRecorder {
@@ -220,10 +224,30 @@ func startHookRecorder(t *testing.T) *hookRecorder {
 		h.mu.Lock()
 		h.got = append(h.got, m)
 		h.sigs = append(h.sigs, r.Header.Get("X-Nango-Hmac-Sha256"))
+		h.raws = append(h.raws, raw)
 		h.mu.Unlock()
 	}))
 	h.url = srv
 	return h
+}
+
+// verify checks every delivery's signature under key and that its keys
+// are sorted (a re-encoding of the parsed body gives the same bytes).
+func (h *hookRecorder) verify(t *testing.T, key string) {
+	t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i, raw := range h.raws {
+		mac := hmac.New(sha256.New, []byte(key))
+		mac.Write(raw)
+		if want := hex.EncodeToString(mac.Sum(nil)); h.sigs[i] != want {
+			t.Errorf("webhook %d: signature %q, want %q", i, h.sigs[i], want)
+		}
+		again, _ := json.Marshal(h.got[i])
+		if !bytes.Equal(again, raw) {
+			t.Errorf("webhook %d: keys not sorted: %s", i, raw)
+		}
+	}
 }
 
 func (h *hookRecorder) matching(match func(map[string]any) bool) []map[string]any {

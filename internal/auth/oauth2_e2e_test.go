@@ -78,9 +78,20 @@ func TestOAuth2AuthorizationCode(t *testing.T) {
 				resp.Body.Close()
 			}
 			hooks := w.waitHooks(t, 1, func(m map[string]any) bool { return m["type"] == "auth" && m["operation"] == "creation" })
-			if hooks[0]["connectionId"] != c.ConnectionID || hooks[0]["success"] != true || hooks[0]["providerConfigKey"] != "github" {
+			if hooks[0]["connectionId"] != c.ConnectionID || hooks[0]["success"] != true || hooks[0]["providerConfigKey"] != "github" ||
+				hooks[0]["environment"] != "dev" || hooks[0]["authMode"] != "OAUTH2" {
 				t.Errorf("auth webhook = %v", hooks[0])
 			}
+			var settings struct {
+				Data struct {
+					SigningKey string `json:"signing_key"`
+				} `json:"data"`
+			}
+			w.call("GET", "/environment/webhooks", nil, http.StatusOK, &settings)
+			if settings.Data.SigningKey == "" {
+				t.Fatal("GET /environment/webhooks shows no signing key")
+			}
+			w.hooks.verify(t, settings.Data.SigningKey)
 		})
 	}
 }
