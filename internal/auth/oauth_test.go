@@ -1,0 +1,149 @@
+package auth
+
+import (
+	"errors"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+func TestAuthorizationURL(t *testing.T) {
+	s := &Service{now: time.Now}
+	integ := &store.Integration{Credentials: store.IntegrationCredentials{ClientID: "cid", Scopes: "a, b"}}
+	cases := []struct {
+		name     string
+		provider catalog.Provider
+		config   map[string]any
+		in       StartInput
+		want     map[string]string // "" means absent
+		fragment string
+		err      string
+	}{
+		{name: "defaults", provider: catalog.Provider{AuthorizationURL: "https://p.example/auth"},
+			want: map[string]string{"client_id": "cid", "scope": "a b", "response_type": "code", "code_challenge_method": "S256"}},
+		{name: "separator and catalog params", provider: catalog.Provider{AuthorizationURL: "https://p.example/auth?x=1", ScopeSeparator: ",",
+			AuthorizationParams: map[string]string{"access_type": "offline", "prompt": "consent"}},
+			want: map[string]string{"scope": "a,b", "access_type": "offline", "prompt": "consent", "x": "1"}},
+		{name: "request overrides and removes", provider: catalog.Provider{AuthorizationURL: "https://p.example/auth",
+			AuthorizationParams: map[string]string{"prompt": "consent", "audience": "api"}},
+			in:   StartInput{AuthorizationParams: map[string]string{"prompt": "none", "audience": "undefined"}},
+			want: map[string]string{"prompt": "none", "audience": ""}},
+		{name: "pkce disabled", provider: catalog.Provider{AuthorizationURL: "https://p.example/auth", DisablePKCE: true},
+			want: map[string]string{"code_challenge": "", "code_challenge_method": ""}},
+		{name: "templated host", provider: catalog.Provider{AuthorizationURL: "https://${connectionConfig.subdomain}.p.example/auth"},
+			config: map[string]any{"subdomain": "acme"}, want: map[string]string{"client_id": "cid"}},
+		{name: "missing template value", provider: catalog.Provider{AuthorizationURL: "https://${connectionConfig.subdomain}.p.example/auth"},
+			err: "missing_connection_config"},
+		{name: "user scope", provider: catalog.Provider{AuthorizationURL: "https://p.example/auth", ScopeSeparator: ","},
+			in: StartInput{UserScope: []string{"u1", "u2"}}, want: map[string]string{"user_scope": "u1,u2"}},
+		{name: "fragment", provider: catalog.Provider{AuthorizationURL: "https://p.example/auth", AuthorizationURLFragment: "frag"}, fragment: "frag"},
+		{name: "default scopes", provider: catalog.Provider{AuthorizationURL: "https://p.example/auth", DefaultScopes: []string{"d1", "d2"}},
+			want: map[string]string{"scope": "a b"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sess := &store.OAuthSession{ID: "state1", RedirectURI: "https://pb.example/oauth/callback", ConnectionConfig: tc.config}
+			got, err := s.authorizationURL(&tc.provider, integ, sess, tc.in)
+			if tc.err != "" {
+				var ae *Error
+				if !errors.As(err, &ae) || ae.Code != tc.err {
+					t.Fatalf("err = %v, want code %s", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, _ := url.Parse(got)
+			q := u.Query()
+			if q.Get("state") != "state1" || q.Get("redirect_uri") != sess.RedirectURI {
+				t.Errorf("state/redirect_uri missing in %s", got)
+			}
+			for k, want := range tc.want {
+				if q.Get(k) != want {
+					t.Errorf("%s = %q, want %q (%s)", k, q.Get(k), want, got)
+				}
+			}
+			if !tc.provider.DisablePKCE && sess.Secret == "" {
+				t.Error("no PKCE verifier kept in the session")
+			}
+			if u.Fragment != tc.fragment {
+				t.Errorf("fragment %q, want %q", u.Fragment, tc.fragment)
+			}
+		})
+	}
+	// Without integration scopes the provider's defaults apply.
+	bare := &store.Integration{Credentials: store.IntegrationCredentials{ClientID: "cid"}}
+	got, _ := s.authorizationURL(&catalog.Provider{AuthorizationURL: "https://p.example/auth", DefaultScopes: []string{"d1", "d2"}}, bare, &store.OAuthSession{}, StartInput{})
+	if u, _ := url.Parse(got); u.Query().Get("scope") != "d1 d2" {
+		t.Errorf("default scopes: %s", got)
+	}
+}
+
+func TestCheckConnectionConfig(t *testing.T) {
+	p := &catalog.Provider{ConnectionConfig: map[string]catalog.ConfigField{
+		"subdomain": {Title: "Site", Pattern: "^[a-z0-9-]+$", Example: "acme"},
+		"region":    {Title: "Region", Optional: true},
+		"auto":      {Title: "Filled by us", Automated: true},
+	}}
+	cases := []struct {
+		config map[string]any
+		code   string
+	}{
+		{map[string]any{"subdomain": "acme"}, ""},
+		{map[string]any{"subdomain": "acme", "region": "eu"}, ""},
+		{map[string]any{}, "missing_connection_config"},
+		{map[string]any{"subdomain": ""}, "missing_connection_config"},
+		{map[string]any{"subdomain": "Not Valid!"}, "invalid_connection_config"},
+	}
+	for _, tc := range cases {
+		err := checkConnectionConfig(p, tc.config)
+		var ae *Error
+		switch {
+		case tc.code == "" && err != nil:
+			t.Errorf("%v: unexpected %v", tc.config, err)
+		case tc.code != "" && (!errors.As(err, &ae) || ae.Code != tc.code || ae.Field[1] != "subdomain"):
+			t.Errorf("%v: err = %v, want %s on params.subdomain", tc.config, err, tc.code)
+		}
+	}
+}
+
+func TestSignJWT(t *testing.T) {
+	now := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	s := &Service{now: func() time.Time { return now }}
+	p := &catalog.Provider{Name: "ghost-admin",
+		Signature: &catalog.Signature{Protocol: "HMAC", HMACSecretEncoding: "hex"},
+		Token: &catalog.TokenSpec{SigningKey: "${credentials.secret}", ExpiresInMs: 300000,
+			Header:  map[string]string{"alg": "HS256", "typ": "JWT", "kid": "${credentials.keyId}"},
+			Payload: map[string]any{"aud": "/admin/", "scope": []any{"a", "${connectionConfig.site}"}}}}
+	secret := "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+	creds, err := s.signJWT(p, map[string]any{"site": "blog"}, store.Credentials{Fields: map[string]string{"keyId": "kid1", "secret": secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if creds.Type != "JWT" || creds.ExpiresAt == nil || !creds.ExpiresAt.Equal(now.Add(5*time.Minute)) || creds.Fields["keyId"] != "kid1" {
+		t.Fatalf("creds = %+v", creds)
+	}
+	key := []byte{0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff}
+	key = append(key, key...)
+	tok, err := jwt.Parse(creds.Token, func(tk *jwt.Token) (any, error) { return key, nil },
+		jwt.WithTimeFunc(func() time.Time { return now }), jwt.WithValidMethods([]string{"HS256"}))
+	if err != nil {
+		t.Fatalf("token does not verify with the hex-decoded secret: %v", err)
+	}
+	claims := tok.Claims.(jwt.MapClaims)
+	if tok.Header["kid"] != "kid1" || claims["aud"] != "/admin/" || claims["iat"] != float64(now.Unix()) {
+		t.Errorf("header %v claims %v", tok.Header, claims)
+	}
+	if sc, _ := claims["scope"].([]any); len(sc) != 2 || sc[1] != "blog" {
+		t.Errorf("scope claim = %v", claims["scope"])
+	}
+	if _, err := s.signJWT(p, nil, store.Credentials{Fields: map[string]string{"keyId": "k", "secret": "not hex"}}); err == nil {
+		t.Error("a non-hex secret was accepted")
+	}
+}
