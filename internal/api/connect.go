@@ -7,9 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/connect"
@@ -118,10 +122,26 @@ func organizationFields(dest **store.Organization) nested {
 			"id":           {dest: &o.ID, required: true},
 			"display_name": {dest: &o.DisplayName},
 		})
+		// The checks auth.NormalizeEndUser makes of an end user's
+		// organization, with this body's paths: here it sits beside end_user.
+		if len(errs) == 0 {
+			switch {
+			case strings.TrimSpace(o.ID) == "":
+				errs = append(errs, fieldError{Code: "too_small", Message: "must not be empty", Path: append(slices.Clip(path), "id")})
+			case len(o.ID) > maxOrganizationField:
+				errs = append(errs, fieldError{Code: "too_big", Message: fmt.Sprintf("must be at most %d characters", maxOrganizationField), Path: append(slices.Clip(path), "id")})
+			case len(o.DisplayName) > maxOrganizationField:
+				errs = append(errs, fieldError{Code: "too_big", Message: fmt.Sprintf("must be at most %d characters", maxOrganizationField), Path: append(slices.Clip(path), "display_name")})
+			}
+		}
 		*dest = o
 		return errs
 	}
 }
+
+// maxOrganizationField is auth.NormalizeEndUser's bound on organization
+// ids and names.
+const maxOrganizationField = 255
 
 func isNull(raw json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("null")) }
 
@@ -231,14 +251,30 @@ func (s *Server) reconnectSession(w http.ResponseWriter, r *http.Request) {
 	}) {
 		return
 	}
-	if in.ReconnectConnectionID == "" || in.ReconnectIntegration == "" {
-		s.writeError(w, r, invalidBody(fieldError{Code: "too_small", Message: "connection_id and integration_id must not be empty", Path: []any{"connection_id"}}))
+	var empty []fieldError
+	for _, f := range []struct{ name, value string }{{"connection_id", in.ReconnectConnectionID}, {"integration_id", in.ReconnectIntegration}} {
+		if f.value == "" {
+			empty = append(empty, fieldError{Code: "too_small", Message: "must not be empty", Path: []any{f.name}})
+		}
+	}
+	if len(empty) > 0 {
+		s.writeError(w, r, invalidBody(empty...))
 		return
 	}
 	s.finishSession(w, r, in, org, tags)
 }
 
 func (s *Server) finishSession(w http.ResponseWriter, r *http.Request, in connect.CreateInput, org *store.Organization, tags map[string]string) {
+	// The session's end user becomes its connections' end user: the same
+	// rules as for imported connections (POST /connections) apply.
+	if in.EndUser != nil {
+		u, err := auth.NormalizeEndUser(in.EndUser, "end_user")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		in.EndUser = u
+	}
 	if org != nil {
 		if in.EndUser == nil {
 			s.writeError(w, r, invalidBody(fieldError{Code: "required", Message: "organization needs an end_user", Path: []any{"end_user"}}))
@@ -247,6 +283,12 @@ func (s *Server) finishSession(w http.ResponseWriter, r *http.Request, in connec
 		in.EndUser.Organization = org
 	}
 	if len(tags) > 0 {
+		normalized, err := auth.NormalizeTags(tags, "tags")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		tags = normalized
 		if in.EndUser == nil {
 			in.EndUser = &store.EndUser{}
 		}
@@ -255,6 +297,11 @@ func (s *Server) finishSession(w http.ResponseWriter, r *http.Request, in connec
 		}
 		for k, v := range tags {
 			in.EndUser.Tags[k] = v
+		}
+		// Together they are still at most as many as one may set.
+		if _, err := auth.NormalizeTags(in.EndUser.Tags, "tags"); err != nil {
+			s.writeError(w, r, err)
+			return
 		}
 	}
 	created, err := s.sessions.Create(r.Context(), environment(r.Context()), in)
@@ -487,11 +534,11 @@ func (s *Server) putConnectUI(w http.ResponseWriter, r *http.Request) {
 	}
 	in.DarkMode = darkRaw
 	var errs []fieldError
-	if len(in.Name) > 100 {
+	if utf8.RuneCountInString(in.Name) > 100 {
 		errs = append(errs, fieldError{Code: "too_big", Message: "must be at most 100 characters", Path: []any{"name"}})
 	}
-	if in.LogoURL != "" && !strings.HasPrefix(in.LogoURL, "https://") && !strings.HasPrefix(in.LogoURL, "http://") {
-		errs = append(errs, fieldError{Code: "invalid_url", Message: "must be an http(s) URL", Path: []any{"logo_url"}})
+	if in.LogoURL != "" && !s.logoAllowed(in.LogoURL) {
+		errs = append(errs, fieldError{Code: "invalid_url", Message: "must be an https URL (http only on Patchbay's own origin)", Path: []any{"logo_url"}})
 	}
 	if in.PrimaryColor != "" && !hexColour.MatchString(in.PrimaryColor) {
 		errs = append(errs, fieldError{Code: "invalid_string", Message: "must be a hex colour like #1a73e8", Path: []any{"primary_color"}})
@@ -505,6 +552,32 @@ func (s *Server) putConnectUI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": connectUIJSON(in)})
+}
+
+// parseHTTPURL parses an absolute http(s) URL with a host.
+func parseHTTPURL(raw string) (*url.URL, bool) {
+	if strings.ContainsFunc(raw, unicode.IsSpace) {
+		return nil, false
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, false
+	}
+	return u, true
+}
+
+// logoAllowed accepts the logos the Connect UI shows (its CSP allows
+// them): https ones, and http ones only on Patchbay's own origin.
+func (s *Server) logoAllowed(raw string) bool {
+	u, ok := parseHTTPURL(raw)
+	if !ok {
+		return false
+	}
+	if u.Scheme == "https" {
+		return true
+	}
+	own, err := url.Parse(s.serverURL)
+	return err == nil && own.Scheme == "http" && own.Host == u.Host
 }
 
 type webhookSettingsJSON struct {
@@ -559,9 +632,9 @@ func (s *Server) putWebhookSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	in.SendAuthWebhooks = send
 	var errs []fieldError
-	for name, u := range map[string]string{"webhook_url": in.URL, "secondary_webhook_url": in.SecondaryURL} {
-		if u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
-			errs = append(errs, fieldError{Code: "invalid_url", Message: "must be an http(s) URL", Path: []any{name}})
+	for _, f := range []struct{ name, url string }{{"webhook_url", in.URL}, {"secondary_webhook_url", in.SecondaryURL}} {
+		if _, ok := parseHTTPURL(f.url); f.url != "" && !ok {
+			errs = append(errs, fieldError{Code: "invalid_url", Message: "must be an http(s) URL", Path: []any{f.name}})
 		}
 	}
 	if len(errs) > 0 {

@@ -61,7 +61,7 @@ func (p *Provider) authenticate(r *http.Request, st *site) *authError {
 	if kid == "" {
 		return &authError{status: http.StatusBadRequest, typ: "BadRequestError", code: "MISSING_ADMIN_API_KID", message: "Admin API kid missing."}
 	}
-	secret, ok := p.secret(st, kid)
+	secret, ok := st.keys.Get(kid)
 	if !ok {
 		return unauthorized("UNKNOWN_ADMIN_API_KEY", "Unknown Admin API Key")
 	}

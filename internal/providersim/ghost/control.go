@@ -36,9 +36,7 @@ func (p *Provider) controlAddKey(w http.ResponseWriter, r *http.Request) {
 		sim.ControlError(w, "secret must be 64 lowercase hex characters")
 		return
 	}
-	p.mu.Lock()
-	p.siteLocked(siteName).keys[body.ID] = mustHex(body.Secret)
-	p.mu.Unlock()
+	p.sites.Get(siteName).keys.Put(body.ID, mustHex(body.Secret))
 	sim.WriteJSON(w, http.StatusCreated, map[string]string{
 		"site": siteName, "id": body.ID, "secret": body.Secret, "key": body.ID + ":" + body.Secret,
 	})
@@ -48,17 +46,6 @@ func (p *Provider) controlAddKey(w http.ResponseWriter, r *http.Request) {
 // tokens signed with the key stop working at once.
 func (p *Provider) controlRemoveKey(w http.ResponseWriter, r *http.Request) {
 	siteName, id := strings.ToLower(r.PathValue("site")), r.PathValue("id")
-	var ok bool
-	p.mu.Lock()
-	if sitePattern.MatchString(siteName) {
-		st := p.siteLocked(siteName)
-		_, ok = st.keys[id]
-		delete(st.keys, id)
-	}
-	p.mu.Unlock()
-	if !ok {
-		sim.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no such key"})
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	removed := sitePattern.MatchString(siteName) && p.sites.Get(siteName).keys.Remove(id)
+	sim.ControlRemoved(w, removed, "key")
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/google/uuid"
 
@@ -53,36 +52,32 @@ func (o Options) withDefaults() Options {
 // Provider is the simulated Ghost: sites with Admin API keys, JWT
 // verification as Ghost does it, and posts generated from the seed.
 type Provider struct {
-	opts Options
-	s    *sim.Server
-
-	mu    sync.Mutex
-	sites map[string]*site
+	opts  Options
+	s     *sim.Server
+	sites *sim.Lazy[site] // by name, made on first use
 }
 
 // site is one Ghost site. Its posts never change after generation, so
-// handlers read them without the lock.
+// handlers read them without a lock.
 type site struct {
 	name  string
-	keys  map[string][]byte // key id → decoded secret
-	posts []post            // in Ghost's default order
+	keys  *sim.Registry[[]byte] // key id → decoded secret
+	posts []post                // in Ghost's default order
 	byID  map[string]int
 }
 
 // New returns the simulated Ghost.
 func New(opts Options) *Provider {
-	return &Provider{opts: opts.withDefaults()}
+	p := &Provider{opts: opts.withDefaults()}
+	p.sites = sim.NewLazy(p.newSite)
+	return p
 }
 
 // Name implements sim.Provider.
 func (p *Provider) Name() string { return name }
 
 // Reset forgets every site, and with them added and removed keys.
-func (p *Provider) Reset() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.sites = map[string]*site{}
-}
+func (p *Provider) Reset() { p.sites.Reset() }
 
 // Mount implements sim.Provider.
 func (p *Provider) Mount(s *sim.Server, mux *http.ServeMux) {
@@ -160,30 +155,11 @@ func (p *Provider) CatalogYAML(baseURL string) string {
 `, baseURL, DefaultSite, DefaultKeyID, DefaultKeySecret)
 }
 
-// site returns the named site, creating it with the default key on first
-// use.
-func (p *Provider) site(name string) *site {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.siteLocked(name)
-}
-
-func (p *Provider) siteLocked(name string) *site {
-	if st := p.sites[name]; st != nil {
-		return st
-	}
-	st := &site{name: name, keys: map[string][]byte{DefaultKeyID: mustHex(DefaultKeySecret)}}
+// newSite makes a site with the default key and its posts.
+func (p *Provider) newSite(name string) *site {
+	st := &site{name: name, keys: sim.NewRegistry(map[string][]byte{DefaultKeyID: mustHex(DefaultKeySecret)})}
 	st.posts, st.byID = p.generatePosts(name)
-	p.sites[name] = st
 	return st
-}
-
-// secret returns the decoded secret of a site's key.
-func (p *Provider) secret(st *site, id string) ([]byte, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	s, ok := st.keys[id]
-	return s, ok
 }
 
 // call is what an authenticated request carries into its handler.
@@ -201,12 +177,12 @@ func (p *Provider) api(h func(http.ResponseWriter, *http.Request, call)) http.Ha
 			writeError(w, http.StatusNotFound, "NotFoundError", "", "Resource not found", nil)
 			return
 		}
-		st := p.site(siteName)
+		st := p.sites.Get(siteName)
 		if e := p.authenticate(r, st); e != nil {
 			writeError(w, e.status, e.typ, e.code, e.message, e.context)
 			return
 		}
-		h(w, r, call{site: st, url: p.baseURL(r) + "/ghost/" + siteName + "/"})
+		h(w, r, call{site: st, url: p.s.RequestBaseURL(r) + "/ghost/" + siteName + "/"})
 	}
 }
 
@@ -228,11 +204,4 @@ func writeError(w http.ResponseWriter, status int, typ, code, message string, co
 		e["code"] = code
 	}
 	sim.WriteJSON(w, status, map[string]any{"errors": []any{e}})
-}
-
-func (p *Provider) baseURL(r *http.Request) string {
-	if base := p.s.BaseURL(); base != "" {
-		return base
-	}
-	return "http://" + r.Host
 }

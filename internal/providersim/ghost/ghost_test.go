@@ -12,6 +12,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 const otherSecret = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
@@ -66,25 +67,20 @@ func TestTokenVerification(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			auth := func(r *http.Request) {
-				if tt.header != "" {
-					r.Header.Set("Authorization", tt.header)
-				}
+			res := b.s.Call(t, http.MethodGet, "/ghost/"+DefaultSite+"/ghost/api/admin/site/", nil, simtest.Authorization(tt.header))
+			if res.Status != tt.status {
+				t.Fatalf("status %d, want %d: %s", res.Status, tt.status, res.Body)
 			}
-			res := b.request(t, http.MethodGet, "/ghost/"+DefaultSite+"/ghost/api/admin/site/", nil, auth)
-			if res.status != tt.status {
-				t.Fatalf("status %d, want %d: %s", res.status, tt.status, res.body)
-			}
-			if res.header.Get("Content-Version") != "v"+version {
-				t.Errorf("Content-Version %q", res.header.Get("Content-Version"))
+			if res.Header.Get("Content-Version") != "v"+version {
+				t.Errorf("Content-Version %q", res.Header.Get("Content-Version"))
 			}
 			if tt.status == 200 {
 				return
 			}
 			var e ghostErrors
-			res.decode(t, &e)
+			res.Decode(t, &e)
 			if len(e.Errors) != 1 {
-				t.Fatalf("errors %s", res.body)
+				t.Fatalf("errors %s", res.Body)
 			}
 			got := e.Errors[0]
 			code := ""
@@ -92,7 +88,7 @@ func TestTokenVerification(t *testing.T) {
 				code = *got.Code
 			}
 			if got.Type != tt.typ || code != tt.code || !strings.HasPrefix(got.Message, tt.message) || got.ID == "" {
-				t.Errorf("error %s, want %s %s %q", res.body, tt.typ, tt.code, tt.message)
+				t.Errorf("error %s, want %s %s %q", res.Body, tt.typ, tt.code, tt.message)
 			}
 		})
 	}
@@ -103,20 +99,16 @@ func TestTokenExpiresWithTheClock(t *testing.T) {
 	b := setup(t, sim.Options{}, Options{})
 	token := b.token(t) // exp = iat + 5 minutes
 	b.s.Clock.Advance(4*time.Minute + 59*time.Second)
-	if res := b.get(t, DefaultSite, "/site/", token); res.status != 200 {
-		t.Fatalf("before exp: %d %s", res.status, res.body)
-	}
+	b.get(t, DefaultSite, "/site/", token).Want(t, 200, "before exp")
 	b.s.Clock.Advance(time.Second)
 	res := b.get(t, DefaultSite, "/site/", token)
 	var e ghostErrors
-	res.decode(t, &e)
-	if res.status != 401 || e.Errors[0].Message != "Invalid token: jwt expired" {
-		t.Fatalf("at exp: %d %s", res.status, res.body)
+	res.Decode(t, &e)
+	if res.Status != 401 || e.Errors[0].Message != "Invalid token: jwt expired" {
+		t.Fatalf("at exp: %d %s", res.Status, res.Body)
 	}
 	// A token signed on the new simulated now works again.
-	if res := b.get(t, DefaultSite, "/site/", b.token(t)); res.status != 200 {
-		t.Fatalf("fresh token: %d", res.status)
-	}
+	b.get(t, DefaultSite, "/site/", b.token(t)).Want(t, 200, "fresh token")
 }
 
 func TestSite(t *testing.T) {
@@ -130,12 +122,12 @@ func TestSite(t *testing.T) {
 		} `json:"site"`
 	}
 	res := b.get(t, "news.example.com", "/site/", b.token(t))
-	res.decode(t, &out)
-	if res.status != 200 || out.Site.URL != b.s.BaseURL()+"/ghost/news.example.com/" || out.Site.Version != version || out.Site.Title == "" {
-		t.Fatalf("site: %d %s", res.status, res.body)
+	res.Decode(t, &out)
+	if res.Status != 200 || out.Site.URL != b.s.BaseURL()+"/ghost/news.example.com/" || out.Site.Version != version || out.Site.Title == "" {
+		t.Fatalf("site: %d %s", res.Status, res.Body)
 	}
-	if res := b.get(t, "Not_A_Site", "/site/", b.token(t)); res.status != 404 {
-		t.Errorf("invalid site name: %d", res.status)
+	if res := b.get(t, "Not_A_Site", "/site/", b.token(t)); res.Status != 404 {
+		t.Errorf("invalid site name: %d", res.Status)
 	}
 }
 
@@ -149,11 +141,11 @@ func TestPostsPagination(t *testing.T) {
 			t.Fatal("pagination does not end")
 		}
 		res := b.get(t, DefaultSite, "/posts/?limit=10&page="+strconv.Itoa(page), token)
-		if res.status != 200 {
-			t.Fatalf("page %d: %d %s", page, res.status, res.body)
+		if res.Status != 200 {
+			t.Fatalf("page %d: %d %s", page, res.Status, res.Body)
 		}
 		var out postsPage
-		res.decode(t, &out)
+		res.Decode(t, &out)
 		pg := out.Meta.Pagination
 		if pg.Page != page || pg.Limit != float64(10) || pg.Pages != 3 || pg.Total != 24 {
 			t.Fatalf("pagination %+v", pg)
@@ -192,39 +184,39 @@ func TestPostsPagination(t *testing.T) {
 	}
 
 	var everything postsPage
-	b.get(t, DefaultSite, "/posts/?limit=all", token).decode(t, &everything)
+	b.get(t, DefaultSite, "/posts/?limit=all", token).Decode(t, &everything)
 	if len(everything.Posts) != 24 || everything.Meta.Pagination.Limit != "all" || everything.Meta.Pagination.Pages != 1 {
 		t.Errorf("limit=all: %d posts, %+v", len(everything.Posts), everything.Meta.Pagination)
 	}
 	var beyond postsPage
-	b.get(t, DefaultSite, "/posts/?page=9", token).decode(t, &beyond)
+	b.get(t, DefaultSite, "/posts/?page=9", token).Decode(t, &beyond)
 	if len(beyond.Posts) != 0 || beyond.Meta.Pagination.Next != nil {
 		t.Errorf("page past the end: %+v", beyond)
 	}
 	for _, bad := range []string{"limit=0", "limit=ten", "page=0", "page=-1"} {
 		res := b.get(t, DefaultSite, "/posts/?"+bad, token)
 		var e ghostErrors
-		res.decode(t, &e)
-		if res.status != 422 || e.Errors[0].Type != "ValidationError" {
-			t.Errorf("%s: %d %s", bad, res.status, res.body)
+		res.Decode(t, &e)
+		if res.Status != 422 || e.Errors[0].Type != "ValidationError" {
+			t.Errorf("%s: %d %s", bad, res.Status, res.Body)
 		}
 	}
 
 	var one postsPage
-	if res := b.get(t, DefaultSite, "/posts/"+all[7].ID+"/", token); res.status != 200 {
-		t.Errorf("read post: %d", res.status)
-	} else if res.decode(t, &one); len(one.Posts) != 1 || one.Posts[0].ID != all[7].ID {
+	if res := b.get(t, DefaultSite, "/posts/"+all[7].ID+"/", token); res.Status != 200 {
+		t.Errorf("read post: %d", res.Status)
+	} else if res.Decode(t, &one); len(one.Posts) != 1 || one.Posts[0].ID != all[7].ID {
 		t.Errorf("read post: %+v", one)
 	}
-	if res := b.get(t, DefaultSite, "/posts/ffffffffffffffffffffffff/", token); res.status != 404 {
-		t.Errorf("missing post: %d", res.status)
+	if res := b.get(t, DefaultSite, "/posts/ffffffffffffffffffffffff/", token); res.Status != 404 {
+		t.Errorf("missing post: %d", res.Status)
 	}
 
 	// Same seed, same posts; another site, other posts.
 	again := setup(t, sim.Options{Seed: 8}, Options{})
 	ids := func(b *bundle, site string) string {
 		var out postsPage
-		b.get(t, site, "/posts/?limit=all", b.token(t)).decode(t, &out)
+		b.get(t, site, "/posts/?limit=all", b.token(t)).Decode(t, &out)
 		var s []string
 		for _, p := range out.Posts {
 			s = append(s, p.ID+"="+p.Title)
@@ -243,16 +235,16 @@ func TestControlKeys(t *testing.T) {
 	t.Parallel()
 	b := setup(t, sim.Options{}, Options{})
 	siteStatus := func(site, kid, secret string) int {
-		return b.get(t, site, "/site/", sign(t, kid, secret, b.claims())).status
+		return b.get(t, site, "/site/", sign(t, kid, secret, b.claims())).Status
 	}
 	add := func(site string, body map[string]any, status int) map[string]string {
 		t.Helper()
-		res := b.request(t, http.MethodPost, "/_control/ghost/sites/"+site+"/keys", body, nil)
-		if res.status != status {
-			t.Fatalf("add key %v: %d %s", body, res.status, res.body)
+		res := b.s.Call(t, http.MethodPost, "/_control/ghost/sites/"+site+"/keys", body)
+		if res.Status != status {
+			t.Fatalf("add key %v: %d %s", body, res.Status, res.Body)
 		}
 		var out map[string]string
-		res.decode(t, &out)
+		res.Decode(t, &out)
 		return out
 	}
 
@@ -279,7 +271,7 @@ func TestControlKeys(t *testing.T) {
 	add("bad_site", nil, http.StatusBadRequest)
 
 	del := func(site, id string) int {
-		return b.request(t, http.MethodDelete, "/_control/ghost/sites/"+site+"/keys/"+id, nil, nil).status
+		return b.s.Call(t, http.MethodDelete, "/_control/ghost/sites/"+site+"/keys/"+id, nil).Status
 	}
 	if got := del("news", minted["id"]); got != http.StatusNoContent {
 		t.Fatalf("remove: %d", got)
@@ -305,12 +297,8 @@ func TestCatalogYAML(t *testing.T) {
 	t.Parallel()
 	b := setup(t, sim.Options{}, Options{})
 	base := b.s.BaseURL()
-	providers, err := catalog.Parse([]byte(b.p.CatalogYAML(base)), "sim")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := providers["ghost-admin"]
-	if p == nil || !p.Supported() || p.AuthMode != "JWT" || p.Token == nil || p.Signature == nil {
+	p := simtest.Entry(t, b.p, base, "ghost-admin")
+	if p.AuthMode != "JWT" || p.Token == nil || p.Signature == nil {
 		t.Fatalf("entry %+v", p)
 	}
 	domain := p.ConnectionConfig["adminDomain"]
@@ -347,14 +335,9 @@ func TestCatalogYAML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequestWithContext(t.Context(), p.Proxy.Verification.Method, baseURL+p.Proxy.Verification.Endpoints[0], nil)
-	req.Header.Set("Authorization", strings.ReplaceAll(p.Proxy.Headers["authorization"], "${accessToken}", signed))
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != 200 {
-		t.Errorf("verification with a token built from the entry: %d", res.StatusCode)
+	res := b.s.Call(t, p.Proxy.Verification.Method, baseURL+p.Proxy.Verification.Endpoints[0], nil,
+		simtest.Authorization(strings.ReplaceAll(p.Proxy.Headers["authorization"], "${accessToken}", signed)))
+	if res.Status != 200 {
+		t.Errorf("verification with a token built from the entry: %d", res.Status)
 	}
 }

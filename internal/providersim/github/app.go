@@ -289,11 +289,11 @@ func renderInstallation(base string, a *app, in *installation) map[string]any {
 }
 
 func (p *Provider) getApp(w http.ResponseWriter, r *http.Request, a *app) {
-	sim.WriteJSON(w, http.StatusOK, renderApp(p.baseURL(r), a))
+	sim.WriteJSON(w, http.StatusOK, renderApp(p.s.RequestBaseURL(r), a))
 }
 
 func (p *Provider) listInstallations(w http.ResponseWriter, r *http.Request, a *app) {
-	base := p.baseURL(r)
+	base := p.s.RequestBaseURL(r)
 	p.mu.RLock()
 	var all []*installation
 	for _, in := range p.installations {
@@ -331,7 +331,7 @@ func (p *Provider) getInstallation(w http.ResponseWriter, r *http.Request, a *ap
 		return
 	}
 	p.mu.RLock()
-	out := renderInstallation(p.baseURL(r), a, in)
+	out := renderInstallation(p.s.RequestBaseURL(r), a, in)
 	p.mu.RUnlock()
 	sim.WriteJSON(w, http.StatusOK, out)
 }
@@ -346,7 +346,7 @@ func (p *Provider) repoInstallation(w http.ResponseWriter, r *http.Request, a *a
 	if rp != nil {
 		for _, in := range p.sortedInstallationsLocked() {
 			if in.appID == a.id && in.covers(rp) {
-				sim.WriteJSON(w, http.StatusOK, renderInstallation(p.baseURL(r), a, in))
+				sim.WriteJSON(w, http.StatusOK, renderInstallation(p.s.RequestBaseURL(r), a, in))
 				return
 			}
 		}
@@ -386,7 +386,7 @@ func (p *Provider) createInstallationToken(w http.ResponseWriter, r *http.Reques
 		writeError(w, http.StatusUnprocessableEntity, msg, docsApps)
 		return
 	}
-	base := p.baseURL(r)
+	base := p.s.RequestBaseURL(r)
 	p.mu.RLock()
 	t := p.instTokens[tok]
 	out := map[string]any{
@@ -488,7 +488,7 @@ func (p *Provider) installPage(w http.ResponseWriter, r *http.Request) {
 	target, perr := url.Parse(setup)
 	if setup == "" || perr != nil || !target.IsAbs() {
 		p.mu.RLock()
-		out := renderInstallation(p.baseURL(r), a, in)
+		out := renderInstallation(p.s.RequestBaseURL(r), a, in)
 		p.mu.RUnlock()
 		sim.WriteJSON(w, http.StatusOK, out)
 		return

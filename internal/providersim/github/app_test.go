@@ -11,6 +11,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 func TestAppJWTChecks(t *testing.T) {
@@ -49,13 +50,13 @@ func TestAppJWTChecks(t *testing.T) {
 				Message string `json:"message"`
 				Doc     string `json:"documentation_url"`
 			}
-			if res.status != tt.status {
-				t.Fatalf("status %d, want %d: %s", res.status, tt.status, res.body)
+			if res.Status != tt.status {
+				t.Fatalf("status %d, want %d: %s", res.Status, tt.status, res.Body)
 			}
 			if tt.status != 200 {
-				res.decode(t, &body)
+				res.Decode(t, &body)
 				if !strings.Contains(body.Message, tt.msg) || body.Doc == "" {
-					t.Fatalf("body %s, want message containing %q", res.body, tt.msg)
+					t.Fatalf("body %s, want message containing %q", res.Body, tt.msg)
 				}
 			}
 		})
@@ -66,27 +67,27 @@ func TestAppJWTExpiresOnSimulatedClock(t *testing.T) {
 	t.Parallel()
 	b := setup(t, sim.Options{}, withApp(Options{}))
 	token := b.goodJWT(t)
-	if res := b.request(t, http.MethodGet, "/github/app/installations", "Bearer "+token, nil); res.status != http.StatusOK {
-		t.Fatalf("fresh JWT: %d %s", res.status, res.body)
+	if res := b.request(t, http.MethodGet, "/github/app/installations", "Bearer "+token, nil); res.Status != http.StatusOK {
+		t.Fatalf("fresh JWT: %d %s", res.Status, res.Body)
 	}
 	// exp is 10 minutes ahead; 60 s of drift is still allowed past it.
 	b.s.Clock.Advance(10*time.Minute + 30*time.Second)
-	if res := b.request(t, http.MethodGet, "/github/app/installations", "Bearer "+token, nil); res.status != http.StatusOK {
-		t.Fatalf("JWT within drift after exp: %d", res.status)
+	if res := b.request(t, http.MethodGet, "/github/app/installations", "Bearer "+token, nil); res.Status != http.StatusOK {
+		t.Fatalf("JWT within drift after exp: %d", res.Status)
 	}
 	b.s.Clock.Advance(time.Minute)
-	if res := b.request(t, http.MethodGet, "/github/app/installations", "Bearer "+token, nil); res.status != http.StatusUnauthorized {
-		t.Fatalf("expired JWT: %d", res.status)
+	if res := b.request(t, http.MethodGet, "/github/app/installations", "Bearer "+token, nil); res.Status != http.StatusUnauthorized {
+		t.Fatalf("expired JWT: %d", res.Status)
 	}
 }
 
 // installationToken creates a token for installation 7 through the API.
-func (b *bundle) installationToken(t testing.TB, body any) (response, map[string]any) {
+func (b *bundle) installationToken(t testing.TB, body any) (simtest.Response, map[string]any) {
 	t.Helper()
 	res := b.request(t, http.MethodPost, "/github/app/installations/7/access_tokens", "Bearer "+b.goodJWT(t), body)
 	out := map[string]any{}
-	if res.status == http.StatusCreated {
-		res.decode(t, &out)
+	if res.Status == http.StatusCreated {
+		res.Decode(t, &out)
 	}
 	return res, out
 }
@@ -103,17 +104,17 @@ func TestInstallationTokens(t *testing.T) {
 		} `json:"account"`
 		Selection string `json:"repository_selection"`
 	}
-	res.decode(t, &insts)
+	res.Decode(t, &insts)
 	if len(insts) != 1 || insts[0].ID != 7 || insts[0].Account.Login != "acme" || insts[0].Selection != "selected" {
-		t.Fatalf("installations: %s", res.body)
+		t.Fatalf("installations: %s", res.Body)
 	}
-	if res := b.request(t, http.MethodGet, "/github/app/installations/8", "Bearer "+b.goodJWT(t), nil); res.status != http.StatusNotFound {
-		t.Fatalf("unknown installation: %d", res.status)
+	if res := b.request(t, http.MethodGet, "/github/app/installations/8", "Bearer "+b.goodJWT(t), nil); res.Status != http.StatusNotFound {
+		t.Fatalf("unknown installation: %d", res.Status)
 	}
 
 	res, tok := b.installationToken(t, nil)
-	if res.status != http.StatusCreated {
-		t.Fatalf("access token: %d %s", res.status, res.body)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("access token: %d %s", res.Status, res.Body)
 	}
 	token, _ := tok["token"].(string)
 	exp, err := time.Parse(time.RFC3339, tok["expires_at"].(string))
@@ -138,18 +139,18 @@ func TestInstallationTokens(t *testing.T) {
 		{"installation repositories", "token " + token, "/github/installation/repositories", 200},
 	}
 	for _, tt := range tests {
-		if res := b.request(t, http.MethodGet, tt.path, tt.auth, nil); res.status != tt.status {
-			t.Errorf("%s: %d, want %d: %s", tt.name, res.status, tt.status, res.body)
+		if res := b.request(t, http.MethodGet, tt.path, tt.auth, nil); res.Status != tt.status {
+			t.Errorf("%s: %d, want %d: %s", tt.name, res.Status, tt.status, res.Body)
 		}
 	}
 	// A user sees the repository the installation does not.
-	if res := b.api(t, http.MethodGet, "/github/repos/acme/secret", nil); res.status != http.StatusOK {
-		t.Fatalf("user on acme/secret: %d", res.status)
+	if res := b.api(t, http.MethodGet, "/github/repos/acme/secret", nil); res.Status != http.StatusOK {
+		t.Fatalf("user on acme/secret: %d", res.Status)
 	}
 
 	b.s.Clock.Advance(time.Hour)
-	if res := b.request(t, http.MethodGet, "/github/repos/acme/api", "token "+token, nil); res.status != http.StatusUnauthorized {
-		t.Fatalf("installation token after an hour: %d", res.status)
+	if res := b.request(t, http.MethodGet, "/github/repos/acme/api", "token "+token, nil); res.Status != http.StatusUnauthorized {
+		t.Fatalf("installation token after an hour: %d", res.Status)
 	}
 }
 
@@ -160,27 +161,27 @@ func TestInstallationTokenNarrowing(t *testing.T) {
 
 	res := b.request(t, http.MethodPost, "/github/app/installations/9/access_tokens", "Bearer "+b.goodJWT(t),
 		map[string]any{"repositories": []string{"secret"}, "permissions": map[string]string{"issues": "read"}})
-	if res.status != http.StatusCreated {
-		t.Fatalf("narrowed token: %d %s", res.status, res.body)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("narrowed token: %d %s", res.Status, res.Body)
 	}
 	var tok struct {
 		Token     string           `json:"token"`
 		Selection string           `json:"repository_selection"`
 		Repos     []map[string]any `json:"repositories"`
 	}
-	res.decode(t, &tok)
+	res.Decode(t, &tok)
 	if tok.Selection != "selected" || len(tok.Repos) != 1 {
-		t.Fatalf("narrowed token: %s", res.body)
+		t.Fatalf("narrowed token: %s", res.Body)
 	}
 	auth := "token " + tok.Token
-	if res := b.request(t, http.MethodGet, "/github/repos/acme/secret", auth, nil); res.status != http.StatusOK {
-		t.Fatalf("granted repo: %d", res.status)
+	if res := b.request(t, http.MethodGet, "/github/repos/acme/secret", auth, nil); res.Status != http.StatusOK {
+		t.Fatalf("granted repo: %d", res.Status)
 	}
-	if res := b.request(t, http.MethodGet, "/github/repos/acme/api", auth, nil); res.status != http.StatusNotFound {
-		t.Fatalf("repo outside the narrowed token: %d", res.status)
+	if res := b.request(t, http.MethodGet, "/github/repos/acme/api", auth, nil); res.Status != http.StatusNotFound {
+		t.Fatalf("repo outside the narrowed token: %d", res.Status)
 	}
-	if res := b.request(t, http.MethodPost, "/github/repos/acme/secret/issues", auth, map[string]any{"title": "x"}); res.status != http.StatusForbidden {
-		t.Fatalf("write with read permission: %d", res.status)
+	if res := b.request(t, http.MethodPost, "/github/repos/acme/secret/issues", auth, map[string]any{"title": "x"}); res.Status != http.StatusForbidden {
+		t.Fatalf("write with read permission: %d", res.Status)
 	}
 
 	for _, body := range []map[string]any{
@@ -189,8 +190,8 @@ func TestInstallationTokenNarrowing(t *testing.T) {
 		{"permissions": map[string]string{"administration": "write"}},
 	} {
 		res := b.request(t, http.MethodPost, "/github/app/installations/7/access_tokens", "Bearer "+b.goodJWT(t), body)
-		if res.status != http.StatusUnprocessableEntity {
-			t.Errorf("%v: %d %s", body, res.status, res.body)
+		if res.Status != http.StatusUnprocessableEntity {
+			t.Errorf("%v: %d %s", body, res.Status, res.Body)
 		}
 	}
 }
@@ -208,13 +209,13 @@ func TestControlApps(t *testing.T) {
 	var insts []struct {
 		ID int64 `json:"id"`
 	}
-	res.decode(t, &insts)
-	if res.status != http.StatusOK || len(insts) != 1 {
-		t.Fatalf("installations: %d %s", res.status, res.body)
+	res.Decode(t, &insts)
+	if res.Status != http.StatusOK || len(insts) != 1 {
+		t.Fatalf("installations: %d %s", res.Status, res.Body)
 	}
 	res = b.request(t, http.MethodPost, "/github/app/installations/"+strconv.FormatInt(insts[0].ID, 10)+"/access_tokens", "Bearer "+jwtFor(99), nil)
-	if res.status != http.StatusCreated {
-		t.Fatalf("token: %d %s", res.status, res.body)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("token: %d %s", res.Status, res.Body)
 	}
 
 	for _, body := range []map[string]any{
@@ -237,9 +238,9 @@ func TestControlApps(t *testing.T) {
 	var minted struct {
 		Token string `json:"token"`
 	}
-	res.decode(t, &minted)
-	if res := b.request(t, http.MethodGet, "/github/repos/acme/api/pulls", "token "+minted.Token, nil); res.status != http.StatusOK {
-		t.Fatalf("control-minted token: %d", res.status)
+	res.Decode(t, &minted)
+	if res := b.request(t, http.MethodGet, "/github/repos/acme/api/pulls", "token "+minted.Token, nil); res.Status != http.StatusOK {
+		t.Fatalf("control-minted token: %d", res.Status)
 	}
 }
 
@@ -249,12 +250,12 @@ func TestInstallPageRedirects(t *testing.T) {
 	o.Apps[0].SetupURL = "http://app.example/setup"
 	b := setup(t, sim.Options{}, o)
 	res := b.request(t, http.MethodGet, "/github/apps/patchbay-test/installations/new?state=abc", "", nil)
-	if res.status != http.StatusFound {
-		t.Fatalf("install: %d %s", res.status, res.body)
+	if res.Status != http.StatusFound {
+		t.Fatalf("install: %d %s", res.Status, res.Body)
 	}
-	loc, err := url.Parse(res.header.Get("Location"))
+	loc, err := url.Parse(res.Header.Get("Location"))
 	if err != nil || loc.Host != "app.example" || loc.Query().Get("setup_action") != "install" || loc.Query().Get("state") != "abc" {
-		t.Fatalf("redirect %q", res.header.Get("Location"))
+		t.Fatalf("redirect %q", res.Header.Get("Location"))
 	}
 	id := loc.Query().Get("installation_id")
 	res = b.request(t, http.MethodPost, "/github/app/installations/"+id+"/access_tokens", "Bearer "+b.goodJWT(t), nil)
@@ -262,15 +263,15 @@ func TestInstallPageRedirects(t *testing.T) {
 		Token     string `json:"token"`
 		Selection string `json:"repository_selection"`
 	}
-	res.decode(t, &tok)
-	if res.status != http.StatusCreated || tok.Selection != "all" {
-		t.Fatalf("token for the new installation: %d %s", res.status, res.body)
+	res.Decode(t, &tok)
+	if res.Status != http.StatusCreated || tok.Selection != "all" {
+		t.Fatalf("token for the new installation: %d %s", res.Status, res.Body)
 	}
 	// Installed on octocat with all repositories: hello-world is visible.
-	if res := b.request(t, http.MethodGet, "/github/repos/octocat/hello-world/issues", "token "+tok.Token, nil); res.status != http.StatusOK {
-		t.Fatalf("repo of the account: %d", res.status)
+	if res := b.request(t, http.MethodGet, "/github/repos/octocat/hello-world/issues", "token "+tok.Token, nil); res.Status != http.StatusOK {
+		t.Fatalf("repo of the account: %d", res.Status)
 	}
-	if res := b.request(t, http.MethodGet, "/github/apps/nope/installations/new", "", nil); res.status != http.StatusNotFound {
-		t.Fatalf("unknown app: %d", res.status)
+	if res := b.request(t, http.MethodGet, "/github/apps/nope/installations/new", "", nil); res.Status != http.StatusNotFound {
+		t.Fatalf("unknown app: %d", res.Status)
 	}
 }

@@ -5,18 +5,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 func TestCatalogYAML(t *testing.T) {
 	t.Parallel()
 	b := setup(t, sim.Options{}, Options{})
 	base := b.s.BaseURL()
-	providers, err := catalog.Parse([]byte(b.p.CatalogYAML(base)), "sim")
-	if err != nil {
-		t.Fatal(err)
-	}
+	providers := simtest.Catalog(t, b.p, base)
 	tests := []struct {
 		name, mode, token string
 	}{

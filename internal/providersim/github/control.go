@@ -66,7 +66,7 @@ func (p *Provider) controlInstallations(w http.ResponseWriter, r *http.Request) 
 		Repositories: body.Repositories, Permissions: body.Permissions})
 	var out map[string]any
 	if err == nil {
-		out = renderInstallation(p.baseURL(r), p.apps[in.appID], in)
+		out = renderInstallation(p.s.RequestBaseURL(r), p.apps[in.appID], in)
 	}
 	p.mu.Unlock()
 	if err != nil {
@@ -84,11 +84,7 @@ func (p *Provider) controlDeleteInstallation(w http.ResponseWriter, r *http.Requ
 	_, ok := p.installations[id]
 	delete(p.installations, id)
 	p.mu.Unlock()
-	if err != nil || !ok {
-		sim.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no such installation"})
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	sim.ControlRemoved(w, err == nil && ok, "installation")
 }
 
 // controlInstallationToken mints an installation token without a JWT:

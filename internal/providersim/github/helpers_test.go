@@ -1,13 +1,10 @@
 package github
 
 import (
-	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
-	"io"
 	"net/http"
 	"regexp"
 	"sync"
@@ -17,6 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 // Keys are generated once: RSA generation is slow under -race, and the
@@ -53,7 +51,7 @@ const testAppID = 424242
 // bundle is one test's simulator, its GitHub, and a user token for
 // octocat that never expires.
 type bundle struct {
-	s     *sim.Server
+	s     *simtest.Server
 	p     *Provider
 	token string
 }
@@ -61,7 +59,7 @@ type bundle struct {
 func setup(t testing.TB, so sim.Options, o Options) *bundle {
 	t.Helper()
 	p := New(o)
-	s := sim.ServeTest(t, so, p)
+	s := simtest.Start(t, so, p)
 	g := s.OAuth.Issue(sim.Grant{Provider: name, ClientID: sim.DefaultClient(name).ID, Subject: "octocat", Scopes: []string{"repo"}}, 0, false)
 	return &bundle{s: s, p: p, token: g.AccessToken}
 }
@@ -95,76 +93,23 @@ func (b *bundle) goodJWT(t testing.TB) string {
 	return appJWT(t, appKey(), jwt.MapClaims{"iss": testAppID, "iat": now.Add(-60 * time.Second).Unix(), "exp": now.Add(10 * time.Minute).Unix()})
 }
 
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r response) decode(t testing.TB, v any) {
-	t.Helper()
-	if err := json.Unmarshal(r.body, v); err != nil {
-		t.Fatalf("decode %s: %v", r.body, err)
-	}
-}
-
 // request sends method url (absolute, or a path on the simulator) with
 // an Authorization header (auth "" sends none) and a JSON body.
-func (b *bundle) request(t testing.TB, method, path, auth string, body any, header ...string) response {
+func (b *bundle) request(t testing.TB, method, path, auth string, body any, opts ...simtest.Option) simtest.Response {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		buf, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(buf)
-	}
-	url := path
-	if len(path) > 0 && path[0] == '/' {
-		url = b.s.BaseURL() + path
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res, err := noRedirect.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: data}
+	return b.s.Call(t, method, path, body, append([]simtest.Option{simtest.Authorization(auth)}, opts...)...)
 }
 
-var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
 // api calls the REST API with the bundle's user token.
-func (b *bundle) api(t testing.TB, method, path string, body any) response {
+func (b *bundle) api(t testing.TB, method, path string, body any) simtest.Response {
 	t.Helper()
 	return b.request(t, method, path, "Bearer "+b.token, body)
 }
 
 // control posts to a control endpoint and checks the status.
-func (b *bundle) control(t testing.TB, path string, body any, want int) response {
+func (b *bundle) control(t testing.TB, path string, body any, want int) simtest.Response {
 	t.Helper()
-	res := b.request(t, http.MethodPost, "/_control/github/"+path, "", body)
-	if res.status != want {
-		t.Fatalf("control %s: %d %s", path, res.status, res.body)
-	}
-	return res
+	return b.s.Call(t, http.MethodPost, "/_control/github/"+path, body).Want(t, want, "control "+path)
 }
 
 type issueOut struct {
@@ -211,13 +156,13 @@ func (b *bundle) walk(t testing.TB, path string) []issueOut {
 	url := path
 	for url != "" {
 		res := b.api(t, http.MethodGet, url, nil)
-		if res.status != http.StatusOK {
-			t.Fatalf("GET %s: %d %s", url, res.status, res.body)
+		if res.Status != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", url, res.Status, res.Body)
 		}
 		var page []issueOut
-		res.decode(t, &page)
+		res.Decode(t, &page)
 		all = append(all, page...)
-		url = links(res.header.Get("Link"))["next"]
+		url = links(res.Header.Get("Link"))["next"]
 	}
 	return all
 }

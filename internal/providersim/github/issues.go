@@ -244,7 +244,7 @@ func (p *Provider) listItems(w http.ResponseWriter, r *http.Request, c *caller, 
 		validationFailed(w, doc, *ferr)
 		return
 	}
-	base := p.baseURL(r)
+	base := p.s.RequestBaseURL(r)
 	key := strconv.FormatBool(pulls) + "\x00" + base + "\x00" + r.URL.RawQuery
 	p.mu.RLock()
 	pg := rp.pages[key]
@@ -297,7 +297,7 @@ func (p *Provider) getItem(w http.ResponseWriter, r *http.Request, c *caller, pu
 	if rp == nil {
 		return
 	}
-	base := p.baseURL(r)
+	base := p.s.RequestBaseURL(r)
 	p.mu.Lock()
 	it := itemFor(rp, r)
 	var body []byte
@@ -381,7 +381,7 @@ func (p *Provider) createIssue(w http.ResponseWriter, r *http.Request, c *caller
 		forbiddenIntegration(w, doc)
 		return
 	}
-	base := p.baseURL(r)
+	base := p.s.RequestBaseURL(r)
 	now := p.now()
 	p.mu.Lock()
 	it := &item{title: title, body: body.Body, state: "open", user: c.actor, created: now, updated: now}
@@ -424,7 +424,7 @@ func (p *Provider) updateIssue(w http.ResponseWriter, r *http.Request, c *caller
 		forbiddenIntegration(w, doc)
 		return
 	}
-	base := p.baseURL(r)
+	base := p.s.RequestBaseURL(r)
 	now := p.now()
 	p.mu.Lock()
 	it := itemFor(rp, r)
@@ -503,7 +503,7 @@ func (p *Provider) createComment(w http.ResponseWriter, r *http.Request, c *call
 		return
 	}
 	doc := docsComments + "#create-an-issue-comment"
-	base := p.baseURL(r)
+	base := p.s.RequestBaseURL(r)
 	now := p.now()
 	p.mu.Lock()
 	it := itemFor(rp, r)
@@ -585,7 +585,7 @@ func (p *Provider) createPull(w http.ResponseWriter, r *http.Request, c *caller)
 		validationFailed(w, doc, fieldError{Resource: "PullRequest", Code: "custom", Message: "No commits between " + body.Base + " and " + head})
 		return
 	}
-	base := p.baseURL(r)
+	base := p.s.RequestBaseURL(r)
 	now := p.now()
 	p.mu.Lock()
 	for _, it := range rp.items {
@@ -614,7 +614,7 @@ func (p *Provider) getUser(w http.ResponseWriter, r *http.Request, c *caller) {
 		forbiddenIntegration(w, "https://docs.github.com/rest/users/users#get-the-authenticated-user")
 		return
 	}
-	base := p.baseURL(r)
+	base := p.s.RequestBaseURL(r)
 	p.mu.RLock()
 	owned := 0
 	for _, rp := range p.repoOrder {
@@ -659,7 +659,7 @@ func (p *Provider) listUserRepos(w http.ResponseWriter, r *http.Request, c *call
 	case "desc":
 		desc = true
 	}
-	base := p.baseURL(r)
+	base := p.s.RequestBaseURL(r)
 	p.mu.RLock()
 	var sel []*repo
 	for _, rp := range p.repoOrder {
@@ -698,7 +698,7 @@ func (p *Provider) listInstallationRepos(w http.ResponseWriter, r *http.Request,
 			"https://docs.github.com/rest/apps/installations#list-repositories-accessible-to-the-app-installation")
 		return
 	}
-	base := p.baseURL(r)
+	base := p.s.RequestBaseURL(r)
 	p.mu.RLock()
 	var sel []*repo
 	for _, rp := range p.repoOrder {
@@ -727,7 +727,7 @@ func (p *Provider) getRepo(w http.ResponseWriter, r *http.Request, c *caller) {
 		return
 	}
 	p.mu.RLock()
-	out := renderRepo(p.baseURL(r), rp, c.inst == nil)
+	out := renderRepo(p.s.RequestBaseURL(r), rp, c.inst == nil)
 	p.mu.RUnlock()
 	sim.WriteJSON(w, http.StatusOK, out)
 }

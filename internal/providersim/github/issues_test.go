@@ -76,23 +76,23 @@ func TestLinkPaginationWalk(t *testing.T) {
 			pages := 0
 			for url != "" {
 				res := b.api(t, http.MethodGet, url, nil)
-				if res.status != http.StatusOK {
-					t.Fatalf("GET %s: %d", url, res.status)
+				if res.Status != http.StatusOK {
+					t.Fatalf("GET %s: %d", url, res.Status)
 				}
 				pages++
 				var page []issueOut
-				res.decode(t, &page)
+				res.Decode(t, &page)
 				for _, it := range page {
 					seen[it.Number]++
 				}
-				l := links(res.header.Get("Link"))
+				l := links(res.Header.Get("Link"))
 				for rel, u := range l {
 					if !strings.HasPrefix(u, b.s.BaseURL()+"/github/repos/") {
 						t.Fatalf("rel=%s URL %q is not absolute on the simulator", rel, u)
 					}
 				}
 				if pages > 1 && (l["prev"] == "" || l["first"] == "") {
-					t.Fatalf("page %d lacks prev/first: %q", pages, res.header.Get("Link"))
+					t.Fatalf("page %d lacks prev/first: %q", pages, res.Header.Get("Link"))
 				}
 				if l["next"] != "" && l["last"] == "" {
 					t.Fatalf("page %d has next without last", pages)
@@ -194,19 +194,19 @@ func TestListSortAndValidation(t *testing.T) {
 				Code  string `json:"code"`
 			} `json:"errors"`
 		}
-		res.decode(t, &body)
-		if res.status != http.StatusUnprocessableEntity || body.Message != "Validation Failed" || len(body.Errors) != 1 || body.Errors[0].Code != "invalid" {
-			t.Errorf("%s: %d %s", q, res.status, res.body)
+		res.Decode(t, &body)
+		if res.Status != http.StatusUnprocessableEntity || body.Message != "Validation Failed" || len(body.Errors) != 1 || body.Errors[0].Code != "invalid" {
+			t.Errorf("%s: %d %s", q, res.Status, res.Body)
 		}
 	}
-	if res := b.api(t, http.MethodGet, "/github/repos/acme/nope/issues", nil); res.status != http.StatusNotFound {
-		t.Errorf("unknown repo: %d", res.status)
+	if res := b.api(t, http.MethodGet, "/github/repos/acme/nope/issues", nil); res.Status != http.StatusNotFound {
+		t.Errorf("unknown repo: %d", res.Status)
 	}
-	if res := b.request(t, http.MethodGet, "/github/repos/acme/api/issues", "", nil); res.status != http.StatusUnauthorized {
-		t.Errorf("no token: %d", res.status)
+	if res := b.request(t, http.MethodGet, "/github/repos/acme/api/issues", "", nil); res.Status != http.StatusUnauthorized {
+		t.Errorf("no token: %d", res.Status)
 	}
-	if res := b.request(t, http.MethodGet, "/github/repos/acme/api/issues", "token nope", nil); res.status != http.StatusUnauthorized || !bytes.Contains(res.body, []byte("Bad credentials")) {
-		t.Errorf("bad token: %d %s", res.status, res.body)
+	if res := b.request(t, http.MethodGet, "/github/repos/acme/api/issues", "token nope", nil); res.Status != http.StatusUnauthorized || !bytes.Contains(res.Body, []byte("Bad credentials")) {
+		t.Errorf("bad token: %d %s", res.Status, res.Body)
 	}
 }
 
@@ -215,11 +215,11 @@ func TestDeterminism(t *testing.T) {
 	page := func(seed int64, path string) []byte {
 		b := setup(t, sim.Options{Seed: seed}, Options{})
 		res := b.api(t, http.MethodGet, path, nil)
-		if res.status != http.StatusOK {
-			t.Fatalf("%d %s", res.status, res.body)
+		if res.Status != http.StatusOK {
+			t.Fatalf("%d %s", res.Status, res.Body)
 		}
 		// The base URL differs per server; compare everything else.
-		return bytes.ReplaceAll(res.body, []byte(b.s.BaseURL()), []byte("BASE"))
+		return bytes.ReplaceAll(res.Body, []byte(b.s.BaseURL()), []byte("BASE"))
 	}
 	for _, path := range []string{
 		"/github/repos/acme/api/issues?state=all&per_page=100&page=2",
@@ -246,44 +246,44 @@ func TestCreateIssueCommentAndPull(t *testing.T) {
 		Errors  []fieldError `json:"errors"`
 		Doc     string       `json:"documentation_url"`
 	}
-	res.decode(t, &verr)
-	if res.status != http.StatusUnprocessableEntity || verr.Message != "Validation Failed" || len(verr.Errors) != 1 ||
+	res.Decode(t, &verr)
+	if res.Status != http.StatusUnprocessableEntity || verr.Message != "Validation Failed" || len(verr.Errors) != 1 ||
 		verr.Errors[0] != (fieldError{Resource: "Issue", Code: "missing_field", Field: "title"}) || verr.Doc == "" {
-		t.Fatalf("missing title: %d %s", res.status, res.body)
+		t.Fatalf("missing title: %d %s", res.Status, res.Body)
 	}
 
 	res = b.api(t, http.MethodPost, repo+"/issues", map[string]any{"title": "Simulated bug", "body": "details", "labels": []string{"bug", "brand-new"}})
 	var created issueOut
-	res.decode(t, &created)
-	if res.status != http.StatusCreated || created.Number != 101 || created.State != "open" || created.User.Login != "octocat" || len(created.Labels) != 2 {
-		t.Fatalf("create issue: %d %s", res.status, res.body)
+	res.Decode(t, &created)
+	if res.Status != http.StatusCreated || created.Number != 101 || created.State != "open" || created.User.Login != "octocat" || len(created.Labels) != 2 {
+		t.Fatalf("create issue: %d %s", res.Status, res.Body)
 	}
-	if res.header.Get("Location") == "" {
+	if res.Header.Get("Location") == "" {
 		t.Error("no Location header")
 	}
 
 	res = b.api(t, http.MethodPost, repo+"/issues/101/comments", map[string]any{"body": "me too"})
-	if res.status != http.StatusCreated {
-		t.Fatalf("comment: %d %s", res.status, res.body)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("comment: %d %s", res.Status, res.Body)
 	}
-	if res := b.api(t, http.MethodPost, repo+"/issues/9999/comments", map[string]any{"body": "x"}); res.status != http.StatusNotFound {
-		t.Fatalf("comment on unknown issue: %d", res.status)
+	if res := b.api(t, http.MethodPost, repo+"/issues/9999/comments", map[string]any{"body": "x"}); res.Status != http.StatusNotFound {
+		t.Fatalf("comment on unknown issue: %d", res.Status)
 	}
-	if res := b.api(t, http.MethodPost, repo+"/issues/101/comments", map[string]any{}); res.status != http.StatusUnprocessableEntity {
-		t.Fatalf("comment without body: %d", res.status)
+	if res := b.api(t, http.MethodPost, repo+"/issues/101/comments", map[string]any{}); res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("comment without body: %d", res.Status)
 	}
 	res = b.api(t, http.MethodGet, repo+"/issues/101", nil)
 	var got issueOut
-	res.decode(t, &got)
+	res.Decode(t, &got)
 	if got.Comments != 1 {
 		t.Fatalf("comment count %d after commenting", got.Comments)
 	}
 
 	res = b.api(t, http.MethodPost, repo+"/pulls", map[string]any{"title": "Add feature", "head": "octocat:feature-x", "base": "main"})
 	var pr issueOut
-	res.decode(t, &pr)
-	if res.status != http.StatusCreated || pr.Number != 102 || pr.Head == nil || pr.Head.Ref != "feature-x" {
-		t.Fatalf("create pull: %d %s", res.status, res.body)
+	res.Decode(t, &pr)
+	if res.Status != http.StatusCreated || pr.Number != 102 || pr.Head == nil || pr.Head.Ref != "feature-x" {
+		t.Fatalf("create pull: %d %s", res.Status, res.Body)
 	}
 	for _, tt := range []struct {
 		name string
@@ -293,8 +293,8 @@ func TestCreateIssueCommentAndPull(t *testing.T) {
 		{"same branch", map[string]any{"title": "x", "head": "main", "base": "main"}},
 		{"duplicate", map[string]any{"title": "again", "head": "feature-x", "base": "main"}},
 	} {
-		if res := b.api(t, http.MethodPost, repo+"/pulls", tt.body); res.status != http.StatusUnprocessableEntity {
-			t.Errorf("%s: %d %s", tt.name, res.status, res.body)
+		if res := b.api(t, http.MethodPost, repo+"/pulls", tt.body); res.Status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d %s", tt.name, res.Status, res.Body)
 		}
 	}
 
@@ -309,8 +309,8 @@ func TestCreateIssueCommentAndPull(t *testing.T) {
 	}
 
 	// Closing through PATCH moves the item between state filters.
-	if res := b.api(t, http.MethodPatch, repo+"/issues/101", map[string]any{"state": "closed"}); res.status != http.StatusOK {
-		t.Fatalf("close: %d %s", res.status, res.body)
+	if res := b.api(t, http.MethodPatch, repo+"/issues/101", map[string]any{"state": "closed"}); res.Status != http.StatusOK {
+		t.Fatalf("close: %d %s", res.Status, res.Body)
 	}
 	for _, it := range b.walk(t, repo+"/issues?per_page=100") {
 		if it.Number == 101 {
@@ -327,18 +327,18 @@ func TestUserAndRepos(t *testing.T) {
 		Login string `json:"login"`
 		ID    int64  `json:"id"`
 	}
-	res.decode(t, &u)
-	if res.status != http.StatusOK || u.Login != "octocat" || u.ID != 583231 {
-		t.Fatalf("user: %d %s", res.status, res.body)
+	res.Decode(t, &u)
+	if res.Status != http.StatusOK || u.Login != "octocat" || u.ID != 583231 {
+		t.Fatalf("user: %d %s", res.Status, res.Body)
 	}
 	res = b.api(t, http.MethodGet, "/github/user/repos", nil)
 	var repos []struct {
 		FullName        string `json:"full_name"`
 		OpenIssuesCount int    `json:"open_issues_count"`
 	}
-	res.decode(t, &repos)
+	res.Decode(t, &repos)
 	if len(repos) != 2 || repos[0].FullName != "acme/api" || repos[1].FullName != "octocat/hello-world" {
-		t.Fatalf("user repos: %s", res.body)
+		t.Fatalf("user repos: %s", res.Body)
 	}
 	open := b.walk(t, "/github/repos/acme/api/issues?per_page=100")
 	if repos[0].OpenIssuesCount != len(open) {

@@ -345,7 +345,7 @@ func (p *Provider) checkToken(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	base := p.baseURL(r)
+	base := p.s.RequestBaseURL(r)
 	p.mu.RLock()
 	u, known := p.users[strings.ToLower(g.Subject)]
 	p.mu.RUnlock()

@@ -2,7 +2,6 @@ package github
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 const callback = "http://app.example/callback"
@@ -19,12 +19,12 @@ func (b *bundle) authorize(t testing.TB, scope string) string {
 	t.Helper()
 	q := url.Values{"client_id": {sim.DefaultClient(name).ID}, "redirect_uri": {callback}, "scope": {scope}, "state": {"st"}}
 	res := b.request(t, http.MethodGet, "/github/login/oauth/authorize?"+q.Encode(), "", nil)
-	if res.status != http.StatusFound {
-		t.Fatalf("authorize: %d %s", res.status, res.body)
+	if res.Status != http.StatusFound {
+		t.Fatalf("authorize: %d %s", res.Status, res.Body)
 	}
-	loc, err := url.Parse(res.header.Get("Location"))
+	loc, err := url.Parse(res.Header.Get("Location"))
 	if err != nil || loc.Query().Get("state") != "st" || loc.Query().Get("code") == "" {
-		t.Fatalf("authorize redirect %q", res.header.Get("Location"))
+		t.Fatalf("authorize redirect %q", res.Header.Get("Location"))
 	}
 	return loc.Query().Get("code")
 }
@@ -33,21 +33,12 @@ func (b *bundle) authorize(t testing.TB, scope string) string {
 // status, content type and the answer's fields (form or JSON).
 func (b *bundle) tokenRequest(t testing.TB, form url.Values, asJSON bool) (int, string, map[string]string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, b.s.BaseURL()+"/github/login/oauth/access_token", strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	var accept simtest.Option
 	if asJSON {
-		req.Header.Set("Accept", "application/json")
+		accept = simtest.Header("Accept", "application/json")
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, _ := io.ReadAll(res.Body)
-	ct := res.Header.Get("Content-Type")
+	res := b.s.Call(t, http.MethodPost, "/github/login/oauth/access_token", form, accept)
+	data, ct := res.Body, res.Header.Get("Content-Type")
 	out := map[string]string{}
 	if asJSON {
 		var m map[string]any
@@ -66,7 +57,7 @@ func (b *bundle) tokenRequest(t testing.TB, form url.Values, asJSON bool) (int, 
 			out[k] = vals.Get(k)
 		}
 	}
-	return res.StatusCode, ct, out
+	return res.Status, ct, out
 }
 
 func jsonScalar(v any) string {
@@ -105,8 +96,8 @@ func TestTokenResponseFormAndJSON(t *testing.T) {
 			if tok["scope"] != "repo,user" || tok["token_type"] != "bearer" || tok["expires_in"] != "28800" || tok["refresh_token_expires_in"] != "15811200" {
 				t.Fatalf("token fields: %v", tok)
 			}
-			if res := b.request(t, http.MethodGet, "/github/user", "token "+tok["access_token"], nil); res.status != http.StatusOK {
-				t.Fatalf("token does not work: %d", res.status)
+			if res := b.request(t, http.MethodGet, "/github/user", "token "+tok["access_token"], nil); res.Status != http.StatusOK {
+				t.Fatalf("token does not work: %d", res.Status)
 			}
 		})
 	}
@@ -160,7 +151,7 @@ func TestUserTokenExpiryAndRefresh(t *testing.T) {
 	c := sim.DefaultClient(name)
 	_, _, tok := b.tokenRequest(t, codeForm(b.authorize(t, "repo")), false)
 	get := func(token string) int {
-		return b.request(t, http.MethodGet, "/github/user", "Bearer "+token, nil).status
+		return b.request(t, http.MethodGet, "/github/user", "Bearer "+token, nil).Status
 	}
 	if got := get(tok["access_token"]); got != http.StatusOK {
 		t.Fatalf("fresh token: %d", got)
@@ -202,8 +193,8 @@ func TestRefreshRetiresOldAccessToken(t *testing.T) {
 	if _, _, out := b.tokenRequest(t, refresh, false); out["access_token"] == "" {
 		t.Fatalf("refresh: %v", out)
 	}
-	if res := b.request(t, http.MethodGet, "/github/user", "Bearer "+tok["access_token"], nil); res.status != http.StatusUnauthorized {
-		t.Fatalf("old access token after refresh: %d", res.status)
+	if res := b.request(t, http.MethodGet, "/github/user", "Bearer "+tok["access_token"], nil); res.Status != http.StatusUnauthorized {
+		t.Fatalf("old access token after refresh: %d", res.Status)
 	}
 }
 
@@ -215,8 +206,8 @@ func TestNonExpiringTokens(t *testing.T) {
 		t.Fatalf("classic token: %v", tok)
 	}
 	b.s.Clock.Advance(365 * 24 * time.Hour)
-	if res := b.request(t, http.MethodGet, "/github/user", "token "+tok["access_token"], nil); res.status != http.StatusOK {
-		t.Fatalf("classic token after a year: %d", res.status)
+	if res := b.request(t, http.MethodGet, "/github/user", "token "+tok["access_token"], nil); res.Status != http.StatusOK {
+		t.Fatalf("classic token after a year: %d", res.Status)
 	}
 }
 
@@ -229,15 +220,7 @@ func TestApplicationTokenEndpoints(t *testing.T) {
 		return tok["access_token"]
 	}
 	call := func(method, path, user, pass, token string) int {
-		req, _ := http.NewRequest(method, b.s.BaseURL()+path, strings.NewReader(`{"access_token":"`+token+`"}`))
-		req.SetBasicAuth(user, pass)
-		req.Header.Set("Content-Type", "application/json")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res.StatusCode
+		return b.s.Call(t, method, path, map[string]string{"access_token": token}, simtest.Basic(user, pass)).Status
 	}
 	app := "/github/applications/" + c.ID
 	one := issue()
@@ -258,7 +241,7 @@ func TestApplicationTokenEndpoints(t *testing.T) {
 	if got := call(http.MethodDelete, app+"/grant", c.ID, c.Secret, two); got != http.StatusNoContent {
 		t.Fatalf("delete grant: %d", got)
 	}
-	if res := b.request(t, http.MethodGet, "/github/user", "Bearer "+three, nil); res.status != http.StatusUnauthorized {
-		t.Fatalf("other token of the user after grant deletion: %d", res.status)
+	if res := b.request(t, http.MethodGet, "/github/user", "Bearer "+three, nil); res.Status != http.StatusUnauthorized {
+		t.Fatalf("other token of the user after grant deletion: %d", res.Status)
 	}
 }

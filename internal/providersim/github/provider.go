@@ -256,20 +256,6 @@ func (p *Provider) Mount(s *sim.Server, mux *http.ServeMux) {
 	mux.HandleFunc("POST /_control/github/webhook", p.controlWebhook)
 }
 
-// baseURL is where the simulator is reachable, for the absolute URLs in
-// bodies and Link headers; a server without SetBaseURL falls back to the
-// request's host.
-func (p *Provider) baseURL(r *http.Request) string {
-	if b := p.s.BaseURL(); b != "" {
-		return b
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
-
 // requestID imitates X-GitHub-Request-Id, which GitHub asks for in support
 // requests and quotes in secondary-limit messages.
 func (p *Provider) requestID() string {

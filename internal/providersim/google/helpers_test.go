@@ -3,7 +3,6 @@ package google_test
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,12 +10,13 @@ import (
 
 	"github.com/patchbay/patchbay/internal/providersim/google"
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 // bundle is a running simulator with the google provider.
 type bundle struct {
 	t testing.TB
-	s *sim.Server
+	s *simtest.Server
 }
 
 func setup(t *testing.T, opts google.Options) *bundle {
@@ -26,7 +26,7 @@ func setup(t *testing.T, opts google.Options) *bundle {
 
 func setupSeed(t *testing.T, seed int64, opts google.Options) *bundle {
 	t.Helper()
-	return &bundle{t: t, s: sim.ServeTest(t, sim.Options{Seed: seed}, google.New(opts))}
+	return &bundle{t: t, s: simtest.Start(t, sim.Options{Seed: seed}, google.New(opts))}
 }
 
 // token mints a non-expiring access token for user with scopes (none:
@@ -48,37 +48,11 @@ type response struct {
 // optional JSON body.
 func (b *bundle) call(method, path, token string, body any) response {
 	b.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		buf, err := json.Marshal(body)
-		if err != nil {
-			b.t.Fatal(err)
-		}
-		rd = bytes.NewReader(buf)
-	}
-	req, err := http.NewRequest(method, b.s.BaseURL()+path, rd)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	out := response{status: res.StatusCode, header: res.Header, raw: raw}
-	if len(bytes.TrimSpace(raw)) > 0 && strings.Contains(res.Header.Get("Content-Type"), "json") {
-		if err := json.Unmarshal(raw, &out.body); err != nil {
-			b.t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
+	res := b.s.Call(b.t, method, path, body, simtest.Bearer(token))
+	out := response{status: res.Status, header: res.Header, raw: res.Body}
+	if len(bytes.TrimSpace(res.Body)) > 0 && strings.Contains(res.Header.Get("Content-Type"), "json") {
+		if err := json.Unmarshal(res.Body, &out.body); err != nil {
+			b.t.Fatalf("%s %s: decode %q: %v", method, path, res.Body, err)
 		}
 	}
 	return out

@@ -1,7 +1,6 @@
 package google_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -20,8 +19,6 @@ const (
 	sheetsScope  = "https://www.googleapis.com/auth/spreadsheets"
 )
 
-var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
 // authorize runs the consent step and returns the code.
 func (b *bundle) authorize(params url.Values) string {
 	b.t.Helper()
@@ -29,14 +26,7 @@ func (b *bundle) authorize(params url.Values) string {
 	for k, v := range params {
 		q[k] = v
 	}
-	res, err := noRedirect.Get(b.s.BaseURL() + "/google/o/oauth2/v2/auth?" + q.Encode())
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusFound {
-		b.t.Fatalf("authorize: status %d", res.StatusCode)
-	}
+	res := b.s.Call(b.t, http.MethodGet, "/google/o/oauth2/v2/auth?"+q.Encode(), nil).Want(b.t, http.StatusFound, "authorize")
 	loc, err := url.Parse(res.Header.Get("Location"))
 	if err != nil {
 		b.t.Fatal(err)
@@ -50,16 +40,10 @@ func (b *bundle) authorize(params url.Values) string {
 // tokenRequest posts a form to the token endpoint.
 func (b *bundle) tokenRequest(form url.Values) (int, map[string]any) {
 	b.t.Helper()
-	res, err := http.PostForm(b.s.BaseURL()+"/google/token", form)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer res.Body.Close()
+	res := b.s.Call(b.t, http.MethodPost, "/google/token", form)
 	var out map[string]any
-	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
-		b.t.Fatal(err)
-	}
-	return res.StatusCode, out
+	res.Decode(b.t, &out)
+	return res.Status, out
 }
 
 func (b *bundle) exchange(code string) map[string]any {
@@ -169,14 +153,7 @@ func TestOAuthRevokeWholeGrant(t *testing.T) {
 			_, refreshed := b.refresh(rt)
 			at2 := refreshed["access_token"].(string)
 
-			res, err := http.Post(b.s.BaseURL()+"/google/revoke?token="+url.QueryEscape(tok[which].(string)), "application/x-www-form-urlencoded", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Body.Close()
-			if res.StatusCode != http.StatusOK {
-				t.Fatalf("revoke: %d", res.StatusCode)
-			}
+			b.s.Call(t, http.MethodPost, "/google/revoke?token="+url.QueryEscape(tok[which].(string)), url.Values{}).Want(t, http.StatusOK, "revoke")
 			status, body := b.refresh(rt)
 			if status != http.StatusBadRequest || body["error"] != "invalid_grant" || body["error_description"] != "Token has been expired or revoked." {
 				t.Errorf("refresh after revoke = %d %v", status, body)
@@ -189,13 +166,8 @@ func TestOAuthRevokeWholeGrant(t *testing.T) {
 				}
 			}
 			// Revoking a dead access token is an error at Google.
-			res, err = http.PostForm(b.s.BaseURL()+"/google/revoke", url.Values{"token": {at}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Body.Close()
-			if res.StatusCode != http.StatusBadRequest {
-				t.Errorf("second revoke: %d, want 400", res.StatusCode)
+			if res := b.s.Call(t, http.MethodPost, "/google/revoke", url.Values{"token": {at}}); res.Status != http.StatusBadRequest {
+				t.Errorf("second revoke: %d, want 400", res.Status)
 			}
 			// Revoking removed the consent: the next offline grant gets a
 			// refresh token again.
@@ -235,13 +207,9 @@ func TestOAuthTokenErrors(t *testing.T) {
 		}
 	}
 
-	res, err := noRedirect.Get(b.s.BaseURL() + "/google/o/oauth2/v2/auth?" + url.Values{"client_id": {clientID}, "redirect_uri": {redirectURI}, "response_type": {"code"}}.Encode())
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusBadRequest {
-		t.Errorf("authorize without scope: %d, want 400", res.StatusCode)
+	res := b.s.Call(t, http.MethodGet, "/google/o/oauth2/v2/auth?"+url.Values{"client_id": {clientID}, "redirect_uri": {redirectURI}, "response_type": {"code"}}.Encode(), nil)
+	if res.Status != http.StatusBadRequest {
+		t.Errorf("authorize without scope: %d, want 400", res.Status)
 	}
 }
 

@@ -5,18 +5,15 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/providersim/google"
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 func TestCatalogYAML(t *testing.T) {
 	t.Parallel()
 	const base = "http://127.0.0.1:4010"
-	entries, err := catalog.Parse([]byte(google.New(google.Options{}).CatalogYAML(base+"/")), "sim")
-	if err != nil {
-		t.Fatalf("parse: %v", err)
-	}
+	entries := simtest.Catalog(t, google.New(google.Options{}), base+"/")
 	tests := []struct {
 		name, baseURL string
 	}{
@@ -125,7 +122,7 @@ func TestControlValidation(t *testing.T) {
 // benchBundle is a simulator for benchmarks, with rate limits off so the
 // loop measures the handlers, and a token carrying every scope.
 func benchBundle(b *testing.B, opts google.Options) (*bundle, string) {
-	s := sim.ServeTest(b, sim.Options{DisableRateLimits: true}, google.New(opts))
+	s := simtest.Start(b, sim.Options{DisableRateLimits: true}, google.New(opts))
 	tb := &bundle{t: b, s: s}
 	return tb, tb.token(google.DefaultUser)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/providersim/google"
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 // sheetsFixture is a simulator with one spreadsheet owned by the default
@@ -342,7 +343,7 @@ func TestValuesBatchUpdate(t *testing.T) {
 
 // startOfMinute moves the simulated clock just past a minute boundary so a
 // burst of requests falls in one fixed quota window.
-func startOfMinute(s *sim.Server) {
+func startOfMinute(s *simtest.Server) {
 	now := s.Clock.Now()
 	s.Clock.Advance(now.Truncate(time.Minute).Add(time.Minute + time.Second).Sub(now))
 }
@@ -389,7 +390,7 @@ func TestSheetsQuotaOptionsAndSwitch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := sim.ServeTest(t, tt.simOpts, google.New(google.Options{SheetsRequestsPerMinute: tt.perMinute}))
+			s := simtest.Start(t, tt.simOpts, google.New(google.Options{SheetsRequestsPerMinute: tt.perMinute}))
 			b := &bundle{t: t, s: s}
 			tok := b.token(google.DefaultUser)
 			startOfMinute(s)

@@ -1,9 +1,6 @@
 package hubspot
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,11 +8,12 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 // bundle is one test's simulator and a token for its default portal.
 type bundle struct {
-	s     *sim.Server
+	s     *simtest.Server
 	p     *Provider
 	token string
 }
@@ -23,7 +21,7 @@ type bundle struct {
 func setup(t testing.TB, so sim.Options, o Options) *bundle {
 	t.Helper()
 	p := New(o)
-	s := sim.ServeTest(t, so, p)
+	s := simtest.Start(t, so, p)
 	// The bundle's token never expires, so tests may move the clock freely.
 	g := s.OAuth.Issue(sim.Grant{Provider: name, ClientID: sim.DefaultClient(name).ID, Subject: strconv.FormatInt(p.opts.PortalID, 10),
 		Scopes: []string{"oauth", "crm.objects.contacts.read", "crm.objects.contacts.write"}}, 0, true)
@@ -31,59 +29,19 @@ func setup(t testing.TB, so sim.Options, o Options) *bundle {
 }
 
 // issue mints a 30-minute token for portal, as HubSpot would.
-func issue(s *sim.Server, portal int64, scopes ...string) string {
+func issue(s *simtest.Server, portal int64, scopes ...string) string {
 	g := s.OAuth.Issue(sim.Grant{Provider: name, ClientID: sim.DefaultClient(name).ID,
 		Subject: strconv.FormatInt(portal, 10), Scopes: scopes}, 30*time.Minute, true)
 	return g.AccessToken
 }
 
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r response) decode(t testing.TB, v any) {
+// do sends a request with token (token "" sends none).
+func (b *bundle) do(t testing.TB, method, path, token string, body any) simtest.Response {
 	t.Helper()
-	if err := json.Unmarshal(r.body, v); err != nil {
-		t.Fatalf("decode %s: %v", r.body, err)
-	}
+	return b.s.Call(t, method, path, body, simtest.Bearer(token))
 }
 
-// do sends a request with the bundle's token (token "" sends none).
-func (b *bundle) do(t testing.TB, method, path, token string, body any) response {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		buf, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(buf)
-	}
-	req, err := http.NewRequest(method, b.s.BaseURL()+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: data}
-}
-
-func (b *bundle) api(t testing.TB, method, path string, body any) response {
+func (b *bundle) api(t testing.TB, method, path string, body any) simtest.Response {
 	t.Helper()
 	return b.do(t, method, path, b.token, body)
 }
@@ -91,12 +49,9 @@ func (b *bundle) api(t testing.TB, method, path string, body any) response {
 // control posts to a control endpoint and decodes the answer into out.
 func (b *bundle) control(t testing.TB, path string, body, out any) {
 	t.Helper()
-	res := b.do(t, http.MethodPost, "/_control/hubspot/"+path, "", body)
-	if res.status != http.StatusOK {
-		t.Fatalf("control %s: %d %s", path, res.status, res.body)
-	}
+	res := b.s.Call(t, http.MethodPost, "/_control/hubspot/"+path, body).Want(t, http.StatusOK, "control "+path)
 	if out != nil {
-		res.decode(t, out)
+		res.Decode(t, out)
 	}
 }
 
@@ -154,11 +109,11 @@ func (b *bundle) listAll(t testing.TB, query string) []contactOut {
 			path += "&after=" + url.QueryEscape(after)
 		}
 		res := b.api(t, http.MethodGet, path, nil)
-		if res.status != http.StatusOK {
-			t.Fatalf("list: %d %s", res.status, res.body)
+		if res.Status != http.StatusOK {
+			t.Fatalf("list: %d %s", res.Status, res.Body)
 		}
 		var page pageOut
-		res.decode(t, &page)
+		res.Decode(t, &page)
 		all = append(all, page.Results...)
 		if after = page.after(); after == "" {
 			return all
@@ -173,11 +128,11 @@ func (b *bundle) searchAll(t testing.TB, body map[string]any) (int, []contactOut
 	total := -1
 	for {
 		res := b.api(t, http.MethodPost, "/hubspot/crm/v3/objects/contacts/search", body)
-		if res.status != http.StatusOK {
-			t.Fatalf("search: %d %s", res.status, res.body)
+		if res.Status != http.StatusOK {
+			t.Fatalf("search: %d %s", res.Status, res.Body)
 		}
 		var page pageOut
-		res.decode(t, &page)
+		res.Decode(t, &page)
 		if total >= 0 && page.Total != total {
 			t.Fatalf("total changed between pages: %d then %d", total, page.Total)
 		}

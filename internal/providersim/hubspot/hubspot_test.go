@@ -12,21 +12,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 func TestCatalogYAML(t *testing.T) {
 	t.Parallel()
 	const base = "http://127.0.0.1:9999"
-	entries, err := catalog.Parse([]byte(New(Options{}).CatalogYAML(base)), "sim")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, ok := entries["hubspot"]
-	if !ok || !e.Supported() {
-		t.Fatalf("hubspot entry missing or unsupported: %+v", e)
-	}
+	e := simtest.Entry(t, New(Options{}), base, "hubspot")
 	want := map[string]string{
 		"authorization_url": base + "/hubspot/oauth/authorize",
 		"token_url":         base + "/hubspot/oauth/v1/token",
@@ -46,8 +39,6 @@ func TestCatalogYAML(t *testing.T) {
 	}
 }
 
-var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
 type tokenOut struct {
 	TokenType    string   `json:"token_type"`
 	AccessToken  string   `json:"access_token"`
@@ -61,16 +52,10 @@ type tokenOut struct {
 
 func postToken(t *testing.T, b *bundle, form url.Values) (int, tokenOut) {
 	t.Helper()
-	res, err := http.PostForm(b.s.BaseURL()+"/hubspot/oauth/v1/token", form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
+	res := b.s.Call(t, http.MethodPost, "/hubspot/oauth/v1/token", form)
 	var out tokenOut
-	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
-		t.Fatal(err)
-	}
-	return res.StatusCode, out
+	res.Decode(t, &out)
+	return res.Status, out
 }
 
 func authorize(t *testing.T, b *bundle, portal string) string {
@@ -80,14 +65,10 @@ func authorize(t *testing.T, b *bundle, portal string) string {
 	if portal != "" {
 		q.Set("sim_user", portal)
 	}
-	res, err := noRedirect.Get(b.s.BaseURL() + "/hubspot/oauth/authorize?" + q.Encode())
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
+	res := b.s.Call(t, http.MethodGet, "/hubspot/oauth/authorize?"+q.Encode(), nil)
 	loc, err := url.Parse(res.Header.Get("Location"))
-	if err != nil || res.StatusCode != http.StatusFound || loc.Query().Get("code") == "" {
-		t.Fatalf("authorize: %d %s", res.StatusCode, res.Header.Get("Location"))
+	if err != nil || res.Status != http.StatusFound || loc.Query().Get("code") == "" {
+		t.Fatalf("authorize: %d %s", res.Status, res.Header.Get("Location"))
 	}
 	return loc.Query().Get("code")
 }
@@ -121,13 +102,13 @@ func TestOAuthTokenAndAccessTokenInfo(t *testing.T) {
 		ExpiresIn int      `json:"expires_in"`
 		TokenType string   `json:"token_type"`
 	}
-	res.decode(t, &info)
-	if res.status != http.StatusOK || info.HubID != 555123 || info.User == "" || info.ExpiresIn != 1800 ||
+	res.Decode(t, &info)
+	if res.Status != http.StatusOK || info.HubID != 555123 || info.User == "" || info.ExpiresIn != 1800 ||
 		!slices.Equal(info.Scopes, []string{"oauth", "crm.objects.contacts.read"}) {
-		t.Fatalf("access token info = %d %s", res.status, res.body)
+		t.Fatalf("access token info = %d %s", res.Status, res.Body)
 	}
-	if res := b.do(t, http.MethodGet, "/hubspot/oauth/v1/access-tokens/nope", "", nil); res.status != http.StatusNotFound {
-		t.Errorf("unknown token info: %d", res.status)
+	if res := b.do(t, http.MethodGet, "/hubspot/oauth/v1/access-tokens/nope", "", nil); res.Status != http.StatusNotFound {
+		t.Errorf("unknown token info: %d", res.Status)
 	}
 
 	// Refresh tokens do not rotate: the same one comes back and keeps working.
@@ -158,8 +139,8 @@ func TestOAuthTokenAndAccessTokenInfo(t *testing.T) {
 	}
 
 	// Deleting the refresh token revokes it.
-	if res := b.do(t, http.MethodDelete, "/hubspot/oauth/v1/refresh-tokens/"+tok.RefreshToken, "", nil); res.status != http.StatusNoContent {
-		t.Fatalf("delete refresh token: %d", res.status)
+	if res := b.do(t, http.MethodDelete, "/hubspot/oauth/v1/refresh-tokens/"+tok.RefreshToken, "", nil); res.Status != http.StatusNoContent {
+		t.Fatalf("delete refresh token: %d", res.Status)
 	}
 	if status, out := postToken(t, b, form("grant_type", "refresh_token", "refresh_token", tok.RefreshToken)); status != http.StatusBadRequest || out.Status != "BAD_REFRESH_TOKEN" {
 		t.Errorf("refresh after delete: %d %+v", status, out)
@@ -195,16 +176,16 @@ func TestAuthErrors(t *testing.T) {
 				body = map[string]any{"properties": map[string]string{"email": "x@example.com"}}
 			}
 			res := b.do(t, tc.method, "/hubspot/crm/v3/objects/contacts", tc.token, body)
-			if res.status != tc.status {
-				t.Fatalf("status = %d %s, want %d", res.status, res.body, tc.status)
+			if res.Status != tc.status {
+				t.Fatalf("status = %d %s, want %d", res.Status, res.Body, tc.status)
 			}
 			if tc.category == "" {
 				return
 			}
 			var e errorOut
-			res.decode(t, &e)
+			res.Decode(t, &e)
 			if e.Status != "error" || e.Category != tc.category || e.Message == "" || e.Correlate == "" {
-				t.Errorf("error body = %s", res.body)
+				t.Errorf("error body = %s", res.Body)
 			}
 		})
 	}
@@ -232,16 +213,16 @@ func TestListWalksEveryContactOnce(t *testing.T) {
 
 	res := b.api(t, http.MethodGet, "/hubspot/crm/v3/objects/contacts", nil)
 	var page pageOut
-	res.decode(t, &page)
+	res.Decode(t, &page)
 	if len(page.Results) != 10 || page.Paging == nil || !strings.HasPrefix(page.Paging.Next.Link, b.s.BaseURL()+"/hubspot/crm/v3/objects/contacts?") {
 		t.Errorf("default page: %d results, paging %+v", len(page.Results), page.Paging)
 	}
 	for _, bad := range []string{"limit=101", "limit=0", "limit=x", "after=%21%21"} {
 		res := b.api(t, http.MethodGet, "/hubspot/crm/v3/objects/contacts?"+bad, nil)
 		var e errorOut
-		res.decode(t, &e)
-		if res.status != http.StatusBadRequest || e.Category != "VALIDATION_ERROR" {
-			t.Errorf("%s: %d %s", bad, res.status, res.body)
+		res.Decode(t, &e)
+		if res.Status != http.StatusBadRequest || e.Category != "VALIDATION_ERROR" {
+			t.Errorf("%s: %d %s", bad, res.Status, res.Body)
 		}
 	}
 }
@@ -263,7 +244,7 @@ func TestListProperties(t *testing.T) {
 	for _, tc := range tests {
 		res := b.api(t, http.MethodGet, "/hubspot/crm/v3/objects/contacts?limit=50"+tc.query, nil)
 		var page pageOut
-		res.decode(t, &page)
+		res.Decode(t, &page)
 		for _, c := range page.Results {
 			got := make([]string, 0, len(c.Properties))
 			for k := range c.Properties {
@@ -279,8 +260,8 @@ func TestListProperties(t *testing.T) {
 	}
 	// A requested property the contact lacks is null, not absent.
 	res := b.api(t, http.MethodGet, "/hubspot/crm/v3/objects/contacts?limit=100&properties=website", nil)
-	if !bytes.Contains(res.body, []byte(`"website":null`)) {
-		t.Errorf("no contact without a website among the first 100: %s", res.body[:200])
+	if !bytes.Contains(res.Body, []byte(`"website":null`)) {
+		t.Errorf("no contact without a website among the first 100: %s", res.Body[:200])
 	}
 }
 
@@ -290,9 +271,9 @@ func TestCreateAndConflicts(t *testing.T) {
 	path := "/hubspot/crm/v3/objects/contacts"
 	res := b.api(t, http.MethodPost, path, map[string]any{"properties": map[string]any{"email": "new@example.com", "firstname": "New"}})
 	var created contactOut
-	res.decode(t, &created)
-	if res.status != http.StatusCreated || created.prop("email") != "new@example.com" || created.prop("firstname") != "New" || created.ID != "1251" {
-		t.Fatalf("create: %d %s", res.status, res.body)
+	res.Decode(t, &created)
+	if res.Status != http.StatusCreated || created.prop("email") != "new@example.com" || created.prop("firstname") != "New" || created.ID != "1251" {
+		t.Fatalf("create: %d %s", res.Status, res.Body)
 	}
 	existing := b.listAll(t, "")[4]
 
@@ -312,46 +293,46 @@ func TestCreateAndConflicts(t *testing.T) {
 	}
 	for _, tc := range tests {
 		res := b.api(t, http.MethodPost, path, map[string]any{"properties": tc.props})
-		if res.status != tc.status {
-			t.Errorf("%s: %d %s", tc.name, res.status, res.body)
+		if res.Status != tc.status {
+			t.Errorf("%s: %d %s", tc.name, res.Status, res.Body)
 			continue
 		}
 		if tc.category != "" {
 			var e errorOut
-			res.decode(t, &e)
+			res.Decode(t, &e)
 			if e.Category != tc.category || e.Message != tc.message {
-				t.Errorf("%s: %s", tc.name, res.body)
+				t.Errorf("%s: %s", tc.name, res.Body)
 			}
 		}
 	}
 
 	// Read back, by id and by email; archive; the email is free again.
-	if res := b.api(t, http.MethodGet, path+"/"+existing.ID+"?properties=city", nil); res.status != 200 || !bytes.Contains(res.body, []byte(`"city"`)) {
-		t.Errorf("get: %d %s", res.status, res.body)
+	if res := b.api(t, http.MethodGet, path+"/"+existing.ID+"?properties=city", nil); res.Status != 200 || !bytes.Contains(res.Body, []byte(`"city"`)) {
+		t.Errorf("get: %d %s", res.Status, res.Body)
 	}
-	if res := b.api(t, http.MethodGet, path+"/"+url.PathEscape(existing.prop("email"))+"?idProperty=email", nil); res.status != 200 || !bytes.Contains(res.body, []byte(`"id":"`+existing.ID+`"`)) {
-		t.Errorf("get by email: %d %s", res.status, res.body)
+	if res := b.api(t, http.MethodGet, path+"/"+url.PathEscape(existing.prop("email"))+"?idProperty=email", nil); res.Status != 200 || !bytes.Contains(res.Body, []byte(`"id":"`+existing.ID+`"`)) {
+		t.Errorf("get by email: %d %s", res.Status, res.Body)
 	}
-	if res := b.api(t, http.MethodDelete, path+"/"+existing.ID, nil); res.status != http.StatusNoContent {
-		t.Fatalf("archive: %d", res.status)
+	if res := b.api(t, http.MethodDelete, path+"/"+existing.ID, nil); res.Status != http.StatusNoContent {
+		t.Fatalf("archive: %d", res.Status)
 	}
-	if res := b.api(t, http.MethodGet, path+"/"+existing.ID, nil); res.status != http.StatusNotFound {
-		t.Errorf("get archived: %d", res.status)
+	if res := b.api(t, http.MethodGet, path+"/"+existing.ID, nil); res.Status != http.StatusNotFound {
+		t.Errorf("get archived: %d", res.Status)
 	}
-	if res := b.api(t, http.MethodPost, path, map[string]any{"properties": map[string]any{"email": existing.prop("email")}}); res.status != http.StatusCreated {
-		t.Errorf("recreate archived email: %d %s", res.status, res.body)
+	if res := b.api(t, http.MethodPost, path, map[string]any{"properties": map[string]any{"email": existing.prop("email")}}); res.Status != http.StatusCreated {
+		t.Errorf("recreate archived email: %d %s", res.Status, res.Body)
 	}
 
 	// PATCH changes lastmodifieddate and refuses a taken email.
 	b.s.Clock.Advance(time.Second)
 	res = b.api(t, http.MethodPatch, path+"/1010", map[string]any{"properties": map[string]any{"jobtitle": "Chief Tester"}})
 	var patched contactOut
-	res.decode(t, &patched)
-	if res.status != 200 || patched.prop("jobtitle") != "Chief Tester" || patched.UpdatedAt <= "2025" {
-		t.Errorf("patch: %d %s", res.status, res.body)
+	res.Decode(t, &patched)
+	if res.Status != 200 || patched.prop("jobtitle") != "Chief Tester" || patched.UpdatedAt <= "2025" {
+		t.Errorf("patch: %d %s", res.Status, res.Body)
 	}
-	if res := b.api(t, http.MethodPatch, path+"/1010", map[string]any{"properties": map[string]any{"email": "new@example.com"}}); res.status != http.StatusConflict {
-		t.Errorf("patch to taken email: %d %s", res.status, res.body)
+	if res := b.api(t, http.MethodPatch, path+"/1010", map[string]any{"properties": map[string]any{"email": "new@example.com"}}); res.Status != http.StatusConflict {
+		t.Errorf("patch to taken email: %d %s", res.Status, res.Body)
 	}
 }
 
@@ -363,14 +344,14 @@ func TestDeterminism(t *testing.T) {
 	run := func(seed int64) []string {
 		b := setup(t, sim.Options{Seed: seed, DisableRateLimits: true}, Options{})
 		first := b.api(t, http.MethodGet, "/hubspot/crm/v3/objects/contacts?limit=100&properties=firstname,lastname,email,phone,company,city", nil)
-		out := []string{strings.ReplaceAll(string(first.body), b.s.BaseURL(), "")}
+		out := []string{strings.ReplaceAll(string(first.Body), b.s.BaseURL(), "")}
 		var mod map[string][]string
 		b.control(t, "modify", map[string]any{"modify": 4, "delete": 3, "create": 2}, &mod)
 		raw, _ := json.Marshal(mod)
 		out = append(out, string(raw))
-		names := func(res response) string {
+		names := func(res simtest.Response) string {
 			var page pageOut
-			res.decode(t, &page)
+			res.Decode(t, &page)
 			var parts []string
 			for _, c := range page.Results {
 				parts = append(parts, c.ID+":"+c.prop("firstname")+":"+c.prop("lastname")+":"+c.prop("email"))
@@ -422,7 +403,7 @@ func TestControlValidation(t *testing.T) {
 	var info map[string]int
 	b.control(t, "portals", map[string]any{"portal_id": 99, "contacts": 1000000}, nil)
 	res := b.do(t, http.MethodGet, "/_control/hubspot/portals/99", "", nil)
-	res.decode(t, &info)
+	res.Decode(t, &info)
 	if info["contacts"] != 1000000 || info["live"] != 1000000 {
 		t.Errorf("portal info = %v", info)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 const searchPath = "/hubspot/crm/v3/objects/contacts/search"
@@ -35,7 +36,7 @@ func TestSearchGTAscending(t *testing.T) {
 	t.Parallel()
 	b := setup(t, sim.Options{DisableRateLimits: true}, Options{DefaultContacts: 500})
 	var pivot contactOut
-	b.api(t, http.MethodGet, "/hubspot/crm/v3/objects/contacts/1301", nil).decode(t, &pivot)
+	b.api(t, http.MethodGet, "/hubspot/crm/v3/objects/contacts/1301", nil).Decode(t, &pivot)
 	watermark := pivot.prop("lastmodifieddate")
 
 	want := make([]string, 0, 199)
@@ -86,7 +87,7 @@ func TestSearchFastPathMatchesScan(t *testing.T) {
 	b.api(t, http.MethodPatch, "/hubspot/crm/v3/objects/contacts/1005", map[string]any{"properties": map[string]string{"city": "Oslo"}})
 
 	var mid contactOut
-	b.api(t, http.MethodGet, "/hubspot/crm/v3/objects/contacts/1200", nil).decode(t, &mid)
+	b.api(t, http.MethodGet, "/hubspot/crm/v3/objects/contacts/1200", nil).Decode(t, &mid)
 	lm, cd := mid.prop("lastmodifieddate"), mid.prop("createdate")
 	future := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
 	f := func(prop, op string, v any) map[string]any {
@@ -246,21 +247,21 @@ func TestSearchValidationAndTenThousandCap(t *testing.T) {
 				body = []int{1}
 			}
 			res := b.api(t, http.MethodPost, searchPath, body)
-			if res.status != tc.status {
-				t.Fatalf("status %d %s, want %d", res.status, res.body, tc.status)
+			if res.Status != tc.status {
+				t.Fatalf("status %d %s, want %d", res.Status, res.Body, tc.status)
 			}
 			if tc.status == 200 {
 				var page pageOut
-				res.decode(t, &page)
+				res.Decode(t, &page)
 				if page.Total != 20000 || len(page.Results) != 100 || page.after() != "10000" || page.Results[0].ID != "10901" {
 					t.Fatalf("page before the cap: total %d, %d results, after %q", page.Total, len(page.Results), page.after())
 				}
 				return
 			}
 			var e errorOut
-			res.decode(t, &e)
+			res.Decode(t, &e)
 			if e.Status != "error" || e.Category != "VALIDATION_ERROR" || !strings.Contains(e.Message, tc.message) {
-				t.Fatalf("error body %s", res.body)
+				t.Fatalf("error body %s", res.Body)
 			}
 		})
 	}
@@ -290,32 +291,32 @@ func sameWindow(t *testing.T, s *sim.Server, per time.Duration, f func() error) 
 func TestSearchSecondlyLimit(t *testing.T) {
 	t.Parallel()
 	b := setup(t, sim.Options{}, Options{})
-	search := func() response { return b.api(t, http.MethodPost, searchPath, map[string]any{"limit": 1}) }
-	sameWindow(t, b.s, time.Second, func() error {
+	search := func() simtest.Response { return b.api(t, http.MethodPost, searchPath, map[string]any{"limit": 1}) }
+	sameWindow(t, b.s.Server, time.Second, func() error {
 		for i := range 5 {
-			if res := search(); res.status != http.StatusOK {
-				return fmt.Errorf("search %d: %d %s", i, res.status, res.body)
+			if res := search(); res.Status != http.StatusOK {
+				return fmt.Errorf("search %d: %d %s", i, res.Status, res.Body)
 			}
 		}
 		res := search()
 		var e errorOut
-		res.decode(t, &e)
-		if res.status != http.StatusTooManyRequests || e.ErrorType != "RATE_LIMIT" || e.PolicyName != "SECONDLY" ||
+		res.Decode(t, &e)
+		if res.Status != http.StatusTooManyRequests || e.ErrorType != "RATE_LIMIT" || e.PolicyName != "SECONDLY" ||
 			e.Message != "You have reached your secondly limit." || e.Status != "error" {
-			return fmt.Errorf("sixth search: %d %s", res.status, res.body)
+			return fmt.Errorf("sixth search: %d %s", res.Status, res.Body)
 		}
-		if res.header.Get("X-HubSpot-RateLimit-Remaining") == "" {
+		if res.Header.Get("X-HubSpot-RateLimit-Remaining") == "" {
 			return fmt.Errorf("429 without rate-limit headers")
 		}
 		return nil
 	})
 	b.s.Clock.Advance(time.Second)
-	if res := search(); res.status != http.StatusOK {
-		t.Fatalf("after a second: %d %s", res.status, res.body)
+	if res := search(); res.Status != http.StatusOK {
+		t.Fatalf("after a second: %d %s", res.Status, res.Body)
 	}
 	// Other portals have their own search budget; listing is not limited by it.
-	if res := b.api(t, http.MethodGet, "/hubspot/crm/v3/objects/contacts", nil); res.status != http.StatusOK {
-		t.Errorf("list: %d", res.status)
+	if res := b.api(t, http.MethodGet, "/hubspot/crm/v3/objects/contacts", nil); res.Status != http.StatusOK {
+		t.Errorf("list: %d", res.Status)
 	}
 }
 
@@ -335,16 +336,18 @@ func TestGeneralRateLimits(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			b := setup(t, sim.Options{}, tc.opts)
-			list := func() response { return b.api(t, http.MethodGet, "/hubspot/crm/v3/objects/contacts?limit=1", nil) }
-			sameWindow(t, b.s, tc.per, func() error {
+			list := func() simtest.Response {
+				return b.api(t, http.MethodGet, "/hubspot/crm/v3/objects/contacts?limit=1", nil)
+			}
+			sameWindow(t, b.s.Server, tc.per, func() error {
 				for i := range tc.ok {
 					res := list()
-					h := res.header
-					if res.status != http.StatusOK || h.Get("X-HubSpot-RateLimit-Interval-Milliseconds") != "10000" ||
+					h := res.Header
+					if res.Status != http.StatusOK || h.Get("X-HubSpot-RateLimit-Interval-Milliseconds") != "10000" ||
 						h.Get("X-HubSpot-RateLimit-Max") != strconv.Itoa(b.p.opts.BurstLimit) ||
 						h.Get("X-HubSpot-RateLimit-Daily") != strconv.Itoa(b.p.opts.DailyLimit) ||
 						h.Get("X-HubSpot-RateLimit-Daily-Remaining") != strconv.Itoa(b.p.opts.DailyLimit-i-1) {
-						return fmt.Errorf("request %d: %d %v", i, res.status, h)
+						return fmt.Errorf("request %d: %d %v", i, res.Status, h)
 					}
 					if tc.name == "burst" && h.Get("X-HubSpot-RateLimit-Remaining") != strconv.Itoa(tc.ok-i-1) {
 						return fmt.Errorf("request %d: remaining %s", i, h.Get("X-HubSpot-RateLimit-Remaining"))
@@ -352,15 +355,15 @@ func TestGeneralRateLimits(t *testing.T) {
 				}
 				res := list()
 				var e errorOut
-				res.decode(t, &e)
-				if res.status != http.StatusTooManyRequests || e.PolicyName != tc.policy || e.ErrorType != "RATE_LIMIT" || res.header.Get("Retry-After") == "" {
-					return fmt.Errorf("over the limit: %d %s", res.status, res.body)
+				res.Decode(t, &e)
+				if res.Status != http.StatusTooManyRequests || e.PolicyName != tc.policy || e.ErrorType != "RATE_LIMIT" || res.Header.Get("Retry-After") == "" {
+					return fmt.Errorf("over the limit: %d %s", res.Status, res.Body)
 				}
 				return nil
 			})
 			b.s.Clock.Advance(tc.per)
-			if res := list(); res.status != http.StatusOK {
-				t.Fatalf("next window: %d", res.status)
+			if res := list(); res.Status != http.StatusOK {
+				t.Fatalf("next window: %d", res.Status)
 			}
 		})
 	}
@@ -370,8 +373,8 @@ func TestGeneralRateLimits(t *testing.T) {
 		b := setup(t, sim.Options{DisableRateLimits: true}, Options{BurstLimit: 1, SearchPerSecond: 1})
 		for range 5 {
 			res := b.api(t, http.MethodPost, searchPath, map[string]any{})
-			if res.status != http.StatusOK || res.header.Get("X-HubSpot-RateLimit-Remaining") != "" {
-				t.Fatalf("limits off: %d %v", res.status, res.header)
+			if res.Status != http.StatusOK || res.Header.Get("X-HubSpot-RateLimit-Remaining") != "" {
+				t.Fatalf("limits off: %d %v", res.Status, res.Header)
 			}
 		}
 	})

@@ -35,9 +35,7 @@ func (p *Provider) controlAddAccount(w http.ResponseWriter, r *http.Request) {
 	if body.DisplayName == "" {
 		body.DisplayName = local
 	}
-	p.mu.Lock()
-	a := p.siteLocked(siteName).add(body.Email, body.APIToken, body.DisplayName)
-	p.mu.Unlock()
+	a := p.sites.Get(siteName).add(body.Email, body.APIToken, body.DisplayName)
 	sim.WriteJSON(w, http.StatusCreated, map[string]string{
 		"site": siteName, "email": a.email, "api_token": a.token, "account_id": a.id, "display_name": a.displayName,
 	})
@@ -48,17 +46,6 @@ func (p *Provider) controlAddAccount(w http.ResponseWriter, r *http.Request) {
 // credentials stop working at once.
 func (p *Provider) controlRemoveAccount(w http.ResponseWriter, r *http.Request) {
 	siteName, email := r.PathValue("site"), strings.ToLower(r.PathValue("email"))
-	p.mu.Lock()
-	var ok bool
-	if sitePattern.MatchString(siteName) {
-		st := p.siteLocked(siteName)
-		_, ok = st.accounts[email]
-		delete(st.accounts, email)
-	}
-	p.mu.Unlock()
-	if !ok {
-		sim.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no such account"})
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	removed := sitePattern.MatchString(siteName) && p.sites.Get(siteName).accounts.Remove(email)
+	sim.ControlRemoved(w, removed, "account")
 }

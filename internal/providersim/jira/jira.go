@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/patchbay/patchbay/internal/providersim/sim"
 )
@@ -44,18 +43,16 @@ func (o Options) withDefaults() Options {
 // Provider is the simulated Jira Cloud: sites, their accounts (Basic auth
 // with an API token) and projects generated from the seed.
 type Provider struct {
-	opts Options
-	s    *sim.Server
-
-	mu    sync.Mutex
-	sites map[string]*site
+	opts  Options
+	s     *sim.Server
+	sites *sim.Lazy[site] // by name, made on first use
 }
 
 // site is one Jira Cloud site. Its projects never change after they are
-// generated, so handlers may read them without the lock.
+// generated, so handlers may read them without a lock.
 type site struct {
 	name     string
-	accounts map[string]*account // by lowercased email
+	accounts *sim.Registry[account] // by lowercased email
 	projects []project
 }
 
@@ -65,18 +62,16 @@ type account struct {
 
 // New returns the simulated Jira.
 func New(opts Options) *Provider {
-	return &Provider{opts: opts.withDefaults()}
+	p := &Provider{opts: opts.withDefaults()}
+	p.sites = sim.NewLazy(p.newSite)
+	return p
 }
 
 // Name implements sim.Provider.
 func (p *Provider) Name() string { return name }
 
 // Reset forgets every site, and with them added and removed accounts.
-func (p *Provider) Reset() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.sites = map[string]*site{}
-}
+func (p *Provider) Reset() { p.sites.Reset() }
 
 // Mount implements sim.Provider.
 func (p *Provider) Mount(s *sim.Server, mux *http.ServeMux) {
@@ -132,34 +127,24 @@ func (p *Provider) CatalogYAML(baseURL string) string {
 `, baseURL, DefaultSite, DefaultEmail, DefaultAPIToken)
 }
 
-// site returns the named site, creating it with the default account on
-// first use.
-func (p *Provider) site(name string) *site {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.siteLocked(name)
-}
-
-func (p *Provider) siteLocked(name string) *site {
-	if st := p.sites[name]; st != nil {
-		return st
-	}
-	st := &site{name: name, accounts: map[string]*account{}, projects: p.generateProjects(name)}
+// newSite makes a site with the default account and its projects.
+func (p *Provider) newSite(name string) *site {
+	st := &site{name: name, accounts: sim.NewRegistry[account](nil), projects: p.generateProjects(name)}
 	st.add(DefaultEmail, DefaultAPIToken, "Sim Admin")
-	p.sites[name] = st
 	return st
 }
 
-func (st *site) add(email, token, displayName string) *account {
+// add adds or replaces the account of email.
+func (st *site) add(email, token, displayName string) account {
 	h := sim.Hash("jira-account", st.name, strings.ToLower(email))
-	a := &account{
+	a := account{
 		id:          fmt.Sprintf("%016x%08x", h, uint32(h>>7)),
 		email:       email,
 		token:       token,
 		displayName: displayName,
 		timeZone:    timeZones[h%uint64(len(timeZones))],
 	}
-	st.accounts[strings.ToLower(email)] = a
+	st.accounts.Put(strings.ToLower(email), a)
 	return a
 }
 
@@ -185,19 +170,13 @@ func (p *Provider) api(h func(http.ResponseWriter, *http.Request, call)) http.Ha
 			unauthorized(w, false)
 			return
 		}
-		st := p.site(siteName)
-		p.mu.Lock()
-		a := st.accounts[strings.ToLower(email)]
-		var acct account
-		if a != nil {
-			acct = *a
-		}
-		p.mu.Unlock()
-		if a == nil || subtle.ConstantTimeCompare([]byte(acct.token), []byte(token)) != 1 {
+		st := p.sites.Get(siteName)
+		acct, ok := st.accounts.Get(strings.ToLower(email))
+		if !ok || subtle.ConstantTimeCompare([]byte(acct.token), []byte(token)) != 1 {
 			unauthorized(w, true)
 			return
 		}
-		h(w, r, call{site: st, account: acct, base: p.siteURL(r, siteName)})
+		h(w, r, call{site: st, account: acct, base: p.s.RequestBaseURL(r) + "/jira/" + siteName})
 	}
 }
 
@@ -216,12 +195,4 @@ func unauthorized(w http.ResponseWriter, failed bool) {
 // writeErrors writes Jira's JSON error body.
 func writeErrors(w http.ResponseWriter, status int, messages ...string) {
 	sim.WriteJSON(w, status, map[string]any{"errorMessages": messages, "errors": map[string]string{}})
-}
-
-func (p *Provider) siteURL(r *http.Request, site string) string {
-	base := p.s.BaseURL()
-	if base == "" {
-		base = "http://" + r.Host
-	}
-	return base + "/jira/" + site
 }

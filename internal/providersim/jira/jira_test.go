@@ -9,6 +9,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 func TestAuthentication(t *testing.T) {
@@ -16,38 +17,38 @@ func TestAuthentication(t *testing.T) {
 	tests := []struct {
 		name   string
 		site   string
-		auth   func(*http.Request)
+		auth   simtest.Option
 		status int
 		reason string // X-Seraph-LoginReason
 	}{
-		{"default account", DefaultSite, basic(DefaultEmail, DefaultAPIToken), 200, ""},
-		{"any site has the default account", "globex-2", basic(DefaultEmail, DefaultAPIToken), 200, ""},
-		{"email is case-insensitive", DefaultSite, basic(strings.ToUpper(DefaultEmail), DefaultAPIToken), 200, ""},
-		{"added account", DefaultSite, basic("dev@example.com", "tok-dev"), 200, ""},
-		{"added account on another site", "initech", basic("dev@example.com", "tok-dev"), 401, "AUTHENTICATED_FAILED"},
-		{"wrong token", DefaultSite, basic(DefaultEmail, DefaultAPIToken+"x"), 401, "AUTHENTICATED_FAILED"},
-		{"token is case-sensitive", DefaultSite, basic(DefaultEmail, strings.ToLower(DefaultAPIToken)), 401, "AUTHENTICATED_FAILED"},
-		{"unknown email", DefaultSite, basic("nobody@example.com", DefaultAPIToken), 401, "AUTHENTICATED_FAILED"},
+		{"default account", DefaultSite, simtest.Basic(DefaultEmail, DefaultAPIToken), 200, ""},
+		{"any site has the default account", "globex-2", simtest.Basic(DefaultEmail, DefaultAPIToken), 200, ""},
+		{"email is case-insensitive", DefaultSite, simtest.Basic(strings.ToUpper(DefaultEmail), DefaultAPIToken), 200, ""},
+		{"added account", DefaultSite, simtest.Basic("dev@example.com", "tok-dev"), 200, ""},
+		{"added account on another site", "initech", simtest.Basic("dev@example.com", "tok-dev"), 401, "AUTHENTICATED_FAILED"},
+		{"wrong token", DefaultSite, simtest.Basic(DefaultEmail, DefaultAPIToken+"x"), 401, "AUTHENTICATED_FAILED"},
+		{"token is case-sensitive", DefaultSite, simtest.Basic(DefaultEmail, strings.ToLower(DefaultAPIToken)), 401, "AUTHENTICATED_FAILED"},
+		{"unknown email", DefaultSite, simtest.Basic("nobody@example.com", DefaultAPIToken), 401, "AUTHENTICATED_FAILED"},
 		{"no credentials", DefaultSite, nil, 401, ""},
 		{"bearer instead of basic", DefaultSite, func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+DefaultAPIToken) }, 401, ""},
-		{"invalid site name", "Not_A_Site", basic(DefaultEmail, DefaultAPIToken), 404, ""},
+		{"invalid site name", "Not_A_Site", simtest.Basic(DefaultEmail, DefaultAPIToken), 404, ""},
 	}
 	b := setup(t, sim.Options{}, Options{})
 	b.addAccount(t, DefaultSite, map[string]any{"email": "dev@example.com", "api_token": "tok-dev", "display_name": "Dev"}, http.StatusCreated)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			res := b.request(t, http.MethodGet, "/jira/"+tt.site+"/rest/api/3/myself", nil, tt.auth)
-			if res.status != tt.status {
-				t.Fatalf("status %d, want %d: %s", res.status, tt.status, res.body)
+			res := b.s.Call(t, http.MethodGet, "/jira/"+tt.site+"/rest/api/3/myself", nil, tt.auth)
+			if res.Status != tt.status {
+				t.Fatalf("status %d, want %d: %s", res.Status, tt.status, res.Body)
 			}
 			switch tt.status {
 			case 401:
-				if string(res.body) != "Client must be authenticated to access this resource." ||
-					!strings.HasPrefix(res.header.Get("Content-Type"), "text/plain") {
-					t.Errorf("401 body %q (%s)", res.body, res.header.Get("Content-Type"))
+				if string(res.Body) != "Client must be authenticated to access this resource." ||
+					!strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain") {
+					t.Errorf("401 body %q (%s)", res.Body, res.Header.Get("Content-Type"))
 				}
-				if got := res.header.Get("X-Seraph-LoginReason"); got != tt.reason {
+				if got := res.Header.Get("X-Seraph-LoginReason"); got != tt.reason {
 					t.Errorf("X-Seraph-LoginReason %q, want %q", got, tt.reason)
 				}
 			case 200:
@@ -59,11 +60,11 @@ func TestAuthentication(t *testing.T) {
 					DisplayName  string `json:"displayName"`
 					Active       bool   `json:"active"`
 				}
-				res.decode(t, &me)
+				res.Decode(t, &me)
 				if len(me.AccountID) != 24 || me.AccountType != "atlassian" || !me.Active || me.DisplayName == "" ||
 					!strings.EqualFold(me.EmailAddress, emailOf(t, tt.auth)) ||
 					me.Self != b.s.BaseURL()+"/jira/"+tt.site+"/rest/api/3/user?accountId="+me.AccountID {
-					t.Errorf("myself %s", res.body)
+					t.Errorf("myself %s", res.Body)
 				}
 			}
 		})
@@ -81,12 +82,12 @@ func emailOf(t *testing.T, auth func(*http.Request)) string {
 
 func (b *bundle) addAccount(t testing.TB, site string, body map[string]any, status int) map[string]string {
 	t.Helper()
-	res := b.request(t, http.MethodPost, "/_control/jira/sites/"+site+"/accounts", body, nil)
-	if res.status != status {
-		t.Fatalf("add account %v: %d %s", body, res.status, res.body)
+	res := b.s.Call(t, http.MethodPost, "/_control/jira/sites/"+site+"/accounts", body)
+	if res.Status != status {
+		t.Fatalf("add account %v: %d %s", body, res.Status, res.Body)
 	}
 	var out map[string]string
-	res.decode(t, &out)
+	res.Decode(t, &out)
 	return out
 }
 
@@ -94,7 +95,7 @@ func TestControlAccounts(t *testing.T) {
 	t.Parallel()
 	b := setup(t, sim.Options{}, Options{})
 	myself := func(site, email, token string) int {
-		return b.request(t, http.MethodGet, "/jira/"+site+"/rest/api/3/myself", nil, basic(email, token)).status
+		return b.s.Call(t, http.MethodGet, "/jira/"+site+"/rest/api/3/myself", nil, simtest.Basic(email, token)).Status
 	}
 
 	minted := b.addAccount(t, "globex", map[string]any{"email": "pat@globex.example"}, http.StatusCreated)
@@ -124,7 +125,7 @@ func TestControlAccounts(t *testing.T) {
 	}
 
 	del := func(site, email string) int {
-		return b.request(t, http.MethodDelete, "/_control/jira/sites/"+site+"/accounts/"+url.PathEscape(email), nil, nil).status
+		return b.s.Call(t, http.MethodDelete, "/_control/jira/sites/"+site+"/accounts/"+url.PathEscape(email), nil).Status
 	}
 	if got := del("globex", "pat@globex.example"); got != http.StatusNoContent {
 		t.Fatalf("remove: %d", got)
@@ -156,13 +157,13 @@ func TestProjectSearchPagination(t *testing.T) {
 			t.Fatal("pagination does not end")
 		}
 		res := b.get(t, DefaultSite, path)
-		if res.status != 200 {
-			t.Fatalf("%s: %d %s", path, res.status, res.body)
+		if res.Status != 200 {
+			t.Fatalf("%s: %d %s", path, res.Status, res.Body)
 		}
 		var page projectPage
-		res.decode(t, &page)
+		res.Decode(t, &page)
 		if page.Total != 20 || page.MaxResults != 6 || page.StartAt != pages*6 {
-			t.Fatalf("page %d: %s", pages, res.body)
+			t.Fatalf("page %d: %s", pages, res.Body)
 		}
 		for _, v := range page.Values {
 			keys = append(keys, v.Key)
@@ -172,7 +173,7 @@ func TestProjectSearchPagination(t *testing.T) {
 		}
 		if page.IsLast {
 			if page.NextPage != "" || len(page.Values) != 2 {
-				t.Errorf("last page: %s", res.body)
+				t.Errorf("last page: %s", res.Body)
 			}
 			break
 		}
@@ -187,12 +188,12 @@ func TestProjectSearchPagination(t *testing.T) {
 	}
 
 	var filtered projectPage
-	b.get(t, DefaultSite, "/rest/api/3/project/search?query=eng").decode(t, &filtered)
+	b.get(t, DefaultSite, "/rest/api/3/project/search?query=eng").Decode(t, &filtered)
 	if filtered.Total < 1 || !slices.ContainsFunc(filtered.Values, func(v projectOut) bool { return v.Name == "Engineering" }) {
 		t.Errorf("query=eng: %+v", filtered)
 	}
 	var capped projectPage
-	b.get(t, DefaultSite, "/rest/api/3/project/search?maxResults=500&startAt=-3").decode(t, &capped)
+	b.get(t, DefaultSite, "/rest/api/3/project/search?maxResults=500&startAt=-3").Decode(t, &capped)
 	if capped.MaxResults != 100 || capped.StartAt != 0 || len(capped.Values) != 20 || !capped.IsLast {
 		t.Errorf("capped page: %+v", capped)
 	}
@@ -201,9 +202,9 @@ func TestProjectSearchPagination(t *testing.T) {
 		var e struct {
 			ErrorMessages []string `json:"errorMessages"`
 		}
-		res.decode(t, &e)
-		if res.status != 400 || len(e.ErrorMessages) != 1 {
-			t.Errorf("%s: %d %s", bad, res.status, res.body)
+		res.Decode(t, &e)
+		if res.Status != 400 || len(e.ErrorMessages) != 1 {
+			t.Errorf("%s: %d %s", bad, res.Status, res.Body)
 		}
 	}
 
@@ -213,7 +214,7 @@ func TestProjectSearchPagination(t *testing.T) {
 	// The self links name each server, so compare what they list.
 	list := func(b *bundle, site string) string {
 		var page projectPage
-		b.get(t, site, all).decode(t, &page)
+		b.get(t, site, all).Decode(t, &page)
 		var out []string
 		for _, v := range page.Values {
 			out = append(out, v.ID+"="+v.Key+"="+v.Name)
@@ -232,12 +233,8 @@ func TestCatalogYAML(t *testing.T) {
 	t.Parallel()
 	b := setup(t, sim.Options{}, Options{})
 	base := b.s.BaseURL()
-	providers, err := catalog.Parse([]byte(b.p.CatalogYAML(base)), "sim")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := providers["jira-basic"]
-	if p == nil || !p.Supported() || p.AuthMode != "BASIC" {
+	p := simtest.Entry(t, b.p, base, "jira-basic")
+	if p.AuthMode != "BASIC" {
 		t.Fatalf("entry %+v", p)
 	}
 	sub := p.ConnectionConfig["subdomain"]
@@ -252,14 +249,8 @@ func TestCatalogYAML(t *testing.T) {
 		t.Errorf("credentials %+v", p.Credentials)
 	}
 	// The verification request Patchbay sends passes with the defaults.
-	req, _ := http.NewRequestWithContext(t.Context(), p.Proxy.Verification.Method, got+p.Proxy.Verification.Endpoints[0], nil)
-	req.SetBasicAuth(DefaultEmail, DefaultAPIToken)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != 200 {
-		t.Errorf("verification: %d", res.StatusCode)
+	res := b.s.Call(t, p.Proxy.Verification.Method, got+p.Proxy.Verification.Endpoints[0], nil, simtest.Basic(DefaultEmail, DefaultAPIToken))
+	if res.Status != 200 {
+		t.Errorf("verification: %d", res.Status)
 	}
 }

@@ -317,18 +317,6 @@ func (p *Provider) generateChannels(ws *workspace) {
 	}
 }
 
-// workspace returns team's directory, generating it on first use.
-func (p *Provider) workspace(team string) *workspace {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if ws := p.workspaces[team]; ws != nil {
-		return ws
-	}
-	ws := p.generateWorkspace(team)
-	p.workspaces[team] = ws
-	return ws
-}
-
 // nextTS returns a message timestamp ("seconds.micros") on the simulated
 // clock, unique and increasing within the workspace as Slack's are.
 func (p *Provider) nextTS(ws *workspace) string {

@@ -201,7 +201,7 @@ func (p *Provider) controlEvent(w http.ResponseWriter, r *http.Request) {
 	if body.TeamID == "" {
 		body.TeamID = p.opts.TeamID
 	}
-	ws := p.workspace(body.TeamID)
+	ws := p.workspaces.Get(body.TeamID)
 	if _, ok := body.Event["event_ts"]; !ok {
 		body.Event["event_ts"] = p.nextTS(ws)
 	}
@@ -241,7 +241,7 @@ func (p *Provider) controlUninstall(w http.ResponseWriter, r *http.Request) {
 	if body.TeamID == "" {
 		body.TeamID = p.opts.TeamID
 	}
-	ws := p.workspace(body.TeamID)
+	ws := p.workspaces.Get(body.TeamID)
 	n := p.s.OAuth.RevokeSubject(name, ws.id)
 	p.emit(ws, map[string]any{"type": "app_uninstalled", "event_ts": p.nextTS(ws)})
 	sim.WriteJSON(w, http.StatusOK, map[string]int{"revoked": n})
@@ -250,7 +250,7 @@ func (p *Provider) controlUninstall(w http.ResponseWriter, r *http.Request) {
 // controlWorkspace serves GET /_control/slack/workspaces/{team}: the ids a
 // test or demo needs to address the generated workspace.
 func (p *Provider) controlWorkspace(w http.ResponseWriter, r *http.Request) {
-	ws := p.workspace(r.PathValue("team"))
+	ws := p.workspaces.Get(r.PathValue("team"))
 	general := ""
 	for _, c := range ws.channels {
 		if c.IsGeneral {
@@ -312,7 +312,7 @@ func (p *Provider) incomingWebhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no_text", http.StatusBadRequest)
 		return
 	}
-	ws := p.workspace(hook.team)
+	ws := p.workspaces.Get(hook.team)
 	ch := &ws.channels[ws.chanIdx[hook.channelID]]
 	msg := message{Type: "message", Subtype: "bot_message", Text: body.Text, Team: ws.id, BotID: ws.botID,
 		TS: p.nextTS(ws), Blocks: body.Blocks, Attachments: body.Attachments}

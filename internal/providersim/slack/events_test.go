@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 // verifySlack checks a request the way Slack's docs tell an app to,
@@ -84,8 +85,8 @@ func TestPostMessageEmitsSignedEvent(t *testing.T) {
 			}
 			b := setup(t, sim.Options{}, opts)
 			if tt.setSecret != "" {
-				if res := b.control(t, "/_control/slack/signing-secret", map[string]string{"signing_secret": tt.setSecret}); res.status != http.StatusOK {
-					t.Fatalf("set secret: %d %s", res.status, res.body)
+				if res := b.s.Call(t, http.MethodPost, "/_control/slack/signing-secret", map[string]string{"signing_secret": tt.setSecret}); res.Status != http.StatusOK {
+					t.Fatalf("set secret: %d %s", res.Status, res.Body)
 				}
 			}
 			rec := withSink(t, b)
@@ -152,17 +153,17 @@ func TestURLVerification(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			res := b.control(t, "/_control/slack/verify-url", map[string]string{"url": handler(tt.answer)})
-			m := res.fields(t)
-			if res.status != http.StatusOK || m["verified"] != tt.want || m["challenge"] == "" {
-				t.Errorf("verify-url: %d %s, want verified %v", res.status, res.body, tt.want)
+			res := b.s.Call(t, http.MethodPost, "/_control/slack/verify-url", map[string]string{"url": handler(tt.answer)})
+			m := fields(t, res)
+			if res.Status != http.StatusOK || m["verified"] != tt.want || m["challenge"] == "" {
+				t.Errorf("verify-url: %d %s, want verified %v", res.Status, res.Body, tt.want)
 			}
 		})
 	}
 
 	// The default target is the webhook URL; without one it is a 400.
-	if res := b.control(t, "/_control/slack/verify-url", map[string]string{}); res.status != http.StatusBadRequest {
-		t.Errorf("no URL: %d %s", res.status, res.body)
+	if res := b.s.Call(t, http.MethodPost, "/_control/slack/verify-url", map[string]string{}); res.Status != http.StatusBadRequest {
+		t.Errorf("no URL: %d %s", res.Status, res.Body)
 	}
 }
 
@@ -183,14 +184,14 @@ func TestControlEvents(t *testing.T) {
 		{"not json", "{", http.StatusBadRequest},
 	}
 	for _, tt := range tests {
-		var res response
+		var res simtest.Response
 		if s, ok := tt.body.(string); ok {
-			res = send(t, mustRequest(t, http.MethodPost, b.s.BaseURL()+"/_control/slack/events", s))
+			res = simtest.Do(t, mustRequest(t, http.MethodPost, b.s.BaseURL()+"/_control/slack/events", s))
 		} else {
-			res = b.control(t, "/_control/slack/events", tt.body)
+			res = b.s.Call(t, http.MethodPost, "/_control/slack/events", tt.body)
 		}
-		if res.status != tt.wantStatus {
-			t.Errorf("%s: %d %s", tt.name, res.status, res.body)
+		if res.Status != tt.wantStatus {
+			t.Errorf("%s: %d %s", tt.name, res.Status, res.Body)
 		}
 	}
 	b.s.Webhooks().Wait()

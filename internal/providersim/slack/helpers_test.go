@@ -1,16 +1,14 @@
 package slack
 
 import (
-	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 // allScopes is what the bundle's bot token may do.
@@ -18,7 +16,7 @@ var allScopes = []string{"users:read", "users:read.email", "channels:read", "gro
 
 // bundle is one test's simulator, its default workspace and a bot token.
 type bundle struct {
-	s     *sim.Server
+	s     *simtest.Server
 	p     *Provider
 	ws    *workspace
 	token string
@@ -27,8 +25,8 @@ type bundle struct {
 func setup(t testing.TB, so sim.Options, o Options) *bundle {
 	t.Helper()
 	p := New(o)
-	s := sim.ServeTest(t, so, p)
-	b := &bundle{s: s, p: p, ws: p.workspace(p.opts.TeamID)}
+	s := simtest.Start(t, so, p)
+	b := &bundle{s: s, p: p, ws: p.workspaces.Get(p.opts.TeamID)}
 	b.token = b.issue(kindBot, allScopes...)
 	return b
 }
@@ -45,107 +43,44 @@ func (b *bundle) issue(kind string, scopes ...string) string {
 	return externalAccess(g)
 }
 
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r response) decode(t testing.TB, v any) {
-	t.Helper()
-	if err := json.Unmarshal(r.body, v); err != nil {
-		t.Fatalf("decode %s: %v", r.body, err)
-	}
-}
-
 // fields decodes the body as an object.
-func (r response) fields(t testing.TB) map[string]any {
+func fields(t testing.TB, r simtest.Response) map[string]any {
 	t.Helper()
 	var m map[string]any
-	r.decode(t, &m)
+	r.Decode(t, &m)
 	return m
-}
-
-// noRedirects is a client that reports redirects instead of following
-// them (authorization responses).
-var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
-func send(t testing.TB, req *http.Request) response {
-	t.Helper()
-	res, err := noRedirects.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: data}
 }
 
 // call POSTs a form to a Web API method with token as a Bearer header
 // ("" sends none).
-func (b *bundle) call(t testing.TB, method, token string, form url.Values) response {
+func (b *bundle) call(t testing.TB, method, token string, form url.Values) simtest.Response {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, b.s.BaseURL()+"/slack/api/"+method, strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	return send(t, req)
+	return b.s.Call(t, http.MethodPost, "/slack/api/"+method, form, simtest.Bearer(token))
 }
 
 // callJSON POSTs a JSON body to a Web API method with a Bearer token.
-func (b *bundle) callJSON(t testing.TB, method, token string, body any) response {
+func (b *bundle) callJSON(t testing.TB, method, token string, body any) simtest.Response {
 	t.Helper()
-	buf, err := json.Marshal(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequest(http.MethodPost, b.s.BaseURL()+"/slack/api/"+method, bytes.NewReader(buf))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("Authorization", "Bearer "+token)
-	return send(t, req)
-}
-
-// control POSTs JSON to path and returns the answer.
-func (b *bundle) control(t testing.TB, path string, body any) response {
-	t.Helper()
-	buf, err := json.Marshal(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequest(http.MethodPost, b.s.BaseURL()+path, bytes.NewReader(buf))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	return send(t, req)
+	return b.s.Call(t, http.MethodPost, "/slack/api/"+method, body,
+		simtest.Header("Content-Type", "application/json; charset=utf-8"), simtest.Bearer(token))
 }
 
 // wantOK fails unless the answer is HTTP 200 with ok:true.
-func wantOK(t testing.TB, r response) map[string]any {
+func wantOK(t testing.TB, r simtest.Response) map[string]any {
 	t.Helper()
-	m := r.fields(t)
-	if r.status != http.StatusOK || m["ok"] != true {
-		t.Fatalf("want 200 ok:true, got %d %s", r.status, r.body)
+	m := fields(t, r)
+	if r.Status != http.StatusOK || m["ok"] != true {
+		t.Fatalf("want 200 ok:true, got %d %s", r.Status, r.Body)
 	}
 	return m
 }
 
 // wantError fails unless the answer is HTTP 200 with ok:false and code.
-func wantError(t testing.TB, r response, code string) map[string]any {
+func wantError(t testing.TB, r simtest.Response, code string) map[string]any {
 	t.Helper()
-	m := r.fields(t)
-	if r.status != http.StatusOK || m["ok"] != false || m["error"] != code {
-		t.Fatalf("want 200 {ok:false, error:%q}, got %d %s", code, r.status, r.body)
+	m := fields(t, r)
+	if r.Status != http.StatusOK || m["ok"] != false || m["error"] != code {
+		t.Fatalf("want 200 {ok:false, error:%q}, got %d %s", code, r.Status, r.Body)
 	}
 	return m
 }
@@ -158,15 +93,8 @@ func (b *bundle) authorize(t testing.TB, q url.Values) string {
 	q.Set("client_id", sim.DefaultClient(name).ID)
 	q.Set("redirect_uri", redirectURI)
 	q.Set("state", "st4te")
-	req, err := http.NewRequest(http.MethodGet, b.s.BaseURL()+"/slack/oauth/v2/authorize?"+q.Encode(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := send(t, req)
-	if res.status != http.StatusFound {
-		t.Fatalf("authorize: %d %s", res.status, res.body)
-	}
-	loc, err := url.Parse(res.header.Get("Location"))
+	res := b.s.Call(t, http.MethodGet, "/slack/oauth/v2/authorize?"+q.Encode(), nil).Want(t, http.StatusFound, "authorize")
+	loc, err := url.Parse(res.Header.Get("Location"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,14 +105,9 @@ func (b *bundle) authorize(t testing.TB, q url.Values) string {
 }
 
 // access posts form to oauth.v2.access.
-func (b *bundle) access(t testing.TB, form url.Values) response {
+func (b *bundle) access(t testing.TB, form url.Values) simtest.Response {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, b.s.BaseURL()+"/slack/api/oauth.v2.access", strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return send(t, req)
+	return b.s.Call(t, http.MethodPost, "/slack/api/oauth.v2.access", form)
 }
 
 // exchangeForm is a valid code exchange with the credentials in the body.

@@ -226,7 +226,7 @@ type accessResponse struct {
 // tokens that know their kind.
 func (p *Provider) tokenResponse(w http.ResponseWriter, r *http.Request, g *sim.Grant) {
 	now := p.s.Clock.Now()
-	ws := p.workspace(g.Subject)
+	ws := p.workspaces.Get(g.Subject)
 	resp := accessResponse{OK: true, AppID: p.opts.AppID, Team: teamRef{ID: ws.id, Name: ws.name}}
 	if r.Form.Get("grant_type") == "refresh_token" {
 		p.fillToken(&resp, ws, g, now)

@@ -7,21 +7,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 func TestCatalogYAML(t *testing.T) {
 	t.Parallel()
 	const base = "http://127.0.0.1:9999"
-	entries, err := catalog.Parse([]byte(New(Options{}).CatalogYAML(base)), "sim")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, ok := entries["slack"]
-	if !ok || !e.Supported() {
-		t.Fatalf("slack entry missing or unsupported: %+v", e)
-	}
+	e := simtest.Entry(t, New(Options{}), base, "slack")
 	got := map[string]string{
 		"authorization_url": e.AuthorizationURL,
 		"token_url":         e.TokenURL,
@@ -170,19 +163,15 @@ func TestOAuthBasicAuthAndNoScope(t *testing.T) {
 	form := exchangeForm(code)
 	form.Del("client_id")
 	form.Del("client_secret")
-	req, _ := http.NewRequest(http.MethodPost, b.s.BaseURL()+"/slack/api/oauth.v2.access", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	def := sim.DefaultClient(name)
-	req.SetBasicAuth(def.ID, def.Secret)
-	m := wantOK(t, send(t, req))
+	m := wantOK(t, b.s.Call(t, http.MethodPost, "/slack/api/oauth.v2.access", form, simtest.Basic(def.ID, def.Secret)))
 	if team := m["team"].(map[string]any); team["id"] != "T02OTHER" {
 		t.Errorf("team=T02OTHER should install into that workspace, got %v", team)
 	}
 
 	q := url.Values{"client_id": {def.ID}, "redirect_uri": {redirectURI}}
-	req, _ = http.NewRequest(http.MethodGet, b.s.BaseURL()+"/slack/oauth/v2/authorize?"+q.Encode(), nil)
-	if res := send(t, req); res.status != http.StatusBadRequest || !strings.Contains(string(res.body), "invalid_scope") {
-		t.Errorf("authorize without scopes: %d %s", res.status, res.body)
+	if res := b.s.Call(t, http.MethodGet, "/slack/oauth/v2/authorize?"+q.Encode(), nil); res.Status != http.StatusBadRequest || !strings.Contains(string(res.Body), "invalid_scope") {
+		t.Errorf("authorize without scopes: %d %s", res.Status, res.Body)
 	}
 }
 
@@ -240,9 +229,9 @@ func TestIncomingWebhook(t *testing.T) {
 		{`not json`, http.StatusBadRequest, "invalid_payload"},
 	}
 	for _, tt := range tests {
-		res := send(t, mustRequest(t, http.MethodPost, hookURL, tt.body))
-		if res.status != tt.wantStatus || strings.TrimSpace(string(res.body)) != tt.wantBody {
-			t.Errorf("post %s: %d %q, want %d %q", tt.body, res.status, res.body, tt.wantStatus, tt.wantBody)
+		res := simtest.Do(t, mustRequest(t, http.MethodPost, hookURL, tt.body))
+		if res.Status != tt.wantStatus || strings.TrimSpace(string(res.Body)) != tt.wantBody {
+			t.Errorf("post %s: %d %q, want %d %q", tt.body, res.Status, res.Body, tt.wantStatus, tt.wantBody)
 		}
 	}
 }
@@ -264,17 +253,15 @@ func TestInteractiveConsentKeepsUserScope(t *testing.T) {
 	b := setup(t, sim.Options{Interactive: true}, Options{})
 	q := url.Values{"client_id": {sim.DefaultClient(name).ID}, "redirect_uri": {redirectURI},
 		"scope": {"chat:write"}, "user_scope": {"users:read"}}
-	page := send(t, mustRequest(t, http.MethodGet, b.s.BaseURL()+"/slack/oauth/v2/authorize?"+q.Encode(), ""))
-	if page.status != http.StatusOK || !strings.Contains(string(page.body), `name="user_scope"`) {
-		t.Fatalf("consent page: %d %s", page.status, page.body)
+	page := b.s.Call(t, http.MethodGet, "/slack/oauth/v2/authorize?"+q.Encode(), nil)
+	if page.Status != http.StatusOK || !strings.Contains(string(page.Body), `name="user_scope"`) {
+		t.Fatalf("consent page: %d %s", page.Status, page.Body)
 	}
 	q.Set("decision", "approve")
-	req, _ := http.NewRequest(http.MethodPost, b.s.BaseURL()+"/slack/oauth/v2/authorize", strings.NewReader(q.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	res := send(t, req)
-	loc, err := url.Parse(res.header.Get("Location"))
-	if res.status != http.StatusFound || err != nil {
-		t.Fatalf("approve: %d %s", res.status, res.body)
+	res := b.s.Call(t, http.MethodPost, "/slack/oauth/v2/authorize", q)
+	loc, err := url.Parse(res.Header.Get("Location"))
+	if res.Status != http.StatusFound || err != nil {
+		t.Fatalf("approve: %d %s", res.Status, res.Body)
 	}
 	m := wantOK(t, b.access(t, exchangeForm(loc.Query().Get("code"))))
 	if au := m["authed_user"].(map[string]any); au["scope"] != "users:read" || m["scope"] != "chat:write" {

@@ -94,21 +94,23 @@ type Provider struct {
 	methods map[string]method
 	client  *http.Client // url_verification requests
 
-	// mu guards everything below. Workspaces are generated once and never
-	// changed in place, except for their message clocks (lastTS), which
-	// are only touched under mu.
-	mu         sync.Mutex
-	workspaces map[string]*workspace
-	pending    map[string]pendingCode // authorization code → its user scopes
-	hooks      map[string]incomingHook
-	secret     string
-	eventSeq   int
+	// workspaces are generated once and never changed in place, except
+	// for their message clocks (lastTS), which are only touched under mu.
+	workspaces *sim.Lazy[workspace] // by team id
+
+	// mu guards everything below.
+	mu       sync.Mutex
+	pending  map[string]pendingCode // authorization code → its user scopes
+	hooks    map[string]incomingHook
+	secret   string
+	eventSeq int
 }
 
 // New returns the simulated Slack.
 func New(opts Options) *Provider {
 	p := &Provider{opts: opts.withDefaults(), client: &http.Client{Timeout: 10 * time.Second}}
 	p.methods = p.methodTable()
+	p.workspaces = sim.NewLazy(p.generateWorkspace)
 	p.resetState()
 	return p
 }
@@ -122,9 +124,9 @@ func (p *Provider) Name() string { return name }
 func (p *Provider) Reset() { p.resetState() }
 
 func (p *Provider) resetState() {
+	p.workspaces.Reset()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.workspaces = map[string]*workspace{}
 	p.pending = map[string]pendingCode{}
 	p.hooks = map[string]incomingHook{}
 	p.secret = p.opts.SigningSecret

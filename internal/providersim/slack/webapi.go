@@ -238,7 +238,7 @@ func (p *Provider) authenticate(r *http.Request, c *call) string {
 		return "invalid_auth"
 	}
 	c.grant, c.kind = g, gkind
-	c.ws = p.workspace(g.Subject)
+	c.ws = p.workspaces.Get(g.Subject)
 	c.userID = g.Extra["user_id"]
 	if c.userID == "" {
 		c.userID = c.ws.botUserID

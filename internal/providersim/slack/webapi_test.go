@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 // TestErrorsAre200 checks Slack's habit of failing with HTTP 200 and
@@ -58,8 +59,8 @@ func TestErrorsAre200(t *testing.T) {
 	}
 
 	res := b.call(t, "no.such.method", b.token, nil)
-	if m := res.fields(t); res.status != http.StatusNotFound || m["error"] != "unknown_method" {
-		t.Errorf("unknown method: %d %s", res.status, res.body)
+	if m := fields(t, res); res.Status != http.StatusNotFound || m["error"] != "unknown_method" {
+		t.Errorf("unknown method: %d %s", res.Status, res.Body)
 	}
 }
 
@@ -89,10 +90,10 @@ func TestMissingScope(t *testing.T) {
 			if m["needed"] != tt.wantNeeded || m["provided"] != "chat:write,channels:read" {
 				t.Errorf("needed/provided = %v/%v", m["needed"], m["provided"])
 			}
-			if got := res.header.Get("X-OAuth-Scopes"); got != "chat:write,channels:read" {
+			if got := res.Header.Get("X-OAuth-Scopes"); got != "chat:write,channels:read" {
 				t.Errorf("X-OAuth-Scopes = %q", got)
 			}
-			if got := res.header.Get("X-Accepted-OAuth-Scopes"); got != tt.wantAccepted {
+			if got := res.Header.Get("X-Accepted-OAuth-Scopes"); got != tt.wantAccepted {
 				t.Errorf("X-Accepted-OAuth-Scopes = %q, want %q", got, tt.wantAccepted)
 			}
 		})
@@ -100,11 +101,11 @@ func TestMissingScope(t *testing.T) {
 	wantError(t, b.call(t, "chat.postMessage", b.issue(kindBot, "users:read"), url.Values{"channel": {"#general"}, "text": {"x"}}), "missing_scope")
 
 	// A token the shared control API mints without scopes may call anything.
-	res := b.control(t, "/_control/tokens", map[string]string{"provider": name, "subject": b.ws.id})
+	res := b.s.Call(t, http.MethodPost, "/_control/tokens", map[string]string{"provider": name, "subject": b.ws.id})
 	var minted struct {
 		AccessToken string `json:"access_token"`
 	}
-	res.decode(t, &minted)
+	res.Decode(t, &minted)
 	wantOK(t, b.call(t, "users.list", minted.AccessToken, url.Values{"limit": {"2"}}))
 }
 
@@ -149,7 +150,7 @@ func TestTokenTransports(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			res := send(t, tt.req())
+			res := simtest.Do(t, tt.req())
 			if tt.want != "" {
 				wantError(t, res, tt.want)
 				return
@@ -192,9 +193,9 @@ func (b *bundle) walkUsers(t testing.TB, token string, limit int) ([]user, int) 
 		}
 		res := b.call(t, "users.list", token, form)
 		var page usersPage
-		res.decode(t, &page)
+		res.Decode(t, &page)
 		if !page.OK || page.ResponseMetadata == nil {
-			t.Fatalf("page %d: %s", pages, res.body)
+			t.Fatalf("page %d: %s", pages, res.Body)
 		}
 		var meta map[string]*string
 		if err := json.Unmarshal(*page.ResponseMetadata, &meta); err != nil || meta["next_cursor"] == nil {
@@ -335,7 +336,7 @@ func TestConversationsList(t *testing.T) {
 					form.Set("exclude_archived", "true")
 				}
 				var page channelsPage
-				b.call(t, "conversations.list", tt.token, form).decode(t, &page)
+				b.call(t, "conversations.list", tt.token, form).Decode(t, &page)
 				if !page.OK {
 					t.Fatal("not ok")
 				}
@@ -375,21 +376,21 @@ func TestRateLimits(t *testing.T) {
 	b.s.Clock.Advance(now.Truncate(time.Minute).Add(time.Minute).Sub(now))
 
 	for i := range 20 {
-		if res := b.call(t, "users.list", b.token, url.Values{"limit": {"1"}}); res.status != http.StatusOK {
-			t.Fatalf("call %d: %d", i, res.status)
+		if res := b.call(t, "users.list", b.token, url.Values{"limit": {"1"}}); res.Status != http.StatusOK {
+			t.Fatalf("call %d: %d", i, res.Status)
 		}
 	}
 	res := b.call(t, "users.list", b.token, url.Values{"limit": {"1"}})
-	m := res.fields(t)
-	if res.status != http.StatusTooManyRequests || m["ok"] != false || m["error"] != "ratelimited" {
-		t.Fatalf("21st call: %d %s", res.status, res.body)
+	m := fields(t, res)
+	if res.Status != http.StatusTooManyRequests || m["ok"] != false || m["error"] != "ratelimited" {
+		t.Fatalf("21st call: %d %s", res.Status, res.Body)
 	}
 	if logged := b.s.Requests(sim.RequestFilter{Provider: name, Note: "error=ratelimited"}); len(logged) != 1 || logged[0].Status != http.StatusTooManyRequests {
 		t.Errorf("request log notes: %+v", logged)
 	}
-	secs, err := strconv.Atoi(res.header.Get("Retry-After"))
+	secs, err := strconv.Atoi(res.Header.Get("Retry-After"))
 	if err != nil || secs < 1 || secs > 60 {
-		t.Fatalf("Retry-After = %q", res.header.Get("Retry-After"))
+		t.Fatalf("Retry-After = %q", res.Header.Get("Retry-After"))
 	}
 	// Other methods have their own budgets.
 	wantOK(t, b.call(t, "auth.test", b.token, nil))
@@ -402,8 +403,8 @@ func TestRateLimits(t *testing.T) {
 	post := url.Values{"channel": {"#general"}, "text": {"one"}}
 	wantOK(t, b.call(t, "chat.postMessage", b.token, post))
 	res = b.call(t, "chat.postMessage", b.token, post)
-	if res.status != http.StatusTooManyRequests || res.header.Get("Retry-After") != "1" {
-		t.Fatalf("second post within a second: %d %v %s", res.status, res.header, res.body)
+	if res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") != "1" {
+		t.Fatalf("second post within a second: %d %v %s", res.Status, res.Header, res.Body)
 	}
 	other := ""
 	for _, c := range b.ws.channels {
@@ -440,13 +441,13 @@ func TestTokenRevoked(t *testing.T) {
 			}
 		}},
 		{"uninstall", func(t testing.TB, token string) {
-			if res := b.control(t, "/_control/slack/uninstall", map[string]string{"team_id": "T0REVOKE2"}); res.status != http.StatusOK {
-				t.Fatalf("uninstall: %d %s", res.status, res.body)
+			if res := b.s.Call(t, http.MethodPost, "/_control/slack/uninstall", map[string]string{"team_id": "T0REVOKE2"}); res.Status != http.StatusOK {
+				t.Fatalf("uninstall: %d %s", res.Status, res.Body)
 			}
 		}},
 		{"shared control by subject", func(t testing.TB, token string) {
-			if res := b.control(t, "/_control/revoke", map[string]string{"provider": name, "subject": "T0REVOKE3"}); res.status != http.StatusOK {
-				t.Fatalf("revoke: %d %s", res.status, res.body)
+			if res := b.s.Call(t, http.MethodPost, "/_control/revoke", map[string]string{"provider": name, "subject": "T0REVOKE3"}); res.Status != http.StatusOK {
+				t.Fatalf("revoke: %d %s", res.Status, res.Body)
 			}
 		}},
 	}
@@ -454,7 +455,7 @@ func TestTokenRevoked(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			team := "T0REVOKE" + strconv.Itoa(i+1)
-			ws := b.p.workspace(team)
+			ws := b.p.workspaces.Get(team)
 			g := b.s.OAuth.Issue(sim.Grant{Provider: name, ClientID: sim.DefaultClient(name).ID, Subject: team,
 				Scopes: []string{"users:read"}, Extra: map[string]string{"kind": kindBot, "user_id": ws.botUserID}}, 0, false)
 			token := externalAccess(g)
@@ -478,7 +479,7 @@ func TestDeterminism(t *testing.T) {
 			for {
 				res := b.call(t, method, b.token, url.Values{"limit": {"25"}, "cursor": {cursor}, "types": {"public_channel,private_channel"}})
 				var page map[string]json.RawMessage
-				res.decode(t, &page)
+				res.Decode(t, &page)
 				delete(page, "cache_ts") // the one field that follows the clock
 				buf, _ := json.Marshal(page)
 				out.Write(buf)
@@ -503,8 +504,8 @@ func TestDeterminism(t *testing.T) {
 func TestControlWorkspace(t *testing.T) {
 	t.Parallel()
 	b := setup(t, sim.Options{}, Options{})
-	res := send(t, mustRequest(t, http.MethodGet, b.s.BaseURL()+"/_control/slack/workspaces/"+b.ws.id, ""))
-	m := res.fields(t)
+	res := simtest.Do(t, mustRequest(t, http.MethodGet, b.s.BaseURL()+"/_control/slack/workspaces/"+b.ws.id, ""))
+	m := fields(t, res)
 	if m["bot_user_id"] != b.ws.botUserID || m["owner_id"] != b.ws.ownerID || m["users"] != float64(120) || m["channels"] != float64(40) {
 		t.Errorf("workspace = %v", m)
 	}

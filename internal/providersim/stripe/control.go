@@ -32,9 +32,7 @@ func (p *Provider) controlAddKey(w http.ResponseWriter, r *http.Request) {
 		sim.ControlError(w, "account must be an acct_… id")
 		return
 	}
-	p.mu.Lock()
-	p.keys[body.Key] = body.Account
-	p.mu.Unlock()
+	p.keys.Put(body.Key, body.Account)
 	sim.WriteJSON(w, http.StatusCreated, body)
 }
 
@@ -42,14 +40,5 @@ func (p *Provider) controlAddKey(w http.ResponseWriter, r *http.Request) {
 // stops working at once, as when it is rolled or deleted in the
 // dashboard.
 func (p *Provider) controlRevokeKey(w http.ResponseWriter, r *http.Request) {
-	key := r.PathValue("key")
-	p.mu.Lock()
-	_, ok := p.keys[key]
-	delete(p.keys, key)
-	p.mu.Unlock()
-	if !ok {
-		sim.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no such key"})
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	sim.ControlRemoved(w, p.keys.Remove(r.PathValue("key")), "key")
 }

@@ -34,14 +34,8 @@ var (
 // the same created timestamps whatever the date.
 var epoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
 
-// account returns the account's data, generating it from the seed on first
-// use.
-func (p *Provider) account(id string) *account {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if a := p.accounts[id]; a != nil {
-		return a
-	}
+// newAccount generates an account's data from the seed.
+func (p *Provider) newAccount(id string) *account {
 	rng := p.s.Rand("stripe/" + id + "/balance")
 	a := &account{
 		id:        id,
@@ -55,7 +49,6 @@ func (p *Provider) account(id string) *account {
 		a.customers[i] = c
 		a.byID[c.id] = i
 	}
-	p.accounts[id] = a
 	return a
 }
 
@@ -112,7 +105,7 @@ func (c customer) render(livemode bool) map[string]any {
 
 // balance serves GET /v1/balance.
 func (p *Provider) balance(w http.ResponseWriter, _ *http.Request, c call) {
-	a := p.account(c.account)
+	a := p.accounts.Get(c.account)
 	amounts := func(n int64) []map[string]any {
 		return []map[string]any{{"amount": n, "currency": "usd", "source_types": map[string]int64{"card": n}}}
 	}
@@ -145,7 +138,7 @@ func (p *Provider) listCustomers(w http.ResponseWriter, r *http.Request, c call)
 		}
 		limit = n
 	}
-	a := p.account(c.account)
+	a := p.accounts.Get(c.account)
 	// Newest first: list position k is customer index len-1-k.
 	var list []customer
 	email := q.Get("email")
@@ -203,7 +196,7 @@ func position(list []customer, id string) int {
 
 // getCustomer serves GET /v1/customers/{id}.
 func (p *Provider) getCustomer(w http.ResponseWriter, r *http.Request, c call) {
-	a := p.account(c.account)
+	a := p.accounts.Get(c.account)
 	id := r.PathValue("id")
 	i, ok := a.byID[id]
 	if !ok {

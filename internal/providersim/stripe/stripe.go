@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/patchbay/patchbay/internal/providersim/sim"
 )
@@ -40,17 +39,17 @@ func (o Options) withDefaults() Options {
 // Provider is the simulated Stripe: secret keys, and the balance and
 // customers of each key's account, generated from the seed.
 type Provider struct {
-	opts Options
-	s    *sim.Server
-
-	mu       sync.Mutex
-	keys     map[string]string // key → account
-	accounts map[string]*account
+	opts     Options
+	s        *sim.Server
+	keys     *sim.Registry[string] // key → account
+	accounts *sim.Lazy[account]    // by id, generated on first use
 }
 
 // New returns the simulated Stripe.
 func New(opts Options) *Provider {
-	return &Provider{opts: opts.withDefaults()}
+	p := &Provider{opts: opts.withDefaults(), keys: sim.NewRegistry(map[string]string{DefaultKey: DefaultAccount})}
+	p.accounts = sim.NewLazy(p.newAccount)
+	return p
 }
 
 // Name implements sim.Provider.
@@ -58,10 +57,8 @@ func (p *Provider) Name() string { return name }
 
 // Reset forgets added and revoked keys and the generated accounts.
 func (p *Provider) Reset() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.keys = map[string]string{DefaultKey: DefaultAccount}
-	p.accounts = map[string]*account{}
+	p.keys.Reset()
+	p.accounts.Reset()
 }
 
 // Mount implements sim.Provider.
@@ -121,9 +118,7 @@ func (p *Provider) api(h func(http.ResponseWriter, *http.Request, call)) http.Ha
 				"for details, or we can help at https://support.stripe.com/.")
 			return
 		}
-		p.mu.Lock()
-		acct, known := p.keys[key]
-		p.mu.Unlock()
+		acct, known := p.keys.Get(key)
 		if !known {
 			p.unauthorized(w, "Invalid API Key provided: "+maskKey(key))
 			return

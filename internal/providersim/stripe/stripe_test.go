@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 func TestAuthentication(t *testing.T) {
@@ -16,18 +16,18 @@ func TestAuthentication(t *testing.T) {
 	const liveKey = "sk_live_51SimulatorLiveKey"
 	tests := []struct {
 		name     string
-		auth     func(*http.Request)
+		auth     simtest.Option
 		status   int
 		message  string // prefix of the error message
 		livemode bool
 	}{
-		{"bearer default key", bearer(DefaultKey), 200, "", false},
+		{"bearer default key", simtest.Bearer(DefaultKey), 200, "", false},
 		{"basic with the key as username", basic(DefaultKey), 200, "", false},
-		{"live key", bearer(liveKey), 200, "", true},
+		{"live key", simtest.Bearer(liveKey), 200, "", true},
 		{"no credentials", nil, 401, "You did not provide an API key.", false},
 		{"empty basic username", basic(""), 401, "You did not provide an API key.", false},
 		{"other scheme", func(r *http.Request) { r.Header.Set("Authorization", "Token "+DefaultKey) }, 401, "You did not provide an API key.", false},
-		{"unknown key", bearer("sk_test_51Unknown000000000000abcd"), 401, "Invalid API Key provided: sk_test_*********************abcd", false},
+		{"unknown key", simtest.Bearer("sk_test_51Unknown000000000000abcd"), 401, "Invalid API Key provided: sk_test_*********************abcd", false},
 		{"unknown key as basic", basic("rk_test_nope1234"), 401, "Invalid API Key provided: rk_test_****1234", false},
 	}
 	b := setup(t, sim.Options{}, Options{})
@@ -35,21 +35,21 @@ func TestAuthentication(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			res := b.request(t, http.MethodGet, "/stripe/v1/balance", nil, tt.auth)
-			if !strings.HasPrefix(res.header.Get("Request-Id"), "req_") {
-				t.Errorf("Request-Id %q", res.header.Get("Request-Id"))
+			res := b.s.Call(t, http.MethodGet, "/stripe/v1/balance", nil, tt.auth)
+			if !strings.HasPrefix(res.Header.Get("Request-Id"), "req_") {
+				t.Errorf("Request-Id %q", res.Header.Get("Request-Id"))
 			}
-			if res.status != tt.status {
-				t.Fatalf("status %d, want %d: %s", res.status, tt.status, res.body)
+			if res.Status != tt.status {
+				t.Fatalf("status %d, want %d: %s", res.Status, tt.status, res.Body)
 			}
 			if tt.status != 200 {
 				var e stripeError
-				res.decode(t, &e)
+				res.Decode(t, &e)
 				if e.Error.Type != "invalid_request_error" || !strings.HasPrefix(e.Error.Message, tt.message) {
 					t.Errorf("error %+v, want message %q", e.Error, tt.message)
 				}
-				if res.header.Get("WWW-Authenticate") != `Basic realm="Stripe"` {
-					t.Errorf("WWW-Authenticate %q", res.header.Get("WWW-Authenticate"))
+				if res.Header.Get("WWW-Authenticate") != `Basic realm="Stripe"` {
+					t.Errorf("WWW-Authenticate %q", res.Header.Get("WWW-Authenticate"))
 				}
 				return
 			}
@@ -61,9 +61,9 @@ func TestAuthentication(t *testing.T) {
 					Currency string `json:"currency"`
 				} `json:"available"`
 			}
-			res.decode(t, &bal)
+			res.Decode(t, &bal)
 			if bal.Object != "balance" || bal.Livemode != tt.livemode || len(bal.Available) != 1 || bal.Available[0].Currency != "usd" {
-				t.Errorf("balance %s", res.body)
+				t.Errorf("balance %s", res.Body)
 			}
 		})
 	}
@@ -87,12 +87,12 @@ func TestMaskKey(t *testing.T) {
 
 func (b *bundle) addKey(t testing.TB, body map[string]any, status int) map[string]string {
 	t.Helper()
-	res := b.request(t, http.MethodPost, "/_control/stripe/keys", body, nil)
-	if res.status != status {
-		t.Fatalf("add key %v: %d %s", body, res.status, res.body)
+	res := b.s.Call(t, http.MethodPost, "/_control/stripe/keys", body)
+	if res.Status != status {
+		t.Fatalf("add key %v: %d %s", body, res.Status, res.Body)
 	}
 	var out map[string]string
-	res.decode(t, &out)
+	res.Decode(t, &out)
 	return out
 }
 
@@ -100,7 +100,7 @@ func TestControlKeys(t *testing.T) {
 	t.Parallel()
 	b := setup(t, sim.Options{}, Options{})
 	balance := func(key string) int {
-		return b.request(t, http.MethodGet, "/stripe/v1/balance", nil, bearer(key)).status
+		return b.s.Call(t, http.MethodGet, "/stripe/v1/balance", nil, simtest.Bearer(key)).Status
 	}
 
 	added := b.addKey(t, map[string]any{"key": "sk_test_AddedKey1"}, http.StatusCreated)
@@ -116,8 +116,8 @@ func TestControlKeys(t *testing.T) {
 			t.Errorf("%v: no error message", bad)
 		}
 	}
-	if res := b.request(t, http.MethodPost, "/_control/stripe/keys", "not an object", nil); res.status != http.StatusBadRequest {
-		t.Errorf("malformed body: %d", res.status)
+	if res := b.s.Call(t, http.MethodPost, "/_control/stripe/keys", "not an object"); res.Status != http.StatusBadRequest {
+		t.Errorf("malformed body: %d", res.Status)
 	}
 	for _, key := range []string{DefaultKey, "sk_test_AddedKey1", minted} {
 		if got := balance(key); got != 200 {
@@ -125,15 +125,9 @@ func TestControlKeys(t *testing.T) {
 		}
 	}
 
-	if res := b.request(t, http.MethodDelete, "/_control/stripe/keys/sk_test_AddedKey1", nil, nil); res.status != http.StatusNoContent {
-		t.Fatalf("revoke: %d %s", res.status, res.body)
-	}
-	if res := b.request(t, http.MethodDelete, "/_control/stripe/keys/sk_test_AddedKey1", nil, nil); res.status != http.StatusNotFound {
-		t.Fatalf("revoke twice: %d", res.status)
-	}
-	if res := b.request(t, http.MethodDelete, "/_control/stripe/keys/"+DefaultKey, nil, nil); res.status != http.StatusNoContent {
-		t.Fatalf("revoke default: %d", res.status)
-	}
+	b.s.Call(t, http.MethodDelete, "/_control/stripe/keys/sk_test_AddedKey1", nil).Want(t, http.StatusNoContent, "revoke")
+	b.s.Call(t, http.MethodDelete, "/_control/stripe/keys/sk_test_AddedKey1", nil).Want(t, http.StatusNotFound, "revoke twice")
+	b.s.Call(t, http.MethodDelete, "/_control/stripe/keys/"+DefaultKey, nil).Want(t, http.StatusNoContent, "revoke default")
 	if balance("sk_test_AddedKey1") != 401 || balance(DefaultKey) != 401 || balance(minted) != 200 {
 		t.Fatal("revoked keys still work, or revoking one broke another")
 	}
@@ -158,13 +152,13 @@ func TestCustomersPagination(t *testing.T) {
 			path += "&starting_after=" + after
 		}
 		res := b.get(t, path)
-		if res.status != 200 {
-			t.Fatalf("%s: %d %s", path, res.status, res.body)
+		if res.Status != 200 {
+			t.Fatalf("%s: %d %s", path, res.Status, res.Body)
 		}
 		var page listOut
-		res.decode(t, &page)
+		res.Decode(t, &page)
 		if page.Object != "list" || page.URL != "/v1/customers" {
-			t.Fatalf("list envelope %s", res.body)
+			t.Fatalf("list envelope %s", res.Body)
 		}
 		all = append(all, page.Data...)
 		if !page.HasMore {
@@ -191,35 +185,35 @@ func TestCustomersPagination(t *testing.T) {
 
 	// ending_before pages backwards to the items just before the cursor.
 	var back listOut
-	b.get(t, "/stripe/v1/customers?limit=3&ending_before="+all[10].ID).decode(t, &back)
+	b.get(t, "/stripe/v1/customers?limit=3&ending_before="+all[10].ID).Decode(t, &back)
 	if !back.HasMore || len(back.Data) != 3 || back.Data[0].ID != all[7].ID || back.Data[2].ID != all[9].ID {
 		t.Errorf("ending_before page: %+v", back)
 	}
-	b.get(t, "/stripe/v1/customers?limit=3&ending_before="+all[2].ID).decode(t, &back)
+	b.get(t, "/stripe/v1/customers?limit=3&ending_before="+all[2].ID).Decode(t, &back)
 	if back.HasMore || len(back.Data) != 2 || back.Data[0].ID != all[0].ID {
 		t.Errorf("first ending_before page: %+v", back)
 	}
 
 	var byEmail listOut
-	b.get(t, "/stripe/v1/customers?email="+url.QueryEscape(all[4].Email)).decode(t, &byEmail)
+	b.get(t, "/stripe/v1/customers?email="+url.QueryEscape(all[4].Email)).Decode(t, &byEmail)
 	if len(byEmail.Data) != 1 || byEmail.Data[0].ID != all[4].ID {
 		t.Errorf("email filter: %+v", byEmail)
 	}
 	var one customerOut
-	if res := b.get(t, "/stripe/v1/customers/"+all[6].ID); res.status != 200 {
-		t.Errorf("get customer: %d", res.status)
-	} else if res.decode(t, &one); one != all[6] {
+	if res := b.get(t, "/stripe/v1/customers/"+all[6].ID); res.Status != 200 {
+		t.Errorf("get customer: %d", res.Status)
+	} else if res.Decode(t, &one); one != all[6] {
 		t.Errorf("get customer %+v, listed %+v", one, all[6])
 	}
 
 	// Same seed, same data; another seed, other data.
 	again := setup(t, sim.Options{Seed: 3}, Options{Customers: 23})
 	other := setup(t, sim.Options{Seed: 4}, Options{Customers: 23})
-	first := b.get(t, "/stripe/v1/customers?limit=100").body
-	if string(again.get(t, "/stripe/v1/customers?limit=100").body) != string(first) {
+	first := b.get(t, "/stripe/v1/customers?limit=100").Body
+	if string(again.get(t, "/stripe/v1/customers?limit=100").Body) != string(first) {
 		t.Error("the same seed gave other customers")
 	}
-	if string(other.get(t, "/stripe/v1/customers?limit=100").body) == string(first) {
+	if string(other.get(t, "/stripe/v1/customers?limit=100").Body) == string(first) {
 		t.Error("another seed gave the same customers")
 	}
 }
@@ -244,9 +238,9 @@ func TestCustomerErrors(t *testing.T) {
 			t.Parallel()
 			res := b.get(t, tt.path)
 			var e stripeError
-			res.decode(t, &e)
-			if res.status != tt.status || e.Error.Param != tt.param || e.Error.Code != tt.code || e.Error.Type != "invalid_request_error" {
-				t.Errorf("%d %s", res.status, res.body)
+			res.Decode(t, &e)
+			if res.Status != tt.status || e.Error.Param != tt.param || e.Error.Code != tt.code || e.Error.Type != "invalid_request_error" {
+				t.Errorf("%d %s", res.Status, res.Body)
 			}
 		})
 	}
@@ -257,8 +251,8 @@ func TestAccountsAreSeparate(t *testing.T) {
 	b := setup(t, sim.Options{}, Options{})
 	b.addKey(t, map[string]any{"key": "sk_test_OtherAccount1", "account": "acct_1Other"}, http.StatusCreated)
 	var mine, theirs listOut
-	b.get(t, "/stripe/v1/customers?limit=100").decode(t, &mine)
-	b.request(t, http.MethodGet, "/stripe/v1/customers?limit=100", nil, bearer("sk_test_OtherAccount1")).decode(t, &theirs)
+	b.get(t, "/stripe/v1/customers?limit=100").Decode(t, &mine)
+	b.s.Call(t, http.MethodGet, "/stripe/v1/customers?limit=100", nil, simtest.Bearer("sk_test_OtherAccount1")).Decode(t, &theirs)
 	if len(mine.Data) != 25 || len(theirs.Data) != 25 {
 		t.Fatalf("%d and %d customers, want the default 25 each", len(mine.Data), len(theirs.Data))
 	}
@@ -271,12 +265,8 @@ func TestCatalogYAML(t *testing.T) {
 	t.Parallel()
 	b := setup(t, sim.Options{}, Options{})
 	base := b.s.BaseURL()
-	providers, err := catalog.Parse([]byte(b.p.CatalogYAML(base)), "sim")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := providers["stripe-api-key"]
-	if p == nil || !p.Supported() || p.AuthMode != "API_KEY" {
+	p := simtest.Entry(t, b.p, base, "stripe-api-key")
+	if p.AuthMode != "API_KEY" {
 		t.Fatalf("entry %+v", p)
 	}
 	if p.Proxy.BaseURL != base+"/stripe" || p.Proxy.Headers["authorization"] != "Bearer ${apiKey}" ||
@@ -287,7 +277,7 @@ func TestCatalogYAML(t *testing.T) {
 		t.Errorf("apiKey field %+v", f)
 	}
 	// The verification request Patchbay sends passes with DefaultKey.
-	if res := b.get(t, "/stripe"+p.Proxy.Verification.Endpoints[0]); res.status != 200 {
-		t.Errorf("verification: %d", res.status)
+	if res := b.get(t, "/stripe"+p.Proxy.Verification.Endpoints[0]); res.Status != 200 {
+		t.Errorf("verification: %d", res.Status)
 	}
 }

@@ -25,9 +25,7 @@ func (p *Provider) controlConsumer(w http.ResponseWriter, r *http.Request) {
 		sim.ControlError(w, "the default consumer cannot be replaced")
 		return
 	}
-	p.mu.Lock()
-	p.consumers[body.Key] = body.Secret
-	p.mu.Unlock()
+	p.consumers.Put(body.Key, body.Secret)
 	sim.WriteJSON(w, http.StatusCreated, body)
 }
 

@@ -2,7 +2,6 @@ package trello
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 const (
@@ -22,18 +22,16 @@ const (
 	defaultSecret = "trello-client-secret"
 )
 
-var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
 // bundle is one test's simulator.
 type bundle struct {
-	s *sim.Server
+	s *simtest.Server
 	p *Provider
 }
 
 func setup(t testing.TB, so sim.Options, o Options) *bundle {
 	t.Helper()
 	p := New(o)
-	return &bundle{s: sim.ServeTest(t, so, p), p: p}
+	return &bundle{s: simtest.Start(t, so, p), p: p}
 }
 
 // signer signs test requests as an OAuth 1.0a client would, with this
@@ -110,70 +108,15 @@ func header(oauth map[string]string) string {
 	return "OAuth " + strings.Join(parts, ", ")
 }
 
-type response struct {
-	status int
-	header http.Header
-	body   string
-}
-
-func (r response) form(t testing.TB) url.Values {
-	t.Helper()
-	v, err := url.ParseQuery(r.body)
-	if err != nil {
-		t.Fatalf("form body %q: %v", r.body, err)
-	}
-	return v
-}
-
-func (r response) decode(t testing.TB, v any) {
-	t.Helper()
-	if err := json.Unmarshal([]byte(r.body), v); err != nil {
-		t.Fatalf("decode %s: %v", r.body, err)
-	}
-}
-
-func send(t testing.TB, req *http.Request) response {
-	t.Helper()
-	res, err := noRedirect.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: string(data)}
-}
-
-func (b *bundle) newRequest(t testing.TB, method, path string, form url.Values) *http.Request {
-	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, b.s.BaseURL()+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	return req
-}
-
 // requestToken runs the first leg with sg and callback.
 func (b *bundle) requestToken(t testing.TB, sg *signer, callback string) (token, secret string) {
 	t.Helper()
-	req := b.newRequest(t, http.MethodPost, "/trello/1/OAuthGetRequestToken", nil)
+	req := b.s.NewRequest(t, http.MethodPost, "/trello/1/OAuthGetRequestToken", nil)
 	sg.sign(t, req, "", "", map[string]string{"oauth_callback": callback})
-	res := send(t, req)
-	if res.status != http.StatusOK {
-		t.Fatalf("request token: %d %s", res.status, res.body)
-	}
-	f := res.form(t)
+	res := simtest.Do(t, req).Want(t, http.StatusOK, "request token")
+	f := res.Form(t)
 	if f.Get("oauth_callback_confirmed") != "true" || f.Get("oauth_token") == "" || f.Get("oauth_token_secret") == "" {
-		t.Fatalf("request token answer %q", res.body)
+		t.Fatalf("request token answer %q", res.Body)
 	}
 	return f.Get("oauth_token"), f.Get("oauth_token_secret")
 }
@@ -182,11 +125,8 @@ func (b *bundle) requestToken(t testing.TB, sg *signer, callback string) (token,
 // the member was sent back to.
 func (b *bundle) authorize(t testing.TB, query url.Values) *url.URL {
 	t.Helper()
-	res := send(t, b.newRequest(t, http.MethodGet, "/trello/1/OAuthAuthorizeToken?"+query.Encode(), nil))
-	if res.status != http.StatusFound {
-		t.Fatalf("authorize: %d %s", res.status, res.body)
-	}
-	loc, err := url.Parse(res.header.Get("Location"))
+	res := b.s.Call(t, http.MethodGet, "/trello/1/OAuthAuthorizeToken?"+query.Encode(), nil).Want(t, http.StatusFound, "authorize")
+	loc, err := url.Parse(res.Header.Get("Location"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,11 +134,11 @@ func (b *bundle) authorize(t testing.TB, query url.Values) *url.URL {
 }
 
 // accessToken runs the third leg.
-func (b *bundle) accessToken(t testing.TB, sg *signer, token, secret, verifier string) response {
+func (b *bundle) accessToken(t testing.TB, sg *signer, token, secret, verifier string) simtest.Response {
 	t.Helper()
-	req := b.newRequest(t, http.MethodPost, "/trello/1/OAuthGetAccessToken", nil)
+	req := b.s.NewRequest(t, http.MethodPost, "/trello/1/OAuthGetAccessToken", nil)
 	sg.sign(t, req, token, secret, map[string]string{"oauth_verifier": verifier})
-	return send(t, req)
+	return simtest.Do(t, req)
 }
 
 // connect runs all three legs for member with scope and returns the token
@@ -211,32 +151,16 @@ func (b *bundle) connect(t testing.TB, sg *signer, member, scope string) (token,
 		q.Set("sim_user", member)
 	}
 	loc := b.authorize(t, q)
-	res := b.accessToken(t, sg, rt, rs, loc.Query().Get("oauth_verifier"))
-	if res.status != http.StatusOK {
-		t.Fatalf("access token: %d %s", res.status, res.body)
-	}
-	f := res.form(t)
+	f := b.accessToken(t, sg, rt, rs, loc.Query().Get("oauth_verifier")).Want(t, http.StatusOK, "access token").Form(t)
 	return f.Get("oauth_token"), f.Get("oauth_token_secret")
 }
 
 // control sends a control request and decodes the answer into out.
 func (b *bundle) control(t testing.TB, method, path string, body any, out any) int {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		data, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(data)
-	}
-	req, err := http.NewRequest(method, b.s.BaseURL()+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := send(t, req)
+	res := b.s.Call(t, method, path, body)
 	if out != nil {
-		res.decode(t, out)
+		res.Decode(t, out)
 	}
-	return res.status
+	return res.Status
 }

@@ -108,21 +108,30 @@ func oauthParams(w http.ResponseWriter, r *http.Request) (map[string]string, boo
 	return oauth, true
 }
 
+// consumerParams reads a credentials request's OAuth header and the
+// secret of the consumer it names; it answers 400 or 401 itself when
+// either is missing.
+func (p *Provider) consumerParams(w http.ResponseWriter, r *http.Request) (oauth map[string]string, consumerSecret string, ok bool) {
+	if oauth, ok = oauthParams(w, r); !ok {
+		return nil, "", false
+	}
+	if consumerSecret, ok = p.consumerSecret(oauth["oauth_consumer_key"]); !ok {
+		plain(w, http.StatusUnauthorized, "invalid key")
+		return nil, "", false
+	}
+	return oauth, consumerSecret, true
+}
+
 // requestToken serves OAuthGetRequestToken: a request signed with the
 // consumer secret alone, naming its oauth_callback, gets temporary
 // credentials.
 func (p *Provider) requestToken(w http.ResponseWriter, r *http.Request) {
 	sim.Annotate(r, "grant", "request_token")
-	oauth, ok := oauthParams(w, r)
+	oauth, cs, ok := p.consumerParams(w, r)
 	if !ok {
 		return
 	}
 	key := oauth["oauth_consumer_key"]
-	cs, known := p.consumerSecret(key)
-	if !known {
-		plain(w, http.StatusUnauthorized, "invalid key")
-		return
-	}
 	if oauth["oauth_token"] != "" {
 		plain(w, http.StatusUnauthorized, "invalid token")
 		return
@@ -268,16 +277,11 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request, rt requestTo
 // signature checks out it is spent, whether the verifier is right or not.
 func (p *Provider) accessToken(w http.ResponseWriter, r *http.Request) {
 	sim.Annotate(r, "grant", "access_token")
-	oauth, ok := oauthParams(w, r)
+	oauth, cs, ok := p.consumerParams(w, r)
 	if !ok {
 		return
 	}
 	key := oauth["oauth_consumer_key"]
-	cs, known := p.consumerSecret(key)
-	if !known {
-		plain(w, http.StatusUnauthorized, "invalid key")
-		return
-	}
 	token := oauth["oauth_token"]
 	now := p.s.Clock.Now()
 	p.mu.Lock()

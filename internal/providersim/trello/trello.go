@@ -52,17 +52,18 @@ type Provider struct {
 	opts Options
 	s    *sim.Server
 
-	mu        sync.Mutex
-	consumers map[string]string // API key → OAuth secret, besides the default
-	requests  map[string]*requestToken
-	tokens    map[string]*accessToken
-	nonces    map[string]time.Time // consumer, token, timestamp, nonce → timestamp
-	members   map[string]*member   // username → member, generated on first use
+	consumers *sim.Registry[string] // API key → OAuth secret, besides the default
+
+	mu       sync.Mutex
+	requests map[string]*requestToken
+	tokens   map[string]*accessToken
+	nonces   map[string]time.Time // consumer, token, timestamp, nonce → timestamp
+	members  map[string]*member   // username → member, generated on first use
 }
 
 // New returns the simulated Trello.
 func New(opts Options) *Provider {
-	p := &Provider{opts: opts.withDefaults()}
+	p := &Provider{opts: opts.withDefaults(), consumers: sim.NewRegistry[string](nil)}
 	p.clear()
 	return p
 }
@@ -75,9 +76,9 @@ func (p *Provider) Name() string { return name }
 func (p *Provider) Reset() { p.clear() }
 
 func (p *Provider) clear() {
+	p.consumers.Reset()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.consumers = map[string]string{}
 	p.requests = map[string]*requestToken{}
 	p.tokens = map[string]*accessToken{}
 	p.nonces = map[string]time.Time{}
@@ -138,8 +139,5 @@ func (p *Provider) consumerSecret(key string) (string, bool) {
 	if def := sim.DefaultClient(name); key == def.ID {
 		return def.Secret, true
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	secret, ok := p.consumers[key]
-	return secret, ok
+	return p.consumers.Get(key)
 }

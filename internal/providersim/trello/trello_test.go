@@ -7,21 +7,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 func TestCatalogYAML(t *testing.T) {
 	t.Parallel()
 	const base = "http://127.0.0.1:9999"
-	entries, err := catalog.Parse([]byte(New(Options{}).CatalogYAML(base)), "sim")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, ok := entries["trello"]
-	if !ok || !e.Supported() {
-		t.Fatalf("trello entry missing or unsupported: %+v", e)
-	}
+	e := simtest.Entry(t, New(Options{}), base, "trello")
 	want := map[string]string{
 		"auth_mode":         "OAUTH1",
 		"request_url":       base + "/trello/1/OAuthGetRequestToken",
@@ -62,42 +55,42 @@ func TestThreeLeggedFlow(t *testing.T) {
 	}
 
 	res := b.accessToken(t, sg, rt, rs, q.Get("oauth_verifier"))
-	if res.status != http.StatusOK || !strings.HasPrefix(res.header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		t.Fatalf("access token: %d %s %s", res.status, res.header.Get("Content-Type"), res.body)
+	if res.Status != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		t.Fatalf("access token: %d %s %s", res.Status, res.Header.Get("Content-Type"), res.Text())
 	}
-	f := res.form(t)
+	f := res.Form(t)
 	token, secret := f.Get("oauth_token"), f.Get("oauth_token_secret")
 	if !strings.HasPrefix(token, "ATTA") || len(token) != 68 || secret == "" {
-		t.Fatalf("token credentials %q", res.body)
+		t.Fatalf("token credentials %q", res.Text())
 	}
 
 	// The request token served its one exchange.
-	if again := b.accessToken(t, sg, rt, rs, q.Get("oauth_verifier")); again.status != http.StatusUnauthorized || again.body != "invalid token" {
-		t.Errorf("second exchange: %d %q", again.status, again.body)
+	if again := b.accessToken(t, sg, rt, rs, q.Get("oauth_verifier")); again.Status != http.StatusUnauthorized || again.Text() != "invalid token" {
+		t.Errorf("second exchange: %d %q", again.Status, again.Text())
 	}
 
-	req := b.newRequest(t, http.MethodGet, "/trello/1/members/me", nil)
+	req := b.s.NewRequest(t, http.MethodGet, "/trello/1/members/me", nil)
 	sg.sign(t, req, token, secret, nil)
-	me := send(t, req)
+	me := simtest.Do(t, req)
 	var m struct {
 		ID       string   `json:"id"`
 		Username string   `json:"username"`
 		Email    *string  `json:"email"`
 		IDBoards []string `json:"idBoards"`
 	}
-	me.decode(t, &m)
-	if me.status != http.StatusOK || m.Username != "grace" || len(m.ID) != 24 || len(m.IDBoards) != 5 || m.Email != nil {
-		t.Fatalf("members/me: %d %s", me.status, me.body)
+	me.Decode(t, &m)
+	if me.Status != http.StatusOK || m.Username != "grace" || len(m.ID) != 24 || len(m.IDBoards) != 5 || m.Email != nil {
+		t.Fatalf("members/me: %d %s", me.Status, me.Text())
 	}
 
 	// Query parameters with commas are part of what is signed.
-	req = b.newRequest(t, http.MethodGet, "/trello/1/members/me/boards?filter=open&fields=name,closed,url", nil)
+	req = b.s.NewRequest(t, http.MethodGet, "/trello/1/members/me/boards?filter=open&fields=name,closed,url", nil)
 	sg.sign(t, req, token, secret, nil)
-	boards := send(t, req)
+	boards := simtest.Do(t, req)
 	var list []map[string]any
-	boards.decode(t, &list)
-	if boards.status != http.StatusOK || len(list) != 4 {
-		t.Fatalf("boards: %d %s", boards.status, boards.body)
+	boards.Decode(t, &list)
+	if boards.Status != http.StatusOK || len(list) != 4 {
+		t.Fatalf("boards: %d %s", boards.Status, boards.Text())
 	}
 	for _, bd := range list {
 		if len(bd) != 4 || bd["closed"] != false || bd["id"] == "" {
@@ -124,16 +117,14 @@ func TestPlaintextFlow(t *testing.T) {
 	b := setup(t, sim.Options{}, Options{})
 	sg := &signer{key: defaultKey, secret: defaultSecret, method: "PLAINTEXT"}
 	token, secret := b.connect(t, sg, "", "read")
-	req := b.newRequest(t, http.MethodGet, "/trello/1/members/me", nil)
+	req := b.s.NewRequest(t, http.MethodGet, "/trello/1/members/me", nil)
 	sg.sign(t, req, token, secret, nil)
-	if res := send(t, req); res.status != http.StatusOK {
-		t.Fatalf("members/me: %d %s", res.status, res.body)
-	}
+	simtest.Do(t, req).Want(t, http.StatusOK, "members/me")
 	// A PLAINTEXT signature with the wrong token secret is refused.
-	req = b.newRequest(t, http.MethodGet, "/trello/1/members/me", nil)
+	req = b.s.NewRequest(t, http.MethodGet, "/trello/1/members/me", nil)
 	sg.sign(t, req, token, "wrong", nil)
-	if res := send(t, req); res.status != http.StatusUnauthorized || res.body != "invalid signature" {
-		t.Fatalf("wrong secret: %d %q", res.status, res.body)
+	if res := simtest.Do(t, req); res.Status != http.StatusUnauthorized || res.Text() != "invalid signature" {
+		t.Fatalf("wrong secret: %d %q", res.Status, res.Text())
 	}
 }
 
@@ -171,14 +162,14 @@ func TestRequestTokenRefusals(t *testing.T) {
 		{name: "replayed nonce", sg: fixedNonce, extra: map[string]string{"oauth_callback": "oob"}, wantStatus: 401, wantBody: "invalid nonce"},
 	}
 	for _, tt := range tests { // in order: the replay follows the first use
-		req := b.newRequest(t, http.MethodPost, "/trello/1/OAuthGetRequestToken", nil)
+		req := b.s.NewRequest(t, http.MethodPost, "/trello/1/OAuthGetRequestToken", nil)
 		tt.sg.sign(t, req, tt.token, "", tt.extra)
 		if tt.tamper != nil {
 			tt.tamper(req)
 		}
-		res := send(t, req)
-		if res.status != tt.wantStatus || tt.wantBody != "" && res.body != tt.wantBody {
-			t.Errorf("%s: %d %q, want %d %q", tt.name, res.status, res.body, tt.wantStatus, tt.wantBody)
+		res := simtest.Do(t, req)
+		if res.Status != tt.wantStatus || tt.wantBody != "" && res.Text() != tt.wantBody {
+			t.Errorf("%s: %d %q, want %d %q", tt.name, res.Status, res.Text(), tt.wantStatus, tt.wantBody)
 		}
 	}
 }
@@ -187,10 +178,10 @@ func TestTimestampWindowFollowsSimClock(t *testing.T) {
 	t.Parallel()
 	b := setup(t, sim.Options{}, Options{})
 	b.s.Clock.Advance(10 * time.Minute)
-	req := b.newRequest(t, http.MethodPost, "/trello/1/OAuthGetRequestToken", nil)
+	req := b.s.NewRequest(t, http.MethodPost, "/trello/1/OAuthGetRequestToken", nil)
 	defaultSigner().sign(t, req, "", "", map[string]string{"oauth_callback": "oob"})
-	if res := send(t, req); res.status != http.StatusUnauthorized || res.body != "invalid timestamp" {
-		t.Fatalf("real-time timestamp on a clock 10 minutes ahead: %d %q", res.status, res.body)
+	if res := simtest.Do(t, req); res.Status != http.StatusUnauthorized || res.Text() != "invalid timestamp" {
+		t.Fatalf("real-time timestamp on a clock 10 minutes ahead: %d %q", res.Status, res.Text())
 	}
 	sg := &signer{key: defaultKey, secret: defaultSecret, now: b.s.Clock.Now}
 	b.requestToken(t, sg, "oob")
@@ -207,23 +198,23 @@ func TestAccessTokenRefusals(t *testing.T) {
 	}
 
 	rt, rs, v := approved()
-	if res := b.accessToken(t, sg, rt, "wrong-secret", v); res.status != 401 || res.body != "invalid signature" {
-		t.Errorf("wrong request token secret: %d %q", res.status, res.body)
+	if res := b.accessToken(t, sg, rt, "wrong-secret", v); res.Status != 401 || res.Text() != "invalid signature" {
+		t.Errorf("wrong request token secret: %d %q", res.Status, res.Text())
 	}
 	// A bad signature does not spend the request token.
-	if res := b.accessToken(t, sg, rt, rs, v); res.status != 200 {
-		t.Errorf("exchange after a bad signature: %d %q", res.status, res.body)
+	if res := b.accessToken(t, sg, rt, rs, v); res.Status != 200 {
+		t.Errorf("exchange after a bad signature: %d %q", res.Status, res.Text())
 	}
 
 	rt, rs, _ = approved()
-	if res := b.accessToken(t, sg, rt, rs, "not-the-verifier"); res.status != 401 || res.body != "invalid verifier" {
-		t.Errorf("wrong verifier: %d %q", res.status, res.body)
+	if res := b.accessToken(t, sg, rt, rs, "not-the-verifier"); res.Status != 401 || res.Text() != "invalid verifier" {
+		t.Errorf("wrong verifier: %d %q", res.Status, res.Text())
 	}
 
 	// Not approved yet.
 	rt, rs = b.requestToken(t, sg, "http://app.test/cb")
-	if res := b.accessToken(t, sg, rt, rs, ""); res.status != 401 || res.body != "invalid verifier" {
-		t.Errorf("unapproved: %d %q", res.status, res.body)
+	if res := b.accessToken(t, sg, rt, rs, ""); res.Status != 401 || res.Text() != "invalid verifier" {
+		t.Errorf("unapproved: %d %q", res.Status, res.Text())
 	}
 
 	// Another consumer's request token.
@@ -231,16 +222,16 @@ func TestAccessTokenRefusals(t *testing.T) {
 		t.Fatalf("register consumer: %d", st)
 	}
 	rt, rs, v = approved()
-	if res := b.accessToken(t, &signer{key: "k2", secret: "s2"}, rt, rs, v); res.status != 401 || res.body != "invalid token" {
-		t.Errorf("other consumer: %d %q", res.status, res.body)
+	if res := b.accessToken(t, &signer{key: "k2", secret: "s2"}, rt, rs, v); res.Status != 401 || res.Text() != "invalid token" {
+		t.Errorf("other consumer: %d %q", res.Status, res.Text())
 	}
 
 	// Expired temporary credentials.
 	rt, rs, v = approved()
 	b.s.Clock.Advance(11 * time.Minute)
 	late := &signer{key: defaultKey, secret: defaultSecret, now: b.s.Clock.Now}
-	if res := b.accessToken(t, late, rt, rs, v); res.status != 401 || res.body != "invalid token" {
-		t.Errorf("expired request token: %d %q", res.status, res.body)
+	if res := b.accessToken(t, late, rt, rs, v); res.Status != 401 || res.Text() != "invalid token" {
+		t.Errorf("expired request token: %d %q", res.Status, res.Text())
 	}
 }
 
@@ -251,14 +242,14 @@ func TestAuthorize(t *testing.T) {
 
 	t.Run("deny", func(t *testing.T) {
 		rt, rs := b.requestToken(t, sg, "http://app.test/cb")
-		req := b.newRequest(t, http.MethodPost, "/trello/1/OAuthAuthorizeToken", url.Values{"oauth_token": {rt}, "decision": {"deny"}})
-		res := send(t, req)
-		loc, _ := url.Parse(res.header.Get("Location"))
-		if res.status != http.StatusFound || loc.Query().Get("oauth_token") != rt || loc.Query().Has("oauth_verifier") {
-			t.Fatalf("deny: %d %s", res.status, res.header.Get("Location"))
+		req := b.s.NewRequest(t, http.MethodPost, "/trello/1/OAuthAuthorizeToken", url.Values{"oauth_token": {rt}, "decision": {"deny"}})
+		res := simtest.Do(t, req)
+		loc, _ := url.Parse(res.Header.Get("Location"))
+		if res.Status != http.StatusFound || loc.Query().Get("oauth_token") != rt || loc.Query().Has("oauth_verifier") {
+			t.Fatalf("deny: %d %s", res.Status, res.Header.Get("Location"))
 		}
-		if res := b.accessToken(t, sg, rt, rs, ""); res.status != 401 || res.body != "invalid token" {
-			t.Errorf("exchange after denial: %d %q", res.status, res.body)
+		if res := b.accessToken(t, sg, rt, rs, ""); res.Status != 401 || res.Text() != "invalid token" {
+			t.Errorf("exchange after denial: %d %q", res.Status, res.Text())
 		}
 	})
 	t.Run("refusals", func(t *testing.T) {
@@ -272,27 +263,27 @@ func TestAuthorize(t *testing.T) {
 			{url.Values{"oauth_token": {rt}, "expiration": {"1week"}}, "invalid expiration"},
 			{url.Values{"oauth_token": {rt}, "sim_user": {"no spaces"}}, "invalid sim_user"},
 		} {
-			res := send(t, b.newRequest(t, http.MethodGet, "/trello/1/OAuthAuthorizeToken?"+tt.q.Encode(), nil))
-			if res.status != http.StatusBadRequest || res.body != tt.want {
-				t.Errorf("%v: %d %q, want 400 %q", tt.q, res.status, res.body, tt.want)
+			res := simtest.Do(t, b.s.NewRequest(t, http.MethodGet, "/trello/1/OAuthAuthorizeToken?"+tt.q.Encode(), nil))
+			if res.Status != http.StatusBadRequest || res.Text() != tt.want {
+				t.Errorf("%v: %d %q, want 400 %q", tt.q, res.Status, res.Text(), tt.want)
 			}
 		}
 		b.authorize(t, url.Values{"oauth_token": {rt}})
-		res := send(t, b.newRequest(t, http.MethodGet, "/trello/1/OAuthAuthorizeToken?oauth_token="+rt, nil))
-		if res.status != http.StatusBadRequest || res.body != "invalid token" {
-			t.Errorf("approving twice: %d %q", res.status, res.body)
+		res := simtest.Do(t, b.s.NewRequest(t, http.MethodGet, "/trello/1/OAuthAuthorizeToken?oauth_token="+rt, nil))
+		if res.Status != http.StatusBadRequest || res.Text() != "invalid token" {
+			t.Errorf("approving twice: %d %q", res.Status, res.Text())
 		}
 	})
 	t.Run("oob", func(t *testing.T) {
 		rt, rs := b.requestToken(t, sg, "oob")
-		res := send(t, b.newRequest(t, http.MethodGet, "/trello/1/OAuthAuthorizeToken?oauth_token="+rt, nil))
-		_, after, ok := strings.Cut(res.body, `<pre id="verifier">`)
+		res := simtest.Do(t, b.s.NewRequest(t, http.MethodGet, "/trello/1/OAuthAuthorizeToken?oauth_token="+rt, nil))
+		_, after, ok := strings.Cut(res.Text(), `<pre id="verifier">`)
 		verifier, _, _ := strings.Cut(after, "</pre>")
-		if res.status != http.StatusOK || !ok || verifier == "" {
-			t.Fatalf("oob page: %d %s", res.status, res.body)
+		if res.Status != http.StatusOK || !ok || verifier == "" {
+			t.Fatalf("oob page: %d %s", res.Status, res.Text())
 		}
-		if res := b.accessToken(t, sg, rt, rs, verifier); res.status != 200 {
-			t.Errorf("oob exchange: %d %q", res.status, res.body)
+		if res := b.accessToken(t, sg, rt, rs, verifier); res.Status != 200 {
+			t.Errorf("oob exchange: %d %q", res.Status, res.Text())
 		}
 	})
 }
@@ -302,18 +293,18 @@ func TestInteractiveConsent(t *testing.T) {
 	b := setup(t, sim.Options{Interactive: true}, Options{})
 	sg := defaultSigner()
 	rt, rs := b.requestToken(t, sg, "http://app.test/cb")
-	page := send(t, b.newRequest(t, http.MethodGet, "/trello/1/OAuthAuthorizeToken?name=My+App&scope=read,write&oauth_token="+rt, nil))
-	if page.status != http.StatusOK || !strings.Contains(page.body, "My App") || !strings.Contains(page.body, `value="`+rt+`"`) {
-		t.Fatalf("consent page: %d %s", page.status, page.body)
+	page := simtest.Do(t, b.s.NewRequest(t, http.MethodGet, "/trello/1/OAuthAuthorizeToken?name=My+App&scope=read,write&oauth_token="+rt, nil))
+	if page.Status != http.StatusOK || !strings.Contains(page.Text(), "My App") || !strings.Contains(page.Text(), `value="`+rt+`"`) {
+		t.Fatalf("consent page: %d %s", page.Status, page.Text())
 	}
-	res := send(t, b.newRequest(t, http.MethodPost, "/trello/1/OAuthAuthorizeToken",
+	res := simtest.Do(t, b.s.NewRequest(t, http.MethodPost, "/trello/1/OAuthAuthorizeToken",
 		url.Values{"oauth_token": {rt}, "scope": {"read,write"}, "decision": {"approve"}, "sim_user": {"ada"}}))
-	loc, _ := url.Parse(res.header.Get("Location"))
-	if res.status != http.StatusFound || loc.Query().Get("oauth_verifier") == "" {
-		t.Fatalf("approve: %d %s", res.status, res.header.Get("Location"))
+	loc, _ := url.Parse(res.Header.Get("Location"))
+	if res.Status != http.StatusFound || loc.Query().Get("oauth_verifier") == "" {
+		t.Fatalf("approve: %d %s", res.Status, res.Header.Get("Location"))
 	}
-	if res := b.accessToken(t, sg, rt, rs, loc.Query().Get("oauth_verifier")); res.status != 200 {
-		t.Errorf("exchange: %d %q", res.status, res.body)
+	if res := b.accessToken(t, sg, rt, rs, loc.Query().Get("oauth_verifier")); res.Status != 200 {
+		t.Errorf("exchange: %d %q", res.Status, res.Text())
 	}
 }
 
@@ -323,12 +314,8 @@ func TestAPIAuthentication(t *testing.T) {
 	sg := defaultSigner()
 	token, secret := b.connect(t, sg, "", "read")
 
-	get := func(path string, sign func(*http.Request)) response {
-		req := b.newRequest(t, http.MethodGet, path, nil)
-		if sign != nil {
-			sign(req)
-		}
-		return send(t, req)
+	get := func(path string, sign simtest.Option) simtest.Response {
+		return b.s.Call(t, http.MethodGet, path, nil, sign)
 	}
 	signed := func(tok, sec string) func(*http.Request) {
 		return func(r *http.Request) { sg.sign(t, r, tok, sec, nil) }
@@ -355,11 +342,11 @@ func TestAPIAuthentication(t *testing.T) {
 	}
 	for _, tt := range tests {
 		res := get(tt.path, tt.sign)
-		if res.status != tt.wantStatus || tt.wantBody != "" && res.body != tt.wantBody {
-			t.Errorf("%s: %d %q, want %d %q", tt.name, res.status, res.body, tt.wantStatus, tt.wantBody)
+		if res.Status != tt.wantStatus || tt.wantBody != "" && res.Text() != tt.wantBody {
+			t.Errorf("%s: %d %q, want %d %q", tt.name, res.Status, res.Text(), tt.wantStatus, tt.wantBody)
 		}
-		if tt.wantBody != "" && res.header.Get("Content-Type") != "text/plain; charset=utf-8" {
-			t.Errorf("%s: Content-Type %q", tt.name, res.header.Get("Content-Type"))
+		if tt.wantBody != "" && res.Header.Get("Content-Type") != "text/plain; charset=utf-8" {
+			t.Errorf("%s: Content-Type %q", tt.name, res.Header.Get("Content-Type"))
 		}
 	}
 	// The two bad-parameter calls authenticate with key and token too.
@@ -371,8 +358,8 @@ func TestAPIAuthentication(t *testing.T) {
 
 	// A token works only with the key it was issued to.
 	b.control(t, http.MethodPost, "/_control/trello/consumers", map[string]string{"key": "k2", "secret": "s2"}, nil)
-	if res := get("/trello/1/members/me", func(r *http.Request) { (&signer{key: "k2", secret: "s2"}).sign(t, r, token, secret, nil) }); res.status != 401 || res.body != "invalid token" {
-		t.Errorf("token under another key: %d %q", res.status, res.body)
+	if res := get("/trello/1/members/me", func(r *http.Request) { (&signer{key: "k2", secret: "s2"}).sign(t, r, token, secret, nil) }); res.Status != 401 || res.Text() != "invalid token" {
+		t.Errorf("token under another key: %d %q", res.Status, res.Text())
 	}
 
 	// Revoked through the control API.
@@ -380,8 +367,8 @@ func TestAPIAuthentication(t *testing.T) {
 	if st := b.control(t, http.MethodDelete, "/_control/trello/tokens/"+token, nil, &out); st != 200 || out["revoked"] != 1 {
 		t.Fatalf("revoke: %d %v", st, out)
 	}
-	if res := get("/trello/1/members/me", signed(token, secret)); res.status != 401 || res.body != "invalid token" {
-		t.Errorf("revoked: %d %q", res.status, res.body)
+	if res := get("/trello/1/members/me", signed(token, secret)); res.Status != 401 || res.Text() != "invalid token" {
+		t.Errorf("revoked: %d %q", res.Status, res.Text())
 	}
 	if st := b.control(t, http.MethodDelete, "/_control/trello/tokens/unknown", nil, nil); st != http.StatusNotFound {
 		t.Errorf("revoke unknown: %d", st)
@@ -394,14 +381,14 @@ func TestTokenExpiration(t *testing.T) {
 	sg := &signer{key: defaultKey, secret: defaultSecret, now: b.s.Clock.Now}
 	rt, rs := b.requestToken(t, sg, "http://app.test/cb")
 	loc := b.authorize(t, url.Values{"oauth_token": {rt}, "expiration": {"1hour"}})
-	f := b.accessToken(t, sg, rt, rs, loc.Query().Get("oauth_verifier")).form(t)
+	f := b.accessToken(t, sg, rt, rs, loc.Query().Get("oauth_verifier")).Form(t)
 	path := "/trello/1/members/me?key=" + defaultKey + "&token=" + f.Get("oauth_token")
-	if res := send(t, b.newRequest(t, http.MethodGet, path, nil)); res.status != 200 {
-		t.Fatalf("fresh token: %d %q", res.status, res.body)
+	if res := simtest.Do(t, b.s.NewRequest(t, http.MethodGet, path, nil)); res.Status != 200 {
+		t.Fatalf("fresh token: %d %q", res.Status, res.Text())
 	}
 	b.s.Clock.Advance(time.Hour)
-	if res := send(t, b.newRequest(t, http.MethodGet, path, nil)); res.status != 401 || res.body != "invalid token" {
-		t.Errorf("expired token: %d %q", res.status, res.body)
+	if res := simtest.Do(t, b.s.NewRequest(t, http.MethodGet, path, nil)); res.Status != 401 || res.Text() != "invalid token" {
+		t.Errorf("expired token: %d %q", res.Status, res.Text())
 	}
 }
 
@@ -412,33 +399,33 @@ func TestScopesAndCreateBoard(t *testing.T) {
 	readTok, readSec := b.connect(t, sg, "ada", "read")
 	writeTok, writeSec := b.connect(t, sg, "ada", "read,write,account")
 
-	create := func(tok, sec string) response {
-		req := b.newRequest(t, http.MethodPost, "/trello/1/boards?desc=from+test", url.Values{"name": {"Q3 Plan & Budget"}})
+	create := func(tok, sec string) simtest.Response {
+		req := b.s.NewRequest(t, http.MethodPost, "/trello/1/boards?desc=from+test", url.Values{"name": {"Q3 Plan & Budget"}})
 		sg.sign(t, req, tok, sec, nil)
-		return send(t, req)
+		return simtest.Do(t, req)
 	}
-	if res := create(readTok, readSec); res.status != 401 || res.body != "unauthorized permission requested" {
-		t.Errorf("create with read scope: %d %q", res.status, res.body)
+	if res := create(readTok, readSec); res.Status != 401 || res.Text() != "unauthorized permission requested" {
+		t.Errorf("create with read scope: %d %q", res.Status, res.Text())
 	}
 	res := create(writeTok, writeSec)
 	var bd struct{ ID, Name, Desc, URL string }
-	res.decode(t, &bd)
-	if res.status != 200 || bd.Name != "Q3 Plan & Budget" || bd.Desc != "from test" || !strings.HasSuffix(bd.URL, "/q3-plan-budget") {
-		t.Fatalf("create: %d %s", res.status, res.body)
+	res.Decode(t, &bd)
+	if res.Status != 200 || bd.Name != "Q3 Plan & Budget" || bd.Desc != "from test" || !strings.HasSuffix(bd.URL, "/q3-plan-budget") {
+		t.Fatalf("create: %d %s", res.Status, res.Text())
 	}
 
-	req := b.newRequest(t, http.MethodGet, "/trello/1/members/me/boards?fields=name", nil)
+	req := b.s.NewRequest(t, http.MethodGet, "/trello/1/members/me/boards?fields=name", nil)
 	sg.sign(t, req, readTok, readSec, nil)
 	var list []struct{ ID, Name string }
-	send(t, req).decode(t, &list)
+	simtest.Do(t, req).Decode(t, &list)
 	if len(list) != 6 || list[5].ID != bd.ID {
 		t.Errorf("boards after create = %+v", list)
 	}
 
-	req = b.newRequest(t, http.MethodGet, "/trello/1/members/me?fields=email,username", nil)
+	req = b.s.NewRequest(t, http.MethodGet, "/trello/1/members/me?fields=email,username", nil)
 	sg.sign(t, req, writeTok, writeSec, nil)
 	var m map[string]any
-	send(t, req).decode(t, &m)
+	simtest.Do(t, req).Decode(t, &m)
 	if m["email"] != "ada@example.com" || m["username"] != "ada" || len(m) != 3 {
 		t.Errorf("member with account scope = %v", m)
 	}
@@ -471,23 +458,23 @@ func TestControl(t *testing.T) {
 	if tok["member"] != "linus" || tok["scope"] != "read,write" || tok["expiration"] != "never" || tok["key"] != defaultKey {
 		t.Errorf("issued %v", tok)
 	}
-	req := b.newRequest(t, http.MethodGet, "/trello/1/members/me", nil)
+	req := b.s.NewRequest(t, http.MethodGet, "/trello/1/members/me", nil)
 	defaultSigner().sign(t, req, tok["token"], tok["token_secret"], nil)
 	var m struct{ Username string }
-	if res := send(t, req); res.status != 200 {
-		t.Fatalf("members/me with a control token: %d %q", res.status, res.body)
-	} else if res.decode(t, &m); m.Username != "linus" {
+	if res := simtest.Do(t, req); res.Status != 200 {
+		t.Fatalf("members/me with a control token: %d %q", res.Status, res.Text())
+	} else if res.Decode(t, &m); m.Username != "linus" {
 		t.Errorf("username %q", m.Username)
 	}
 
 	// Reset forgets tokens and registered consumers.
 	b.control(t, http.MethodPost, "/_control/trello/consumers", map[string]string{"key": "k9", "secret": "s9"}, nil)
 	b.s.Reset(0)
-	if res := send(t, b.newRequest(t, http.MethodGet, "/trello/1/members/me?key="+defaultKey+"&token="+tok["token"], nil)); res.status != 401 {
-		t.Errorf("token after reset: %d", res.status)
+	if res := simtest.Do(t, b.s.NewRequest(t, http.MethodGet, "/trello/1/members/me?key="+defaultKey+"&token="+tok["token"], nil)); res.Status != 401 {
+		t.Errorf("token after reset: %d", res.Status)
 	}
-	if res := send(t, b.newRequest(t, http.MethodGet, "/trello/1/members/me?key=k9&token=x", nil)); res.body != "invalid key" {
-		t.Errorf("consumer after reset: %q", res.body)
+	if res := simtest.Do(t, b.s.NewRequest(t, http.MethodGet, "/trello/1/members/me?key=k9&token=x", nil)); res.Text() != "invalid key" {
+		t.Errorf("consumer after reset: %q", res.Text())
 	}
 }
 
@@ -497,11 +484,11 @@ func TestDataFollowsSeed(t *testing.T) {
 		b := setup(t, sim.Options{Seed: seed}, Options{Boards: 3})
 		var tok map[string]string
 		b.control(t, http.MethodPost, "/_control/trello/tokens", nil, &tok)
-		res := send(t, b.newRequest(t, http.MethodGet, "/trello/1/members/me/boards?key="+defaultKey+"&token="+tok["token"], nil))
-		if res.status != 200 {
-			t.Fatalf("boards: %d %s", res.status, res.body)
+		res := simtest.Do(t, b.s.NewRequest(t, http.MethodGet, "/trello/1/members/me/boards?key="+defaultKey+"&token="+tok["token"], nil))
+		if res.Status != 200 {
+			t.Fatalf("boards: %d %s", res.Status, res.Text())
 		}
-		return res.body
+		return res.Text()
 	}
 	a, again, other := fetch(7), fetch(7), fetch(8)
 	if a != again {

@@ -55,14 +55,12 @@ func (p *Provider) controlDeleteApp(w http.ResponseWriter, r *http.Request) {
 	a := p.apps[id]
 	delete(p.apps, id)
 	p.mu.Unlock()
-	if a == nil {
-		sim.WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no such app"})
-		return
+	if a != nil {
+		for _, tok := range a.tokens {
+			p.s.OAuth.Revoke(name, tok)
+		}
 	}
-	for _, tok := range a.tokens {
-		p.s.OAuth.Revoke(name, tok)
-	}
-	w.WriteHeader(http.StatusNoContent)
+	sim.ControlRemoved(w, a != nil, "app")
 }
 
 // controlAccount serves POST /_control/zoom/accounts {"account_id"?,
@@ -88,7 +86,7 @@ func (p *Provider) controlAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	p.mu.Lock()
 	p.sizes[body.AccountID] = *body.Users
-	delete(p.accounts, body.AccountID)
 	p.mu.Unlock()
+	p.accounts.Forget(body.AccountID)
 	sim.WriteJSON(w, http.StatusOK, map[string]any{"account_id": body.AccountID, "users": *body.Users})
 }

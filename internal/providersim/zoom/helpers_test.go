@@ -1,107 +1,39 @@
 package zoom
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 // bundle is one test's simulator and provider.
 type bundle struct {
-	s *sim.Server
+	s *simtest.Server
 	p *Provider
 }
 
 func setup(t testing.TB, so sim.Options, o Options) *bundle {
 	t.Helper()
 	p := New(o)
-	return &bundle{s: sim.ServeTest(t, so, p), p: p}
+	return &bundle{s: simtest.Start(t, so, p), p: p}
 }
 
-type response struct {
-	status int
-	header http.Header
-	body   []byte
+// client sends an app's credentials as HTTP Basic, as Patchbay's OAUTH2_CC
+// mode does; id "" sends none.
+func client(id, secret string) simtest.Option {
+	if id == "" {
+		return nil
+	}
+	return simtest.Basic(id, secret)
 }
 
-func (r response) decode(t testing.TB, v any) {
+// tokenRequest asks for a token with the params form-encoded.
+func (b *bundle) tokenRequest(t testing.TB, params url.Values, id, secret string) simtest.Response {
 	t.Helper()
-	if err := json.Unmarshal(r.body, v); err != nil {
-		t.Fatalf("decode %s: %v", r.body, err)
-	}
-}
-
-// request sends method path with an optional JSON body; auth, when not
-// nil, sets the credentials.
-func (b *bundle) request(t testing.TB, method, path string, body any, auth func(*http.Request)) response {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		buf, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(buf)
-	}
-	req, err := http.NewRequestWithContext(t.Context(), method, b.s.BaseURL()+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if auth != nil {
-		auth(req)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: data}
-}
-
-func bearer(token string) func(*http.Request) {
-	return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
-}
-
-// tokenRequest asks for a token the way Patchbay's OAUTH2_CC mode does:
-// the params form-encoded, the client as HTTP Basic (id "" sends none).
-func (b *bundle) tokenRequest(t testing.TB, params url.Values, id, secret string) response {
-	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, b.s.BaseURL()+"/zoom/oauth/token", strings.NewReader(params.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if id != "" {
-		req.SetBasicAuth(id, secret)
-	}
-	return do(t, req)
-}
-
-func do(t testing.TB, req *http.Request) response {
-	t.Helper()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: data}
+	return b.s.Call(t, http.MethodPost, "/zoom/oauth/token", params, client(id, secret))
 }
 
 func accountCredentials(accountID string) url.Values {
@@ -113,17 +45,17 @@ func (b *bundle) token(t testing.TB) string {
 	t.Helper()
 	res := b.tokenRequest(t, accountCredentials(DefaultAccountID), DefaultClientID, DefaultClientSecret)
 	var tok tokenOut
-	res.decode(t, &tok)
-	if res.status != 200 || tok.AccessToken == "" {
-		t.Fatalf("token: %d %s", res.status, res.body)
+	res.Decode(t, &tok)
+	if res.Status != 200 || tok.AccessToken == "" {
+		t.Fatalf("token: %d %s", res.Status, res.Body)
 	}
 	return tok.AccessToken
 }
 
 // get calls the API with a token.
-func (b *bundle) get(t testing.TB, path, token string) response {
+func (b *bundle) get(t testing.TB, path, token string) simtest.Response {
 	t.Helper()
-	return b.request(t, http.MethodGet, "/zoom/v2"+path, nil, bearer(token))
+	return b.s.Call(t, http.MethodGet, "/zoom/v2"+path, nil, simtest.Bearer(token))
 }
 
 type tokenOut struct {

@@ -37,17 +37,15 @@ var (
 	epoch = time.Date(2023, 3, 1, 9, 0, 0, 0, time.UTC)
 )
 
-// account returns an account's users, generating them on first use.
-func (p *Provider) account(id string) *account {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if a := p.accounts[id]; a != nil {
-		return a
-	}
+// newAccount generates an account's users, as many as the control API
+// sized it to.
+func (p *Provider) newAccount(id string) *account {
 	n := p.opts.Users
+	p.mu.Lock()
 	if size, ok := p.sizes[id]; ok {
 		n = size
 	}
+	p.mu.Unlock()
 	a := &account{id: id, number: 1000000000 + int64(sim.Hash("zoom-account", id)%9000000000), users: make([]user, n)}
 	domain := strings.ToLower(id) + ".example.com"
 	for i := range a.users {
@@ -79,7 +77,6 @@ func (p *Provider) account(id string) *account {
 		}
 		a.users[i] = u
 	}
-	p.accounts[id] = a
 	return a
 }
 

@@ -54,10 +54,11 @@ type Provider struct {
 	opts Options
 	s    *sim.Server
 
-	mu       sync.Mutex
-	apps     map[string]*app // by client id
-	accounts map[string]*account
-	sizes    map[string]int // users per account, set by the control API
+	accounts *sim.Lazy[account] // by id, generated on first use
+
+	mu    sync.Mutex
+	apps  map[string]*app // by client id
+	sizes map[string]int  // users per account, set by the control API
 }
 
 // app is a Server-to-Server OAuth app.
@@ -71,7 +72,9 @@ type app struct {
 
 // New returns the simulated Zoom.
 func New(opts Options) *Provider {
-	return &Provider{opts: opts.withDefaults()}
+	p := &Provider{opts: opts.withDefaults()}
+	p.accounts = sim.NewLazy(p.newAccount)
+	return p
 }
 
 // Name implements sim.Provider.
@@ -80,11 +83,13 @@ func (p *Provider) Name() string { return name }
 // Reset restores the default app alone and forgets generated accounts.
 func (p *Provider) Reset() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.apps = map[string]*app{DefaultClientID: {ClientID: DefaultClientID, ClientSecret: DefaultClientSecret,
 		AccountID: DefaultAccountID, Scopes: []string{scopeReadUser, scopeListUsers}}}
-	p.accounts = map[string]*account{}
 	p.sizes = map[string]int{}
+	p.mu.Unlock()
+	// Not under p.mu: generating an account takes the accounts' lock, then
+	// p.mu to read its size.
+	p.accounts.Reset()
 }
 
 // Mount implements sim.Provider.
@@ -191,7 +196,7 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		"token_type":   "bearer",
 		"expires_in":   g.ExpiresIn(p.s.Clock.Now()),
 		"scope":        strings.Join(g.Scopes, " "),
-		"api_url":      p.baseURL(r) + "/zoom",
+		"api_url":      p.s.RequestBaseURL(r) + "/zoom",
 	})
 }
 
@@ -221,18 +226,11 @@ func (p *Provider) api(scope string, h func(http.ResponseWriter, *http.Request, 
 			apiError(w, http.StatusBadRequest, 4711, fmt.Sprintf("Invalid access token, does not contain scopes:[%s].", scope))
 			return
 		}
-		h(w, r, call{grant: g, account: p.account(g.Subject)})
+		h(w, r, call{grant: g, account: p.accounts.Get(g.Subject)})
 	}
 }
 
 // apiError writes Zoom's API error body.
 func apiError(w http.ResponseWriter, status, code int, message string) {
 	sim.WriteJSON(w, status, map[string]any{"code": code, "message": message})
-}
-
-func (p *Provider) baseURL(r *http.Request) string {
-	if base := p.s.BaseURL(); base != "" {
-		return base
-	}
-	return "http://" + r.Host
 }

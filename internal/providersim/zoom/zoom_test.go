@@ -9,6 +9,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/providersim/sim"
+	"github.com/patchbay/patchbay/internal/providersim/sim/simtest"
 )
 
 func TestDefaultAppIsTheDefaultClient(t *testing.T) {
@@ -42,20 +43,15 @@ func TestTokenRequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, b.s.BaseURL()+"/zoom/oauth/token"+tt.query, strings.NewReader(tt.params.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			if tt.id != "" {
-				req.SetBasicAuth(tt.id, tt.secret)
-			}
-			res := do(t, req)
+			res := b.s.Call(t, http.MethodPost, "/zoom/oauth/token"+tt.query, tt.params, client(tt.id, tt.secret))
 			var tok tokenOut
-			res.decode(t, &tok)
-			if res.status != tt.status || tok.Error != tt.errCode || tok.Reason != tt.reason {
-				t.Fatalf("%d %s", res.status, res.body)
+			res.Decode(t, &tok)
+			if res.Status != tt.status || tok.Error != tt.errCode || tok.Reason != tt.reason {
+				t.Fatalf("%d %s", res.Status, res.Body)
 			}
 			if tt.status == 200 && (tok.AccessToken == "" || tok.TokenType != "bearer" || tok.ExpiresIn != 3600 ||
 				tok.Scope != "user:read:user:admin user:read:list_users:admin" || tok.APIURL != b.s.BaseURL()+"/zoom") {
-				t.Fatalf("token %s", res.body)
+				t.Fatalf("token %s", res.Body)
 			}
 		})
 	}
@@ -82,9 +78,7 @@ func TestAPIAuthentication(t *testing.T) {
 	narrow := b.s.OAuth.Issue(sim.Grant{Provider: name, ClientID: DefaultClientID, Subject: DefaultAccountID,
 		Scopes: []string{"meeting:read:admin"}}, time.Hour, false).AccessToken
 	revoked := b.token(t)
-	if res := b.request(t, http.MethodPost, "/_control/revoke", map[string]string{"provider": name, "token": revoked}, nil); res.status != 200 {
-		t.Fatalf("revoke: %d", res.status)
-	}
+	b.s.Call(t, http.MethodPost, "/_control/revoke", map[string]string{"provider": name, "token": revoked}).Want(t, 200, "revoke")
 
 	tests := []struct {
 		name, path, token string
@@ -103,21 +97,21 @@ func TestAPIAuthentication(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			res := b.get(t, tt.path, tt.token)
-			if res.status != tt.status {
-				t.Fatalf("status %d, want %d: %s", res.status, tt.status, res.body)
+			if res.Status != tt.status {
+				t.Fatalf("status %d, want %d: %s", res.Status, tt.status, res.Body)
 			}
 			if tt.status == 200 {
 				var me userOut
-				res.decode(t, &me)
+				res.Decode(t, &me)
 				if me.RoleName != "Owner" || me.AccountID != DefaultAccountID || me.Status != "active" {
-					t.Errorf("me %s", res.body)
+					t.Errorf("me %s", res.Body)
 				}
 				return
 			}
 			var e zoomError
-			res.decode(t, &e)
+			res.Decode(t, &e)
 			if e.Code != tt.code || e.Message != tt.message {
-				t.Errorf("error %s", res.body)
+				t.Errorf("error %s", res.Body)
 			}
 		})
 	}
@@ -128,28 +122,22 @@ func TestTokenExpiry(t *testing.T) {
 	b := setup(t, sim.Options{}, Options{})
 	token := b.token(t)
 	b.s.Clock.Advance(59 * time.Minute)
-	if res := b.get(t, "/users/me", token); res.status != 200 {
-		t.Fatalf("after 59 minutes: %d %s", res.status, res.body)
-	}
+	b.get(t, "/users/me", token).Want(t, 200, "after 59 minutes")
 	b.s.Clock.Advance(time.Minute)
 	res := b.get(t, "/users/me", token)
 	var e zoomError
-	res.decode(t, &e)
-	if res.status != 401 || e.Code != 124 || e.Message != "Access token is expired." {
-		t.Fatalf("after an hour: %d %s", res.status, res.body)
+	res.Decode(t, &e)
+	if res.Status != 401 || e.Code != 124 || e.Message != "Access token is expired." {
+		t.Fatalf("after an hour: %d %s", res.Status, res.Body)
 	}
 	// A new token request is the only way on: there is no refresh token.
-	if res := b.get(t, "/users/me", b.token(t)); res.status != 200 {
-		t.Fatalf("new token: %d", res.status)
-	}
+	b.get(t, "/users/me", b.token(t)).Want(t, 200, "new token")
 }
 
 func TestUsersPagination(t *testing.T) {
 	t.Parallel()
 	b := setup(t, sim.Options{Seed: 2}, Options{})
-	if res := b.request(t, http.MethodPost, "/_control/zoom/accounts", map[string]any{"users": 70}, nil); res.status != 200 {
-		t.Fatalf("size account: %d %s", res.status, res.body)
-	}
+	b.s.Call(t, http.MethodPost, "/_control/zoom/accounts", map[string]any{"users": 70}).Want(t, 200, "size account")
 	token := b.token(t)
 	seen := map[string]bool{}
 	total := -1
@@ -163,11 +151,11 @@ func TestUsersPagination(t *testing.T) {
 			path += "&next_page_token=" + url.QueryEscape(next)
 		}
 		res := b.get(t, path, token)
-		if res.status != 200 {
-			t.Fatalf("%s: %d %s", path, res.status, res.body)
+		if res.Status != 200 {
+			t.Fatalf("%s: %d %s", path, res.Status, res.Body)
 		}
 		var page usersPage
-		res.decode(t, &page)
+		res.Decode(t, &page)
 		total = page.TotalRecords
 		for _, u := range page.Users {
 			if seen[u.ID] || u.Status != "active" || len(u.ID) != 22 {
@@ -189,18 +177,18 @@ func TestUsersPagination(t *testing.T) {
 	}
 
 	var inactive usersPage
-	b.get(t, "/users?status=inactive&page_size=300", token).decode(t, &inactive)
+	b.get(t, "/users?status=inactive&page_size=300", token).Decode(t, &inactive)
 	if inactive.TotalRecords != 6 || len(inactive.Users) != 6 || inactive.Users[0].Status != "inactive" {
 		t.Errorf("inactive users: %+v", inactive)
 	}
 	var capped usersPage
-	b.get(t, "/users?page_size=1000", token).decode(t, &capped)
+	b.get(t, "/users?page_size=1000", token).Decode(t, &capped)
 	if capped.PageSize != 300 || len(capped.Users) != 59 || capped.NextPageToken != "" {
 		t.Errorf("page_size 1000: %+v", capped)
 	}
 
 	var first usersPage
-	b.get(t, "/users?page_size=10", token).decode(t, &first)
+	b.get(t, "/users?page_size=10", token).Decode(t, &first)
 	tests := []struct{ name, path string }{
 		{"page_size zero", "/users?page_size=0"},
 		{"page_size not a number", "/users?page_size=ten"},
@@ -211,20 +199,16 @@ func TestUsersPagination(t *testing.T) {
 	for _, tt := range tests {
 		res := b.get(t, tt.path, token)
 		var e zoomError
-		res.decode(t, &e)
-		if res.status != 400 || e.Code != 300 {
-			t.Errorf("%s: %d %s", tt.name, res.status, res.body)
+		res.Decode(t, &e)
+		if res.Status != 400 || e.Code != 300 {
+			t.Errorf("%s: %d %s", tt.name, res.Status, res.Body)
 		}
 	}
 	// Page tokens expire after 15 minutes.
 	b.s.Clock.Advance(14 * time.Minute)
-	if res := b.get(t, "/users?page_size=10&next_page_token="+url.QueryEscape(first.NextPageToken), token); res.status != 200 {
-		t.Fatalf("page token after 14 minutes: %d", res.status)
-	}
+	b.get(t, "/users?page_size=10&next_page_token="+url.QueryEscape(first.NextPageToken), token).Want(t, 200, "page token after 14 minutes")
 	b.s.Clock.Advance(time.Minute)
-	if res := b.get(t, "/users?page_size=10&next_page_token="+url.QueryEscape(first.NextPageToken), b.token(t)); res.status != 400 {
-		t.Fatalf("page token after 15 minutes: %d", res.status)
-	}
+	b.get(t, "/users?page_size=10&next_page_token="+url.QueryEscape(first.NextPageToken), b.token(t)).Want(t, 400, "page token after 15 minutes")
 }
 
 func TestGetUser(t *testing.T) {
@@ -232,14 +216,14 @@ func TestGetUser(t *testing.T) {
 	b := setup(t, sim.Options{}, Options{})
 	token := b.token(t)
 	var page usersPage
-	b.get(t, "/users?page_size=5", token).decode(t, &page)
+	b.get(t, "/users?page_size=5", token).Decode(t, &page)
 	member := page.Users[3]
 	for _, key := range []string{member.ID, member.Email, strings.ToUpper(member.Email)} {
 		var u userOut
 		res := b.get(t, "/users/"+url.PathEscape(key), token)
-		res.decode(t, &u)
-		if res.status != 200 || u.ID != member.ID || u.RoleName != "Member" {
-			t.Errorf("%s: %d %s", key, res.status, res.body)
+		res.Decode(t, &u)
+		if res.Status != 200 || u.ID != member.ID || u.RoleName != "Member" {
+			t.Errorf("%s: %d %s", key, res.Status, res.Body)
 		}
 	}
 }
@@ -247,57 +231,49 @@ func TestGetUser(t *testing.T) {
 func TestControlApps(t *testing.T) {
 	t.Parallel()
 	b := setup(t, sim.Options{}, Options{})
-	res := b.request(t, http.MethodPost, "/_control/zoom/apps", map[string]any{"account_id": "otherAccount_1"}, nil)
+	res := b.s.Call(t, http.MethodPost, "/_control/zoom/apps", map[string]any{"account_id": "otherAccount_1"})
 	var a app
-	res.decode(t, &a)
-	if res.status != http.StatusCreated || a.ClientID == "" || a.ClientSecret == "" || a.AccountID != "otherAccount_1" || len(a.Scopes) != 2 {
-		t.Fatalf("add app: %d %s", res.status, res.body)
+	res.Decode(t, &a)
+	if res.Status != http.StatusCreated || a.ClientID == "" || a.ClientSecret == "" || a.AccountID != "otherAccount_1" || len(a.Scopes) != 2 {
+		t.Fatalf("add app: %d %s", res.Status, res.Body)
 	}
-	if res := b.tokenRequest(t, accountCredentials(DefaultAccountID), a.ClientID, a.ClientSecret); res.status != 400 {
-		t.Fatalf("the app got a token for another account: %d", res.status)
-	}
+	b.tokenRequest(t, accountCredentials(DefaultAccountID), a.ClientID, a.ClientSecret).Want(t, 400, "the app got a token for another account")
 	tr := b.tokenRequest(t, accountCredentials("otherAccount_1"), a.ClientID, a.ClientSecret)
 	var tok tokenOut
-	tr.decode(t, &tok)
-	if tr.status != 200 {
-		t.Fatalf("token for the new app: %d %s", tr.status, tr.body)
+	tr.Decode(t, &tok)
+	if tr.Status != 200 {
+		t.Fatalf("token for the new app: %d %s", tr.Status, tr.Body)
 	}
 	var me userOut
-	b.get(t, "/users/me", tok.AccessToken).decode(t, &me)
+	b.get(t, "/users/me", tok.AccessToken).Decode(t, &me)
 	var defaultMe userOut
-	b.get(t, "/users/me", b.token(t)).decode(t, &defaultMe)
+	b.get(t, "/users/me", b.token(t)).Decode(t, &defaultMe)
 	if me.AccountID != "otherAccount_1" || me.ID == defaultMe.ID {
 		t.Errorf("the new account's owner %+v, the default one %+v", me, defaultMe)
 	}
 
 	for _, bad := range []map[string]any{{"account_id": "has space"}} {
-		if res := b.request(t, http.MethodPost, "/_control/zoom/apps", bad, nil); res.status != 400 {
-			t.Errorf("%v: %d", bad, res.status)
+		if res := b.s.Call(t, http.MethodPost, "/_control/zoom/apps", bad); res.Status != 400 {
+			t.Errorf("%v: %d", bad, res.Status)
 		}
 	}
 	for _, bad := range []map[string]any{{}, {"users": -1}, {"users": 5, "account_id": "a b"}} {
-		if res := b.request(t, http.MethodPost, "/_control/zoom/accounts", bad, nil); res.status != 400 {
-			t.Errorf("accounts %v: %d", bad, res.status)
+		if res := b.s.Call(t, http.MethodPost, "/_control/zoom/accounts", bad); res.Status != 400 {
+			t.Errorf("accounts %v: %d", bad, res.Status)
 		}
 	}
 
-	if res := b.request(t, http.MethodDelete, "/_control/zoom/apps/"+a.ClientID, nil, nil); res.status != http.StatusNoContent {
-		t.Fatalf("delete app: %d", res.status)
+	b.s.Call(t, http.MethodDelete, "/_control/zoom/apps/"+a.ClientID, nil).Want(t, http.StatusNoContent, "delete app")
+	b.s.Call(t, http.MethodDelete, "/_control/zoom/apps/"+a.ClientID, nil).Want(t, http.StatusNotFound, "delete twice")
+	if res := b.get(t, "/users/me", tok.AccessToken); res.Status != 401 {
+		t.Errorf("a deleted app's token still works: %d", res.Status)
 	}
-	if res := b.request(t, http.MethodDelete, "/_control/zoom/apps/"+a.ClientID, nil, nil); res.status != http.StatusNotFound {
-		t.Fatalf("delete twice: %d", res.status)
-	}
-	if res := b.get(t, "/users/me", tok.AccessToken); res.status != 401 {
-		t.Errorf("a deleted app's token still works: %d", res.status)
-	}
-	if res := b.tokenRequest(t, accountCredentials("otherAccount_1"), a.ClientID, a.ClientSecret); res.status != 401 {
-		t.Errorf("a deleted app got a token: %d", res.status)
+	if res := b.tokenRequest(t, accountCredentials("otherAccount_1"), a.ClientID, a.ClientSecret); res.Status != 401 {
+		t.Errorf("a deleted app got a token: %d", res.Status)
 	}
 
-	b.request(t, http.MethodDelete, "/_control/zoom/apps/"+DefaultClientID, nil, nil)
-	if res := b.tokenRequest(t, accountCredentials(DefaultAccountID), DefaultClientID, DefaultClientSecret); res.status != 401 {
-		t.Fatalf("deleted default app: %d", res.status)
-	}
+	b.s.Call(t, http.MethodDelete, "/_control/zoom/apps/"+DefaultClientID, nil)
+	b.tokenRequest(t, accountCredentials(DefaultAccountID), DefaultClientID, DefaultClientSecret).Want(t, 401, "deleted default app")
 	b.s.Reset(0)
 	b.token(t) // the default app is back
 }
@@ -306,12 +282,8 @@ func TestCatalogYAML(t *testing.T) {
 	t.Parallel()
 	b := setup(t, sim.Options{}, Options{})
 	base := b.s.BaseURL()
-	providers, err := catalog.Parse([]byte(b.p.CatalogYAML(base)), "sim")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := providers["zoom-cc"]
-	if p == nil || !p.Supported() || p.AuthMode != "OAUTH2_CC" {
+	p := simtest.Entry(t, b.p, base, "zoom-cc")
+	if p.AuthMode != "OAUTH2_CC" {
 		t.Fatalf("entry %+v", p)
 	}
 	if p.TokenURL != base+"/zoom/oauth/token" || p.TokenRequestAuthMethod != "basic" || p.Proxy.BaseURL != base+"/zoom/v2" {
@@ -330,7 +302,7 @@ func TestCatalogYAML(t *testing.T) {
 		}
 		params.Set(k, s)
 	}
-	if res := b.tokenRequest(t, params, DefaultClientID, DefaultClientSecret); res.status != 200 {
-		t.Errorf("token request from the entry's params %v: %d %s", params, res.status, res.body)
+	if res := b.tokenRequest(t, params, DefaultClientID, DefaultClientSecret); res.Status != 200 {
+		t.Errorf("token request from the entry's params %v: %d %s", params, res.Status, res.Body)
 	}
 }
