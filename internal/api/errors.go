@@ -78,11 +78,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &connectErr):
 		ae = &apiError{status: connectErr.Status, Code: connectErr.Code, Message: connectErr.Message}
 		if len(connectErr.Field) > 0 {
-			path := make([]any, len(connectErr.Field))
-			for i, seg := range connectErr.Field {
-				path[i] = seg
-			}
-			ae.Errors = []fieldError{{Code: connectErr.Code, Message: connectErr.Message, Path: path}}
+			ae.Errors = []fieldError{{Code: connectErr.Code, Message: connectErr.Message, Path: connectErr.Field}}
 		}
 	case errors.As(err, &authErr):
 		ae = &apiError{status: authErr.Status, Code: authErr.Code, Message: authErr.Message}

@@ -29,7 +29,9 @@ type Error struct {
 	Status  int
 	Code    string
 	Message string
-	Field   []string
+	// Field is the path of the request member at fault: strings for
+	// object members, ints for array indexes.
+	Field []any
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -74,7 +76,7 @@ func (s *Sessions) Create(ctx context.Context, env *store.Environment, in Create
 	for i, key := range in.AllowedIntegrations {
 		if _, err := s.store.Integrations().Get(ctx, env.ID, key); errors.Is(err, store.ErrNotFound) {
 			return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_body",
-				Message: fmt.Sprintf("integration %q does not exist", key), Field: []string{"allowed_integrations", fmt.Sprint(i)}}
+				Message: fmt.Sprintf("integration %q does not exist", key), Field: []any{"allowed_integrations", i}}
 		} else if err != nil {
 			return nil, err
 		}
@@ -82,7 +84,7 @@ func (s *Sessions) Create(ctx context.Context, env *store.Environment, in Create
 	for key := range in.IntegrationsConfigDefaults {
 		if _, err := s.store.Integrations().Get(ctx, env.ID, key); errors.Is(err, store.ErrNotFound) {
 			return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_body",
-				Message: fmt.Sprintf("integration %q does not exist", key), Field: []string{"integrations_config_defaults", key}}
+				Message: fmt.Sprintf("integration %q does not exist", key), Field: []any{"integrations_config_defaults", key}}
 		} else if err != nil {
 			return nil, err
 		}
@@ -91,7 +93,7 @@ func (s *Sessions) Create(ctx context.Context, env *store.Environment, in Create
 		c, err := s.store.Connections().Get(ctx, env.ID, in.ReconnectIntegration, in.ReconnectConnectionID)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, &Error{Status: http.StatusBadRequest, Code: "unknown_connection",
-				Message: fmt.Sprintf("connection %q of integration %q does not exist", in.ReconnectConnectionID, in.ReconnectIntegration), Field: []string{"connection_id"}}
+				Message: fmt.Sprintf("connection %q of integration %q does not exist", in.ReconnectConnectionID, in.ReconnectIntegration), Field: []any{"connection_id"}}
 		}
 		if err != nil {
 			return nil, err
