@@ -283,26 +283,14 @@ func (s *Server) finishSession(w http.ResponseWriter, r *http.Request, in connec
 		in.EndUser.Organization = org
 	}
 	if len(tags) > 0 {
+		// Nango's session tags become the tags of the connections the
+		// session creates.
 		normalized, err := auth.NormalizeTags(tags, "tags")
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		tags = normalized
-		if in.EndUser == nil {
-			in.EndUser = &store.EndUser{}
-		}
-		if in.EndUser.Tags == nil {
-			in.EndUser.Tags = map[string]string{}
-		}
-		for k, v := range tags {
-			in.EndUser.Tags[k] = v
-		}
-		// Together they are still at most as many as one may set.
-		if _, err := auth.NormalizeTags(in.EndUser.Tags, "tags"); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
+		in.Tags = normalized
 	}
 	created, err := s.sessions.Create(r.Context(), environment(r.Context()), in)
 	if err != nil {
@@ -351,6 +339,7 @@ func (s *Server) authenticateSession(w http.ResponseWriter, r *http.Request) (*s
 
 type sessionInfoJSON struct {
 	EndUser                    any                        `json:"end_user"`
+	Tags                       map[string]string          `json:"tags,omitempty"`
 	Organization               *store.Organization        `json:"organization"`
 	AllowedIntegrations        []string                   `json:"allowed_integrations"`
 	IntegrationsConfigDefaults map[string]json.RawMessage `json:"integrations_config_defaults,omitempty"`
@@ -363,7 +352,7 @@ func (s *Server) getConnectSession(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	out := sessionInfoJSON{AllowedIntegrations: sess.AllowedIntegrations, IntegrationsConfigDefaults: sess.IntegrationsConfigDefaults,
+	out := sessionInfoJSON{Tags: sess.Tags, AllowedIntegrations: sess.AllowedIntegrations, IntegrationsConfigDefaults: sess.IntegrationsConfigDefaults,
 		ConnectionID: sess.ReconnectConnectionID, ExpiresAt: sess.ExpiresAt.UTC()}
 	if out.AllowedIntegrations == nil {
 		out.AllowedIntegrations = []string{}

@@ -181,11 +181,15 @@ func TestConnectSessionLifecycle(t *testing.T) {
 				t.Fatalf("bare session = %d %s", res.status, res.body)
 			}
 
-			// Top-level tags join the end user's, keys lowercased as stored.
+			// Top-level tags are the session's own (for the connections it
+			// creates), apart from the end user's; keys lowercased as stored.
 			tagged := newSession(t, s, apptest.DevKey, `{"end_user":{"id":"u-2","tags":{"Plan":"free"}},"tags":{"Team":"core"}}`)
 			res = do(t, s, "GET", "/connect/session", tagged, nil)
-			if eu := dataOf(t, res)["end_user"]; !sameJSON(t, eu, `{"id":"u-2","email":null,"display_name":null,"tags":{"plan":"free","team":"core"}}`) {
+			if eu := dataOf(t, res)["end_user"]; !sameJSON(t, eu, `{"id":"u-2","email":null,"display_name":null,"tags":{"plan":"free"}}`) {
 				t.Fatalf("tagged end user = %s", res.body)
+			}
+			if tags := dataOf(t, res)["tags"]; !sameJSON(t, tags, `{"team":"core"}`) {
+				t.Fatalf("session tags = %s", res.body)
 			}
 
 			// A reconnect session is bound to one connection, and keeps its end
@@ -524,7 +528,7 @@ func TestConnectSessionBadInput(t *testing.T) {
 				{name: "tags not an object", method: "POST", path: "/connect/sessions", auth: apptest.DevKey, body: `{"end_user":{"id":"u"},"tags":"x"}`, status: 400, code: "invalid_body", wantPath: "tags"},
 				{name: "tag value number", method: "POST", path: "/connect/sessions", auth: apptest.DevKey, body: `{"end_user":{"id":"u"},"tags":{"a":1}}`, status: 400, code: "invalid_body", wantPath: "tags"},
 				{name: "tag key invalid", method: "POST", path: "/connect/sessions", auth: apptest.DevKey, body: `{"end_user":{"id":"u"},"tags":{"1a":"` + secret + `"}}`, status: 400, code: "invalid_body", wantPath: "tags.1a"},
-				{name: "too many tags together", method: "POST", path: "/connect/sessions", auth: apptest.DevKey, body: `{"end_user":{"id":"u","tags":{"a1":"v","a2":"v","a3":"v","a4":"v","a5":"v","a6":"v"}},"tags":{"b1":"v","b2":"v","b3":"v","b4":"v","b5":"v"}}`, status: 400, code: "invalid_body", wantPath: "tags"},
+				{name: "too many session tags", method: "POST", path: "/connect/sessions", auth: apptest.DevKey, body: `{"end_user":{"id":"u"},"tags":{"b1":"v","b2":"v","b3":"v","b4":"v","b5":"v","b6":"v","b7":"v","b8":"v","b9":"v","b10":"v","b11":"v"}}`, status: 400, code: "invalid_body", wantPath: "tags"},
 				{name: "tags differing in case only", method: "POST", path: "/connect/sessions", auth: apptest.DevKey, body: `{"end_user":{"id":"u"},"tags":{"Plan":"a","plan":"b"}}`, status: 400, code: "invalid_body", wantPath: "tags.plan"},
 				{name: "several problems at once", method: "POST", path: "/connect/sessions", auth: apptest.DevKey, body: `{"end_user":{"id":1},"allowed_integrations":{},"x":1}`, status: 400, code: "invalid_body", wantPath: "allowed_integrations"},
 				// POST /connect/sessions: the request around the body.

@@ -168,7 +168,8 @@ type connectionJSON struct {
 	Errors            []struct {
 		Type string `json:"type"`
 	} `json:"errors"`
-	EndUser     map[string]any `json:"end_user"`
+	EndUser     map[string]any    `json:"end_user"`
+	Tags        map[string]string `json:"tags"`
 	Credentials struct {
 		Type             string          `json:"type"`
 		AccessToken      string          `json:"access_token"`

@@ -24,7 +24,7 @@ func TestCredentialModes(t *testing.T) {
 			for _, key := range []string{"stripe-api-key", "jira-basic", "zoom-cc", "ghost-admin"} {
 				w.createIntegration(map[string]any{"unique_key": key, "provider": key})
 			}
-			token := w.session(nil)
+			token := w.session(map[string]any{"end_user": map[string]any{"id": "user-1"}, "tags": map[string]string{"plan": "pro"}})
 			q := "?connect_session_token=" + token
 
 			cases := []struct {
@@ -60,8 +60,9 @@ func TestCredentialModes(t *testing.T) {
 				}
 			}
 
-			if c := w.onlyConnection("stripe-api-key"); c.Credentials.Type != "API_KEY" || c.Credentials.APIKey != stripe.DefaultKey {
-				t.Errorf("stripe connection = %+v", c.Credentials)
+			if c := w.onlyConnection("stripe-api-key"); c.Credentials.Type != "API_KEY" || c.Credentials.APIKey != stripe.DefaultKey ||
+				c.Tags["plan"] != "pro" || c.EndUser["id"] != "user-1" {
+				t.Errorf("stripe connection = %+v, tags %v, end user %v", c.Credentials, c.Tags, c.EndUser)
 			}
 			if c := w.onlyConnection("jira-basic"); c.Credentials.Type != "BASIC" || c.Credentials.Username != jira.DefaultEmail || c.ConnectionConfig["subdomain"] != jira.DefaultSite {
 				t.Errorf("jira connection = %+v %v", c.Credentials, c.ConnectionConfig)

@@ -25,11 +25,16 @@ type saveInput struct {
 // credentials and clears its errors.
 func (s *Service) save(ctx context.Context, in saveInput) (*store.Connection, error) {
 	endUser := in.endUser
-	if endUser == nil && in.connectSessionID != "" {
+	var tags map[string]string
+	if in.connectSessionID != "" {
 		sess, err := s.store.ConnectSessions().ByID(ctx, in.connectSessionID)
-		if err == nil {
-			endUser = sess.EndUser
-		} else if !errors.Is(err, store.ErrNotFound) {
+		switch {
+		case err == nil:
+			if endUser == nil {
+				endUser = sess.EndUser
+			}
+			tags = sess.Tags
+		case !errors.Is(err, store.ErrNotFound):
 			return nil, err
 		}
 	}
@@ -41,6 +46,7 @@ func (s *Service) save(ctx context.Context, in saveInput) (*store.Connection, er
 		Credentials:      in.creds,
 		ConnectionConfig: in.config,
 		EndUser:          endUser,
+		Tags:             tags,
 	}
 	created, err := s.conns.Upsert(ctx, c)
 	if err != nil {

@@ -59,8 +59,10 @@ type CreateInput struct {
 	EndUser                    *store.EndUser
 	AllowedIntegrations        []string
 	IntegrationsConfigDefaults map[string]json.RawMessage
-	ReconnectConnectionID      string
-	ReconnectIntegration       string
+	// Tags are given to the connections the session creates.
+	Tags                  map[string]string
+	ReconnectConnectionID string
+	ReconnectIntegration  string
 }
 
 // Created is what the API returns for a new session.
@@ -113,6 +115,7 @@ func (s *Sessions) Create(ctx context.Context, env *store.Environment, in Create
 		EndUser:                    in.EndUser,
 		AllowedIntegrations:        in.AllowedIntegrations,
 		IntegrationsConfigDefaults: in.IntegrationsConfigDefaults,
+		Tags:                       in.Tags,
 		ReconnectConnectionID:      in.ReconnectConnectionID,
 		ReconnectIntegration:       in.ReconnectIntegration,
 		CreatedAt:                  now,

@@ -160,6 +160,8 @@ type ConnectSession struct {
 	// IntegrationsConfigDefaults is Nango's integrations_config_defaults:
 	// per integration key, {"connection_config": {…}, "user_scopes": …}.
 	IntegrationsConfigDefaults map[string]json.RawMessage
+	// Tags are given to the connections the session creates.
+	Tags map[string]string
 	// Reconnect sessions name the one connection they may re-authorise.
 	ReconnectConnectionID string
 	ReconnectIntegration  string

@@ -172,17 +172,17 @@ LIMIT $2;
 
 -- name: InsertConnectSession
 INSERT INTO connect_sessions (id, environment_id, token_hash, end_user, allowed_integrations,
-    integrations_config_defaults, reconnect_connection_id, reconnect_integration, created_at, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10);
+    integrations_config_defaults, tags, reconnect_connection_id, reconnect_integration, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11);
 
 -- name: ConnectSessionByTokenHash
 SELECT id, environment_id, token_hash, end_user, allowed_integrations, integrations_config_defaults,
-    reconnect_connection_id, reconnect_integration, created_at, expires_at
+    tags, reconnect_connection_id, reconnect_integration, created_at, expires_at
 FROM connect_sessions WHERE token_hash = $1;
 
 -- name: ConnectSessionByID
 SELECT id, environment_id, token_hash, end_user, allowed_integrations, integrations_config_defaults,
-    reconnect_connection_id, reconnect_integration, created_at, expires_at
+    tags, reconnect_connection_id, reconnect_integration, created_at, expires_at
 FROM connect_sessions WHERE id = $1;
 
 -- name: DeleteConnectSession

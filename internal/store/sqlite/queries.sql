@@ -174,17 +174,17 @@ LIMIT ?;
 
 -- name: InsertConnectSession
 INSERT INTO connect_sessions (id, environment_id, token_hash, end_user, allowed_integrations,
-    integrations_config_defaults, reconnect_connection_id, reconnect_integration, created_at, expires_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+    integrations_config_defaults, tags, reconnect_connection_id, reconnect_integration, created_at, expires_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: ConnectSessionByTokenHash
 SELECT id, environment_id, token_hash, end_user, allowed_integrations, integrations_config_defaults,
-    reconnect_connection_id, reconnect_integration, created_at, expires_at
+    tags, reconnect_connection_id, reconnect_integration, created_at, expires_at
 FROM connect_sessions WHERE token_hash = ?;
 
 -- name: ConnectSessionByID
 SELECT id, environment_id, token_hash, end_user, allowed_integrations, integrations_config_defaults,
-    reconnect_connection_id, reconnect_integration, created_at, expires_at
+    tags, reconnect_connection_id, reconnect_integration, created_at, expires_at
 FROM connect_sessions WHERE id = ?;
 
 -- name: DeleteConnectSession

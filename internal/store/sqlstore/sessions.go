@@ -33,12 +33,16 @@ func (s connectSessions) Create(ctx context.Context, cs *store.ConnectSession) e
 	if err != nil {
 		return fmt.Errorf("create connect session: integrations config defaults: %w", err)
 	}
+	tags, err := jsonValue(cs.Tags, "{}")
+	if err != nil {
+		return fmt.Errorf("create connect session: tags: %w", err)
+	}
 	id, createdAt := newID(), cs.CreatedAt
 	if createdAt.IsZero() {
 		createdAt = s.db.now()
 	}
 	_, err = s.db.write.ExecContext(ctx, s.db.q("InsertConnectSession"), id, cs.EnvironmentID, cs.TokenHash,
-		endUser, allowed, defaults, cs.ReconnectConnectionID, cs.ReconnectIntegration, createdAt.UTC(), cs.ExpiresAt.UTC())
+		endUser, allowed, defaults, tags, cs.ReconnectConnectionID, cs.ReconnectIntegration, createdAt.UTC(), cs.ExpiresAt.UTC())
 	if err != nil {
 		if s.db.d.IsUniqueViolation(err) {
 			err = store.ErrConflict
@@ -70,8 +74,8 @@ func (s connectSessions) ByID(ctx context.Context, id string) (*store.ConnectSes
 
 func (s connectSessions) scan(row rowScanner) (*store.ConnectSession, error) {
 	cs := &store.ConnectSession{}
-	var endUser, allowed, defaults []byte
-	if err := row.Scan(&cs.ID, &cs.EnvironmentID, &cs.TokenHash, &endUser, &allowed, &defaults,
+	var endUser, allowed, defaults, tags []byte
+	if err := row.Scan(&cs.ID, &cs.EnvironmentID, &cs.TokenHash, &endUser, &allowed, &defaults, &tags,
 		&cs.ReconnectConnectionID, &cs.ReconnectIntegration, &cs.CreatedAt, &cs.ExpiresAt); err != nil {
 		return nil, notFound(err)
 	}
@@ -92,6 +96,12 @@ func (s connectSessions) scan(row rowScanner) (*store.ConnectSession, error) {
 	}
 	if len(cs.IntegrationsConfigDefaults) == 0 {
 		cs.IntegrationsConfigDefaults = nil
+	}
+	if err := json.Unmarshal(tags, &cs.Tags); err != nil {
+		return nil, fmt.Errorf("connect session %s tags: %w", cs.ID, err)
+	}
+	if len(cs.Tags) == 0 {
+		cs.Tags = nil
 	}
 	return cs, nil
 }

@@ -27,6 +27,7 @@ func testConnectSessions(t *testing.T, newDB func(t *testing.T) Database) {
 			IntegrationsConfigDefaults: map[string]json.RawMessage{
 				"github": json.RawMessage(`{"connection_config":{"org":"acme"},"user_scopes":"repo"}`),
 			},
+			Tags:                  map[string]string{"plan": "pro"},
 			ReconnectConnectionID: "conn-1", ReconnectIntegration: "github",
 			ExpiresAt: expires,
 		}
@@ -44,7 +45,7 @@ func testConnectSessions(t *testing.T, newDB func(t *testing.T) Database) {
 			got.ReconnectConnectionID != "conn-1" || got.ReconnectIntegration != "github" ||
 			got.ExpiresAt.Sub(expires).Abs() > time.Microsecond || got.CreatedAt.Sub(want.CreatedAt).Abs() > time.Microsecond ||
 			!sameJSON(t, got.EndUser, want.EndUser) || !sameJSON(t, got.AllowedIntegrations, want.AllowedIntegrations) ||
-			!sameJSON(t, got.IntegrationsConfigDefaults, want.IntegrationsConfigDefaults) {
+			!sameJSON(t, got.IntegrationsConfigDefaults, want.IntegrationsConfigDefaults) || !sameJSON(t, got.Tags, want.Tags) {
 			t.Fatalf("ByTokenHash =\n %+v\nwant %+v", got, want)
 		}
 		if byID, err := sessions.ByID(b.ctx, want.ID); err != nil || byID.TokenHash != want.TokenHash || !sameJSON(t, byID, got) {

@@ -20,6 +20,8 @@ CREATE TABLE connect_sessions (
     allowed_integrations         JSONB NOT NULL DEFAULT '[]',
     -- per integration key, Nango's integrations_config_defaults
     integrations_config_defaults JSONB NOT NULL DEFAULT '{}',
+    -- tags given to the connections the session creates
+    tags                         JSONB NOT NULL DEFAULT '{}',
     reconnect_connection_id      TEXT NOT NULL DEFAULT '',
     reconnect_integration        TEXT NOT NULL DEFAULT '',
     created_at                   TIMESTAMPTZ NOT NULL,

@@ -21,6 +21,8 @@ CREATE TABLE connect_sessions (
     allowed_integrations         TEXT NOT NULL DEFAULT '[]',
     -- JSON: per integration key, Nango's integrations_config_defaults
     integrations_config_defaults TEXT NOT NULL DEFAULT '{}',
+    -- tags given to the connections the session creates
+    tags                         TEXT NOT NULL DEFAULT '{}',
     reconnect_connection_id      TEXT NOT NULL DEFAULT '',
     reconnect_integration        TEXT NOT NULL DEFAULT '',
     created_at                   TIMESTAMP NOT NULL,
