@@ -6,7 +6,10 @@
 // and turns the latter into *Error.
 //
 // A Client is bound to one environment through that environment's secret
-// key, sent as "Authorization: Bearer <key>" on every call except Health.
+// key, sent as "Authorization: Bearer <key>" on every call except Health
+// and the two connect-session calls (GetConnectSession,
+// DeleteConnectSession), which authenticate with the session's own token
+// as an end user's browser does.
 // Every method takes a context first; cancel it or give it a deadline to
 // bound a call, since the default http.Client has no timeout.
 //
