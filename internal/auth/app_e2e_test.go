@@ -8,27 +8,38 @@ import (
 	"encoding/pem"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/patchbay/patchbay/internal/app/apptest"
 )
 
-func TestGitHubApp(t *testing.T) {
-	w := newWorld(t, worldOptions{})
+// appKey is one RSA key for every GitHub App test (generating is slow).
+var appKey = sync.OnceValue(func() string {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
-	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
-	// Register the app at the simulated GitHub with Patchbay's setup URL,
-	// as a customer does in GitHub's settings.
-	body, _ := json.Marshal(map[string]any{"app_id": 4242, "slug": "patchbay-test", "private_key": pemKey,
-		"setup_url": w.pb.URL + "/app-auth/connect"})
+	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+})
+
+// registerApp registers a GitHub App at the simulator, as a customer does
+// in GitHub's settings.
+func registerApp(t *testing.T, w *world, app map[string]any) {
+	t.Helper()
+	body, _ := json.Marshal(app)
 	resp, err := http.Post(w.sim.URL()+"/_control/github/apps", "application/json", strings.NewReader(string(body)))
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		t.Fatalf("register app: %v %v", err, resp)
 	}
 	resp.Body.Close()
+}
+
+func TestGitHubApp(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	pemKey := appKey()
+	registerApp(t, w, map[string]any{"app_id": 4242, "slug": "patchbay-test", "private_key": pemKey,
+		"setup_url": w.pb.URL + "/app-auth/connect"})
 	w.createIntegration(map[string]any{"unique_key": "github-app", "provider": "github-app",
 		"credentials": map[string]any{"type": "APP", "app_id": "4242", "app_link": w.sim.URL() + "/github/apps/patchbay-test", "private_key": pemKey}})
 
@@ -55,6 +66,49 @@ func TestGitHubApp(t *testing.T) {
 		t.Errorf("bogus state: status %d", status)
 	}
 	w.onlyConnection("github-app")
+}
+
+// TestGitHubAppOAuth: an app that asks for user authorisation during
+// installation (github-app-oauth, auth mode CUSTOM) yields both an
+// installation token and a user token, and both are renewed.
+func TestGitHubAppOAuth(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	pemKey := appKey()
+	registerApp(t, w, map[string]any{"app_id": 4343, "slug": "patchbay-oauth", "private_key": pemKey,
+		"client_id": "app-client-id", "client_secret": "app-client-secret", "callback_url": w.pb.URL + "/oauth/callback"})
+	w.createIntegration(map[string]any{"unique_key": "gh-app-oauth", "provider": "github-app-oauth",
+		"credentials": map[string]any{"type": "CUSTOM", "client_id": "app-client-id", "client_secret": "app-client-secret",
+			"app_id": "4343", "app_link": w.sim.URL() + "/github/apps/patchbay-oauth", "private_key": pemKey}})
+
+	if status, page := w.browser("/oauth/connect/gh-app-oauth?connect_session_token=" + w.session(nil)); status != http.StatusOK {
+		t.Fatalf("install flow: status %d: %s", status, page)
+	}
+	var c struct {
+		ConnectionID     string         `json:"connection_id"`
+		ConnectionConfig map[string]any `json:"connection_config"`
+		Credentials      struct {
+			Type        string `json:"type"`
+			AccessToken string `json:"access_token"`
+			User        *struct {
+				AccessToken  string `json:"access_token"`
+				RefreshToken string `json:"refresh_token"`
+			} `json:"user"`
+		} `json:"credentials"`
+	}
+	id := w.onlyConnection("gh-app-oauth").ConnectionID
+	path := "/connections/" + id + "?provider_config_key=gh-app-oauth&refresh_token=true"
+	w.call("GET", path, nil, http.StatusOK, &c)
+	if c.Credentials.Type != "CUSTOM" || !strings.HasPrefix(c.Credentials.AccessToken, "ghs_") || c.ConnectionConfig["installation_id"] == nil {
+		t.Fatalf("connection = %+v", c)
+	}
+	if c.Credentials.User == nil || !strings.HasPrefix(c.Credentials.User.AccessToken, "ghu_") || c.Credentials.User.RefreshToken == "" {
+		t.Fatalf("no user token in %+v", c.Credentials)
+	}
+	first := c.Credentials.AccessToken
+	w.call("GET", path+"&force_refresh=true", nil, http.StatusOK, &c)
+	if c.Credentials.AccessToken == first || c.Credentials.User == nil {
+		t.Errorf("force_refresh: installation token kept or user token lost: %+v", c.Credentials)
+	}
 }
 
 func TestSlackNestedTokenResponse(t *testing.T) {

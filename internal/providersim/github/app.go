@@ -26,6 +26,7 @@ type app struct {
 	clientID     string
 	clientSecret string
 	setupURL     string
+	callbackURL  string
 }
 
 func buildApp(a App) (*app, error) {
@@ -47,7 +48,7 @@ func buildApp(a App) (*app, error) {
 	if slug == "" {
 		slug = "sim-app-" + strconv.FormatInt(a.ID, 10)
 	}
-	return &app{id: a.ID, slug: slug, key: key, clientID: a.ClientID, clientSecret: a.ClientSecret, setupURL: a.SetupURL}, nil
+	return &app{id: a.ID, slug: slug, key: key, clientID: a.ClientID, clientSecret: a.ClientSecret, setupURL: a.SetupURL, callbackURL: a.CallbackURL}, nil
 }
 
 // addAppLocked registers a (replacing one with the same id) and its OAuth
@@ -477,6 +478,11 @@ func (p *Provider) installPage(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := p.addInstallationLocked(Installation{AppID: a.id, Account: account})
 	setup := a.setupURL
+	var code string
+	if a.callbackURL != "" && a.clientID != "" {
+		setup = a.callbackURL
+		code = p.s.OAuth.IssueCode(sim.Grant{Provider: name, ClientID: a.clientID, Subject: account}, a.callbackURL)
+	}
 	p.mu.Unlock()
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -496,6 +502,9 @@ func (p *Provider) installPage(w http.ResponseWriter, r *http.Request) {
 	v := target.Query()
 	v.Set("installation_id", strconv.FormatInt(in.id, 10))
 	v.Set("setup_action", "install")
+	if code != "" {
+		v.Set("code", code)
+	}
 	if st := q.Get("state"); st != "" {
 		v.Set("state", st)
 	}

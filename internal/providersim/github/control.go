@@ -23,12 +23,13 @@ func (p *Provider) controlApps(w http.ResponseWriter, r *http.Request) {
 		ClientID     string `json:"client_id"`
 		ClientSecret string `json:"client_secret"`
 		SetupURL     string `json:"setup_url"`
+		CallbackURL  string `json:"callback_url"`
 	}
 	if !sim.DecodeControl(w, r, &body) {
 		return
 	}
 	spec := App{ID: body.AppID, Slug: body.Slug, PrivateKeyPEM: body.PrivateKey, ClientID: body.ClientID,
-		ClientSecret: body.ClientSecret, SetupURL: body.SetupURL}
+		ClientSecret: body.ClientSecret, SetupURL: body.SetupURL, CallbackURL: body.CallbackURL}
 	if body.PublicKey != "" {
 		key, err := jwt.ParseRSAPublicKeyFromPEM([]byte(body.PublicKey))
 		if err != nil {

@@ -57,6 +57,9 @@
 //     page: it installs the app on sim_account (default octocat, all its
 //     repositories) and redirects to the app's setup URL (or
 //     sim_setup_url) with installation_id, setup_action=install and state.
+//     An app registered with a callback_url and a client id asks for user
+//     authorisation during installation, as GitHub can: the browser goes
+//     to the callback URL instead, with a user authorization code added.
 //
 // # REST
 //

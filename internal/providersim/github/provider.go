@@ -89,6 +89,11 @@ type App struct {
 	// SetupURL receives installation_id, setup_action and state after the
 	// simulated install page (/github/apps/{slug}/installations/new).
 	SetupURL string
+	// CallbackURL, when set with ClientID, turns on "request user
+	// authorization (OAuth) during installation": the install page then
+	// sends the browser there instead, with a user authorization code
+	// added, as GitHub does.
+	CallbackURL string
 }
 
 // Installation is an app installed on an account.

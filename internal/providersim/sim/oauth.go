@@ -350,6 +350,18 @@ var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
 <button name="decision" value="deny" type="submit">Deny</button></p></form>
 <p><small>This is Patchbay's provider simulator, not the real {{.Provider}}.</small></p></body></html>`))
 
+// IssueCode mints a single-use authorization code for g, redeemable at the
+// token endpoint with redirectURI and no PKCE, for providers that start
+// user authorisation themselves (GitHub's "request user authorization
+// during installation").
+func (o *OAuth) IssueCode(g Grant, redirectURI string) string {
+	code := RandomToken("code_")
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.codes[code] = &authCode{grant: g, redirectURI: redirectURI, expires: o.s.Clock.Now().Add(10 * time.Minute)}
+	return code
+}
+
 // TokenHandler serves the token endpoint for authorization_code,
 // refresh_token and client_credentials grants.
 func (o *OAuth) TokenHandler(cfg OAuthConfig) http.HandlerFunc {
