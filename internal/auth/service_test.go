@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,7 +31,7 @@ type serviceWorld struct {
 	logs  *bytes.Buffer
 }
 
-func newServiceWorld(t *testing.T) *serviceWorld {
+func newServiceWorld(t testing.TB) *serviceWorld {
 	t.Helper()
 	ctx := t.Context()
 	s := providersim.Start(t, providersim.Options{})
@@ -59,7 +60,7 @@ func newServiceWorld(t *testing.T) *serviceWorld {
 
 // githubConnection creates a GitHub integration and a connection holding
 // a real simulator grant that expires at exp (Patchbay's view).
-func (w *serviceWorld) githubConnection(t *testing.T, id string, exp time.Time) *store.Connection {
+func (w *serviceWorld) githubConnection(t testing.TB, id string, exp time.Time) *store.Connection {
 	t.Helper()
 	ctx := t.Context()
 	in := &store.Integration{EnvironmentID: w.env.ID, UniqueKey: "github", Provider: "github",
@@ -111,4 +112,45 @@ func TestBackgroundRefresh(t *testing.T) {
 			t.Errorf("logs contain a secret: %s", w.logs)
 		}
 	}
+}
+
+// BenchmarkRefreshStampede measures one expired token read by 200
+// concurrent callers: one refresh at the simulated provider, everyone
+// served its result. It reports the provider calls per stampede (must be
+// 1) and the time until the last caller has a fresh token.
+func BenchmarkRefreshStampede(b *testing.B) {
+	w := newServiceWorld(b)
+	ctx := context.Background()
+	c := w.githubConnection(b, "stampede", time.Now().Add(-time.Second))
+	before := len(w.sim.Requests(sim.RequestFilter{Provider: "github", Note: "grant_type=refresh_token"}))
+	const callers = 200
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		if _, err := w.store.Connections().Update(ctx, c.ID, func(cur *store.Connection) error {
+			past := time.Now().Add(-time.Second)
+			cur.Credentials.ExpiresAt = &past
+			cur.LastRefreshSuccessAt = nil
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		var wg sync.WaitGroup
+		for range callers {
+			wg.Go(func() {
+				conn, err := w.store.Connections().ByID(ctx, c.ID)
+				if err == nil {
+					_, err = w.svc.Fresh(ctx, conn, false)
+				}
+				if err != nil {
+					b.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	b.StopTimer()
+	after := len(w.sim.Requests(sim.RequestFilter{Provider: "github", Note: "grant_type=refresh_token"}))
+	b.ReportMetric(float64(after-before)/float64(b.N), "refreshes/op")
 }
