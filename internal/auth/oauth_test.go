@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"net/url"
+	"os"
 	"testing"
 	"time"
 
@@ -145,5 +146,39 @@ func TestSignJWT(t *testing.T) {
 	}
 	if _, err := s.signJWT(p, nil, store.Credentials{Fields: map[string]string{"keyId": "k", "secret": "not hex"}}); err == nil {
 		t.Error("a non-hex secret was accepted")
+	}
+}
+
+func TestRefreshWindow(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/providers.yaml"
+	yaml := "short-lived:\n    display_name: Short\n    auth_mode: OAUTH2\n    authorization_url: https://s.example/auth\n    token_url: https://s.example/token\n    token_expiration_buffer: 60\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := &Service{catalog: cat, window: 15 * time.Minute, now: func() time.Time { return now }}
+	at := func(d time.Duration) *time.Time { x := now.Add(d); return &x }
+	cases := []struct {
+		provider string
+		expires  *time.Time
+		want     bool
+	}{
+		{"github", at(10 * time.Minute), true},       // inside the default window
+		{"github", at(20 * time.Minute), false},      // outside it
+		{"short-lived", at(10 * time.Minute), false}, // the provider's 60 s buffer
+		{"short-lived", at(30 * time.Second), true},  // inside the buffer
+		{"github", nil, false},                       // never expires
+		{"unknown-provider", at(time.Minute), true},  // default window
+	}
+	for _, tc := range cases {
+		c := &store.Connection{Provider: tc.provider, Credentials: store.Credentials{Type: "OAUTH2", ExpiresAt: tc.expires}}
+		if got := s.expiring(c); got != tc.want {
+			t.Errorf("%s expiring at %v: expiring = %v, want %v", tc.provider, tc.expires, got, tc.want)
+		}
 	}
 }

@@ -300,7 +300,18 @@ func (s *Service) expiring(c *store.Connection) bool {
 		(exp == nil || c.Credentials.User.ExpiresAt.Before(*exp)) {
 		exp = c.Credentials.User.ExpiresAt
 	}
-	return exp != nil && exp.Before(s.now().Add(s.window))
+	return exp != nil && exp.Before(s.now().Add(s.windowFor(c)))
+}
+
+// windowFor is how long before expiry c's credentials are renewed: the
+// provider's token_expiration_buffer when its catalog entry sets one (for
+// tokens that live shorter than the default window, which would otherwise
+// be renewed on every use), else the configured window.
+func (s *Service) windowFor(c *store.Connection) time.Duration {
+	if p, ok := s.catalog.Lookup(c.Provider); ok && p.TokenExpirationBuffer > 0 {
+		return time.Duration(p.TokenExpirationBuffer) * time.Second
+	}
+	return s.window
 }
 
 func stillValid(c *store.Connection, now time.Time) bool {
