@@ -86,32 +86,6 @@ func cors(next http.Handler) http.Handler {
 	})
 }
 
-// endUserFields decodes Nango's end_user object.
-func endUserFields(dest **store.EndUser) nested {
-	return func(raw json.RawMessage, path []any) []fieldError {
-		if isNull(raw) {
-			return nil
-		}
-		u := &store.EndUser{}
-		errs := decodeObject(raw, path, map[string]field{
-			"id":           {dest: &u.ID, required: true},
-			"email":        {dest: &u.Email},
-			"display_name": {dest: &u.DisplayName},
-			"tags":         {dest: stringMap(&u.Tags)},
-		})
-		if u.ID == "" && len(errs) == 0 {
-			errs = append(errs, fieldError{Code: "too_small", Message: "must not be empty", Path: append(path, "id")})
-		}
-		if u.Email != "" && !emailPattern.MatchString(u.Email) {
-			errs = append(errs, fieldError{Code: "invalid_string", Message: "is not an e-mail address", Path: append(path, "email")})
-		}
-		*dest = u
-		return errs
-	}
-}
-
-var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)
-
 func organizationFields(dest **store.Organization) nested {
 	return func(raw json.RawMessage, path []any) []fieldError {
 		if isNull(raw) {
@@ -158,18 +132,6 @@ func stringList(dest *[]string) nested {
 			}
 		}
 		*dest = list
-		return nil
-	}
-}
-
-// stringMap decodes an object whose values are all strings.
-func stringMap(dest *map[string]string) nested {
-	return func(raw json.RawMessage, path []any) []fieldError {
-		var m map[string]string
-		if err := json.Unmarshal(raw, &m); err != nil || isNull(raw) {
-			return []fieldError{{Code: "invalid_type", Message: "expected an object of strings, received " + jsonKind(raw), Path: path}}
-		}
-		*dest = m
 		return nil
 	}
 }
@@ -226,11 +188,11 @@ func (s *Server) createConnectSession(w http.ResponseWriter, r *http.Request) {
 	var org *store.Organization
 	var tags map[string]string
 	if !s.decodeRequest(w, r, map[string]field{
-		"end_user":                     {dest: endUserFields(&in.EndUser)},
+		"end_user":                     {dest: endUserField(&in.EndUser)},
 		"organization":                 {dest: organizationFields(&org)},
 		"allowed_integrations":         {dest: stringList(&in.AllowedIntegrations)},
 		"integrations_config_defaults": {dest: rawObjects(&in.IntegrationsConfigDefaults, configDefaults)},
-		"tags":                         {dest: stringMap(&tags)},
+		"tags":                         {dest: tagsField(&tags)},
 	}) {
 		return
 	}
@@ -244,10 +206,10 @@ func (s *Server) reconnectSession(w http.ResponseWriter, r *http.Request) {
 	if !s.decodeRequest(w, r, map[string]field{
 		"connection_id":                {dest: &in.ReconnectConnectionID, required: true},
 		"integration_id":               {dest: &in.ReconnectIntegration, required: true},
-		"end_user":                     {dest: endUserFields(&in.EndUser)},
+		"end_user":                     {dest: endUserField(&in.EndUser)},
 		"organization":                 {dest: organizationFields(&org)},
 		"integrations_config_defaults": {dest: rawObjects(&in.IntegrationsConfigDefaults, configDefaults)},
-		"tags":                         {dest: stringMap(&tags)},
+		"tags":                         {dest: tagsField(&tags)},
 	}) {
 		return
 	}

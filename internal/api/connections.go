@@ -583,9 +583,13 @@ func tagsField(dst *map[string]string) nested {
 	}
 }
 
-// endUserField decodes an end user into *dst.
+// endUserField decodes an end user into *dst; null leaves it nil. The
+// domain (auth.NormalizeEndUser) checks the values.
 func endUserField(dst **store.EndUser) nested {
 	return func(raw json.RawMessage, path []any) []fieldError {
+		if isNull(raw) {
+			return nil
+		}
 		u := &store.EndUser{}
 		*dst = u
 		return decodeObject(raw, path, map[string]field{

@@ -37,6 +37,7 @@ type App struct {
 	hub      *connect.Hub
 	flows    *connect.Flows
 	webhooks *webhooks.Sender
+	fresh    freshConns
 }
 
 // New provisions a node: it loads the catalog, opens the store (creating
@@ -94,8 +95,44 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ConnState:         a.fresh.track,
 	}
+	// Shutdown runs this once its listeners are closed, so no fresh
+	// connection appears after it.
+	a.server.RegisterOnShutdown(a.fresh.closeAll)
 	return a, nil
+}
+
+// freshConns tracks connections that have not sent a request yet.
+// http.Server.Shutdown counts them as busy for their first five seconds,
+// so a client that dialled a spare connection (Go's transport does, under
+// concurrency) would hold every shutdown for that long; they have nothing
+// in flight, so shutdown closes them at once, as it does idle ones.
+type freshConns struct {
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func (f *freshConns) track(c net.Conn, state http.ConnState) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if state == http.StateNew {
+		if f.conns == nil {
+			f.conns = map[net.Conn]struct{}{}
+		}
+		f.conns[c] = struct{}{}
+		return
+	}
+	delete(f.conns, c)
+}
+
+func (f *freshConns) closeAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for c := range f.conns {
+		c.Close()
+	}
+	clear(f.conns)
 }
 
 // Addr is the address the node listens on (useful with port 0).

@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -157,4 +158,25 @@ func TestDataDirIsLocked(t *testing.T) {
 	}
 	s.Close()
 	release()
+}
+
+// TestShutdownClosesSpareConnections: a client connection that never sent
+// a request (Go's transport dials spares under concurrency) must not hold
+// a graceful shutdown, which http.Server would otherwise wait five seconds
+// for — longer than this server's whole shutdown timeout.
+func TestShutdownClosesSpareConnections(t *testing.T) {
+	s := apptest.Start(t, apptest.Options{Env: map[string]string{"PATCHBAY_SHUTDOWN_TIMEOUT": "2s"}})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// One real request, so the spare connection is surely accepted.
+	if err := s.Client().Health(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	s.Stop(t) // fails the test if the shutdown runs out of time
+	if _, err := conn.Read(make([]byte, 1)); err == nil {
+		t.Error("the spare connection is still open after shutdown")
+	}
 }
