@@ -26,9 +26,10 @@ func simulateCommand(stdout, stderr io.Writer) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "simulate",
-		Short: "Run simulated GitHub, HubSpot, Google and Slack for development and demos",
+		Short: "Run simulated providers (GitHub, HubSpot, Google, Slack, Stripe, Jira, Zoom, Ghost, Trello) for development and demos",
 		Long: "Run the provider simulator: stateful fakes of GitHub, HubSpot, Google (Sheets, Calendar, Gmail)\n" +
-			"and Slack with their OAuth servers, APIs, webhooks, rate limits and quirks.\n" +
+			"and Slack with their OAuth servers, APIs, webhooks, rate limits and quirks, and of Stripe (API key),\n" +
+			"Jira (basic), Zoom (client credentials), Ghost (JWT) and Trello (OAuth 1.0a).\n" +
 			"Point Patchbay at it with --providers-out and PATCHBAY_PROVIDERS_FILE.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
