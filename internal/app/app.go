@@ -21,6 +21,7 @@ import (
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/integrations"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/store/cache"
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
@@ -38,6 +39,7 @@ type App struct {
 	flows    *connect.Flows
 	webhooks *webhooks.Sender
 	fresh    freshConns
+	envs     *cache.Environments
 }
 
 // New provisions a node: it loads the catalog, opens the store (creating
@@ -74,10 +76,11 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 	sessions := connect.NewSessions(a.store, a.catalog, cfg.ServerURL, nil)
 	a.hub = connect.NewHub(logger)
 	a.flows = connect.NewFlows(sessions, a.auth, a.hub, a.store.Notifier(), logger)
+	a.envs = cache.NewEnvironments(a.store.Environments(), a.store.Notifier(), 0)
 	handler := api.New(api.Options{
 		Logger:       logger,
 		ServerURL:    cfg.ServerURL,
-		Auth:         a.store.Environments(),
+		Auth:         a.envs,
 		Catalog:      a.catalog,
 		Integrations: integrations.New(a.store.Integrations(), a.catalog),
 		Connections:  a.auth,
@@ -151,6 +154,11 @@ func (a *App) Run(ctx context.Context) error {
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	var background sync.WaitGroup
 	background.Go(func() { a.maintain(bgCtx, time.Minute) })
+	background.Go(func() {
+		if err := a.envs.Listen(bgCtx); err != nil && bgCtx.Err() == nil {
+			a.logger.ErrorContext(bgCtx, "environment key listener stopped", "err", err)
+		}
+	})
 	background.Go(func() {
 		if err := a.flows.Relay(bgCtx); err != nil && bgCtx.Err() == nil {
 			a.logger.ErrorContext(bgCtx, "connect relay stopped", "err", err)

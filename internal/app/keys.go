@@ -12,6 +12,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/config"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/store/cache"
 	"github.com/patchbay/patchbay/internal/vault"
 )
 
@@ -85,6 +86,11 @@ func RotateSecretKey(ctx context.Context, s store.Store, env string, out io.Writ
 	key := uuid.NewString()
 	if err := s.Environments().RotateSecretKey(ctx, env, key); err != nil {
 		return err
+	}
+	// Running nodes (PostgreSQL) cache keys; tell them. A node that misses
+	// it drops the old key within the cache's TTL anyway.
+	if err := cache.AnnounceKeyRotation(ctx, s.Notifier(), env); err != nil {
+		fmt.Fprintf(out, "warning: could not tell running servers (they drop the old key within 30 s): %v\n", err)
 	}
 	fmt.Fprintf(out, "New secret key of environment %q: %s\n", env, key)
 	return nil
