@@ -40,6 +40,7 @@ type App struct {
 	webhooks *webhooks.Sender
 	fresh    freshConns
 	envs     *cache.Environments
+	conns    *cache.Connections
 }
 
 // New provisions a node: it loads the catalog, opens the store (creating
@@ -65,8 +66,10 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 	}
 
 	a.webhooks = webhooks.NewSender(a.store, nil, logger)
+	a.conns = cache.NewConnections(a.store.Connections(), a.store.Notifier(), 0)
 	a.auth = auth.New(auth.Options{
 		Store:         a.store,
+		Connections:   a.conns,
 		Catalog:       a.catalog,
 		ServerURL:     cfg.ServerURL,
 		Logger:        logger,
@@ -154,6 +157,11 @@ func (a *App) Run(ctx context.Context) error {
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	var background sync.WaitGroup
 	background.Go(func() { a.maintain(bgCtx, time.Minute) })
+	background.Go(func() {
+		if err := a.conns.Listen(bgCtx); err != nil && bgCtx.Err() == nil {
+			a.logger.ErrorContext(bgCtx, "connection cache listener stopped", "err", err)
+		}
+	})
 	background.Go(func() {
 		if err := a.envs.Listen(bgCtx); err != nil && bgCtx.Err() == nil {
 			a.logger.ErrorContext(bgCtx, "environment key listener stopped", "err", err)

@@ -56,8 +56,10 @@ type Events interface {
 
 // Options configure a Service.
 type Options struct {
-	Store   store.Store
-	Catalog *catalog.Catalog
+	Store store.Store
+	// Connections replaces Store.Connections() (a cache in production).
+	Connections store.Connections
+	Catalog     *catalog.Catalog
 	// ServerURL is Patchbay's public base URL; the OAuth callback is
 	// ServerURL + "/oauth/callback".
 	ServerURL string
@@ -98,7 +100,7 @@ type Service struct {
 func New(o Options) *Service {
 	s := &Service{
 		store:     o.Store,
-		conns:     o.Store.Connections(),
+		conns:     o.Connections,
 		catalog:   o.Catalog,
 		serverURL: o.ServerURL,
 		http:      o.HTTPClient,
@@ -108,6 +110,9 @@ func New(o Options) *Service {
 		backoff:   o.RetryBackoff,
 		cooldown:  o.Cooldown,
 		now:       o.Now,
+	}
+	if s.conns == nil {
+		s.conns = o.Store.Connections()
 	}
 	if s.http == nil {
 		s.http = &http.Client{Timeout: 30 * time.Second}

@@ -43,19 +43,20 @@ func (n *pgNotifier) Listen(ctx context.Context, channel string, handle func(str
 }
 
 func (n *pgNotifier) listenOnce(ctx context.Context, channel string, handle func(string)) error {
-	conn, err := n.pool.Acquire(ctx)
+	pooled, err := n.pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
-	// A LISTENing session must not go back to the pool.
-	defer func() {
-		conn.Hijack().Close(context.WithoutCancel(ctx))
-	}()
+	// A LISTENing session must not go back to the pool, nor count against
+	// it for its whole life: taken out of the pool at once, it leaves the
+	// pool's connections to the queries.
+	conn := pooled.Hijack()
+	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
 		return err
 	}
 	for {
-		msg, err := conn.Conn().WaitForNotification(ctx)
+		msg, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,133 @@
+package cache
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// ConnectionsChannel announces changed connections (the payload is the
+// cache key, or "*" for all).
+const ConnectionsChannel = "patchbay_connections"
+
+// Connections caches Get, the lookup of every proxied call. Writes through
+// it drop the entry here and, through the notifier, in every other
+// process. ByID is never cached: the refresh path rereads under its lock
+// and must see the latest row.
+type Connections struct {
+	store.Connections
+	notifier store.Notifier
+	ttl      time.Duration
+	now      func() time.Time
+
+	mu      sync.RWMutex
+	entries map[string]connEntry
+}
+
+type connEntry struct {
+	c       *store.Connection
+	expires time.Time
+}
+
+// NewConnections wraps inner. ttl ≤ 0 means 5 s, which bounds staleness
+// should an announcement be lost.
+func NewConnections(inner store.Connections, n store.Notifier, ttl time.Duration) *Connections {
+	if ttl <= 0 {
+		ttl = 5 * time.Second
+	}
+	return &Connections{Connections: inner, notifier: n, ttl: ttl, now: time.Now, entries: map[string]connEntry{}}
+}
+
+func connKey(environmentID, integrationKey, connectionID string) string {
+	return environmentID + "\x00" + integrationKey + "\x00" + connectionID
+}
+
+// Get implements store.Connections. Callers get their own copy of the
+// top-level struct; nested maps are shared and must be treated as read-only.
+func (c *Connections) Get(ctx context.Context, environmentID, integrationKey, connectionID string) (*store.Connection, error) {
+	key := connKey(environmentID, integrationKey, connectionID)
+	now := c.now()
+	c.mu.RLock()
+	hit, ok := c.entries[key]
+	c.mu.RUnlock()
+	if ok && now.Before(hit.expires) {
+		cp := *hit.c
+		return &cp, nil
+	}
+	conn, err := c.Connections.Get(ctx, environmentID, integrationKey, connectionID)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.entries) >= 100_000 {
+		clear(c.entries)
+	}
+	stored := *conn
+	c.entries[key] = connEntry{c: &stored, expires: now.Add(c.ttl)}
+	c.mu.Unlock()
+	return conn, nil
+}
+
+// Upsert implements store.Connections.
+func (c *Connections) Upsert(ctx context.Context, conn *store.Connection) (bool, error) {
+	created, err := c.Connections.Upsert(ctx, conn)
+	if err == nil {
+		c.changed(ctx, conn)
+	}
+	return created, err
+}
+
+// Update implements store.Connections.
+func (c *Connections) Update(ctx context.Context, id string, change func(*store.Connection) error) (*store.Connection, error) {
+	updated, err := c.Connections.Update(ctx, id, change)
+	if err == nil {
+		c.changed(ctx, updated)
+	}
+	return updated, err
+}
+
+// Delete implements store.Connections.
+func (c *Connections) Delete(ctx context.Context, environmentID, integrationKey, connectionID string) error {
+	err := c.Connections.Delete(ctx, environmentID, integrationKey, connectionID)
+	c.announce(ctx, connKey(environmentID, integrationKey, connectionID))
+	return err
+}
+
+// changed drops conn's entry everywhere. Upsert's argument may lack the
+// integration key (it carries the integration id), so then everything is
+// dropped: re-authorisations are rare next to reads.
+func (c *Connections) changed(ctx context.Context, conn *store.Connection) {
+	if conn.IntegrationKey == "" {
+		c.announce(ctx, "*")
+		return
+	}
+	c.announce(ctx, connKey(conn.EnvironmentID, conn.IntegrationKey, conn.ConnectionID))
+}
+
+func (c *Connections) announce(ctx context.Context, key string) {
+	c.drop(key)
+	// Best effort: the TTL covers a lost announcement.
+	_ = c.notifier.Notify(context.WithoutCancel(ctx), ConnectionsChannel, key)
+}
+
+func (c *Connections) drop(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if key == "*" {
+		clear(c.entries)
+		return
+	}
+	delete(c.entries, key)
+}
+
+// Listen applies other processes' announcements until ctx ends.
+func (c *Connections) Listen(ctx context.Context) error {
+	return c.notifier.Listen(ctx, ConnectionsChannel, func(key string) {
+		if key == "*" || strings.Count(key, "\x00") == 2 {
+			c.drop(key)
+		}
+	})
+}
