@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -42,6 +43,59 @@ type Integration struct {
 	// requested with IncludeCredentials, and nil even then when the
 	// integration has none (for example an API_KEY provider).
 	Credentials *IntegrationCredentials `json:"credentials,omitempty"`
+	// Settings are the integration's overrides of the provider catalog.
+	Settings IntegrationSettings `json:"settings"`
+}
+
+// IntegrationSettings are an integration's overrides of the provider
+// catalog. They are Patchbay's own: Nango's API has no such member.
+type IntegrationSettings struct {
+	// RateLimit replaces the catalog's known limit of the provider for the
+	// integration's connections (for example a plan with higher limits);
+	// nil keeps the catalog's. Patchbay throttles each connection to stay
+	// under it rather than wait for the provider's 429.
+	RateLimit *RateLimit `json:"rate_limit,omitempty"`
+	// AllowedBaseURLs are the absolute http(s) URLs a proxy request may
+	// name in its Base-Url-Override header, besides the provider's own.
+	AllowedBaseURLs []string `json:"allowed_base_urls,omitempty"`
+}
+
+// RateLimit is a provider's limit per connection: at most Requests in
+// any Interval, Burst of them back to back. The server refills the
+// connection's bucket at Requests − Burst per Interval, so Burst must be
+// below Requests (or 1 when Requests is 1); zero asks for the default, a
+// tenth of Requests.
+type RateLimit struct {
+	Requests int
+	Interval time.Duration
+	Burst    int
+}
+
+// rateLimitJSON is RateLimit on the wire: the interval as a Go duration
+// string ("10s", "1h").
+type rateLimitJSON struct {
+	Requests int    `json:"requests"`
+	Interval string `json:"interval"`
+	Burst    int    `json:"burst,omitempty"`
+}
+
+// MarshalJSON writes {"requests":…,"interval":"10s","burst":…}.
+func (r RateLimit) MarshalJSON() ([]byte, error) {
+	return json.Marshal(rateLimitJSON{Requests: r.Requests, Interval: r.Interval.String(), Burst: r.Burst})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (r *RateLimit) UnmarshalJSON(b []byte) error {
+	var w rateLimitJSON
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	interval, err := time.ParseDuration(w.Interval)
+	if err != nil {
+		return fmt.Errorf("rate_limit.interval: %w", err)
+	}
+	*r = RateLimit{Requests: w.Requests, Interval: interval, Burst: w.Burst}
+	return nil
 }
 
 // IntegrationCredentials are the app-level secrets of an integration. Which
@@ -77,6 +131,8 @@ type CreateIntegrationRequest struct {
 	// Credentials are required for providers whose auth mode needs an app
 	// (OAuth, APP, …) and must be nil otherwise.
 	Credentials *IntegrationCredentials `json:"credentials,omitempty"`
+	// Settings are optional overrides of the provider catalog.
+	Settings *IntegrationSettings `json:"settings,omitempty"`
 }
 
 // UpdateIntegrationRequest is the body of UpdateIntegration. Nil fields are
@@ -89,6 +145,9 @@ type UpdateIntegrationRequest struct {
 	DisplayName *string `json:"display_name,omitempty"`
 	// Credentials replaces the credentials as a whole.
 	Credentials *IntegrationCredentials `json:"credentials,omitempty"`
+	// Settings replaces the settings as a whole; an empty
+	// IntegrationSettings clears them.
+	Settings *IntegrationSettings `json:"settings,omitempty"`
 }
 
 // ListIntegrations returns the environment's integrations, without

@@ -11,6 +11,7 @@ import (
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/integrations"
+	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -73,8 +74,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ve *integrations.ValidationError
 	var authErr *auth.Error
 	var connectErr *connect.Error
+	var proxyErr *proxy.Error
 	switch {
 	case errors.As(err, &ae):
+	case errors.As(err, &proxyErr):
+		ae = &apiError{status: proxyErr.Status, Code: proxyErr.Code, Message: proxyErr.Message}
+		if ae.status >= 500 {
+			s.logger.WarnContext(r.Context(), "proxy call failed", "method", r.Method, "path", r.URL.Path, "code", proxyErr.Code, "err", proxyErr.Message)
+		}
 	case errors.As(err, &connectErr):
 		ae = &apiError{status: connectErr.Status, Code: connectErr.Code, Message: connectErr.Message}
 		if len(connectErr.Field) > 0 {

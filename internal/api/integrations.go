@@ -1,12 +1,16 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/integrations"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -21,6 +25,19 @@ type integrationJSON struct {
 	UpdatedAt   time.Time        `json:"updated_at"`
 	WebhookURL  string           `json:"webhook_url,omitempty"`
 	Credentials *credentialsSlot `json:"credentials,omitempty"`
+	// Settings is Patchbay's own member: overrides of the catalog.
+	Settings settingsJSON `json:"settings"`
+}
+
+type settingsJSON struct {
+	RateLimit       *rateLimitJSON `json:"rate_limit,omitempty"`
+	AllowedBaseURLs []string       `json:"allowed_base_urls,omitempty"`
+}
+
+type rateLimitJSON struct {
+	Requests int    `json:"requests"`
+	Interval string `json:"interval"`
+	Burst    int    `json:"burst,omitempty"`
 }
 
 // credentialsSlot is present in a response only when asked for
@@ -48,6 +65,10 @@ func (s *Server) integrationJSON(env *store.Environment, in *store.Integration, 
 		Logo:        s.logoURL(in.Provider),
 		CreatedAt:   in.CreatedAt.UTC(),
 		UpdatedAt:   in.UpdatedAt.UTC(),
+		Settings:    settingsJSON{AllowedBaseURLs: in.Settings.AllowedBaseURLs},
+	}
+	if r := in.Settings.RateLimit; r != nil {
+		out.Settings.RateLimit = &rateLimitJSON{Requests: r.Requests, Interval: catalog.FormatInterval(r.Interval), Burst: r.Burst}
 	}
 	if slices.Contains(include, "webhook") {
 		out.WebhookURL = s.serverURL + "/webhook/" + env.ID + "/" + url.PathEscape(in.UniqueKey)
@@ -117,6 +138,47 @@ func credentialsFields(dst **store.IntegrationCredentials) nested {
 	}
 }
 
+// settingsFields decodes the settings object; *dst stays nil when the
+// member is absent.
+func settingsFields(dst **integrations.SettingsInput) nested {
+	return func(raw json.RawMessage, path []any) []fieldError {
+		in := &integrations.SettingsInput{}
+		*dst = in
+		return decodeObject(raw, path, map[string]field{
+			"rate_limit":        {dest: rateLimitFields(&in.RateLimit)},
+			"allowed_base_urls": {dest: stringList(&in.AllowedBaseURLs)},
+		})
+	}
+}
+
+func rateLimitFields(dst **integrations.RateLimitInput) nested {
+	return func(raw json.RawMessage, path []any) []fieldError {
+		rl := &integrations.RateLimitInput{}
+		*dst = rl
+		return decodeObject(raw, path, map[string]field{
+			"requests": {dest: integer(func(n int) { rl.Requests = n }), required: true},
+			"interval": {dest: &rl.Interval, required: true},
+			"burst":    {dest: integer(func(n int) { rl.Burst = &n })},
+		})
+	}
+}
+
+// integer decodes a JSON integer literal (10, not 10.0 or "10") and
+// passes it to set.
+func integer(set func(int)) nested {
+	return func(raw json.RawMessage, path []any) []fieldError {
+		n, err := strconv.ParseInt(string(bytes.TrimSpace(raw)), 10, 32)
+		if errors.Is(err, strconv.ErrRange) {
+			return []fieldError{{Code: "too_big", Message: "must be between -2147483648 and 2147483647", Path: path}}
+		}
+		if err != nil {
+			return []fieldError{{Code: "invalid_type", Message: "expected an integer, received " + jsonKind(raw), Path: path}}
+		}
+		set(int(n))
+		return nil
+	}
+}
+
 func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) {
 	var in integrations.CreateInput
 	if !s.decodeRequest(w, r, map[string]field{
@@ -124,6 +186,7 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) {
 		"provider":     {dest: &in.Provider, required: true},
 		"display_name": {dest: &in.DisplayName},
 		"credentials":  {dest: credentialsFields(&in.Credentials)},
+		"settings":     {dest: settingsFields(&in.Settings)},
 	}) {
 		return
 	}
@@ -142,6 +205,7 @@ func (s *Server) updateIntegration(w http.ResponseWriter, r *http.Request) {
 		"unique_key":   {dest: &in.UniqueKey},
 		"display_name": {dest: &in.DisplayName},
 		"credentials":  {dest: credentialsFields(&in.Credentials)},
+		"settings":     {dest: settingsFields(&in.Settings)},
 	}) {
 		return
 	}

@@ -51,6 +51,8 @@ type Options struct {
 	Credentials CredentialFlows
 	Settings    Settings
 	Flows       *connect.Flows
+	// Proxy serves ALL /proxy/*; without it the route is absent.
+	Proxy Proxier
 }
 
 // Server is the HTTP API.
@@ -66,6 +68,7 @@ type Server struct {
 	credentials  CredentialFlows
 	settings     Settings
 	flows        *connect.Flows
+	proxy        Proxier
 	mux          *http.ServeMux
 }
 
@@ -83,6 +86,7 @@ func New(o Options) *Server {
 		credentials:  o.Credentials,
 		settings:     o.Settings,
 		flows:        o.Flows,
+		proxy:        o.Proxy,
 		mux:          http.NewServeMux(),
 	}
 	s.routes()
@@ -119,6 +123,11 @@ func (s *Server) routes() {
 	}
 
 	s.connectRoutes()
+	if s.proxy != nil {
+		// Every method; Patchbay's own refusals (authentication included)
+		// are marked so clients can tell them from the provider's.
+		s.mux.Handle("/proxy/{path...}", markPatchbayErrors(s.authenticate(http.HandlerFunc(s.proxyRequest))))
+	}
 
 	public("/", s.noRoute)
 }

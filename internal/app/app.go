@@ -20,6 +20,7 @@ import (
 	"github.com/patchbay/patchbay/internal/config"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/integrations"
+	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/cache"
 	"github.com/patchbay/patchbay/internal/webhooks"
@@ -77,6 +78,14 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		RefreshWindow: cfg.RefreshWindow,
 	})
 	sessions := connect.NewSessions(a.store, a.catalog, cfg.ServerURL, nil)
+	px := proxy.New(proxy.Options{
+		Connections:  a.auth,
+		Integrations: a.store.Integrations(),
+		Catalog:      a.catalog,
+		Guard:        proxy.NewGuard(proxy.GuardOptions{AllowedNetworks: cfg.ProxyAllowedNetworks}),
+		Throttle:     proxy.NewThrottle(a.store.Throttles(), proxy.ThrottleOptions{}),
+		Logger:       logger,
+	})
 	a.hub = connect.NewHub(logger)
 	a.flows = connect.NewFlows(sessions, a.auth, a.hub, a.store.Notifier(), logger)
 	a.envs = cache.NewEnvironments(a.store.Environments(), a.store.Notifier(), 0)
@@ -91,6 +100,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Credentials:  a.auth,
 		Settings:     a.store.Settings(),
 		Flows:        a.flows,
+		Proxy:        px,
 	})
 	if a.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)

@@ -14,6 +14,10 @@
 // After loading, a Catalog is immutable and safe for concurrent use; code
 // behind it trusts the entries it returns.
 //
+// One field is Patchbay's own: proxy.rate_limit, a provider's published
+// limit per connection, which the proxy throttles itself to (RateLimit).
+// Unlike Nango's fields it is strict about unknown keys.
+//
 // Entries whose auth mode Patchbay does not implement yet are still loaded
 // and listed (so the catalog mirrors Nango's) but carry a non-empty
 // Provider.Unsupported reason. The set of implemented modes lives in

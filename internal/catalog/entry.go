@@ -195,6 +195,8 @@ func decodeProxy(d *decoder, path string, v any) *ProxyConfig {
 			c.Paginate = decodePaginate(d, p, item)
 		case "verification":
 			c.Verification = decodeVerification(d, p, item)
+		case "rate_limit":
+			c.RateLimit = decodeRateLimit(d, p, item)
 		default:
 			c.Extra = setKey(c.Extra, k, item)
 		}

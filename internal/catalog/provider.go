@@ -153,8 +153,9 @@ func (t *TokenSpec) MarshalJSON() ([]byte, error) {
 }
 
 // ProxyConfig tells the proxy where a provider's API lives and how to call
-// it: base URL, auth headers/query, retry hints, default pagination and a
-// cheap request that proves API_KEY/BASIC credentials work.
+// it: base URL, auth headers/query, retry hints, default pagination, a
+// cheap request that proves API_KEY/BASIC credentials work, and the rate
+// limit to stay under.
 type ProxyConfig struct {
 	BaseURL string            `json:"base_url,omitempty"`
 	Headers map[string]string `json:"headers,omitempty"`
@@ -169,7 +170,10 @@ type ProxyConfig struct {
 	ForwardHeadersOnRedirect bool                `json:"forward_headers_on_redirect,omitempty"`
 	Paginate                 *PaginateConfig     `json:"paginate,omitempty"`
 	Verification             *VerificationConfig `json:"verification,omitempty"`
-	Extra                    map[string]any      `json:"-"`
+	// RateLimit is the provider's known limit per connection (Patchbay's
+	// extension); nil means the proxy does not throttle itself.
+	RateLimit *RateLimit     `json:"rate_limit,omitempty"`
+	Extra     map[string]any `json:"-"`
 }
 
 // MarshalJSON keeps unmodelled proxy fields.

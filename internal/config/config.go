@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -48,6 +49,9 @@ type Config struct {
 	// RefreshWindow: credentials expiring within it are refreshed on use
 	// and by the background refresher.
 	RefreshWindow time.Duration
+	// ProxyAllowedNetworks are internal networks the proxy may reach even
+	// when a request's URL did not come from the catalog itself.
+	ProxyAllowedNetworks []netip.Prefix
 }
 
 // Embedded reports whether Patchbay runs on the embedded SQLite store.
@@ -63,6 +67,7 @@ func SecretKeyVar(env string) string { return "PATCHBAY_SECRET_KEY_" + strings.T
 type Flags struct {
 	addr, serverURL, dataDir, databaseURL, providersFile string
 	logFormat, logLevel, shutdownTimeout, refreshWindow  string
+	proxyAllowedNetworks                                 string
 	getenv                                               func(string) string
 }
 
@@ -81,6 +86,7 @@ var settings = []setting{
 	{"PATCHBAY_LOG_LEVEL", "log-level", "info", "log level: debug, info, warn or error", func(f *Flags) *string { return &f.logLevel }},
 	{"PATCHBAY_SHUTDOWN_TIMEOUT", "shutdown-timeout", "30s", "how long a graceful shutdown waits for requests in flight", func(f *Flags) *string { return &f.shutdownTimeout }},
 	{"PATCHBAY_REFRESH_WINDOW", "refresh-window", "15m", "refresh credentials that expire within this window (on use and in the background)", func(f *Flags) *string { return &f.refreshWindow }},
+	{"PATCHBAY_PROXY_ALLOWED_NETWORKS", "proxy-allowed-networks", "", "comma-separated CIDRs of internal networks the proxy may call (loopback, private and link-local are refused unless the catalog's base URL points there)", func(f *Flags) *string { return &f.proxyAllowedNetworks }},
 }
 
 // Register adds the flags to fs, each defaulting to its environment
@@ -206,6 +212,17 @@ func (f *Flags) Parse() (*Config, error) {
 		bad("PATCHBAY_REFRESH_WINDOW", "want a duration between 1s and 24h such as 15m, got %q", f.refreshWindow)
 	} else {
 		c.RefreshWindow = d
+	}
+	for _, item := range strings.Split(f.proxyAllowedNetworks, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(item)
+		if err != nil {
+			bad("PATCHBAY_PROXY_ALLOWED_NETWORKS", "want CIDRs such as 10.0.0.0/8, got %q", item)
+			continue
+		}
+		c.ProxyAllowedNetworks = append(c.ProxyAllowedNetworks, prefix.Masked())
 	}
 
 	if len(errs) > 0 {

@@ -21,9 +21,10 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
-// Problem is one invalid input field, addressed by its JSON path.
+// Problem is one invalid input field, addressed by its JSON path: member
+// names as strings, array indexes as ints.
 type Problem struct {
-	Path    []string
+	Path    []any
 	Code    string // "required", "invalid", "unknown_provider", "unsupported", "not_allowed", "too_long"
 	Message string
 }
@@ -34,7 +35,11 @@ type ValidationError struct{ Problems []Problem }
 func (e *ValidationError) Error() string {
 	msgs := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
-		msgs[i] = strings.Join(p.Path, ".") + ": " + p.Message
+		segs := make([]string, len(p.Path))
+		for j, seg := range p.Path {
+			segs[j] = fmt.Sprint(seg)
+		}
+		msgs[i] = strings.Join(segs, ".") + ": " + p.Message
 	}
 	return "invalid integration: " + strings.Join(msgs, "; ")
 }
@@ -51,20 +56,40 @@ func New(s store.Integrations, c *catalog.Catalog) *Service {
 }
 
 // CreateInput is a new integration. Credentials is nil when the provider
-// needs none (API key, basic, …).
+// needs none (API key, basic, …); Settings is nil for none.
 type CreateInput struct {
 	UniqueKey   string
 	Provider    string
 	DisplayName string
 	Credentials *store.IntegrationCredentials
+	Settings    *SettingsInput
 }
 
 // UpdateInput changes an integration; nil fields stay as they are, and
-// Credentials, when set, replaces the stored credentials whole.
+// Credentials or Settings, when set, replace the stored ones whole.
 type UpdateInput struct {
 	UniqueKey   *string
 	DisplayName *string
 	Credentials *store.IntegrationCredentials
+	Settings    *SettingsInput
+}
+
+// SettingsInput is an integration's overrides of the catalog, as the API
+// carries them.
+type SettingsInput struct {
+	// RateLimit replaces the catalog's rate limit; nil keeps the catalog's.
+	RateLimit *RateLimitInput
+	// AllowedBaseURLs are absolute http(s) URLs a proxy request may name
+	// in Base-Url-Override.
+	AllowedBaseURLs []string
+}
+
+// RateLimitInput is a rate limit as the API carries it. Burst is nil for
+// the default; Interval is a Go duration ("1s", "10s", "1h").
+type RateLimitInput struct {
+	Requests int
+	Interval string
+	Burst    *int
 }
 
 // Create validates in and stores it; store.ErrConflict if the key is taken.
@@ -76,6 +101,7 @@ func (s *Service) Create(ctx context.Context, environmentID string, in CreateInp
 	if provider != nil {
 		v.credentials(provider, in.Credentials)
 	}
+	settings := v.settings(in.Settings)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -84,6 +110,7 @@ func (s *Service) Create(ctx context.Context, environmentID string, in CreateInp
 		UniqueKey:     in.UniqueKey,
 		Provider:      provider.Name,
 		DisplayName:   cmpOr(in.DisplayName, provider.DisplayName),
+		Settings:      settings,
 	}
 	if in.Credentials != nil {
 		row.Credentials = *in.Credentials
@@ -103,6 +130,7 @@ func (s *Service) Update(ctx context.Context, environmentID, uniqueKey string, i
 	if in.DisplayName != nil {
 		v.displayName(*in.DisplayName)
 	}
+	settings := v.settings(in.Settings)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -125,6 +153,9 @@ func (s *Service) Update(ctx context.Context, environmentID, uniqueKey string, i
 		}
 		if in.DisplayName != nil {
 			row.DisplayName = cmpOr(*in.DisplayName, row.DisplayName)
+		}
+		if in.Settings != nil {
+			row.Settings = settings
 		}
 		return nil
 	})
@@ -159,7 +190,7 @@ const maxLen = 255
 
 type validator struct{ problems []Problem }
 
-func (v *validator) add(code, msg string, path ...string) {
+func (v *validator) add(code, msg string, path ...any) {
 	v.problems = append(v.problems, Problem{Path: path, Code: code, Message: msg})
 }
 

@@ -108,7 +108,7 @@ func TestCredentialsRules(t *testing.T) {
 			v.credentials(p, tt.creds)
 			var got []string
 			for _, pr := range v.problems {
-				got = append(got, strings.Join(pr.Path, ".")+":"+pr.Code)
+				got = append(got, pathOf(pr)+":"+pr.Code)
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Fatalf("problems = %v, want %v", got, tt.want)
@@ -138,4 +138,13 @@ func TestUniqueKeyRules(t *testing.T) {
 			t.Errorf("uniqueKey(%q) = %q, want %q", tt.key, code, tt.code)
 		}
 	}
+}
+
+// pathOf writes a problem's path with dots, indexes included.
+func pathOf(p Problem) string {
+	segs := make([]string, len(p.Path))
+	for i, seg := range p.Path {
+		segs[i] = fmt.Sprint(seg)
+	}
+	return strings.Join(segs, ".")
 }

@@ -43,6 +43,9 @@ type Store interface {
 	// Notifier reaches every process on this database: in-process on
 	// SQLite, LISTEN/NOTIFY on PostgreSQL.
 	Notifier() Notifier
+	// Throttles' buckets are shared by every process on this database:
+	// in-process on SQLite, rows on PostgreSQL.
+	Throttles() Throttles
 
 	// Dialect names the backend: "sqlite" or "postgres".
 	Dialect() string
@@ -99,8 +102,29 @@ type Integration struct {
 	Provider      string
 	DisplayName   string
 	Credentials   IntegrationCredentials
+	Settings      IntegrationSettings
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+}
+
+// IntegrationSettings are an integration's overrides of the catalog, kept
+// in the integration's settings column. None of them is secret.
+type IntegrationSettings struct {
+	// RateLimit replaces the catalog's proxy.rate_limit for this
+	// integration's connections; nil keeps the catalog's.
+	RateLimit *RateLimitOverride
+	// AllowedBaseURLs are the base URLs a proxy request may send to with
+	// Base-Url-Override, besides the provider's own.
+	AllowedBaseURLs []string
+}
+
+// RateLimitOverride is a provider limit set on one integration: at most
+// Requests per Interval per connection, Burst of them back to back (0: the
+// catalog's default burst).
+type RateLimitOverride struct {
+	Requests int
+	Interval time.Duration
+	Burst    int
 }
 
 // IntegrationCredentials are the customer's app credentials. ClientSecret,

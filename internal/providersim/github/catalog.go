@@ -40,6 +40,9 @@ func (p *Provider) CatalogYAML(baseURL string) string {
     token_url: %[1]s/github/login/oauth/access_token
     proxy:
         base_url: %[1]s/github
+        rate_limit:
+            requests: %[3]d
+            interval: 1h
         headers:
             accept: application/vnd.github+json
         retry:
@@ -82,5 +85,5 @@ github-app-oauth:
         APP: %[1]s/github/app/installations/${connectionConfig.installation_id}/access_tokens
 %[2]s    docs: https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-user-access-token-for-a-github-app
 
-`, baseURL, connectionConfig)
+`, baseURL, connectionConfig, p.opts.CoreLimit)
 }

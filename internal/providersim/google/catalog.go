@@ -1,6 +1,9 @@
 package google
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // catalogTemplate mirrors the built-in catalog's google entries with every
 // URL moved onto the simulator ({{base}} is its base URL). The google-*
@@ -80,6 +83,9 @@ google-sheet:
     token_url: {{base}}/google/token
     proxy:
         base_url: {{base}}/google/v4
+        rate_limit:
+            requests: {{sheets_per_minute}}
+            interval: 1m
     docs: https://developers.google.com/sheets/api/guides/concepts
 
 `
@@ -87,5 +93,6 @@ google-sheet:
 // CatalogYAML implements sim.Provider: the google entries of Nango's
 // providers.yaml, pointed at the simulator.
 func (p *Provider) CatalogYAML(baseURL string) string {
-	return strings.ReplaceAll(catalogTemplate, "{{base}}", strings.TrimRight(baseURL, "/"))
+	return strings.NewReplacer("{{base}}", strings.TrimRight(baseURL, "/"),
+		"{{sheets_per_minute}}", strconv.Itoa(p.opts.SheetsRequestsPerMinute)).Replace(catalogTemplate)
 }

@@ -154,6 +154,9 @@ func (p *Provider) CatalogYAML(baseURL string) string {
         grant_type: refresh_token
     proxy:
         base_url: %[1]s/hubspot
+        rate_limit:
+            requests: %[2]d
+            interval: 10s
         decompress: true
         retry:
             after:
@@ -166,7 +169,7 @@ func (p *Provider) CatalogYAML(baseURL string) string {
             limit_name_in_request: limit
             response_path: results
     docs: https://developers.hubspot.com/docs/api/oauth-quickstart-guide
-`, baseURL)
+`, baseURL, p.opts.BurstLimit)
 }
 
 // call is what an authenticated API request carries into its handler.

@@ -193,6 +193,10 @@ func (p *Provider) CatalogYAML(baseURL string) string {
         - incoming_webhook.channel_id
     proxy:
         base_url: %[1]s/slack/api
+        rate_limit:
+            requests: %[2]d
+            interval: 1m
+            burst: 1
         retry:
             after:
                 - retry-after
@@ -202,7 +206,7 @@ func (p *Provider) CatalogYAML(baseURL string) string {
             cursor_name_in_request: cursor
             limit_name_in_request: limit
     docs: https://api.slack.com/authentication/oauth-v2
-`, baseURL)
+`, baseURL, p.opts.Tier2PerMinute)
 }
 
 // signingSecret is the secret deliveries are currently signed with.

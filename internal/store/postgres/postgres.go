@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -37,10 +38,23 @@ type Store struct {
 	pool *pgxpool.Pool
 }
 
+// defaultMaxConns is the pool size unless the URL sets pool_max_conns.
+const defaultMaxConns = 16
+
 // Open connects to databaseURL, applies Patchbay's and River's migrations
 // under an advisory lock, and checks v against the data already sealed.
 func Open(ctx context.Context, databaseURL string, v *vault.Vault) (*Store, error) {
-	pool, err := pgxpool.New(ctx, databaseURL)
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	// pgxpool's default (4 or the CPU count) is sized for batch programs;
+	// a server holds some connections for locks while others run the
+	// queries done under them. pool_max_conns in the URL still wins.
+	if !strings.Contains(databaseURL, "pool_max_conns") {
+		cfg.MaxConns = defaultMaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
@@ -70,7 +84,12 @@ func open(ctx context.Context, pool *pgxpool.Pool, db *sql.DB, v *vault.Vault) (
 	if err != nil {
 		return nil, err
 	}
-	d := sqlstore.Dialect{Name: "postgres", Queries: q, IsUniqueViolation: isUniqueViolation, Locker: locker, Notifier: &pgNotifier{pool: pool}}
+	throttles, err := newThrottles(pool, q)
+	if err != nil {
+		return nil, err
+	}
+	d := sqlstore.Dialect{Name: "postgres", Queries: q, IsUniqueViolation: isUniqueViolation,
+		Locker: locker, Notifier: &pgNotifier{pool: pool}, Throttles: throttles}
 	sdb, err := sqlstore.New(ctx, db, db, d, v)
 	if err != nil {
 		return nil, err

@@ -41,23 +41,24 @@ UPDATE environments SET secret_key = $1, webhook_signing_key = $2 WHERE id = $3;
 
 -- name: InsertIntegration
 INSERT INTO integrations (id, environment_id, unique_key, provider, display_name, credentials_type,
-    client_id, scopes, app_id, app_link, secrets, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13);
+    client_id, scopes, app_id, app_link, secrets, settings, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14);
 
 -- name: GetIntegration
 SELECT id, environment_id, unique_key, provider, display_name, credentials_type,
-    client_id, scopes, app_id, app_link, secrets, created_at, updated_at
+    client_id, scopes, app_id, app_link, secrets, settings, created_at, updated_at
 FROM integrations WHERE environment_id = $1 AND unique_key = $2;
 
 -- name: ListIntegrations
 SELECT id, environment_id, unique_key, provider, display_name, credentials_type,
-    client_id, scopes, app_id, app_link, secrets, created_at, updated_at
+    client_id, scopes, app_id, app_link, secrets, settings, created_at, updated_at
 FROM integrations WHERE environment_id = $1 ORDER BY unique_key;
 
 -- name: UpdateIntegration
 UPDATE integrations SET unique_key = $1, provider = $2, display_name = $3, credentials_type = $4,
-    client_id = $5, scopes = $6, app_id = $7, app_link = $8, secrets = $9, updated_at = $10
-WHERE id = $11;
+    client_id = $5, scopes = $6, app_id = $7, app_link = $8, secrets = $9, settings = $10,
+    updated_at = $11
+WHERE id = $12;
 
 -- name: DeleteIntegration
 DELETE FROM integrations WHERE environment_id = $1 AND unique_key = $2;
@@ -245,3 +246,27 @@ SELECT pg_advisory_lock($1);
 
 -- name: AdvisoryUnlock
 SELECT pg_advisory_unlock($1);
+
+-- Throttles' token buckets (PostgreSQL only; SQLite keeps them in memory).
+-- ReserveThrottle takes $5 tokens from bucket $1 at time $2 in one atomic
+-- statement: it refills the bucket by the time elapsed since its last use
+-- at $4 tokens per second, capped at the capacity $3, and subtracts. A new
+-- bucket starts full. Below zero is the queue of reservations waiting for
+-- their tokens. A caller whose clock is behind the bucket's refills
+-- nothing, and the bucket's time never goes back.
+
+-- name: ReserveThrottle
+INSERT INTO throttle_buckets AS b (key, tokens, updated_at, full_at)
+VALUES ($1::text, $3::float8 - $5::float8, $2::timestamptz, $2 + make_interval(secs => $5 / $4))
+ON CONFLICT (key) DO UPDATE SET
+    tokens = LEAST($3, b.tokens + $4 * GREATEST(0, EXTRACT(EPOCH FROM $2 - b.updated_at)::float8)) - $5,
+    updated_at = GREATEST(b.updated_at, $2),
+    full_at = GREATEST(b.updated_at, $2) + make_interval(secs =>
+        ($5 + GREATEST(0, $3 - b.tokens - $4 * GREATEST(0, EXTRACT(EPOCH FROM $2 - b.updated_at)::float8))) / $4)
+RETURNING tokens, updated_at;
+
+-- name: SweepThrottles
+DELETE FROM throttle_buckets WHERE full_at <= $1;
+
+-- name: CountThrottles
+SELECT count(*) FROM throttle_buckets;

@@ -41,22 +41,23 @@ UPDATE environments SET secret_key = ?, webhook_signing_key = ? WHERE id = ?;
 
 -- name: InsertIntegration
 INSERT INTO integrations (id, environment_id, unique_key, provider, display_name, credentials_type,
-    client_id, scopes, app_id, app_link, secrets, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+    client_id, scopes, app_id, app_link, secrets, settings, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: GetIntegration
 SELECT id, environment_id, unique_key, provider, display_name, credentials_type,
-    client_id, scopes, app_id, app_link, secrets, created_at, updated_at
+    client_id, scopes, app_id, app_link, secrets, settings, created_at, updated_at
 FROM integrations WHERE environment_id = ? AND unique_key = ?;
 
 -- name: ListIntegrations
 SELECT id, environment_id, unique_key, provider, display_name, credentials_type,
-    client_id, scopes, app_id, app_link, secrets, created_at, updated_at
+    client_id, scopes, app_id, app_link, secrets, settings, created_at, updated_at
 FROM integrations WHERE environment_id = ? ORDER BY unique_key;
 
 -- name: UpdateIntegration
 UPDATE integrations SET unique_key = ?, provider = ?, display_name = ?, credentials_type = ?,
-    client_id = ?, scopes = ?, app_id = ?, app_link = ?, secrets = ?, updated_at = ?
+    client_id = ?, scopes = ?, app_id = ?, app_link = ?, secrets = ?, settings = ?,
+    updated_at = ?
 WHERE id = ?;
 
 -- name: DeleteIntegration

@@ -93,6 +93,9 @@ func open(ctx context.Context, read, write *sql.DB, v *vault.Vault) (*Store, err
 		// them. A transaction would do too, but would hold SQLite's one
 		// writer connection through whatever network call the lock guards.
 		Locker: sqlstore.NewProcessLocker(),
+		// For the same reason, token buckets in this process are shared by
+		// everything that uses the database.
+		Throttles: sqlstore.NewProcessThrottles(),
 	}
 	db, err := sqlstore.New(ctx, read, write, d, v)
 	if err != nil {

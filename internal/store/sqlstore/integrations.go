@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -38,8 +39,50 @@ func (s integrations) args(in *store.Integration) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	settings, err := encodeSettings(in.Settings)
+	if err != nil {
+		return nil, err
+	}
 	c := in.Credentials
-	return []any{in.UniqueKey, in.Provider, in.DisplayName, c.Type, c.ClientID, c.Scopes, c.AppID, c.AppLink, sealed}, nil
+	return []any{in.UniqueKey, in.Provider, in.DisplayName, c.Type, c.ClientID, c.Scopes, c.AppID, c.AppLink, sealed, settings}, nil
+}
+
+// settingsJSON is the settings column: intervals as Go durations ("10s")
+// so the row reads the way the API and the catalog write them.
+type settingsJSON struct {
+	RateLimit       *rateLimitJSON `json:"rate_limit,omitempty"`
+	AllowedBaseURLs []string       `json:"allowed_base_urls,omitempty"`
+}
+
+type rateLimitJSON struct {
+	Requests int    `json:"requests"`
+	Interval string `json:"interval"`
+	Burst    int    `json:"burst,omitempty"`
+}
+
+func encodeSettings(v store.IntegrationSettings) (string, error) {
+	out := settingsJSON{AllowedBaseURLs: v.AllowedBaseURLs}
+	if r := v.RateLimit; r != nil {
+		out.RateLimit = &rateLimitJSON{Requests: r.Requests, Interval: r.Interval.String(), Burst: r.Burst}
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
+}
+
+func decodeSettings(b []byte) (store.IntegrationSettings, error) {
+	var in settingsJSON
+	if err := json.Unmarshal(b, &in); err != nil {
+		return store.IntegrationSettings{}, err
+	}
+	out := store.IntegrationSettings{AllowedBaseURLs: in.AllowedBaseURLs}
+	if r := in.RateLimit; r != nil {
+		interval, err := time.ParseDuration(r.Interval)
+		if err != nil {
+			return store.IntegrationSettings{}, fmt.Errorf("rate_limit.interval: %w", err)
+		}
+		out.RateLimit = &store.RateLimitOverride{Requests: r.Requests, Interval: interval, Burst: r.Burst}
+	}
+	return out, nil
 }
 
 func (s integrations) Create(ctx context.Context, in *store.Integration) error {
@@ -64,10 +107,14 @@ func (s integrations) Create(ctx context.Context, in *store.Integration) error {
 func (s integrations) scan(row interface{ Scan(...any) error }) (*store.Integration, error) {
 	in := &store.Integration{}
 	c := &in.Credentials
-	var sealed []byte
+	var sealed, settings []byte
 	if err := row.Scan(&in.ID, &in.EnvironmentID, &in.UniqueKey, &in.Provider, &in.DisplayName, &c.Type,
-		&c.ClientID, &c.Scopes, &c.AppID, &c.AppLink, &sealed, &in.CreatedAt, &in.UpdatedAt); err != nil {
+		&c.ClientID, &c.Scopes, &c.AppID, &c.AppLink, &sealed, &settings, &in.CreatedAt, &in.UpdatedAt); err != nil {
 		return nil, notFound(err)
+	}
+	var err error
+	if in.Settings, err = decodeSettings(settings); err != nil {
+		return nil, fmt.Errorf("integration %s settings: %w", in.ID, err)
 	}
 	if sealed != nil {
 		plain, err := s.db.open(sealed, "integrations", "secrets", in.ID)

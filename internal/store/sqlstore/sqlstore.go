@@ -36,6 +36,9 @@ type Dialect struct {
 	// Notifier is returned by Store.Notifier; nil means in-process only,
 	// right when one process owns the database (SQLite).
 	Notifier store.Notifier
+	// Throttles is returned by Store.Throttles; nil means in-process
+	// buckets, right when one process owns the database (SQLite).
+	Throttles store.Throttles
 }
 
 // queryNames lists every statement a dialect must provide.
@@ -132,6 +135,9 @@ func New(ctx context.Context, read, write *sql.DB, d Dialect, v *vault.Vault) (*
 	if d.Notifier == nil {
 		d.Notifier = NewProcessNotifier()
 	}
+	if d.Throttles == nil {
+		d.Throttles = NewProcessThrottles()
+	}
 	if d.Locker == nil {
 		return nil, fmt.Errorf("%s store: no locker", d.Name)
 	}
@@ -215,6 +221,9 @@ func (db *DB) Locker() store.Locker { return db.d.Locker }
 
 // Notifier implements store.Store.
 func (db *DB) Notifier() store.Notifier { return db.d.Notifier }
+
+// Throttles implements store.Store.
+func (db *DB) Throttles() store.Throttles { return db.d.Throttles }
 
 // inTx runs fn in a write transaction, committing when it returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {

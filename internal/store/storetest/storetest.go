@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -142,6 +143,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Database) {
 	t.Run("Settings", func(t *testing.T) { t.Parallel(); testSettings(t, newDB) })
 	t.Run("Locker", func(t *testing.T) { t.Parallel(); testLocker(t, newDB) })
 	t.Run("Notifier", func(t *testing.T) { t.Parallel(); testNotifier(t, newDB) })
+	t.Run("Throttles", func(t *testing.T) { t.Parallel(); testThrottles(t, newDB) })
 }
 
 func testEnvironments(t *testing.T, newDB func(t *testing.T) Database) {
@@ -359,6 +361,44 @@ func testIntegrations(t *testing.T, newDB func(t *testing.T) Database) {
 		}
 		if _, err := ins.Update(b.ctx, dev.ID, "missing", func(*store.Integration) error { return nil }); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("Update(missing) error = %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("Settings", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newDB)
+		dev := b.environment(t, "dev")
+		ins := b.store.Integrations()
+		want := store.IntegrationSettings{
+			RateLimit:       &store.RateLimitOverride{Requests: 10, Interval: 1500 * time.Millisecond, Burst: 4},
+			AllowedBaseURLs: []string{"https://eu.api.example.com", "https://api.example.com/v2"},
+		}
+		in := &store.Integration{EnvironmentID: dev.ID, UniqueKey: "hubspot", Provider: "hubspot", Settings: want}
+		if err := ins.Create(b.ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		b.integration(t, dev.ID, "plain")
+		got, err := ins.Get(b.ctx, dev.ID, "hubspot")
+		if err != nil || !reflect.DeepEqual(got.Settings, want) {
+			t.Fatalf("Get settings = %+v (%v), %v; want %+v", got.Settings, got.Settings.RateLimit, err, want)
+		}
+		list, err := ins.List(b.ctx, dev.ID)
+		if err != nil || len(list) != 2 || !reflect.DeepEqual(list[0].Settings, want) || !reflect.DeepEqual(list[1].Settings, store.IntegrationSettings{}) {
+			t.Fatalf("List = %+v, %v", list, err)
+		}
+		// Settings are not secrets: stored as they are, readable in a dump.
+		if dump := b.db.Dump(t, "SELECT settings FROM integrations WHERE unique_key = 'hubspot'"); !strings.Contains(dump, "eu.api.example.com") {
+			t.Fatalf("settings column = %q", dump)
+		}
+		updated, err := ins.Update(b.ctx, dev.ID, "hubspot", func(in *store.Integration) error {
+			in.Settings.RateLimit = nil
+			return nil
+		})
+		if err != nil || updated.Settings.RateLimit != nil {
+			t.Fatalf("Update = %+v, %v", updated, err)
+		}
+		got, err = ins.Get(b.ctx, dev.ID, "hubspot")
+		if err != nil || got.Settings.RateLimit != nil || !reflect.DeepEqual(got.Settings.AllowedBaseURLs, want.AllowedBaseURLs) {
+			t.Fatalf("after clearing the rate limit, Get = %+v, %v", got.Settings, err)
 		}
 	})
 	t.Run("Delete", func(t *testing.T) {

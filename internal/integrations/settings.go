@@ -1,0 +1,85 @@
+package integrations
+
+import (
+	"fmt"
+	"net/url"
+
+	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Bounds on allowed_base_urls: a short list of hosts is what the setting
+// is for, not a registry.
+const (
+	maxAllowedBaseURLs = 20
+	maxURLLen          = 2048
+)
+
+// settings validates in and returns what to store; nil gives no settings.
+func (v *validator) settings(in *SettingsInput) store.IntegrationSettings {
+	if in == nil {
+		return store.IntegrationSettings{}
+	}
+	out := store.IntegrationSettings{RateLimit: v.rateLimit(in.RateLimit)}
+	if len(in.AllowedBaseURLs) > maxAllowedBaseURLs {
+		v.add("too_long", fmt.Sprintf("must list at most %d URLs", maxAllowedBaseURLs), "settings", "allowed_base_urls")
+		return out
+	}
+	for i, raw := range in.AllowedBaseURLs {
+		if msg := checkBaseURL(raw); msg != "" {
+			v.add("invalid", msg, "settings", "allowed_base_urls", i)
+		}
+	}
+	if len(in.AllowedBaseURLs) > 0 {
+		out.AllowedBaseURLs = in.AllowedBaseURLs
+	}
+	return out
+}
+
+// rateLimit checks a limit with the catalog's rules, so an override is
+// held to what a providers file would be.
+func (v *validator) rateLimit(in *RateLimitInput) *store.RateLimitOverride {
+	if in == nil {
+		return nil
+	}
+	path := func(field string) []any { return []any{"settings", "rate_limit", field} }
+	r := catalog.RateLimit{Requests: in.Requests}
+	bad := map[string]bool{}
+	if iv, err := catalog.ParseInterval(in.Interval); err != nil {
+		v.add("invalid", err.Error(), path("interval")...)
+		bad["interval"] = true
+	} else {
+		r.Interval = iv
+	}
+	if in.Burst != nil {
+		if r.Burst = *in.Burst; r.Burst < 1 {
+			v.add("invalid", "must be at least 1 (leave it out for the default)", path("burst")...)
+			bad["burst"] = true
+		}
+	}
+	for _, p := range r.Check() {
+		if !bad[p.Field] {
+			v.add("invalid", p.Message, path(p.Field)...)
+		}
+	}
+	return &store.RateLimitOverride{Requests: r.Requests, Interval: r.Interval, Burst: r.Burst}
+}
+
+// checkBaseURL says what is wrong with an allowed base URL, or "". Only a
+// scheme, host, optional port and path prefix make sense in one: the
+// proxy compares request URLs against it.
+func checkBaseURL(raw string) string {
+	if len(raw) > maxURLLen {
+		return fmt.Sprintf("must be at most %d characters", maxURLLen)
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Opaque != "":
+		return "must be an absolute http(s) URL, e.g. https://eu.api.example.com"
+	case u.User != nil:
+		return "must not contain credentials"
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return "must not have a query or fragment"
+	}
+	return ""
+}
