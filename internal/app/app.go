@@ -42,6 +42,7 @@ type App struct {
 	fresh    freshConns
 	envs     *cache.Environments
 	conns    *cache.Connections
+	proxy    *proxy.Proxy
 }
 
 // New provisions a node: it loads the catalog, opens the store (creating
@@ -78,7 +79,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		RefreshWindow: cfg.RefreshWindow,
 	})
 	sessions := connect.NewSessions(a.store, a.catalog, cfg.ServerURL, nil)
-	px := proxy.New(proxy.Options{
+	a.proxy = proxy.New(proxy.Options{
 		Connections:  a.auth,
 		Integrations: a.store.Integrations(),
 		Catalog:      a.catalog,
@@ -100,7 +101,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Credentials:  a.auth,
 		Settings:     a.store.Settings(),
 		Flows:        a.flows,
-		Proxy:        px,
+		Proxy:        a.proxy,
 	})
 	if a.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -234,6 +235,18 @@ func (a *App) maintain(ctx context.Context, interval time.Duration) {
 
 // Auth is the node's credential service (for tests and tools).
 func (a *App) Auth() *auth.Service { return a.auth }
+
+// Proxy is the node's proxy (for tests, tools and, later, functions).
+func (a *App) Proxy() *proxy.Proxy { return a.proxy }
+
+// EnvironmentID returns the id of the environment named name.
+func (a *App) EnvironmentID(ctx context.Context, name string) (string, error) {
+	env, err := a.store.Environments().ByName(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	return env.ID, nil
+}
 
 // Close releases everything New acquired, in reverse order.
 func (a *App) Close() error {

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/app/apptest"
+	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/providersim"
 	"github.com/patchbay/patchbay/internal/providersim/jira"
 	"github.com/patchbay/patchbay/internal/providersim/sim"
@@ -317,4 +319,93 @@ type zeroReader struct{}
 func (zeroReader) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+// TestProxyOAuth1 signs each call as the simulated Trello checks it.
+func TestProxyOAuth1(t *testing.T) {
+	w := newWorld(t, apptest.SQLite, "")
+	// An access token minted by the simulator's control API (the
+	// three-legged flow itself is internal/auth's test).
+	body := `{"scope":"read,write"}`
+	resp, err := http.Post(w.sim.URL()+"/_control/trello/tokens", "application/json", strings.NewReader(body))
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("mint token: %v %v", err, resp)
+	}
+	var tok struct {
+		Token  string `json:"token"`
+		Secret string `json:"token_secret"`
+	}
+	json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	if tok.Token == "" || tok.Secret == "" {
+		t.Fatalf("control answered %+v", tok)
+	}
+	w.connection("trello", "trello", "tr-1",
+		map[string]any{"type": "OAUTH1", "client_id": "trello-client-id", "client_secret": "trello-client-secret"},
+		map[string]any{"type": "OAUTH1", "oauth_token": tok.Token, "oauth_token_secret": tok.Secret}, nil)
+	h := map[string]string{"Provider-Config-Key": "trello", "Connection-Id": "tr-1"}
+	if res := w.proxy("GET", "/1/members/me?fields=username", h, nil); res.status != 200 {
+		t.Fatalf("signed GET: %d %s", res.status, truncate(res.body))
+	}
+	// A form body is part of the signature.
+	h["Content-Type"] = "application/x-www-form-urlencoded"
+	if res := w.proxy("POST", "/1/boards", h, strings.NewReader("name=Roadmap+2027&desc=a%26b")); res.status != 200 {
+		t.Fatalf("signed POST: %d %s", res.status, truncate(res.body))
+	}
+	if got := len(w.sim.Requests(sim.RequestFilter{Provider: "trello", Note: "auth=oauth_unsigned"})); got != 0 {
+		t.Errorf("%d calls were not signed", got)
+	}
+}
+
+// TestPages walks each pagination type through the proxy against the
+// simulator: GitHub (link header), HubSpot (cursor in the body), Jira
+// (offset), with the provider's defaults merged under the caller's.
+func TestPages(t *testing.T) {
+	w := newWorld(t, apptest.SQLite, "")
+	at, rt := githubToken(w)
+	w.connection("github", "github", "gh-1",
+		map[string]any{"type": "OAUTH2", "client_id": "github-client-id", "client_secret": "github-client-secret"},
+		map[string]any{"type": "OAUTH2", "access_token": at, "refresh_token": rt, "expires_at": time.Now().Add(8 * time.Hour).UTC().Format(time.RFC3339)}, nil)
+	hs := w.sim.OAuth.Issue(sim.Grant{Provider: "hubspot", ClientID: "hubspot-client-id", Subject: "portal-1"}, time.Hour, true)
+	w.connection("hubspot", "hubspot", "hs-1",
+		map[string]any{"type": "OAUTH2", "client_id": "hubspot-client-id", "client_secret": "hubspot-client-secret"},
+		map[string]any{"type": "OAUTH2", "access_token": hs.AccessToken, "refresh_token": hs.RefreshToken, "expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}, nil)
+	w.connection("jira", "jira-basic", "ji-1", nil, map[string]any{"type": "BASIC", "username": jira.DefaultEmail, "password": jira.DefaultAPIToken},
+		map[string]any{"subdomain": jira.DefaultSite})
+	ctx := t.Context()
+	env, err := w.pb.App.EnvironmentID(ctx, "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	px := w.pb.App.Proxy()
+	count := func(req proxy.Request, caller *catalog.PaginateConfig, limit int) (int, int) {
+		t.Helper()
+		req.EnvironmentID = env
+		records, pages := 0, 0
+		seen := map[string]bool{}
+		for page, err := range px.Pages(ctx, req, caller, limit) {
+			if err != nil {
+				t.Fatalf("%s: %v", req.Endpoint, err)
+			}
+			pages++
+			for _, r := range page {
+				if seen[string(r)] {
+					t.Fatalf("%s: a record came twice", req.Endpoint)
+				}
+				seen[string(r)] = true
+			}
+			records += len(page)
+		}
+		return records, pages
+	}
+	if n, pages := count(proxy.Request{IntegrationKey: "github", ConnectionID: "gh-1", Method: "GET", Endpoint: "/repos/octocat/hello-world/issues?state=all"}, nil, 30); n != 100 || pages != 4 {
+		t.Errorf("github link pagination: %d records in %d pages, want 100 in 4", n, pages)
+	}
+	if n, _ := count(proxy.Request{IntegrationKey: "hubspot", ConnectionID: "hs-1", Method: "GET", Endpoint: "/crm/v3/objects/contacts"}, nil, 100); n < 100 {
+		t.Errorf("hubspot cursor pagination: %d records", n)
+	}
+	offset := &catalog.PaginateConfig{Type: "offset", OffsetNameInRequest: "startAt", LimitNameInRequest: "maxResults", ResponsePath: "values"}
+	if n, pages := count(proxy.Request{IntegrationKey: "jira", ConnectionID: "ji-1", Method: "GET", Endpoint: "/rest/api/3/project/search"}, offset, 5); n != 12 || pages != 3 {
+		t.Errorf("jira offset pagination: %d records in %d pages, want 12 in 3", n, pages)
+	}
 }

@@ -68,6 +68,8 @@ type Server struct {
 	URL     string // base URL on loopback
 	DataDir string
 	Env     map[string]string // the configuration it was started with
+	// App is the running node, for tests that call its services directly.
+	App     *app.App
 	stop    func() error
 	stopped bool
 }
@@ -132,7 +134,7 @@ func Start(t testing.TB, o Options) *Server {
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
-	s := &Server{URL: a.URL(), DataDir: dataDir, Env: env}
+	s := &Server{URL: a.URL(), DataDir: dataDir, Env: env, App: a}
 	s.stop = func() error {
 		cancel()
 		return errors.Join(<-done, a.Close())

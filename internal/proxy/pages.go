@@ -1,0 +1,129 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"iter"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/patchbay/patchbay/internal/catalog"
+)
+
+// maxPageBytes bounds one page's body: pages are decoded whole.
+const maxPageBytes = 64 << 20
+
+// Pages iterates over the records of a paginated endpoint through Do: the
+// provider's default pagination (proxy.paginate) merged under caller's,
+// limit records per page (0: the provider's default). req's Endpoint
+// starts the run; its Body, if any, must be a JSON object (POST searches
+// carry their cursors in it).
+func (p *Proxy) Pages(ctx context.Context, req Request, caller *catalog.PaginateConfig, limit int) iter.Seq2[[]json.RawMessage, error] {
+	return func(yield func([]json.RawMessage, error) bool) {
+		conn, err := p.conns.Connection(ctx, req.EnvironmentID, req.IntegrationKey, req.ConnectionID, false)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		prov, ok := p.catalog.Lookup(conn.Provider)
+		if !ok {
+			yield(nil, errorf(http.StatusBadRequest, "unknown_provider", "provider %q is not in the catalog", conn.Provider))
+			return
+		}
+		integ, err := p.integrations.Get(ctx, req.EnvironmentID, req.IntegrationKey)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		base, err := p.baseURL(prov, integ, conn, req.BaseURLOverride)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		first, err := firstPage(req, base)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		var providerCfg *catalog.PaginateConfig
+		if prov.Proxy != nil {
+			providerCfg = prov.Proxy.Paginate
+		}
+		fetch := func(ctx context.Context, pr PageRequest) (int, http.Header, []byte, error) {
+			return p.fetchPage(ctx, req, base, pr)
+		}
+		for records, err := range Paginate(ctx, fetch, first, providerCfg, caller, limit) {
+			if !yield(records, err) {
+				return
+			}
+		}
+	}
+}
+
+func firstPage(req Request, base string) (PageRequest, error) {
+	path, rawQuery, _ := strings.Cut(req.Endpoint, "?")
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return PageRequest{}, errorf(http.StatusBadRequest, "invalid_endpoint", "the endpoint's query string is malformed")
+	}
+	pr := PageRequest{Method: req.Method, BaseURL: base, Endpoint: path, Query: q, Header: req.Header}
+	if req.Body != nil {
+		if err := json.NewDecoder(req.Body).Decode(&pr.Body); err != nil {
+			return PageRequest{}, errorf(http.StatusBadRequest, "invalid_body", "a paginated request's body must be a JSON object")
+		}
+	}
+	return pr, nil
+}
+
+// fetchPage sends one page's request through Do, so each page is
+// authenticated, throttled, retried and recorded like any proxied call.
+func (p *Proxy) fetchPage(ctx context.Context, tmpl Request, base string, pr PageRequest) (int, http.Header, []byte, error) {
+	endpoint := pr.Endpoint
+	if len(pr.Query) > 0 {
+		endpoint += "?" + pr.Query.Encode()
+	}
+	if pr.URL != "" {
+		// A next link: Paginate checked its host; Do's guard checks it
+		// again as an endpoint below the base.
+		rest, ok := strings.CutPrefix(pr.URL, strings.TrimRight(base, "/"))
+		if !ok {
+			return 0, nil, nil, errorf(http.StatusBadGateway, "invalid_next_link", "the provider's next link is not under its base URL")
+		}
+		endpoint = rest
+	}
+	req := tmpl
+	req.Endpoint = endpoint
+	req.Method = pr.Method
+	req.Header = pr.Header
+	req.Body, req.ContentLength = nil, 0
+	if pr.Body != nil {
+		b, err := json.Marshal(pr.Body)
+		if err != nil {
+			return 0, nil, nil, fmt.Errorf("encode page body: %w", err)
+		}
+		req.Body, req.ContentLength = bytes.NewReader(b), int64(len(b))
+		if req.Header == nil {
+			req.Header = http.Header{}
+		} else {
+			req.Header = req.Header.Clone()
+		}
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := p.Do(ctx, &req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPageBytes+1))
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("read page: %w", err)
+	}
+	if len(body) > maxPageBytes {
+		return 0, nil, nil, errorf(http.StatusBadGateway, "page_too_large", "a page is larger than %d MiB", maxPageBytes>>20)
+	}
+	return resp.StatusCode, resp.Header, body, nil
+}
