@@ -18,11 +18,11 @@ import (
 
 	"github.com/patchbay/patchbay/internal/app/apptest"
 	"github.com/patchbay/patchbay/internal/catalog"
-	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/providersim"
 	"github.com/patchbay/patchbay/internal/providersim/jira"
 	"github.com/patchbay/patchbay/internal/providersim/sim"
 	"github.com/patchbay/patchbay/internal/providersim/stripe"
+	"github.com/patchbay/patchbay/internal/proxy"
 )
 
 // world is a Patchbay server whose catalog points at the simulator, plus
