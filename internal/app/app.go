@@ -42,6 +42,7 @@ type App struct {
 	fresh    freshConns
 	envs     *cache.Environments
 	conns    *cache.Connections
+	integs   *cache.Integrations
 	proxy    *proxy.Proxy
 }
 
@@ -69,6 +70,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 
 	a.webhooks = webhooks.NewSender(a.store, nil, logger)
 	a.conns = cache.NewConnections(a.store.Connections(), a.store.Notifier(), 0)
+	a.integs = cache.NewIntegrations(a.store.Integrations(), a.store.Notifier(), 0)
 	a.auth = auth.New(auth.Options{
 		Store:         a.store,
 		Connections:   a.conns,
@@ -81,7 +83,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 	sessions := connect.NewSessions(a.store, a.catalog, cfg.ServerURL, nil)
 	a.proxy = proxy.New(proxy.Options{
 		Connections:  a.auth,
-		Integrations: a.store.Integrations(),
+		Integrations: a.integs,
 		Catalog:      a.catalog,
 		Guard:        proxy.NewGuard(proxy.GuardOptions{AllowedNetworks: cfg.ProxyAllowedNetworks}),
 		Throttle:     proxy.NewThrottle(a.store.Throttles(), proxy.ThrottleOptions{}),
@@ -95,7 +97,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		ServerURL:    cfg.ServerURL,
 		Auth:         a.envs,
 		Catalog:      a.catalog,
-		Integrations: integrations.New(a.store.Integrations(), a.catalog),
+		Integrations: integrations.New(a.integs, a.catalog),
 		Connections:  a.auth,
 		Sessions:     sessions,
 		Credentials:  a.auth,
@@ -168,6 +170,11 @@ func (a *App) Run(ctx context.Context) error {
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	var background sync.WaitGroup
 	background.Go(func() { a.maintain(bgCtx, time.Minute) })
+	background.Go(func() {
+		if err := a.integs.Listen(bgCtx); err != nil && bgCtx.Err() == nil {
+			a.logger.ErrorContext(bgCtx, "integration cache listener stopped", "err", err)
+		}
+	})
 	background.Go(func() {
 		if err := a.conns.Listen(bgCtx); err != nil && bgCtx.Err() == nil {
 			a.logger.ErrorContext(bgCtx, "connection cache listener stopped", "err", err)

@@ -89,3 +89,63 @@ func TestConnections(t *testing.T) {
 		t.Error("an expired entry was served")
 	}
 }
+
+type fakeIntegrations struct {
+	store.Integrations
+	name atomic.Value
+	gets atomic.Int32
+}
+
+func (f *fakeIntegrations) Get(_ context.Context, env, key string) (*store.Integration, error) {
+	f.gets.Add(1)
+	return &store.Integration{EnvironmentID: env, UniqueKey: key, DisplayName: f.name.Load().(string)}, nil
+}
+
+func (f *fakeIntegrations) Update(_ context.Context, env, key string, change func(*store.Integration) error) (*store.Integration, error) {
+	in := &store.Integration{EnvironmentID: env, UniqueKey: key}
+	if err := change(in); err != nil {
+		return nil, err
+	}
+	f.name.Store(in.DisplayName)
+	return in, nil
+}
+
+func TestIntegrations(t *testing.T) {
+	ctx := context.Background()
+	inner := &fakeIntegrations{}
+	inner.name.Store("one")
+	notifier := sqlstore.NewProcessNotifier()
+	a := NewIntegrations(inner, notifier, time.Minute)
+	b := NewIntegrations(inner, notifier, time.Minute)
+	listenCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go b.Listen(listenCtx) //nolint:errcheck // ends with ctx
+	name := func(c *Integrations) string {
+		in, err := c.Get(ctx, "env", "github")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in.DisplayName
+	}
+	for range 3 {
+		name(a)
+	}
+	if n := inner.gets.Load(); n != 1 {
+		t.Errorf("%d reads, want 1", n)
+	}
+	name(b)
+	if _, err := a.Update(ctx, "env", "github", func(in *store.Integration) error { in.DisplayName = "two"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got := name(a); got != "two" {
+		t.Errorf("after update: %q", got)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for name(b) != "two" {
+		if time.Now().After(deadline) {
+			t.Fatal("the other process kept the old integration")
+		}
+		a.announce(ctx, integKey("env", "github"))
+		time.Sleep(5 * time.Millisecond)
+	}
+}
