@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -247,6 +248,17 @@ func TestProxyStreaming(t *testing.T) {
 				}
 			}
 		case http.MethodPost:
+			if r.URL.Path == "/form" {
+				// Multipart passes through byte for byte, boundary included.
+				f, hdr, err := r.FormFile("file")
+				if err != nil {
+					http.Error(w, err.Error(), http.StatusBadRequest)
+					return
+				}
+				data, _ := io.ReadAll(f)
+				fmt.Fprintf(w, "%s:%s:%s", hdr.Filename, r.FormValue("note"), data)
+				return
+			}
 			n, _ := io.Copy(io.Discard, r.Body)
 			uploaded.Store(n)
 			w.WriteHeader(http.StatusCreated)
@@ -306,6 +318,17 @@ func TestProxyStreaming(t *testing.T) {
 	resp.Body.Close()
 	close(stop)
 	wg.Wait()
+
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	fw, _ := mw.CreateFormFile("file", "report.csv")
+	io.WriteString(fw, "a,b\n1,2\n")
+	mw.WriteField("note", "quarterly")
+	mw.Close()
+	res := w.proxy("POST", "/form", map[string]string{"Provider-Config-Key": "files", "Connection-Id": "f-1", "Content-Type": mw.FormDataContentType()}, &form)
+	if res.status != 200 || string(res.body) != "report.csv:quarterly:a,b\n1,2\n" {
+		t.Errorf("multipart: %d %q", res.status, res.body)
+	}
 	if resp.StatusCode != http.StatusCreated || uploaded.Load() != 20<<20 {
 		t.Fatalf("upload: status %d, provider got %d bytes", resp.StatusCode, uploaded.Load())
 	}
