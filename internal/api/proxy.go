@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/patchbay/patchbay/internal/proxy"
 )
@@ -116,11 +117,27 @@ func (s *Server) proxyRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(resp.StatusCode)
 	// io.Copy streams in 32 KiB chunks; a slow client slows the provider
-	// read instead of buffering the body here.
-	if _, err := io.Copy(flushWriter{w}, resp.Body); err != nil && r.Context().Err() == nil {
+	// read instead of buffering the body here. A body of unknown length
+	// (chunked, event streams) is flushed as it arrives; a sized one goes
+	// out in the fewest writes.
+	var dst io.Writer = w
+	if resp.ContentLength < 0 {
+		dst = flushWriter{w}
+	}
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	if _, err := io.CopyBuffer(dst, resp.Body, *buf); err != nil && r.Context().Err() == nil {
 		s.logger.DebugContext(r.Context(), "proxy response copy ended early", "err", err)
 	}
 }
+
+// copyBuffers recycles the 32 KiB buffers responses are copied through:
+// neither side of the copy offers ReadFrom/WriteTo, and a fresh buffer per
+// call was most of the proxy's garbage.
+var copyBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 32<<10)
+	return &b
+}}
 
 // markPatchbayErrors sets X-Patchbay-Error on every answer of the proxy
 // route; proxyRequest removes it when the provider's answer is relayed, so

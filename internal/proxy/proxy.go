@@ -363,10 +363,10 @@ func drain(resp *http.Response) {
 // baseURL picks and fills the provider's base URL, or the caller's
 // override when the integration allows it.
 func (p *Proxy) baseURL(prov *catalog.Provider, integ *store.Integration, conn *store.Connection, override string) (string, error) {
-	values := auth.TemplateValues(conn.ConnectionConfig, &conn.Credentials, p.now())
+	values := lazyValues{conn: conn, now: p.now}
 	var base string
 	if prov.Proxy != nil && prov.Proxy.BaseURL != "" {
-		b, err := catalog.Interpolate(prov.Proxy.BaseURL, values)
+		b, err := values.fill(prov.Proxy.BaseURL)
 		if err != nil {
 			return "", errorf(http.StatusBadRequest, "missing_connection_config", "the provider's base URL needs %v", err)
 		}
@@ -403,12 +403,12 @@ func overrideAllowed(override, base string, allowed []string) bool {
 // the catalog says. It returns the URL with credentials redacted, for logs.
 func (p *Proxy) build(ctx context.Context, req *Request, target *url.URL, prov *catalog.Provider, integ *store.Integration, conn *store.Connection, body *replayBody) (*http.Request, string, error) {
 	u := *target
-	values := auth.TemplateValues(conn.ConnectionConfig, &conn.Credentials, p.now())
+	values := lazyValues{conn: conn, now: p.now}
 	var secretParams []string
 	if prov.Proxy != nil && len(prov.Proxy.Query) > 0 {
 		q := u.Query()
 		for k, t := range prov.Proxy.Query {
-			v, err := catalog.Interpolate(t, values)
+			v, err := values.fill(t)
 			if err != nil {
 				return nil, "", errorf(http.StatusBadRequest, "missing_credentials", "the provider's query template %q needs %v", k, err)
 			}
@@ -431,7 +431,7 @@ func (p *Proxy) build(ctx context.Context, req *Request, target *url.URL, prov *
 	templated := false
 	if prov.Proxy != nil {
 		for k, t := range prov.Proxy.Headers {
-			v, err := catalog.Interpolate(t, values)
+			v, err := values.fill(t)
 			if err != nil {
 				return nil, "", errorf(http.StatusBadRequest, "missing_credentials", "the provider's header template %q needs %v", k, err)
 			}
@@ -447,6 +447,25 @@ func (p *Proxy) build(ctx context.Context, req *Request, target *url.URL, prov *
 		}
 	}
 	return out, redactURL(&u, secretParams), nil
+}
+
+// lazyValues fills catalog templates, building the connection's template
+// values only when a template has a placeholder: most headers are
+// constants and this runs on every proxied call.
+type lazyValues struct {
+	conn   *store.Connection
+	now    func() time.Time
+	values catalog.Values
+}
+
+func (l *lazyValues) fill(template string) (string, error) {
+	if !strings.Contains(template, "${") {
+		return template, nil
+	}
+	if l.values == nil {
+		l.values = auth.TemplateValues(l.conn.ConnectionConfig, &l.conn.Credentials, l.now())
+	}
+	return catalog.Interpolate(template, l.values)
 }
 
 // authorize adds the auth mode's default credentials.
