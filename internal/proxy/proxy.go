@@ -67,6 +67,7 @@ type Proxy struct {
 	recorder     Recorder
 	logger       *slog.Logger
 	client       *http.Client
+	transport    http.RoundTripper
 	now          func() time.Time
 	sleep        func(ctx context.Context, d time.Duration) error
 }
@@ -101,6 +102,7 @@ func New(o Options) *Proxy {
 		t.DisableCompression = true
 		transport = t
 	}
+	p.transport = transport
 	p.client = &http.Client{Transport: transport, CheckRedirect: p.guard.CheckRedirect(false)}
 	return p
 }
@@ -230,7 +232,7 @@ func (p *Proxy) do(ctx context.Context, req *Request, call *Call) (*http.Respons
 			return nil, err
 		}
 		call.URL = redacted
-		resp, sendErr := p.client.Do(out)
+		resp, sendErr := p.send(out)
 		if sendErr != nil && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -267,6 +269,31 @@ func (p *Proxy) do(ctx context.Context, req *Request, call *Call) (*http.Respons
 			return nil, err
 		}
 	}
+}
+
+// send makes one call. Bodiless GETs and HEADs, nearly every proxied
+// call, go to the transport directly, which spares them http.Client's
+// redirect bookkeeping (a copy of all headers and a context per request);
+// if one answers with a redirect it is asked again through the client,
+// whose CheckRedirect is the guard's policy — harmless for a GET. Other
+// methods go through the client at once, so a redirected POST is never
+// sent twice.
+func (p *Proxy) send(out *http.Request) (*http.Response, error) {
+	if (out.Method != http.MethodGet && out.Method != http.MethodHead) || out.Body != nil {
+		return p.client.Do(out)
+	}
+	resp, err := p.transport.RoundTrip(out)
+	if err != nil {
+		return nil, err
+	}
+	switch resp.StatusCode {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		if resp.Header.Get("Location") != "" {
+			drain(resp)
+			return p.client.Do(out.Clone(out.Context()))
+		}
+	}
+	return resp, nil
 }
 
 // responseFacts is what the retry decision needs from a response: the

@@ -179,3 +179,48 @@ func TestDoDoesNotRetryPostWithoutConsent(t *testing.T) {
 		}
 	}
 }
+
+func TestDoRedirects(t *testing.T) {
+	var posts int
+	var srvURL string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/old":
+			http.Redirect(w, r, "/new", http.StatusFound)
+		case "/new":
+			if r.Header.Get("Authorization") != "Bearer at" {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			io.WriteString(w, "moved here")
+		case "/away":
+			http.Redirect(w, r, "http://example.invalid/steal", http.StatusFound)
+		case "/post":
+			posts++
+			http.Redirect(w, r, srvURL+"/new", http.StatusTemporaryRedirect)
+		}
+	}))
+	defer srv.Close()
+	srvURL = srv.URL
+	p, _, _ := testProxy(t, srv, "", store.Credentials{Type: "OAUTH2", AccessToken: "at"})
+	resp, err := p.Do(context.Background(), &Request{Method: "GET", Endpoint: "/old"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "moved here" {
+		t.Errorf("same-host redirect: %d %q", resp.StatusCode, body)
+	}
+	if _, err := p.Do(context.Background(), &Request{Method: "GET", Endpoint: "/away"}); err == nil {
+		t.Error("a redirect to another host was followed")
+	}
+	resp, err = p.Do(context.Background(), &Request{Method: "POST", Endpoint: "/post", Body: strings.NewReader("x"), ContentLength: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if posts != 1 {
+		t.Errorf("a redirected POST reached the provider %d times", posts)
+	}
+}
