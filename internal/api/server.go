@@ -147,8 +147,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				s.writeError(rec, r, errors.New("panic"))
 			}
 		}
-		// The path only: query strings can carry tokens.
-		s.logger.DebugContext(r.Context(), "request", append(logAttr(r, rec.code()), "duration", time.Since(start))...)
+		// The path only: query strings can carry tokens. Checked first so
+		// that requests pay nothing for a disabled debug log.
+		if s.logger.Enabled(r.Context(), slog.LevelDebug) {
+			s.logger.DebugContext(r.Context(), "request", append(logAttr(r, rec.code()), "duration", time.Since(start))...)
+		}
 	}()
 	s.mux.ServeHTTP(rec, r)
 }
