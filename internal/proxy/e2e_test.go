@@ -432,3 +432,50 @@ func TestPages(t *testing.T) {
 		t.Errorf("jira offset pagination: %d records in %d pages, want 12 in 3", n, pages)
 	}
 }
+
+// TestProxyBaseURLOverride: an override must be the provider's base URL or
+// one the integration lists, and must still pass the address policy.
+func TestProxyBaseURLOverride(t *testing.T) {
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "other:"+r.Header.Get("Authorization"))
+	}))
+	defer other.Close()
+	for _, tc := range []struct {
+		name     string
+		networks string
+		want     int
+	}{
+		{"loopback refused by default", "", http.StatusBadRequest},
+		{"loopback allowed by configuration", "127.0.0.0/8", http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := &world{t: t, sim: providersim.Start(t, providersim.Options{})}
+			file := filepath.Join(t.TempDir(), "providers.yaml")
+			if err := os.WriteFile(file, []byte(w.sim.CatalogYAML()), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			w.pb = apptest.Start(t, apptest.Options{Env: map[string]string{"PATCHBAY_PROVIDERS_FILE": file, "PATCHBAY_PROXY_ALLOWED_NETWORKS": tc.networks}})
+			w.connection("stripe", "stripe-api-key", "st-1", nil, map[string]any{"type": "API_KEY", "apiKey": stripe.DefaultKey}, nil)
+			h := map[string]string{"Provider-Config-Key": "stripe", "Connection-Id": "st-1"}
+
+			// The provider's own base URL is always a valid override.
+			h["Base-Url-Override"] = w.sim.URL() + "/stripe"
+			if res := w.proxy("GET", "/v1/balance", h, nil); res.status != 200 {
+				t.Fatalf("own base URL: %d %s", res.status, truncate(res.body))
+			}
+			// Another URL only once the integration lists it.
+			h["Base-Url-Override"] = other.URL
+			if res := w.proxy("GET", "/x", h, nil); res.status != 400 || !strings.Contains(string(res.body), "base_url_override_not_allowed") {
+				t.Fatalf("unlisted override: %d %s", res.status, truncate(res.body))
+			}
+			w.api("PATCH", "/integrations/stripe", map[string]any{"settings": map[string]any{"allowed_base_urls": []string{other.URL}}}, http.StatusOK)
+			res := w.proxy("GET", "/x", h, nil)
+			if res.status != tc.want {
+				t.Fatalf("listed override: %d %s, want %d", res.status, truncate(res.body), tc.want)
+			}
+			if res.status == 200 && string(res.body) != "other:Bearer "+stripe.DefaultKey {
+				t.Errorf("override answered %q", res.body)
+			}
+		})
+	}
+}
