@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -38,23 +37,10 @@ type browserBundle struct {
 
 	mu       sync.Mutex
 	notified []bool // Hub.Notify results of the fake OAuth callback
-	console  []chromedp.ConsoleMessage
-}
-
-func findChromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("no Chromium binary found (chromium, chromium-browser, google-chrome)")
-	return ""
 }
 
 func setupBrowser(t *testing.T) *browserBundle {
 	t.Helper()
-	chromium := findChromium(t)
 	b := &browserBundle{hub: NewHub(slog.New(slog.DiscardHandler))}
 
 	b.api = httptest.NewServer(b.fakePatchbay())
@@ -63,58 +49,13 @@ func setupBrowser(t *testing.T) *browserBundle {
 	b.customer = httptest.NewServer(b.customerPages())
 	t.Cleanup(b.customer.Close)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	// The browser lives as long as the test; the steps share a deadline
-	// derived from it, so that when they time out the browser is still
-	// there to say what it shows.
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	tab, cancelTab := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelTab)
-	b.tab = tab
-
-	console := chromedp.Console(tab)
-	go func() {
-		for m, err := range console {
-			if err != nil {
-				return
-			}
-			b.mu.Lock()
-			b.console = append(b.console, m)
-			b.mu.Unlock()
-		}
-	}()
-	start, cancelStart := context.WithTimeout(tab, 15*time.Second)
-	defer cancelStart()
-	if err := chromedp.Do(start); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(tab, 20*time.Second)
+	b.tab = StartChromium(t)
+	// The steps share a deadline; the tab outlives it, so that when they
+	// time out the browser is still there to say what it shows.
+	ctx, cancel := context.WithTimeout(b.tab, 20*time.Second)
 	t.Cleanup(cancel)
 	b.ctx = ctx
-	t.Cleanup(func() { b.checkConsole(t) })
 	return b
-}
-
-// checkConsole fails on script errors and CSP violations: a policy that
-// blocks our own script or socket breaks the page silently otherwise.
-func (b *browserBundle) checkConsole(t *testing.T) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, m := range b.console {
-		if m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
-			t.Errorf("browser console: %s %s (%s)", m.Type, m.Text, m.URL)
-		}
-	}
 }
 
 func (b *browserBundle) fakePatchbay() http.Handler {

@@ -11,16 +11,15 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/patchbay/patchbay/internal/app/apptest"
+	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/providersim"
 	"github.com/patchbay/patchbay/internal/providersim/sim"
 	"github.com/patchbay/patchbay/internal/providersim/stripe"
@@ -42,27 +41,10 @@ type e2eWorld struct {
 	tab      context.Context // the browser's first tab, for the test's whole life
 	ctx      context.Context // the tab with the steps' deadline
 
-	mu      sync.Mutex
-	console []chromedp.ConsoleMessage
-}
-
-func e2eChromium(t *testing.T) string {
-	t.Helper()
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("no Chromium binary found (chromium, chromium-browser, google-chrome)")
-	return ""
 }
 
 func startE2EWorld(t *testing.T) *e2eWorld {
 	t.Helper()
-	chromium := e2eChromium(t)
 	w := &e2eWorld{t: t}
 	opts := providersim.Options{}
 	opts.Interactive = true
@@ -87,58 +69,17 @@ window.addEventListener('message', function (e) { window.events.push({ origin: e
 	w.customer = httptest.NewServer(mux)
 	t.Cleanup(w.customer.Close)
 
-	allocOpts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocOpts...)
-	t.Cleanup(cancelAlloc)
-	tab, cancelTab := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelTab)
-	w.tab = tab
-	console := chromedp.Console(tab)
-	go func() {
-		for m, err := range console {
-			if err != nil {
-				return
-			}
-			w.mu.Lock()
-			w.console = append(w.console, m)
-			w.mu.Unlock()
-		}
-	}()
-	start, cancelStart := context.WithTimeout(tab, 15*time.Second)
-	defer cancelStart()
-	if err := chromedp.Do(start); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
+	w.tab = connect.StartChromium(t)
 	// The steps share one deadline; the tab outlives it, so that a step
 	// that timed out can still be explained by what the page shows.
-	ctx, cancel := context.WithTimeout(tab, 25*time.Second)
+	ctx, cancel := context.WithTimeout(w.tab, 25*time.Second)
 	t.Cleanup(cancel)
 	w.ctx = ctx
-	t.Cleanup(w.checkConsole)
 	return w
 }
 
 // checkConsole fails on script errors and CSP violations in the page or
 // the Connect UI.
-func (w *e2eWorld) checkConsole() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, m := range w.console {
-		if m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
-			w.t.Errorf("browser console: %s %s (%s)", m.Type, m.Text, m.URL)
-		}
-	}
-}
-
 // call sends a JSON request with the dev secret key, checks the status and
 // decodes the answer into out.
 func (w *e2eWorld) call(method, path string, body any, want int, out any) {
