@@ -272,28 +272,53 @@ func (p *Proxy) do(ctx context.Context, req *Request, call *Call) (*http.Respons
 }
 
 // send makes one call. Bodiless GETs and HEADs, nearly every proxied
-// call, go to the transport directly, which spares them http.Client's
-// redirect bookkeeping (a copy of all headers and a context per request);
-// if one answers with a redirect it is asked again through the client,
-// whose CheckRedirect is the guard's policy — harmless for a GET. Other
-// methods go through the client at once, so a redirected POST is never
-// sent twice.
+// call, go to the transport directly and follow redirects here under the
+// guard's policy, which spares them http.Client's bookkeeping (a copy of
+// all headers and a context per request). Other methods go through the
+// client, whose CheckRedirect is the same policy.
 func (p *Proxy) send(out *http.Request) (*http.Response, error) {
 	if (out.Method != http.MethodGet && out.Method != http.MethodHead) || out.Body != nil {
 		return p.client.Do(out)
 	}
-	resp, err := p.transport.RoundTrip(out)
-	if err != nil {
-		return nil, err
-	}
-	switch resp.StatusCode {
-	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
-		if resp.Header.Get("Location") != "" {
-			drain(resp)
-			return p.client.Do(out.Clone(out.Context()))
+	via := []*http.Request{}
+	req := out
+	for {
+		resp, err := p.transport.RoundTrip(req)
+		if err != nil {
+			return nil, &url.Error{Op: req.Method, URL: redactURL(req.URL, nil), Err: err}
 		}
+		switch resp.StatusCode {
+		case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		default:
+			return resp, nil
+		}
+		loc := resp.Header.Get("Location")
+		if loc == "" {
+			return resp, nil
+		}
+		next, err := req.URL.Parse(loc)
+		if err != nil {
+			drain(resp)
+			return nil, &url.Error{Op: req.Method, URL: redactURL(req.URL, nil), Err: fmt.Errorf("bad redirect location: %w", err)}
+		}
+		drain(resp)
+		via = append(via, req)
+		again := req.Clone(req.Context())
+		again.URL = next
+		again.Host = ""
+		if err := p.redirect(again, via); err != nil {
+			return nil, &url.Error{Op: req.Method, URL: redactURL(next, nil), Err: err}
+		}
+		req = again
 	}
-	return resp, nil
+}
+
+// redirect applies the guard's redirect policy, the one p.client uses.
+func (p *Proxy) redirect(req *http.Request, via []*http.Request) error {
+	if p.client.CheckRedirect == nil {
+		return nil
+	}
+	return p.client.CheckRedirect(req, via)
 }
 
 // responseFacts is what the retry decision needs from a response: the

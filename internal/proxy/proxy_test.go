@@ -181,12 +181,15 @@ func TestDoDoesNotRetryPostWithoutConsent(t *testing.T) {
 }
 
 func TestDoRedirects(t *testing.T) {
-	var posts int
+	var posts, olds int
 	var srvURL string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/old":
+			olds++
 			http.Redirect(w, r, "/new", http.StatusFound)
+		case "/loop":
+			http.Redirect(w, r, "/loop", http.StatusFound)
 		case "/new":
 			if r.Header.Get("Authorization") != "Bearer at" {
 				w.WriteHeader(http.StatusUnauthorized)
@@ -209,8 +212,11 @@ func TestDoRedirects(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || string(body) != "moved here" {
-		t.Errorf("same-host redirect: %d %q", resp.StatusCode, body)
+	if resp.StatusCode != 200 || string(body) != "moved here" || olds != 1 {
+		t.Errorf("same-host redirect: %d %q, the old URL asked %d times", resp.StatusCode, body, olds)
+	}
+	if _, err := p.Do(context.Background(), &Request{Method: "GET", Endpoint: "/loop"}); err == nil || !strings.Contains(err.Error(), "redirects") {
+		t.Errorf("redirect loop: %v", err)
 	}
 	if _, err := p.Do(context.Background(), &Request{Method: "GET", Endpoint: "/away"}); err == nil {
 		t.Error("a redirect to another host was followed")
