@@ -6,7 +6,6 @@ package cache
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/store"
@@ -23,52 +22,31 @@ const EnvironmentKeysChannel = "patchbay_environment_keys"
 type Environments struct {
 	store.Environments
 	notifier store.Notifier
-	ttl      time.Duration
-	now      func() time.Time
-
-	mu     sync.RWMutex
-	byHash map[string]entry
+	cache    *ttlCache[store.Environment]
 }
 
-type entry struct {
-	env     store.Environment
-	expires time.Time
-}
-
-// maxEntries bounds the cache; there are few environments, so hitting it
-// means someone is trying many keys, and starting over is fine.
-const maxEntries = 1024
-
-// NewEnvironments wraps inner. ttl ≤ 0 means 30 s.
+// NewEnvironments wraps inner. ttl ≤ 0 means 30 s. There are few
+// environments, so the bound (1024 entries) is only met by someone trying
+// many keys, and starting over then is fine.
 func NewEnvironments(inner store.Environments, n store.Notifier, ttl time.Duration) *Environments {
 	if ttl <= 0 {
 		ttl = 30 * time.Second
 	}
-	return &Environments{Environments: inner, notifier: n, ttl: ttl, now: time.Now, byHash: map[string]entry{}}
+	return &Environments{Environments: inner, notifier: n, cache: newTTLCache[store.Environment](n, EnvironmentKeysChannel, ttl, 1024)}
 }
 
 // BySecretKey implements store.Environments. Only successful lookups are
 // cached, so a key created elsewhere works at once.
 func (e *Environments) BySecretKey(ctx context.Context, secretKey string) (*store.Environment, error) {
 	h := vault.HashSecret(secretKey)
-	now := e.now()
-	e.mu.RLock()
-	hit, ok := e.byHash[h]
-	e.mu.RUnlock()
-	if ok && now.Before(hit.expires) {
-		env := hit.env
-		return &env, nil
+	if hit, ok := e.cache.get(h); ok {
+		return &hit, nil
 	}
 	env, err := e.Environments.BySecretKey(ctx, secretKey)
 	if err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
-	if len(e.byHash) >= maxEntries {
-		clear(e.byHash)
-	}
-	e.byHash[h] = entry{env: *env, expires: now.Add(e.ttl)}
-	e.mu.Unlock()
+	e.cache.put(h, *env)
 	return env, nil
 }
 
@@ -88,11 +66,7 @@ func AnnounceKeyRotation(ctx context.Context, n store.Notifier, environment stri
 }
 
 // Clear drops every entry.
-func (e *Environments) Clear() {
-	e.mu.Lock()
-	clear(e.byHash)
-	e.mu.Unlock()
-}
+func (e *Environments) Clear() { e.cache.drop("*") }
 
 // Listen clears the cache on every announced rotation until ctx ends.
 func (e *Environments) Listen(ctx context.Context) error {

@@ -42,7 +42,7 @@ func TestEnvironments(t *testing.T) {
 	notifier := sqlstore.NewProcessNotifier()
 	c := NewEnvironments(inner, notifier, time.Minute)
 	now := time.Unix(1000, 0)
-	c.now = func() time.Time { return now }
+	c.cache.now = func() time.Time { return now }
 
 	for range 3 {
 		env, err := c.BySecretKey(ctx, "k1")

@@ -3,7 +3,6 @@ package cache
 import (
 	"context"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/store"
@@ -19,17 +18,7 @@ const ConnectionsChannel = "patchbay_connections"
 // and must see the latest row.
 type Connections struct {
 	store.Connections
-	notifier store.Notifier
-	ttl      time.Duration
-	now      func() time.Time
-
-	mu      sync.RWMutex
-	entries map[string]connEntry
-}
-
-type connEntry struct {
-	c       *store.Connection
-	expires time.Time
+	cache *ttlCache[*store.Connection]
 }
 
 // NewConnections wraps inner. ttl ≤ 0 means 5 s, which bounds staleness
@@ -38,7 +27,7 @@ func NewConnections(inner store.Connections, n store.Notifier, ttl time.Duration
 	if ttl <= 0 {
 		ttl = 5 * time.Second
 	}
-	return &Connections{Connections: inner, notifier: n, ttl: ttl, now: time.Now, entries: map[string]connEntry{}}
+	return &Connections{Connections: inner, cache: newTTLCache[*store.Connection](n, ConnectionsChannel, ttl, 100_000)}
 }
 
 func connKey(environmentID, integrationKey, connectionID string) string {
@@ -49,25 +38,16 @@ func connKey(environmentID, integrationKey, connectionID string) string {
 // top-level struct; nested maps are shared and must be treated as read-only.
 func (c *Connections) Get(ctx context.Context, environmentID, integrationKey, connectionID string) (*store.Connection, error) {
 	key := connKey(environmentID, integrationKey, connectionID)
-	now := c.now()
-	c.mu.RLock()
-	hit, ok := c.entries[key]
-	c.mu.RUnlock()
-	if ok && now.Before(hit.expires) {
-		cp := *hit.c
+	if hit, ok := c.cache.get(key); ok {
+		cp := *hit
 		return &cp, nil
 	}
 	conn, err := c.Connections.Get(ctx, environmentID, integrationKey, connectionID)
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	if len(c.entries) >= 100_000 {
-		clear(c.entries)
-	}
 	stored := *conn
-	c.entries[key] = connEntry{c: &stored, expires: now.Add(c.ttl)}
-	c.mu.Unlock()
+	c.cache.put(key, &stored)
 	return conn, nil
 }
 
@@ -92,7 +72,7 @@ func (c *Connections) Update(ctx context.Context, id string, change func(*store.
 // Delete implements store.Connections.
 func (c *Connections) Delete(ctx context.Context, environmentID, integrationKey, connectionID string) error {
 	err := c.Connections.Delete(ctx, environmentID, integrationKey, connectionID)
-	c.announce(ctx, connKey(environmentID, integrationKey, connectionID))
+	_ = c.cache.announce(ctx, connKey(environmentID, integrationKey, connectionID))
 	return err
 }
 
@@ -100,34 +80,14 @@ func (c *Connections) Delete(ctx context.Context, environmentID, integrationKey,
 // integration key (it carries the integration id), so then everything is
 // dropped: re-authorisations are rare next to reads.
 func (c *Connections) changed(ctx context.Context, conn *store.Connection) {
-	if conn.IntegrationKey == "" {
-		c.announce(ctx, "*")
-		return
+	key := "*"
+	if conn.IntegrationKey != "" {
+		key = connKey(conn.EnvironmentID, conn.IntegrationKey, conn.ConnectionID)
 	}
-	c.announce(ctx, connKey(conn.EnvironmentID, conn.IntegrationKey, conn.ConnectionID))
-}
-
-func (c *Connections) announce(ctx context.Context, key string) {
-	c.drop(key)
-	// Best effort: the TTL covers a lost announcement.
-	_ = c.notifier.Notify(context.WithoutCancel(ctx), ConnectionsChannel, key)
-}
-
-func (c *Connections) drop(key string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if key == "*" {
-		clear(c.entries)
-		return
-	}
-	delete(c.entries, key)
+	_ = c.cache.announce(ctx, key)
 }
 
 // Listen applies other processes' announcements until ctx ends.
 func (c *Connections) Listen(ctx context.Context) error {
-	return c.notifier.Listen(ctx, ConnectionsChannel, func(key string) {
-		if key == "*" || strings.Count(key, "\x00") == 2 {
-			c.drop(key)
-		}
-	})
+	return c.cache.listen(ctx, func(key string) bool { return strings.Count(key, "\x00") == 2 })
 }

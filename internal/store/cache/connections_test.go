@@ -76,13 +76,13 @@ func TestConnections(t *testing.T) {
 		}
 		// b's listener may not have attached before the announcement;
 		// announce again as a later write would.
-		a.announce(ctx, connKey("env", "github", "c1"))
+		a.cache.announce(ctx, connKey("env", "github", "c1"))
 		time.Sleep(5 * time.Millisecond)
 	}
 
 	// TTL.
 	now := time.Now().Add(2 * time.Minute)
-	a.now = func() time.Time { return now }
+	a.cache.now = func() time.Time { return now }
 	before := inner.gets.Load()
 	get(a)
 	if inner.gets.Load() != before+1 {
@@ -145,7 +145,7 @@ func TestIntegrations(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the other process kept the old integration")
 		}
-		a.announce(ctx, integKey("env", "github"))
+		a.cache.announce(ctx, integKey("env", "github"))
 		time.Sleep(5 * time.Millisecond)
 	}
 }
