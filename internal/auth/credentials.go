@@ -292,11 +292,8 @@ func (s *Service) verify(ctx context.Context, p *catalog.Provider, config map[st
 		req.Header.Set(k, val)
 	}
 	if _, set := filled["authorization"]; !set {
-		switch creds.Type {
-		case "BASIC":
-			req.SetBasicAuth(creds.Username, creds.Password)
-		case "JWT", "OAUTH2_CC":
-			req.Header.Set("Authorization", "Bearer "+creds.Token)
+		if h := AuthorizationHeader(creds); h != "" {
+			req.Header.Set("Authorization", h)
 		}
 	}
 	if len(p.Proxy.Query) > 0 {

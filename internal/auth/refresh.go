@@ -38,7 +38,7 @@ func (s *Service) Connection(ctx context.Context, environmentID, integrationKey,
 
 // Fresh is Connection for a connection already loaded.
 func (s *Service) Fresh(ctx context.Context, c *store.Connection, force bool) (*store.Connection, error) {
-	if !refreshable(&c.Credentials) {
+	if !Refreshable(&c.Credentials) {
 		// API keys, basic credentials and OAuth 1.0a tokens have nothing to
 		// refresh; force_refresh returns them as they are, as Nango does.
 		return c, nil
@@ -319,8 +319,8 @@ func stillValid(c *store.Connection, now time.Time) bool {
 	return exp == nil || exp.After(now)
 }
 
-// refreshable reports whether the credentials have a way to be renewed.
-func refreshable(c *store.Credentials) bool {
+// Refreshable reports whether the credentials have a way to be renewed.
+func Refreshable(c *store.Credentials) bool {
 	switch c.Type {
 	case "OAUTH2":
 		return c.RefreshToken != ""

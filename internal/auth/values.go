@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"time"
@@ -47,6 +48,22 @@ func TemplateValues(connectionConfig map[string]any, c *store.Credentials, now t
 		v["credentials.token"] = token
 	}
 	return v
+}
+
+// AuthorizationHeader is the Authorization value credentials carry when
+// the catalog's proxy.headers set none: a Bearer token or Basic
+// credentials. It is "" for modes without one of their own: API_KEY (the
+// templates place the key) and OAUTH1 (each request is signed).
+func AuthorizationHeader(c *store.Credentials) string {
+	switch c.Type {
+	case "OAUTH2", "APP", "CUSTOM":
+		return "Bearer " + c.AccessToken
+	case "OAUTH2_CC", "JWT":
+		return "Bearer " + c.Token
+	case "BASIC":
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte(c.Username+":"+c.Password))
+	}
+	return ""
 }
 
 // scalarString renders the scalar connection-config values templates can

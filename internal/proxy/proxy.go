@@ -5,7 +5,6 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -238,7 +237,7 @@ func (p *Proxy) do(ctx context.Context, req *Request, call *Call) (*http.Respons
 		}
 		// A 401 may mean the token was revoked or rotated early: refresh
 		// once and try again, when the body can be sent again.
-		if sendErr == nil && resp.StatusCode == http.StatusUnauthorized && !refreshed && body.replayable() && refreshable(conn) {
+		if sendErr == nil && resp.StatusCode == http.StatusUnauthorized && !refreshed && body.replayable() && auth.Refreshable(&conn.Credentials) {
 			refreshed = true
 			fresh, err := p.conns.Connection(ctx, req.EnvironmentID, req.IntegrationKey, req.ConnectionID, true)
 			if err == nil {
@@ -335,16 +334,6 @@ func responseFacts(policy RetryPolicy, resp *http.Response, err error) *Response
 		}
 	}
 	return f
-}
-
-func refreshable(c *store.Connection) bool {
-	switch c.Credentials.Type {
-	case "OAUTH2":
-		return c.Credentials.RefreshToken != ""
-	case "APP", "CUSTOM", "OAUTH2_CC", "JWT":
-		return true
-	}
-	return false
 }
 
 func finish(resp *http.Response, err error, decompress bool) (*http.Response, error) {
@@ -523,14 +512,11 @@ func (l *lazyValues) fill(template string) (string, error) {
 // authorize adds the auth mode's default credentials.
 func (p *Proxy) authorize(out *http.Request, integ *store.Integration, conn *store.Connection) error {
 	c := &conn.Credentials
-	switch c.Type {
-	case "OAUTH2", "APP", "CUSTOM":
-		out.Header.Set("Authorization", "Bearer "+c.AccessToken)
-	case "OAUTH2_CC", "JWT":
-		out.Header.Set("Authorization", "Bearer "+c.Token)
-	case "BASIC":
-		out.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(c.Username+":"+c.Password)))
-	case "OAUTH1":
+	if h := auth.AuthorizationHeader(c); h != "" {
+		out.Header.Set("Authorization", h)
+		return nil
+	}
+	if c.Type == "OAUTH1" {
 		client := &oauth1.Client{ConsumerKey: integ.Credentials.ClientID, ConsumerSecret: integ.Credentials.ClientSecret, Now: p.now}
 		if err := client.Sign(out, c.OAuthToken, c.OAuthTokenSecret, nil); err != nil {
 			return errorf(http.StatusBadRequest, "invalid_request", "sign the request: %v", err)
