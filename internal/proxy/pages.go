@@ -24,22 +24,7 @@ const maxPageBytes = 64 << 20
 // carry their cursors in it).
 func (p *Proxy) Pages(ctx context.Context, req Request, caller *catalog.PaginateConfig, limit int) iter.Seq2[[]json.RawMessage, error] {
 	return func(yield func([]json.RawMessage, error) bool) {
-		conn, err := p.conns.Connection(ctx, req.EnvironmentID, req.IntegrationKey, req.ConnectionID, false)
-		if err != nil {
-			yield(nil, err)
-			return
-		}
-		prov, ok := p.catalog.Lookup(conn.Provider)
-		if !ok {
-			yield(nil, errorf(http.StatusBadRequest, "unknown_provider", "provider %q is not in the catalog", conn.Provider))
-			return
-		}
-		integ, err := p.integrations.Get(ctx, req.EnvironmentID, req.IntegrationKey)
-		if err != nil {
-			yield(nil, err)
-			return
-		}
-		base, err := p.baseURL(prov, integ, conn, req.BaseURLOverride)
+		_, prov, _, base, err := p.resolve(ctx, &req)
 		if err != nil {
 			yield(nil, err)
 			return

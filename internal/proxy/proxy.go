@@ -182,26 +182,36 @@ func (p *Proxy) Do(ctx context.Context, req *Request) (*http.Response, error) {
 	return resp, nil
 }
 
-func (p *Proxy) do(ctx context.Context, req *Request, call *Call) (*http.Response, error) {
+// resolve finds what every call of req needs: the connection with fresh
+// credentials, its catalog entry and integration, and the base URL.
+func (p *Proxy) resolve(ctx context.Context, req *Request) (*store.Connection, *catalog.Provider, *store.Integration, string, error) {
 	conn, err := p.conns.Connection(ctx, req.EnvironmentID, req.IntegrationKey, req.ConnectionID, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, "", err
 	}
 	prov, ok := p.catalog.Lookup(conn.Provider)
 	if !ok {
-		return nil, errorf(http.StatusBadRequest, "unknown_provider", "provider %q of integration %q is not in the catalog", conn.Provider, req.IntegrationKey)
+		return nil, nil, nil, "", errorf(http.StatusBadRequest, "unknown_provider", "provider %q of integration %q is not in the catalog", conn.Provider, req.IntegrationKey)
 	}
 	integ, err := p.integrations.Get(ctx, req.EnvironmentID, req.IntegrationKey)
 	if err != nil {
-		return nil, fmt.Errorf("integration %q: %w", req.IntegrationKey, err)
+		return nil, nil, nil, "", fmt.Errorf("integration %q: %w", req.IntegrationKey, err)
+	}
+	base, err := p.baseURL(prov, integ, conn, req.BaseURLOverride)
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	return conn, prov, integ, base, nil
+}
+
+func (p *Proxy) do(ctx context.Context, req *Request, call *Call) (*http.Response, error) {
+	conn, prov, integ, base, err := p.resolve(ctx, req)
+	if err != nil {
+		return nil, err
 	}
 	catalogBase := ""
 	if prov.Proxy != nil {
 		catalogBase = prov.Proxy.BaseURL
-	}
-	base, err := p.baseURL(prov, integ, conn, req.BaseURLOverride)
-	if err != nil {
-		return nil, err
 	}
 	target, err := p.guard.Target(base, req.Endpoint, catalogBase)
 	if err != nil {
