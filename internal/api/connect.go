@@ -370,20 +370,8 @@ func (s *Server) credentialFlow(mode string) http.HandlerFunc {
 			return
 		}
 		in := auth.CredentialsInput{EnvironmentID: sess.EnvironmentID, IntegrationKey: key, Mode: mode,
-			ConnectionID: connectionID, ConnectSessionID: sess.ID, EndUser: sess.EndUser, ConnectionConfig: map[string]any{}}
-		d := connect.DefaultsFor(sess, key)
-		for k, v := range d.ConnectionConfig {
-			in.ConnectionConfig[k] = v
-		}
-		for k := range r.URL.Query() {
-			name, isParam := strings.CutPrefix(k, "params[")
-			if isParam && strings.HasSuffix(name, "]") {
-				name = strings.TrimSuffix(name, "]")
-				if _, preset := d.ConnectionConfig[name]; !preset && name != "" {
-					in.ConnectionConfig[name] = r.URL.Query().Get(k)
-				}
-			}
-		}
+			ConnectionID: connectionID, ConnectSessionID: sess.ID, EndUser: sess.EndUser,
+			ConnectionConfig: connect.ConnectionConfig(r.URL.Query(), connect.DefaultsFor(sess, key))}
 		body, aerr := readBody(w, r)
 		if aerr != nil {
 			s.writeError(w, r, aerr)

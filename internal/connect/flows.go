@@ -107,6 +107,27 @@ func (f *Flows) Relay(ctx context.Context) error {
 // paramName matches params[name] and authorization_params[name].
 var paramName = regexp.MustCompile(`^(params|authorization_params|credentials)\[([^\]]{1,128})\]$`)
 
+// ConnectionConfig is a flow's connection config: the session's defaults
+// for the integration, then params[name]=value from the query for the
+// names the defaults leave open. Session defaults win: they are the
+// customer's decision, the query is the browser's.
+func ConnectionConfig(q url.Values, d Defaults) map[string]any {
+	config := make(map[string]any, len(d.ConnectionConfig))
+	for k, v := range d.ConnectionConfig {
+		config[k] = v
+	}
+	for k := range q {
+		m := paramName.FindStringSubmatch(k)
+		if m == nil || m[1] != "params" {
+			continue
+		}
+		if _, preset := d.ConnectionConfig[m[2]]; !preset {
+			config[m[2]] = q.Get(k)
+		}
+	}
+	return config
+}
+
 // start is GET /oauth/connect/{key}, opened in the popup by the frontend
 // SDK or the Connect UI: it checks the connect session and sends the
 // browser to the provider.
@@ -138,28 +159,14 @@ func (f *Flows) start(w http.ResponseWriter, r *http.Request) {
 	d := DefaultsFor(sess, key)
 	in := auth.StartInput{
 		EnvironmentID: sess.EnvironmentID, IntegrationKey: key, ConnectionID: connectionID,
-		ConnectionConfig: map[string]any{}, AuthorizationParams: map[string]string{},
+		ConnectionConfig: ConnectionConfig(q, d), AuthorizationParams: map[string]string{},
 		ConnectSessionID: sess.ID, WSClientID: wsClientID,
-	}
-	for k, v := range d.ConnectionConfig {
-		in.ConnectionConfig[k] = v
 	}
 	for k, v := range d.AuthorizationParams {
 		in.AuthorizationParams[k] = v
 	}
 	for k := range q {
-		m := paramName.FindStringSubmatch(k)
-		if m == nil {
-			continue
-		}
-		switch m[1] {
-		case "params":
-			// Session defaults win: they are the customer's decision, the
-			// query is the browser's.
-			if _, preset := d.ConnectionConfig[m[2]]; !preset {
-				in.ConnectionConfig[m[2]] = q.Get(k)
-			}
-		case "authorization_params":
+		if m := paramName.FindStringSubmatch(k); m != nil && m[1] == "authorization_params" {
 			in.AuthorizationParams[m[2]] = q.Get(k)
 		}
 	}
