@@ -241,6 +241,12 @@ type EnvironmentSettings interface {
 	SetConnectUI(ctx context.Context, environmentID string, s ConnectUISettings) error
 	Webhooks(ctx context.Context, environmentID string) (WebhookSettings, error)
 	SetWebhooks(ctx context.Context, environmentID string, s WebhookSettings) error
+	// Variables returns the environment's variables (decrypted), in the
+	// order they were set.
+	Variables(ctx context.Context, environmentID string) ([]EnvironmentVariable, error)
+	// SetVariables replaces the environment's variables; they are sealed
+	// as one value.
+	SetVariables(ctx context.Context, environmentID string, vars []EnvironmentVariable) error
 }
 
 // Locker takes named locks that hold across every process sharing the

@@ -36,6 +36,9 @@ type Store interface {
 	ConnectSessions() ConnectSessions
 	OAuthSessions() OAuthSessions
 	Settings() EnvironmentSettings
+	Deployments() Deployments
+	ActionRuns() ActionRuns
+	FunctionLocks() FunctionLocks
 	// Locker's locks hold across all processes on this database: an
 	// in-process lock on SQLite (one process owns the data directory) and
 	// advisory locks on PostgreSQL.

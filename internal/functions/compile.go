@@ -1,0 +1,249 @@
+package functions
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/evanw/esbuild/pkg/api"
+)
+
+// Source is a function's code as a set of files: paths relative to the
+// project root with forward slashes ("github/actions/create-issue.ts"),
+// contents as text. A coding agent deploying remotely sends exactly this,
+// so compiling never touches a disk.
+type Source struct {
+	Files map[string]string
+	// Entry is the path of the function's file among Files.
+	Entry string
+}
+
+// Bundle is a compiled function: one self-contained script.
+type Bundle struct {
+	// JS is the esbuild IIFE. Evaluated after the prelude, it leaves the
+	// entry's exports in the global __pb_module.
+	JS string
+	// Hash is the hex SHA-256 of the files the bundle was built from
+	// (paths and contents of those esbuild loaded), so an unchanged
+	// function is recognised whatever else the project holds.
+	Hash string
+}
+
+// Position is one compiler diagnostic.
+type Position struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`   // 1-based; 0 when unknown
+	Column  int    `json:"column"` // 1-based; 0 when unknown
+	Message string `json:"message"`
+	// LineText is the source line, for display.
+	LineText string `json:"line_text,omitempty"`
+}
+
+func (p Position) String() string {
+	switch {
+	case p.File == "":
+		return p.Message
+	case p.Line == 0:
+		return fmt.Sprintf("%s: %s", p.File, p.Message)
+	default:
+		return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Column, p.Message)
+	}
+}
+
+// CompileError lists what stopped a compile, each with file, line and
+// column.
+type CompileError struct {
+	Errors []Position
+}
+
+func (e *CompileError) Error() string {
+	parts := make([]string, len(e.Errors))
+	for i, p := range e.Errors {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, "\n")
+}
+
+// Modules a function may import besides its own relative files. Each is
+// served by a shim that hands out what the prelude set up, so the bundle
+// stays small and the prelude is compiled once per process.
+var libraryShims = map[string]string{
+	"nango": `const n = globalThis.__pb_nango;
+export default n;
+export const createSync = n.createSync, createAction = n.createAction, createOnEvent = n.createOnEvent, ActionError = n.ActionError;
+`,
+	"zod": zodShim(),
+}
+
+// zodExports are the top-level names of our zod module, exported by the
+// shim so `import * as z from 'zod'` and `import { object } from 'zod'`
+// both work.
+var zodExports = []string{
+	"object", "string", "number", "boolean", "bigint", "date", "array", "enum", "nativeEnum",
+	"literal", "union", "discriminatedUnion", "intersection", "record", "tuple", "any", "unknown",
+	"null", "undefined", "optional", "nullable", "nullish", "never", "void", "coerce",
+	"email", "url", "uuid", "iso", "toJSONSchema", "ZodError", "lazy", "custom",
+}
+
+func zodShim() string {
+	var b strings.Builder
+	b.WriteString("const z = globalThis.__pb_zod;\nexport default z;\nexport { z };\n")
+	for _, name := range zodExports {
+		// null, undefined, enum… are reserved words, so they are exported
+		// under their name from local bindings with safe names.
+		fmt.Fprintf(&b, "const z_%s = z[%q];\nexport { z_%s as %s };\n", name, name, name, name)
+	}
+	return b.String()
+}
+
+const (
+	nsSource  = "patchbay-source"
+	nsLibrary = "patchbay-library"
+)
+
+// Compile bundles src's entry and the relative files it imports into one
+// script. TypeScript types are stripped, not checked: editors and `tsc`
+// do that; the runtime validates data with the function's zod schemas.
+func Compile(src Source) (*Bundle, error) {
+	entry := path.Clean(strings.TrimPrefix(src.Entry, "./"))
+	if _, ok := src.Files[entry]; !ok {
+		return nil, &CompileError{Errors: []Position{{File: entry, Message: "entry file not found among the sources"}}}
+	}
+	loaded := map[string]bool{}
+	plugin := api.Plugin{
+		Name: "patchbay",
+		Setup: func(b api.PluginBuild) {
+			b.OnResolve(api.OnResolveOptions{Filter: ".*"}, func(a api.OnResolveArgs) (api.OnResolveResult, error) {
+				return resolve(src.Files, entry, a)
+			})
+			b.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: nsSource}, func(a api.OnLoadArgs) (api.OnLoadResult, error) {
+				text := src.Files[a.Path]
+				loaded[a.Path] = true
+				return api.OnLoadResult{Contents: &text, Loader: loaderFor(a.Path)}, nil
+			})
+			b.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: nsLibrary}, func(a api.OnLoadArgs) (api.OnLoadResult, error) {
+				text := libraryShims[a.Path]
+				return api.OnLoadResult{Contents: &text, Loader: api.LoaderJS}, nil
+			})
+		},
+	}
+	res := api.Build(api.BuildOptions{
+		EntryPoints: []string{entry},
+		Bundle:      true,
+		Write:       false,
+		Format:      api.FormatIIFE,
+		GlobalName:  "__pb_module",
+		Target:      api.ES2022,
+		Platform:    api.PlatformNeutral,
+		Charset:     api.CharsetUTF8,
+		LogLevel:    api.LogLevelSilent,
+		// A function's own `var` declarations stay inside the IIFE; the
+		// only global it defines is __pb_module.
+		Plugins: []api.Plugin{plugin},
+		// esbuild would otherwise honour a tsconfig.json it cannot see
+		// anyway; saying so keeps the result independent of the disk.
+		TsconfigRaw: `{"compilerOptions":{"target":"es2022","useDefineForClassFields":true}}`,
+	})
+	if len(res.Errors) > 0 {
+		return nil, compileError(res.Errors)
+	}
+	if len(res.OutputFiles) != 1 {
+		return nil, fmt.Errorf("compile %s: esbuild produced %d files", entry, len(res.OutputFiles))
+	}
+	return &Bundle{JS: string(res.OutputFiles[0].Contents), Hash: hashSources(src.Files, loaded)}, nil
+}
+
+func resolve(files map[string]string, entry string, a api.OnResolveArgs) (api.OnResolveResult, error) {
+	if a.Kind == api.ResolveEntryPoint {
+		return api.OnResolveResult{Path: entry, Namespace: nsSource}, nil
+	}
+	if _, ok := libraryShims[a.Path]; ok {
+		return api.OnResolveResult{Path: a.Path, Namespace: nsLibrary}, nil
+	}
+	if !strings.HasPrefix(a.Path, "./") && !strings.HasPrefix(a.Path, "../") {
+		return api.OnResolveResult{}, fmt.Errorf("cannot import %q: a function may import \"nango\", \"zod\" and its own files by relative path (npm packages and Node modules are not available in the sandbox)", a.Path)
+	}
+	base := path.Dir(a.Importer)
+	target := path.Join(base, a.Path)
+	if target == ".." || strings.HasPrefix(target, "../") {
+		return api.OnResolveResult{}, fmt.Errorf("cannot import %q: it is outside the project", a.Path)
+	}
+	for _, candidate := range candidates(target) {
+		if _, ok := files[candidate]; ok {
+			return api.OnResolveResult{Path: candidate, Namespace: nsSource}, nil
+		}
+	}
+	return api.OnResolveResult{}, fmt.Errorf("cannot import %q: no file %s (or .ts/.js/index.ts) among the sources", a.Path, target)
+}
+
+// candidates are the files an import of p may mean, in TypeScript's order:
+// "./x.js" names "x.ts" (ESM-style imports in TS), "./x" names "x.ts",
+// "x.js" or "x/index.ts".
+func candidates(p string) []string {
+	out := []string{p}
+	switch ext := path.Ext(p); ext {
+	case ".js", ".mjs", ".cjs":
+		stem := strings.TrimSuffix(p, ext)
+		out = append(out, stem+".ts", stem+".mts", stem+".tsx")
+	case ".ts", ".json", ".mts":
+	default:
+		out = append(out, p+".ts", p+".js", p+".json", p+"/index.ts", p+"/index.js")
+	}
+	return out
+}
+
+func loaderFor(p string) api.Loader {
+	switch path.Ext(p) {
+	case ".ts", ".mts", ".cts":
+		return api.LoaderTS
+	case ".tsx":
+		return api.LoaderTSX
+	case ".json":
+		return api.LoaderJSON
+	default:
+		return api.LoaderJS
+	}
+}
+
+func compileError(msgs []api.Message) error {
+	e := &CompileError{}
+	for _, m := range msgs {
+		p := Position{Message: m.Text}
+		if m.Location != nil {
+			p.File = m.Location.File
+			p.Line = m.Location.Line
+			p.Column = m.Location.Column + 1
+			p.LineText = m.Location.LineText
+		}
+		// esbuild prefixes plugin errors with the namespace; the file name
+		// is what the user knows.
+		p.File = strings.TrimPrefix(strings.TrimPrefix(p.File, nsSource+":"), nsLibrary+":")
+		e.Errors = append(e.Errors, p)
+	}
+	return e
+}
+
+func hashSources(files map[string]string, loaded map[string]bool) string {
+	names := make([]string, 0, len(loaded))
+	for name := range loaded {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, name := range names {
+		fmt.Fprintf(h, "%d:%s\x00%d:", len(name), name, len(files[name]))
+		h.Write([]byte(files[name]))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// IsCompileError reports whether err is a compile error and returns it.
+func IsCompileError(err error) (*CompileError, bool) {
+	var ce *CompileError
+	ok := errors.As(err, &ce)
+	return ce, ok
+}

@@ -1,0 +1,140 @@
+package functions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Host is what a running function's nango object reaches. Every call acts
+// for the execution's own connection; an implementation serves one
+// execution. The server's host goes through the proxy and the store;
+// `patchbay dryrun` and `patchbay test` have their own (a remote Patchbay,
+// recorded fixtures), which is why this is an interface.
+//
+// Methods run in goroutines of their own while the function's JavaScript
+// goes on (each is an awaited promise there), so an implementation must be
+// safe for concurrent use.
+type Host interface {
+	// Proxy makes one request to the provider. A provider's error status
+	// is a response, not an error.
+	Proxy(ctx context.Context, req *HTTPRequest) (*HTTPResponse, error)
+	// Paginate runs the provider's pagination (cfg merged over the
+	// provider's proxy.paginate), limit records per page (0: default).
+	Paginate(ctx context.Context, req *HTTPRequest, cfg *catalog.PaginateConfig, limit int) iter.Seq2[[]json.RawMessage, error]
+	// Connection returns the connection in the shape of Nango's
+	// getConnection (credentials included).
+	Connection(ctx context.Context) (map[string]any, error)
+	// Token returns what Nango's getToken does: the access token for
+	// OAuth, the key for API_KEY, {username, password} for BASIC, …
+	Token(ctx context.Context) (any, error)
+	Metadata(ctx context.Context) (map[string]any, error)
+	// SetMetadata replaces the connection's metadata, or merges into it
+	// when merge is set.
+	SetMetadata(ctx context.Context, metadata map[string]any, merge bool) error
+	// Checkpoint returns the saved checkpoint, nil if none.
+	Checkpoint(ctx context.Context) (map[string]any, error)
+	// SaveCheckpoint saves checkpoint; nil clears it.
+	SaveCheckpoint(ctx context.Context, checkpoint map[string]any) error
+	EnvironmentVariables(ctx context.Context) ([]store.EnvironmentVariable, error)
+	TryAcquireLock(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	ReleaseLock(ctx context.Context, key string) (bool, error)
+	ReleaseAllLocks(ctx context.Context) error
+	// Records carries the sync-only record methods (batchSave, …).
+	Records(ctx context.Context, op *RecordOp) error
+	// Log records one line the function logged. It is called on the
+	// VM's goroutine and must not block.
+	Log(level, message string)
+}
+
+// HTTPRequest is a request as a function's nango.get/post/…/proxy/paginate
+// configuration describes it.
+type HTTPRequest struct {
+	Method   string            `json:"method"`
+	Endpoint string            `json:"endpoint"`
+	Headers  map[string]string `json:"headers,omitempty"`
+	Params   map[string]string `json:"params,omitempty"`
+	// One of JSON (an object or array sent as application/json), Body
+	// (a string sent as is) and BodyBase64 (bytes).
+	JSON            json.RawMessage `json:"json,omitempty"`
+	Body            *string         `json:"body,omitempty"`
+	BodyBase64      string          `json:"bodyBase64,omitempty"`
+	Retries         int             `json:"retries,omitempty"`
+	RetryOn         []int           `json:"retryOn,omitempty"`
+	BaseURLOverride string          `json:"baseUrlOverride,omitempty"`
+	Decompress      bool            `json:"decompress,omitempty"`
+	// ResponseType "arraybuffer" hands the body to the function as bytes.
+	ResponseType string `json:"responseType,omitempty"`
+	// ProviderConfigKey and ConnectionID, when set, must name the
+	// execution's own connection: a function reaches no other.
+	ProviderConfigKey string `json:"providerConfigKey,omitempty"`
+	ConnectionID      string `json:"connectionId,omitempty"`
+}
+
+// HTTPResponse is a provider's answer handed to the function.
+type HTTPResponse struct {
+	Status  int
+	Headers map[string]string
+	Body    []byte
+}
+
+// Record operations of syncs.
+const (
+	RecordsSave              = "batchSave"
+	RecordsUpdate            = "batchUpdate"
+	RecordsDelete            = "batchDelete"
+	RecordsTrackDeletesStart = "trackDeletesStart"
+	RecordsTrackDeletesEnd   = "trackDeletesEnd"
+	RecordsDeletePrevious    = "deleteRecordsFromPreviousExecutions"
+)
+
+// RecordOp is one call of a sync's record methods.
+type RecordOp struct {
+	Op      string            `json:"op"`
+	Model   string            `json:"model"`
+	Records []json.RawMessage `json:"records,omitempty"`
+}
+
+// HostError is a refusal a host reports to the function (it becomes a
+// thrown NangoError with this code), as opposed to an internal failure.
+type HostError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Status  int    `json:"status,omitempty"`
+}
+
+func (e *HostError) Error() string { return e.Message }
+
+// ErrNotInSync is what hosts answer to record and checkpoint methods
+// outside a sync.
+var ErrNotInSync = &HostError{Code: "not_in_sync", Message: "this method is available in syncs only", Status: 400}
+
+// ForeignConnection refuses a request that names another connection than
+// the execution's.
+func ForeignConnection(integrationKey, connectionID string) *HostError {
+	return &HostError{
+		Code:    "connection_not_allowed",
+		Message: fmt.Sprintf("a function can reach only the connection it runs for, not %s/%s", integrationKey, connectionID),
+		Status:  403,
+	}
+}
+
+// hostErrorInfo is what the JavaScript side receives for a failed
+// operation: HostErrors as they are, anything else as a generic failure
+// whose message is the error's (host errors carry no secrets).
+func hostErrorInfo(err error) *HostError {
+	var he *HostError
+	if errors.As(err, &he) {
+		return he
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return &HostError{Code: "cancelled", Message: "the execution ended before the operation finished"}
+	}
+	return &HostError{Code: "host_error", Message: err.Error()}
+}

@@ -1,0 +1,289 @@
+// Our `nango` module: the definition helpers a function file calls at its
+// top level, and the object its exec receives. Every method that touches
+// the outside world is a host operation (host.js); this file only shapes
+// arguments and results the way Nango's templates expect them.
+
+import { call, callSync, HostError } from './host.js';
+
+// ActionError is what a function throws to fail with a payload of its
+// choosing; the caller receives the payload as is.
+export class ActionError extends Error {
+  constructor(payload) {
+    const message = payload && typeof payload.message === 'string' ? payload.message : 'The action failed';
+    super(message);
+    this.name = 'ActionError';
+    this.type = 'action_error';
+    this.payload = payload === undefined ? {} : payload;
+  }
+}
+
+// HttpError is thrown by the request methods for a provider answer with a
+// status of 400 or more, shaped like the axios error templates inspect
+// (error.response.status, error.response.data, error.status).
+export class HttpError extends Error {
+  constructor(response, config) {
+    super(`Request failed with status code ${response.status}`);
+    this.name = 'AxiosError';
+    this.code = response.status >= 500 ? 'ERR_BAD_RESPONSE' : 'ERR_BAD_REQUEST';
+    this.status = response.status;
+    this.response = response;
+    this.config = config;
+  }
+}
+
+function define(type, what) {
+  return (definition) => {
+    if (definition === null || typeof definition !== 'object') {
+      throw new TypeError(`${what} expects an object`);
+    }
+    const handler = type === 'sync' || type === 'on-event' ? definition.exec : definition.exec;
+    if (typeof handler !== 'function') {
+      throw new TypeError(`${what}: exec must be a function`);
+    }
+    return { ...definition, type };
+  };
+}
+
+export const createAction = define('action', 'createAction');
+export const createSync = define('sync', 'createSync');
+export const createOnEvent = define('on-event', 'createOnEvent');
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+
+function stringMap(obj, what) {
+  if (obj === undefined || obj === null) return undefined;
+  if (typeof obj === 'string') {
+    // params given as a query string: "a=1&b=2"
+    const out = {};
+    for (const [k, v] of new URLSearchParams(obj)) out[k] = v;
+    return out;
+  }
+  if (typeof obj !== 'object') throw new TypeError(`${what} must be an object`);
+  const out = {};
+  for (const key of Object.keys(obj)) {
+    const v = obj[key];
+    if (v === undefined || v === null) continue;
+    out[key] = Array.isArray(v) ? v.map(String).join(',') : String(v);
+  }
+  return out;
+}
+
+// requestArgs turns a ProxyConfiguration into the host's request shape.
+function requestArgs(config, method) {
+  if (config === null || typeof config !== 'object') throw new TypeError('the request configuration must be an object');
+  const m = String(method || config.method || 'GET').toUpperCase();
+  if (!METHODS.includes(m)) throw new TypeError(`unsupported method ${m}`);
+  if (typeof config.endpoint !== 'string' || config.endpoint === '') throw new TypeError('endpoint is required');
+  const args = {
+    method: m,
+    endpoint: config.endpoint,
+    headers: stringMap(config.headers, 'headers'),
+    params: stringMap(config.params, 'params'),
+    retries: typeof config.retries === 'number' ? config.retries : undefined,
+    retryOn: Array.isArray(config.retryOn) ? config.retryOn.map(Number) : undefined,
+    baseUrlOverride: typeof config.baseUrlOverride === 'string' ? config.baseUrlOverride : undefined,
+    decompress: config.decompress === true || undefined,
+    responseType: typeof config.responseType === 'string' ? config.responseType : undefined,
+    providerConfigKey: config.providerConfigKey,
+    connectionId: config.connectionId,
+  };
+  const data = config.data;
+  if (data !== undefined && data !== null) {
+    if (typeof data === 'string') {
+      args.body = data;
+    } else if (data instanceof Uint8Array) {
+      args.bodyBase64 = Buffer.from(data).toString('base64');
+    } else if (data instanceof ArrayBuffer) {
+      args.bodyBase64 = Buffer.from(new Uint8Array(data)).toString('base64');
+    } else if (data instanceof URLSearchParams) {
+      args.body = data.toString();
+      args.headers = { 'Content-Type': 'application/x-www-form-urlencoded', ...(args.headers || {}) };
+    } else {
+      args.json = data;
+    }
+  }
+  return args;
+}
+
+function responseFrom(raw, config) {
+  let data = raw.body;
+  if (raw.bodyBase64 !== undefined) {
+    data = Buffer.from(raw.bodyBase64, 'base64');
+  } else if (raw.json) {
+    try {
+      data = raw.body === '' ? '' : JSON.parse(raw.body);
+    } catch {
+      // a provider that labels text as JSON: keep the text
+    }
+  }
+  return { status: raw.status, statusText: raw.statusText || '', headers: raw.headers || {}, data, config };
+}
+
+function formatLog(args) {
+  return args
+    .map((a) => {
+      if (typeof a === 'string') return a;
+      if (a instanceof Error) return a.stack ? `${a.name}: ${a.message}` : String(a);
+      try {
+        return JSON.stringify(a);
+      } catch {
+        return String(a);
+      }
+    })
+    .join(' ');
+}
+
+const LEVELS = ['debug', 'info', 'warn', 'error'];
+
+// Nango is the object a function's exec receives.
+export class Nango {
+  constructor(info) {
+    this.connectionId = info.connectionId;
+    this.providerConfigKey = info.providerConfigKey;
+    this.provider = info.provider;
+    this.environmentName = info.environmentName;
+    this.syncId = info.syncId;
+    this.variant = info.variant || 'base';
+    this.lastSyncDate = info.lastSyncDate ? new Date(info.lastSyncDate) : undefined;
+    this.ActionError = ActionError;
+  }
+
+  async proxy(config) {
+    const raw = await call('proxy', requestArgs(config));
+    const response = responseFrom(raw, config);
+    if (response.status >= 400) throw new HttpError(response, config);
+    return response;
+  }
+
+  get(config) {
+    return this.proxy({ ...config, method: 'GET' });
+  }
+
+  post(config) {
+    return this.proxy({ ...config, method: 'POST' });
+  }
+
+  put(config) {
+    return this.proxy({ ...config, method: 'PUT' });
+  }
+
+  patch(config) {
+    return this.proxy({ ...config, method: 'PATCH' });
+  }
+
+  delete(config) {
+    return this.proxy({ ...config, method: 'DELETE' });
+  }
+
+  // paginate yields the records of each page; the pagination itself (the
+  // provider's proxy.paginate merged under config.paginate) runs in Go.
+  async *paginate(config) {
+    const args = requestArgs(config);
+    args.paginate = config.paginate || undefined;
+    const { handle } = await call('paginate.start', args);
+    let finished = false;
+    try {
+      for (;;) {
+        const page = await call('paginate.next', { handle });
+        if (page.done) {
+          finished = true;
+          return;
+        }
+        yield page.records;
+      }
+    } finally {
+      if (!finished) await call('paginate.close', { handle });
+    }
+  }
+
+  getConnection(providerConfigKey, connectionId) {
+    return call('getConnection', { providerConfigKey, connectionId });
+  }
+
+  getToken() {
+    return call('getToken', {});
+  }
+
+  getMetadata() {
+    return call('getMetadata', {});
+  }
+
+  setMetadata(metadata) {
+    return call('setMetadata', { metadata });
+  }
+
+  updateMetadata(metadata) {
+    return call('updateMetadata', { metadata });
+  }
+
+  getCheckpoint() {
+    return call('getCheckpoint', {});
+  }
+
+  saveCheckpoint(checkpoint) {
+    return call('saveCheckpoint', { checkpoint });
+  }
+
+  clearCheckpoint() {
+    return call('clearCheckpoint', {});
+  }
+
+  getEnvironmentVariables() {
+    return call('getEnvironmentVariables', {});
+  }
+
+  // tryAcquireLock({key, ttlMs}) or tryAcquireLock(key, ttlMs).
+  tryAcquireLock(keyOrOptions, ttlMs) {
+    const o = typeof keyOrOptions === 'object' && keyOrOptions !== null ? keyOrOptions : { key: keyOrOptions, ttlMs };
+    return call('tryAcquireLock', { key: String(o.key), ttlMs: Number(o.ttlMs ?? o.ttl ?? 60000) });
+  }
+
+  releaseLock(keyOrOptions) {
+    const o = typeof keyOrOptions === 'object' && keyOrOptions !== null ? keyOrOptions : { key: keyOrOptions };
+    return call('releaseLock', { key: String(o.key) });
+  }
+
+  releaseAllLocks() {
+    return call('releaseAllLocks', {});
+  }
+
+  // log(message…, {level}) — the last argument is options when it is a
+  // plain object with only a level.
+  log(...args) {
+    let level = 'info';
+    const last = args[args.length - 1];
+    if (args.length > 1 && last && typeof last === 'object' && !Array.isArray(last) && Object.keys(last).length === 1 && typeof last.level === 'string') {
+      args.pop();
+      level = LEVELS.includes(last.level) ? last.level : 'info';
+    }
+    callSync('log', { level, message: formatLog(args) });
+  }
+
+  // The record methods of syncs. Outside a sync run the host refuses them
+  // (or, in dryrun and tests, captures them).
+  batchSave(records, model) {
+    return call('batchSave', { model, records: records || [] }).then(() => true);
+  }
+
+  batchUpdate(records, model) {
+    return call('batchUpdate', { model, records: records || [] }).then(() => true);
+  }
+
+  batchDelete(records, model) {
+    return call('batchDelete', { model, records: records || [] }).then(() => true);
+  }
+
+  trackDeletesStart(model) {
+    return call('trackDeletesStart', { model });
+  }
+
+  trackDeletesEnd(model) {
+    return call('trackDeletesEnd', { model });
+  }
+
+  deleteRecordsFromPreviousExecutions(model) {
+    return call('deleteRecordsFromPreviousExecutions', { model });
+  }
+}
+
+export { HostError, formatLog };

@@ -1,0 +1,496 @@
+package functions
+
+import (
+	"container/list"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"modernc.org/quickjs"
+)
+
+// Kind is what an execution runs of a function.
+type Kind string
+
+// Execution kinds.
+const (
+	KindAction  Kind = "action"
+	KindSync    Kind = "sync"
+	KindWebhook Kind = "webhook"  // a sync's onWebhook handler
+	KindEvent   Kind = "on-event" // a createOnEvent handler
+)
+
+// Limits bound one execution.
+type Limits struct {
+	// Memory is the VM's heap limit in bytes.
+	Memory int64
+	// Timeout is the execution's wall-clock limit, awaits included.
+	Timeout time.Duration
+}
+
+// Default limits (DESIGN.md; the issue of Functions).
+const (
+	DefaultMemory         = 256 << 20
+	DefaultActionTimeout  = 5 * time.Minute
+	DefaultSyncTimeout    = 24 * time.Hour
+	DefaultWebhookTimeout = time.Hour
+)
+
+// Per-execution bounds that are not configurable: they keep one function
+// from turning the host's resources (goroutines, log storage) against it.
+const (
+	maxInFlight    = 256
+	maxLogLines    = 10_000
+	maxLogLineSize = 32 << 10
+)
+
+// Info tells a function where it runs; it becomes the nango object's
+// properties.
+type Info struct {
+	Name              string `json:"name"`
+	ConnectionID      string `json:"connectionId"`
+	ProviderConfigKey string `json:"providerConfigKey"`
+	Provider          string `json:"provider"`
+	EnvironmentName   string `json:"environmentName,omitempty"`
+	SyncID            string `json:"syncId,omitempty"`
+	Variant           string `json:"variant,omitempty"`
+	// LastSyncDate is RFC 3339, empty for a first run.
+	LastSyncDate string `json:"lastSyncDate,omitempty"`
+}
+
+// Execution is one run of a function.
+type Execution struct {
+	Bundle *Bundle
+	Kind   Kind
+	// Input is the action's input or the webhook's payload (JSON);
+	// empty means null.
+	Input  json.RawMessage
+	Info   Info
+	Host   Host
+	Limits Limits
+}
+
+// Failure is a function's failure, as the caller reports it: Type is
+// action_error (the function threw ActionError), script_http_error (a
+// provider's error response went uncaught), invalid_input, invalid_output,
+// script_error (anything else thrown), timeout, memory or host_error.
+type Failure struct {
+	Type    string          `json:"type"`
+	Message string          `json:"message"`
+	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+func (f *Failure) Error() string { return f.Type + ": " + f.Message }
+
+// Failure types the runtime itself produces.
+const (
+	FailureTimeout   = "timeout"
+	FailureMemory    = "memory"
+	FailureCancelled = "cancelled"
+	FailureScript    = "script_error"
+)
+
+// Runtime runs compiled functions, each execution in a fresh QuickJS VM.
+// It is safe for concurrent use; executions share nothing but the
+// compiled bytecode of the prelude and of recently run bundles.
+type Runtime struct {
+	preludeOnce sync.Once
+	prelude     []byte
+	preludeErr  error
+
+	mu       sync.Mutex
+	programs map[string]*list.Element
+	lru      *list.List
+}
+
+// maxPrograms bounds the bytecode cache; a bundle is tens of kilobytes.
+const maxPrograms = 512
+
+type program struct {
+	key  string
+	once sync.Once
+	code []byte
+	err  error
+}
+
+// NewRuntime returns a runtime. The prelude is compiled on first use.
+func NewRuntime() *Runtime {
+	return &Runtime{programs: map[string]*list.Element{}, lru: list.New()}
+}
+
+func (r *Runtime) preludeCode() ([]byte, error) {
+	r.preludeOnce.Do(func() {
+		var js string
+		if js, r.preludeErr = preludeJS(); r.preludeErr == nil {
+			r.prelude, r.preludeErr = compileBytecode(js)
+		}
+	})
+	return r.prelude, r.preludeErr
+}
+
+// bundleCode returns the bytecode of b, compiling it once per process.
+func (r *Runtime) bundleCode(b *Bundle) ([]byte, error) {
+	key := fmt.Sprintf("%x", sha256.Sum256([]byte(b.JS)))
+	r.mu.Lock()
+	el, ok := r.programs[key]
+	if ok {
+		r.lru.MoveToFront(el)
+	} else {
+		el = r.lru.PushFront(&program{key: key})
+		r.programs[key] = el
+		if r.lru.Len() > maxPrograms {
+			old := r.lru.Back()
+			r.lru.Remove(old)
+			delete(r.programs, old.Value.(*program).key)
+		}
+	}
+	p := el.Value.(*program)
+	r.mu.Unlock()
+	p.once.Do(func() { p.code, p.err = compileBytecode(b.JS) })
+	return p.code, p.err
+}
+
+func compileBytecode(js string) ([]byte, error) {
+	vm, err := quickjs.NewVM()
+	if err != nil {
+		return nil, fmt.Errorf("new VM: %w", err)
+	}
+	defer vm.Close()
+	code, err := vm.Compile(js, quickjs.EvalGlobal)
+	if err != nil {
+		return nil, fmt.Errorf("compile bytecode: %w", err)
+	}
+	return code, nil
+}
+
+// Definition is what a function declares, as the compiler reads it from
+// the definition object: the JSON Schemas of its zod schemas and the
+// settings Patchbay acts on.
+type Definition struct {
+	Type        string   `json:"type"`
+	Description string   `json:"description"`
+	Version     string   `json:"version"`
+	Scopes      []string `json:"scopes,omitempty"`
+	// Actions.
+	Input    json.RawMessage `json:"input,omitempty"`
+	Output   json.RawMessage `json:"output,omitempty"`
+	Endpoint json.RawMessage `json:"endpoint,omitempty"`
+	// Syncs.
+	Frequency            string                     `json:"frequency,omitempty"`
+	AutoStart            bool                       `json:"autoStart,omitempty"`
+	SyncType             string                     `json:"syncType,omitempty"`
+	TrackDeletes         bool                       `json:"trackDeletes,omitempty"`
+	Endpoints            json.RawMessage            `json:"endpoints,omitempty"`
+	WebhookSubscriptions []string                   `json:"webhookSubscriptions,omitempty"`
+	HasOnWebhook         bool                       `json:"hasOnWebhook,omitempty"`
+	Metadata             json.RawMessage            `json:"metadata,omitempty"`
+	Checkpoint           json.RawMessage            `json:"checkpoint,omitempty"`
+	Models               map[string]json.RawMessage `json:"models,omitempty"`
+	// Event handlers.
+	Event string `json:"event,omitempty"`
+}
+
+// Describe evaluates b's top level and returns the definition it
+// exports. Top-level code gets a host that refuses everything: a
+// definition must not depend on I/O.
+func (r *Runtime) Describe(ctx context.Context, b *Bundle) (*Definition, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, 10*time.Second, errTimeout)
+	defer cancel()
+	x, err := r.start(ctx, &Execution{Bundle: b, Host: refusingHost{}, Limits: Limits{Memory: DefaultMemory}})
+	if err != nil {
+		return nil, err
+	}
+	defer x.close()
+	out, err := x.vm.Call("__pb_describe")
+	if err != nil {
+		return nil, x.failure(err)
+	}
+	s, ok := out.(string)
+	if !ok {
+		return nil, errors.New("describe: unexpected result")
+	}
+	var d Definition
+	if err := json.Unmarshal([]byte(s), &d); err != nil {
+		return nil, fmt.Errorf("describe: %w", err)
+	}
+	return &d, nil
+}
+
+var errTimeout = errors.New("the execution took longer than its time limit")
+
+// Run executes e and returns the function's output (JSON). A failure of
+// the function is a *Failure; other errors are Patchbay's own.
+func (r *Runtime) Run(ctx context.Context, e *Execution) (json.RawMessage, error) {
+	if e.Limits.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, e.Limits.Timeout, errTimeout)
+		defer cancel()
+	}
+	x, err := r.start(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	defer x.close()
+	input := string(e.Input)
+	if input == "" {
+		input = "null"
+	}
+	info, err := json.Marshal(e.Info)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := x.vm.Call("__pb_run", string(e.Kind), input, string(info)); err != nil {
+		return nil, x.failure(err)
+	}
+	return x.loop()
+}
+
+// execution is one VM and the state of its event loop. Everything but
+// the op goroutines runs on the goroutine that called Run.
+type execution struct {
+	ctx    context.Context
+	cancel context.CancelFunc // ends the op goroutines
+	vm     *quickjs.VM
+	host   Host
+	info   Info
+	stop   func() bool // the interrupt watchdog
+
+	results  chan opResult
+	inFlight int
+	nextID   int
+	logLines int
+
+	pagers    map[int]*pager
+	nextPager int
+
+	finished bool
+	ok       bool
+	payload  string
+}
+
+type opResult struct {
+	id      int
+	ok      bool
+	payload string
+}
+
+func (r *Runtime) start(ctx context.Context, e *Execution) (_ *execution, err error) {
+	prelude, err := r.preludeCode()
+	if err != nil {
+		return nil, fmt.Errorf("prelude: %w", err)
+	}
+	code, err := r.bundleCode(e.Bundle)
+	if err != nil {
+		return nil, fmt.Errorf("bundle: %w", err)
+	}
+	vm, err := quickjs.NewVM()
+	if err != nil {
+		return nil, fmt.Errorf("new VM: %w", err)
+	}
+	limit := e.Limits.Memory
+	if limit <= 0 {
+		limit = DefaultMemory
+	}
+	vm.SetMemoryLimit(uintptr(limit))
+	opCtx, cancel := context.WithCancelCause(ctx)
+	x := &execution{
+		ctx:     ctx,
+		cancel:  func() { cancel(context.Canceled) },
+		vm:      vm,
+		host:    e.Host,
+		info:    e.Info,
+		results: make(chan opResult, maxInFlight),
+		pagers:  map[int]*pager{},
+	}
+	x.ctx = opCtx
+	// Interrupt only stops JavaScript that is running; the event loop
+	// checks the context itself between turns.
+	x.stop = context.AfterFunc(ctx, vm.Interrupt)
+	defer func() {
+		if err != nil {
+			x.close()
+		}
+	}()
+	for name, fn := range map[string]quickjs.HostFunc{
+		"__pb_start":  x.startOp,
+		"__pb_sync":   x.syncOp,
+		"__pb_finish": x.finish,
+	} {
+		if err := vm.RegisterHostFunc(name, fn); err != nil {
+			return nil, fmt.Errorf("register %s: %w", name, err)
+		}
+	}
+	if _, err := vm.EvalBytecode(prelude); err != nil {
+		return nil, fmt.Errorf("prelude: %w", err)
+	}
+	if _, err := vm.EvalBytecode(code); err != nil {
+		return nil, x.failure(err)
+	}
+	return x, nil
+}
+
+func (x *execution) close() {
+	x.stop()
+	x.cancel()
+	for _, p := range x.pagers {
+		p.close()
+	}
+	x.vm.Close()
+}
+
+// loop runs the event loop until the function settles: it drains the
+// microtask queue, then waits for a host operation to finish and settles
+// its promise, and so on.
+func (x *execution) loop() (json.RawMessage, error) {
+	settle, err := x.vm.GlobalObject().GetPropertyValue(mustAtom(x.vm, "__pb_settle"))
+	if err != nil {
+		return nil, fmt.Errorf("settle: %w", err)
+	}
+	defer settle.Free()
+	for {
+		if err := context.Cause(x.ctx); err != nil && !x.finished {
+			return nil, x.failure(err)
+		}
+		if _, err := x.vm.ExecutePendingJobs(); err != nil {
+			return nil, x.failure(err)
+		}
+		if x.finished {
+			if x.ok {
+				return json.RawMessage(x.payload), nil
+			}
+			f := &Failure{}
+			if err := json.Unmarshal([]byte(x.payload), f); err != nil {
+				return nil, fmt.Errorf("failure from the function: %w", err)
+			}
+			return nil, f
+		}
+		if x.inFlight == 0 {
+			return nil, &Failure{Type: FailureScript, Message: "the function is waiting for a promise that nothing will settle"}
+		}
+		select {
+		case res := <-x.results:
+			x.inFlight--
+			if _, err := settle.Call(quickjs.UndefinedValue, res.id, res.ok, res.payload); err != nil {
+				return nil, x.failure(err)
+			}
+		case <-x.ctx.Done():
+		}
+	}
+}
+
+// failure turns an error out of the VM into the execution's Failure.
+func (x *execution) failure(err error) error {
+	if cause := context.Cause(x.ctx); cause != nil {
+		if errors.Is(cause, errTimeout) {
+			return &Failure{Type: FailureTimeout, Message: errTimeout.Error()}
+		}
+		return &Failure{Type: FailureCancelled, Message: "the execution was cancelled"}
+	}
+	var qe *quickjs.Error
+	if errors.As(err, &qe) {
+		if qe.Name == "InternalError" && strings.Contains(qe.Message, "out of memory") {
+			return &Failure{Type: FailureMemory, Message: "the function ran out of memory"}
+		}
+		payload, _ := json.Marshal(map[string]string{"name": qe.Name, "stack": qe.Stack})
+		return &Failure{Type: FailureScript, Message: qe.Error(), Payload: payload}
+	}
+	if strings.Contains(err.Error(), "out of memory") {
+		return &Failure{Type: FailureMemory, Message: "the function ran out of memory"}
+	}
+	return &Failure{Type: FailureScript, Message: err.Error()}
+}
+
+func (x *execution) finish(args []any) (any, error) {
+	if x.finished || len(args) != 2 {
+		return nil, nil
+	}
+	ok, _ := args[0].(bool)
+	payload, _ := args[1].(string)
+	x.finished, x.ok, x.payload = true, ok, payload
+	return nil, nil
+}
+
+// startOp begins an asynchronous host operation and returns its id; the
+// result comes back through the event loop.
+func (x *execution) startOp(args []any) (any, error) {
+	if len(args) != 2 {
+		return nil, errors.New("host: bad call")
+	}
+	op, _ := args[0].(string)
+	raw, _ := args[1].(string)
+	if x.inFlight >= maxInFlight {
+		return nil, fmt.Errorf("too many operations in flight (at most %d at once)", maxInFlight)
+	}
+	handler, ok := asyncOps[op]
+	if !ok {
+		return nil, fmt.Errorf("unknown host operation %q", op)
+	}
+	x.nextID++
+	id := x.nextID
+	x.inFlight++
+	prepared, err := handler(x, json.RawMessage(raw))
+	if err != nil {
+		x.deliver(id, nil, err)
+		return id, nil
+	}
+	go func() {
+		out, err := prepared(x.ctx)
+		x.deliver(id, out, err)
+	}()
+	return id, nil
+}
+
+func (x *execution) deliver(id int, out any, err error) {
+	res := opResult{id: id, ok: err == nil}
+	var b []byte
+	if err != nil {
+		b, _ = json.Marshal(hostErrorInfo(err))
+	} else if out != nil {
+		var merr error
+		if b, merr = json.Marshal(out); merr != nil {
+			res.ok = false
+			b, _ = json.Marshal(hostErrorInfo(merr))
+		}
+	}
+	res.payload = string(b)
+	// results holds maxInFlight entries, as many as can be in flight, so
+	// this never blocks.
+	x.results <- res
+}
+
+func (x *execution) syncOp(args []any) (any, error) {
+	if len(args) != 2 {
+		return nil, errors.New("host: bad call")
+	}
+	op, _ := args[0].(string)
+	raw, _ := args[1].(string)
+	handler, ok := syncOps[op]
+	if !ok {
+		return nil, fmt.Errorf("unknown host operation %q", op)
+	}
+	out, err := handler(x, json.RawMessage(raw))
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+func mustAtom(vm *quickjs.VM, name string) quickjs.Atom {
+	a, err := vm.NewAtom(name)
+	if err != nil {
+		panic(err)
+	}
+	return a
+}

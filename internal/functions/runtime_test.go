@@ -1,0 +1,183 @@
+package functions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"iter"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// fakeHost answers a function's host calls from memory and records what
+// it was asked.
+type fakeHost struct {
+	mu       sync.Mutex
+	requests []*HTTPRequest
+	respond  func(*HTTPRequest) *HTTPResponse
+	pages    [][]json.RawMessage
+	metadata map[string]any
+	logs     []string
+	records  []*RecordOp
+	locks    map[string]bool
+}
+
+func (h *fakeHost) Proxy(_ context.Context, req *HTTPRequest) (*HTTPResponse, error) {
+	h.mu.Lock()
+	h.requests = append(h.requests, req)
+	h.mu.Unlock()
+	if h.respond != nil {
+		return h.respond(req), nil
+	}
+	return &HTTPResponse{Status: 200, Headers: map[string]string{"Content-Type": "application/json"}, Body: []byte(`{"ok":true}`)}, nil
+}
+
+func (h *fakeHost) Paginate(ctx context.Context, req *HTTPRequest, _ *catalog.PaginateConfig, _ int) iter.Seq2[[]json.RawMessage, error] {
+	return func(yield func([]json.RawMessage, error) bool) {
+		for _, p := range h.pages {
+			if !yield(p, nil) {
+				return
+			}
+		}
+	}
+}
+
+func (h *fakeHost) Connection(context.Context) (map[string]any, error) {
+	return map[string]any{"connection_id": "c1", "provider_config_key": "github"}, nil
+}
+func (h *fakeHost) Token(context.Context) (any, error) { return "tok", nil }
+func (h *fakeHost) Metadata(context.Context) (map[string]any, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.metadata, nil
+}
+func (h *fakeHost) SetMetadata(_ context.Context, m map[string]any, merge bool) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !merge || h.metadata == nil {
+		h.metadata = map[string]any{}
+	}
+	for k, v := range m {
+		h.metadata[k] = v
+	}
+	return nil
+}
+func (h *fakeHost) Checkpoint(context.Context) (map[string]any, error)   { return nil, nil }
+func (h *fakeHost) SaveCheckpoint(context.Context, map[string]any) error { return ErrNotInSync }
+func (h *fakeHost) EnvironmentVariables(context.Context) ([]store.EnvironmentVariable, error) {
+	return []store.EnvironmentVariable{{Name: "A", Value: "1"}}, nil
+}
+func (h *fakeHost) TryAcquireLock(_ context.Context, key string, _ time.Duration) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.locks == nil {
+		h.locks = map[string]bool{}
+	}
+	if h.locks[key] {
+		return false, nil
+	}
+	h.locks[key] = true
+	return true, nil
+}
+func (h *fakeHost) ReleaseLock(_ context.Context, key string) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	held := h.locks[key]
+	delete(h.locks, key)
+	return held, nil
+}
+func (h *fakeHost) ReleaseAllLocks(context.Context) error { return nil }
+func (h *fakeHost) Records(_ context.Context, op *RecordOp) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.records = append(h.records, op)
+	return nil
+}
+func (h *fakeHost) Log(level, message string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.logs = append(h.logs, level+" "+message)
+}
+
+func compileOne(t testing.TB, files map[string]string, entry string) *Bundle {
+	t.Helper()
+	b, err := Compile(Source{Files: files, Entry: entry})
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	return b
+}
+
+func runAction(t testing.TB, rt *Runtime, src string, input string, h Host, limits Limits) (json.RawMessage, error) {
+	t.Helper()
+	b := compileOne(t, map[string]string{"github/actions/a.ts": src}, "github/actions/a.ts")
+	return rt.Run(context.Background(), &Execution{
+		Bundle: b, Kind: KindAction, Input: json.RawMessage(input), Host: h, Limits: limits,
+		Info: Info{Name: "a", ConnectionID: "c1", ProviderConfigKey: "github", Provider: "github"},
+	})
+}
+
+func TestRunSimpleAction(t *testing.T) {
+	rt := NewRuntime()
+	h := &fakeHost{}
+	out, err := runAction(t, rt, `
+import { createAction } from 'nango';
+import * as z from 'zod';
+export default createAction({
+  description: 'echo',
+  version: '1.0.0',
+  input: z.object({ name: z.string() }),
+  output: z.object({ greeting: z.string(), ok: z.boolean() }),
+  exec: async (nango, input) => {
+    const r = await nango.get({ endpoint: '/user' });
+    nango.log('hello', { level: 'warn' });
+    return { greeting: 'hi ' + input.name, ok: r.data.ok };
+  },
+});
+`, `{"name":"ada"}`, h, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != `{"greeting":"hi ada","ok":true}` {
+		t.Fatalf("out = %s", out)
+	}
+	if len(h.requests) != 1 || h.requests[0].Endpoint != "/user" || h.requests[0].Method != "GET" {
+		t.Fatalf("requests = %+v", h.requests)
+	}
+	if len(h.logs) != 1 || h.logs[0] != "warn hello" {
+		t.Fatalf("logs = %q", h.logs)
+	}
+}
+
+func TestRunFailures(t *testing.T) {
+	rt := NewRuntime()
+	cases := []struct {
+		name, src, input, typ, msg string
+		limits                     Limits
+	}{
+		{"uncaught", `throw new Error('boom')`, `{}`, "script_error", "Error: boom", Limits{}},
+		{"action error", `throw new nango.ActionError({ message: 'nope', code: 7 })`, `{}`, "action_error", "nope", Limits{}},
+		{"infinite loop", `for (;;) {}`, `{}`, "timeout", "", Limits{Timeout: 200 * time.Millisecond}},
+		{"caught infinite loop", `try { for (;;) {} } catch (e) {} return 1`, `{}`, "timeout", "", Limits{Timeout: 200 * time.Millisecond}},
+		{"never settles", `await new Promise(() => {})`, `{}`, "script_error", "nothing will settle", Limits{}},
+		{"out of memory", `const a = []; for (;;) a.push('x'.repeat(1 << 20) + a.length);`, `{}`, "memory", "", Limits{Memory: 64 << 20}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := "import { createAction } from 'nango';\nexport default createAction({ exec: async (nango, input) => {\n" + c.src + "\n} });"
+			_, err := runAction(t, rt, src, c.input, &fakeHost{}, c.limits)
+			var f *Failure
+			if !errors.As(err, &f) {
+				t.Fatalf("err = %v, want a Failure", err)
+			}
+			if f.Type != c.typ || !strings.Contains(f.Message, c.msg) {
+				t.Fatalf("failure = %+v, want %s containing %q", f, c.typ, c.msg)
+			}
+		})
+	}
+}
