@@ -2,7 +2,7 @@ package functions
 
 import (
 	"context"
-		"encoding/json"
+	"encoding/json"
 	"iter"
 	"maps"
 	"sync"

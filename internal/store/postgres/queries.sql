@@ -34,10 +34,10 @@ SELECT id, name, created_at, updated_at, secret_key, webhook_signing_key FROM en
 UPDATE environments SET secret_key_hash = $1, secret_key = $2, updated_at = $3 WHERE id = $4;
 
 -- name: ListSealedEnvironments
-SELECT id, secret_key, webhook_signing_key FROM environments;
+SELECT id, secret_key, webhook_signing_key, variables FROM environments;
 
 -- name: ResealEnvironment
-UPDATE environments SET secret_key = $1, webhook_signing_key = $2 WHERE id = $3;
+UPDATE environments SET secret_key = $1, webhook_signing_key = $2, variables = $3 WHERE id = $4;
 
 -- name: InsertIntegration
 INSERT INTO integrations (id, environment_id, unique_key, provider, display_name, credentials_type,
@@ -237,6 +237,109 @@ SELECT webhook_settings FROM environments WHERE id = $1;
 
 -- name: SetWebhookSettings
 UPDATE environments SET webhook_settings = $1, updated_at = $2 WHERE id = $3;
+
+-- name: GetEnvironmentVariables
+SELECT variables FROM environments WHERE id = $1;
+
+-- name: SetEnvironmentVariables
+UPDATE environments SET variables = $1, updated_at = $2 WHERE id = $3;
+
+-- Deployments. Reads join the integration for its unique key and return:
+-- id, environment_id, unique_key, name, type, version, source_hash, bundle,
+-- definition, created_at, updated_at.
+
+-- name: IntegrationIDByKey
+SELECT id FROM integrations WHERE environment_id = $1 AND unique_key = $2;
+
+-- A redeploy keeps the row's id and created_at, which RETURNING hands back.
+-- name: UpsertDeployment
+INSERT INTO deployments (id, environment_id, integration_id, name, type, version, source_hash, bundle,
+    definition, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (integration_id, name) DO UPDATE SET type = excluded.type, version = excluded.version,
+    source_hash = excluded.source_hash, bundle = excluded.bundle, definition = excluded.definition,
+    updated_at = excluded.updated_at
+RETURNING id, created_at;
+
+-- name: GetDeployment
+SELECT d.id, d.environment_id, i.unique_key, d.name, d.type, d.version, d.source_hash, d.bundle,
+    d.definition, d.created_at, d.updated_at
+FROM deployments d JOIN integrations i ON i.id = d.integration_id
+WHERE i.environment_id = $1 AND i.unique_key = $2 AND d.name = $3;
+
+-- $2 is NULL for every integration.
+-- name: ListDeployments
+SELECT d.id, d.environment_id, i.unique_key, d.name, d.type, d.version, d.source_hash, d.bundle,
+    d.definition, d.created_at, d.updated_at
+FROM deployments d JOIN integrations i ON i.id = d.integration_id
+WHERE i.environment_id = $1 AND ($2::text IS NULL OR i.unique_key = $2::text)
+ORDER BY i.unique_key, d.name;
+
+-- name: DeleteDeployment
+DELETE FROM deployments
+WHERE integration_id = (SELECT id FROM integrations WHERE environment_id = $1 AND unique_key = $2)
+    AND name = $3;
+
+-- Action runs. Every read returns the columns in InsertActionRun's order.
+
+-- name: DeleteExpiredActionRunByKey
+DELETE FROM action_runs WHERE environment_id = $1 AND idempotency_key = $2 AND expires_at <= $3;
+
+-- A live holder of the idempotency key, committed or not, makes this insert
+-- nothing: a concurrent insert of the same key waits for the other
+-- transaction and then finds the row ActionRunByKey reads.
+-- name: InsertActionRun
+INSERT INTO action_runs (id, environment_id, integration_key, connection_id, action_name, idempotency_key,
+    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+ON CONFLICT (environment_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING;
+
+-- name: ActionRunByKey
+SELECT id, environment_id, integration_key, connection_id, action_name, idempotency_key,
+    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at
+FROM action_runs WHERE environment_id = $1 AND idempotency_key = $2;
+
+-- name: GetActionRun
+SELECT id, environment_id, integration_key, connection_id, action_name, idempotency_key,
+    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at
+FROM action_runs WHERE environment_id = $1 AND id = $2;
+
+-- GetActionRun inside a read-modify-write transaction; the row lock makes
+-- concurrent updates apply one after the other.
+-- name: LockActionRun
+SELECT id, environment_id, integration_key, connection_id, action_name, idempotency_key,
+    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at
+FROM action_runs WHERE environment_id = $1 AND id = $2
+FOR UPDATE;
+
+-- name: UpdateActionRun
+UPDATE action_runs SET status = $1, output = $2, error = $3, async = $4, attempts = $5, max_retries = $6,
+    updated_at = $7, expires_at = $8
+WHERE id = $9;
+
+-- name: DeleteExpiredActionRuns
+DELETE FROM action_runs WHERE expires_at < $1;
+
+-- name: ListSealedActionRuns
+SELECT id, input, output, error FROM action_runs;
+
+-- name: ResealActionRun
+UPDATE action_runs SET input = $1, output = $2, error = $3 WHERE id = $4;
+
+-- Function locks. TryAcquireFunctionLock takes the lock in one statement:
+-- it inserts, or takes over a row the same owner holds or that expired
+-- before $5, and affects no row otherwise.
+
+-- name: TryAcquireFunctionLock
+INSERT INTO function_locks (scope, key, owner, expires_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (scope, key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+WHERE function_locks.owner = excluded.owner OR function_locks.expires_at < $5;
+
+-- name: ReleaseFunctionLock
+DELETE FROM function_locks WHERE scope = $1 AND key = $2 AND owner = $3;
+
+-- name: ReleaseFunctionLocks
+DELETE FROM function_locks WHERE owner = $1;
 
 -- The Locker's session-level advisory locks (PostgreSQL only; not in
 -- sqlstore's list of required queries).

@@ -34,10 +34,10 @@ SELECT id, name, created_at, updated_at, secret_key, webhook_signing_key FROM en
 UPDATE environments SET secret_key_hash = ?, secret_key = ?, updated_at = ? WHERE id = ?;
 
 -- name: ListSealedEnvironments
-SELECT id, secret_key, webhook_signing_key FROM environments;
+SELECT id, secret_key, webhook_signing_key, variables FROM environments;
 
 -- name: ResealEnvironment
-UPDATE environments SET secret_key = ?, webhook_signing_key = ? WHERE id = ?;
+UPDATE environments SET secret_key = ?, webhook_signing_key = ?, variables = ? WHERE id = ?;
 
 -- name: InsertIntegration
 INSERT INTO integrations (id, environment_id, unique_key, provider, display_name, credentials_type,
@@ -237,3 +237,104 @@ SELECT webhook_settings FROM environments WHERE id = ?;
 
 -- name: SetWebhookSettings
 UPDATE environments SET webhook_settings = ?, updated_at = ? WHERE id = ?;
+
+-- name: GetEnvironmentVariables
+SELECT variables FROM environments WHERE id = ?;
+
+-- name: SetEnvironmentVariables
+UPDATE environments SET variables = ?, updated_at = ? WHERE id = ?;
+
+-- Deployments. Reads join the integration for its unique key and return:
+-- id, environment_id, unique_key, name, type, version, source_hash, bundle,
+-- definition, created_at, updated_at.
+
+-- name: IntegrationIDByKey
+SELECT id FROM integrations WHERE environment_id = ? AND unique_key = ?;
+
+-- A redeploy keeps the row's id and created_at, which RETURNING hands back.
+-- name: UpsertDeployment
+INSERT INTO deployments (id, environment_id, integration_id, name, type, version, source_hash, bundle,
+    definition, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (integration_id, name) DO UPDATE SET type = excluded.type, version = excluded.version,
+    source_hash = excluded.source_hash, bundle = excluded.bundle, definition = excluded.definition,
+    updated_at = excluded.updated_at
+RETURNING id, created_at;
+
+-- name: GetDeployment
+SELECT d.id, d.environment_id, i.unique_key, d.name, d.type, d.version, d.source_hash, d.bundle,
+    d.definition, d.created_at, d.updated_at
+FROM deployments d JOIN integrations i ON i.id = d.integration_id
+WHERE i.environment_id = ? AND i.unique_key = ? AND d.name = ?;
+
+-- ?2 is NULL for every integration.
+-- name: ListDeployments
+SELECT d.id, d.environment_id, i.unique_key, d.name, d.type, d.version, d.source_hash, d.bundle,
+    d.definition, d.created_at, d.updated_at
+FROM deployments d JOIN integrations i ON i.id = d.integration_id
+WHERE i.environment_id = ?1 AND (?2 IS NULL OR i.unique_key = ?2)
+ORDER BY i.unique_key, d.name;
+
+-- name: DeleteDeployment
+DELETE FROM deployments
+WHERE integration_id = (SELECT id FROM integrations WHERE environment_id = ? AND unique_key = ?)
+    AND name = ?;
+
+-- Action runs. Every read returns the columns in InsertActionRun's order.
+
+-- name: DeleteExpiredActionRunByKey
+DELETE FROM action_runs WHERE environment_id = ? AND idempotency_key = ? AND expires_at <= ?;
+
+-- A live holder of the idempotency key makes this insert nothing. Write
+-- transactions are serialised (_txlock=immediate), so it is never racing.
+-- name: InsertActionRun
+INSERT INTO action_runs (id, environment_id, integration_key, connection_id, action_name, idempotency_key,
+    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (environment_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING;
+
+-- name: ActionRunByKey
+SELECT id, environment_id, integration_key, connection_id, action_name, idempotency_key,
+    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at
+FROM action_runs WHERE environment_id = ? AND idempotency_key = ?;
+
+-- name: GetActionRun
+SELECT id, environment_id, integration_key, connection_id, action_name, idempotency_key,
+    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at
+FROM action_runs WHERE environment_id = ? AND id = ?;
+
+-- GetActionRun inside a read-modify-write transaction. SQLite's write
+-- transactions are serialised (_txlock=immediate), so no row lock is needed.
+-- name: LockActionRun
+SELECT id, environment_id, integration_key, connection_id, action_name, idempotency_key,
+    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at
+FROM action_runs WHERE environment_id = ? AND id = ?;
+
+-- name: UpdateActionRun
+UPDATE action_runs SET status = ?, output = ?, error = ?, async = ?, attempts = ?, max_retries = ?,
+    updated_at = ?, expires_at = ?
+WHERE id = ?;
+
+-- name: DeleteExpiredActionRuns
+DELETE FROM action_runs WHERE expires_at < ?;
+
+-- name: ListSealedActionRuns
+SELECT id, input, output, error FROM action_runs;
+
+-- name: ResealActionRun
+UPDATE action_runs SET input = ?, output = ?, error = ? WHERE id = ?;
+
+-- Function locks. TryAcquireFunctionLock takes the lock in one statement:
+-- it inserts, or takes over a row the same owner holds or that expired
+-- before ?5, and changes no row otherwise.
+
+-- name: TryAcquireFunctionLock
+INSERT INTO function_locks (scope, key, owner, expires_at) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (scope, key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+WHERE function_locks.owner = excluded.owner OR function_locks.expires_at < ?5;
+
+-- name: ReleaseFunctionLock
+DELETE FROM function_locks WHERE scope = ? AND key = ? AND owner = ?;
+
+-- name: ReleaseFunctionLocks
+DELETE FROM function_locks WHERE owner = ?;

@@ -9,7 +9,8 @@ import (
 )
 
 // settings keeps each kind of environment setting as one JSON column of
-// the environment's row.
+// the environment's row; the variables, being secrets, as one sealed
+// column.
 type settings struct{ db *DB }
 
 func (s settings) ConnectUI(ctx context.Context, environmentID string) (store.ConnectUISettings, error) {
@@ -38,6 +39,53 @@ func (s settings) Webhooks(ctx context.Context, environmentID string) (store.Web
 func (s settings) SetWebhooks(ctx context.Context, environmentID string, v store.WebhookSettings) error {
 	if err := s.set(ctx, "SetWebhookSettings", environmentID, v); err != nil {
 		return fmt.Errorf("set webhook settings: %w", err)
+	}
+	return nil
+}
+
+func (s settings) Variables(ctx context.Context, environmentID string) ([]store.EnvironmentVariable, error) {
+	if !isUUID(environmentID) {
+		return nil, fmt.Errorf("environment variables of %s: %w", environmentID, store.ErrNotFound)
+	}
+	var sealed []byte
+	if err := s.db.read.QueryRowContext(ctx, s.db.q("GetEnvironmentVariables"), environmentID).Scan(&sealed); err != nil {
+		return nil, fmt.Errorf("environment variables of %s: %w", environmentID, notFound(err))
+	}
+	vars := []store.EnvironmentVariable{}
+	if sealed == nil {
+		return vars, nil
+	}
+	plain, err := s.db.open(sealed, "environments", "variables", environmentID)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(plain, &vars); err != nil {
+		return nil, fmt.Errorf("environment variables of %s: %w", environmentID, err)
+	}
+	return vars, nil
+}
+
+func (s settings) SetVariables(ctx context.Context, environmentID string, vars []store.EnvironmentVariable) error {
+	if !isUUID(environmentID) {
+		return fmt.Errorf("set environment variables of %s: %w", environmentID, store.ErrNotFound)
+	}
+	// No ciphertext when there is no secret, as for integrations.
+	var sealed []byte
+	if len(vars) > 0 {
+		b, err := json.Marshal(vars)
+		if err != nil {
+			return fmt.Errorf("set environment variables of %s: %w", environmentID, err)
+		}
+		sealed = s.db.seal(b, "environments", "variables", environmentID)
+	}
+	res, err := s.db.write.ExecContext(ctx, s.db.q("SetEnvironmentVariables"), sealed, s.db.now(), environmentID)
+	if err != nil {
+		return fmt.Errorf("set environment variables of %s: %w", environmentID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("set environment variables of %s: %w", environmentID, err)
+	} else if n == 0 {
+		return fmt.Errorf("set environment variables of %s: %w", environmentID, store.ErrNotFound)
 	}
 	return nil
 }

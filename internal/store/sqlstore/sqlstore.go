@@ -55,6 +55,11 @@ var queryNames = []string{
 	"InsertOAuthSession", "TakeOAuthSession", "TakeOAuthSessionByRequestToken", "DeleteExpiredOAuthSessions",
 	"ListSealedOAuthSessions", "ResealOAuthSession",
 	"GetConnectUISettings", "SetConnectUISettings", "GetWebhookSettings", "SetWebhookSettings",
+	"GetEnvironmentVariables", "SetEnvironmentVariables",
+	"IntegrationIDByKey", "UpsertDeployment", "GetDeployment", "ListDeployments", "DeleteDeployment",
+	"DeleteExpiredActionRunByKey", "InsertActionRun", "ActionRunByKey", "GetActionRun", "LockActionRun",
+	"UpdateActionRun", "DeleteExpiredActionRuns", "ListSealedActionRuns", "ResealActionRun",
+	"TryAcquireFunctionLock", "ReleaseFunctionLock", "ReleaseFunctionLocks",
 }
 
 // ParseQueries splits a .sql file into statements named by "-- name: X"
@@ -216,6 +221,15 @@ func (db *DB) OAuthSessions() store.OAuthSessions { return oauthSessions{db} }
 // Settings implements store.Store.
 func (db *DB) Settings() store.EnvironmentSettings { return settings{db} }
 
+// Deployments implements store.Store.
+func (db *DB) Deployments() store.Deployments { return deployments{db} }
+
+// ActionRuns implements store.Store.
+func (db *DB) ActionRuns() store.ActionRuns { return actionRuns{db} }
+
+// FunctionLocks implements store.Store.
+func (db *DB) FunctionLocks() store.FunctionLocks { return functionLocks{db} }
+
 // Locker implements store.Store.
 func (db *DB) Locker() store.Locker { return db.d.Locker }
 
@@ -254,7 +268,8 @@ func notFound(err error) error {
 // sealedColumns is every ciphertext column, with the queries that read and
 // rewrite it. RotateEncryption walks this list; a migration adding a sealed
 // column must add it here too (storetest's rotation test notices if not,
-// because the row stops opening after rotation).
+// because the row stops opening after rotation). A NULL column holds no
+// ciphertext and stays NULL.
 var sealedColumns = []struct {
 	table   string
 	columns []string
@@ -262,10 +277,11 @@ var sealedColumns = []struct {
 	reseal  string
 }{
 	{"meta", []string{"value"}, "ListMeta", "UpdateMeta"},
-	{"environments", []string{"secret_key", "webhook_signing_key"}, "ListSealedEnvironments", "ResealEnvironment"},
+	{"environments", []string{"secret_key", "webhook_signing_key", "variables"}, "ListSealedEnvironments", "ResealEnvironment"},
 	{"integrations", []string{"secrets"}, "ListSealedIntegrations", "ResealIntegration"},
 	{"connections", []string{"credentials"}, "ListSealedConnections", "ResealConnection"},
 	{"oauth_sessions", []string{"secret"}, "ListSealedOAuthSessions", "ResealOAuthSession"},
+	{"action_runs", []string{"input", "output", "error"}, "ListSealedActionRuns", "ResealActionRun"},
 }
 
 // RotateEncryption implements store.Store.
@@ -289,8 +305,8 @@ func (db *DB) RotateEncryption(ctx context.Context, next *vault.Vault) error {
 }
 
 // reseal re-encrypts the rows of one table. The list query returns the row id
-// then one ciphertext per column; the update takes the new ciphertexts then
-// the id.
+// then one ciphertext (or NULL) per column; the update takes the new
+// ciphertexts then the id.
 func reseal(ctx context.Context, tx *sql.Tx, list, update, table string, columns []string, old, next *vault.Vault) error {
 	type row struct {
 		id     string
@@ -319,6 +335,10 @@ func reseal(ctx context.Context, tx *sql.Tx, list, update, table string, columns
 	for _, r := range all {
 		args := make([]any, 0, len(columns)+1)
 		for i, c := range columns {
+			if r.values[i] == nil {
+				args = append(args, nil)
+				continue
+			}
 			aad := vault.AAD(table, c, r.id)
 			plain, err := old.Open(r.values[i], aad)
 			if err != nil {
