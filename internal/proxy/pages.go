@@ -23,6 +23,15 @@ const maxPageBytes = 64 << 20
 // starts the run; its Body, if any, must be a JSON object (POST searches
 // carry their cursors in it).
 func (p *Proxy) Pages(ctx context.Context, req Request, caller *catalog.PaginateConfig, limit int) iter.Seq2[[]json.RawMessage, error] {
+	return p.PagesObserved(ctx, req, caller, limit, nil)
+}
+
+// PageObserver sees each page's request (endpoint below the base URL,
+// query) and the provider's answer, as a dry run records them.
+type PageObserver func(method, endpoint string, query url.Values, status int, header http.Header, body []byte)
+
+// PagesObserved is Pages with observe called for every page fetched.
+func (p *Proxy) PagesObserved(ctx context.Context, req Request, caller *catalog.PaginateConfig, limit int, observe PageObserver) iter.Seq2[[]json.RawMessage, error] {
 	return func(yield func([]json.RawMessage, error) bool) {
 		_, prov, _, base, err := p.resolve(ctx, &req)
 		if err != nil {
@@ -39,7 +48,18 @@ func (p *Proxy) Pages(ctx context.Context, req Request, caller *catalog.Paginate
 			providerCfg = prov.Proxy.Paginate
 		}
 		fetch := func(ctx context.Context, pr PageRequest) (int, http.Header, []byte, error) {
-			return p.fetchPage(ctx, req, base, pr)
+			status, header, body, err := p.fetchPage(ctx, req, base, pr)
+			if err == nil && observe != nil {
+				endpoint, query := pr.Endpoint, pr.Query
+				if pr.URL != "" {
+					if u, perr := url.Parse(pr.URL); perr == nil {
+						endpoint = strings.TrimPrefix(u.Path, strings.TrimRight(mustPath(base), "/"))
+						query = u.Query()
+					}
+				}
+				observe(pr.Method, endpoint, query, status, header, body)
+			}
+			return status, header, body, err
 		}
 		for records, err := range Paginate(ctx, fetch, first, providerCfg, caller, limit) {
 			if !yield(records, err) {
@@ -111,4 +131,14 @@ func (p *Proxy) fetchPage(ctx context.Context, tmpl Request, base string, pr Pag
 		return 0, nil, nil, errorf(http.StatusBadGateway, "page_too_large", "a page is larger than %d MiB", maxPageBytes>>20)
 	}
 	return resp.StatusCode, resp.Header, body, nil
+}
+
+// mustPath is base's path ("" when base does not parse: fetchPage has
+// refused such a base already).
+func mustPath(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return u.Path
 }

@@ -1,0 +1,181 @@
+package functions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Limits of one deploy request: a project is source code, not data.
+const (
+	MaxDeployFiles = 2000
+	MaxDeployBytes = 20 << 20
+)
+
+// Deployed reports one function of a deploy.
+type Deployed struct {
+	Integration string `json:"integration"`
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	Version     string `json:"version"`
+	SourceHash  string `json:"source_hash"`
+	// Changed is false when the same sources and version were live.
+	Changed bool `json:"changed"`
+}
+
+// DeployError is a deploy refused before anything was stored: bad files
+// (Field names the file), compile errors (Positions) or a definition that
+// does not fit its place.
+type DeployError struct {
+	Code      string
+	Message   string
+	Field     string
+	Positions []Position
+}
+
+func (e *DeployError) Error() string { return e.Message }
+
+var functionName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$`)
+
+// CheckFiles validates the paths and sizes of a project's files.
+func CheckFiles(files map[string]string) error {
+	if len(files) == 0 {
+		return &DeployError{Code: "invalid_body", Message: "files must name at least one file", Field: "files"}
+	}
+	if len(files) > MaxDeployFiles {
+		return &DeployError{Code: "invalid_body", Message: fmt.Sprintf("at most %d files", MaxDeployFiles), Field: "files"}
+	}
+	total := 0
+	for p, text := range files {
+		total += len(p) + len(text)
+		if p == "" || strings.HasPrefix(p, "/") || strings.Contains(p, "\\") || strings.ContainsRune(p, 0) || path.Clean(p) != p || p == ".." || strings.HasPrefix(p, "../") {
+			return &DeployError{Code: "invalid_body", Message: "file paths must be relative, clean and use forward slashes", Field: "files." + p}
+		}
+	}
+	if total > MaxDeployBytes {
+		return &DeployError{Code: "invalid_body", Message: fmt.Sprintf("the files exceed %d MiB", MaxDeployBytes>>20), Field: "files"}
+	}
+	return nil
+}
+
+// Build compiles and describes one function of files, checking that its
+// definition is of the kind its folder says.
+func Build(ctx context.Context, rt *Runtime, files map[string]string, ref Ref) (*Bundle, *Definition, error) {
+	if !functionName.MatchString(ref.Name) {
+		return nil, nil, &DeployError{Code: "invalid_function", Message: fmt.Sprintf("%s: a function name is letters, digits, '-' and '_'", ref.Entry), Field: "files." + ref.Entry}
+	}
+	b, err := Compile(Source{Files: files, Entry: ref.Entry})
+	if err != nil {
+		if ce, ok := IsCompileError(err); ok {
+			return nil, nil, &DeployError{Code: "compile_error", Message: ce.Error(), Positions: ce.Errors}
+		}
+		return nil, nil, err
+	}
+	def, err := rt.Describe(ctx, b)
+	if err != nil {
+		var f *Failure
+		if errors.As(err, &f) {
+			return nil, nil, &DeployError{Code: "invalid_function", Message: fmt.Sprintf("%s: %s", ref.Entry, f.Message), Field: "files." + ref.Entry}
+		}
+		return nil, nil, err
+	}
+	if def.Type != ref.Type {
+		return nil, nil, &DeployError{Code: "invalid_function", Field: "files." + ref.Entry,
+			Message: fmt.Sprintf("%s exports a %s; files under %s must export %s", ref.Entry, def.Type, path.Dir(ref.Entry), constructorOf(ref.Type))}
+	}
+	return b, def, nil
+}
+
+func constructorOf(typ string) string {
+	switch typ {
+	case "action":
+		return "createAction(…)"
+	case "sync":
+		return "createSync(…)"
+	default:
+		return "createOnEvent(…)"
+	}
+}
+
+// Deploy compiles the functions of files (those named in only, or all)
+// and stores them for environmentID, all or none: any error leaves what
+// was live untouched.
+func Deploy(ctx context.Context, rt *Runtime, deployments store.Deployments, environmentID string, files map[string]string, only []string) ([]Deployed, error) {
+	if err := CheckFiles(files); err != nil {
+		return nil, err
+	}
+	refs, err := Discover(files)
+	if err != nil {
+		return nil, &DeployError{Code: "invalid_body", Message: err.Error(), Field: "files"}
+	}
+	if len(only) > 0 {
+		var picked []Ref
+		seen := map[string]bool{}
+		for i, name := range only {
+			r, err := Find(refs, name)
+			if err != nil {
+				return nil, &DeployError{Code: "unknown_function", Message: err.Error(), Field: fmt.Sprintf("functions.%d", i)}
+			}
+			if !seen[r.FullName()] {
+				seen[r.FullName()] = true
+				picked = append(picked, r)
+			}
+		}
+		refs = picked
+	}
+	if len(refs) == 0 {
+		return nil, &DeployError{Code: "invalid_body", Field: "files",
+			Message: "no functions found: a function is <integration>/actions/<name>.ts, <integration>/syncs/<name>.ts or <integration>/on-events/<name>.ts"}
+	}
+	var all []*store.Deployment
+	var out []Deployed
+	var positions []Position
+	for _, ref := range refs {
+		b, def, err := Build(ctx, rt, files, ref)
+		if err != nil {
+			var de *DeployError
+			if errors.As(err, &de) && de.Code == "compile_error" {
+				// Report every function's compile errors at once.
+				positions = append(positions, de.Positions...)
+				continue
+			}
+			return nil, err
+		}
+		defJSON, err := json.Marshal(def)
+		if err != nil {
+			return nil, fmt.Errorf("encode the definition of %s: %w", ref.FullName(), err)
+		}
+		changed := true
+		if old, err := deployments.Get(ctx, environmentID, ref.Integration, ref.Name); err == nil {
+			changed = old.SourceHash != b.Hash || old.Version != def.Version || old.Type != def.Type
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("read deployment %s: %w", ref.FullName(), err)
+		}
+		all = append(all, &store.Deployment{
+			EnvironmentID: environmentID, IntegrationKey: ref.Integration, Name: ref.Name, Type: def.Type,
+			Version: def.Version, SourceHash: b.Hash, Bundle: b.JS, Definition: defJSON,
+		})
+		out = append(out, Deployed{Integration: ref.Integration, Name: ref.Name, Type: def.Type, Version: def.Version, SourceHash: b.Hash, Changed: changed})
+	}
+	if len(positions) > 0 {
+		msgs := make([]string, len(positions))
+		for i, p := range positions {
+			msgs[i] = p.String()
+		}
+		return nil, &DeployError{Code: "compile_error", Message: strings.Join(msgs, "\n"), Positions: positions}
+	}
+	if err := deployments.Put(ctx, all); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, &DeployError{Code: "unknown_integration", Field: "files",
+				Message: "every function's folder must be named after an integration of this environment (its unique key): " + err.Error()}
+		}
+		return nil, fmt.Errorf("store deployments: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,332 @@
+// Package serverhost is the functions.Host of a Patchbay server: a running
+// function's requests go through the proxy (credentials, retries,
+// throttling, the SSRF guard), its connection and metadata through the auth
+// service, its locks and environment variables through the store.
+package serverhost
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/functions"
+	"github.com/patchbay/patchbay/internal/proxy"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// MaxResponseBytes bounds a response handed to a function: it is held in
+// memory twice (Go, then the VM), and the VM's own limit is 256 MB by
+// default.
+const MaxResponseBytes = 32 << 20
+
+// Deps are the services a host uses; one Deps serves every execution.
+type Deps struct {
+	Proxy  *proxy.Proxy
+	Auth   *auth.Service
+	Store  store.Store
+	Logger *slog.Logger
+}
+
+// Target is the execution a host serves.
+type Target struct {
+	EnvironmentID  string
+	IntegrationKey string
+	ConnectionID   string
+	// Function names the function, for logs.
+	Function string
+	// ExecutionID owns the locks the function takes.
+	ExecutionID string
+}
+
+// Host is the server's functions.Host for one execution.
+type Host struct {
+	d *Deps
+	t Target
+	// Records and checkpoints are the syncs' (a later part); until a sync
+	// run provides them the methods are refused.
+	records func(ctx context.Context, op *functions.RecordOp) error
+}
+
+// New returns the host of one execution.
+func New(d *Deps, t Target) *Host { return &Host{d: d, t: t} }
+
+var _ functions.Host = (*Host)(nil)
+var _ functions.PageRecorder = (*Host)(nil)
+
+func (h *Host) request(req *functions.HTTPRequest) (*proxy.Request, error) {
+	endpoint := req.Endpoint
+	if len(req.Params) > 0 {
+		keys := make([]string, 0, len(req.Params))
+		for k := range req.Params {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		q := url.Values{}
+		for _, k := range keys {
+			q.Set(k, req.Params[k])
+		}
+		sep := "?"
+		if strings.Contains(endpoint, "?") {
+			sep = "&"
+		}
+		endpoint += sep + q.Encode()
+	}
+	header := http.Header{}
+	for k, v := range req.Headers {
+		header.Set(k, v)
+	}
+	pr := &proxy.Request{
+		EnvironmentID:   h.t.EnvironmentID,
+		IntegrationKey:  h.t.IntegrationKey,
+		ConnectionID:    h.t.ConnectionID,
+		Method:          req.Method,
+		Endpoint:        endpoint,
+		Header:          header,
+		Retries:         req.Retries,
+		RetryOn:         req.RetryOn,
+		BaseURLOverride: req.BaseURLOverride,
+		Decompress:      req.Decompress,
+		ContentLength:   0,
+	}
+	var body []byte
+	switch {
+	case len(req.JSON) > 0:
+		body = req.JSON
+		if header.Get("Content-Type") == "" {
+			header.Set("Content-Type", "application/json")
+		}
+	case req.Body != nil:
+		body = []byte(*req.Body)
+	case req.BodyBase64 != "":
+		b, err := base64.StdEncoding.DecodeString(req.BodyBase64)
+		if err != nil {
+			return nil, &functions.HostError{Code: "invalid_arguments", Message: "the request body is not valid base64", Status: 400}
+		}
+		body = b
+	}
+	if body != nil {
+		pr.Body, pr.ContentLength = bytes.NewReader(body), int64(len(body))
+	}
+	return pr, nil
+}
+
+// Proxy sends the request through the proxy and reads the whole answer.
+func (h *Host) Proxy(ctx context.Context, req *functions.HTTPRequest) (*functions.HTTPResponse, error) {
+	pr, err := h.request(req)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := h.d.Proxy.Do(ctx, pr)
+	if err != nil {
+		return nil, hostError(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read the provider's response: %w", err)
+	}
+	if len(body) > MaxResponseBytes {
+		return nil, &functions.HostError{Code: "response_too_large", Message: fmt.Sprintf("the provider's response is larger than %d MiB", MaxResponseBytes>>20), Status: 502}
+	}
+	return &functions.HTTPResponse{Status: resp.StatusCode, Headers: flatten(resp.Header), Body: body}, nil
+}
+
+// hostError turns the proxy's own refusals into errors the function can
+// read (code and status); provider answers never reach here.
+func hostError(err error) error {
+	var pe *proxy.Error
+	if errors.As(err, &pe) {
+		return &functions.HostError{Code: pe.Code, Message: pe.Message, Status: pe.Status}
+	}
+	var ae *auth.Error
+	if errors.As(err, &ae) {
+		return &functions.HostError{Code: ae.Code, Message: ae.Message, Status: ae.Status}
+	}
+	return err
+}
+
+func flatten(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		out[strings.ToLower(k)] = strings.Join(v, ", ")
+	}
+	return out
+}
+
+// Paginate runs the proxy's pagination.
+func (h *Host) Paginate(ctx context.Context, req *functions.HTTPRequest, cfg *catalog.PaginateConfig, limit int) iter.Seq2[[]json.RawMessage, error] {
+	return h.PaginateRecorded(ctx, req, cfg, limit, nil)
+}
+
+// PaginateRecorded is Paginate reporting each page (for dry runs).
+func (h *Host) PaginateRecorded(ctx context.Context, req *functions.HTTPRequest, cfg *catalog.PaginateConfig, limit int,
+	page func(method, endpoint string, params map[string]string, resp *functions.HTTPResponse)) iter.Seq2[[]json.RawMessage, error] {
+	pr, err := h.request(req)
+	if err != nil {
+		return func(yield func([]json.RawMessage, error) bool) { yield(nil, err) }
+	}
+	var observe proxy.PageObserver
+	if page != nil {
+		observe = func(method, endpoint string, query url.Values, status int, header http.Header, body []byte) {
+			params := make(map[string]string, len(query))
+			for k := range query {
+				params[k] = query.Get(k)
+			}
+			page(method, endpoint, params, &functions.HTTPResponse{Status: status, Headers: flatten(header), Body: body})
+		}
+	}
+	return func(yield func([]json.RawMessage, error) bool) {
+		for records, err := range h.d.Proxy.PagesObserved(ctx, *pr, cfg, limit, observe) {
+			if !yield(records, hostErrorOrNil(err)) {
+				return
+			}
+		}
+	}
+}
+
+func hostErrorOrNil(err error) error {
+	if err == nil {
+		return nil
+	}
+	return hostError(err)
+}
+
+func (h *Host) connection(ctx context.Context) (*store.Connection, error) {
+	c, err := h.d.Auth.Connection(ctx, h.t.EnvironmentID, h.t.IntegrationKey, h.t.ConnectionID, false)
+	if err != nil {
+		return nil, hostError(err)
+	}
+	return c, nil
+}
+
+// Connection returns the connection as Nango's getConnection does, with
+// fresh credentials (and without the refresh token, which a function has
+// no use for).
+func (h *Host) Connection(ctx context.Context) (map[string]any, error) {
+	c, err := h.connection(ctx)
+	if err != nil {
+		return nil, err
+	}
+	orEmpty := func(m map[string]any) map[string]any {
+		if m == nil {
+			return map[string]any{}
+		}
+		return m
+	}
+	out := map[string]any{
+		"id":                  c.ID,
+		"connection_id":       c.ConnectionID,
+		"provider_config_key": c.IntegrationKey,
+		"provider":            c.Provider,
+		"connection_config":   orEmpty(c.ConnectionConfig),
+		"metadata":            orEmpty(c.Metadata),
+		"credentials":         auth.CredentialsView(&c.Credentials, false),
+		"created_at":          c.CreatedAt.UTC().Format(time.RFC3339Nano),
+		"updated_at":          c.UpdatedAt.UTC().Format(time.RFC3339Nano),
+	}
+	if c.EndUser != nil {
+		out["end_user"] = c.EndUser
+	}
+	return out, nil
+}
+
+// Token returns the credential Nango's getToken does for the auth mode.
+func (h *Host) Token(ctx context.Context) (any, error) {
+	c, err := h.connection(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cr := c.Credentials
+	switch cr.Type {
+	case "API_KEY":
+		return cr.APIKey, nil
+	case "BASIC":
+		return map[string]string{"username": cr.Username, "password": cr.Password}, nil
+	case "OAUTH1":
+		return map[string]string{"oAuthToken": cr.OAuthToken, "oAuthTokenSecret": cr.OAuthTokenSecret}, nil
+	case "OAUTH2_CC", "JWT":
+		return cr.Token, nil
+	default:
+		return cr.AccessToken, nil
+	}
+}
+
+func (h *Host) Metadata(ctx context.Context) (map[string]any, error) {
+	c, err := h.connection(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if c.Metadata == nil {
+		return map[string]any{}, nil
+	}
+	return c.Metadata, nil
+}
+
+func (h *Host) SetMetadata(ctx context.Context, metadata map[string]any, merge bool) error {
+	_, err := h.d.Auth.SetMetadata(ctx, h.t.EnvironmentID, h.t.IntegrationKey, []string{h.t.ConnectionID}, metadata, merge)
+	return hostErrorOrNil(err)
+}
+
+// Checkpoint and SaveCheckpoint belong to sync runs.
+func (h *Host) Checkpoint(context.Context) (map[string]any, error) { return nil, functions.ErrNotInSync }
+
+func (h *Host) SaveCheckpoint(context.Context, map[string]any) error { return functions.ErrNotInSync }
+
+func (h *Host) EnvironmentVariables(ctx context.Context) ([]store.EnvironmentVariable, error) {
+	vars, err := h.d.Store.Settings().Variables(ctx, h.t.EnvironmentID)
+	if err != nil {
+		return nil, fmt.Errorf("environment variables: %w", err)
+	}
+	if vars == nil {
+		vars = []store.EnvironmentVariable{}
+	}
+	return vars, nil
+}
+
+// lockScope keeps one connection's locks apart from every other's.
+func (h *Host) lockScope() string {
+	return h.t.EnvironmentID + "/" + h.t.IntegrationKey + "/" + h.t.ConnectionID
+}
+
+func (h *Host) TryAcquireLock(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	return h.d.Store.FunctionLocks().TryAcquire(ctx, h.lockScope(), key, h.t.ExecutionID, ttl)
+}
+
+func (h *Host) ReleaseLock(ctx context.Context, key string) (bool, error) {
+	return h.d.Store.FunctionLocks().Release(ctx, h.lockScope(), key, h.t.ExecutionID)
+}
+
+func (h *Host) ReleaseAllLocks(ctx context.Context) error {
+	return h.d.Store.FunctionLocks().ReleaseAll(ctx, h.t.ExecutionID)
+}
+
+func (h *Host) Records(ctx context.Context, op *functions.RecordOp) error {
+	if h.records == nil {
+		return functions.ErrNotInSync
+	}
+	return h.records(ctx, op)
+}
+
+// Log writes the function's line to the server's log at debug level, with
+// the function and connection as fields (the operations log, which will
+// keep them per execution, is a later part).
+func (h *Host) Log(level, message string) {
+	if h.d.Logger == nil {
+		return
+	}
+	h.d.Logger.Debug("function log", "function", h.t.Function, "integration", h.t.IntegrationKey,
+		"connection", h.t.ConnectionID, "execution", h.t.ExecutionID, "level", level, "message", message)
+}
