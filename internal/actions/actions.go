@@ -1,0 +1,467 @@
+// Package actions invokes deployed actions for a connection: input and
+// output validated against the action's schemas, run in the functions
+// sandbox, synchronously or as a durable job, with idempotency keys so a
+// retried request never runs an action twice. REST and MCP share it.
+package actions
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/patchbay/patchbay/internal/functions"
+	"github.com/patchbay/patchbay/internal/functions/serverhost"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Defaults.
+const (
+	// IdempotencyWindow is how long a key (and the run it names) is kept.
+	IdempotencyWindow = 24 * time.Hour
+	// MaxRetries bounds X-Max-Retries.
+	MaxRetries = 10
+	// MaxIdempotencyKey bounds the header's length.
+	MaxIdempotencyKey = 255
+)
+
+// Error is a refusal with the HTTP status the API answers with.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+	// Failure is set for a failed execution (424) and for invalid input
+	// (400, Type invalid_input).
+	Failure *functions.Failure
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Connections finds a connection (the cached store).
+type Connections interface {
+	Get(ctx context.Context, environmentID, integrationKey, connectionID string) (*store.Connection, error)
+}
+
+// Enqueuer schedules a run as a durable job; the job calls Execute.
+type Enqueuer interface {
+	EnqueueAction(ctx context.Context, environmentID, runID string, maxAttempts int) error
+}
+
+// Options configure a Service.
+type Options struct {
+	Store       store.Store
+	Deployments store.Deployments
+	Connections Connections
+	Runtime     *functions.Runtime
+	Limiter     *functions.Limiter
+	Host        *serverhost.Deps
+	// Memory and Timeout bound each execution (defaults: 256 MB, 5 min).
+	Memory  int64
+	Timeout time.Duration
+	Logger  *slog.Logger
+	// Enqueuer runs async actions; without one X-Async is refused.
+	Enqueuer Enqueuer
+	// Done is told about finished async runs (the async_action webhook).
+	Done func(ctx context.Context, run *store.ActionRun)
+	// RetryBase is the first wait between attempts of a synchronous
+	// invocation with X-Max-Retries (default 500 ms, doubling).
+	RetryBase time.Duration
+	Now       func() time.Time
+}
+
+// Service invokes actions.
+type Service struct{ o Options }
+
+// New returns a Service.
+func New(o Options) *Service {
+	if o.Memory <= 0 {
+		o.Memory = functions.DefaultMemory
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = functions.DefaultActionTimeout
+	}
+	if o.RetryBase <= 0 {
+		o.RetryBase = 500 * time.Millisecond
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{o: o}
+}
+
+// Request is one invocation.
+type Request struct {
+	EnvironmentID   string
+	EnvironmentName string
+	IntegrationKey  string
+	ConnectionID    string
+	ActionName      string
+	// Input is the action's input as JSON (empty: null).
+	Input          json.RawMessage
+	IdempotencyKey string
+	Async          bool
+	MaxRetries     int
+}
+
+// Outcome is what an invocation produced: the output of a finished run
+// or, for async, the pending run.
+type Outcome struct {
+	Run    *store.ActionRun // nil for a synchronous run without a key
+	Output json.RawMessage
+	// Replayed is set when an idempotency key returned an earlier run.
+	Replayed bool
+}
+
+// Trigger runs an action (or queues it when req.Async). A failed run is an
+// *Error with Status 424 and the Failure.
+func (s *Service) Trigger(ctx context.Context, req Request) (*Outcome, error) {
+	if req.MaxRetries < 0 || req.MaxRetries > MaxRetries {
+		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_header", Message: fmt.Sprintf("X-Max-Retries must be between 0 and %d", MaxRetries)}
+	}
+	if len(req.IdempotencyKey) > MaxIdempotencyKey {
+		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_header", Message: fmt.Sprintf("Idempotency-Key must be at most %d characters", MaxIdempotencyKey)}
+	}
+	if len(req.Input) == 0 {
+		req.Input = json.RawMessage("null")
+	}
+	dep, err := s.deployment(ctx, req.EnvironmentID, req.IntegrationKey, req.ActionName)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.o.Connections.Get(ctx, req.EnvironmentID, req.IntegrationKey, req.ConnectionID); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, &Error{Status: http.StatusNotFound, Code: "unknown_connection", Message: fmt.Sprintf("no connection %s for integration %s", req.ConnectionID, req.IntegrationKey)}
+		}
+		return nil, fmt.Errorf("connection %s: %w", req.ConnectionID, err)
+	}
+	if req.Async && s.o.Enqueuer == nil {
+		return nil, &Error{Status: http.StatusNotImplemented, Code: "async_unavailable", Message: "asynchronous actions are not available on this node"}
+	}
+	if req.IdempotencyKey == "" && !req.Async {
+		out, err := s.run(ctx, req, dep, uuid.NewString())
+		if err != nil {
+			return nil, err
+		}
+		return &Outcome{Output: out}, nil
+	}
+	return s.recorded(ctx, req, dep)
+}
+
+// recorded runs req with a stored run: async invocations and those with
+// an idempotency key.
+func (s *Service) recorded(ctx context.Context, req Request, dep *store.Deployment) (*Outcome, error) {
+	now := s.o.Now()
+	status := store.ActionRunning
+	if req.Async {
+		status = store.ActionPending
+	}
+	run, created, err := s.o.Store.ActionRuns().Create(ctx, &store.ActionRun{
+		EnvironmentID: req.EnvironmentID, IntegrationKey: req.IntegrationKey, ConnectionID: req.ConnectionID,
+		ActionName: req.ActionName, IdempotencyKey: req.IdempotencyKey, RequestHash: requestHash(req),
+		Input: req.Input, Status: status, Async: req.Async, MaxRetries: req.MaxRetries,
+		ExpiresAt: now.Add(IdempotencyWindow),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record action run: %w", err)
+	}
+	if !created {
+		return s.replay(ctx, req, run)
+	}
+	if req.Async {
+		if err := s.o.Enqueuer.EnqueueAction(ctx, req.EnvironmentID, run.ID, req.MaxRetries+1); err != nil {
+			s.settle(ctx, run, nil, &functions.Failure{Type: "host_error", Message: "the action could not be queued"})
+			return nil, fmt.Errorf("enqueue action %s: %w", run.ID, err)
+		}
+		return &Outcome{Run: run}, nil
+	}
+	out, runErr := s.run(ctx, req, dep, run.ID)
+	settled := s.settle(context.WithoutCancel(ctx), run, out, failureOf(runErr))
+	if runErr != nil {
+		return &Outcome{Run: settled}, runErr
+	}
+	return &Outcome{Run: settled, Output: out}, nil
+}
+
+// replay answers a repeated idempotency key with the first run's result,
+// waiting for it when it is still running.
+func (s *Service) replay(ctx context.Context, req Request, run *store.ActionRun) (*Outcome, error) {
+	if run.RequestHash != requestHash(req) {
+		return nil, &Error{Status: http.StatusConflict, Code: "idempotency_key_reused",
+			Message: "this Idempotency-Key was used for a different request in the last 24 hours"}
+	}
+	if req.Async {
+		return &Outcome{Run: run, Replayed: true}, nil
+	}
+	run, err := s.wait(ctx, run)
+	if err != nil {
+		return nil, err
+	}
+	if run.Status == store.ActionFailed {
+		return &Outcome{Run: run, Replayed: true}, failureError(run)
+	}
+	return &Outcome{Run: run, Output: run.Output, Replayed: true}, nil
+}
+
+// wait polls a run another request (or node) is executing until it ends.
+func (s *Service) wait(ctx context.Context, run *store.ActionRun) (*store.ActionRun, error) {
+	delay := 20 * time.Millisecond
+	for run.Status == store.ActionPending || run.Status == store.ActionRunning {
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		delay = min(delay*2, time.Second)
+		var err error
+		if run, err = s.o.Store.ActionRuns().Get(ctx, run.EnvironmentID, run.ID); err != nil {
+			return nil, fmt.Errorf("read action run: %w", err)
+		}
+	}
+	return run, nil
+}
+
+// Get returns a run, for GET /action/{id}.
+func (s *Service) Get(ctx context.Context, environmentID, id string) (*store.ActionRun, error) {
+	run, err := s.o.Store.ActionRuns().Get(ctx, environmentID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, &Error{Status: http.StatusNotFound, Code: "unknown_action_run", Message: "no action run with this id (runs are kept 24 hours)"}
+	}
+	return run, err
+}
+
+// Execute runs a queued run: the durable job's work. last says whether
+// this is the job's final attempt; a retryable failure before it is
+// returned so the queue tries again.
+func (s *Service) Execute(ctx context.Context, environmentID, runID, environmentName string, last bool) error {
+	run, err := s.o.Store.ActionRuns().Get(ctx, environmentID, runID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // expired or deleted: nothing to do
+	}
+	if err != nil {
+		return err
+	}
+	if run.Status == store.ActionSucceeded || run.Status == store.ActionFailed {
+		return nil
+	}
+	run, err = s.o.Store.ActionRuns().Update(ctx, environmentID, runID, func(r *store.ActionRun) error {
+		r.Status = store.ActionRunning
+		r.Attempts++
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("start action run: %w", err)
+	}
+	req := Request{EnvironmentID: environmentID, EnvironmentName: environmentName, IntegrationKey: run.IntegrationKey,
+		ConnectionID: run.ConnectionID, ActionName: run.ActionName, Input: run.Input}
+	dep, err := s.deployment(ctx, environmentID, run.IntegrationKey, run.ActionName)
+	var out json.RawMessage
+	if err == nil {
+		out, err = s.attempt(ctx, req, dep, run.ID)
+	}
+	f := failureOf(err)
+	if f != nil && !last && retryable(f) {
+		// Back to pending for the queue's next attempt.
+		_, _ = s.o.Store.ActionRuns().Update(context.WithoutCancel(ctx), environmentID, runID, func(r *store.ActionRun) error {
+			r.Status = store.ActionPending
+			return nil
+		})
+		return err
+	}
+	settled := s.settle(context.WithoutCancel(ctx), run, out, f)
+	if s.o.Done != nil && settled != nil {
+		s.o.Done(context.WithoutCancel(ctx), settled)
+	}
+	return nil
+}
+
+func (s *Service) deployment(ctx context.Context, environmentID, integrationKey, name string) (*store.Deployment, error) {
+	dep, err := s.o.Deployments.Get(ctx, environmentID, integrationKey, name)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && dep.Type != "action") {
+		return nil, &Error{Status: http.StatusNotFound, Code: "unknown_action",
+			Message: fmt.Sprintf("no action %s is deployed for integration %s", name, integrationKey)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("deployment %s/%s: %w", integrationKey, name, err)
+	}
+	return dep, nil
+}
+
+// run executes with the synchronous retry policy of X-Max-Retries.
+func (s *Service) run(ctx context.Context, req Request, dep *store.Deployment, executionID string) (json.RawMessage, error) {
+	wait := s.o.RetryBase
+	for attempt := 0; ; attempt++ {
+		out, err := s.attempt(ctx, req, dep, executionID)
+		f := failureOf(err)
+		if err == nil || attempt >= req.MaxRetries || f == nil || !retryable(f) {
+			return out, err
+		}
+		s.o.Logger.Debug("action failed, retrying", "action", req.ActionName, "integration", req.IntegrationKey,
+			"connection", req.ConnectionID, "attempt", attempt+1, "type", f.Type)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return out, err
+		case <-t.C:
+		}
+		wait = min(wait*2, 30*time.Second)
+	}
+}
+
+// attempt is one execution in the sandbox.
+func (s *Service) attempt(ctx context.Context, req Request, dep *store.Deployment, executionID string) (json.RawMessage, error) {
+	release, err := s.o.Limiter.Acquire(ctx, req.EnvironmentID, req.IntegrationKey+"\x00"+req.ConnectionID)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	conn, err := s.o.Connections.Get(ctx, req.EnvironmentID, req.IntegrationKey, req.ConnectionID)
+	if err != nil {
+		return nil, fmt.Errorf("connection %s: %w", req.ConnectionID, err)
+	}
+	host := serverhost.New(s.o.Host, serverhost.Target{
+		EnvironmentID: req.EnvironmentID, IntegrationKey: req.IntegrationKey, ConnectionID: req.ConnectionID,
+		Function: req.IntegrationKey + "/" + req.ActionName, ExecutionID: executionID,
+	})
+	// Locks a function forgets to release end with its execution.
+	defer func() { _ = host.ReleaseAllLocks(context.WithoutCancel(ctx)) }()
+	out, err := s.o.Runtime.Run(ctx, &functions.Execution{
+		Bundle: &functions.Bundle{JS: dep.Bundle, Hash: dep.SourceHash},
+		Kind:   functions.KindAction,
+		Input:  req.Input,
+		Host:   host,
+		Limits: functions.Limits{Memory: s.o.Memory, Timeout: s.o.Timeout},
+		Info: functions.Info{
+			Name: req.ActionName, ConnectionID: req.ConnectionID, ProviderConfigKey: req.IntegrationKey,
+			Provider: conn.Provider, EnvironmentName: req.EnvironmentName,
+		},
+	})
+	if err != nil {
+		var f *functions.Failure
+		if errors.As(err, &f) {
+			s.o.Logger.Debug("action failed", "action", req.ActionName, "integration", req.IntegrationKey,
+				"connection", req.ConnectionID, "type", f.Type)
+			return nil, errorFor(f)
+		}
+		return nil, fmt.Errorf("run action %s: %w", req.ActionName, err)
+	}
+	return out, nil
+}
+
+// settle stores a run's end. It returns nil when the run could not be
+// saved (logged): the caller still has the result in hand.
+func (s *Service) settle(ctx context.Context, run *store.ActionRun, out json.RawMessage, f *functions.Failure) *store.ActionRun {
+	settled, err := s.o.Store.ActionRuns().Update(ctx, run.EnvironmentID, run.ID, func(r *store.ActionRun) error {
+		if f != nil {
+			r.Status, r.Error, r.Output = store.ActionFailed, mustJSON(f), nil
+		} else {
+			r.Status, r.Output, r.Error = store.ActionSucceeded, out, nil
+		}
+		if r.Attempts == 0 {
+			r.Attempts = 1
+		}
+		return nil
+	})
+	if err != nil {
+		s.o.Logger.Error("save action run", "run", run.ID, "error", err)
+		return nil
+	}
+	return settled
+}
+
+// retryable says whether another attempt may succeed: provider errors
+// (the proxy already retried what it could) and host failures. A thrown
+// ActionError, invalid input/output, a script bug, a timeout or running
+// out of memory would fail the same way again.
+func retryable(f *functions.Failure) bool {
+	return f.Type == "script_http_error" || f.Type == "host_error"
+}
+
+func failureOf(err error) *functions.Failure {
+	if err == nil {
+		return nil
+	}
+	var ae *Error
+	if errors.As(err, &ae) {
+		if ae.Failure != nil {
+			return ae.Failure
+		}
+		return &functions.Failure{Type: ae.Code, Message: ae.Message}
+	}
+	var f *functions.Failure
+	if errors.As(err, &f) {
+		return f
+	}
+	return &functions.Failure{Type: "host_error", Message: "the action could not be run"}
+}
+
+// failureError is the API error of a failed run: 400 for invalid input
+// (the caller's fault), 424 otherwise.
+func failureError(run *store.ActionRun) *Error {
+	f := &functions.Failure{}
+	if err := json.Unmarshal(run.Error, f); err != nil || f.Type == "" {
+		f = &functions.Failure{Type: "host_error", Message: "the action failed"}
+	}
+	return errorFor(f)
+}
+
+// errorFor is the API error of a failure.
+func errorFor(f *functions.Failure) *Error {
+	if f.Type == "invalid_input" {
+		return &Error{Status: http.StatusBadRequest, Code: "invalid_action_input", Message: f.Message, Failure: f}
+	}
+	code := "action_script_failure"
+	if f.Type == "script_http_error" {
+		code = "script_http_error"
+	}
+	return &Error{Status: http.StatusFailedDependency, Code: code, Message: f.Message, Failure: f}
+}
+
+// FailureOf returns the structured failure of a finished, failed run.
+func FailureOf(run *store.ActionRun) *Error { return failureError(run) }
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return json.RawMessage(`{}`)
+	}
+	return b
+}
+
+// requestHash identifies what a key was used for: the same key with
+// another action, connection or input is refused rather than answered
+// with an unrelated result.
+func requestHash(req Request) string {
+	h := sha256.New()
+	for _, part := range []string{req.IntegrationKey, req.ConnectionID, req.ActionName} {
+		fmt.Fprintf(h, "%d:%s", len(part), part)
+	}
+	h.Write(canonicalJSON(req.Input))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// canonicalJSON re-encodes v so that whitespace and key order do not
+// make two equal inputs differ.
+func canonicalJSON(v json.RawMessage) []byte {
+	var x any
+	if err := json.Unmarshal(v, &x); err != nil {
+		return v
+	}
+	b, err := json.Marshal(x) // encoding/json sorts map keys
+	if err != nil {
+		return v
+	}
+	return b
+}
