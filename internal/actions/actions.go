@@ -79,6 +79,10 @@ type Options struct {
 // Service invokes actions.
 type Service struct{ o Options }
 
+// SetEnqueuer gives the service its job queue, which itself needs the
+// service to run jobs; call it before serving.
+func (s *Service) SetEnqueuer(e Enqueuer) { s.o.Enqueuer = e }
+
 // New returns a Service.
 func New(o Options) *Service {
 	if o.Memory <= 0 {

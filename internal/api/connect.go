@@ -38,6 +38,8 @@ type Settings interface {
 	SetConnectUI(ctx context.Context, environmentID string, s store.ConnectUISettings) error
 	Webhooks(ctx context.Context, environmentID string) (store.WebhookSettings, error)
 	SetWebhooks(ctx context.Context, environmentID string, s store.WebhookSettings) error
+	Variables(ctx context.Context, environmentID string) ([]store.EnvironmentVariable, error)
+	SetVariables(ctx context.Context, environmentID string, vars []store.EnvironmentVariable) error
 }
 
 func (s *Server) connectRoutes() {

@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
+	"github.com/patchbay/patchbay/internal/actions"
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/connect"
+	"github.com/patchbay/patchbay/internal/functions"
 	"github.com/patchbay/patchbay/internal/integrations"
 	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/store"
@@ -17,11 +20,62 @@ import (
 
 // apiError is an error response in Nango's shape:
 // {"error":{"code":…,"message":…,"errors":[{"code","message","path"}]}}.
+// A failed action adds its payload (Nango's), a compile error its
+// positions.
 type apiError struct {
-	status  int
-	Code    string       `json:"code"`
-	Message string       `json:"message"`
-	Errors  []fieldError `json:"errors,omitempty"`
+	status    int
+	Code      string               `json:"code"`
+	Message   string               `json:"message"`
+	Errors    []fieldError         `json:"errors,omitempty"`
+	Payload   json.RawMessage      `json:"payload,omitempty"`
+	Type      string               `json:"type,omitempty"`
+	Positions []functions.Position `json:"positions,omitempty"`
+}
+
+// actionError renders a refused or failed action: invalid input as zod's
+// issues under errors, a failure with its type and payload.
+func actionError(e *actions.Error) *apiError {
+	ae := &apiError{status: e.Status, Code: e.Code, Message: e.Message}
+	if f := e.Failure; f != nil {
+		ae.Type, ae.Payload = f.Type, f.Payload
+		if f.Type == "invalid_input" {
+			var p struct {
+				Issues []struct {
+					Code    string `json:"code"`
+					Message string `json:"message"`
+					Path    []any  `json:"path"`
+				} `json:"issues"`
+			}
+			if json.Unmarshal(f.Payload, &p) == nil {
+				for _, is := range p.Issues {
+					path := append([]any{"input"}, is.Path...)
+					ae.Errors = append(ae.Errors, fieldError{Code: is.Code, Message: is.Message, Path: path})
+				}
+			}
+		}
+	}
+	return ae
+}
+
+// deployError renders a refused deploy or dry run: compile errors with
+// file, line and column; others naming the file or member at fault.
+func deployError(e *functions.DeployError) *apiError {
+	status := http.StatusBadRequest
+	if e.Code == "unknown_integration" {
+		status = http.StatusNotFound
+	}
+	ae := &apiError{status: status, Code: e.Code, Message: e.Message, Positions: e.Positions}
+	for _, p := range e.Positions {
+		ae.Errors = append(ae.Errors, fieldError{Code: e.Code, Message: p.String(), Path: []any{"files", p.File}})
+	}
+	if e.Field != "" {
+		path := []any{}
+		for _, seg := range strings.SplitN(e.Field, ".", 2) {
+			path = append(path, seg)
+		}
+		ae.Errors = append(ae.Errors, fieldError{Code: e.Code, Message: e.Message, Path: path})
+	}
+	return ae
 }
 
 type fieldError struct {
@@ -75,8 +129,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var authErr *auth.Error
 	var connectErr *connect.Error
 	var proxyErr *proxy.Error
+	var actionErr *actions.Error
+	var deployErr *functions.DeployError
 	switch {
 	case errors.As(err, &ae):
+	case errors.As(err, &actionErr):
+		ae = actionError(actionErr)
+	case errors.As(err, &deployErr):
+		ae = deployError(deployErr)
 	case errors.As(err, &proxyErr):
 		ae = &apiError{status: proxyErr.Status, Code: proxyErr.Code, Message: proxyErr.Message}
 		if ae.status >= 500 {

@@ -53,6 +53,9 @@ type Options struct {
 	Flows       *connect.Flows
 	// Proxy serves ALL /proxy/*; without it the route is absent.
 	Proxy Proxier
+	// Actions serves functions and actions; without it those routes are
+	// absent.
+	Actions Actions
 }
 
 // Server is the HTTP API.
@@ -69,6 +72,7 @@ type Server struct {
 	settings     Settings
 	flows        *connect.Flows
 	proxy        Proxier
+	actions      Actions
 	mux          *http.ServeMux
 }
 
@@ -87,6 +91,7 @@ func New(o Options) *Server {
 		settings:     o.Settings,
 		flows:        o.Flows,
 		proxy:        o.Proxy,
+		actions:      o.Actions,
 		mux:          http.NewServeMux(),
 	}
 	s.routes()
@@ -123,6 +128,7 @@ func (s *Server) routes() {
 	}
 
 	s.connectRoutes()
+	s.functionRoutes()
 	if s.proxy != nil {
 		// Every method; Patchbay's own refusals (authentication included)
 		// are marked so clients can tell them from the provider's.

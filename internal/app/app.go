@@ -14,11 +14,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/actions"
 	"github.com/patchbay/patchbay/internal/api"
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/config"
 	"github.com/patchbay/patchbay/internal/connect"
+	"github.com/patchbay/patchbay/internal/functions"
+	"github.com/patchbay/patchbay/internal/functions/serverhost"
 	"github.com/patchbay/patchbay/internal/integrations"
 	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/store"
@@ -44,6 +47,9 @@ type App struct {
 	conns    *cache.Connections
 	integs   *cache.Integrations
 	proxy    *proxy.Proxy
+	deploys  *cache.Deployments
+	actions  *actions.Service
+	jobs     jobs
 }
 
 // New provisions a node: it loads the catalog, opens the store (creating
@@ -89,6 +95,24 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Throttle:     proxy.NewThrottle(a.store.Throttles(), proxy.ThrottleOptions{}),
 		Logger:       logger,
 	})
+	a.deploys = cache.NewDeployments(a.store.Deployments(), a.store.Notifier(), 0)
+	fc := cfg.FunctionConcurrency
+	a.actions = actions.New(actions.Options{
+		Store:       a.store,
+		Deployments: a.deploys,
+		Connections: a.conns,
+		Runtime:     functions.NewRuntime(),
+		Limiter:     functions.NewLimiter(fc.PerConnection, fc.PerEnvironment, fc.Node),
+		Host:        &serverhost.Deps{Proxy: a.proxy, Auth: a.auth, Store: a.store, Logger: logger},
+		Memory:      cfg.FunctionMemory,
+		Timeout:     cfg.ActionTimeout,
+		Logger:      logger,
+		Done:        webhooks.AsyncActionEvents{Sender: a.webhooks}.Done,
+	})
+	if a.jobs, err = newJobs(a.store, a.actions, max(fc.PerEnvironment, 1), logger); err != nil {
+		return nil, err
+	}
+	a.actions.SetEnqueuer(a.jobs)
 	a.hub = connect.NewHub(logger)
 	a.flows = connect.NewFlows(sessions, a.auth, a.hub, a.store.Notifier(), logger)
 	a.envs = cache.NewEnvironments(a.store.Environments(), a.store.Notifier(), 0)
@@ -104,6 +128,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Settings:     a.store.Settings(),
 		Flows:        a.flows,
 		Proxy:        a.proxy,
+		Actions:      a.actions,
 	})
 	if a.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -186,11 +211,28 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	})
 	background.Go(func() {
+		if err := a.deploys.Listen(bgCtx); err != nil && bgCtx.Err() == nil {
+			a.logger.ErrorContext(bgCtx, "deployment cache listener stopped", "err", err)
+		}
+	})
+	if err := a.jobs.Start(bgCtx); err != nil {
+		stopBackground()
+		background.Wait()
+		return fmt.Errorf("start the job queue: %w", err)
+	}
+	background.Go(func() {
 		if err := a.flows.Relay(bgCtx); err != nil && bgCtx.Err() == nil {
 			a.logger.ErrorContext(bgCtx, "connect relay stopped", "err", err)
 		}
 	})
 	defer func() {
+		// Jobs in flight get the shutdown timeout to finish; River puts
+		// back what it could not.
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
+		if err := a.jobs.Stop(stopCtx); err != nil {
+			a.logger.Warn("stop the job queue", "err", err)
+		}
+		cancel()
 		stopBackground()
 		background.Wait()
 		a.webhooks.Close()
@@ -232,6 +274,9 @@ func (a *App) maintain(ctx context.Context, interval time.Duration) {
 		if _, err := a.store.OAuthSessions().DeleteExpired(ctx, now); err != nil && ctx.Err() == nil {
 			a.logger.WarnContext(ctx, "delete expired OAuth sessions", "err", err)
 		}
+		if _, err := a.store.ActionRuns().DeleteExpired(ctx, now); err != nil && ctx.Err() == nil {
+			a.logger.WarnContext(ctx, "delete expired action runs", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -242,6 +287,9 @@ func (a *App) maintain(ctx context.Context, interval time.Duration) {
 
 // Auth is the node's credential service (for tests and tools).
 func (a *App) Auth() *auth.Service { return a.auth }
+
+// Actions is the node's action service (for tests and tools).
+func (a *App) Actions() *actions.Service { return a.actions }
 
 // Proxy is the node's proxy (for tests, tools and, later, functions).
 func (a *App) Proxy() *proxy.Proxy { return a.proxy }

@@ -52,6 +52,18 @@ type Config struct {
 	// ProxyAllowedNetworks are internal networks the proxy may reach even
 	// when a request's URL did not come from the catalog itself.
 	ProxyAllowedNetworks []netip.Prefix
+	// FunctionMemory is each function execution's heap limit in bytes.
+	FunctionMemory int64
+	// ActionTimeout bounds one action execution.
+	ActionTimeout time.Duration
+	// FunctionConcurrency caps concurrent executions: per connection, per
+	// environment and on the node.
+	FunctionConcurrency FunctionConcurrency
+}
+
+// FunctionConcurrency are the caps on concurrent function executions.
+type FunctionConcurrency struct {
+	PerConnection, PerEnvironment, Node int
 }
 
 // Embedded reports whether Patchbay runs on the embedded SQLite store.
@@ -68,6 +80,7 @@ type Flags struct {
 	addr, serverURL, dataDir, databaseURL, providersFile string
 	logFormat, logLevel, shutdownTimeout, refreshWindow  string
 	proxyAllowedNetworks                                 string
+	functionMemory, actionTimeout, functionConcurrency   string
 	getenv                                               func(string) string
 }
 
@@ -86,6 +99,9 @@ var settings = []setting{
 	{"PATCHBAY_LOG_LEVEL", "log-level", "info", "log level: debug, info, warn or error", func(f *Flags) *string { return &f.logLevel }},
 	{"PATCHBAY_SHUTDOWN_TIMEOUT", "shutdown-timeout", "30s", "how long a graceful shutdown waits for requests in flight", func(f *Flags) *string { return &f.shutdownTimeout }},
 	{"PATCHBAY_REFRESH_WINDOW", "refresh-window", "15m", "refresh credentials that expire within this window (on use and in the background)", func(f *Flags) *string { return &f.refreshWindow }},
+	{"PATCHBAY_FUNCTION_MEMORY", "function-memory", "256MiB", "heap limit of each function execution (e.g. 128MiB, 1GiB)", func(f *Flags) *string { return &f.functionMemory }},
+	{"PATCHBAY_ACTION_TIMEOUT", "action-timeout", "5m", "time limit of one action execution", func(f *Flags) *string { return &f.actionTimeout }},
+	{"PATCHBAY_FUNCTION_CONCURRENCY", "function-concurrency", "8,64,256", "concurrent function executions per connection, per environment and per node", func(f *Flags) *string { return &f.functionConcurrency }},
 	{"PATCHBAY_PROXY_ALLOWED_NETWORKS", "proxy-allowed-networks", "", "comma-separated CIDRs of internal networks the proxy may call (loopback, private and link-local are refused unless the catalog's base URL points there)", func(f *Flags) *string { return &f.proxyAllowedNetworks }},
 }
 
@@ -225,6 +241,38 @@ func (f *Flags) Parse() (*Config, error) {
 		c.ProxyAllowedNetworks = append(c.ProxyAllowedNetworks, prefix.Masked())
 	}
 
+	if n, ok := parseBytes(f.functionMemory); !ok || n < 16<<20 || n > 16<<30 {
+		bad("PATCHBAY_FUNCTION_MEMORY", "want a size between 16MiB and 16GiB such as 256MiB, got %q", f.functionMemory)
+	} else {
+		c.FunctionMemory = n
+	}
+	if d, err := time.ParseDuration(f.actionTimeout); err != nil || d < time.Second || d > 24*time.Hour {
+		bad("PATCHBAY_ACTION_TIMEOUT", "want a duration between 1s and 24h such as 5m, got %q", f.actionTimeout)
+	} else {
+		c.ActionTimeout = d
+	}
+	if caps := strings.Split(f.functionConcurrency, ","); len(caps) != 3 {
+		bad("PATCHBAY_FUNCTION_CONCURRENCY", "want three numbers: per connection, per environment, per node (e.g. 8,64,256), got %q", f.functionConcurrency)
+	} else {
+		var n [3]int
+		ok := true
+		for i, c := range caps {
+			v, err := strconv.Atoi(strings.TrimSpace(c))
+			if err != nil || v < 1 || v > 100_000 {
+				ok = false
+			}
+			n[i] = v
+		}
+		switch {
+		case !ok:
+			bad("PATCHBAY_FUNCTION_CONCURRENCY", "want three positive numbers such as 8,64,256, got %q", f.functionConcurrency)
+		case n[0] > n[1] || n[1] > n[2]:
+			bad("PATCHBAY_FUNCTION_CONCURRENCY", "per connection ≤ per environment ≤ per node, got %q", f.functionConcurrency)
+		default:
+			c.FunctionConcurrency = FunctionConcurrency{PerConnection: n[0], PerEnvironment: n[1], Node: n[2]}
+		}
+	}
+
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
 	}
@@ -238,4 +286,25 @@ func (c *Config) Logger(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// parseBytes reads a size: a number of bytes or one with a KiB, MiB or
+// GiB suffix (KB, MB, GB are read as the same binary units).
+func parseBytes(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}} {
+		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = strings.TrimSpace(rest), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, false
+	}
+	return n * mult, true
 }

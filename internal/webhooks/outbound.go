@@ -209,3 +209,32 @@ func (a AuthEvents) RefreshFailed(ctx context.Context, c *store.Connection, mode
 	p.Error = &AuthErrorField{Type: cause.Code, Description: cause.Message}
 	a.Sender.Send(ctx, c.EnvironmentID, p)
 }
+
+// AsyncActionEvents sends the async_action webhook when a run queued with
+// X-Async ends, as Nango does: the customer's backend then fetches the
+// result at statusUrl.
+type AsyncActionEvents struct{ Sender *Sender }
+
+// AsyncActionPayload is the async_action webhook's body.
+type AsyncActionPayload struct {
+	Type              string             `json:"type"`
+	From              string             `json:"from"`
+	ConnectionID      string             `json:"connectionId"`
+	ProviderConfigKey string             `json:"providerConfigKey"`
+	Payload           AsyncActionOutcome `json:"payload"`
+}
+
+// AsyncActionOutcome names the finished run.
+type AsyncActionOutcome struct {
+	ID        string `json:"id"`
+	StatusURL string `json:"statusUrl"`
+	Success   bool   `json:"success"`
+}
+
+// Done sends the webhook for a finished run.
+func (e AsyncActionEvents) Done(ctx context.Context, run *store.ActionRun) {
+	e.Sender.Send(ctx, run.EnvironmentID, &AsyncActionPayload{
+		Type: "async_action", From: "nango", ConnectionID: run.ConnectionID, ProviderConfigKey: run.IntegrationKey,
+		Payload: AsyncActionOutcome{ID: run.ID, StatusURL: "/action/" + run.ID, Success: run.Status == store.ActionSucceeded},
+	})
+}

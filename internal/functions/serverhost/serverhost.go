@@ -281,7 +281,9 @@ func (h *Host) SetMetadata(ctx context.Context, metadata map[string]any, merge b
 }
 
 // Checkpoint and SaveCheckpoint belong to sync runs.
-func (h *Host) Checkpoint(context.Context) (map[string]any, error) { return nil, functions.ErrNotInSync }
+func (h *Host) Checkpoint(context.Context) (map[string]any, error) {
+	return nil, functions.ErrNotInSync
+}
 
 func (h *Host) SaveCheckpoint(context.Context, map[string]any) error { return functions.ErrNotInSync }
 

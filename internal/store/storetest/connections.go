@@ -532,8 +532,24 @@ func testConnectionEncryption(t *testing.T, newDB func(t *testing.T) Database) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		dump := b.db.Dump(t, "SELECT * FROM connections") + b.db.Dump(t, "SELECT * FROM oauth_sessions")
-		if !strings.Contains(dump, "conn-1") || !strings.Contains(dump, "state-1") {
+		// The functions' secrets: environment variables and what actions are
+		// given and return.
+		secrets = append(secrets, "VAR-7e57", "INPUT-1a2b", "OUTPUT-3c4d", "ERROR-5e6f")
+		if err := b.store.Settings().SetVariables(b.ctx, dev.ID, []store.EnvironmentVariable{{Name: "API_TOKEN", Value: "VAR-7e57"}}); err != nil {
+			t.Fatal(err)
+		}
+		run := actionRun(dev.ID, "run-1")
+		run.Input = json.RawMessage(`{"token":"INPUT-1a2b"}`)
+		b.actionRun(t, run)
+		if _, err := b.store.ActionRuns().Update(b.ctx, dev.ID, run.ID, func(r *store.ActionRun) error {
+			r.Output, r.Error = json.RawMessage(`{"token":"OUTPUT-3c4d"}`), json.RawMessage(`{"message":"ERROR-5e6f"}`)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		dump := b.db.Dump(t, "SELECT * FROM connections") + b.db.Dump(t, "SELECT * FROM oauth_sessions") +
+			b.db.Dump(t, "SELECT * FROM environments") + b.db.Dump(t, "SELECT * FROM action_runs")
+		if !strings.Contains(dump, "conn-1") || !strings.Contains(dump, "state-1") || !strings.Contains(dump, "run-1") {
 			t.Fatalf("the dump does not show the rows: %q", dump)
 		}
 		for _, s := range secrets {

@@ -6,6 +6,7 @@ package storetest
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -141,6 +142,10 @@ func Run(t *testing.T, newDB func(t *testing.T) Database) {
 	t.Run("ConnectSessions", func(t *testing.T) { t.Parallel(); testConnectSessions(t, newDB) })
 	t.Run("OAuthSessions", func(t *testing.T) { t.Parallel(); testOAuthSessions(t, newDB) })
 	t.Run("Settings", func(t *testing.T) { t.Parallel(); testSettings(t, newDB) })
+	t.Run("EnvironmentVariables", func(t *testing.T) { t.Parallel(); testEnvironmentVariables(t, newDB) })
+	t.Run("Deployments", func(t *testing.T) { t.Parallel(); testDeployments(t, newDB) })
+	t.Run("ActionRuns", func(t *testing.T) { t.Parallel(); testActionRuns(t, newDB) })
+	t.Run("FunctionLocks", func(t *testing.T) { t.Parallel(); testFunctionLocks(t, newDB) })
 	t.Run("Locker", func(t *testing.T) { t.Parallel(); testLocker(t, newDB) })
 	t.Run("Notifier", func(t *testing.T) { t.Parallel(); testNotifier(t, newDB) })
 	t.Run("Throttles", func(t *testing.T) { t.Parallel(); testThrottles(t, newDB) })
@@ -463,6 +468,15 @@ func testEncryption(t *testing.T, newDB func(t *testing.T) Database) {
 		}
 		oauth("state-before")
 		oauth("state-before-2")
+		vars := []store.EnvironmentVariable{{Name: "API_TOKEN", Value: "tok-1"}, {Name: "REGION", Value: "eu"}}
+		if err := b.store.Settings().SetVariables(b.ctx, dev.ID, vars); err != nil {
+			t.Fatal(err)
+		}
+		b.environment(t, "no-variables")
+		pending := b.actionRun(t, actionRun(dev.ID, "pending")) // input only: output and error are NULL
+		done := actionRun(dev.ID, "done")
+		done.Status, done.Output, done.Error = store.ActionFailed, json.RawMessage(`{"partial":1}`), json.RawMessage(`{"message":"boom"}`)
+		b.actionRun(t, done)
 		next := NewVault(t)
 		if err := b.store.RotateEncryption(b.ctx, next); err != nil {
 			t.Fatal(err)
@@ -501,6 +515,14 @@ func testEncryption(t *testing.T, newDB func(t *testing.T) Database) {
 		for _, id := range []string{"state-before", "state-after"} {
 			if got, err := s.OAuthSessions().Take(b.ctx, id); err != nil || got.Secret != "verifier-"+id {
 				t.Fatalf("OAuth session %s after rotation = %+v, %v", id, got, err)
+			}
+		}
+		if got, err := s.Settings().Variables(b.ctx, dev.ID); err != nil || !sameJSON(t, got, vars) {
+			t.Fatalf("environment variables after rotation = %+v, %v", got, err)
+		}
+		for _, want := range []*store.ActionRun{pending, done} {
+			if got, err := s.ActionRuns().Get(b.ctx, dev.ID, want.ID); err != nil || !sameRun(t, got, want) {
+				t.Fatalf("action run after rotation =\n %+v, %v\nwant %+v", got, err, want)
 			}
 		}
 	})

@@ -1,0 +1,113 @@
+package actions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/patchbay/patchbay/internal/functions"
+	"github.com/patchbay/patchbay/internal/functions/serverhost"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Deploy compiles and stores functions for an environment (POST
+// /functions/deploy).
+func (s *Service) Deploy(ctx context.Context, environmentID string, files map[string]string, only []string) ([]functions.Deployed, error) {
+	return functions.Deploy(ctx, s.o.Runtime, s.o.Deployments, environmentID, files, only)
+}
+
+// Deployments lists an environment's deployed functions.
+func (s *Service) Deployments(ctx context.Context, environmentID string) ([]*store.Deployment, error) {
+	return s.o.Deployments.List(ctx, environmentID, "")
+}
+
+// DryrunRequest runs a function from source against a real connection
+// without storing what it produces (POST /functions/dryrun).
+type DryrunRequest struct {
+	EnvironmentID   string
+	EnvironmentName string
+	Files           map[string]string
+	// Function is "<integration>/<name>" or a bare name.
+	Function string
+	// IntegrationKey is the connection's integration; empty means the
+	// function's folder name.
+	IntegrationKey string
+	ConnectionID   string
+	Input          json.RawMessage
+	// Metadata and Checkpoint replace the connection's for the run.
+	Metadata      map[string]any
+	Checkpoint    map[string]any
+	LastSyncDate  string
+	SaveResponses bool
+}
+
+// Dryrun compiles and runs one function. The function's own failure is
+// part of the result (Error), not an error.
+func (s *Service) Dryrun(ctx context.Context, req DryrunRequest) (*functions.DryrunResult, error) {
+	if err := functions.CheckFiles(req.Files); err != nil {
+		return nil, err
+	}
+	refs, err := functions.Discover(req.Files)
+	if err != nil {
+		return nil, &functions.DeployError{Code: "invalid_body", Message: err.Error(), Field: "files"}
+	}
+	ref, err := functions.Find(refs, req.Function)
+	if err != nil {
+		return nil, &functions.DeployError{Code: "unknown_function", Message: err.Error(), Field: "function"}
+	}
+	bundle, def, err := functions.Build(ctx, s.o.Runtime, req.Files, ref)
+	if err != nil {
+		return nil, err
+	}
+	integration := req.IntegrationKey
+	if integration == "" {
+		integration = ref.Integration
+	}
+	conn, err := s.o.Connections.Get(ctx, req.EnvironmentID, integration, req.ConnectionID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, &Error{Status: http.StatusNotFound, Code: "unknown_connection", Message: fmt.Sprintf("no connection %s for integration %s", req.ConnectionID, integration)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("connection %s: %w", req.ConnectionID, err)
+	}
+	kind, timeout := functions.KindAction, s.o.Timeout
+	switch def.Type {
+	case "sync":
+		kind, timeout = functions.KindSync, functions.DefaultSyncTimeout
+	case "on-event":
+		kind, timeout = functions.KindEvent, functions.DefaultWebhookTimeout
+	}
+	release, err := s.o.Limiter.Acquire(ctx, req.EnvironmentID, integration+"\x00"+req.ConnectionID)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	executionID := uuid.NewString()
+	inner := serverhost.New(s.o.Host, serverhost.Target{
+		EnvironmentID: req.EnvironmentID, IntegrationKey: integration, ConnectionID: req.ConnectionID,
+		Function: ref.FullName() + " (dry run)", ExecutionID: executionID,
+	})
+	defer func() { _ = inner.ReleaseAllLocks(context.WithoutCancel(ctx)) }()
+	capture := functions.NewCapture(inner, req.Metadata, req.Checkpoint, req.SaveResponses)
+	start := time.Now()
+	out, err := s.o.Runtime.Run(ctx, &functions.Execution{
+		Bundle: bundle, Kind: kind, Input: req.Input, Host: capture,
+		Limits: functions.Limits{Memory: s.o.Memory, Timeout: timeout},
+		Info: functions.Info{
+			Name: ref.Name, ConnectionID: req.ConnectionID, ProviderConfigKey: integration, Provider: conn.Provider,
+			EnvironmentName: req.EnvironmentName, LastSyncDate: req.LastSyncDate,
+		},
+	})
+	var f *functions.Failure
+	if err != nil && !errors.As(err, &f) {
+		return nil, fmt.Errorf("dry run %s: %w", ref.FullName(), err)
+	}
+	capture.Finish(out, err, time.Since(start))
+	res := capture.Result()
+	return &res, nil
+}

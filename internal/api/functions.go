@@ -1,0 +1,454 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/actions"
+	"github.com/patchbay/patchbay/internal/functions"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// Actions is the functions domain as the API uses it.
+type Actions interface {
+	Trigger(ctx context.Context, req actions.Request) (*actions.Outcome, error)
+	Get(ctx context.Context, environmentID, id string) (*store.ActionRun, error)
+	Deploy(ctx context.Context, environmentID string, files map[string]string, only []string) ([]functions.Deployed, error)
+	Deployments(ctx context.Context, environmentID string) ([]*store.Deployment, error)
+	Dryrun(ctx context.Context, req actions.DryrunRequest) (*functions.DryrunResult, error)
+}
+
+// maxSourceBody bounds deploy and dry-run bodies, which carry a project's
+// sources; maxActionBody an action's input.
+const (
+	maxSourceBody = functions.MaxDeployBytes + 1<<20
+	maxActionBody = 4 << 20
+)
+
+func (s *Server) functionRoutes() {
+	if s.actions == nil {
+		return
+	}
+	private := func(pattern string, h http.HandlerFunc) { s.mux.Handle(pattern, s.authenticate(h)) }
+	private("POST /functions/deploy", s.deployFunctions)
+	private("POST /functions/dryrun", s.dryrunFunction)
+	private("GET /scripts/config", s.scriptsConfig)
+	private("POST /action/trigger", s.triggerAction)
+	private("GET /action/{id}", s.getActionRun)
+	private("GET /environment/variables", s.getVariables)
+	private("PUT /environment/variables", s.putVariables)
+}
+
+// readLimited is readBody with a route's own size limit.
+func readLimited(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *apiError) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.Contains(ct, "json") {
+		return nil, newError(http.StatusUnsupportedMediaType, "unsupported_media_type", "the body must be application/json")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, newError(http.StatusRequestEntityTooLarge, "payload_too_large", "the body is larger than %d bytes", limit)
+		}
+		return nil, newError(http.StatusBadRequest, "invalid_body", "could not read the body")
+	}
+	return body, nil
+}
+
+// decodeLimited is decodeRequest for routes with a larger body limit.
+func (s *Server) decodeLimited(w http.ResponseWriter, r *http.Request, limit int64, fields map[string]field) bool {
+	if err := checkQuery(r, nil); err != nil {
+		s.writeError(w, r, err)
+		return false
+	}
+	body, err := readLimited(w, r, limit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return false
+	}
+	if err := decodeBody(body, fields); err != nil {
+		s.writeError(w, r, err)
+		return false
+	}
+	return true
+}
+
+// rawField keeps any JSON value as given.
+func rawField(dst *json.RawMessage) nested {
+	return func(raw json.RawMessage, _ []any) []fieldError {
+		*dst = append(json.RawMessage(nil), bytes.TrimSpace(raw)...)
+		return nil
+	}
+}
+
+func boolField(dst *bool) nested {
+	return func(raw json.RawMessage, path []any) []fieldError {
+		if err := json.Unmarshal(raw, dst); err != nil || isNull(raw) {
+			return []fieldError{{Code: "invalid_type", Message: "expected a boolean, received " + jsonKind(raw), Path: path}}
+		}
+		return nil
+	}
+}
+
+// deployFunctions serves POST /functions/deploy: {files, functions?}.
+func (s *Server) deployFunctions(w http.ResponseWriter, r *http.Request) {
+	var files map[string]string
+	var only []string
+	if !s.decodeLimited(w, r, maxSourceBody, map[string]field{
+		"files":     {dest: tagsField(&files), required: true},
+		"functions": {dest: stringList(&only)},
+	}) {
+		return
+	}
+	deployed, err := s.actions.Deploy(r.Context(), environment(r.Context()).ID, files, only)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"deployed": deployed})
+}
+
+// dryrunFunction serves POST /functions/dryrun.
+func (s *Server) dryrunFunction(w http.ResponseWriter, r *http.Request) {
+	env := environment(r.Context())
+	req := actions.DryrunRequest{EnvironmentID: env.ID, EnvironmentName: env.Name}
+	if !s.decodeLimited(w, r, maxSourceBody, map[string]field{
+		"files":          {dest: tagsField(&req.Files), required: true},
+		"function":       {dest: &req.Function, required: true},
+		"integration":    {dest: &req.IntegrationKey},
+		"connection_id":  {dest: &req.ConnectionID, required: true},
+		"input":          {dest: rawField(&req.Input)},
+		"metadata":       {dest: objectField(&req.Metadata)},
+		"checkpoint":     {dest: objectField(&req.Checkpoint)},
+		"last_sync_date": {dest: &req.LastSyncDate},
+		"save_responses": {dest: boolField(&req.SaveResponses)},
+	}) {
+		return
+	}
+	if req.LastSyncDate != "" {
+		if _, err := time.Parse(time.RFC3339, req.LastSyncDate); err != nil {
+			s.writeError(w, r, invalidBody(fieldError{Code: "invalid_string", Message: "expected an RFC 3339 date-time", Path: []any{"last_sync_date"}}))
+			return
+		}
+	}
+	res, err := s.actions.Dryrun(r.Context(), req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// scriptsConfig serves GET /scripts/config: the deployed functions per
+// integration, in the shape of Nango's.
+func (s *Server) scriptsConfig(w http.ResponseWriter, r *http.Request) {
+	if err := checkQuery(r, nil); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	env := environment(ctx)
+	deps, err := s.actions.Deployments(ctx, env.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	type integrationConfig struct {
+		ProviderConfigKey string           `json:"providerConfigKey"`
+		Provider          string           `json:"provider"`
+		Syncs             []map[string]any `json:"syncs"`
+		Actions           []map[string]any `json:"actions"`
+		OnEvents          []map[string]any `json:"on-events"`
+	}
+	var out []*integrationConfig
+	byKey := map[string]*integrationConfig{}
+	for _, d := range deps {
+		ic, ok := byKey[d.IntegrationKey]
+		if !ok {
+			provider := d.IntegrationKey
+			if in, err := s.integrations.Get(ctx, env.ID, d.IntegrationKey); err == nil {
+				provider = in.Provider
+			}
+			ic = &integrationConfig{ProviderConfigKey: d.IntegrationKey, Provider: provider,
+				Syncs: []map[string]any{}, Actions: []map[string]any{}, OnEvents: []map[string]any{}}
+			byKey[d.IntegrationKey] = ic
+			out = append(out, ic)
+		}
+		var def functions.Definition
+		if err := json.Unmarshal(d.Definition, &def); err != nil {
+			s.writeError(w, r, fmt.Errorf("definition of %s/%s: %w", d.IntegrationKey, d.Name, err))
+			return
+		}
+		entry := scriptConfig(d, &def)
+		switch d.Type {
+		case "sync":
+			ic.Syncs = append(ic.Syncs, entry)
+		case "action":
+			ic.Actions = append(ic.Actions, entry)
+		default:
+			ic.OnEvents = append(ic.OnEvents, entry)
+		}
+	}
+	if out == nil {
+		out = []*integrationConfig{}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// scriptConfig is one function's entry of /scripts/config. Nango's field
+// names where it has them; json_schema holds the zod schemas as JSON
+// Schema (draft 2020-12).
+func scriptConfig(d *store.Deployment, def *functions.Definition) map[string]any {
+	scopes := def.Scopes
+	if scopes == nil {
+		scopes = []string{}
+	}
+	entry := map[string]any{
+		"name":        d.Name,
+		"type":        d.Type,
+		"description": def.Description,
+		"version":     def.Version,
+		"scopes":      scopes,
+		"source_hash": d.SourceHash,
+		"updated_at":  d.UpdatedAt.UTC().Format(time.RFC3339),
+		"enabled":     true,
+	}
+	schema := map[string]any{}
+	switch d.Type {
+	case "action":
+		entry["endpoints"] = endpointList(def.Endpoint)
+		entry["input"] = nil
+		if len(def.Input) > 0 {
+			entry["input"] = d.Name + "Input"
+			schema["input"] = def.Input
+		}
+		if len(def.Output) > 0 {
+			entry["returns"] = []string{d.Name + "Output"}
+			schema["output"] = def.Output
+		} else {
+			entry["returns"] = []string{}
+		}
+	case "sync":
+		entry["runs"] = def.Frequency
+		entry["auto_start"] = def.AutoStart
+		entry["sync_type"] = def.SyncType
+		entry["track_deletes"] = def.TrackDeletes
+		entry["endpoints"] = endpointList(def.Endpoints)
+		entry["webhookSubscriptions"] = def.WebhookSubscriptions
+		models := make([]map[string]any, 0, len(def.Models))
+		returns := make([]string, 0, len(def.Models))
+		for name, m := range def.Models {
+			models = append(models, map[string]any{"name": name, "json_schema": m})
+			returns = append(returns, name)
+		}
+		entry["models"] = models
+		entry["returns"] = returns
+		if len(def.Metadata) > 0 {
+			schema["metadata"] = def.Metadata
+		}
+		if len(def.Checkpoint) > 0 {
+			schema["checkpoint"] = def.Checkpoint
+		}
+	case "on-event":
+		entry["event"] = def.Event
+	}
+	entry["json_schema"] = schema
+	return entry
+}
+
+// endpointList normalises an action's endpoint (one object) or a sync's
+// endpoints (an array) into an array.
+func endpointList(raw json.RawMessage) []json.RawMessage {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
+		return []json.RawMessage{}
+	case raw[0] == '[':
+		var list []json.RawMessage
+		if json.Unmarshal(raw, &list) == nil {
+			return list
+		}
+	}
+	return []json.RawMessage{raw}
+}
+
+// triggerAction serves POST /action/trigger.
+func (s *Server) triggerAction(w http.ResponseWriter, r *http.Request) {
+	env := environment(r.Context())
+	h := r.Header
+	req := actions.Request{
+		EnvironmentID: env.ID, EnvironmentName: env.Name,
+		IntegrationKey: strings.TrimSpace(h.Get("Provider-Config-Key")),
+		ConnectionID:   strings.TrimSpace(h.Get("Connection-Id")),
+		IdempotencyKey: strings.TrimSpace(h.Get("Idempotency-Key")),
+	}
+	var errs []fieldError
+	for _, c := range []struct{ name, v string }{{"Provider-Config-Key", req.IntegrationKey}, {"Connection-Id", req.ConnectionID}} {
+		if c.v == "" {
+			errs = append(errs, fieldError{Code: "required", Message: "the " + c.name + " header is required", Path: []any{c.name}})
+		}
+	}
+	if v := h.Get("X-Async"); v != "" {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			errs = append(errs, fieldError{Code: "invalid_boolean", Message: "X-Async must be true or false", Path: []any{"X-Async"}})
+		}
+		req.Async = b
+	}
+	if v := h.Get("X-Max-Retries"); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 || n > actions.MaxRetries {
+			errs = append(errs, fieldError{Code: "invalid_number", Message: fmt.Sprintf("X-Max-Retries must be a whole number from 0 to %d", actions.MaxRetries), Path: []any{"X-Max-Retries"}})
+		}
+		req.MaxRetries = n
+	}
+	if len(req.IdempotencyKey) > actions.MaxIdempotencyKey {
+		errs = append(errs, fieldError{Code: "too_big", Message: fmt.Sprintf("Idempotency-Key must be at most %d characters", actions.MaxIdempotencyKey), Path: []any{"Idempotency-Key"}})
+	}
+	if len(errs) > 0 {
+		s.writeError(w, r, &apiError{status: http.StatusBadRequest, Code: "invalid_headers", Message: headerMessage(errs), Errors: errs})
+		return
+	}
+	if !s.decodeLimited(w, r, maxActionBody, map[string]field{
+		"action_name": {dest: &req.ActionName, required: true},
+		"input":       {dest: rawField(&req.Input)},
+	}) {
+		return
+	}
+	out, err := s.actions.Trigger(r.Context(), req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if out.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	if req.Async {
+		writeJSON(w, http.StatusAccepted, map[string]string{"id": out.Run.ID, "statusUrl": "/action/" + out.Run.ID})
+		return
+	}
+	writeRaw(w, http.StatusOK, out.Output)
+}
+
+func headerMessage(errs []fieldError) string {
+	if len(errs) == 1 {
+		return errs[0].Message
+	}
+	return "the request headers are invalid"
+}
+
+// writeRaw sends a JSON document as it is: an action's output goes back
+// byte for byte.
+func writeRaw(w http.ResponseWriter, status int, body json.RawMessage) {
+	if len(body) == 0 {
+		body = json.RawMessage("null")
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// getActionRun serves GET /action/{id}: the output of a finished async
+// run, its failure, or 202 while it runs.
+func (s *Server) getActionRun(w http.ResponseWriter, r *http.Request) {
+	if err := checkQuery(r, nil); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	run, err := s.actions.Get(r.Context(), environment(r.Context()).ID, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	switch run.Status {
+	case store.ActionSucceeded:
+		writeRaw(w, http.StatusOK, run.Output)
+	case store.ActionFailed:
+		s.writeError(w, r, actions.FailureOf(run))
+	default:
+		writeJSON(w, http.StatusAccepted, map[string]any{"id": run.ID, "status": run.Status, "statusUrl": "/action/" + run.ID, "attempts": run.Attempts})
+	}
+}
+
+var variableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,255}$`)
+
+// Bounds of environment variables: they are configuration, read by every
+// function run.
+const (
+	maxVariables     = 500
+	maxVariableValue = 64 << 10
+)
+
+func (s *Server) getVariables(w http.ResponseWriter, r *http.Request) {
+	if err := checkQuery(r, nil); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	vars, err := s.settings.Variables(r.Context(), environment(r.Context()).ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if vars == nil {
+		vars = []store.EnvironmentVariable{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"variables": vars})
+}
+
+// putVariables serves PUT /environment/variables: {variables:[{name,
+// value}]} replaces them all.
+func (s *Server) putVariables(w http.ResponseWriter, r *http.Request) {
+	var vars []store.EnvironmentVariable
+	if !s.decodeRequest(w, r, map[string]field{
+		"variables": {required: true, dest: nested(func(raw json.RawMessage, path []any) []fieldError {
+			var items []json.RawMessage
+			if err := json.Unmarshal(raw, &items); err != nil || isNull(raw) {
+				return []fieldError{{Code: "invalid_type", Message: "expected an array, received " + jsonKind(raw), Path: path}}
+			}
+			if len(items) > maxVariables {
+				return []fieldError{{Code: "too_big", Message: fmt.Sprintf("at most %d variables", maxVariables), Path: path}}
+			}
+			var errs []fieldError
+			seen := map[string]bool{}
+			for i, item := range items {
+				var v store.EnvironmentVariable
+				p := append(path[:len(path):len(path)], i)
+				errs = append(errs, decodeObject(item, p, map[string]field{
+					"name":  {dest: &v.Name, required: true},
+					"value": {dest: &v.Value, required: true},
+				})...)
+				switch {
+				case v.Name == "":
+				case !variableName.MatchString(v.Name):
+					errs = append(errs, fieldError{Code: "invalid_string", Message: "a name is letters, digits and '_', not starting with a digit", Path: append(p, "name")})
+				case seen[v.Name]:
+					errs = append(errs, fieldError{Code: "duplicate", Message: "names must be unique", Path: append(p, "name")})
+				case len(v.Value) > maxVariableValue:
+					errs = append(errs, fieldError{Code: "too_big", Message: fmt.Sprintf("a value is at most %d bytes", maxVariableValue), Path: append(p, "value")})
+				}
+				seen[v.Name] = true
+				vars = append(vars, v)
+			}
+			return errs
+		})},
+	}) {
+		return
+	}
+	if vars == nil {
+		vars = []store.EnvironmentVariable{}
+	}
+	if err := s.settings.SetVariables(r.Context(), environment(r.Context()).ID, vars); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"variables": vars})
+}

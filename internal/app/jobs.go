@@ -1,0 +1,113 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/patchbay/patchbay/internal/actions"
+	"github.com/patchbay/patchbay/internal/functions"
+	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/store/postgres"
+	"github.com/patchbay/patchbay/internal/store/sqlite"
+)
+
+// actionJob is a queued async action run.
+type actionJob struct {
+	EnvironmentID   string `json:"environment_id"`
+	EnvironmentName string `json:"environment_name"`
+	RunID           string `json:"run_id"`
+}
+
+func (actionJob) Kind() string { return "action" }
+
+type actionWorker struct {
+	river.WorkerDefaults[actionJob]
+	actions *actions.Service
+}
+
+func (w *actionWorker) Work(ctx context.Context, job *river.Job[actionJob]) error {
+	last := job.Attempt >= job.MaxAttempts
+	return w.actions.Execute(ctx, job.Args.EnvironmentID, job.Args.RunID, job.Args.EnvironmentName, last)
+}
+
+// Timeout lets the action's own limit (and the runtime) end a run; the
+// queue's default minute would cut long actions short.
+func (w *actionWorker) Timeout(*river.Job[actionJob]) time.Duration {
+	return functions.DefaultActionTimeout + time.Minute
+}
+
+// NextRetry retries sooner than River's default (attempt⁴ seconds): an
+// async action's caller is waiting on its result.
+func (w *actionWorker) NextRetry(job *river.Job[actionJob]) time.Time {
+	return time.Now().Add(time.Duration(1<<min(job.Attempt, 8)) * time.Second)
+}
+
+// jobs is the node's River client, whichever driver the store has.
+type jobs interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	actions.Enqueuer
+}
+
+type riverJobs[TTx any] struct {
+	client *river.Client[TTx]
+	envs   store.Environments
+}
+
+func (j *riverJobs[TTx]) Start(ctx context.Context) error { return j.client.Start(ctx) }
+func (j *riverJobs[TTx]) Stop(ctx context.Context) error  { return j.client.Stop(ctx) }
+
+func (j *riverJobs[TTx]) EnqueueAction(ctx context.Context, environmentID, runID string, maxAttempts int) error {
+	name := ""
+	if envs, err := j.envs.List(ctx); err == nil {
+		for _, e := range envs {
+			if e.ID == environmentID {
+				name = e.Name
+			}
+		}
+	}
+	_, err := j.client.Insert(ctx, actionJob{EnvironmentID: environmentID, EnvironmentName: name, RunID: runID},
+		&river.InsertOpts{MaxAttempts: maxAttempts, Queue: "actions"})
+	return err
+}
+
+func newRiverJobs[TTx any](driver riverdriver.Driver[TTx], s store.Store, svc *actions.Service, concurrency int, pollOnly bool, logger *slog.Logger) (*riverJobs[TTx], error) {
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &actionWorker{actions: svc}); err != nil {
+		return nil, err
+	}
+	client, err := river.NewClient(driver, &river.Config{
+		Queues:            map[string]river.QueueConfig{"actions": {MaxWorkers: concurrency}},
+		Workers:           workers,
+		Logger:            logger.With("component", "jobs"),
+		PollOnly:          pollOnly,
+		FetchPollInterval: 100 * time.Millisecond,
+		// Cancelled jobs and finished ones are not kept long: the action
+		// run holds the result.
+		CompletedJobRetentionPeriod: time.Hour,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	return &riverJobs[TTx]{client: client, envs: s.Environments()}, nil
+}
+
+// newJobs picks River's driver for the store: pgx on PostgreSQL, the
+// single writer connection on SQLite (which has no LISTEN, so it polls).
+func newJobs(s store.Store, svc *actions.Service, concurrency int, logger *slog.Logger) (jobs, error) {
+	switch st := s.(type) {
+	case *postgres.Store:
+		return newRiverJobs(riverpgxv5.New(st.Pool()), s, svc, concurrency, false, logger)
+	case *sqlite.Store:
+		return newRiverJobs(riversqlite.New(st.Writer()), s, svc, concurrency, true, logger)
+	default:
+		return nil, fmt.Errorf("job queue: no River driver for store %T", s)
+	}
+}
