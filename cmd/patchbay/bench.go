@@ -59,6 +59,7 @@ func benchCommand(stdout, stderr io.Writer) *cobra.Command {
 		Args:  cobra.NoArgs,
 	}
 	bench.AddCommand(benchProxyCommand(stdout, stderr))
+	bench.AddCommand(benchActionCommand(stdout, stderr))
 	return bench
 }
 
