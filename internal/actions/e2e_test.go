@@ -339,7 +339,7 @@ export default createAction({ description: %q, version: '1', exec: async (nango,
 	w.deploy(map[string]string{
 		// esbuild turns a bare require into a stub that throws; what matters
 		// is that nothing can be loaded with it.
-		"github/actions/globals.ts": probe("globals", `let req = 'undefined'; try { require('fs'); req = 'loaded'; } catch (e) { req = 'undefined'; }
+		"github/actions/globals.ts": probe("globals", `let req = 'undefined'; try { const m = 'fs'; require(m); req = 'loaded'; } catch (e) { req = 'undefined'; }
 			return { require: req, process: typeof process, fetch: typeof globalThis.fetch, xhr: typeof XMLHttpRequest,
 			host: typeof __pb_start, sync: typeof __pb_sync, finish: typeof __pb_finish, module: typeof module };`),
 		"github/actions/other-connection.ts": probe("other", `try { await nango.getConnection('github', 'gh-2'); return { ok: true }; } catch (e) { return { ok: false, code: e.code }; }`),

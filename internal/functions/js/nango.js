@@ -95,7 +95,7 @@ function requestArgs(config, method) {
       args.bodyBase64 = Buffer.from(data).toString('base64');
     } else if (data instanceof ArrayBuffer) {
       args.bodyBase64 = Buffer.from(new Uint8Array(data)).toString('base64');
-    } else if (data instanceof URLSearchParams) {
+    } else if (typeof URLSearchParams === 'function' && data instanceof URLSearchParams) {
       args.body = data.toString();
       args.headers = { 'Content-Type': 'application/x-www-form-urlencoded', ...(args.headers || {}) };
     } else {
