@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/evanw/esbuild/pkg/api"
 )
@@ -71,33 +73,57 @@ func (e *CompileError) Error() string {
 // Modules a function may import besides its own relative files. Each is
 // served by a shim that hands out what the prelude set up, so the bundle
 // stays small and the prelude is compiled once per process.
-var libraryShims = map[string]string{
-	"nango": `const n = globalThis.__pb_nango;
+var libraryShims = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"nango": `const n = globalThis.__pb_nango;
 export default n;
 export const createSync = n.createSync, createAction = n.createAction, createOnEvent = n.createOnEvent, ActionError = n.ActionError;
 `,
-	"zod": zodShim(),
-}
+		"zod": zodShim(),
+	}
+})
 
-// zodExports are the top-level names of our zod module, exported by the
-// shim so `import * as z from 'zod'` and `import { object } from 'zod'`
-// both work.
-var zodExports = []string{
-	"object", "string", "number", "boolean", "bigint", "date", "array", "enum", "nativeEnum",
-	"literal", "union", "discriminatedUnion", "intersection", "record", "tuple", "any", "unknown",
-	"null", "undefined", "optional", "nullable", "nullish", "never", "void", "coerce",
-	"email", "url", "uuid", "iso", "toJSONSchema", "ZodError", "lazy", "custom",
-}
-
+// zodShim re-exports every name our zod module exports, so
+// `import * as z from 'zod'` and `import { object } from 'zod'` both work.
+// The names are read from the module's export list, so the two never
+// drift apart.
 func zodShim() string {
 	var b strings.Builder
 	b.WriteString("const z = globalThis.__pb_zod;\nexport default z;\nexport { z };\n")
-	for _, name := range zodExports {
-		// null, undefined, enum… are reserved words, so they are exported
-		// under their name from local bindings with safe names.
+	for _, name := range moduleExports("js/zod.js") {
+		if name == "z" || name == "default" {
+			continue
+		}
+		// null, undefined, enum… are reserved words: each is exported
+		// from a local binding with a safe name.
 		fmt.Fprintf(&b, "const z_%s = z[%q];\nexport { z_%s as %s };\n", name, name, name, name)
 	}
 	return b.String()
+}
+
+var exportList = regexp.MustCompile(`(?s)\nexport \{(.*?)\};`)
+
+// moduleExports lists the names an embedded module exports in its
+// `export { a, b as c }` statements.
+func moduleExports(file string) []string {
+	src, err := js.ReadFile(file)
+	if err != nil {
+		panic(fmt.Sprintf("functions: embedded %s: %v", file, err))
+	}
+	var names []string
+	for _, m := range exportList.FindAllSubmatch(src, -1) {
+		for _, item := range strings.Split(string(m[1]), ",") {
+			item = strings.TrimSpace(item)
+			if item == "" {
+				continue
+			}
+			if _, as, ok := strings.Cut(item, " as "); ok {
+				item = strings.TrimSpace(as)
+			}
+			names = append(names, item)
+		}
+	}
+	return names
 }
 
 const (
@@ -126,7 +152,7 @@ func Compile(src Source) (*Bundle, error) {
 				return api.OnLoadResult{Contents: &text, Loader: loaderFor(a.Path)}, nil
 			})
 			b.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: nsLibrary}, func(a api.OnLoadArgs) (api.OnLoadResult, error) {
-				text := libraryShims[a.Path]
+				text := libraryShims()[a.Path]
 				return api.OnLoadResult{Contents: &text, Loader: api.LoaderJS}, nil
 			})
 		},
@@ -161,7 +187,7 @@ func resolve(files map[string]string, entry string, a api.OnResolveArgs) (api.On
 	if a.Kind == api.ResolveEntryPoint {
 		return api.OnResolveResult{Path: entry, Namespace: nsSource}, nil
 	}
-	if _, ok := libraryShims[a.Path]; ok {
+	if _, ok := libraryShims()[a.Path]; ok {
 		return api.OnResolveResult{Path: a.Path, Namespace: nsLibrary}, nil
 	}
 	if !strings.HasPrefix(a.Path, "./") && !strings.HasPrefix(a.Path, "../") {

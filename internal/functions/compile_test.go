@@ -120,3 +120,23 @@ export default createSync({
 		t.Fatalf("models = %v", def.Models)
 	}
 }
+
+func TestShimImportForms(t *testing.T) {
+	b := compileOne(t, map[string]string{"x/actions/a.ts": `
+import { createAction } from 'nango';
+import z from 'zod';
+import * as zz from 'zod';
+import { z as z3, object, string, preprocess, strictObject } from 'zod';
+export default createAction({ exec: async () => [
+  z.string().parse('a'), zz.number().parse(1), z3.boolean().parse(true),
+  object({ a: string() }).parse({ a: 'b', c: 1 }).a, preprocess((v) => String(v), string()).parse(5),
+  strictObject({}).safeParse({ x: 1 }).success,
+] });`}, "x/actions/a.ts")
+	out, err := NewRuntime().Run(context.Background(), &Execution{Bundle: b, Kind: KindAction, Host: &fakeHost{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != `["a",1,true,"b","5",false]` {
+		t.Fatalf("out = %s", out)
+	}
+}
