@@ -70,6 +70,7 @@ func newRoot(stdout, stderr io.Writer, getenv func(string) string) *cobra.Comman
 	root.AddCommand(keysCommand(load, stdout))
 	root.AddCommand(simulateCommand(stdout, stderr))
 	root.AddCommand(benchCommand(stdout, stderr))
+	addFunctionCommands(root, stdout, stderr, getenv)
 	return root
 }
 

@@ -1,0 +1,240 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// DeployResult is the answer of POST /functions/deploy.
+type DeployResult struct {
+	Deployed []DeployedFunction `json:"deployed"`
+}
+
+// DeployedFunction is one function a deploy compiled and stored.
+type DeployedFunction struct {
+	Integration string `json:"integration"`
+	Name        string `json:"name"`
+	// Type is "action", "sync" or "on-event".
+	Type    string `json:"type"`
+	Version string `json:"version"`
+	// SourceHash identifies the sources the function was built from.
+	SourceHash string `json:"source_hash"`
+	// Changed is false when the same sources were already deployed.
+	Changed bool `json:"changed"`
+}
+
+// CompileError is a deploy or dry run the server refused because the
+// functions do not compile (400 compile_error). Each position names a
+// file, line and column. errors.As also finds the *Error it came as.
+type CompileError struct {
+	Message string
+	Errors  []CompilePosition
+	apiErr  *Error
+}
+
+// CompilePosition is one compiler diagnostic.
+type CompilePosition struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`   // 1-based; 0 when unknown
+	Column  int    `json:"column"` // 1-based; 0 when unknown
+	Message string `json:"message"`
+	// LineText is the source line, for display.
+	LineText string `json:"line_text,omitempty"`
+}
+
+// String formats p as "file:line:col: message".
+func (p CompilePosition) String() string {
+	switch {
+	case p.File == "":
+		return p.Message
+	case p.Line == 0:
+		return fmt.Sprintf("%s: %s", p.File, p.Message)
+	default:
+		return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Column, p.Message)
+	}
+}
+
+func (e *CompileError) Error() string {
+	parts := make([]string, 0, len(e.Errors)+1)
+	parts = append(parts, "patchbay: compile error: "+e.Message)
+	for _, p := range e.Errors {
+		parts = append(parts, p.String())
+	}
+	return strings.Join(parts, "\n")
+}
+
+// Unwrap returns the *Error the server answered with.
+func (e *CompileError) Unwrap() error { return e.apiErr }
+
+// DeployFunctions compiles and deploys functions from a project's files
+// (paths relative to the project root with forward slashes → contents):
+// the functions named "<integration>/<name>", or all of them when
+// functions is empty. Compile errors are a *CompileError.
+func (c *Client) DeployFunctions(ctx context.Context, files map[string]string, functions []string) (*DeployResult, error) {
+	body := struct {
+		Files     map[string]string `json:"files"`
+		Functions []string          `json:"functions,omitempty"`
+	}{files, functions}
+	var out DeployResult
+	if err := c.sendFunctions(ctx, "/functions/deploy", body, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DryrunRequest runs one function against a connection without storing
+// anything (POST /functions/dryrun).
+type DryrunRequest struct {
+	// Files are the project's files, as for DeployFunctions.
+	Files map[string]string `json:"files"`
+	// Function is "<integration>/<name>".
+	Function string `json:"function"`
+	// Integration is the integration key the connection belongs to;
+	// empty means the function's folder name.
+	Integration  string `json:"integration,omitempty"`
+	ConnectionID string `json:"connection_id"`
+	// Input is an action's input (JSON).
+	Input json.RawMessage `json:"input,omitempty"`
+	// Metadata, when set, replaces the connection's metadata for the run.
+	Metadata map[string]any `json:"metadata,omitempty"`
+	// Checkpoint, when set, is the sync's checkpoint at the start.
+	Checkpoint map[string]any `json:"checkpoint,omitempty"`
+	// LastSyncDate is RFC 3339; empty means a first run.
+	LastSyncDate string `json:"last_sync_date,omitempty"`
+	// SaveResponses asks for every request and response in Calls.
+	SaveResponses bool `json:"save_responses,omitempty"`
+}
+
+// DryrunResponse is what a dry run did. A function that failed still
+// answers 200: Error is set then.
+type DryrunResponse struct {
+	Output  json.RawMessage `json:"output,omitempty"`
+	Error   *DryrunFailure  `json:"error,omitempty"`
+	Logs    []DryrunLog     `json:"logs"`
+	Records []DryrunRecords `json:"records"`
+	// Checkpoints are those saved, in order (nil: cleared).
+	Checkpoints []map[string]any `json:"checkpoints"`
+	// Metadata is the connection's metadata after the run, when the
+	// function changed it (a dry run does not save it).
+	Metadata   map[string]any `json:"metadata,omitempty"`
+	Calls      []DryrunCall   `json:"calls,omitempty"`
+	DurationMs float64        `json:"duration_ms"`
+}
+
+// DryrunFailure is how a function failed: Type is action_error,
+// script_http_error, invalid_input, invalid_output, script_error,
+// timeout, memory or host_error.
+type DryrunFailure struct {
+	Type    string          `json:"type"`
+	Message string          `json:"message"`
+	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+// DryrunLog is one line the function logged.
+type DryrunLog struct {
+	Time    time.Time `json:"time"`
+	Level   string    `json:"level"`
+	Message string    `json:"message"`
+}
+
+// DryrunRecords is one call of a record method (batchSave, batchUpdate,
+// batchDelete, trackDeletesStart, …).
+type DryrunRecords struct {
+	Op      string            `json:"op"`
+	Model   string            `json:"model"`
+	Records []json.RawMessage `json:"records,omitempty"`
+}
+
+// DryrunCall is one request the function made and its answer.
+type DryrunCall struct {
+	Method   string            `json:"method"`
+	Endpoint string            `json:"endpoint"`
+	Params   map[string]string `json:"params,omitempty"`
+	Data     json.RawMessage   `json:"data,omitempty"`
+	Headers  map[string]string `json:"headers,omitempty"`
+	Status   int               `json:"status"`
+	// Response is the body: JSON, or a JSON string for a text body.
+	Response        json.RawMessage   `json:"response"`
+	ResponseHeaders map[string]string `json:"response_headers,omitempty"`
+}
+
+// DryrunFunction runs a function once against a connection and reports
+// what it did. Compile errors are a *CompileError; a function that ran
+// and failed is a response with Error set, not an error.
+func (c *Client) DryrunFunction(ctx context.Context, req DryrunRequest) (*DryrunResponse, error) {
+	if req.Function == "" {
+		return nil, errors.New("patchbay: dry run: the function must not be empty")
+	}
+	if req.ConnectionID == "" {
+		return nil, errors.New("patchbay: dry run: the connection id must not be empty")
+	}
+	var out DryrunResponse
+	if err := c.sendFunctions(ctx, "/functions/dryrun", req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// sendFunctions posts body to path and decodes a 2xx answer into out; a
+// compile_error answer becomes a *CompileError, any other error an *Error.
+func (c *Client) sendFunctions(ctx context.Context, path string, body, out any) error {
+	r := request{method: http.MethodPost, path: path}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return fmt.Errorf("patchbay: %s: encoding request: %w", r, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, c.baseURL+r.path, bytes.NewReader(b))
+	if err != nil {
+		return fmt.Errorf("patchbay: %s: %w", r, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	req.Header.Set("Content-Type", "application/json")
+	if c.secretKey != "" {
+		req.Header.Set("Authorization", "Bearer "+c.secretKey)
+	}
+	resp, err := c.httpClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("patchbay: %s: %w", r, err)
+	}
+	defer resp.Body.Close()
+	data, truncated, err := readCapped(resp.Body, c.maxResponseBytes)
+	if err != nil {
+		return fmt.Errorf("patchbay: %s: reading response: %w", r, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		apiErr := newError(resp.StatusCode, data, c.secretKey)
+		if apiErr.Code == "compile_error" {
+			return compileError(apiErr, data)
+		}
+		return apiErr
+	}
+	if truncated {
+		return fmt.Errorf("patchbay: %s: response body exceeds %d bytes", r, c.maxResponseBytes)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("patchbay: %s: decoding response: %w", r, err)
+	}
+	return nil
+}
+
+func compileError(apiErr *Error, body []byte) *CompileError {
+	var wire struct {
+		Error struct {
+			Errors []CompilePosition `json:"errors"`
+		} `json:"error"`
+	}
+	// The positions are best effort: the status, code and message stand
+	// without them.
+	_ = json.Unmarshal(body, &wire)
+	// The field errors newError read are these positions seen as field
+	// errors; the typed error carries them instead.
+	apiErr.Errors = nil
+	return &CompileError{Message: apiErr.Message, Errors: wire.Error.Errors, apiErr: apiErr}
+}
