@@ -25,8 +25,8 @@ import (
 	"github.com/patchbay/patchbay/client"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/functions"
-	"github.com/patchbay/patchbay/internal/functions/fixtures"
 	"github.com/patchbay/patchbay/internal/functions/dts"
+	"github.com/patchbay/patchbay/internal/functions/fixtures"
 )
 
 // The developer commands: init, compile, test, dryrun and deploy work on

@@ -19,8 +19,8 @@ import (
 
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/functions"
-	"github.com/patchbay/patchbay/internal/functions/fixtures"
 	"github.com/patchbay/patchbay/internal/functions/dts"
+	"github.com/patchbay/patchbay/internal/functions/fixtures"
 	"github.com/patchbay/patchbay/internal/providersim"
 	"github.com/patchbay/patchbay/internal/providersim/sim"
 	"github.com/patchbay/patchbay/internal/proxy"

@@ -80,8 +80,25 @@ export default n;
 export const createSync = n.createSync, createAction = n.createAction, createOnEvent = n.createOnEvent, ActionError = n.ActionError;
 `,
 		"zod": zodShim(),
+		// Templates import Node's crypto and buffer for hashing and
+		// base64; the globals implement the parts that make sense here.
+		"crypto":      cryptoShim,
+		"node:crypto": cryptoShim,
+		"buffer":      bufferShim,
+		"node:buffer": bufferShim,
 	}
 })
+
+const cryptoShim = `const c = globalThis.crypto;
+export default c;
+export const createHash = (...a) => c.createHash(...a), createHmac = (...a) => c.createHmac(...a),
+  randomUUID = () => c.randomUUID(), randomBytes = (n) => c.randomBytes(n),
+  timingSafeEqual = (a, b) => c.timingSafeEqual(a, b), getRandomValues = (a) => c.getRandomValues(a);
+`
+
+const bufferShim = `export const Buffer = globalThis.Buffer;
+export default { Buffer };
+`
 
 // zodShim re-exports every name our zod module exports, so
 // `import * as z from 'zod'` and `import { object } from 'zod'` both work.
@@ -139,6 +156,8 @@ func Compile(src Source) (*Bundle, error) {
 	if _, ok := src.Files[entry]; !ok {
 		return nil, &CompileError{Errors: []Position{{File: entry, Message: "entry file not found among the sources"}}}
 	}
+	// esbuild loads files in parallel.
+	var mu sync.Mutex
 	loaded := map[string]bool{}
 	plugin := api.Plugin{
 		Name: "patchbay",
@@ -148,7 +167,9 @@ func Compile(src Source) (*Bundle, error) {
 			})
 			b.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: nsSource}, func(a api.OnLoadArgs) (api.OnLoadResult, error) {
 				text := src.Files[a.Path]
+				mu.Lock()
 				loaded[a.Path] = true
+				mu.Unlock()
 				return api.OnLoadResult{Contents: &text, Loader: loaderFor(a.Path)}, nil
 			})
 			b.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: nsLibrary}, func(a api.OnLoadArgs) (api.OnLoadResult, error) {
@@ -191,7 +212,7 @@ func resolve(files map[string]string, entry string, a api.OnResolveArgs) (api.On
 		return api.OnResolveResult{Path: a.Path, Namespace: nsLibrary}, nil
 	}
 	if !strings.HasPrefix(a.Path, "./") && !strings.HasPrefix(a.Path, "../") {
-		return api.OnResolveResult{}, fmt.Errorf("cannot import %q: a function may import \"nango\", \"zod\" and its own files by relative path (npm packages and Node modules are not available in the sandbox)", a.Path)
+		return api.OnResolveResult{}, fmt.Errorf("cannot import %q: a function may import \"nango\", \"zod\", \"crypto\", \"buffer\" and its own files by relative path (npm packages and Node modules are not available in the sandbox)", a.Path)
 	}
 	base := path.Dir(a.Importer)
 	target := path.Join(base, a.Path)

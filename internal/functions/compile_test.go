@@ -140,3 +140,23 @@ export default createAction({ exec: async () => [
 		t.Fatalf("out = %s", out)
 	}
 }
+
+func TestNodeModuleShims(t *testing.T) {
+	b := compileOne(t, map[string]string{"x/actions/a.ts": `
+import { createAction } from 'nango';
+import crypto from 'crypto';
+import { createHmac } from 'node:crypto';
+import { Buffer as B } from 'buffer';
+export default createAction({ exec: async () => [
+  crypto.createHash('sha256').update('abc').digest('hex').slice(0, 8),
+  createHmac('sha384', 'k').update('v').digest('hex').length,
+  B.from('hi').toString('base64'),
+] });`}, "x/actions/a.ts")
+	out, err := NewRuntime().Run(context.Background(), &Execution{Bundle: b, Kind: KindAction, Host: &fakeHost{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != `["ba7816bf",96,"aGk="]` {
+		t.Fatalf("out = %s", out)
+	}
+}

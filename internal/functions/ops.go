@@ -407,7 +407,9 @@ func opLog(x *execution, raw json.RawMessage) (any, error) {
 var digests = map[string]func() hash.Hash{
 	"md5":    md5.New,
 	"sha1":   sha1.New,
+	"sha224": sha256.New224,
 	"sha256": sha256.New,
+	"sha384": sha512.New384,
 	"sha512": sha512.New,
 }
 
@@ -424,7 +426,7 @@ func opDigest(_ *execution, raw json.RawMessage) (any, error) {
 	}
 	newHash, ok := digests[strings.ToLower(strings.ReplaceAll(args.Algorithm, "-", ""))]
 	if !ok {
-		return nil, fmt.Errorf("digest method not supported: %s (md5, sha1, sha256, sha512)", args.Algorithm)
+		return nil, fmt.Errorf("digest method not supported: %s (md5, sha1, sha224, sha256, sha384, sha512)", args.Algorithm)
 	}
 	data, err := base64.StdEncoding.DecodeString(args.Data)
 	if err != nil {
