@@ -375,6 +375,13 @@ type loadRun struct {
 // runLoad calls t from concurrency clients, each starting calls until d
 // has passed, and measures every call.
 func runLoad(ctx context.Context, t benchTarget, concurrency int, d time.Duration) loadRun {
+	deadline := time.Now().Add(d)
+	return measureLoad(ctx, concurrency, func() bool { return time.Now().Before(deadline) }, t.do)
+}
+
+// measureLoad runs do from concurrency clients while more says so (it is
+// asked before each call, from every client) and measures every call.
+func measureLoad(ctx context.Context, concurrency int, more func() bool, do func(context.Context) error) loadRun {
 	var (
 		mu    sync.Mutex
 		out   = loadRun{}
@@ -383,19 +390,15 @@ func runLoad(ctx context.Context, t benchTarget, concurrency int, d time.Duratio
 	)
 	cpuBefore, cpuKnown := processCPU()
 	start := time.Now()
-	deadline := start.Add(d)
 	for i := range concurrency {
 		wg.Go(func() {
 			// Each client keeps its own durations; they are merged and
 			// sorted once the run is over, so recording costs an append.
 			own := make([]time.Duration, 0, 1024)
 			errs, first := 0, ""
-			for ctx.Err() == nil {
+			for ctx.Err() == nil && more() {
 				began := time.Now()
-				if !began.Before(deadline) {
-					break
-				}
-				err := t.do(ctx)
+				err := do(ctx)
 				own = append(own, time.Since(began))
 				if err != nil {
 					errs++

@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
@@ -176,48 +174,6 @@ func (c benchCall) do(ctx context.Context) error {
 
 // runCount makes n calls from concurrency clients and measures each.
 func runCount(ctx context.Context, c benchCall, concurrency, n int) loadRun {
-	var (
-		next  atomic.Int64
-		mu    sync.Mutex
-		out   loadRun
-		wg    sync.WaitGroup
-		perWk = make([][]time.Duration, concurrency)
-	)
-	start := time.Now()
-	for i := range concurrency {
-		wg.Go(func() {
-			var own []time.Duration
-			errs, first := 0, ""
-			for ctx.Err() == nil && next.Add(1) <= int64(n) {
-				began := time.Now()
-				err := c.do(ctx)
-				own = append(own, time.Since(began))
-				if err != nil {
-					errs++
-					if first == "" {
-						first = err.Error()
-					}
-				}
-			}
-			perWk[i] = own
-			mu.Lock()
-			defer mu.Unlock()
-			out.errors += errs
-			if out.firstError == "" {
-				out.firstError = first
-			}
-		})
-	}
-	wg.Wait()
-	out.elapsed = time.Since(start)
-	out.concurrency = concurrency
-	for _, own := range perWk {
-		out.latencies = append(out.latencies, own...)
-	}
-	slices.Sort(out.latencies)
-	out.requests = len(out.latencies)
-	if ctx.Err() != nil && out.firstError == "" {
-		out.firstError = errors.New("interrupted").Error()
-	}
-	return out
+	var next atomic.Int64
+	return measureLoad(ctx, concurrency, func() bool { return next.Add(1) <= int64(n) }, c.do)
 }

@@ -18,16 +18,21 @@ const maxBodyBytes = 1 << 20
 
 // readBody reads a JSON request body of at most maxBodyBytes.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	return readLimited(w, r, maxBodyBytes)
+}
+
+// readLimited reads a JSON request body of at most limit bytes.
+func readLimited(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *apiError) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 			return nil, newError(http.StatusUnsupportedMediaType, "unsupported_media_type", "the body must be application/json")
 		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return nil, newError(http.StatusRequestEntityTooLarge, "payload_too_large", "the body is larger than %d bytes", maxBodyBytes)
+			return nil, newError(http.StatusRequestEntityTooLarge, "payload_too_large", "the body is larger than %d bytes", limit)
 		}
 		return nil, newError(http.StatusBadRequest, "invalid_body", "could not read the body")
 	}
@@ -95,11 +100,16 @@ func decodeObject(data []byte, path []any, fields map[string]field) []fieldError
 // parameters, and decodes its body into fields. It writes the error response
 // itself and reports whether the handler should go on.
 func (s *Server) decodeRequest(w http.ResponseWriter, r *http.Request, fields map[string]field) bool {
+	return s.decodeLimited(w, r, maxBodyBytes, fields)
+}
+
+// decodeLimited is decodeRequest for a route with its own body limit.
+func (s *Server) decodeLimited(w http.ResponseWriter, r *http.Request, limit int64, fields map[string]field) bool {
 	if err := checkQuery(r, nil); err != nil {
 		s.writeError(w, r, err)
 		return false
 	}
-	body, err := readBody(w, r)
+	body, err := readLimited(w, r, limit)
 	if err != nil {
 		s.writeError(w, r, err)
 		return false

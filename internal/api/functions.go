@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -46,40 +44,6 @@ func (s *Server) functionRoutes() {
 	private("GET /action/{id}", s.getActionRun)
 	private("GET /environment/variables", s.getVariables)
 	private("PUT /environment/variables", s.putVariables)
-}
-
-// readLimited is readBody with a route's own size limit.
-func readLimited(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *apiError) {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.Contains(ct, "json") {
-		return nil, newError(http.StatusUnsupportedMediaType, "unsupported_media_type", "the body must be application/json")
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, newError(http.StatusRequestEntityTooLarge, "payload_too_large", "the body is larger than %d bytes", limit)
-		}
-		return nil, newError(http.StatusBadRequest, "invalid_body", "could not read the body")
-	}
-	return body, nil
-}
-
-// decodeLimited is decodeRequest for routes with a larger body limit.
-func (s *Server) decodeLimited(w http.ResponseWriter, r *http.Request, limit int64, fields map[string]field) bool {
-	if err := checkQuery(r, nil); err != nil {
-		s.writeError(w, r, err)
-		return false
-	}
-	body, err := readLimited(w, r, limit)
-	if err != nil {
-		s.writeError(w, r, err)
-		return false
-	}
-	if err := decodeBody(body, fields); err != nil {
-		s.writeError(w, r, err)
-		return false
-	}
-	return true
 }
 
 // rawField keeps any JSON value as given.
