@@ -49,6 +49,12 @@ type Connections interface {
 	Get(ctx context.Context, environmentID, integrationKey, connectionID string) (*store.Connection, error)
 }
 
+// Integrations finds an integration (the cached store), for its
+// function limits.
+type Integrations interface {
+	Get(ctx context.Context, environmentID, uniqueKey string) (*store.Integration, error)
+}
+
 // Enqueuer schedules a run as a durable job; the job calls Execute.
 type Enqueuer interface {
 	EnqueueAction(ctx context.Context, environmentID, runID string, maxAttempts int) error
@@ -59,6 +65,8 @@ type Options struct {
 	Store       store.Store
 	Deployments store.Deployments
 	Connections Connections
+	// Integrations, when set, give per-integration limits.
+	Integrations Integrations
 	Runtime     *functions.Runtime
 	Limiter     *functions.Limiter
 	Host        *serverhost.Deps
@@ -324,9 +332,31 @@ func (s *Service) run(ctx context.Context, req Request, dep *store.Deployment, e
 	}
 }
 
+// limits are an integration's function limits over the node's.
+func (s *Service) limits(ctx context.Context, environmentID, integrationKey string) (functions.Limits, int) {
+	l := functions.Limits{Memory: s.o.Memory, Timeout: s.o.Timeout}
+	perConnection := 0
+	if s.o.Integrations == nil {
+		return l, perConnection
+	}
+	in, err := s.o.Integrations.Get(ctx, environmentID, integrationKey)
+	if err != nil || in.Settings.Functions == nil {
+		return l, perConnection
+	}
+	f := in.Settings.Functions
+	if f.Memory > 0 {
+		l.Memory = f.Memory
+	}
+	if f.ActionTimeout > 0 {
+		l.Timeout = f.ActionTimeout
+	}
+	return l, f.ConnectionConcurrency
+}
+
 // attempt is one execution in the sandbox.
 func (s *Service) attempt(ctx context.Context, req Request, dep *store.Deployment, executionID string) (json.RawMessage, error) {
-	release, err := s.o.Limiter.Acquire(ctx, req.EnvironmentID, req.IntegrationKey+"\x00"+req.ConnectionID)
+	limits, perConnection := s.limits(ctx, req.EnvironmentID, req.IntegrationKey)
+	release, err := s.o.Limiter.Acquire(ctx, req.EnvironmentID, req.IntegrationKey+"\x00"+req.ConnectionID, perConnection)
 	if err != nil {
 		return nil, err
 	}
@@ -346,7 +376,7 @@ func (s *Service) attempt(ctx context.Context, req Request, dep *store.Deploymen
 		Kind:   functions.KindAction,
 		Input:  req.Input,
 		Host:   host,
-		Limits: functions.Limits{Memory: s.o.Memory, Timeout: s.o.Timeout},
+		Limits: limits,
 		Info: functions.Info{
 			Name: req.ActionName, ConnectionID: req.ConnectionID, ProviderConfigKey: req.IntegrationKey,
 			Provider: conn.Provider, EnvironmentName: req.EnvironmentName,

@@ -349,6 +349,7 @@ export default createAction({ description: %q, version: '1', exec: async (nango,
 		"github/actions/loop.ts":   probe("loop", `for (;;) {}`),
 		"github/actions/memory.ts": probe("memory", `const a = []; for (let i = 0; i < 1024; i++) a.push(new Uint8Array(1 << 20).fill(1)); return a.length;`),
 		"github/actions/huge.ts":   probe("huge", `const b = new Uint8Array(1 << 30); return b.length;`),
+		"github/actions/forty.ts":  probe("forty", `const b = new Uint8Array(40 << 20).fill(1); return { n: b.length };`),
 	})
 	get := func(action string) map[string]any {
 		res := w.trigger("gh-1", action, nil, nil)
@@ -380,6 +381,19 @@ export default createAction({ description: %q, version: '1', exec: async (nango,
 		// The server still serves, and other actions still run.
 		w.call("GET", "/health", nil, nil, 200)
 		get("globals")
+	}
+
+	// An integration's own limits replace the node's.
+	get("forty")
+	if r := w.call("PATCH", "/integrations/github", map[string]any{"settings": map[string]any{"functions": map[string]any{"memory_mib": 5}}}, nil, 0); r.status != 400 || !strings.Contains(string(r.body), `"settings","functions","memory_mib"`) {
+		t.Fatalf("bad limit: %d %s", r.status, r.body)
+	}
+	w.call("PATCH", "/integrations/github", map[string]any{"settings": map[string]any{"functions": map[string]any{"memory_mib": 32, "action_timeout": "1s"}}}, nil, 200)
+	for action, typ := range map[string]string{"forty": "memory", "loop": "timeout"} {
+		res := w.trigger("gh-1", action, nil, nil)
+		if res.status != 424 || res.json(t)["error"].(map[string]any)["type"] != typ {
+			t.Errorf("%s with the integration's limits: %d %s, want %s", action, res.status, res.body, typ)
+		}
 	}
 }
 

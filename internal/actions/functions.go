@@ -75,14 +75,15 @@ func (s *Service) Dryrun(ctx context.Context, req DryrunRequest) (*functions.Dry
 	if err != nil {
 		return nil, fmt.Errorf("connection %s: %w", req.ConnectionID, err)
 	}
-	kind, timeout := functions.KindAction, s.o.Timeout
+	limits, perConnection := s.limits(ctx, req.EnvironmentID, integration)
+	kind := functions.KindAction
 	switch def.Type {
 	case "sync":
-		kind, timeout = functions.KindSync, functions.DefaultSyncTimeout
+		kind, limits.Timeout = functions.KindSync, functions.DefaultSyncTimeout
 	case "on-event":
-		kind, timeout = functions.KindEvent, functions.DefaultWebhookTimeout
+		kind, limits.Timeout = functions.KindEvent, functions.DefaultWebhookTimeout
 	}
-	release, err := s.o.Limiter.Acquire(ctx, req.EnvironmentID, integration+"\x00"+req.ConnectionID)
+	release, err := s.o.Limiter.Acquire(ctx, req.EnvironmentID, integration+"\x00"+req.ConnectionID, perConnection)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +98,7 @@ func (s *Service) Dryrun(ctx context.Context, req DryrunRequest) (*functions.Dry
 	start := time.Now()
 	out, err := s.o.Runtime.Run(ctx, &functions.Execution{
 		Bundle: bundle, Kind: kind, Input: req.Input, Host: capture,
-		Limits: functions.Limits{Memory: s.o.Memory, Timeout: timeout},
+		Limits: limits,
 		Info: functions.Info{
 			Name: ref.Name, ConnectionID: req.ConnectionID, ProviderConfigKey: integration, Provider: conn.Provider,
 			EnvironmentName: req.EnvironmentName, LastSyncDate: req.LastSyncDate,

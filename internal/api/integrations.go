@@ -30,8 +30,15 @@ type integrationJSON struct {
 }
 
 type settingsJSON struct {
-	RateLimit       *rateLimitJSON `json:"rate_limit,omitempty"`
-	AllowedBaseURLs []string       `json:"allowed_base_urls,omitempty"`
+	RateLimit       *rateLimitJSON      `json:"rate_limit,omitempty"`
+	AllowedBaseURLs []string            `json:"allowed_base_urls,omitempty"`
+	Functions       *functionLimitsJSON `json:"functions,omitempty"`
+}
+
+type functionLimitsJSON struct {
+	MemoryMiB             int    `json:"memory_mib,omitempty"`
+	ActionTimeout         string `json:"action_timeout,omitempty"`
+	ConnectionConcurrency int    `json:"connection_concurrency,omitempty"`
 }
 
 type rateLimitJSON struct {
@@ -69,6 +76,12 @@ func (s *Server) integrationJSON(env *store.Environment, in *store.Integration, 
 	}
 	if r := in.Settings.RateLimit; r != nil {
 		out.Settings.RateLimit = &rateLimitJSON{Requests: r.Requests, Interval: catalog.FormatInterval(r.Interval), Burst: r.Burst}
+	}
+	if f := in.Settings.Functions; f != nil {
+		out.Settings.Functions = &functionLimitsJSON{MemoryMiB: int(f.Memory >> 20), ConnectionConcurrency: f.ConnectionConcurrency}
+		if f.ActionTimeout > 0 {
+			out.Settings.Functions.ActionTimeout = f.ActionTimeout.String()
+		}
 	}
 	if slices.Contains(include, "webhook") {
 		out.WebhookURL = s.serverURL + "/webhook/" + env.ID + "/" + url.PathEscape(in.UniqueKey)
@@ -147,6 +160,15 @@ func settingsFields(dst **integrations.SettingsInput) nested {
 		return decodeObject(raw, path, map[string]field{
 			"rate_limit":        {dest: rateLimitFields(&in.RateLimit)},
 			"allowed_base_urls": {dest: stringList(&in.AllowedBaseURLs)},
+			"functions": {dest: nested(func(raw json.RawMessage, path []any) []fieldError {
+				f := &integrations.FunctionLimitsInput{}
+				in.Functions = f
+				return decodeObject(raw, path, map[string]field{
+					"memory_mib":             {dest: integer(func(n int) { f.MemoryMiB = n })},
+					"action_timeout":         {dest: &f.ActionTimeout},
+					"connection_concurrency": {dest: integer(func(n int) { f.ConnectionConcurrency = n })},
+				})
+			})},
 		})
 	}
 }

@@ -98,16 +98,17 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 	a.deploys = cache.NewDeployments(a.store.Deployments(), a.store.Notifier(), 0)
 	fc := cfg.FunctionConcurrency
 	a.actions = actions.New(actions.Options{
-		Store:       a.store,
-		Deployments: a.deploys,
-		Connections: a.conns,
-		Runtime:     functions.NewRuntime(),
-		Limiter:     functions.NewLimiter(fc.PerConnection, fc.PerEnvironment, fc.Node),
-		Host:        &serverhost.Deps{Proxy: a.proxy, Auth: a.auth, Store: a.store, Logger: logger},
-		Memory:      cfg.FunctionMemory,
-		Timeout:     cfg.ActionTimeout,
-		Logger:      logger,
-		Done:        webhooks.AsyncActionEvents{Sender: a.webhooks}.Done,
+		Store:        a.store,
+		Deployments:  a.deploys,
+		Connections:  a.conns,
+		Integrations: a.integs,
+		Runtime:      functions.NewRuntime(),
+		Limiter:      functions.NewLimiter(fc.PerConnection, fc.PerEnvironment, fc.Node),
+		Host:         &serverhost.Deps{Proxy: a.proxy, Auth: a.auth, Store: a.store, Logger: logger},
+		Memory:       cfg.FunctionMemory,
+		Timeout:      cfg.ActionTimeout,
+		Logger:       logger,
+		Done:         webhooks.AsyncActionEvents{Sender: a.webhooks}.Done,
 	})
 	if a.jobs, err = newJobs(a.store, a.actions, max(fc.PerEnvironment, 1), logger); err != nil {
 		return nil, err

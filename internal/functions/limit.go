@@ -51,9 +51,14 @@ func NewLimiter(perConnection, perEnvironment, global int) *Limiter {
 
 // Acquire waits for a slot for one execution on connection (any string
 // unique to it) of environment, and returns the function that frees it.
+// perConnection > 0 replaces the connection cap (an integration's
+// setting; it applies from when the connection has no execution running).
 // It fails only when ctx ends first.
-func (l *Limiter) Acquire(ctx context.Context, environment, connection string) (release func(), err error) {
-	conn := l.join(l.conns, environment+"\x00"+connection, l.perConnection)
+func (l *Limiter) Acquire(ctx context.Context, environment, connection string, perConnection int) (release func(), err error) {
+	if perConnection <= 0 {
+		perConnection = l.perConnection
+	}
+	conn := l.join(l.conns, environment+"\x00"+connection, perConnection)
 	env := l.join(l.envs, environment, l.perEnvironment)
 	leave := func() {
 		l.leave(l.conns, environment+"\x00"+connection, conn)

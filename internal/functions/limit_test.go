@@ -16,7 +16,7 @@ func TestLimiter(t *testing.T) {
 	}
 	var releases []func()
 	acquire := func(c context.Context, env, conn string) bool {
-		r, err := l.Acquire(c, env, conn)
+		r, err := l.Acquire(c, env, conn, 0)
 		if err != nil {
 			return false
 		}
@@ -54,4 +54,13 @@ func TestLimiter(t *testing.T) {
 	if !acquire(ctx, "e3", "c1") {
 		t.Fatal("slots were not freed")
 	}
+	// An integration's own cap on a connection.
+	r, err := l.Acquire(ctx, "e4", "c1", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Acquire(short(), "e4", "c1", 1); err == nil {
+		t.Fatal("a connection capped at 1 ran two executions")
+	}
+	r()
 }

@@ -82,6 +82,17 @@ type SettingsInput struct {
 	// AllowedBaseURLs are absolute http(s) URLs a proxy request may name
 	// in Base-Url-Override.
 	AllowedBaseURLs []string
+	// Functions replaces the node's function limits; nil keeps them.
+	Functions *FunctionLimitsInput
+}
+
+// FunctionLimitsInput are function limits as the API carries them: memory
+// in MiB, the action timeout as a Go duration ("30s"); zero or empty keeps
+// the node's value.
+type FunctionLimitsInput struct {
+	MemoryMiB             int
+	ActionTimeout         string
+	ConnectionConcurrency int
 }
 
 // RateLimitInput is a rate limit as the API carries it. Burst is nil for

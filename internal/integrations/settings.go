@@ -3,6 +3,7 @@ package integrations
 import (
 	"fmt"
 	"net/url"
+	"time"
 
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/store"
@@ -20,7 +21,7 @@ func (v *validator) settings(in *SettingsInput) store.IntegrationSettings {
 	if in == nil {
 		return store.IntegrationSettings{}
 	}
-	out := store.IntegrationSettings{RateLimit: v.rateLimit(in.RateLimit)}
+	out := store.IntegrationSettings{RateLimit: v.rateLimit(in.RateLimit), Functions: v.functionLimits(in.Functions)}
 	if len(in.AllowedBaseURLs) > maxAllowedBaseURLs {
 		v.add("too_long", fmt.Sprintf("must list at most %d URLs", maxAllowedBaseURLs), "settings", "allowed_base_urls")
 		return out
@@ -32,6 +33,37 @@ func (v *validator) settings(in *SettingsInput) store.IntegrationSettings {
 	}
 	if len(in.AllowedBaseURLs) > 0 {
 		out.AllowedBaseURLs = in.AllowedBaseURLs
+	}
+	return out
+}
+
+// Bounds of per-integration function limits: the same as the node's.
+const (
+	minFunctionMemoryMiB = 16
+	maxFunctionMemoryMiB = 16 << 10
+	maxActionTimeout     = 24 * time.Hour
+	maxConcurrency       = 100_000
+)
+
+// functionLimits checks per-integration function limits.
+func (v *validator) functionLimits(in *FunctionLimitsInput) *store.FunctionLimits {
+	if in == nil {
+		return nil
+	}
+	path := func(field string) []any { return []any{"settings", "functions", field} }
+	out := &store.FunctionLimits{Memory: int64(in.MemoryMiB) << 20, ConnectionConcurrency: in.ConnectionConcurrency}
+	if in.MemoryMiB != 0 && (in.MemoryMiB < minFunctionMemoryMiB || in.MemoryMiB > maxFunctionMemoryMiB) {
+		v.add("invalid", fmt.Sprintf("must be between %d and %d (MiB)", minFunctionMemoryMiB, maxFunctionMemoryMiB), path("memory_mib")...)
+	}
+	if in.ActionTimeout != "" {
+		d, err := time.ParseDuration(in.ActionTimeout)
+		if err != nil || d < time.Second || d > maxActionTimeout {
+			v.add("invalid", "must be a duration between 1s and 24h, such as 30s", path("action_timeout")...)
+		}
+		out.ActionTimeout = d
+	}
+	if in.ConnectionConcurrency < 0 || in.ConnectionConcurrency > maxConcurrency {
+		v.add("invalid", fmt.Sprintf("must be between 1 and %d (0 keeps the node's)", maxConcurrency), path("connection_concurrency")...)
 	}
 	return out
 }

@@ -119,6 +119,17 @@ type IntegrationSettings struct {
 	// AllowedBaseURLs are the base URLs a proxy request may send to with
 	// Base-Url-Override, besides the provider's own.
 	AllowedBaseURLs []string
+	// Functions replaces the node's limits for this integration's
+	// function executions; nil keeps the node's.
+	Functions *FunctionLimits
+}
+
+// FunctionLimits are per-integration limits of function executions; a
+// zero field keeps the node's value.
+type FunctionLimits struct {
+	Memory                int64 // bytes
+	ActionTimeout         time.Duration
+	ConnectionConcurrency int
 }
 
 // RateLimitOverride is a provider limit set on one integration: at most

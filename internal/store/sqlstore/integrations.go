@@ -50,8 +50,9 @@ func (s integrations) args(in *store.Integration) ([]any, error) {
 // settingsJSON is the settings column: intervals as Go durations ("10s")
 // so the row reads the way the API and the catalog write them.
 type settingsJSON struct {
-	RateLimit       *rateLimitJSON `json:"rate_limit,omitempty"`
-	AllowedBaseURLs []string       `json:"allowed_base_urls,omitempty"`
+	RateLimit       *rateLimitJSON      `json:"rate_limit,omitempty"`
+	AllowedBaseURLs []string            `json:"allowed_base_urls,omitempty"`
+	Functions       *functionLimitsJSON `json:"functions,omitempty"`
 }
 
 type rateLimitJSON struct {
@@ -60,10 +61,22 @@ type rateLimitJSON struct {
 	Burst    int    `json:"burst,omitempty"`
 }
 
+type functionLimitsJSON struct {
+	MemoryBytes           int64  `json:"memory_bytes,omitempty"`
+	ActionTimeout         string `json:"action_timeout,omitempty"`
+	ConnectionConcurrency int    `json:"connection_concurrency,omitempty"`
+}
+
 func encodeSettings(v store.IntegrationSettings) (string, error) {
 	out := settingsJSON{AllowedBaseURLs: v.AllowedBaseURLs}
 	if r := v.RateLimit; r != nil {
 		out.RateLimit = &rateLimitJSON{Requests: r.Requests, Interval: r.Interval.String(), Burst: r.Burst}
+	}
+	if f := v.Functions; f != nil {
+		out.Functions = &functionLimitsJSON{MemoryBytes: f.Memory, ConnectionConcurrency: f.ConnectionConcurrency}
+		if f.ActionTimeout > 0 {
+			out.Functions.ActionTimeout = f.ActionTimeout.String()
+		}
 	}
 	b, err := json.Marshal(out)
 	return string(b), err
@@ -81,6 +94,16 @@ func decodeSettings(b []byte) (store.IntegrationSettings, error) {
 			return store.IntegrationSettings{}, fmt.Errorf("rate_limit.interval: %w", err)
 		}
 		out.RateLimit = &store.RateLimitOverride{Requests: r.Requests, Interval: interval, Burst: r.Burst}
+	}
+	if f := in.Functions; f != nil {
+		out.Functions = &store.FunctionLimits{Memory: f.MemoryBytes, ConnectionConcurrency: f.ConnectionConcurrency}
+		if f.ActionTimeout != "" {
+			d, err := time.ParseDuration(f.ActionTimeout)
+			if err != nil {
+				return store.IntegrationSettings{}, fmt.Errorf("functions.action_timeout: %w", err)
+			}
+			out.Functions.ActionTimeout = d
+		}
 	}
 	return out, nil
 }
