@@ -225,9 +225,16 @@ func (s *Service) replay(ctx context.Context, req Request, run *store.ActionRun)
 }
 
 // wait polls a run another request (or node) is executing until it ends.
+// A run that outlives any execution's time limit belonged to a node that
+// stopped mid-run: rather than wait forever, the caller is told so.
 func (s *Service) wait(ctx context.Context, run *store.ActionRun) (*store.ActionRun, error) {
 	delay := 20 * time.Millisecond
+	giveUp := run.UpdatedAt.Add(s.o.Timeout + time.Minute)
 	for run.Status == store.ActionPending || run.Status == store.ActionRunning {
+		if s.o.Now().After(giveUp) {
+			return nil, &Error{Status: http.StatusConflict, Code: "idempotency_key_in_progress",
+				Message: "a request with this Idempotency-Key started and has not finished (its node may have stopped); retry with another key"}
+		}
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
