@@ -229,7 +229,8 @@ func (s *Service) replay(ctx context.Context, req Request, run *store.ActionRun)
 // stopped mid-run: rather than wait forever, the caller is told so.
 func (s *Service) wait(ctx context.Context, run *store.ActionRun) (*store.ActionRun, error) {
 	delay := 20 * time.Millisecond
-	giveUp := run.UpdatedAt.Add(s.o.Timeout + time.Minute)
+	limits, _ := s.limits(ctx, run.EnvironmentID, run.IntegrationKey)
+	giveUp := run.UpdatedAt.Add(limits.Timeout + time.Minute)
 	for run.Status == store.ActionPending || run.Status == store.ActionRunning {
 		if s.o.Now().After(giveUp) {
 			return nil, &Error{Status: http.StatusConflict, Code: "idempotency_key_in_progress",
