@@ -67,9 +67,9 @@ type Options struct {
 	Connections Connections
 	// Integrations, when set, give per-integration limits.
 	Integrations Integrations
-	Runtime     *functions.Runtime
-	Limiter     *functions.Limiter
-	Host        *serverhost.Deps
+	Runtime      *functions.Runtime
+	Limiter      *functions.Limiter
+	Host         *serverhost.Deps
 	// Memory and Timeout bound each execution (defaults: 256 MB, 5 min).
 	Memory  int64
 	Timeout time.Duration
