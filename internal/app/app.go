@@ -216,16 +216,19 @@ func (a *App) Run(ctx context.Context) error {
 			a.logger.ErrorContext(bgCtx, "deployment cache listener stopped", "err", err)
 		}
 	})
-	if err := a.jobs.Start(bgCtx); err != nil {
-		stopBackground()
-		background.Wait()
-		return fmt.Errorf("start the job queue: %w", err)
-	}
 	background.Go(func() {
 		if err := a.flows.Relay(bgCtx); err != nil && bgCtx.Err() == nil {
 			a.logger.ErrorContext(bgCtx, "connect relay stopped", "err", err)
 		}
 	})
+	// Started after the listeners above: on PostgreSQL it takes a moment,
+	// and a cross-node result (the connect relay) sent meanwhile would be
+	// lost.
+	if err := a.jobs.Start(bgCtx); err != nil {
+		stopBackground()
+		background.Wait()
+		return fmt.Errorf("start the job queue: %w", err)
+	}
 	defer func() {
 		// Jobs in flight get the shutdown timeout to finish; River puts
 		// back what it could not.
