@@ -224,7 +224,8 @@ func (a *App) Run(ctx context.Context) error {
 	// Started after the listeners above: on PostgreSQL it takes a moment,
 	// and a cross-node result (the connect relay) sent meanwhile would be
 	// lost.
-	if err := a.jobs.Start(bgCtx); err != nil {
+	// A shutdown that comes while it starts is not a failure to start.
+	if err := a.jobs.Start(bgCtx); err != nil && bgCtx.Err() == nil {
 		stopBackground()
 		background.Wait()
 		return fmt.Errorf("start the job queue: %w", err)
