@@ -282,6 +282,9 @@ func (a *App) maintain(ctx context.Context, interval time.Duration) {
 		if _, err := a.store.ActionRuns().DeleteExpired(ctx, now); err != nil && ctx.Err() == nil {
 			a.logger.WarnContext(ctx, "delete expired action runs", "err", err)
 		}
+		if _, err := a.store.FunctionLocks().DeleteExpired(ctx, now); err != nil && ctx.Err() == nil {
+			a.logger.WarnContext(ctx, "delete expired function locks", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -118,4 +118,7 @@ type FunctionLocks interface {
 	Release(ctx context.Context, scope, key, owner string) (bool, error)
 	// ReleaseAll frees every lock owner holds (an execution's end).
 	ReleaseAll(ctx context.Context, owner string) error
+	// DeleteExpired removes locks that expired before now (those of
+	// executions that ended without releasing them) and returns how many.
+	DeleteExpired(ctx context.Context, now time.Time) (int, error)
 }

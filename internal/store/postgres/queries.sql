@@ -338,6 +338,9 @@ WHERE function_locks.owner = excluded.owner OR function_locks.expires_at < $5;
 -- name: ReleaseFunctionLock
 DELETE FROM function_locks WHERE scope = $1 AND key = $2 AND owner = $3;
 
+-- name: DeleteExpiredFunctionLocks
+DELETE FROM function_locks WHERE expires_at < $1;
+
 -- name: ReleaseFunctionLocks
 DELETE FROM function_locks WHERE owner = $1;
 

@@ -336,5 +336,8 @@ WHERE function_locks.owner = excluded.owner OR function_locks.expires_at < ?5;
 -- name: ReleaseFunctionLock
 DELETE FROM function_locks WHERE scope = ? AND key = ? AND owner = ?;
 
+-- name: DeleteExpiredFunctionLocks
+DELETE FROM function_locks WHERE expires_at < ?;
+
 -- name: ReleaseFunctionLocks
 DELETE FROM function_locks WHERE owner = ?;

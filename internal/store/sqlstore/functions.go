@@ -338,3 +338,11 @@ func (l functionLocks) ReleaseAll(ctx context.Context, owner string) error {
 	}
 	return nil
 }
+
+func (l functionLocks) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
+	n, err := deleteBefore(ctx, l.db, "DeleteExpiredFunctionLocks", now)
+	if err != nil {
+		return 0, fmt.Errorf("delete expired function locks: %w", err)
+	}
+	return int(n), nil
+}

@@ -548,6 +548,17 @@ func testFunctionLocks(t *testing.T, newDB func(t *testing.T) Database) {
 			t.Fatalf("ReleaseAll without locks: %v", err)
 		}
 	})
+	t.Run("DeleteExpired", func(t *testing.T) {
+		t.Parallel()
+		l := setup(t, newDB).store.FunctionLocks()
+		tryAcquire(t, l, "old", "a", time.Millisecond, true)
+		tryAcquire(t, l, "live", "a", time.Hour, true)
+		time.Sleep(20 * time.Millisecond)
+		if n, err := l.DeleteExpired(t.Context(), time.Now()); err != nil || n != 1 {
+			t.Fatalf("DeleteExpired = %d, %v; want 1", n, err)
+		}
+		tryAcquire(t, l, "live", "b", time.Minute, false)
+	})
 	t.Run("ConcurrentAcquires", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, newDB)
