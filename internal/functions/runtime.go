@@ -297,9 +297,11 @@ func (r *Runtime) start(ctx context.Context, e *Execution) (_ *execution, err er
 		limit = DefaultMemory
 	}
 	vm.SetMemoryLimit(uintptr(limit))
+	// The execution's own context also ends the op goroutines when the
+	// function settles before its deadline.
 	opCtx, cancel := context.WithCancelCause(ctx)
 	x := &execution{
-		ctx:     ctx,
+		ctx:     opCtx,
 		cancel:  func() { cancel(context.Canceled) },
 		vm:      vm,
 		host:    e.Host,
@@ -307,7 +309,6 @@ func (r *Runtime) start(ctx context.Context, e *Execution) (_ *execution, err er
 		results: make(chan opResult, maxInFlight),
 		pagers:  map[int]*pager{},
 	}
-	x.ctx = opCtx
 	// Interrupt only stops JavaScript that is running; the event loop
 	// checks the context itself between turns.
 	x.stop = context.AfterFunc(ctx, vm.Interrupt)

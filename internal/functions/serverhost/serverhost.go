@@ -49,15 +49,15 @@ type Target struct {
 	Function string
 	// ExecutionID owns the locks the function takes.
 	ExecutionID string
+	// Records receives a sync run's record methods; without it (actions)
+	// they are refused.
+	Records func(ctx context.Context, op *functions.RecordOp) error
 }
 
 // Host is the server's functions.Host for one execution.
 type Host struct {
 	d *Deps
 	t Target
-	// Records and checkpoints are the syncs' (a later part); until a sync
-	// run provides them the methods are refused.
-	records func(ctx context.Context, op *functions.RecordOp) error
 }
 
 // New returns the host of one execution.
@@ -316,10 +316,10 @@ func (h *Host) ReleaseAllLocks(ctx context.Context) error {
 }
 
 func (h *Host) Records(ctx context.Context, op *functions.RecordOp) error {
-	if h.records == nil {
+	if h.t.Records == nil {
 		return functions.ErrNotInSync
 	}
-	return h.records(ctx, op)
+	return h.t.Records(ctx, op)
 }
 
 // Log writes the function's line to the server's log at debug level, with
