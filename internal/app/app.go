@@ -47,6 +47,7 @@ type App struct {
 	conns    *cache.Connections
 	integs   *cache.Integrations
 	proxy    *proxy.Proxy
+	runtime  *functions.Runtime
 	deploys  *cache.Deployments
 	actions  *actions.Service
 	jobs     jobs
@@ -95,6 +96,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Throttle:     proxy.NewThrottle(a.store.Throttles(), proxy.ThrottleOptions{}),
 		Logger:       logger,
 	})
+	a.runtime = functions.NewRuntime()
 	a.deploys = cache.NewDeployments(a.store.Deployments(), a.store.Notifier(), 0)
 	fc := cfg.FunctionConcurrency
 	a.actions = actions.New(actions.Options{
@@ -102,7 +104,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Deployments:  a.deploys,
 		Connections:  a.conns,
 		Integrations: a.integs,
-		Runtime:      functions.NewRuntime(),
+		Runtime:      a.runtime,
 		Limiter:      functions.NewLimiter(fc.PerConnection, fc.PerEnvironment, fc.Node),
 		Host:         &serverhost.Deps{Proxy: a.proxy, Auth: a.auth, Store: a.store, Logger: logger},
 		Memory:       cfg.FunctionMemory,
@@ -316,6 +318,9 @@ func (a *App) Close() error {
 	var err error
 	if a.listener != nil && a.server == nil {
 		err = a.listener.Close()
+	}
+	if a.runtime != nil {
+		a.runtime.Close()
 	}
 	if a.store != nil {
 		err = errors.Join(err, a.store.Close())

@@ -371,24 +371,27 @@ return [ids.every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{
 	{"timers fire in time order; clearTimeout stops one", `
 const order = [];
 await new Promise((resolve) => {
-  setTimeout(() => order.push('b30'), 30);
+  // Created out of order, with margins wide enough that a slow machine
+  // (the race detector, a loaded CI) cannot reorder them by how long
+  // creating them takes.
+  setTimeout(() => order.push('b300'), 300);
   setTimeout(() => order.push('a10'), 10);
   const c = setTimeout(() => order.push('cleared'), 5);
   clearTimeout(c);
   setTimeout(() => order.push('z0'), 0);
   setTimeout(() => order.push('neg'), -5);
-  setTimeout((x, y) => order.push('args' + x + y), 20, 1, 2);
-  setTimeout(resolve, 50);
+  setTimeout((x, y) => order.push('args' + x + y), 100, 1, 2);
+  setTimeout(resolve, 350);
 });
 clearTimeout(12345);
 clearTimeout(undefined);
 return [order, typeof setTimeout(() => {}, 0), errName(() => setTimeout('code', 1))];`,
-		`[["z0", "neg", "a10", "args12", "b30"], "number", "TypeError"]`},
+		`[["z0", "neg", "a10", "args12", "b300"], "number", "TypeError"]`},
 	{"timers are tasks; intervals; immediates; microtasks", `
 const order = [];
 await new Promise((resolve) => {
-  setTimeout(() => order.push('a'), 5);
-  setTimeout(() => order.push('b'), 5);
+  setTimeout(() => order.push('a'), 200);
+  setTimeout(() => order.push('b'), 200);
   setTimeout(() => { order.push('t1'); Promise.resolve().then(() => order.push('micro')); }, 0);
   setTimeout(() => order.push('t2'), 0);
   const gone = setImmediate(() => order.push('gone'));
@@ -402,12 +405,12 @@ await new Promise((resolve) => {
     order.push('iv' + n);
     if (n === 3) {
       clearInterval(iv);
-      setTimeout(resolve, 40);
+      setTimeout(resolve, 250);
     }
   }, 10);
 });
 return order;`,
-		`["sync", "qm", "t1", "micro", "t2", "imm7", "a", "b", "iv1", "iv2", "iv3"]`},
+		`["sync", "qm", "t1", "micro", "t2", "imm7", "iv1", "iv2", "iv3", "a", "b"]`},
 	{"no Node or network globals", `
 const names = ['console', 'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'atob', 'btoa', 'Buffer', 'setTimeout',
   'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask', 'crypto'];

@@ -106,6 +106,8 @@ type Runtime struct {
 	mu       sync.Mutex
 	programs map[string]*list.Element
 	lru      *list.List
+
+	pool *warmPool
 }
 
 // maxPrograms bounds the bytecode cache; a bundle is tens of kilobytes.
@@ -118,9 +120,10 @@ type program struct {
 	err  error
 }
 
-// NewRuntime returns a runtime. The prelude is compiled on first use.
+// NewRuntime returns a runtime. The prelude is compiled on first use;
+// Close frees the VMs it keeps ready.
 func NewRuntime() *Runtime {
-	return &Runtime{programs: map[string]*list.Element{}, lru: list.New()}
+	return &Runtime{programs: map[string]*list.Element{}, lru: list.New(), pool: newWarmPool()}
 }
 
 func (r *Runtime) preludeCode() ([]byte, error) {
@@ -280,18 +283,15 @@ type opResult struct {
 }
 
 func (r *Runtime) start(ctx context.Context, e *Execution) (_ *execution, err error) {
-	prelude, err := r.preludeCode()
-	if err != nil {
-		return nil, fmt.Errorf("prelude: %w", err)
-	}
 	code, err := r.bundleCode(e.Bundle)
 	if err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)
 	}
-	vm, err := quickjs.NewVM()
+	w, err := r.takeVM()
 	if err != nil {
-		return nil, fmt.Errorf("new VM: %w", err)
+		return nil, err
 	}
+	vm := w.vm
 	limit := e.Limits.Memory
 	if limit <= 0 {
 		limit = DefaultMemory
@@ -309,6 +309,7 @@ func (r *Runtime) start(ctx context.Context, e *Execution) (_ *execution, err er
 		results: make(chan opResult, maxInFlight),
 		pagers:  map[int]*pager{},
 	}
+	w.x = x
 	// Interrupt only stops JavaScript that is running; the event loop
 	// checks the context itself between turns.
 	x.stop = context.AfterFunc(ctx, vm.Interrupt)
@@ -317,18 +318,6 @@ func (r *Runtime) start(ctx context.Context, e *Execution) (_ *execution, err er
 			x.close()
 		}
 	}()
-	for name, fn := range map[string]quickjs.HostFunc{
-		"__pb_start":  x.startOp,
-		"__pb_sync":   x.syncOp,
-		"__pb_finish": x.finish,
-	} {
-		if err := vm.RegisterHostFunc(name, fn); err != nil {
-			return nil, fmt.Errorf("register %s: %w", name, err)
-		}
-	}
-	if _, err := vm.EvalBytecode(prelude); err != nil {
-		return nil, fmt.Errorf("prelude: %w", err)
-	}
 	if _, err := vm.EvalBytecode(code); err != nil {
 		return nil, x.failure(err)
 	}
