@@ -57,7 +57,7 @@ type Integrations interface {
 
 // Enqueuer schedules a run as a durable job; the job calls Execute.
 type Enqueuer interface {
-	EnqueueAction(ctx context.Context, environmentID, runID string, maxAttempts int) error
+	EnqueueAction(ctx context.Context, environmentID, environmentName, runID string, maxAttempts int) error
 }
 
 // Options configure a Service.
@@ -190,7 +190,7 @@ func (s *Service) recorded(ctx context.Context, req Request, dep *store.Deployme
 		return s.replay(ctx, req, run)
 	}
 	if req.Async {
-		if err := s.o.Enqueuer.EnqueueAction(ctx, req.EnvironmentID, run.ID, req.MaxRetries+1); err != nil {
+		if err := s.o.Enqueuer.EnqueueAction(ctx, req.EnvironmentID, req.EnvironmentName, run.ID, req.MaxRetries+1); err != nil {
 			s.settle(ctx, run, nil, &functions.Failure{Type: "host_error", Message: "the action could not be queued"})
 			return nil, fmt.Errorf("enqueue action %s: %w", run.ID, err)
 		}

@@ -58,27 +58,18 @@ type jobs interface {
 
 type riverJobs[TTx any] struct {
 	client *river.Client[TTx]
-	envs   store.Environments
 }
 
 func (j *riverJobs[TTx]) Start(ctx context.Context) error { return j.client.Start(ctx) }
 func (j *riverJobs[TTx]) Stop(ctx context.Context) error  { return j.client.Stop(ctx) }
 
-func (j *riverJobs[TTx]) EnqueueAction(ctx context.Context, environmentID, runID string, maxAttempts int) error {
-	name := ""
-	if envs, err := j.envs.List(ctx); err == nil {
-		for _, e := range envs {
-			if e.ID == environmentID {
-				name = e.Name
-			}
-		}
-	}
-	_, err := j.client.Insert(ctx, actionJob{EnvironmentID: environmentID, EnvironmentName: name, RunID: runID},
+func (j *riverJobs[TTx]) EnqueueAction(ctx context.Context, environmentID, environmentName, runID string, maxAttempts int) error {
+	_, err := j.client.Insert(ctx, actionJob{EnvironmentID: environmentID, EnvironmentName: environmentName, RunID: runID},
 		&river.InsertOpts{MaxAttempts: maxAttempts, Queue: "actions"})
 	return err
 }
 
-func newRiverJobs[TTx any](driver riverdriver.Driver[TTx], s store.Store, svc *actions.Service, concurrency int, pollOnly bool, logger *slog.Logger) (*riverJobs[TTx], error) {
+func newRiverJobs[TTx any](driver riverdriver.Driver[TTx], svc *actions.Service, concurrency int, pollOnly bool, logger *slog.Logger) (*riverJobs[TTx], error) {
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &actionWorker{actions: svc}); err != nil {
 		return nil, err
@@ -96,7 +87,7 @@ func newRiverJobs[TTx any](driver riverdriver.Driver[TTx], s store.Store, svc *a
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
-	return &riverJobs[TTx]{client: client, envs: s.Environments()}, nil
+	return &riverJobs[TTx]{client: client}, nil
 }
 
 // newJobs picks River's driver for the store: pgx on PostgreSQL, the
@@ -104,9 +95,9 @@ func newRiverJobs[TTx any](driver riverdriver.Driver[TTx], s store.Store, svc *a
 func newJobs(s store.Store, svc *actions.Service, concurrency int, logger *slog.Logger) (jobs, error) {
 	switch st := s.(type) {
 	case *postgres.Store:
-		return newRiverJobs(riverpgxv5.New(st.Pool()), s, svc, concurrency, false, logger)
+		return newRiverJobs(riverpgxv5.New(st.Pool()), svc, concurrency, false, logger)
 	case *sqlite.Store:
-		return newRiverJobs(riversqlite.New(st.Writer()), s, svc, concurrency, true, logger)
+		return newRiverJobs(riversqlite.New(st.Writer()), svc, concurrency, true, logger)
 	default:
 		return nil, fmt.Errorf("job queue: no River driver for store %T", s)
 	}
