@@ -219,7 +219,7 @@ func (s *Service) replay(ctx context.Context, req Request, run *store.ActionRun)
 		return nil, err
 	}
 	if run.Status == store.ActionFailed {
-		return &Outcome{Run: run, Replayed: true}, failureError(run)
+		return &Outcome{Run: run, Replayed: true}, FailureOf(run)
 	}
 	return &Outcome{Run: run, Output: run.Output, Replayed: true}, nil
 }
@@ -449,9 +449,9 @@ func failureOf(err error) *functions.Failure {
 	return &functions.Failure{Type: "host_error", Message: "the action could not be run"}
 }
 
-// failureError is the API error of a failed run: 400 for invalid input
-// (the caller's fault), 424 otherwise.
-func failureError(run *store.ActionRun) *Error {
+// FailureOf is the API error of a finished, failed run: 400 for invalid
+// input (the caller's fault), 424 otherwise.
+func FailureOf(run *store.ActionRun) *Error {
 	f := &functions.Failure{}
 	if err := json.Unmarshal(run.Error, f); err != nil || f.Type == "" {
 		f = &functions.Failure{Type: "host_error", Message: "the action failed"}
@@ -471,8 +471,6 @@ func errorFor(f *functions.Failure) *Error {
 	return &Error{Status: http.StatusFailedDependency, Code: code, Message: f.Message, Failure: f}
 }
 
-// FailureOf returns the structured failure of a finished, failed run.
-func FailureOf(run *store.ActionRun) *Error { return failureError(run) }
 
 func mustJSON(v any) json.RawMessage {
 	b, err := json.Marshal(v)
