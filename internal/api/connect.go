@@ -561,12 +561,8 @@ func (s *Server) putWebhookSettings(w http.ResponseWriter, r *http.Request) {
 		"webhook_url":           {dest: &in.URL},
 		"secondary_webhook_url": {dest: &in.SecondaryURL},
 		"send_auth_webhooks": {dest: nested(func(raw json.RawMessage, path []any) []fieldError {
-			var b bool
-			if err := json.Unmarshal(raw, &b); err != nil || isNull(raw) {
-				return []fieldError{{Code: "invalid_type", Message: "expected a boolean, received " + jsonKind(raw), Path: path}}
-			}
-			send = &b
-			return nil
+			send = new(bool)
+			return boolField(send)(raw, path)
 		})},
 	}) {
 		return

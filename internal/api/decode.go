@@ -207,3 +207,13 @@ func queryList(r *http.Request, name string) []string {
 	}
 	return out
 }
+
+// boolField decodes a JSON boolean into *dst.
+func boolField(dst *bool) nested {
+	return func(raw json.RawMessage, path []any) []fieldError {
+		if err := json.Unmarshal(raw, dst); err != nil || isNull(raw) {
+			return []fieldError{{Code: "invalid_type", Message: "expected a boolean, received " + jsonKind(raw), Path: path}}
+		}
+		return nil
+	}
+}

@@ -54,15 +54,6 @@ func rawField(dst *json.RawMessage) nested {
 	}
 }
 
-func boolField(dst *bool) nested {
-	return func(raw json.RawMessage, path []any) []fieldError {
-		if err := json.Unmarshal(raw, dst); err != nil || isNull(raw) {
-			return []fieldError{{Code: "invalid_type", Message: "expected a boolean, received " + jsonKind(raw), Path: path}}
-		}
-		return nil
-	}
-}
-
 // deployFunctions serves POST /functions/deploy: {files, functions?}.
 func (s *Server) deployFunctions(w http.ResponseWriter, r *http.Request) {
 	var files map[string]string
