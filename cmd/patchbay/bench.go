@@ -314,22 +314,37 @@ func benchClient(conns int) *http.Client {
 	}
 }
 
-// benchTarget is one side of the comparison.
+// benchTarget is one kind of request a benchmark makes: GET without a
+// body unless method and body say otherwise.
 type benchTarget struct {
 	client *http.Client
+	method string
 	url    string
 	header http.Header
+	body   string
+}
+
+func (t benchTarget) send(ctx context.Context) (*http.Response, error) {
+	method := t.method
+	if method == "" {
+		method = http.MethodGet
+	}
+	var body io.Reader
+	if t.body != "" {
+		body = strings.NewReader(t.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, t.url, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header = t.header.Clone()
+	return t.client.Do(req)
 }
 
 // do makes one call and reads the whole answer; anything but 200 is an
 // error.
 func (t benchTarget) do(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.url, nil)
-	if err != nil {
-		return err
-	}
-	req.Header = t.header.Clone()
-	res, err := t.client.Do(req)
+	res, err := t.send(ctx)
 	if err != nil {
 		return err
 	}
@@ -343,19 +358,14 @@ func (t benchTarget) do(ctx context.Context) error {
 
 // check makes one call and explains a failure with the answer's start.
 func (t benchTarget) check(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.url, nil)
+	res, err := t.send(ctx)
 	if err != nil {
-		return err
-	}
-	req.Header = t.header.Clone()
-	res, err := t.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("GET %s: %w", t.url, err)
+		return fmt.Errorf("%s %s: %w", t.method, t.url, err)
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(res.Body, benchAnswerInError))
 	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %d %s", t.url, res.StatusCode, body)
+		return fmt.Errorf("%s %s: %d %s", t.method, t.url, res.StatusCode, body)
 	}
 	return nil
 }

@@ -82,9 +82,9 @@ func runActionBench(ctx context.Context, stdout, stderr io.Writer, invocations i
 	}); err != nil {
 		return err
 	}
-	direct := benchCall{client: client, method: http.MethodGet, url: w.sim.URL() + "/github/user",
+	direct := benchTarget{client: client, method: http.MethodGet, url: w.sim.URL() + "/github/user",
 		header: http.Header{"Authorization": {"Bearer " + w.token}}}
-	action := benchCall{client: client, method: http.MethodPost, url: w.pb.URL() + "/action/trigger",
+	action := benchTarget{client: client, method: http.MethodPost, url: w.pb.URL() + "/action/trigger",
 		header: http.Header{
 			"Authorization":       {"Bearer " + w.secretKey},
 			"Content-Type":        {"application/json"},
@@ -92,7 +92,7 @@ func runActionBench(ctx context.Context, stdout, stderr io.Writer, invocations i
 			"Connection-Id":       {benchConnection},
 		},
 		body: `{"action_name":"whoami","input":{"endpoint":"/user"}}`}
-	for _, c := range []benchCall{direct, action} {
+	for _, c := range []benchTarget{direct, action} {
 		if err := c.do(ctx); err != nil {
 			return fmt.Errorf("%s %s: %w", c.method, c.url, err)
 		}
@@ -138,42 +138,8 @@ func runActionBench(ctx context.Context, stdout, stderr io.Writer, invocations i
 	return nil
 }
 
-// benchCall is one kind of request of the action benchmark.
-type benchCall struct {
-	client *http.Client
-	method string
-	url    string
-	header http.Header
-	body   string
-}
-
-func (c benchCall) do(ctx context.Context) error {
-	var body io.Reader
-	if c.body != "" {
-		body = strings.NewReader(c.body)
-	}
-	req, err := http.NewRequestWithContext(ctx, c.method, c.url, body)
-	if err != nil {
-		return err
-	}
-	req.Header = c.header.Clone()
-	res, err := c.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	answer, err := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK {
-		if len(answer) > benchAnswerInError {
-			answer = answer[:benchAnswerInError]
-		}
-		return fmt.Errorf("status %d: %s", res.StatusCode, answer)
-	}
-	return err
-}
-
 // runCount makes n calls from concurrency clients and measures each.
-func runCount(ctx context.Context, c benchCall, concurrency, n int) loadRun {
+func runCount(ctx context.Context, c benchTarget, concurrency, n int) loadRun {
 	var next atomic.Int64
 	return measureLoad(ctx, concurrency, func() bool { return next.Add(1) <= int64(n) }, c.do)
 }
