@@ -227,7 +227,7 @@ func (c *Client) sendFunctions(ctx context.Context, path string, body, out any) 
 func compileError(apiErr *Error, body []byte) *CompileError {
 	var wire struct {
 		Error struct {
-			Errors []CompilePosition `json:"errors"`
+			Positions []CompilePosition `json:"positions"`
 		} `json:"error"`
 	}
 	// The positions are best effort: the status, code and message stand
@@ -236,5 +236,5 @@ func compileError(apiErr *Error, body []byte) *CompileError {
 	// The field errors newError read are these positions seen as field
 	// errors; the typed error carries them instead.
 	apiErr.Errors = nil
-	return &CompileError{Message: apiErr.Message, Errors: wire.Error.Errors, apiErr: apiErr}
+	return &CompileError{Message: apiErr.Message, Errors: wire.Error.Positions, apiErr: apiErr}
 }

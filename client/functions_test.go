@@ -57,7 +57,7 @@ func TestDeployFunctions(t *testing.T) {
 
 func TestFunctionsErrors(t *testing.T) {
 	t.Parallel()
-	c, _, _ := functionsServer(t, 400, `{"error":{"code":"compile_error","message":"1 error","errors":[{"file":"github/actions/a.ts","line":3,"column":7,"message":"Expected \";\"","line_text":"const x y"}]}}`)
+	c, _, _ := functionsServer(t, 400, `{"error":{"code":"compile_error","message":"1 error","positions":[{"file":"github/actions/a.ts","line":3,"column":7,"message":"Expected \";\"","line_text":"const x y"}]}}`)
 	_, err := c.DeployFunctions(t.Context(), map[string]string{}, nil)
 	var ce *client.CompileError
 	if !errors.As(err, &ce) || len(ce.Errors) != 1 {

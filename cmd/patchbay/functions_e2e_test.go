@@ -60,6 +60,14 @@ func TestCLIEndToEnd(t *testing.T) {
 	dir := initProject(t)
 	// The project's .env points the CLI at the server.
 	writeFile(t, dir, ".env", "PATCHBAY_HOST="+pb.URL+"\nPATCHBAY_SECRET_KEY="+apptest.DevKey+"\n")
+	// The server's compile errors reach the terminal with their positions.
+	writeFile(t, dir, "github/actions/broken.ts", "import { createAction } from 'nango';\nexport default createAction({ exec: async () => { return 1 + ; } });\n")
+	if out, err := run(t, nil, "deploy", "--dir", dir, "--action", "broken"); err == nil || !strings.Contains(out, "github/actions/broken.ts:2:") || !strings.Contains(out, "return 1 + ;") {
+		t.Fatalf("deploy of a broken file: %v\n%s", err, out)
+	}
+	if err := os.Remove(filepath.Join(dir, "github/actions/broken.ts")); err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{{"compile", "--dir", dir}, {"deploy", "--dir", dir}} {
 		if out, err := run(t, nil, args...); err != nil {
 			t.Fatalf("%s: %v\n%s", args[0], err, out)

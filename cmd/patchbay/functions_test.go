@@ -342,7 +342,7 @@ func TestDeploy(t *testing.T) {
 
 	t.Run("compile errors from the server", func(t *testing.T) {
 		t.Parallel()
-		srv := newFakeServer(t, 400, `{"error":{"code":"compile_error","message":"github/actions/create-issue.ts does not compile","errors":[
+		srv := newFakeServer(t, 400, `{"error":{"code":"compile_error","message":"github/actions/create-issue.ts does not compile","positions":[
 		  {"file":"github/actions/create-issue.ts","line":2,"column":5,"message":"Unexpected \"}\"","line_text":"  x }"}]}}`)
 		dir := initProject(t)
 		out, err := run(t, map[string]string{"PATCHBAY_HOST": srv.URL, "PATCHBAY_SECRET_KEY": "k"}, "deploy", "--dir", dir)
