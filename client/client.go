@@ -115,7 +115,12 @@ func (c *Client) send(ctx context.Context, r request, out any) error {
 		return fmt.Errorf("patchbay: %s: reading response: %w", r, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return newError(resp.StatusCode, data, c.secretKey)
+		apiErr := newError(resp.StatusCode, data, c.secretKey)
+		if apiErr.Code == "compile_error" {
+			// Only the functions endpoints answer it, with positions.
+			return compileError(apiErr, data)
+		}
+		return apiErr
 	}
 	if truncated {
 		return fmt.Errorf("patchbay: %s: response body exceeds %d bytes", r, c.maxResponseBytes)

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -182,46 +181,9 @@ func (c *Client) DryrunFunction(ctx context.Context, req DryrunRequest) (*Dryrun
 }
 
 // sendFunctions posts body to path and decodes a 2xx answer into out; a
-// compile_error answer becomes a *CompileError, any other error an *Error.
+// compile_error answer is a *CompileError (see send), any other an *Error.
 func (c *Client) sendFunctions(ctx context.Context, path string, body, out any) error {
-	r := request{method: http.MethodPost, path: path}
-	b, err := json.Marshal(body)
-	if err != nil {
-		return fmt.Errorf("patchbay: %s: encoding request: %w", r, err)
-	}
-	req, err := http.NewRequestWithContext(ctx, r.method, c.baseURL+r.path, bytes.NewReader(b))
-	if err != nil {
-		return fmt.Errorf("patchbay: %s: %w", r, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", userAgent)
-	req.Header.Set("Content-Type", "application/json")
-	if c.secretKey != "" {
-		req.Header.Set("Authorization", "Bearer "+c.secretKey)
-	}
-	resp, err := c.httpClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("patchbay: %s: %w", r, err)
-	}
-	defer resp.Body.Close()
-	data, truncated, err := readCapped(resp.Body, c.maxResponseBytes)
-	if err != nil {
-		return fmt.Errorf("patchbay: %s: reading response: %w", r, err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		apiErr := newError(resp.StatusCode, data, c.secretKey)
-		if apiErr.Code == "compile_error" {
-			return compileError(apiErr, data)
-		}
-		return apiErr
-	}
-	if truncated {
-		return fmt.Errorf("patchbay: %s: response body exceeds %d bytes", r, c.maxResponseBytes)
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("patchbay: %s: decoding response: %w", r, err)
-	}
-	return nil
+	return c.send(ctx, request{method: http.MethodPost, path: path, body: body}, out)
 }
 
 func compileError(apiErr *Error, body []byte) *CompileError {
