@@ -267,6 +267,22 @@ func (d *devCLI) refreshTypes(dir string) {
 
 // ─── compile ────────────────────────────────────────────────────────────────
 
+// localProject loads the project for a command that runs functions here
+// (compile, test): the type declarations are brought up to date and the
+// functions named in args (all when none) are picked.
+func (d *devCLI) localProject(dir string, args []string) (*project, []functions.Ref, error) {
+	p, err := loadProject(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	d.refreshTypes(dir)
+	refs, err := p.pick(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, refs, nil
+}
+
 func (d *devCLI) compileCommand() *cobra.Command {
 	var dir string
 	cmd := &cobra.Command{
@@ -277,16 +293,12 @@ func (d *devCLI) compileCommand() *cobra.Command {
 			"type its folder says, zod schemas for an action's input and output, a sync's models.\n" +
 			"Errors are printed as file:line:col.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := loadProject(dir)
-			if err != nil {
-				return err
-			}
-			d.refreshTypes(dir)
-			refs, err := p.pick(args)
+			p, refs, err := d.localProject(dir, args)
 			if err != nil {
 				return err
 			}
 			rt := functions.NewRuntime()
+			defer rt.Close()
 			failed := 0
 			for _, r := range refs {
 				def := d.build(cmd.Context(), rt, p, r)
@@ -432,12 +444,7 @@ func (d *devCLI) testCommand() *cobra.Command {
 			"an action's output or a sync's saved records are compared with what the fixture expects.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := loadProject(dir)
-			if err != nil {
-				return err
-			}
-			d.refreshTypes(dir)
-			refs, err := p.pick(args)
+			p, refs, err := d.localProject(dir, args)
 			if err != nil {
 				return err
 			}
@@ -452,6 +459,7 @@ func (d *devCLI) testCommand() *cobra.Command {
 				return err
 			}
 			rt := functions.NewRuntime()
+			defer rt.Close()
 			passed, failed, untested := 0, 0, 0
 			for _, r := range refs {
 				switch d.testOne(cmd.Context(), rt, cat, p, r) {
