@@ -471,7 +471,6 @@ func errorFor(f *functions.Failure) *Error {
 	return &Error{Status: http.StatusFailedDependency, Code: code, Message: f.Message, Failure: f}
 }
 
-
 func mustJSON(v any) json.RawMessage {
 	b, err := json.Marshal(v)
 	if err != nil {
