@@ -417,7 +417,7 @@ func (s *Service) settle(ctx context.Context, run *store.ActionRun, out json.Raw
 		return nil
 	})
 	if err != nil {
-		s.o.Logger.Error("save action run", "run", run.ID, "error", err)
+		s.o.Logger.Error("save action run", "run", run.ID, "err", err)
 		return nil
 	}
 	return settled

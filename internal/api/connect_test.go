@@ -282,7 +282,7 @@ func openStoreOf(t *testing.T, srv *apptest.Server, backend apptest.Backend) sto
 		if err != nil {
 			t.Fatal(err)
 		}
-		pg, err := postgres.Open(t.Context(), srv.Env["PATCHBAY_DATABASE_URL"], v)
+		pg, err := postgres.Open(t.Context(), srv.Env["PATCHBAY_DATABASE_URL"], v, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -29,7 +29,7 @@ func OpenStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s 
 		if err != nil {
 			return nil, release, err
 		}
-		pg, err := postgres.Open(ctx, cfg.DatabaseURL, v)
+		pg, err := postgres.Open(ctx, cfg.DatabaseURL, v, logger)
 		if err != nil {
 			return nil, release, explainKeyError(err)
 		}

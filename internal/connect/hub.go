@@ -111,7 +111,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// can learn is the outcome of the flow it started with its own id.
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
-		h.logger.Debug("websocket upgrade failed", "error", err)
+		h.logger.Debug("websocket upgrade failed", "err", err)
 		return
 	}
 	defer conn.CloseNow()
@@ -131,7 +131,7 @@ func (h *Hub) serve(conn *websocket.Conn, id string, c *hubClient) {
 	peerGone := conn.CloseRead(readCtx)
 
 	if err := writeMessage(ctx, conn, Message{MessageType: MessageConnectionAck, WSClientID: id}); err != nil {
-		h.logger.Debug("websocket ack failed", "error", err)
+		h.logger.Debug("websocket ack failed", "err", err)
 		return
 	}
 	ping := time.NewTicker(h.pingInterval)
@@ -150,7 +150,7 @@ func (h *Hub) serve(conn *websocket.Conn, id string, c *hubClient) {
 			err := conn.Ping(pctx)
 			pcancel()
 			if err != nil {
-				h.logger.Debug("websocket client stopped answering pings", "error", err)
+				h.logger.Debug("websocket client stopped answering pings", "err", err)
 				return
 			}
 		case <-peerGone.Done():

@@ -231,14 +231,14 @@ func (u *ui) servePage(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if r.Context().Err() == nil {
-			u.logger.Error("connect UI: loading the session failed", "error", err)
+			u.logger.Error("connect UI: loading the session failed", "err", err)
 		}
 		u.render(w, http.StatusInternalServerError, errorView())
 		return
 	}
 	v, err := u.connectView(pd)
 	if err != nil {
-		u.logger.Error("connect UI: bad page data", "error", err)
+		u.logger.Error("connect UI: bad page data", "err", err)
 		u.render(w, http.StatusInternalServerError, errorView())
 		return
 	}
@@ -408,7 +408,7 @@ var fieldLabels = map[string]string{
 func (u *ui) render(w http.ResponseWriter, status int, v *pageView) {
 	var buf bytes.Buffer
 	if err := u.tmpl.Execute(&buf, v); err != nil {
-		u.logger.Error("connect UI: rendering failed", "error", err)
+		u.logger.Error("connect UI: rendering failed", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}

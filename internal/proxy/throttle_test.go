@@ -93,7 +93,7 @@ func throttleBackends(t *testing.T) map[string]func(t *testing.T) store.Throttle
 	}
 	if storetest.PostgresConfigured() {
 		backends["postgres"] = func(t *testing.T) store.Throttles {
-			s, err := postgres.Open(t.Context(), storetest.PostgresURL(t), storetest.NewVault(t))
+			s, err := postgres.Open(t.Context(), storetest.PostgresURL(t), storetest.NewVault(t), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -202,7 +202,7 @@ func (p *Provider) respondToken(w http.ResponseWriter, r *http.Request, g *sim.G
 		if tok, err := p.idToken(r, g, now); err == nil {
 			out["id_token"] = tok
 		} else {
-			p.s.Logger().Error("google: signing id_token", "error", err)
+			p.s.Logger().Error("google: signing id_token", "err", err)
 		}
 	}
 	w.Header().Set("Cache-Control", "no-cache, no-store, max-age=0, must-revalidate")

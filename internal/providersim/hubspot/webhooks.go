@@ -69,7 +69,7 @@ func (p *Provider) deliver(events ...event) {
 	for start := 0; start < len(events); start += maxEventsPerRequest {
 		body, err := json.Marshal(events[start:min(start+maxEventsPerRequest, len(events))])
 		if err != nil {
-			p.s.Logger().Error("hubspot: encode webhook events", "error", err)
+			p.s.Logger().Error("hubspot: encode webhook events", "err", err)
 			return
 		}
 		ts := strconv.FormatInt(p.nowMillis(), 10)

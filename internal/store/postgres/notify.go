@@ -14,7 +14,8 @@ import (
 // LISTEN on a connection held for the listener's lifetime and re-established
 // after a failure.
 type pgNotifier struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	logger *slog.Logger
 }
 
 // Notify implements store.Notifier.
@@ -33,7 +34,7 @@ func (n *pgNotifier) Listen(ctx context.Context, channel string, handle func(str
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		slog.WarnContext(ctx, "listen connection lost; reconnecting", "channel", channel, "err", err)
+		n.logger.WarnContext(ctx, "listen connection lost; reconnecting", "channel", channel, "err", err)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

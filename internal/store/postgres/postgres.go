@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -43,7 +44,12 @@ const defaultMaxConns = 16
 
 // Open connects to databaseURL, applies Patchbay's and River's migrations
 // under an advisory lock, and checks v against the data already sealed.
-func Open(ctx context.Context, databaseURL string, v *vault.Vault) (*Store, error) {
+// logger receives what the store's background work (the LISTEN
+// connection) has to report; nil discards it.
+func Open(ctx context.Context, databaseURL string, v *vault.Vault, logger *slog.Logger) (*Store, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -63,7 +69,7 @@ func Open(ctx context.Context, databaseURL string, v *vault.Vault) (*Store, erro
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
 	db := stdlib.OpenDBFromPool(pool)
-	s, err := open(ctx, pool, db, v)
+	s, err := open(ctx, pool, db, v, logger)
 	if err != nil {
 		db.Close()
 		pool.Close()
@@ -72,7 +78,7 @@ func Open(ctx context.Context, databaseURL string, v *vault.Vault) (*Store, erro
 	return s, nil
 }
 
-func open(ctx context.Context, pool *pgxpool.Pool, db *sql.DB, v *vault.Vault) (*Store, error) {
+func open(ctx context.Context, pool *pgxpool.Pool, db *sql.DB, v *vault.Vault, logger *slog.Logger) (*Store, error) {
 	if err := migrate(ctx, pool, db); err != nil {
 		return nil, err
 	}
@@ -89,7 +95,7 @@ func open(ctx context.Context, pool *pgxpool.Pool, db *sql.DB, v *vault.Vault) (
 		return nil, err
 	}
 	d := sqlstore.Dialect{Name: "postgres", Queries: q, IsUniqueViolation: isUniqueViolation,
-		Locker: locker, Notifier: &pgNotifier{pool: pool}, Throttles: throttles}
+		Locker: locker, Notifier: &pgNotifier{pool: pool, logger: logger}, Throttles: throttles}
 	sdb, err := sqlstore.New(ctx, db, db, d, v)
 	if err != nil {
 		return nil, err

@@ -40,7 +40,7 @@ func TestLeftoverLeaseTokens(t *testing.T) {
 	url, v := storetest.PostgresURL(t), storetest.NewVault(t)
 	var nodes []*throttles
 	for range 2 {
-		s, err := Open(t.Context(), url, v)
+		s, err := Open(t.Context(), url, v, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +96,7 @@ func TestLeftoverLeaseTokens(t *testing.T) {
 // callers when it allows batches. (Past 9,000 calls a second the waits
 // grow, which the benchmark does not sleep.)
 func BenchmarkThrottlesReserve(b *testing.B) {
-	s, err := Open(context.Background(), storetest.PostgresURL(b), storetest.NewVault(b))
+	s, err := Open(context.Background(), storetest.PostgresURL(b), storetest.NewVault(b), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
