@@ -160,6 +160,51 @@ func TestDataDirIsLocked(t *testing.T) {
 	release()
 }
 
+// TestDataDirIsPrivate: the data dir is 0700 whether the store creates it
+// or finds it created with wider permissions.
+func TestDataDirIsPrivate(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		prepare func(dir string) error
+	}{
+		{"created", func(string) error { return nil }},
+		{"existing 0755", func(dir string) error { return os.Mkdir(dir, 0o755) }},
+		{"existing 0777", func(dir string) error {
+			if err := os.Mkdir(dir, 0o777); err != nil {
+				return err
+			}
+			return os.Chmod(dir, 0o777) // Mkdir is subject to the umask
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(t.TempDir(), "data")
+			if err := tc.prepare(dir); err != nil {
+				t.Fatal(err)
+			}
+			fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+			cfg, err := config.Register(fs, func(k string) string { return map[string]string{"PATCHBAY_DATA_DIR": dir}[k] }).Parse()
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, release, err := app.OpenStore(t.Context(), cfg, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			release()
+			info, err := os.Stat(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if perm := info.Mode().Perm(); perm != 0o700 {
+				t.Fatalf("data dir mode = %v, want 0700", perm)
+			}
+		})
+	}
+}
+
 // TestShutdownClosesSpareConnections: a client connection that never sent
 // a request (Go's transport dials spares under concurrency) must not hold
 // a graceful shutdown, which http.Server would otherwise wait five seconds

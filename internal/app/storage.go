@@ -36,8 +36,8 @@ func OpenStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s 
 		return pg, release, nil
 	}
 
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, release, fmt.Errorf("data dir: %w", err)
+	if err := privateDir(cfg.DataDir, logger); err != nil {
+		return nil, release, err
 	}
 	if release, err = lockDir(cfg.DataDir); err != nil {
 		return nil, func() {}, err
@@ -137,6 +137,31 @@ func writeKeyFile(path, encoded string) error {
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("write encryption key: %w", err)
+	}
+	return nil
+}
+
+// privateDir creates the data dir readable by its owner only, and narrows
+// an existing one that others could read (made by hand, by an older
+// version, or under a loose umask): it holds the encryption key and the
+// database, whose files are 0600 but whose names and sizes are not for
+// other users either.
+func privateDir(dir string, logger *slog.Logger) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	info, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("data dir %s is not a directory", dir)
+	}
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("data dir %s is accessible to other users (%v) and could not be made private: %w", dir, perm, err)
+		}
+		logger.Info("data dir made private to its owner", "dir", dir, "was", perm.String())
 	}
 	return nil
 }
