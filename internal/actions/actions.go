@@ -26,6 +26,9 @@ import (
 const (
 	// IdempotencyWindow is how long a key (and the run it names) is kept.
 	IdempotencyWindow = 24 * time.Hour
+	// ExecuteGrace is how much longer than its time limit a queued run may
+	// take in all: waiting for an execution slot, then recording the result.
+	ExecuteGrace = time.Minute
 	// MaxRetries bounds X-Max-Retries.
 	MaxRetries = 10
 	// MaxIdempotencyKey bounds the header's length.
@@ -283,6 +286,13 @@ func (s *Service) Execute(ctx context.Context, environmentID, runID, environment
 	if err != nil {
 		return fmt.Errorf("start action run: %w", err)
 	}
+	// The job queue does not time the job: the limit that applies is the
+	// integration's or the node's, up to functions.MaxActionTimeout, and is
+	// known only here. The sandbox enforces it on the execution; this
+	// bounds the rest (waiting for a slot, recording the result) as well.
+	limits, _ := s.limits(ctx, environmentID, run.IntegrationKey)
+	ctx, cancel := context.WithTimeout(ctx, limits.Timeout+ExecuteGrace)
+	defer cancel()
 	req := Request{EnvironmentID: environmentID, EnvironmentName: environmentName, IntegrationKey: run.IntegrationKey,
 		ConnectionID: run.ConnectionID, ActionName: run.ActionName, Input: run.Input}
 	dep, err := s.deployment(ctx, environmentID, run.IntegrationKey, run.ActionName)

@@ -37,11 +37,16 @@ func (w *actionWorker) Work(ctx context.Context, job *river.Job[actionJob]) erro
 	return w.actions.Execute(ctx, job.Args.EnvironmentID, job.Args.RunID, job.Args.EnvironmentName, last)
 }
 
-// Timeout lets the action's own limit (and the runtime) end a run; the
-// queue's default minute would cut long actions short.
-func (w *actionWorker) Timeout(*river.Job[actionJob]) time.Duration {
-	return functions.DefaultActionTimeout + time.Minute
-}
+// Timeout leaves timing to the run: its limit is the integration's or the
+// node's (up to functions.MaxActionTimeout), which only the actions service
+// reads, and Execute bounds itself by it. A fixed timeout here would cut
+// actions allowed to run longer short.
+func (w *actionWorker) Timeout(*river.Job[actionJob]) time.Duration { return -1 }
+
+// rescueAfter is when River takes a job still marked running for one whose
+// node died, and runs it again. It must exceed the longest run a live node
+// can be busy with, or a long action would run twice at once.
+const rescueAfter = functions.MaxActionTimeout + actions.ExecuteGrace + 10*time.Minute
 
 // NextRetry retries sooner than River's default (attempt⁴ seconds): an
 // async action's caller is waiting on its result.
@@ -83,6 +88,7 @@ func newRiverJobs[TTx any](driver riverdriver.Driver[TTx], svc *actions.Service,
 		// Cancelled jobs and finished ones are not kept long: the action
 		// run holds the result.
 		CompletedJobRetentionPeriod: time.Hour,
+		RescueStuckJobsAfter:        rescueAfter,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/functions"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -41,7 +42,7 @@ func (v *validator) settings(in *SettingsInput) store.IntegrationSettings {
 const (
 	minFunctionMemoryMiB = 16
 	maxFunctionMemoryMiB = 16 << 10
-	maxActionTimeout     = 24 * time.Hour
+	maxActionTimeout     = functions.MaxActionTimeout
 	maxConcurrency       = 100_000
 )
 
