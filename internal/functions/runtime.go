@@ -337,7 +337,14 @@ func (x *execution) close() {
 // microtask queue, then waits for a host operation to finish and settles
 // its promise, and so on.
 func (x *execution) loop() (json.RawMessage, error) {
-	settle, err := x.vm.GlobalObject().GetPropertyValue(mustAtom(x.vm, "__pb_settle"))
+	// GlobalObject returns a new reference. Left unfreed, it keeps the
+	// global object, and everything the prelude and the bundle hang off
+	// it, alive past JS_FreeRuntime: about 800 KB of C heap per run that
+	// nothing ever frees. The atom needs no freeing: the runtime frees its
+	// atom table when the VM closes.
+	global := x.vm.GlobalObject()
+	settle, err := global.GetPropertyValue(mustAtom(x.vm, "__pb_settle"))
+	global.Free()
 	if err != nil {
 		return nil, fmt.Errorf("settle: %w", err)
 	}
