@@ -23,6 +23,7 @@ import (
 	"github.com/patchbay/patchbay/internal/functions"
 	"github.com/patchbay/patchbay/internal/functions/serverhost"
 	"github.com/patchbay/patchbay/internal/integrations"
+	"github.com/patchbay/patchbay/internal/outbound"
 	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/cache"
@@ -92,7 +93,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Connections:  a.auth,
 		Integrations: a.integs,
 		Catalog:      a.catalog,
-		Guard:        proxy.NewGuard(proxy.GuardOptions{AllowedNetworks: cfg.ProxyAllowedNetworks}),
+		Guard:        outbound.NewGuard(outbound.GuardOptions{AllowedNetworks: cfg.ProxyAllowedNetworks}),
 		Throttle:     proxy.NewThrottle(a.store.Throttles(), proxy.ThrottleOptions{}),
 		Logger:       logger,
 	})

@@ -18,6 +18,7 @@ import (
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/auth/oauth1"
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/outbound"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -43,7 +44,7 @@ type Options struct {
 	Connections  Connections
 	Integrations Integrations
 	Catalog      *catalog.Catalog
-	Guard        *Guard
+	Guard        *outbound.Guard
 	Throttle     *Throttle // nil: no throttling
 	Recorder     Recorder
 	Logger       *slog.Logger
@@ -61,7 +62,7 @@ type Proxy struct {
 	conns        Connections
 	integrations Integrations
 	catalog      *catalog.Catalog
-	guard        *Guard
+	guard        *outbound.Guard
 	throttle     *Throttle
 	recorder     Recorder
 	logger       *slog.Logger
@@ -76,7 +77,7 @@ func New(o Options) *Proxy {
 	p := &Proxy{conns: o.Connections, integrations: o.Integrations, catalog: o.Catalog, guard: o.Guard,
 		throttle: o.Throttle, recorder: o.Recorder, logger: o.Logger, now: o.Now, sleep: o.Sleep}
 	if p.guard == nil {
-		p.guard = NewGuard(GuardOptions{})
+		p.guard = outbound.NewGuard(outbound.GuardOptions{})
 	}
 	if p.recorder == nil {
 		p.recorder = discardRecorder{}

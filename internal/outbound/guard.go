@@ -1,4 +1,4 @@
-package proxy
+package outbound
 
 import (
 	"context"
@@ -15,27 +15,6 @@ import (
 	"time"
 )
 
-// The SSRF guard. A proxied request is built from two things the caller
-// controls more or less directly: the base URL (the catalog's, after
-// templating with the connection's config, or a Base-Url-Override) and
-// the endpoint path. The guard keeps requests on the base's host, and
-// keeps them off addresses inside our own network:
-//
-//   - Target joins base and endpoint so that the endpoint can only add a
-//     path and query below the base, and refuses bases whose host came from
-//     a connection-config value that broke out of its place in the template
-//     or that name an internal address.
-//   - DialContext checks every address actually dialled, after DNS, so a
-//     name that resolves (or re-resolves) to an internal address is refused.
-//   - CheckRedirect keeps redirects on the first request's origin.
-//
-// Internal addresses (loopback, private, link-local, metadata, …) are
-// refused unless the operator allowed them (GuardOptions.AllowedNetworks)
-// or the catalog itself points there: the provider simulator that tests
-// and the demo use is on 127.0.0.1, and its catalog entries say so
-// literally. Only the catalog's literal host gets that allowance; a host
-// from connection config or an override never does.
-
 // guardMaxRedirects is how many redirects CheckRedirect follows.
 const guardMaxRedirects = 5
 
@@ -46,7 +25,7 @@ type GuardError struct {
 	Reason string
 }
 
-func (e *GuardError) Error() string { return "proxy guard: " + e.Reason }
+func (e *GuardError) Error() string { return "outbound guard: " + e.Reason }
 
 func guardRefuse(format string, args ...any) error {
 	return &GuardError{Reason: fmt.Sprintf(format, args...)}
@@ -71,10 +50,10 @@ type GuardOptions struct {
 	Resolver Resolver
 }
 
-// Guard is the SSRF policy for proxied requests. One Guard, and one
-// http.Transport using its DialContext, serve every request; per-request
-// allowances travel in the request's context (WithBase). It is safe for
-// concurrent use.
+// Guard is the address policy of outbound requests (see the package
+// doc). One Guard serves every request of a node; per-request allowances
+// travel in the request's context (WithBase). It is safe for concurrent
+// use.
 type Guard struct {
 	allowed  []netip.Prefix
 	resolver Resolver
@@ -97,7 +76,7 @@ func NewGuard(opts GuardOptions) *Guard {
 	return g
 }
 
-// Transport is an http.Transport for proxied requests: the default
+// Transport is a new http.Transport for guarded requests: the default
 // transport's timeouts, DialContext guarded, and no HTTP proxy from the
 // environment (a proxy would do the dialling, out of the guard's sight).
 // TLS connections are dialled through DialContext too.
@@ -845,10 +824,10 @@ func (g *Guard) checkDial(ctx context.Context, network, addr string) ([]netip.Ad
 			return nil, 0, err
 		}
 		if ips, err = g.resolver.LookupNetIP(ctx, lookup, host); err != nil {
-			return nil, 0, fmt.Errorf("proxy guard: resolve %s: %w", host, err)
+			return nil, 0, fmt.Errorf("outbound guard: resolve %s: %w", host, err)
 		}
 		if len(ips) == 0 {
-			return nil, 0, fmt.Errorf("proxy guard: resolve %s: no addresses", host)
+			return nil, 0, fmt.Errorf("outbound guard: resolve %s: no addresses", host)
 		}
 	}
 
@@ -878,7 +857,7 @@ func (g *Guard) checkDial(ctx context.Context, network, addr string) ([]netip.Ad
 	return out, uint16(port), nil
 }
 
-// CheckRedirect is an http.Client.CheckRedirect for proxied requests. It
+// CheckRedirect is an http.Client.CheckRedirect for guarded requests. It
 // follows at most 5 redirects, never from https to http, and only to the
 // first request's scheme, host and port unless allowCrossHost. The proxy
 // forwards the provider's credentials (Authorization, API-key headers,
