@@ -448,6 +448,8 @@ type templateAlt struct {
 	// host and port are set when the alternative's scheme and authority
 	// are literal: the catalog itself names that host.
 	host, port string
+	// places says which part of the URL each placeholder fills.
+	places []Placeholder
 }
 
 const (
@@ -538,6 +540,7 @@ func splitAlternatives(s string) []string {
 type tmplPart struct {
 	lit         string
 	placeholder bool
+	name        string // a placeholder's text between "${" and "}"
 }
 
 // splitPlaceholders splits an alternative into literal text and ${…}
@@ -568,7 +571,7 @@ func splitPlaceholders(s string) ([]tmplPart, bool) {
 		if end < 0 {
 			return nil, false
 		}
-		parts = append(parts, tmplPart{placeholder: true})
+		parts = append(parts, tmplPart{placeholder: true, name: strings.TrimSpace(s[i+2 : end])})
 		s = s[end+1:]
 	}
 	return parts, true
@@ -592,34 +595,42 @@ func compileAlt(alt string) (templateAlt, bool) {
 		return templateAlt{}, false
 	}
 	var strict, loose strings.Builder
+	var places []Placeholder
 	sec := tmplScheme
 	hostHasLiteral, hostHasPlaceholder, authorityTemplated := false, false, false
 	var literalAuthority strings.Builder
 	for i, p := range parts {
 		if p.placeholder {
 			loose.WriteString(`.*`)
+			var part Part
 			switch sec {
 			case tmplScheme:
 				strict.WriteString(tmplOrigin)
 				authorityTemplated = true
-				sec = tmplPath
+				sec, part = tmplPath, PartOrigin
 			case tmplHost:
 				hostHasPlaceholder, authorityTemplated = true, true
 				// Followed by more host: a label (a subdomain). Ending
 				// the host: a name (a whole host or a domain suffix).
 				if i+1 < len(parts) && (parts[i+1].placeholder || !strings.ContainsAny(parts[i+1].lit[:1], ":/?")) {
 					strict.WriteString(tmplLabel)
+					part = PartHostLabel
 				} else {
 					strict.WriteString(tmplName)
+					part = PartHostName
 				}
 			case tmplPort:
 				strict.WriteString(tmplPortClass)
 				authorityTemplated = true
+				part = PartPort
 			case tmplPath:
 				strict.WriteString(tmplSeg)
+				part = PartPath
 			case tmplQuery:
 				strict.WriteString(tmplQueryClass)
+				part = PartQuery
 			}
+			places = append(places, Placeholder{Name: p.name, Part: part})
 			continue
 		}
 		lit := p.lit
@@ -689,7 +700,7 @@ func compileAlt(alt string) (templateAlt, bool) {
 			lit = lit[n:]
 		}
 	}
-	a := templateAlt{}
+	a := templateAlt{places: places}
 	var err error
 	if a.strict, err = regexp.Compile(`(?i)^` + strict.String() + `/?$`); err != nil {
 		return templateAlt{}, false
