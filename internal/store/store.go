@@ -50,6 +50,11 @@ type Store interface {
 	// in-process on SQLite, rows on PostgreSQL.
 	Throttles() Throttles
 
+	// UnreadableRows counts, since the store opened, the rows reads met
+	// that could not be decoded (see UnreadableError): lists skip them,
+	// so this is where they show.
+	UnreadableRows() int64
+
 	// Dialect names the backend: "sqlite" or "postgres".
 	Dialect() string
 	// Ping checks that the database answers.

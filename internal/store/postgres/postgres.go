@@ -45,7 +45,8 @@ const defaultMaxConns = 16
 // Open connects to databaseURL, applies Patchbay's and River's migrations
 // under an advisory lock, and checks v against the data already sealed.
 // logger receives what the store's background work (the LISTEN
-// connection) has to report; nil discards it.
+// connection) has to report, and the rows lists skip because they cannot
+// be read; nil discards it.
 func Open(ctx context.Context, databaseURL string, v *vault.Vault, logger *slog.Logger) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -100,6 +101,7 @@ func open(ctx context.Context, pool *pgxpool.Pool, db *sql.DB, v *vault.Vault, l
 	if err != nil {
 		return nil, err
 	}
+	sdb.SetLogger(logger)
 	return &Store{DB: sdb, pool: pool}, nil
 }
 

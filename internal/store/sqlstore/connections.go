@@ -34,7 +34,9 @@ func isUUID(id string) bool {
 }
 
 // scan reads the columns every connection query returns (see queries.sql)
-// and opens the credentials.
+// and opens the credentials. A row it cannot decode is a
+// *store.UnreadableError, returned with the columns read so far (ids, for
+// logs).
 func (s connections) scan(row rowScanner) (*store.Connection, error) {
 	c := &store.Connection{}
 	var sealed, config, metadata, endUser, tags, errs []byte
@@ -51,10 +53,10 @@ func (s connections) scan(row rowScanner) (*store.Connection, error) {
 	if sealed != nil {
 		plain, err := s.db.open(sealed, "connections", "credentials", c.ID)
 		if err != nil {
-			return nil, err
+			return c, s.db.unreadableRow("connections", c.ID, "credentials", err)
 		}
 		if err := json.Unmarshal(plain, &c.Credentials); err != nil {
-			return nil, fmt.Errorf("connection %s credentials: %w", c.ID, err)
+			return c, s.db.unreadableRow("connections", c.ID, "credentials", err)
 		}
 	}
 	for _, col := range []struct {
@@ -72,7 +74,7 @@ func (s connections) scan(row rowScanner) (*store.Connection, error) {
 			continue
 		}
 		if err := json.Unmarshal(col.src, col.dst); err != nil {
-			return nil, fmt.Errorf("connection %s %s: %w", c.ID, col.name, err)
+			return c, s.db.unreadableRow("connections", c.ID, col.name, err)
 		}
 	}
 	if len(c.Errors) == 0 {
@@ -81,42 +83,90 @@ func (s connections) scan(row rowScanner) (*store.Connection, error) {
 	return c, nil
 }
 
+// connectionDocs are a connection's JSON documents, in the order args
+// writes them.
+func connectionDocs(c *store.Connection) [4]docValue {
+	var endUser any
+	if c.EndUser != nil {
+		endUser = c.EndUser
+	}
+	return [4]docValue{
+		{store.DocConnectionConfig, c.ConnectionConfig, "{}"},
+		{store.DocMetadata, c.Metadata, "{}"},
+		{store.DocTags, c.Tags, "{}"},
+		{store.DocEndUser, endUser, ""},
+	}
+}
+
+// docSizes are the encoded sizes of a connection's documents as read,
+// in connectionDocs' order.
+type docSizes [4]int
+
+// sizesOf measures c's documents, before a change, for args. It encodes
+// them as store.Document.Encode does, without its checks: only sizes are
+// needed, and only if a document turns out too big.
+func sizesOf(c *store.Connection) docSizes {
+	var out docSizes
+	for i, d := range connectionDocs(c) {
+		var n countingWriter
+		enc := json.NewEncoder(&n)
+		enc.SetEscapeHTML(false)
+		if enc.Encode(d.v) == nil {
+			out[i] = int(n) - 1 // the encoder's newline
+		}
+	}
+	return out
+}
+
+// countingWriter counts the bytes written to it.
+type countingWriter int
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	*w += countingWriter(len(p))
+	return len(p), nil
+}
+
 // args returns the mutable columns, in the order InsertConnection and
 // UpdateConnection share, sealing the credentials to c.ID. It also brings
-// c.CredentialsExpiresAt in line with the credentials.
-func (s connections) args(c *store.Connection) ([]any, error) {
+// c.CredentialsExpiresAt in line with the credentials. It refuses
+// documents that break their rules (store.Document), before anything is
+// written; before holds the sizes of the row's documents as it was read
+// (nil for a new row): one already over its cap, stored before caps were
+// checked, may be written back as long as it does not grow, so that
+// refreshing such a connection's token keeps working.
+func (s connections) args(c *store.Connection, before *docSizes) ([]any, error) {
 	c.CredentialsExpiresAt = credentialsExpiry(c.Credentials)
 	plain, err := json.Marshal(c.Credentials)
 	if err != nil {
 		return nil, fmt.Errorf("credentials: %w", err)
 	}
-	config, err := jsonValue(c.ConnectionConfig, "{}")
-	if err != nil {
-		return nil, fmt.Errorf("connection config: %w", err)
-	}
-	metadata, err := jsonValue(c.Metadata, "{}")
-	if err != nil {
-		return nil, fmt.Errorf("metadata: %w", err)
-	}
-	tags, err := jsonValue(c.Tags, "{}")
-	if err != nil {
-		return nil, fmt.Errorf("tags: %w", err)
+	var docs [4]any
+	for i, d := range connectionDocs(c) {
+		b, err := d.encode()
+		var de *store.DocumentError
+		if errors.As(err, &de) && de.Code == "too_big" && before != nil && len(b) <= before[i] {
+			err = nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if b != nil {
+			// Text, not bytes: SQLite would store bytes as a BLOB, which
+			// its JSON functions refuse.
+			docs[i] = string(b)
+		}
 	}
 	errs, err := jsonValue(c.Errors, "[]")
 	if err != nil {
 		return nil, fmt.Errorf("errors: %w", err)
 	}
-	var endUserID, endUser any
+	var endUserID any
 	if c.EndUser != nil {
-		b, err := json.Marshal(c.EndUser)
-		if err != nil {
-			return nil, fmt.Errorf("end user: %w", err)
-		}
-		endUserID, endUser = c.EndUser.ID, string(b)
+		endUserID = c.EndUser.ID
 	}
 	return []any{
 		s.db.seal(plain, "connections", "credentials", c.ID), nullTime(c.CredentialsExpiresAt),
-		config, metadata, endUserID, endUser, tags, errs, refreshDisabled(c.Errors),
+		docs[0], docs[1], endUserID, docs[3], docs[2], errs, refreshDisabled(c.Errors),
 		nullTime(c.LastRefreshSuccessAt), nullTime(c.LastRefreshFailureAt), c.RefreshAttempts,
 	}, nil
 }
@@ -158,7 +208,7 @@ func (s connections) insert(ctx context.Context, tx *sql.Tx, c *store.Connection
 	id, now := newID(), s.db.now()
 	n := *c
 	n.ID, n.CreatedAt, n.UpdatedAt = id, now, now
-	cols, err := s.args(&n)
+	cols, err := s.args(&n, nil)
 	if err != nil {
 		return false, err
 	}
@@ -176,10 +226,11 @@ func (s connections) insert(ctx context.Context, tx *sql.Tx, c *store.Connection
 	return true, nil
 }
 
-// update saves every mutable column of c, which must have been read in tx.
-func (s connections) update(ctx context.Context, tx *sql.Tx, c *store.Connection) error {
+// update saves every mutable column of c, which must have been read in tx;
+// before are the sizes of its documents as read (see args).
+func (s connections) update(ctx context.Context, tx *sql.Tx, c *store.Connection, before docSizes) error {
 	c.UpdatedAt = s.db.now()
-	cols, err := s.args(c)
+	cols, err := s.args(c, &before)
 	if err != nil {
 		return err
 	}
@@ -254,7 +305,7 @@ func (s connections) Upsert(ctx context.Context, c *store.Connection) (created b
 			return err
 		}
 		next := reauthorised(old, c)
-		if err := s.update(ctx, tx, next); err != nil {
+		if err := s.update(ctx, tx, next, sizesOf(old)); err != nil {
 			return err
 		}
 		*c = *next
@@ -330,6 +381,13 @@ func (s connections) List(ctx context.Context, f store.ConnectionFilter) ([]*sto
 	defer rows.Close()
 	for rows.Next() {
 		c, err := s.scan(rows)
+		var unreadable *store.UnreadableError
+		if errors.As(err, &unreadable) {
+			// One bad row must not take the environment's list down with
+			// it: leave it out, and say so where operators look.
+			s.db.skipped(ctx, "connections", unreadable, "connection_id", c.ConnectionID, "integration", c.IntegrationKey)
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("list connections: %w", err)
 		}
@@ -351,14 +409,14 @@ func (s connections) Update(ctx context.Context, id string, change func(*store.C
 		if err != nil {
 			return err
 		}
-		orig := *c
+		orig, before := *c, sizesOf(c)
 		if err := change(c); err != nil {
 			return err
 		}
 		// The row's identity and ownership are not the change's to make.
 		c.ID, c.EnvironmentID, c.IntegrationID = orig.ID, orig.EnvironmentID, orig.IntegrationID
 		c.IntegrationKey, c.Provider, c.CreatedAt = orig.IntegrationKey, orig.Provider, orig.CreatedAt
-		if err := s.update(ctx, tx, c); err != nil {
+		if err := s.update(ctx, tx, c, before); err != nil {
 			return err
 		}
 		out = c
@@ -407,6 +465,28 @@ func (s connections) Expiring(ctx context.Context, before time.Time, limit int) 
 		return nil, fmt.Errorf("expiring connections: %w", err)
 	}
 	return ids, nil
+}
+
+// docValue is a document about to be written: its kind, its value, and
+// what to write when the value is nil ("" for NULL).
+type docValue struct {
+	doc   store.Document
+	v     any
+	empty string
+}
+
+// encode checks and encodes the document for its column: a string, or nil
+// for NULL. On a *store.DocumentError it still returns the encoding, for
+// its size.
+func (d docValue) encode() ([]byte, error) {
+	b, err := d.doc.Encode(d.v)
+	if string(b) == "null" {
+		if d.empty == "" {
+			return nil, nil
+		}
+		return []byte(d.empty), nil
+	}
+	return b, err
 }
 
 // jsonValue encodes v for a NOT NULL JSON column, writing empty where v

@@ -15,10 +15,12 @@ type deployments struct{ db *DB }
 
 func (s deployments) Put(ctx context.Context, ds []*store.Deployment) error {
 	for _, d := range ds {
-		if len(d.Definition) > 0 && !json.Valid(d.Definition) {
-			// PostgreSQL's jsonb would refuse it and SQLite store it: refuse
-			// it on both.
-			return fmt.Errorf("deploy %s: definition is not JSON", d.Name)
+		if len(d.Definition) > 0 {
+			// What PostgreSQL's jsonb would refuse, SQLite would store:
+			// refuse it on both.
+			if err := store.DocDefinition.Check(d.Definition); err != nil {
+				return fmt.Errorf("deploy %s: %w", d.Name, err)
+			}
 		}
 	}
 	// The callers' values change only once every deployment is live.
@@ -184,8 +186,16 @@ func (s actionRuns) create(ctx context.Context, tx *sql.Tx, run *store.ActionRun
 	}
 	n := *run
 	n.ID, n.CreatedAt, n.UpdatedAt, n.ExpiresAt = newID(), now, now, run.ExpiresAt.UTC()
+	if len(n.Input) > 0 {
+		if err := store.DocActionInput.Check(n.Input); err != nil {
+			return nil, false, err
+		}
+	}
 	input := s.db.seal(n.Input, "action_runs", "input", n.ID)
-	output, errJSON := s.sealOutcome(&n)
+	output, errJSON, err := s.sealOutcome(&n)
+	if err != nil {
+		return nil, false, err
+	}
 	res, err := tx.ExecContext(ctx, s.db.q("InsertActionRun"), n.ID, n.EnvironmentID, n.IntegrationKey, n.ConnectionID,
 		n.ActionName, nullString(n.IdempotencyKey), n.RequestHash, input, n.Status, output, errJSON,
 		n.Async, n.Attempts, n.MaxRetries, n.CreatedAt, n.UpdatedAt, n.ExpiresAt)
@@ -204,15 +214,22 @@ func (s actionRuns) create(ctx context.Context, tx *sql.Tx, run *store.ActionRun
 	return holder, false, nil
 }
 
-// sealOutcome seals run's output and error, each NULL when empty.
-func (s actionRuns) sealOutcome(run *store.ActionRun) (output, errJSON []byte) {
+// sealOutcome checks and seals run's output and error, each NULL when
+// empty.
+func (s actionRuns) sealOutcome(run *store.ActionRun) (output, errJSON []byte, err error) {
 	if len(run.Output) > 0 {
+		if err := store.DocActionOutput.Check(run.Output); err != nil {
+			return nil, nil, err
+		}
 		output = s.db.seal(run.Output, "action_runs", "output", run.ID)
 	}
 	if len(run.Error) > 0 {
+		if err := store.DocActionError.Check(run.Error); err != nil {
+			return nil, nil, err
+		}
 		errJSON = s.db.seal(run.Error, "action_runs", "error", run.ID)
 	}
-	return output, errJSON
+	return output, errJSON, nil
 }
 
 func (s actionRuns) scan(row rowScanner) (*store.ActionRun, error) {
@@ -240,7 +257,7 @@ func (s actionRuns) scan(row rowScanner) (*store.ActionRun, error) {
 		}
 		plain, err := s.db.open(col.sealed, "action_runs", col.name, r.ID)
 		if err != nil {
-			return nil, err
+			return nil, s.db.unreadableRow("action_runs", r.ID, col.name, err)
 		}
 		if len(plain) > 0 {
 			*col.dst = json.RawMessage(plain)
@@ -280,7 +297,10 @@ func (s actionRuns) Update(ctx context.Context, environmentID, id string, change
 		r.ActionName, r.IdempotencyKey, r.RequestHash, r.Input = orig.ActionName, orig.IdempotencyKey, orig.RequestHash, orig.Input
 		r.CreatedAt = orig.CreatedAt
 		r.UpdatedAt, r.ExpiresAt = s.db.now(), r.ExpiresAt.UTC()
-		output, errJSON := s.sealOutcome(r)
+		output, errJSON, err := s.sealOutcome(r)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, s.db.q("UpdateActionRun"), r.Status, output, errJSON, r.Async,
 			r.Attempts, r.MaxRetries, r.UpdatedAt, r.ExpiresAt, r.ID); err != nil {
 			return err

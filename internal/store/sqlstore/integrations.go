@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -78,7 +79,7 @@ func encodeSettings(v store.IntegrationSettings) (string, error) {
 			out.Functions.ActionTimeout = f.ActionTimeout.String()
 		}
 	}
-	b, err := json.Marshal(out)
+	b, err := store.DocSettings.Encode(out)
 	return string(b), err
 }
 
@@ -137,16 +138,16 @@ func (s integrations) scan(row interface{ Scan(...any) error }) (*store.Integrat
 	}
 	var err error
 	if in.Settings, err = decodeSettings(settings); err != nil {
-		return nil, fmt.Errorf("integration %s settings: %w", in.ID, err)
+		return in, s.db.unreadableRow("integrations", in.ID, "settings", err)
 	}
 	if sealed != nil {
 		plain, err := s.db.open(sealed, "integrations", "secrets", in.ID)
 		if err != nil {
-			return nil, err
+			return in, s.db.unreadableRow("integrations", in.ID, "secrets", err)
 		}
 		var sec integrationSecrets
 		if err := json.Unmarshal(plain, &sec); err != nil {
-			return nil, fmt.Errorf("integration %s secrets: %w", in.ID, err)
+			return in, s.db.unreadableRow("integrations", in.ID, "secrets", err)
 		}
 		c.ClientSecret, c.WebhookSecret, c.PrivateKey = sec.ClientSecret, sec.WebhookSecret, sec.PrivateKey
 	}
@@ -170,6 +171,11 @@ func (s integrations) List(ctx context.Context, environmentID string) ([]*store.
 	out := []*store.Integration{}
 	for rows.Next() {
 		in, err := s.scan(rows)
+		var unreadable *store.UnreadableError
+		if errors.As(err, &unreadable) {
+			s.db.skipped(ctx, "integrations", unreadable, "integration", in.UniqueKey)
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("list integrations: %w", err)
 		}

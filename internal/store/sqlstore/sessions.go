@@ -17,25 +17,28 @@ func (s connectSessions) Create(ctx context.Context, cs *store.ConnectSession) e
 	if cs.TokenHash == "" {
 		return errors.New("create connect session: no token hash")
 	}
-	var endUser any
+	var endUserValue any
 	if cs.EndUser != nil {
-		b, err := json.Marshal(cs.EndUser)
-		if err != nil {
-			return fmt.Errorf("create connect session: end user: %w", err)
-		}
-		endUser = string(b)
+		endUserValue = cs.EndUser
 	}
+	var docs [3]any
+	for i, d := range []docValue{
+		{store.DocEndUser, endUserValue, ""},
+		{store.DocConfigDefaults, cs.IntegrationsConfigDefaults, "{}"},
+		{store.DocTags, cs.Tags, "{}"},
+	} {
+		b, err := d.encode()
+		if err != nil {
+			return fmt.Errorf("create connect session: %w", err)
+		}
+		if b != nil {
+			docs[i] = string(b)
+		}
+	}
+	endUser, defaults, tags := docs[0], docs[1], docs[2]
 	allowed, err := jsonValue(cs.AllowedIntegrations, "[]")
 	if err != nil {
 		return fmt.Errorf("create connect session: allowed integrations: %w", err)
-	}
-	defaults, err := jsonValue(cs.IntegrationsConfigDefaults, "{}")
-	if err != nil {
-		return fmt.Errorf("create connect session: integrations config defaults: %w", err)
-	}
-	tags, err := jsonValue(cs.Tags, "{}")
-	if err != nil {
-		return fmt.Errorf("create connect session: tags: %w", err)
 	}
 	id, createdAt := newID(), cs.CreatedAt
 	if createdAt.IsZero() {
@@ -82,23 +85,23 @@ func (s connectSessions) scan(row rowScanner) (*store.ConnectSession, error) {
 	cs.CreatedAt, cs.ExpiresAt = cs.CreatedAt.UTC(), cs.ExpiresAt.UTC()
 	if endUser != nil {
 		if err := json.Unmarshal(endUser, &cs.EndUser); err != nil {
-			return nil, fmt.Errorf("connect session %s end user: %w", cs.ID, err)
+			return nil, s.db.unreadableRow("connect_sessions", cs.ID, "end_user", err)
 		}
 	}
 	if err := json.Unmarshal(allowed, &cs.AllowedIntegrations); err != nil {
-		return nil, fmt.Errorf("connect session %s allowed integrations: %w", cs.ID, err)
+		return nil, s.db.unreadableRow("connect_sessions", cs.ID, "allowed_integrations", err)
 	}
 	if len(cs.AllowedIntegrations) == 0 {
 		cs.AllowedIntegrations = nil
 	}
 	if err := json.Unmarshal(defaults, &cs.IntegrationsConfigDefaults); err != nil {
-		return nil, fmt.Errorf("connect session %s integrations config defaults: %w", cs.ID, err)
+		return nil, s.db.unreadableRow("connect_sessions", cs.ID, "integrations_config_defaults", err)
 	}
 	if len(cs.IntegrationsConfigDefaults) == 0 {
 		cs.IntegrationsConfigDefaults = nil
 	}
 	if err := json.Unmarshal(tags, &cs.Tags); err != nil {
-		return nil, fmt.Errorf("connect session %s tags: %w", cs.ID, err)
+		return nil, s.db.unreadableRow("connect_sessions", cs.ID, "tags", err)
 	}
 	if len(cs.Tags) == 0 {
 		cs.Tags = nil
@@ -144,9 +147,9 @@ func (s oauthSessions) Create(ctx context.Context, sess *store.OAuthSession) err
 	if sess.ID == "" {
 		return errors.New("create OAuth session: no id (state)")
 	}
-	config, err := jsonValue(sess.ConnectionConfig, "{}")
+	config, err := docValue{store.DocConnectionConfig, sess.ConnectionConfig, "{}"}.encode()
 	if err != nil {
-		return fmt.Errorf("create OAuth session: connection config: %w", err)
+		return fmt.Errorf("create OAuth session: %w", err)
 	}
 	// No ciphertext when there is no secret, as for integrations.
 	var secret []byte
@@ -158,7 +161,7 @@ func (s oauthSessions) Create(ctx context.Context, sess *store.OAuthSession) err
 		createdAt = s.db.now()
 	}
 	_, err = s.db.write.ExecContext(ctx, s.db.q("InsertOAuthSession"), sess.ID, sess.EnvironmentID, sess.IntegrationKey,
-		sess.ConnectionID, sess.ConnectSessionID, sess.WSClientID, sess.AuthMode, config, secret,
+		sess.ConnectionID, sess.ConnectSessionID, sess.WSClientID, sess.AuthMode, string(config), secret,
 		nullString(sess.RequestToken), sess.RedirectURI, createdAt.UTC(), sess.ExpiresAt.UTC())
 	if err != nil {
 		if s.db.d.IsUniqueViolation(err) {
@@ -185,7 +188,7 @@ func (s oauthSessions) take(ctx context.Context, query, arg string) (*store.OAut
 	sess.RequestToken = requestToken.String
 	sess.CreatedAt, sess.ExpiresAt = sess.CreatedAt.UTC(), sess.ExpiresAt.UTC()
 	if err := json.Unmarshal(config, &sess.ConnectionConfig); err != nil {
-		return nil, fmt.Errorf("OAuth session connection config: %w", err)
+		return nil, s.db.unreadableRow("oauth_sessions", sess.ID, "connection_config", err)
 	}
 	if secret != nil {
 		plain, err := s.db.open(secret, "oauth_sessions", "secret", sess.ID)

@@ -15,7 +15,7 @@ type settings struct{ db *DB }
 
 func (s settings) ConnectUI(ctx context.Context, environmentID string) (store.ConnectUISettings, error) {
 	var out store.ConnectUISettings
-	if err := s.get(ctx, "GetConnectUISettings", environmentID, &out); err != nil {
+	if err := s.get(ctx, "GetConnectUISettings", "connect_ui_settings", environmentID, &out); err != nil {
 		return store.ConnectUISettings{}, fmt.Errorf("connect UI settings: %w", err)
 	}
 	return out, nil
@@ -30,7 +30,7 @@ func (s settings) SetConnectUI(ctx context.Context, environmentID string, v stor
 
 func (s settings) Webhooks(ctx context.Context, environmentID string) (store.WebhookSettings, error) {
 	var out store.WebhookSettings
-	if err := s.get(ctx, "GetWebhookSettings", environmentID, &out); err != nil {
+	if err := s.get(ctx, "GetWebhookSettings", "webhook_settings", environmentID, &out); err != nil {
 		return store.WebhookSettings{}, fmt.Errorf("webhook settings: %w", err)
 	}
 	return out, nil
@@ -60,7 +60,7 @@ func (s settings) Variables(ctx context.Context, environmentID string) ([]store.
 		return nil, err
 	}
 	if err := json.Unmarshal(plain, &vars); err != nil {
-		return nil, fmt.Errorf("environment variables of %s: %w", environmentID, err)
+		return nil, s.db.unreadableRow("environments", environmentID, "variables", err)
 	}
 	return vars, nil
 }
@@ -72,7 +72,7 @@ func (s settings) SetVariables(ctx context.Context, environmentID string, vars [
 	// No ciphertext when there is no secret, as for integrations.
 	var sealed []byte
 	if len(vars) > 0 {
-		b, err := json.Marshal(vars)
+		b, err := store.DocVariables.Encode(vars)
 		if err != nil {
 			return fmt.Errorf("set environment variables of %s: %w", environmentID, err)
 		}
@@ -90,7 +90,7 @@ func (s settings) SetVariables(ctx context.Context, environmentID string, vars [
 	return nil
 }
 
-func (s settings) get(ctx context.Context, query, environmentID string, dst any) error {
+func (s settings) get(ctx context.Context, query, column, environmentID string, dst any) error {
 	if !isUUID(environmentID) {
 		return fmt.Errorf("environment %s: %w", environmentID, store.ErrNotFound)
 	}
@@ -99,7 +99,7 @@ func (s settings) get(ctx context.Context, query, environmentID string, dst any)
 		return fmt.Errorf("environment %s: %w", environmentID, notFound(err))
 	}
 	if err := json.Unmarshal(b, dst); err != nil {
-		return fmt.Errorf("environment %s: %w", environmentID, err)
+		return s.db.unreadableRow("environments", environmentID, column, err)
 	}
 	return nil
 }
@@ -108,7 +108,7 @@ func (s settings) set(ctx context.Context, query, environmentID string, v any) e
 	if !isUUID(environmentID) {
 		return fmt.Errorf("environment %s: %w", environmentID, store.ErrNotFound)
 	}
-	b, err := json.Marshal(v)
+	b, err := store.DocSettings.Encode(v)
 	if err != nil {
 		return err
 	}

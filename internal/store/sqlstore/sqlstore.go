@@ -10,9 +10,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -119,6 +121,9 @@ type DB struct {
 
 	mu    sync.RWMutex // guards vault, swapped by RotateEncryption
 	vault *vault.Vault
+
+	logger     *slog.Logger
+	unreadable atomic.Int64 // rows met that could not be decoded
 }
 
 // encryptionCheckKey names the meta row holding a sealed constant, which
@@ -146,7 +151,7 @@ func New(ctx context.Context, read, write *sql.DB, d Dialect, v *vault.Vault) (*
 	if d.Locker == nil {
 		return nil, fmt.Errorf("%s store: no locker", d.Name)
 	}
-	db := &DB{read: read, write: write, d: d, vault: v, now: func() time.Time { return time.Now().UTC() }}
+	db := &DB{read: read, write: write, d: d, vault: v, now: func() time.Time { return time.Now().UTC() }, logger: slog.Default()}
 	if err := db.checkEncryptionKey(ctx); err != nil {
 		return nil, err
 	}
@@ -186,6 +191,30 @@ func (db *DB) open(ciphertext []byte, table, column, id string) ([]byte, error) 
 		return nil, fmt.Errorf("decrypt %s.%s of %s: %w", table, column, id, err)
 	}
 	return plaintext, nil
+}
+
+// SetLogger sets where the store reports the rows its lists skip
+// (slog.Default until set). Call it before the store is used.
+func (db *DB) SetLogger(l *slog.Logger) {
+	if l != nil {
+		db.logger = l
+	}
+}
+
+// UnreadableRows implements store.Store.
+func (db *DB) UnreadableRows() int64 { return db.unreadable.Load() }
+
+// unreadableRow wraps the decoding error of one column of a row and counts
+// it.
+func (db *DB) unreadableRow(table, id, column string, err error) error {
+	db.unreadable.Add(1)
+	return &store.UnreadableError{Table: table, ID: id, Column: column, Err: err}
+}
+
+// skipped logs a row a list leaves out because it cannot be decoded.
+func (db *DB) skipped(ctx context.Context, list string, err *store.UnreadableError, attrs ...any) {
+	db.logger.WarnContext(ctx, "skipped a row that cannot be read",
+		append([]any{"list", list, "table", err.Table, "id", err.ID, "column", err.Column, "err", err.Err}, attrs...)...)
 }
 
 // Dialect implements store.Store.

@@ -139,6 +139,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Database) {
 	t.Run("Encryption", func(t *testing.T) { t.Parallel(); testEncryption(t, newDB) })
 	t.Run("ConnectionEncryption", func(t *testing.T) { t.Parallel(); testConnectionEncryption(t, newDB) })
 	t.Run("Connections", func(t *testing.T) { t.Parallel(); testConnections(t, newDB) })
+	t.Run("Documents", func(t *testing.T) { t.Parallel(); testDocuments(t, newDB) })
 	t.Run("ConnectSessions", func(t *testing.T) { t.Parallel(); testConnectSessions(t, newDB) })
 	t.Run("OAuthSessions", func(t *testing.T) { t.Parallel(); testOAuthSessions(t, newDB) })
 	t.Run("Settings", func(t *testing.T) { t.Parallel(); testSettings(t, newDB) })
