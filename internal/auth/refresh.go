@@ -273,19 +273,27 @@ func (s *Service) refreshFailed(ctx context.Context, c *store.Connection, cause 
 }
 
 // RefreshExpiring refreshes, in the background, connections whose
-// credentials expire within the window. It returns how many it tried.
+// credentials expire within the window. It returns how many it tried. A
+// connection that cannot be read (store.UnreadableError, counted by
+// Store.UnreadableRows) or refreshed is logged and skipped: one bad row
+// must not stop the refresh of every other connection, in every
+// environment.
 func (s *Service) RefreshExpiring(ctx context.Context) (int, error) {
 	ids, err := s.conns.Expiring(ctx, s.now().Add(s.window), 100)
 	if err != nil {
 		return 0, fmt.Errorf("list expiring connections: %w", err)
 	}
 	for _, id := range ids {
+		if ctx.Err() != nil {
+			break
+		}
 		c, err := s.conns.ByID(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
 		if err != nil {
-			return 0, err
+			s.logger.WarnContext(ctx, "background refresh skipped a connection it cannot read", "id", id, "err", err)
+			continue
 		}
 		if _, err := s.Fresh(ctx, c, false); err != nil && ctx.Err() == nil {
 			s.logger.DebugContext(ctx, "background refresh failed", "connection_id", c.ConnectionID, "err", err)
