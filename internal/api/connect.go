@@ -155,14 +155,24 @@ func rawObjects(dest *map[string]json.RawMessage, each func(raw json.RawMessage,
 }
 
 // configDefaults checks one entry of integrations_config_defaults; the
-// raw entry is stored as given.
+// raw entry is stored as given, so it must keep the stored document's
+// rules, and its connection_config those of the connection config it
+// becomes.
 func configDefaults(raw json.RawMessage, path []any) []fieldError {
+	if fe := checkDocument(raw, path, store.DocConfigDefaults); fe != nil {
+		return []fieldError{*fe}
+	}
 	var scopes string
 	object := func(values string) nested {
 		return func(r json.RawMessage, p []any) []fieldError {
 			var m map[string]any
 			if err := json.Unmarshal(r, &m); err != nil || m == nil {
 				return []fieldError{{Code: "invalid_type", Message: "expected an object, received " + jsonKind(r), Path: p}}
+			}
+			if values == "any" {
+				if fe := checkDocument(r, p, store.DocConnectionConfig); fe != nil {
+					return []fieldError{*fe}
+				}
 			}
 			if values == "string" {
 				for k, v := range m {

@@ -450,8 +450,11 @@ func parseExpiry(s string) (time.Time, error) {
 	return time.Time{}, errors.New("not a date")
 }
 
-// objectField decodes a JSON object of any values into *dst.
-func objectField(dst *map[string]any) nested {
+// objectField decodes a JSON object of any values into *dst, numbers as
+// json.Number so they reach the store as they were written, after checking
+// it against doc's rules (see checkDocument): a number beyond float64
+// would be stored and then fail every read of the row.
+func objectField(dst *map[string]any, doc store.Document) nested {
 	return func(raw json.RawMessage, path []any) []fieldError {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.UseNumber()
@@ -467,6 +470,9 @@ func objectField(dst *map[string]any) nested {
 		}
 		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 			return []fieldError{{Code: "invalid_json", Message: "unexpected data after the JSON object", Path: path}}
+		}
+		if fe := checkDocument(raw, path, doc); fe != nil {
+			return []fieldError{*fe}
 		}
 		*dst = m
 		return nil
@@ -484,8 +490,13 @@ func tagsField(dst *map[string]string) nested {
 		tags := make(map[string]string, len(members))
 		for _, k := range slices.Sorted(maps.Keys(members)) {
 			var v string
+			p := append(slices.Clip(path), k)
 			if err := json.Unmarshal(members[k], &v); err != nil || jsonKind(members[k]) != "string" {
-				errs = append(errs, fieldError{Code: "invalid_type", Message: "expected a string, received " + jsonKind(members[k]), Path: append(slices.Clip(path), k)})
+				errs = append(errs, fieldError{Code: "invalid_type", Message: "expected a string, received " + jsonKind(members[k]), Path: p})
+				continue
+			}
+			if fe := cmpOrNil(checkNUL(k, p), checkNUL(v, p)); fe != nil {
+				errs = append(errs, *fe)
 				continue
 			}
 			tags[k] = v
@@ -540,8 +551,8 @@ func (s *Server) importConnection(w http.ResponseWriter, r *http.Request) {
 		"provider_config_key": {dest: &in.IntegrationKey, required: true},
 		"connection_id":       {dest: &connectionID},
 		"credentials":         {dest: nested(creds.decode), required: true},
-		"connection_config":   {dest: objectField(&in.ConnectionConfig)},
-		"metadata":            {dest: objectField(&in.Metadata)},
+		"connection_config":   {dest: objectField(&in.ConnectionConfig, store.DocConnectionConfig)},
+		"metadata":            {dest: objectField(&in.Metadata, store.DocMetadata)},
 		"end_user":            {dest: endUserField(&in.EndUser)},
 		"tags":                {dest: tagsField(&in.Tags)},
 	}) {
@@ -677,7 +688,7 @@ func (s *Server) metadataHandler(merge bool) http.HandlerFunc {
 		if !s.decodeRequest(w, r, map[string]field{
 			"connection_id":       {dest: connectionIDsField(&ids, &one), required: true},
 			"provider_config_key": {dest: &key, required: true},
-			"metadata":            {dest: objectField(&metadata), required: true},
+			"metadata":            {dest: objectField(&metadata, store.DocMetadata), required: true},
 		}) {
 			return
 		}
@@ -718,7 +729,7 @@ func (s *Server) connectionMetadataHandler(merge bool) http.HandlerFunc {
 			return
 		}
 		var metadata map[string]any
-		if errs := objectField(&metadata)(json.RawMessage(body), []any{}); len(errs) > 0 {
+		if errs := objectField(&metadata, store.DocMetadata)(json.RawMessage(body), []any{}); len(errs) > 0 {
 			s.writeError(w, r, invalidBody(errs...))
 			return
 		}
@@ -728,6 +739,13 @@ func (s *Server) connectionMetadataHandler(merge bool) http.HandlerFunc {
 		}
 		writeJSON(w, http.StatusOK, metadata)
 	}
+}
+
+func cmpOrNil(a, b *fieldError) *fieldError {
+	if a != nil {
+		return a
+	}
+	return b
 }
 
 func cmpOr(a, b string) string {

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/patchbay/patchbay/internal/store"
 )
 
 // maxBodyBytes bounds every request body the API reads.
@@ -74,12 +76,17 @@ func decodeObject(data []byte, path []any, fields map[string]field) []fieldError
 		case *string:
 			if err := json.Unmarshal(raw, dest); err != nil || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
 				errs = append(errs, fieldError{Code: "invalid_type", Message: "expected a string, received " + jsonKind(raw), Path: p})
+			} else if fe := checkNUL(*dest, p); fe != nil {
+				errs = append(errs, *fe)
 			}
 		case **string:
 			var s string
 			if err := json.Unmarshal(raw, &s); err != nil || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
 				errs = append(errs, fieldError{Code: "invalid_type", Message: "expected a string, received " + jsonKind(raw), Path: p})
 				continue
+			}
+			if fe := checkNUL(s, p); fe != nil {
+				errs = append(errs, *fe)
 			}
 			*dest = &s
 		case nested:
@@ -137,6 +144,44 @@ func decodeBody(data []byte, fields map[string]field) *apiError {
 	}
 	if errs := decodeObject(top, []any{}, fields); len(errs) > 0 {
 		return invalidBody(errs...)
+	}
+	return nil
+}
+
+// checkNUL refuses the NUL character in a string member. No value the API
+// takes has a use for it, PostgreSQL cannot keep it in a JSON column, and
+// HTTP headers (where credentials end up) cannot carry it.
+func checkNUL(s string, path []any) *fieldError {
+	if strings.IndexByte(s, 0) < 0 {
+		return nil
+	}
+	return &fieldError{Code: "invalid_string", Message: "must not contain the NUL character (\\u0000)", Path: path}
+}
+
+// documentField decodes a member that is a whole JSON document of kind
+// doc, kept as the raw JSON given, after checking it against doc's rules:
+// the same rules, and cap, the store and the functions host apply.
+func documentField(dst *json.RawMessage, doc store.Document) nested {
+	return func(raw json.RawMessage, path []any) []fieldError {
+		raw = bytes.TrimSpace(raw)
+		if fe := checkDocument(raw, path, doc); fe != nil {
+			return []fieldError{*fe}
+		}
+		*dst = append(json.RawMessage(nil), raw...)
+		return nil
+	}
+}
+
+// checkDocument checks raw, the body member at path, against doc's rules,
+// measuring it without the whitespace the store does not keep.
+func checkDocument(raw []byte, path []any, doc store.Document) *fieldError {
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, raw); err == nil {
+		raw = compact.Bytes()
+	}
+	var de *store.DocumentError
+	if err := doc.Check(raw); errors.As(err, &de) {
+		return &fieldError{Code: de.Code, Message: de.Message, Path: append(slices.Clip(path), de.Path...)}
 	}
 	return nil
 }

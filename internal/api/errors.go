@@ -131,6 +131,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var proxyErr *proxy.Error
 	var actionErr *actions.Error
 	var deployErr *functions.DeployError
+	var docErr *store.DocumentError
+	var unreadable *store.UnreadableError
 	switch {
 	case errors.As(err, &ae):
 	case errors.As(err, &actionErr):
@@ -169,6 +171,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			errs[i] = fieldError{Code: p.Code, Message: p.Message, Path: path}
 		}
 		ae = invalidBody(errs...)
+	case errors.As(err, &docErr):
+		// A document the edge let through (a merge that grew past its cap)
+		// and the store refused; it named the document, which is also the
+		// body member.
+		ae = invalidBody(fieldError{Code: docErr.Code, Message: docErr.Message, Path: append([]any{docErr.Doc}, docErr.Path...)})
+	case errors.As(err, &unreadable):
+		s.logger.ErrorContext(r.Context(), "stored row cannot be read", "method", r.Method, "path", r.URL.Path, "err", err)
+		ae = newError(http.StatusInternalServerError, "unreadable_data", "%s", unreadableMessage(unreadable))
 	case errors.Is(err, store.ErrNotFound):
 		ae = newError(http.StatusNotFound, "not_found", "%s", notFoundMessage(r))
 	case errors.Is(err, store.ErrConflict):
@@ -182,6 +192,20 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		ae = newError(http.StatusInternalServerError, "server_error", "an internal error occurred; the server log has details")
 	}
 	writeJSON(w, ae.status, map[string]any{"error": ae})
+}
+
+// unreadableMessage tells the client what cannot be read and, for a
+// connection, the way out; the details (which may quote the data) go to
+// the log only.
+func unreadableMessage(e *store.UnreadableError) string {
+	const why = "it was written by an older version of Patchbay or changed outside it"
+	switch e.Table {
+	case "connections":
+		return fmt.Sprintf("the connection's stored %s cannot be read (%s); delete the connection and create it again", e.Column, why)
+	case "integrations":
+		return fmt.Sprintf("the integration's stored %s cannot be read (%s); delete the integration and create it again", e.Column, why)
+	}
+	return fmt.Sprintf("stored data (%s.%s) cannot be read (%s); the server log has details", e.Table, e.Column, why)
 }
 
 func notFoundMessage(r *http.Request) string {

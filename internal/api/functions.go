@@ -46,14 +46,6 @@ func (s *Server) functionRoutes() {
 	private("PUT /environment/variables", s.putVariables)
 }
 
-// rawField keeps any JSON value as given.
-func rawField(dst *json.RawMessage) nested {
-	return func(raw json.RawMessage, _ []any) []fieldError {
-		*dst = append(json.RawMessage(nil), bytes.TrimSpace(raw)...)
-		return nil
-	}
-}
-
 // deployFunctions serves POST /functions/deploy: {files, functions?}.
 func (s *Server) deployFunctions(w http.ResponseWriter, r *http.Request) {
 	var files map[string]string
@@ -77,13 +69,14 @@ func (s *Server) dryrunFunction(w http.ResponseWriter, r *http.Request) {
 	env := environment(r.Context())
 	req := actions.DryrunRequest{EnvironmentID: env.ID, EnvironmentName: env.Name}
 	if !s.decodeLimited(w, r, maxSourceBody, map[string]field{
-		"files":          {dest: tagsField(&req.Files), required: true},
-		"function":       {dest: &req.Function, required: true},
-		"integration":    {dest: &req.IntegrationKey},
-		"connection_id":  {dest: &req.ConnectionID, required: true},
-		"input":          {dest: rawField(&req.Input)},
-		"metadata":       {dest: objectField(&req.Metadata)},
-		"checkpoint":     {dest: objectField(&req.Checkpoint)},
+		"files":         {dest: tagsField(&req.Files), required: true},
+		"function":      {dest: &req.Function, required: true},
+		"integration":   {dest: &req.IntegrationKey},
+		"connection_id": {dest: &req.ConnectionID, required: true},
+		"input":         {dest: documentField(&req.Input, store.DocActionInput)},
+		"metadata":      {dest: objectField(&req.Metadata, store.DocMetadata)},
+		// Checkpoints are not stored yet; they keep metadata's rules.
+		"checkpoint":     {dest: objectField(&req.Checkpoint, store.DocMetadata)},
 		"last_sync_date": {dest: &req.LastSyncDate},
 		"save_responses": {dest: boolField(&req.SaveResponses)},
 	}) {
@@ -275,7 +268,7 @@ func (s *Server) triggerAction(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.decodeLimited(w, r, maxActionBody, map[string]field{
 		"action_name": {dest: &req.ActionName, required: true},
-		"input":       {dest: rawField(&req.Input)},
+		"input":       {dest: documentField(&req.Input, store.DocActionInput)},
 	}) {
 		return
 	}

@@ -59,6 +59,7 @@ func OpenStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s 
 	if err != nil {
 		return nil, release, explainKeyError(err)
 	}
+	lite.SetLogger(logger) // for the rows lists skip because they cannot be read
 	return lite, release, nil
 }
 
