@@ -502,7 +502,7 @@ func BenchmarkGlobalsVMStart(b *testing.B) {
 	rt := NewRuntime()
 	bun := compileOne(b, map[string]string{"x/actions/t.ts": "import { createAction } from 'nango';\nexport default createAction({ exec: async () => 1 });"}, "x/actions/t.ts")
 	for b.Loop() {
-		x, err := rt.start(context.Background(), &Execution{Bundle: bun, Host: &fakeHost{}})
+		x, err := rt.start(context.Background(), &Execution{Bundle: bun, Host: &fakeHost{}}, &gate{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/quickjs"
@@ -108,6 +109,10 @@ type Runtime struct {
 	lru      *list.List
 
 	pool *warmPool
+
+	// open counts the executions whose VM is not closed yet, abandoned
+	// ones (see bounded) included.
+	open atomic.Int64
 }
 
 // maxPrograms bounds the bytecode cache; a bundle is tens of kilobytes.
@@ -204,14 +209,20 @@ type Definition struct {
 func (r *Runtime) Describe(ctx context.Context, b *Bundle) (*Definition, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, 10*time.Second, errTimeout)
 	defer cancel()
-	x, err := r.start(ctx, &Execution{Bundle: b, Host: refusingHost{}, Limits: Limits{Memory: DefaultMemory}})
+	out, err := bounded(ctx, func(g *gate) (any, error) {
+		x, err := r.start(ctx, &Execution{Bundle: b, Host: refusingHost{}, Limits: Limits{Memory: DefaultMemory}}, g)
+		if err != nil {
+			return nil, err
+		}
+		defer x.close()
+		out, err := x.vm.Call("__pb_describe")
+		if err != nil {
+			return nil, x.failure(err)
+		}
+		return out, nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	defer x.close()
-	out, err := x.vm.Call("__pb_describe")
-	if err != nil {
-		return nil, x.failure(err)
 	}
 	s, ok := out.(string)
 	if !ok {
@@ -227,14 +238,20 @@ func (r *Runtime) Describe(ctx context.Context, b *Bundle) (*Definition, error) 
 var errTimeout = errors.New("the execution took longer than its time limit")
 
 // Run executes e and returns the function's output (JSON). A failure of
-// the function is a *Failure; other errors are Patchbay's own.
+// the function is a *Failure; other errors are Patchbay's own. Run
+// returns by e's time limit, give or take abandonGrace, whatever the
+// function does (see deadline.go).
 func (r *Runtime) Run(ctx context.Context, e *Execution) (json.RawMessage, error) {
 	if e.Limits.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, e.Limits.Timeout, errTimeout)
 		defer cancel()
 	}
-	x, err := r.start(ctx, e)
+	return bounded(ctx, func(g *gate) (json.RawMessage, error) { return r.run(ctx, e, g) })
+}
+
+func (r *Runtime) run(ctx context.Context, e *Execution, g *gate) (json.RawMessage, error) {
+	x, err := r.start(ctx, e, g)
 	if err != nil {
 		return nil, err
 	}
@@ -254,14 +271,17 @@ func (r *Runtime) Run(ctx context.Context, e *Execution) (json.RawMessage, error
 }
 
 // execution is one VM and the state of its event loop. Everything but
-// the op goroutines runs on the goroutine that called Run.
+// the op goroutines and the watchdog runs on one goroutine, Run's own.
 type execution struct {
-	ctx    context.Context
-	cancel context.CancelFunc // ends the op goroutines
-	vm     *quickjs.VM
-	host   Host
-	info   Info
-	stop   func() bool // the interrupt watchdog
+	closed   func() // after the VM is freed
+	ctx      context.Context
+	cancel   context.CancelFunc // ends the op goroutines
+	vm       *quickjs.VM
+	host     Host
+	gate     *gate // host calls pass through it
+	info     Info
+	watchdog *watchdog
+	stop     func() bool // unarms the watchdog
 
 	results  chan opResult
 	inFlight int
@@ -282,7 +302,7 @@ type opResult struct {
 	payload string
 }
 
-func (r *Runtime) start(ctx context.Context, e *Execution) (_ *execution, err error) {
+func (r *Runtime) start(ctx context.Context, e *Execution, g *gate) (_ *execution, err error) {
 	code, err := r.bundleCode(e.Bundle)
 	if err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)
@@ -292,6 +312,7 @@ func (r *Runtime) start(ctx context.Context, e *Execution) (_ *execution, err er
 		return nil, err
 	}
 	vm := w.vm
+	r.open.Add(1)
 	limit := e.Limits.Memory
 	if limit <= 0 {
 		limit = DefaultMemory
@@ -301,18 +322,21 @@ func (r *Runtime) start(ctx context.Context, e *Execution) (_ *execution, err er
 	// function settles before its deadline.
 	opCtx, cancel := context.WithCancelCause(ctx)
 	x := &execution{
-		ctx:     opCtx,
-		cancel:  func() { cancel(context.Canceled) },
-		vm:      vm,
-		host:    e.Host,
-		info:    e.Info,
-		results: make(chan opResult, maxInFlight),
-		pagers:  map[int]*pager{},
+		closed:   func() { r.open.Add(-1) },
+		ctx:      opCtx,
+		cancel:   func() { cancel(context.Canceled) },
+		vm:       vm,
+		host:     e.Host,
+		gate:     g,
+		info:     e.Info,
+		watchdog: newWatchdog(vm, w.counter),
+		results:  make(chan opResult, maxInFlight),
+		pagers:   map[int]*pager{},
 	}
 	w.x = x
-	// Interrupt only stops JavaScript that is running; the event loop
+	// The watchdog only stops JavaScript that is running; the event loop
 	// checks the context itself between turns.
-	x.stop = context.AfterFunc(ctx, vm.Interrupt)
+	x.stop = context.AfterFunc(ctx, x.watchdog.run)
 	defer func() {
 		if err != nil {
 			x.close()
@@ -326,11 +350,13 @@ func (r *Runtime) start(ctx context.Context, e *Execution) (_ *execution, err er
 
 func (x *execution) close() {
 	x.stop()
+	x.watchdog.close()
 	x.cancel()
 	for _, p := range x.pagers {
 		p.close()
 	}
 	x.vm.Close()
+	x.closed()
 }
 
 // loop runs the event loop until the function settles: it drains the
@@ -382,11 +408,8 @@ func (x *execution) loop() (json.RawMessage, error) {
 
 // failure turns an error out of the VM into the execution's Failure.
 func (x *execution) failure(err error) error {
-	if cause := context.Cause(x.ctx); cause != nil {
-		if errors.Is(cause, errTimeout) {
-			return &Failure{Type: FailureTimeout, Message: errTimeout.Error()}
-		}
-		return &Failure{Type: FailureCancelled, Message: "the execution was cancelled"}
+	if x.ctx.Err() != nil {
+		return endFailure(x.ctx)
 	}
 	var qe *quickjs.Error
 	if errors.As(err, &qe) {

@@ -19,6 +19,9 @@ type warmVM struct {
 	// x is the execution that took the VM; the host functions the
 	// prelude captured dispatch to it.
 	x *execution
+	// counter is the engine's countdown to its next interrupt check (see
+	// interruptCounter), nil if not found.
+	counter *int32
 }
 
 var errNoExecution = errors.New("host: no execution")
@@ -34,13 +37,17 @@ func (r *Runtime) newWarmVM() (*warmVM, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new VM: %w", err)
 	}
-	w := &warmVM{vm: vm}
+	w := &warmVM{vm: vm, counter: interruptCounter(vm)}
 	bind := func(f func(*execution, []any) (any, error)) quickjs.HostFunc {
 		return func(args []any) (any, error) {
-			if w.x == nil {
+			x := w.x
+			switch {
+			case x == nil:
 				return nil, errNoExecution
+			case !x.gate.open():
+				return nil, errAbandoned
 			}
-			return f(w.x, args)
+			return f(x, args)
 		}
 	}
 	for name, fn := range map[string]quickjs.HostFunc{
