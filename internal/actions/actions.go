@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -405,11 +406,50 @@ func (s *Service) attempt(ctx context.Context, req Request, dep *store.Deploymen
 		if errors.As(err, &f) {
 			s.o.Logger.Debug("action failed", "action", req.ActionName, "integration", req.IntegrationKey,
 				"connection", req.ConnectionID, "type", f.Type)
-			return nil, errorFor(f)
+			return nil, errorFor(capFailure(f))
 		}
 		return nil, fmt.Errorf("run action %s: %w", req.ActionName, err)
 	}
+	if len(out) > store.DocActionOutput.Max {
+		return nil, errorFor(&functions.Failure{Type: "invalid_output",
+			Message: fmt.Sprintf("the action's output is %d bytes; at most %s is allowed (use the proxy for large payloads)", len(out), store.Size(store.DocActionOutput.Max))})
+	}
 	return out, nil
+}
+
+// maxFailureMessage is the share of store.DocActionError's cap a
+// failure's message may take; the rest is its payload's.
+const maxFailureMessage = 16 << 10
+
+// capFailure keeps a failure within store.DocActionError's cap, so that
+// however large the message or payload a function throws, the caller gets
+// (and the run keeps) a bounded error: a longer message is cut, and a
+// payload that does not fit is dropped, saying so in the message.
+func capFailure(f *functions.Failure) *functions.Failure {
+	fits := func(g *functions.Failure) bool {
+		b, err := json.Marshal(g)
+		return err == nil && len(b) <= store.DocActionError.Max
+	}
+	// Escaping can make a message's JSON up to six times its bytes, so
+	// the cut shrinks until the whole failure fits.
+	for limit := maxFailureMessage; ; limit /= 2 {
+		out := *f
+		if len(out.Message) > limit {
+			cut := limit
+			for cut > 0 && !utf8.RuneStart(out.Message[cut]) {
+				cut--
+			}
+			out.Message = fmt.Sprintf("%s… (truncated from %d bytes)", out.Message[:cut], len(f.Message))
+		}
+		if fits(&out) {
+			return &out
+		}
+		out.Payload = nil
+		out.Message += fmt.Sprintf(" (payload of %d bytes dropped: an action error is at most %s)", len(f.Payload), store.Size(store.DocActionError.Max))
+		if fits(&out) || limit == 0 {
+			return &out
+		}
+	}
 }
 
 // settle stores a run's end. It returns nil when the run could not be

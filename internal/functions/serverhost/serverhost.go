@@ -155,6 +155,13 @@ func hostError(err error) error {
 	if errors.As(err, &ae) {
 		return &functions.HostError{Code: ae.Code, Message: ae.Message, Status: ae.Status}
 	}
+	var de *store.DocumentError
+	if errors.As(err, &de) {
+		if de.Code == "too_big" {
+			return &functions.HostError{Code: "document_too_large", Message: de.Error(), Status: http.StatusRequestEntityTooLarge}
+		}
+		return &functions.HostError{Code: "invalid_document", Message: de.Error(), Status: http.StatusBadRequest}
+	}
 	return err
 }
 
@@ -275,7 +282,14 @@ func (h *Host) Metadata(ctx context.Context) (map[string]any, error) {
 	return c.Metadata, nil
 }
 
+// SetMetadata replaces or merges the connection's metadata, within the
+// cap and rules of store.DocMetadata: the same as through the API, so a
+// function can store no more than a customer can. What it was given is
+// checked here; a merge that grows past the cap is refused by the store.
 func (h *Host) SetMetadata(ctx context.Context, metadata map[string]any, merge bool) error {
+	if _, err := store.DocMetadata.Encode(metadata); err != nil {
+		return hostError(err)
+	}
 	_, err := h.d.Auth.SetMetadata(ctx, h.t.EnvironmentID, h.t.IntegrationKey, []string{h.t.ConnectionID}, metadata, merge)
 	return hostErrorOrNil(err)
 }
