@@ -26,7 +26,7 @@ type Document struct {
 	column bool
 }
 
-// The documents Patchbay keeps, with their caps. README.md ("Limits")
+// The documents Patchbay keeps, with their caps. README.md ("Document limits")
 // lists them for users; change both together.
 var (
 	// DocMetadata is a connection's metadata: 1 MiB, the API's body cap,
