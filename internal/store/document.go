@@ -106,6 +106,48 @@ func (d Document) Check(raw []byte) error {
 		// io.EOF), so the walk below assumes it.
 		return &DocumentError{Doc: d.Name, Code: "invalid_json", Message: "is not valid JSON"}
 	}
+	if !d.suspect(raw) {
+		return nil
+	}
+	return d.locate(raw)
+}
+
+// suspect scans valid JSON quickly for what Check refuses, without
+// tracking where it is: most documents have nothing to report, and
+// locate, which finds the path, is ten times slower.
+func (d Document) suspect(raw []byte) bool {
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case c == '"':
+			for i++; raw[i] != '"'; i++ {
+				if raw[i] != '\\' {
+					continue
+				}
+				i++
+				if d.column && raw[i] == 'u' && string(raw[i+1:i+5]) == "0000" {
+					return true
+				}
+			}
+		case c == '-' || c >= '0' && c <= '9':
+			start, exponent := i, false
+			for ; i+1 < len(raw) && strings.IndexByte("0123456789.eE+-", raw[i+1]) >= 0; i++ {
+				exponent = exponent || raw[i+1] == 'e' || raw[i+1] == 'E'
+			}
+			// Without an exponent only a number of 309 digits or more can
+			// be out of range.
+			if exponent || i+1-start > 300 {
+				if _, err := strconv.ParseFloat(string(raw[start:i+1]), 64); err != nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// locate walks raw, which suspect flagged, to report what is wrong and
+// where.
+func (d Document) locate(raw []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	// One frame per open object or array: where the walk is, for paths.

@@ -93,3 +93,45 @@ func TestSize(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDocumentCheck measures the check every document write pays: a
+// metadata document of many small members, near 64 KiB.
+func BenchmarkDocumentCheck(b *testing.B) {
+	m := map[string]any{}
+	for i := range 1000 {
+		m[fmt.Sprintf("key-%04d", i)] = map[string]any{"n": i, "s": "value", "list": []any{1.5, true, nil}}
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if err := store.DocMetadata.Check(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// FuzzDocumentCheck: Check never panics, and what it accepts reads back
+// into the types the store reads documents into, without NUL in a column
+// document.
+func FuzzDocumentCheck(f *testing.F) {
+	for _, seed := range []string{`{"a":1e999999}`, `{"a":"x\u0000"}`, `[1,-1e309,{"b":"\\u0000"}]`, `"\ud800"`, `{"a":0.1e-400}`, strings.Repeat("9", 320)} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		for _, doc := range []store.Document{store.DocMetadata, store.DocActionInput} {
+			if doc.Check(raw) != nil {
+				continue
+			}
+			var v any
+			if err := json.Unmarshal(raw, &v); err != nil {
+				t.Fatalf("%s accepted %q, which does not read back: %v", doc.Name, raw, err)
+			}
+			if doc == store.DocMetadata && strings.Contains(fmt.Sprint(v), "\x00") {
+				t.Fatalf("%s accepted %q, which holds NUL", doc.Name, raw)
+			}
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -156,7 +157,7 @@ func (s connections) args(c *store.Connection, before *docSizes) ([]any, error) 
 			docs[i] = string(b)
 		}
 	}
-	errs, err := jsonValue(c.Errors, "[]")
+	errs, err := jsonValue(withoutNUL(c.Errors), "[]")
 	if err != nil {
 		return nil, fmt.Errorf("errors: %w", err)
 	}
@@ -169,6 +170,26 @@ func (s connections) args(c *store.Connection, before *docSizes) ([]any, error) 
 		docs[0], docs[1], endUserID, docs[3], docs[2], errs, refreshDisabled(c.Errors),
 		nullTime(c.LastRefreshSuccessAt), nullTime(c.LastRefreshFailureAt), c.RefreshAttempts,
 	}, nil
+}
+
+// withoutNUL drops the NUL character from a connection's health
+// messages, which quote providers' answers: PostgreSQL's jsonb cannot keep
+// it, and a refresh failure must be recorded whatever the provider said.
+func withoutNUL(errs []store.ConnectionError) []store.ConnectionError {
+	var out []store.ConnectionError
+	for i, e := range errs {
+		if !strings.ContainsRune(e.Code+e.Message, 0) {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(errs)
+		}
+		out[i].Code, out[i].Message = strings.ReplaceAll(e.Code, "\x00", ""), strings.ReplaceAll(e.Message, "\x00", "")
+	}
+	if out == nil {
+		return errs
+	}
+	return out
 }
 
 // credentialsExpiry is when the credentials must be renewed: for a CUSTOM

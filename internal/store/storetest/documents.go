@@ -147,6 +147,16 @@ func testDocuments(t *testing.T, newDB func(t *testing.T) Database) {
 		if err != nil || got.Metadata["keep"] != "me" || got.Credentials.Type != "OAUTH2" {
 			t.Fatalf("the row after refused writes = %+v, %v; want it unchanged", got, err)
 		}
+		// Health messages quote providers, so they are cleaned, not refused.
+		if _, err := conns.Update(b.ctx, good.ID, func(c *store.Connection) error {
+			c.Errors = []store.ConnectionError{{Type: "auth", Code: "invalid_grant", Message: "bad\x00 token", At: time.Now()}}
+			return nil
+		}); err != nil {
+			t.Fatalf("Update with NUL in a health message: %v", err)
+		}
+		if got, err := conns.Get(b.ctx, dev.ID, "github", "good"); err != nil || len(got.Errors) != 1 || got.Errors[0].Message != "bad token" {
+			t.Fatalf("health after a NUL message = %+v, %v", got, err)
+		}
 		// Numbers that do fit come back as float64, tiny ones as zero.
 		if _, err := conns.Update(b.ctx, good.ID, func(c *store.Connection) error {
 			c.Metadata = map[string]any{"big": json.Number("1.5e308"), "tiny": json.Number("1e-999")}
