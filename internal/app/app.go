@@ -54,11 +54,28 @@ type App struct {
 	jobs     jobs
 }
 
+// Option adjusts a node beyond its configuration; tests use them.
+type Option func(*options)
+
+type options struct {
+	resolver outbound.Resolver
+}
+
+// WithResolver makes outbound requests resolve host names with r instead
+// of the system's DNS, so tests can point names at any address.
+func WithResolver(r outbound.Resolver) Option {
+	return func(o *options) { o.resolver = r }
+}
+
 // New provisions a node: it loads the catalog, opens the store (creating
 // and migrating it on first start), creates the environments, and binds the
 // listen address. keysOut receives the secret keys generated on first start,
 // printed once and never logged.
-func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut io.Writer) (_ *App, err error) {
+func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut io.Writer, opts ...Option) (_ *App, err error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	a := &App{cfg: cfg, logger: logger}
 	defer func() {
 		if err != nil {
@@ -76,7 +93,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		return nil, err
 	}
 
-	a.webhooks = webhooks.NewSender(a.store, nil, logger)
+	// One address policy for every request to a provider or a customer.
+	guard := outbound.NewGuard(outbound.GuardOptions{AllowedNetworks: cfg.ProxyAllowedNetworks, Resolver: o.resolver})
+	a.webhooks = webhooks.NewSender(a.store, guard, logger)
 	a.conns = cache.NewConnections(a.store.Connections(), a.store.Notifier(), 0)
 	a.integs = cache.NewIntegrations(a.store.Integrations(), a.store.Notifier(), 0)
 	a.auth = auth.New(auth.Options{
@@ -84,6 +103,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Connections:   a.conns,
 		Catalog:       a.catalog,
 		ServerURL:     cfg.ServerURL,
+		Guard:         guard,
 		Logger:        logger,
 		Events:        webhooks.AuthEvents{Sender: a.webhooks},
 		RefreshWindow: cfg.RefreshWindow,
@@ -93,7 +113,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Connections:  a.auth,
 		Integrations: a.integs,
 		Catalog:      a.catalog,
-		Guard:        outbound.NewGuard(outbound.GuardOptions{AllowedNetworks: cfg.ProxyAllowedNetworks}),
+		Guard:        guard,
 		Throttle:     proxy.NewThrottle(a.store.Throttles(), proxy.ThrottleOptions{}),
 		Logger:       logger,
 	})

@@ -57,11 +57,16 @@ func (s *Service) installationToken(ctx context.Context, p *catalog.Provider, in
 	if err != nil {
 		return store.Credentials{}, err
 	}
-	tokenURL, err := catalog.Interpolate(tokenURLFor(p, "APP"), TemplateValues(config, nil, s.now()))
+	tmpl := tokenURLFor(p, "APP")
+	tokenURL, err := catalog.Interpolate(tmpl, TemplateValues(config, nil, s.now()))
 	if err != nil {
 		return store.Credentials{}, configError(err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, tokenURL, nil)
+	ctx, target, err := s.target(ctx, tokenURL, tmpl, config)
+	if err != nil {
+		return store.Credentials{}, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target.String(), nil)
 	if err != nil {
 		return store.Credentials{}, configError(err)
 	}
@@ -71,6 +76,9 @@ func (s *Service) installationToken(ctx context.Context, p *catalog.Provider, in
 	if err != nil {
 		if ctx.Err() != nil {
 			return store.Credentials{}, ctx.Err()
+		}
+		if refused := s.refused(tmpl, config, fromConfig, err); refused != nil {
+			return store.Credentials{}, refused // a dial or redirect the guard refused
 		}
 		return store.Credentials{}, tokenFailure("get an installation token", &tokenError{err: err})
 	}
@@ -82,7 +90,7 @@ func (s *Service) installationToken(ctx context.Context, p *catalog.Provider, in
 		}
 		_ = json.Unmarshal(raw, &body)
 		te := &tokenError{status: resp.StatusCode, description: truncate(body.Message, 200),
-			permanent: resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests}
+			permanent: resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests, answer: answerExcerpt(raw, nil)}
 		if te.permanent {
 			te.code = "installation_token_refused"
 		}

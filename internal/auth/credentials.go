@@ -55,6 +55,9 @@ func (s *Service) Connect(ctx context.Context, in CredentialsInput) (*store.Conn
 	if err := checkConnectionConfig(p, config); err != nil {
 		return nil, err
 	}
+	if err := s.checkConfigURLs(ctx, p, config, fromParams); err != nil {
+		return nil, err
+	}
 	creds := in.Credentials
 	creds.Type = in.Mode
 	switch in.Mode {
@@ -219,7 +222,7 @@ func (s *Service) clientCredentialsToken(ctx context.Context, p *catalog.Provide
 	if sc := strings.Join(p.DefaultScopes, separator(p)); sc != "" && params["scope"] == "" {
 		params["scope"] = sc
 	}
-	fields, raw, err := s.do(ctx, tokenRequest{url: tokenURL, params: params, clientID: creds.ClientID,
+	fields, raw, err := s.do(ctx, tokenRequest{url: tokenURL, template: p.TokenURL, config: config, params: params, clientID: creds.ClientID,
 		clientSecret: creds.ClientSecret, basic: basicAuth(p), json: p.BodyFormat == "json"})
 	if err != nil {
 		var te *tokenError
@@ -245,11 +248,11 @@ func (s *Service) verify(ctx context.Context, p *catalog.Provider, config map[st
 	}
 	v := p.Proxy.Verification
 	values := TemplateValues(config, creds, s.now())
-	base := v.BaseURLOverride
-	if base == "" {
-		base = p.Proxy.BaseURL
+	tmpl := v.BaseURLOverride
+	if tmpl == "" {
+		tmpl = p.Proxy.BaseURL
 	}
-	base, err := catalog.Interpolate(base, values)
+	base, err := catalog.Interpolate(tmpl, values)
 	if err != nil {
 		return configError(err)
 	}
@@ -257,7 +260,17 @@ func (s *Service) verify(ctx context.Context, p *catalog.Provider, config map[st
 	if err != nil {
 		return configError(err)
 	}
-	target := strings.TrimRight(base, "/") + "/" + strings.TrimLeft(endpoint, "/")
+	// Check, then Target: the base must be the template filled in, and the
+	// endpoint may only add a path below it.
+	ctx, _, err = s.target(ctx, base, tmpl, config)
+	if err != nil {
+		return err
+	}
+	target, err := s.guard.Target(base, endpoint, tmpl)
+	if err != nil {
+		return &Error{Status: http.StatusBadRequest, Code: "invalid_provider_config",
+			Message: "the provider's verification endpoint cannot be used: " + err.Error(), Err: err}
+	}
 	var body io.Reader
 	if v.Data != nil {
 		b, err := json.Marshal(v.Data)
@@ -270,7 +283,7 @@ func (s *Service) verify(ctx context.Context, p *catalog.Provider, config map[st
 	if method == "" {
 		method = http.MethodGet
 	}
-	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	req, err := http.NewRequestWithContext(ctx, method, target.String(), body)
 	if err != nil {
 		return configError(err)
 	}
@@ -311,6 +324,9 @@ func (s *Service) verify(ctx context.Context, p *catalog.Provider, config map[st
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if refused := s.refused(tmpl, config, fromParams, err); refused != nil {
+			return refused // a dial or redirect the guard refused
 		}
 		return &Error{Status: http.StatusBadGateway, Code: "connection_test_failed",
 			Message: fmt.Sprintf("could not reach %s to check the credentials", displayName(p)), Err: err}

@@ -45,7 +45,12 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	if err := os.WriteFile(catalogFile, []byte(w.sim.CatalogYAML()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"PATCHBAY_PROVIDERS_FILE": catalogFile}
+	env := map[string]string{
+		"PATCHBAY_PROVIDERS_FILE": catalogFile,
+		// The customer's webhook endpoint (hooks) is on loopback, where
+		// webhooks go only when the operator allows it.
+		"PATCHBAY_PROXY_ALLOWED_NETWORKS": "127.0.0.0/8",
+	}
 	for k, v := range o.env {
 		env[k] = v
 	}

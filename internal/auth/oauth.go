@@ -57,6 +57,9 @@ func (s *Service) Start(ctx context.Context, in StartInput) (string, error) {
 	if err := checkConnectionConfig(p, config); err != nil {
 		return "", err
 	}
+	if err := s.checkConfigURLs(ctx, p, config, fromParams); err != nil {
+		return "", err
+	}
 	sess := &store.OAuthSession{
 		ID:               randomHex(32),
 		EnvironmentID:    in.EnvironmentID,
@@ -77,7 +80,7 @@ func (s *Service) Start(ctx context.Context, in StartInput) (string, error) {
 		if integ.Credentials.ClientID == "" {
 			return "", errorf(http.StatusBadRequest, "missing_client_id", "integration %q has no client_id; set its OAuth app credentials first", integ.UniqueKey)
 		}
-		target, err = s.authorizationURL(p, integ, sess, in)
+		target, err = s.authorizationURL(ctx, p, integ, sess, in)
 	case "APP", "CUSTOM":
 		target, err = installURL(p, sess)
 	case "OAUTH1":
@@ -95,16 +98,17 @@ func (s *Service) Start(ctx context.Context, in StartInput) (string, error) {
 }
 
 // withIntegrationConfig adds what the integration itself contributes to
-// templates (a GitHub App's public link).
+// templates (a GitHub App's public link). The link is the integration's
+// alone: a value from the end user would make the installation redirect
+// an open redirect.
 func withIntegrationConfig(config map[string]any, in *store.Integration) map[string]any {
 	out := make(map[string]any, len(config)+1)
 	for k, v := range config {
 		out[k] = v
 	}
+	delete(out, "appPublicLink")
 	if in.Credentials.AppLink != "" {
-		if _, ok := out["appPublicLink"]; !ok {
-			out["appPublicLink"] = in.Credentials.AppLink
-		}
+		out["appPublicLink"] = in.Credentials.AppLink
 	}
 	return out
 }
@@ -141,15 +145,15 @@ func checkConnectionConfig(p *catalog.Provider, config map[string]any) error {
 	return nil
 }
 
-func (s *Service) authorizationURL(p *catalog.Provider, integ *store.Integration, sess *store.OAuthSession, in StartInput) (string, error) {
+func (s *Service) authorizationURL(ctx context.Context, p *catalog.Provider, integ *store.Integration, sess *store.OAuthSession, in StartInput) (string, error) {
 	values := TemplateValues(sess.ConnectionConfig, nil, s.now())
 	base, err := catalog.Interpolate(p.AuthorizationURL, values)
 	if err != nil {
 		return "", configError(err)
 	}
-	u, err := url.Parse(base)
-	if err != nil || !u.IsAbs() {
-		return "", errorf(http.StatusBadRequest, "invalid_authorization_url", "the provider's authorization URL is not a valid absolute URL")
+	u, err := s.authorizeTarget(ctx, base, p.AuthorizationURL, sess.ConnectionConfig)
+	if err != nil {
+		return "", err
 	}
 	q := u.Query()
 	q.Set("response_type", "code")
@@ -226,8 +230,8 @@ func installURL(p *catalog.Provider, sess *store.OAuthSession) (string, error) {
 		return "", configError(err)
 	}
 	u, err := url.Parse(base)
-	if err != nil || !u.IsAbs() {
-		return "", errorf(http.StatusBadRequest, "invalid_app_link", "the GitHub App public link is not a valid absolute URL; set the integration's app_link")
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return "", errorf(http.StatusBadRequest, "invalid_app_link", "the GitHub App public link is not a valid http(s) URL; set the integration's app_link")
 	}
 	q := u.Query()
 	q.Set("state", sess.ID)
@@ -246,8 +250,15 @@ func (s *Service) startOAuth1(ctx context.Context, p *catalog.Provider, integ *s
 	if err != nil {
 		return "", configError(err)
 	}
-	token, secret, _, err := client.RequestToken(ctx, requestURL, sess.RedirectURI, params)
+	reqCtx, target, err := s.target(ctx, requestURL, p.RequestURL, sess.ConnectionConfig)
 	if err != nil {
+		return "", err
+	}
+	token, secret, _, err := client.RequestToken(reqCtx, target.String(), sess.RedirectURI, params)
+	if err != nil {
+		if refused := s.refused(p.RequestURL, sess.ConnectionConfig, fromParams, err); refused != nil {
+			return "", refused // a dial or redirect the guard refused
+		}
 		return "", &Error{Status: http.StatusBadGateway, Code: "request_token_failed",
 			Message: "the provider refused to start the authorisation (OAuth 1.0a request token); check the integration's consumer key and secret", Err: err}
 	}
@@ -266,7 +277,11 @@ func (s *Service) startOAuth1(ctx context.Context, p *catalog.Provider, integ *s
 	if err != nil {
 		return "", configError(err)
 	}
-	return s.oauth1Client(p, integ).AuthorizeURL(authURL, token, authParams)
+	checked, err := s.authorizeTarget(ctx, authURL, p.AuthorizationURL, sess.ConnectionConfig)
+	if err != nil {
+		return "", err
+	}
+	return s.oauth1Client(p, integ).AuthorizeURL(checked.String(), token, authParams)
 }
 
 func (s *Service) oauth1Client(p *catalog.Provider, integ *store.Integration) *oauth1.Client {
@@ -343,6 +358,13 @@ func (s *Service) Callback(ctx context.Context, q url.Values) (*CallbackResult, 
 			config[k] = v
 		}
 	}
+	// The redirect's query is the browser's to write: values it added must
+	// not move the token request elsewhere either.
+	if len(p.RedirectURIMetadata) > 0 {
+		if err := s.checkConfigURLs(ctx, p, config, fromConfig); err != nil {
+			return res, err
+		}
+	}
 	var creds store.Credentials
 	switch sess.AuthMode {
 	case "OAUTH2":
@@ -390,7 +412,8 @@ func (s *Service) exchangeCode(ctx context.Context, p *catalog.Provider, integ *
 		return store.Credentials{}, errorf(http.StatusBadRequest, "missing_code", "the provider's redirect has no authorization code")
 	}
 	values := TemplateValues(config, nil, s.now())
-	tokenURL, err := catalog.Interpolate(tokenURLFor(p, "OAUTH2"), values)
+	tmpl := tokenURLFor(p, "OAUTH2")
+	tokenURL, err := catalog.Interpolate(tmpl, values)
 	if err != nil {
 		return store.Credentials{}, configError(err)
 	}
@@ -406,7 +429,7 @@ func (s *Service) exchangeCode(ctx context.Context, p *catalog.Provider, integ *
 	if sess.Secret != "" {
 		params["code_verifier"] = sess.Secret
 	}
-	fields, raw, err := s.do(ctx, tokenRequest{url: tokenURL, params: params, clientID: integ.Credentials.ClientID,
+	fields, raw, err := s.do(ctx, tokenRequest{url: tokenURL, template: tmpl, config: config, params: params, clientID: integ.Credentials.ClientID,
 		clientSecret: integ.Credentials.ClientSecret, basic: basicAuth(p), json: p.BodyFormat == "json"})
 	if err != nil {
 		return store.Credentials{}, tokenFailure("exchange the authorization code", err)
@@ -432,8 +455,15 @@ func (s *Service) exchangeOAuth1(ctx context.Context, p *catalog.Provider, integ
 	if err != nil {
 		return store.Credentials{}, configError(err)
 	}
-	token, secret, raw, err := s.oauth1Client(p, integ).AccessToken(ctx, tokenURL, sess.RequestToken, sess.Secret, verifier)
+	reqCtx, target, err := s.target(ctx, tokenURL, p.TokenURL, config)
 	if err != nil {
+		return store.Credentials{}, err
+	}
+	token, secret, raw, err := s.oauth1Client(p, integ).AccessToken(reqCtx, target.String(), sess.RequestToken, sess.Secret, verifier)
+	if err != nil {
+		if refused := s.refused(p.TokenURL, config, fromConfig, err); refused != nil {
+			return store.Credentials{}, refused // a dial or redirect the guard refused
+		}
 		return store.Credentials{}, &Error{Status: http.StatusBadGateway, Code: "token_exchange_failed", Message: "the provider refused to issue an access token", Err: err}
 	}
 	rawJSON := map[string]string{}

@@ -1,7 +1,10 @@
 package auth
 
 import (
+	"context"
 	"errors"
+	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"testing"
@@ -10,11 +13,25 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/outbound"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
+// stubResolver answers from a table, "not found" otherwise, so unit tests
+// never ask real DNS.
+type stubResolver map[string][]netip.Addr
+
+func (r stubResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	if as, ok := r[host]; ok {
+		return as, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}
+
 func TestAuthorizationURL(t *testing.T) {
-	s := &Service{now: time.Now}
+	s := &Service{now: time.Now, guard: outbound.NewGuard(outbound.GuardOptions{Resolver: stubResolver{
+		"loop.p.example": {netip.MustParseAddr("127.0.0.1")},
+	}})}
 	integ := &store.Integration{Credentials: store.IntegrationCredentials{ClientID: "cid", Scopes: "a, b"}}
 	cases := []struct {
 		name     string
@@ -40,6 +57,13 @@ func TestAuthorizationURL(t *testing.T) {
 			config: map[string]any{"subdomain": "acme"}, want: map[string]string{"client_id": "cid"}},
 		{name: "missing template value", provider: catalog.Provider{AuthorizationURL: "https://${connectionConfig.subdomain}.p.example/auth"},
 			err: "missing_connection_config"},
+		{name: "templated host out of its place", provider: catalog.Provider{AuthorizationURL: "https://${connectionConfig.subdomain}.p.example/auth"},
+			config: map[string]any{"subdomain": "evil.com#"}, err: "invalid_connection_config"},
+		{name: "templated host on loopback", provider: catalog.Provider{AuthorizationURL: "https://${connectionConfig.hostname}/auth"},
+			config: map[string]any{"hostname": "127.0.0.1"}, err: "invalid_connection_config"},
+		{name: "templated host resolving to loopback", provider: catalog.Provider{AuthorizationURL: "https://${connectionConfig.subdomain}.p.example/auth"},
+			config: map[string]any{"subdomain": "loop"}, err: "invalid_connection_config"},
+		{name: "not http", provider: catalog.Provider{AuthorizationURL: "javascript:alert(1)"}, err: "invalid_provider_config"},
 		{name: "user scope", provider: catalog.Provider{AuthorizationURL: "https://p.example/auth", ScopeSeparator: ","},
 			in: StartInput{UserScope: []string{"u1", "u2"}}, want: map[string]string{"user_scope": "u1,u2"}},
 		{name: "fragment", provider: catalog.Provider{AuthorizationURL: "https://p.example/auth", AuthorizationURLFragment: "frag"}, fragment: "frag"},
@@ -49,7 +73,7 @@ func TestAuthorizationURL(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			sess := &store.OAuthSession{ID: "state1", RedirectURI: "https://pb.example/oauth/callback", ConnectionConfig: tc.config}
-			got, err := s.authorizationURL(&tc.provider, integ, sess, tc.in)
+			got, err := s.authorizationURL(t.Context(), &tc.provider, integ, sess, tc.in)
 			if tc.err != "" {
 				var ae *Error
 				if !errors.As(err, &ae) || ae.Code != tc.err {
@@ -80,7 +104,7 @@ func TestAuthorizationURL(t *testing.T) {
 	}
 	// Without integration scopes the provider's defaults apply.
 	bare := &store.Integration{Credentials: store.IntegrationCredentials{ClientID: "cid"}}
-	got, _ := s.authorizationURL(&catalog.Provider{AuthorizationURL: "https://p.example/auth", DefaultScopes: []string{"d1", "d2"}}, bare, &store.OAuthSession{}, StartInput{})
+	got, _ := s.authorizationURL(t.Context(), &catalog.Provider{AuthorizationURL: "https://p.example/auth", DefaultScopes: []string{"d1", "d2"}}, bare, &store.OAuthSession{}, StartInput{})
 	if u, _ := url.Parse(got); u.Query().Get("scope") != "d1 d2" {
 		t.Errorf("default scopes: %s", got)
 	}

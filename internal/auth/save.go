@@ -140,6 +140,10 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (*store.Connection
 		return nil, false, &Error{Status: http.StatusBadRequest, Code: "invalid_body",
 			Message: fmt.Sprintf("credentials.%s is required for auth mode %s", missing, want), Field: []string{"credentials", missing}}
 	}
+	// Refresh and the proxy will call the provider with this config.
+	if err := s.checkConfigURLs(ctx, p, in.ConnectionConfig, fromConfig); err != nil {
+		return nil, false, err
+	}
 	conn := &store.Connection{
 		EnvironmentID: in.EnvironmentID, IntegrationID: integ.ID, ConnectionID: in.ConnectionID,
 		Credentials: c, ConnectionConfig: in.ConnectionConfig, Metadata: in.Metadata, EndUser: in.EndUser, Tags: in.Tags,

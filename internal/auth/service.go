@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/outbound"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -37,6 +38,16 @@ type Error struct {
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// LogValue is how an Error appears in logs: code and message, then the
+// cause, with the provider's answer when there was one (redacted; see
+// answerExcerpt), which the message shown to users leaves out.
+func (e *Error) LogValue() slog.Value {
+	if e.Err == nil {
+		return slog.StringValue(e.Error())
+	}
+	return slog.StringValue(e.Error() + ": " + causeText(e.Err))
+}
 
 func errorf(status int, code, format string, args ...any) *Error {
 	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
@@ -63,10 +74,13 @@ type Options struct {
 	// ServerURL is Patchbay's public base URL; the OAuth callback is
 	// ServerURL + "/oauth/callback".
 	ServerURL string
-	// HTTPClient makes every call to providers (default: 30 s timeout).
-	HTTPClient *http.Client
-	Logger     *slog.Logger
-	Events     Events
+	// Guard checks every URL a flow calls or sends a browser to, and its
+	// client makes every call to providers (30 s timeout); nil means the
+	// strict default policy, which reaches no internal address but the
+	// catalog's own.
+	Guard  *outbound.Guard
+	Logger *slog.Logger
+	Events Events
 	// RefreshWindow: tokens expiring within it are refreshed on use and by
 	// the background refresher (default 15 minutes).
 	RefreshWindow time.Duration
@@ -86,6 +100,7 @@ type Service struct {
 	conns      store.Connections
 	catalog    *catalog.Catalog
 	serverURL  string
+	guard      *outbound.Guard
 	http       *http.Client
 	logger     *slog.Logger
 	events     Events
@@ -103,7 +118,7 @@ func New(o Options) *Service {
 		conns:     o.Connections,
 		catalog:   o.Catalog,
 		serverURL: o.ServerURL,
-		http:      o.HTTPClient,
+		guard:     o.Guard,
 		logger:    o.Logger,
 		events:    o.Events,
 		window:    o.RefreshWindow,
@@ -114,9 +129,10 @@ func New(o Options) *Service {
 	if s.conns == nil {
 		s.conns = o.Store.Connections()
 	}
-	if s.http == nil {
-		s.http = &http.Client{Timeout: 30 * time.Second}
+	if s.guard == nil {
+		s.guard = outbound.NewGuard(outbound.GuardOptions{})
 	}
+	s.http = s.guard.Client(30 * time.Second)
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}

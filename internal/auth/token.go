@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
@@ -20,7 +21,11 @@ import (
 
 // tokenRequest is one call to a provider's token endpoint.
 type tokenRequest struct {
-	url          string
+	url string
+	// template is the catalog's URL url was filled from, for the outbound
+	// guard; config, when known, the connection config it was filled with.
+	template     string
+	config       map[string]any
 	params       map[string]string
 	clientID     string
 	clientSecret string
@@ -41,6 +46,9 @@ type tokenError struct {
 	// the grant is revoked, expired or the client is wrong.
 	permanent bool
 	err       error
+	// answer is an excerpt of the provider's answer, for logs only (see
+	// answerExcerpt); Error leaves it out, since messages reach users.
+	answer string
 }
 
 func (e *tokenError) Error() string {
@@ -56,6 +64,9 @@ func (e *tokenError) Error() string {
 }
 
 func (e *tokenError) Unwrap() error { return e.err }
+
+// LogValue adds the provider's answer to the message in logs.
+func (e *tokenError) LogValue() slog.Value { return slog.StringValue(causeText(e)) }
 
 // permanentCodes are OAuth error codes (RFC 6749 §5.2 and providers' own
 // spellings) that retrying cannot fix.
@@ -99,7 +110,11 @@ func (s *Service) do(ctx context.Context, tr tokenRequest) (map[string]any, json
 	} else {
 		body = strings.NewReader(form.Encode())
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, tr.url, body)
+	ctx, target, err := s.target(ctx, tr.url, tr.template, tr.config)
+	if err != nil {
+		return nil, nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target.String(), body)
 	if err != nil {
 		return nil, nil, &tokenError{permanent: true, err: fmt.Errorf("token URL: %w", err)}
 	}
@@ -112,6 +127,9 @@ func (s *Service) do(ctx context.Context, tr tokenRequest) (map[string]any, json
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
+		}
+		if refused := s.refused(tr.template, tr.config, fromConfig, err); refused != nil {
+			return nil, nil, refused // a dial or redirect the guard refused
 		}
 		// The URL is logged by net/http errors; ours carry no secret in
 		// the URL because every credential goes in the body or a header.
@@ -130,18 +148,34 @@ func (s *Service) do(ctx context.Context, tr tokenRequest) (map[string]any, json
 	}
 	switch {
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-		return nil, nil, &tokenError{status: resp.StatusCode, code: code, description: desc}
+		return nil, nil, &tokenError{status: resp.StatusCode, code: code, description: desc, answer: answerExcerpt(raw, tr.secrets())}
 	case resp.StatusCode >= 400 || code != "":
 		// A 4xx without an OAuth error code is still the provider refusing
 		// this request as made; retrying it unchanged will not help.
 		if code == "" {
 			code = "http_" + strconv.Itoa(resp.StatusCode)
 		}
-		return nil, nil, &tokenError{status: resp.StatusCode, code: code, description: desc, permanent: resp.StatusCode != http.StatusRequestTimeout}
+		return nil, nil, &tokenError{status: resp.StatusCode, code: code, description: desc, permanent: resp.StatusCode != http.StatusRequestTimeout,
+			answer: answerExcerpt(raw, tr.secrets())}
 	case fields == nil:
-		return nil, nil, &tokenError{status: resp.StatusCode, err: errors.New("the token response is neither JSON nor form-encoded")}
+		return nil, nil, &tokenError{status: resp.StatusCode, err: errors.New("the token response is neither JSON nor form-encoded"),
+			answer: answerExcerpt(raw, tr.secrets())}
 	}
 	return fields, rawJSON, nil
+}
+
+// secrets are the values the request sends that an answer must not echo
+// into logs: every parameter but the few that are public by design.
+func (tr tokenRequest) secrets() []string {
+	out := []string{tr.clientSecret}
+	for k, v := range tr.params {
+		switch k {
+		case "grant_type", "redirect_uri", "scope", "client_id", "audience", "resource":
+		default:
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func decodeTokenBody(contentType string, raw []byte) (map[string]any, json.RawMessage) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/outbound"
 )
 
 func TestTokenResponses(t *testing.T) {
@@ -51,8 +52,8 @@ func TestTokenResponses(t *testing.T) {
 				w.Write([]byte(tc.body))
 			}))
 			defer srv.Close()
-			s := &Service{http: srv.Client()}
-			fields, raw, err := s.do(context.Background(), tokenRequest{url: srv.URL, params: map[string]string{"grant_type": "refresh_token"}})
+			s := &Service{http: srv.Client(), guard: outbound.NewGuard(outbound.GuardOptions{})}
+			fields, raw, err := s.do(context.Background(), tokenRequest{url: srv.URL, template: srv.URL, params: map[string]string{"grant_type": "refresh_token"}})
 			var creds = struct{ token, refresh string }{}
 			if err == nil {
 				c, cerr := oauth2Credentials(&tc.provider, fields, raw, now, nil)

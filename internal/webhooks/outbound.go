@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/outbound"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -29,17 +30,23 @@ const SignatureHeader = "X-Nango-Hmac-Sha256"
 // Sender posts signed webhooks to an environment's webhook URLs.
 type Sender struct {
 	store  store.Store
+	guard  *outbound.Guard
 	client *http.Client
 	logger *slog.Logger
 	wg     sync.WaitGroup
 }
 
-// NewSender returns a Sender. client may be nil (10 s timeout).
-func NewSender(s store.Store, client *http.Client, logger *slog.Logger) *Sender {
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+// NewSender returns a Sender whose deliveries go through guard (nil: the
+// strict default policy). Webhook URLs are the customer's, so nothing in
+// them is trusted: an internal address (loopback, private, link-local,
+// metadata), by name or number, is refused unless the operator allowed
+// its network (PATCHBAY_PROXY_ALLOWED_NETWORKS), and redirects stay on
+// the URL's origin.
+func NewSender(s store.Store, guard *outbound.Guard, logger *slog.Logger) *Sender {
+	if guard == nil {
+		guard = outbound.NewGuard(outbound.GuardOptions{})
 	}
-	return &Sender{store: s, client: client, logger: logger}
+	return &Sender{store: s, guard: guard, client: guard.Client(10 * time.Second), logger: logger}
 }
 
 // Close waits for deliveries in flight.
@@ -103,7 +110,12 @@ func (s *Sender) deliver(ctx context.Context, environmentID string, payload any)
 		if target == "" {
 			continue
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+		u, err := s.guard.Check(target, "")
+		if err != nil {
+			s.logger.WarnContext(ctx, "webhook URL refused", "environment_id", environmentID, "err", err)
+			continue
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 		if err != nil {
 			return fmt.Errorf("webhook URL: %w", err)
 		}

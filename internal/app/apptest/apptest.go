@@ -16,6 +16,7 @@ import (
 	"github.com/patchbay/patchbay/client"
 	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/config"
+	"github.com/patchbay/patchbay/internal/outbound"
 	"github.com/patchbay/patchbay/internal/store/storetest"
 	"github.com/patchbay/patchbay/internal/vault"
 )
@@ -61,6 +62,8 @@ type Options struct {
 	// public URL instead of ServerURL, for flows where a browser or a
 	// simulated provider follows links back to it (OAuth callbacks).
 	RealURL bool
+	// Resolver replaces DNS for the server's outbound requests.
+	Resolver outbound.Resolver
 }
 
 // Server is a running test server.
@@ -127,7 +130,11 @@ func Start(t testing.TB, o Options) *Server {
 	if o.Logs != nil {
 		logger = slog.New(slog.NewTextHandler(o.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	a, err := app.New(ctx, cfg, logger, io.Discard)
+	var appOpts []app.Option
+	if o.Resolver != nil {
+		appOpts = append(appOpts, app.WithResolver(o.Resolver))
+	}
+	a, err := app.New(ctx, cfg, logger, io.Discard, appOpts...)
 	if err != nil {
 		cancel()
 		t.Fatalf("start server: %v", err)

@@ -136,11 +136,12 @@ func (c *Client) credentials(ctx context.Context, op, endpoint string, form url.
 	if err := c.Sign(req, token, tokenSecret, extra); err != nil {
 		return nil, err
 	}
-	hc := c.HTTPClient
-	if hc == nil {
-		hc = http.DefaultClient
+	if c.HTTPClient == nil {
+		// The caller chooses the client, and with it which addresses the
+		// provider's URLs may reach; there is no unguarded default.
+		return nil, fmt.Errorf("oauth1: %s: Client.HTTPClient is not set", op)
 	}
-	res, err := hc.Do(req)
+	res, err := c.HTTPClient.Do(req)
 	if err != nil {
 		// The transport's error names the URL, never a header.
 		return nil, fmt.Errorf("oauth1: %s: %w", op, err)

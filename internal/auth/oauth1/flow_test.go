@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -64,7 +65,7 @@ func TestRequestTokenAnswers(t *testing.T) {
 			t.Parallel()
 			f := &fakeProvider{status: tt.status, body: tt.body}
 			base := f.serve(t)
-			c := &Client{ConsumerKey: "ck", ConsumerSecret: "cs"}
+			c := &Client{ConsumerKey: "ck", ConsumerSecret: "cs", HTTPClient: http.DefaultClient}
 			token, secret, raw, err := c.RequestToken(context.Background(), base+"/initiate", "https://app.test/cb?x=1", map[string]string{"scope": "read write"})
 			switch {
 			case tt.wantStatus != 0:
@@ -101,7 +102,7 @@ func TestRequestTokenOOB(t *testing.T) {
 	t.Parallel()
 	f := &fakeProvider{status: 200, body: "oauth_token=a&oauth_token_secret=b"}
 	base := f.serve(t)
-	if _, _, _, err := (&Client{}).RequestToken(context.Background(), base, "", nil); err != nil {
+	if _, _, _, err := (&Client{HTTPClient: http.DefaultClient}).RequestToken(context.Background(), base, "", nil); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(f.gotAuth, `oauth_callback="oob"`) || f.gotBody != "" {
@@ -121,7 +122,7 @@ func TestErrorBodyRedaction(t *testing.T) {
 	}))
 	t.Cleanup(echo.Close)
 	for _, method := range []string{PLAINTEXT, HMACSHA1} {
-		c := &Client{ConsumerKey: "ck", ConsumerSecret: cs, SignatureMethod: method}
+		c := &Client{ConsumerKey: "ck", ConsumerSecret: cs, SignatureMethod: method, HTTPClient: http.DefaultClient}
 		_, _, _, err := c.AccessToken(context.Background(), echo.URL, "rt", ts, verifier)
 		var e *Error
 		if !errors.As(err, &e) || e.StatusCode != 401 || !e.Rejected() {
@@ -199,7 +200,7 @@ func TestAccessTokenTransportError(t *testing.T) {
 	t.Parallel()
 	ts := httptest.NewServer(http.NotFoundHandler())
 	ts.Close()
-	c := &Client{ConsumerKey: "k", ConsumerSecret: "super-secret"}
+	c := &Client{ConsumerKey: "k", ConsumerSecret: "super-secret", HTTPClient: http.DefaultClient}
 	_, _, _, err := c.AccessToken(context.Background(), ts.URL, "rt", "rts", "v")
 	var e *Error
 	if err == nil || errors.As(err, &e) || strings.Contains(err.Error(), "super-secret") {
@@ -207,6 +208,18 @@ func TestAccessTokenTransportError(t *testing.T) {
 	}
 	if _, _, _, err := c.AccessToken(context.Background(), ts.URL, "", "rts", "v"); err == nil {
 		t.Error("an empty request token should be refused")
+	}
+}
+
+// TestNoDefaultHTTPClient: without a client of the caller's, nothing is
+// sent (no unguarded http.DefaultClient).
+func TestNoDefaultHTTPClient(t *testing.T) {
+	t.Parallel()
+	var hit atomic.Bool
+	ts := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hit.Store(true) }))
+	defer ts.Close()
+	if _, _, _, err := (&Client{}).RequestToken(context.Background(), ts.URL, "", nil); err == nil || hit.Load() {
+		t.Fatalf("RequestToken without HTTPClient: err = %v, request sent = %v", err, hit.Load())
 	}
 }
 

@@ -31,8 +31,9 @@ const (
 const maxSignedBody = 10 << 20
 
 // Client is one OAuth 1.0a client registration (a consumer). Its zero
-// values are usable: HMAC-SHA1, http.DefaultClient, the real clock and
-// random nonces. A Client is safe for concurrent use.
+// values are usable for signing: HMAC-SHA1, the real clock and random
+// nonces; the credentials requests need HTTPClient. A Client is safe for
+// concurrent use.
 type Client struct {
 	// ConsumerKey and ConsumerSecret are the app's client credentials
 	// (Trello's API key and OAuth secret).
@@ -40,7 +41,10 @@ type Client struct {
 	ConsumerSecret string
 	// SignatureMethod is HMACSHA1 (the default when empty) or PLAINTEXT.
 	SignatureMethod string
-	// HTTPClient sends the credential requests; nil means http.DefaultClient.
+	// HTTPClient sends the credential requests. It is required: the
+	// provider's URLs may come from templates filled by end users, so the
+	// caller's client applies its address policy (Patchbay's is
+	// internal/outbound's).
 	HTTPClient *http.Client
 	// Now gives oauth_timestamp; nil means time.Now. Tests fix it.
 	Now func() time.Time

@@ -29,7 +29,7 @@ type bundle struct {
 func setup(t *testing.T, method string) *bundle {
 	t.Helper()
 	s := sim.ServeTest(t, sim.Options{}, trello.New(trello.Options{}))
-	c := &oauth1.Client{ConsumerKey: "trello-client-id", ConsumerSecret: "trello-client-secret", SignatureMethod: method}
+	c := &oauth1.Client{ConsumerKey: "trello-client-id", ConsumerSecret: "trello-client-secret", SignatureMethod: method, HTTPClient: http.DefaultClient}
 	return &bundle{s: s, client: c}
 }
 
