@@ -2,10 +2,13 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/http"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/store"
@@ -49,18 +52,103 @@ func (s *Service) Fresh(ctx context.Context, c *store.Connection, force bool) (*
 	if !force && authError(c) != nil {
 		return nil, unhealthy(c)
 	}
-	asked := s.now()
-	ch := s.refreshing.DoChan(c.ID, func() (any, error) {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
-		defer cancel()
-		return s.refreshLocked(ctx, c.ID, force, asked)
+	req := refreshRequest{force: force, asked: s.now()}
+	for {
+		ch := s.refreshing.DoChan(c.ID, func() (any, error) {
+			return s.refreshDetached(ctx, c.ID, req)
+		})
+		if force {
+			// Logged once the call has started or joined a refresh: tests
+			// hold the provider until every concurrent call got this far.
+			s.logger.DebugContext(ctx, "forced refresh asked", "integration", c.IntegrationKey, "connection_id", c.ConnectionID)
+		}
+		r, err := await(ctx, ch)
+		if err != nil {
+			return nil, err
+		}
+		// A forced call wants credentials renewed after it was asked. A
+		// refresh it joined qualifies if it asked the provider (and so
+		// finished after this call was asked) or was itself asked no
+		// earlier; one that found an older refresh by another process and
+		// stopped there does not, and then this call asks again.
+		if !force || r.tried || !r.asked.Before(req.asked) || refreshedSince(r.conn, req.asked) {
+			return r.conn, nil
+		}
+	}
+}
+
+// Renew is for a caller whose provider refused c's credentials before
+// they expired: revoked, or retired early because they were refreshed
+// elsewhere. It returns the connection with the credentials to retry
+// with: the stored ones when they are no longer c's (another caller, in
+// any process, replaced them already), else new ones from the provider.
+// However many callers on however many nodes meet the same refusal, the
+// provider sees one refresh, and nobody's new token is retired by a
+// second one. refreshed reports whether the provider was asked (by this
+// call or one it joined): if it was, a refusal of the new credentials is
+// not worth another refresh.
+func (s *Service) Renew(ctx context.Context, c *store.Connection) (conn *store.Connection, refreshed bool, err error) {
+	if !Refreshable(&c.Credentials) {
+		return nil, false, errorf(http.StatusConflict, "connection_not_refreshable",
+			"the credentials of connection %q were refused and cannot be refreshed", c.ConnectionID)
+	}
+	req := refreshRequest{asked: s.now(), stale: fingerprint(&c.Credentials)}
+	// Keyed by the refused credentials too: a refresh in flight for
+	// another reason may end with exactly those, which would not help.
+	ch := s.refreshing.DoChan(c.ID+"\x00"+req.stale, func() (any, error) {
+		return s.refreshDetached(ctx, c.ID, req)
 	})
+	r, err := await(ctx, ch)
+	if err != nil {
+		return nil, false, err
+	}
+	if fingerprint(&r.conn.Credentials) == req.stale {
+		// The refresh failed transiently and kept the refused credentials.
+		return nil, true, &Error{Status: http.StatusBadGateway, Code: "connection_refresh_failed",
+			Message: fmt.Sprintf("the provider refused the credentials of connection %q and refreshing them failed; try again later", c.ConnectionID)}
+	}
+	return r.conn, r.tried, nil
+}
+
+// refreshRequest says what a refresh is for.
+type refreshRequest struct {
+	// force renews credentials that are not expiring.
+	force bool
+	// asked is when the call was made; a refresh that succeeded since
+	// satisfies a forced call.
+	asked time.Time
+	// stale is the fingerprint of credentials the provider refused; when
+	// set, the stored credentials are renewed only if they are those.
+	stale string
+}
+
+// refreshed is the outcome of one refresh, shared by the calls that
+// joined it.
+type refreshed struct {
+	conn  *store.Connection
+	asked time.Time // when the call that started it was asked
+	tried bool      // it asked the provider, whether or not that worked
+}
+
+// refreshDetached runs refreshLocked detached from the caller's context,
+// since other callers may share its result.
+func (s *Service) refreshDetached(ctx context.Context, id string, req refreshRequest) (*refreshed, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	defer cancel()
+	r, err := s.refreshLocked(ctx, id, req)
+	if r != nil {
+		r.asked = req.asked
+	}
+	return r, err
+}
+
+func await(ctx context.Context, ch <-chan singleflight.Result) (*refreshed, error) {
 	select {
 	case r := <-ch:
 		if r.Err != nil {
 			return nil, r.Err
 		}
-		return r.Val.(*store.Connection), nil
+		return r.Val.(*refreshed), nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -71,7 +159,7 @@ func (s *Service) Fresh(ctx context.Context, c *store.Connection, force bool) (*
 // may have refreshed already (then this returns their token without
 // calling the provider), and the refresh token must be the latest one,
 // since providers that rotate refresh tokens revoke the old one on use.
-func (s *Service) refreshLocked(ctx context.Context, id string, force bool, asked time.Time) (*store.Connection, error) {
+func (s *Service) refreshLocked(ctx context.Context, id string, req refreshRequest) (*refreshed, error) {
 	unlock, err := s.store.Locker().Lock(ctx, "refresh:"+id)
 	if err != nil {
 		return nil, fmt.Errorf("lock connection %s for refresh: %w", id, err)
@@ -81,24 +169,73 @@ func (s *Service) refreshLocked(ctx context.Context, id string, force bool, aske
 	if err != nil {
 		return nil, fmt.Errorf("reread connection %s: %w", id, err)
 	}
-	refreshedSince := c.LastRefreshSuccessAt != nil && !c.LastRefreshSuccessAt.Before(asked)
-	if refreshedSince || (!force && !s.expiring(c)) {
-		return c, nil
+	now := s.now()
+	coolingDown := c.RefreshAttempts > 0 && c.LastRefreshFailureAt != nil && now.Sub(*c.LastRefreshFailureAt) < s.cooldown
+	if req.stale != "" {
+		// Compare and refresh. Credentials other than the refused ones were
+		// stored by a refresh since: retry with them. Refreshing again
+		// would retire them (GitHub does) under the callers using them.
+		if fingerprint(&c.Credentials) != req.stale {
+			return &refreshed{conn: c}, nil
+		}
+		// The refused credentials are still stored; but if their refresh
+		// token was refused too, or the provider failed moments ago,
+		// asking again would only add to a storm.
+		if authError(c) != nil {
+			return nil, unhealthy(c)
+		}
+		if coolingDown {
+			return nil, cooldownError(c, s.cooldown)
+		}
+		return s.refreshNow(ctx, c, req)
 	}
-	if !force && authError(c) != nil {
+	if refreshedSince(c, req.asked) || (!req.force && !s.expiring(c)) {
+		return &refreshed{conn: c}, nil
+	}
+	if !req.force && authError(c) != nil {
 		return nil, unhealthy(c)
 	}
-	now := s.now()
-	if !force && c.RefreshAttempts > 0 && c.LastRefreshFailureAt != nil && now.Sub(*c.LastRefreshFailureAt) < s.cooldown {
+	if !req.force && coolingDown {
 		// The provider failed moments ago; asking again now would only add
 		// to a retry storm. A token that still works is good enough.
 		if stillValid(c, now) {
-			return c, nil
+			return &refreshed{conn: c}, nil
 		}
-		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "connection_refresh_cooldown",
-			Message: fmt.Sprintf("refreshing connection %q failed moments ago; retry after %s", c.ConnectionID, s.cooldown)}
+		return nil, cooldownError(c, s.cooldown)
 	}
+	return s.refreshNow(ctx, c, req)
+}
 
+func cooldownError(c *store.Connection, cooldown time.Duration) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Code: "connection_refresh_cooldown",
+		Message: fmt.Sprintf("refreshing connection %q failed moments ago; retry after %s", c.ConnectionID, cooldown)}
+}
+
+// refreshedSince reports whether c's credentials were renewed at or after
+// t.
+func refreshedSince(c *store.Connection, t time.Time) bool {
+	return c.LastRefreshSuccessAt != nil && !c.LastRefreshSuccessAt.Before(t)
+}
+
+// fingerprint identifies credentials by the tokens sent to providers, so
+// that a refresh can tell whether the ones a provider refused are still
+// the stored ones. It is a hash since it is kept in flight keys.
+func fingerprint(c *store.Credentials) string {
+	h := sha256.New()
+	for _, t := range []string{c.AccessToken, c.Token} {
+		h.Write([]byte(t))
+		h.Write([]byte{0})
+	}
+	if c.User != nil {
+		h.Write([]byte(c.User.AccessToken))
+	}
+	return string(h.Sum(nil))
+}
+
+// refreshNow asks the provider for new credentials and stores them; c is
+// the connection as reread under the lock.
+func (s *Service) refreshNow(ctx context.Context, c *store.Connection, req refreshRequest) (*refreshed, error) {
+	id := c.ID
 	integ, err := s.store.Integrations().Get(ctx, c.EnvironmentID, c.IntegrationKey)
 	if err != nil {
 		return nil, fmt.Errorf("integration of connection %s: %w", id, err)
@@ -109,7 +246,11 @@ func (s *Service) refreshLocked(ctx context.Context, id string, force bool, aske
 	}
 	creds, config, err := s.renewWithRetry(ctx, p, integ, c)
 	if err != nil {
-		return s.refreshFailed(ctx, c, err)
+		failed, err := s.refreshFailed(ctx, c, err)
+		if err != nil {
+			return nil, err
+		}
+		return &refreshed{conn: failed, tried: true}, nil
 	}
 	updated, err := s.conns.Update(ctx, id, func(cur *store.Connection) error {
 		cur.Credentials = creds
@@ -123,8 +264,9 @@ func (s *Service) refreshLocked(ctx context.Context, id string, force bool, aske
 	if err != nil {
 		return nil, fmt.Errorf("save refreshed credentials of %s: %w", id, err)
 	}
-	s.logger.InfoContext(ctx, "credentials refreshed", "integration", c.IntegrationKey, "connection_id", c.ConnectionID, "forced", force)
-	return updated, nil
+	s.logger.InfoContext(ctx, "credentials refreshed", "integration", c.IntegrationKey, "connection_id", c.ConnectionID,
+		"forced", req.force, "refused", req.stale != "")
+	return &refreshed{conn: updated, tried: true}, nil
 }
 
 func (s *Service) renewWithRetry(ctx context.Context, p *catalog.Provider, integ *store.Integration, c *store.Connection) (store.Credentials, map[string]any, error) {
@@ -215,7 +357,7 @@ func (s *Service) refreshOAuth2(ctx context.Context, p *catalog.Provider, integ 
 		}
 	}
 	params["refresh_token"] = prev.RefreshToken
-	fields, raw, err := s.do(ctx, tokenRequest{url: tokenURL, template: u, params: params, clientID: integ.Credentials.ClientID,
+	fields, raw, err := s.do(ctx, tokenRequest{url: tokenURL, params: params, clientID: integ.Credentials.ClientID,
 		clientSecret: integ.Credentials.ClientSecret, basic: basicAuth(p), json: p.BodyFormat == "json"})
 	if err != nil {
 		return store.Credentials{}, err

@@ -31,6 +31,10 @@ const replayLimit = 1 << 20
 // (internal/auth's Service).
 type Connections interface {
 	Connection(ctx context.Context, environmentID, integrationKey, connectionID string, force bool) (*store.Connection, error)
+	// Renew returns the connection to retry with after the provider
+	// refused c's credentials: the stored ones if they are no longer c's,
+	// else refreshed ones (then refreshed is true).
+	Renew(ctx context.Context, c *store.Connection) (conn *store.Connection, refreshed bool, err error)
 }
 
 // Integrations finds an integration (for its settings and, for OAuth 1.0a,
@@ -229,7 +233,7 @@ func (p *Proxy) do(ctx context.Context, req *Request, call *Call) (*http.Respons
 	}
 	limit, throttled := EffectiveLimit(prov, integ)
 	ctx = p.guard.WithBase(ctx, catalogBase)
-	refreshed := false
+	renewals, refreshed := 0, false
 	for attempt := 0; ; attempt++ {
 		if throttled && p.throttle != nil {
 			if err := p.throttle.Wait(ctx, "conn:"+conn.ID, limit); err != nil {
@@ -246,11 +250,16 @@ func (p *Proxy) do(ctx context.Context, req *Request, call *Call) (*http.Respons
 		if sendErr != nil && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		// A 401 may mean the token was revoked or rotated early: refresh
-		// once and try again, when the body can be sent again.
-		if sendErr == nil && resp.StatusCode == http.StatusUnauthorized && !refreshed && body.replayable() && auth.Refreshable(&conn.Credentials) {
-			refreshed = true
-			fresh, err := p.conns.Connection(ctx, req.EnvironmentID, req.IntegrationKey, req.ConnectionID, true)
+		// A 401 may mean the token was revoked or rotated early: renew it
+		// and try again, when the body can be sent again. Renewing refreshes
+		// only if the refused token is still the stored one, else it hands
+		// over the stored one, which may have been refused too (this node's
+		// copy was older, or it was rotated meanwhile): then once more. A
+		// token refreshed for this call and still refused stays refused.
+		if sendErr == nil && resp.StatusCode == http.StatusUnauthorized && !refreshed && renewals < 2 && body.replayable() && auth.Refreshable(&conn.Credentials) {
+			renewals++
+			fresh, didRefresh, err := p.conns.Renew(ctx, conn)
+			refreshed = didRefresh
 			if err == nil {
 				drain(resp)
 				conn = fresh

@@ -31,6 +31,12 @@ func (f *fakeConns) Connection(_ context.Context, _, _, _ string, force bool) (*
 	return &c, nil
 }
 
+func (f *fakeConns) Renew(context.Context, *store.Connection) (*store.Connection, bool, error) {
+	f.forced++
+	c := *f.conn
+	return &c, true, nil
+}
+
 type fakeIntegrations struct{ in *store.Integration }
 
 func (f fakeIntegrations) Get(context.Context, string, string) (*store.Integration, error) {
