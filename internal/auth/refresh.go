@@ -357,7 +357,7 @@ func (s *Service) refreshOAuth2(ctx context.Context, p *catalog.Provider, integ 
 		}
 	}
 	params["refresh_token"] = prev.RefreshToken
-	fields, raw, err := s.do(ctx, tokenRequest{url: tokenURL, params: params, clientID: integ.Credentials.ClientID,
+	fields, raw, err := s.do(ctx, tokenRequest{url: tokenURL, template: u, params: params, clientID: integ.Credentials.ClientID,
 		clientSecret: integ.Credentials.ClientSecret, basic: basicAuth(p), json: p.BodyFormat == "json"})
 	if err != nil {
 		return store.Credentials{}, err
