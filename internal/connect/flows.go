@@ -214,7 +214,9 @@ func (f *Flows) fail(w http.ResponseWriter, r *http.Request, wsClientID, key, co
 	if code == "server_error" {
 		f.logger.ErrorContext(r.Context(), "authorisation flow failed", "path", r.URL.Path, "integration", key, "err", err)
 	} else {
-		f.logger.InfoContext(r.Context(), "authorisation flow refused", "path", r.URL.Path, "integration", key, "code", code)
+		// err carries the cause (a token endpoint's redacted answer, a
+		// refused address), which the end user's page leaves out.
+		f.logger.InfoContext(r.Context(), "authorisation flow refused", "path", r.URL.Path, "integration", key, "code", code, "err", err)
 	}
 	result := CallbackResult{ProviderConfigKey: key, ConnectionID: connectionID, ErrorType: code, ErrorDescription: desc}
 	f.notify(r.Context(), wsClientID, result.Message())
