@@ -163,15 +163,16 @@ func configRefused(from, name, what string, err error) *Error {
 		Message: fmt.Sprintf("connection config %q %s: %s", name, what, reason), Field: []string{from, name}, Err: err}
 }
 
-// causeText is an error's cause as logs show it: its message, and the
-// provider's answer when it is a token endpoint's refusal.
-func causeText(err error) string {
-	s := err.Error()
+// causeText is an error as logs show it: its message, and the provider's
+// answer when it is (or wraps) a token endpoint's refusal.
+func causeText(err error) string { return err.Error() + answerOf(err) }
+
+func answerOf(err error) string {
 	var te *tokenError
 	if errors.As(err, &te) && te.answer != "" {
-		s += "; the provider answered: " + te.answer
+		return "; the provider answered: " + te.answer
 	}
-	return s
+	return ""
 }
 
 // maxAnswerExcerpt bounds how much of a provider's answer a log line keeps.

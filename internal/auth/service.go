@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -43,10 +44,14 @@ func (e *Error) Unwrap() error { return e.Err }
 // cause, with the provider's answer when there was one (redacted; see
 // answerExcerpt), which the message shown to users leaves out.
 func (e *Error) LogValue() slog.Value {
+	s := e.Error()
 	if e.Err == nil {
-		return slog.StringValue(e.Error())
+		return slog.StringValue(s)
 	}
-	return slog.StringValue(e.Error() + ": " + causeText(e.Err))
+	if cause := e.Err.Error(); !strings.Contains(e.Message, cause) {
+		s += ": " + cause
+	}
+	return slog.StringValue(s + answerOf(e.Err))
 }
 
 func errorf(status int, code, format string, args ...any) *Error {

@@ -1,13 +1,18 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/outbound"
@@ -104,4 +109,83 @@ func FuzzDecodeTokenBody(f *testing.F) {
 		_, _ = expiresIn(fields, "")
 		_, _ = oauth2Credentials(&catalog.Provider{AlternateAccessTokenResponsePath: "authed_user"}, fields, raw, time.Unix(0, 0), nil)
 	})
+}
+
+// TestTokenFailureLogsAnswer: a refused token request is logged (key err)
+// with the provider's answer, blanked of every secret the request sent
+// and of credential members, and the message users see leaves it out.
+func TestTokenFailureLogsAnswer(t *testing.T) {
+	t.Parallel()
+	const (
+		secret = "client-secret-9f8e"
+		code   = "auth-code-5d4c"
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"error":"invalid_client","error_description":"client rejected","hint":"secret %s and code %s do not match","refresh_token":"rt-leak","trace":"abc123"}`,
+			r.PostForm.Get("client_secret"), url.QueryEscape(r.PostForm.Get("code")))
+	}))
+	defer srv.Close()
+	s := &Service{http: srv.Client(), guard: outbound.NewGuard(outbound.GuardOptions{})}
+	_, _, err := s.do(t.Context(), tokenRequest{url: srv.URL, template: srv.URL, clientID: "cid", clientSecret: secret,
+		params: map[string]string{"grant_type": "authorization_code", "code": code, "redirect_uri": "https://pb.example/cb"}})
+	err = tokenFailure("exchange the authorization code", err)
+	var ae *Error
+	if !errors.As(err, &ae) || ae.Code != "token_exchange_failed" {
+		t.Fatalf("err = %v, want token_exchange_failed", err)
+	}
+	var logs bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("authorisation flow refused", "err", err)
+	out := logs.String()
+	for _, want := range []string{`"err":"token_exchange_failed`, "the provider answered", "abc123", "client rejected", "[REDACTED]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q: %s", want, out)
+		}
+	}
+	for _, leak := range []string{secret, code, "rt-leak"} {
+		if strings.Contains(out, leak) {
+			t.Errorf("log holds %q: %s", leak, out)
+		}
+		if strings.Contains(ae.Message, leak) {
+			t.Errorf("message holds %q: %s", leak, ae.Message)
+		}
+	}
+	if strings.Contains(ae.Message, "abc123") {
+		t.Errorf("the message shown to users carries the provider's raw answer: %s", ae.Message)
+	}
+}
+
+func TestAnswerExcerpt(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, raw string
+		sent      []string
+		want      []string
+		not       []string
+	}{
+		{name: "json members", raw: `{"error":"x","access_token":"at-1","nested":{"id_token":"it-1","ok":1}}`,
+			want: []string{`"error":"x"`, `"ok":1`}, not: []string{"at-1", "it-1"}},
+		{name: "form members", raw: "error=x&oauth_token_secret=ots-1", want: []string{"error=x"}, not: []string{"ots-1"}},
+		{name: "echoed secret in html", raw: "<p>bad secret s3cr3t/+= here</p>", sent: []string{"s3cr3t/+="}, want: []string{"<p>bad secret [REDACTED] here</p>"}},
+		{name: "echoed secret query-escaped", raw: "got s3cr3t%2F%2B%3D", sent: []string{"s3cr3t/+="}, not: []string{"s3cr3t"}},
+		{name: "long", raw: strings.Repeat("é", 600), want: []string{"…"}},
+	}
+	for _, tt := range tests {
+		got := answerExcerpt([]byte(tt.raw), tt.sent)
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: %q lacks %q", tt.name, got, w)
+			}
+		}
+		for _, n := range tt.not {
+			if strings.Contains(got, n) {
+				t.Errorf("%s: %q holds %q", tt.name, got, n)
+			}
+		}
+		if len(got) > maxAnswerExcerpt+len("…") || !utf8.ValidString(got) {
+			t.Errorf("%s: excerpt of %d bytes, valid UTF-8 %v", tt.name, len(got), utf8.ValidString(got))
+		}
+	}
 }
