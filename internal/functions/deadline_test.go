@@ -106,6 +106,9 @@ func TestWatchdogStopsEngine(t *testing.T) {
 		time.Sleep(time.Millisecond)
 		w.run()
 	}()
+	// A fifth of the default stack keeps the test quick under the race
+	// detector; overflows still cost a backtrace of 1,000 frames each.
+	vm.SetMaxStackSize(1000)
 	// Should the watchdog not work, the eval timeout ends the test long
 	// before the exponential recursion would.
 	if err := vm.SetEvalTimeout(time.Minute); err != nil {
