@@ -420,3 +420,17 @@ func TestSSRFRefresh(t *testing.T) {
 		t.Fatalf("%d requests reached the listener", n)
 	}
 }
+
+// TestAppLinkIsTheIntegrations: a GitHub App's installation redirect goes
+// to the integration's public link whatever params[appPublicLink] says
+// (an end user's value made it an open redirect).
+func TestAppLinkIsTheIntegrations(t *testing.T) {
+	t.Parallel()
+	w := newSSRFWorld(t)
+	w.createIntegration(map[string]any{"unique_key": "github-app", "provider": "github-app",
+		"credentials": map[string]any{"type": "APP", "app_id": "4242", "app_link": "https://github.com/apps/patchbay-test", "private_key": appKey()}})
+	got := w.send("GET", "/oauth/connect/github-app?connect_session_token="+w.session(nil)+"&params[appPublicLink]="+url.QueryEscape("https://evil.example/apps/x"), nil)
+	if got.status != http.StatusFound || !strings.HasPrefix(got.location, "https://github.com/apps/patchbay-test/installations/new?") {
+		t.Fatalf("status %d, Location %q: %s", got.status, got.location, got.body)
+	}
+}
