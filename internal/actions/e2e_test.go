@@ -329,72 +329,104 @@ func TestAsyncActions(t *testing.T) {
 
 // TestSandbox tries to get out: every attempt is refused, and runaway
 // functions fail alone while the server keeps serving.
+// TestSandbox runs functions that try to escape the sandbox or its
+// limits. The limit tests hold on any machine, also a loaded one under the
+// race detector: a function that must hit the time limit loops forever,
+// so only the limit ends it, and every other function runs under a time
+// limit it cannot reach (the node's default, 5 minutes).
 func TestSandbox(t *testing.T) {
-	w := newWorld(t, apptest.SQLite, map[string]string{"PATCHBAY_ACTION_TIMEOUT": "2s", "PATCHBAY_FUNCTION_MEMORY": "64MiB"})
+	t.Parallel()
 	probe := func(name, body string) string {
 		return fmt.Sprintf(`import { createAction } from 'nango';
 export default createAction({ description: %q, version: '1', exec: async (nango, input) => { %s } });
 `, name, body)
 	}
-	w.deploy(map[string]string{
-		// esbuild turns a bare require into a stub that throws; what matters
-		// is that nothing can be loaded with it.
-		"github/actions/globals.ts": probe("globals", `let req = 'undefined'; try { const m = 'fs'; require(m); req = 'loaded'; } catch (e) { req = 'undefined'; }
-			return { require: req, process: typeof process, fetch: typeof globalThis.fetch, xhr: typeof XMLHttpRequest,
-			host: typeof __pb_start, sync: typeof __pb_sync, finish: typeof __pb_finish, module: typeof module };`),
-		"github/actions/other-connection.ts": probe("other", `try { await nango.getConnection('github', 'gh-2'); return { ok: true }; } catch (e) { return { ok: false, code: e.code }; }`),
-		"github/actions/other-proxy.ts":      probe("other proxy", `try { await nango.get({ endpoint: '/user', connectionId: 'gh-2' }); return { ok: true }; } catch (e) { return { ok: false, code: e.code }; }`),
-		"github/actions/pollute.ts": probe("pollute", `Object.prototype.connectionId = 'gh-2'; Object.prototype.providerConfigKey = 'other';
-			const c = await nango.getConnection(); return { id: c.connection_id };`),
-		"github/actions/loop.ts":   probe("loop", `for (;;) {}`),
-		"github/actions/memory.ts": probe("memory", `const a = []; for (let i = 0; i < 1024; i++) a.push(new Uint8Array(1 << 20).fill(1)); return a.length;`),
-		"github/actions/huge.ts":   probe("huge", `const b = new Uint8Array(1 << 30); return b.length;`),
-		"github/actions/forty.ts":  probe("forty", `const b = new Uint8Array(40 << 20).fill(1); return { n: b.length };`),
-	})
-	get := func(action string) map[string]any {
-		res := w.trigger("gh-1", action, nil, nil)
-		if res.status != 200 {
-			t.Fatalf("%s: %d %s", action, res.status, res.body)
+	loop := probe("loop", `for (;;) {}`)
+	isFailure := func(t *testing.T, res response, typ string) bool {
+		t.Helper()
+		if res.status != 424 {
+			return false
 		}
-		return res.json(t)
-	}
-	g := get("globals")
-	for k, v := range g {
-		if v != "undefined" {
-			t.Errorf("typeof %s = %v inside the sandbox", k, v)
-		}
-	}
-	for _, a := range []string{"other-connection", "other-proxy"} {
-		if r := get(a); r["ok"] != false || r["code"] != "connection_not_allowed" {
-			t.Errorf("%s = %v", a, r)
-		}
-	}
-	if r := get("pollute"); r["id"] != "gh-1" {
-		t.Errorf("pollute = %v", r)
-	}
-	for action, typ := range map[string]string{"loop": "timeout", "memory": "memory", "huge": "memory"} {
-		res := w.trigger("gh-1", action, nil, nil)
-		e := res.json(t)["error"].(map[string]any)
-		if res.status != 424 || e["type"] != typ {
-			t.Errorf("%s: %d %s, want 424 %s", action, res.status, res.body, typ)
-		}
-		// The server still serves, and other actions still run.
-		w.call("GET", "/health", nil, nil, 200)
-		get("globals")
+		e, _ := res.json(t)["error"].(map[string]any)
+		return e != nil && e["type"] == typ
 	}
 
-	// An integration's own limits replace the node's.
-	get("forty")
-	if r := w.call("PATCH", "/integrations/github", map[string]any{"settings": map[string]any{"functions": map[string]any{"memory_mib": 5}}}, nil, 0); r.status != 400 || !strings.Contains(string(r.body), `"settings","functions","memory_mib"`) {
-		t.Fatalf("bad limit: %d %s", r.status, r.body)
-	}
-	w.call("PATCH", "/integrations/github", map[string]any{"settings": map[string]any{"functions": map[string]any{"memory_mib": 32, "action_timeout": "1s"}}}, nil, 200)
-	for action, typ := range map[string]string{"forty": "memory", "loop": "timeout"} {
-		res := w.trigger("gh-1", action, nil, nil)
-		if res.status != 424 || res.json(t)["error"].(map[string]any)["type"] != typ {
-			t.Errorf("%s with the integration's limits: %d %s, want %s", action, res.status, res.body, typ)
+	// The node's time limit, in a world of its own where nothing but the
+	// loop runs under it.
+	t.Run("node time limit", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t, apptest.SQLite, map[string]string{"PATCHBAY_ACTION_TIMEOUT": "1s"})
+		w.deploy(map[string]string{"github/actions/loop.ts": loop})
+		if res := w.trigger("gh-1", "loop", nil, nil); !isFailure(t, res, "timeout") {
+			t.Errorf("loop: %d %s, want 424 timeout", res.status, res.body)
 		}
-	}
+	})
+
+	t.Run("escapes and limits", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t, apptest.SQLite, map[string]string{"PATCHBAY_FUNCTION_MEMORY": "64MiB"})
+		w.deploy(map[string]string{
+			// esbuild turns a bare require into a stub that throws; what matters
+			// is that nothing can be loaded with it.
+			"github/actions/globals.ts": probe("globals", `let req = 'undefined'; try { const m = 'fs'; require(m); req = 'loaded'; } catch (e) { req = 'undefined'; }
+			return { require: req, process: typeof process, fetch: typeof globalThis.fetch, xhr: typeof XMLHttpRequest,
+			host: typeof __pb_start, sync: typeof __pb_sync, finish: typeof __pb_finish, module: typeof module };`),
+			"github/actions/other-connection.ts": probe("other", `try { await nango.getConnection('github', 'gh-2'); return { ok: true }; } catch (e) { return { ok: false, code: e.code }; }`),
+			"github/actions/other-proxy.ts":      probe("other proxy", `try { await nango.get({ endpoint: '/user', connectionId: 'gh-2' }); return { ok: true }; } catch (e) { return { ok: false, code: e.code }; }`),
+			"github/actions/pollute.ts": probe("pollute", `Object.prototype.connectionId = 'gh-2'; Object.prototype.providerConfigKey = 'other';
+			const c = await nango.getConnection(); return { id: c.connection_id };`),
+			"github/actions/loop.ts":   loop,
+			"github/actions/memory.ts": probe("memory", `const a = []; for (let i = 0; i < 1024; i++) a.push(new Uint8Array(1 << 20).fill(1)); return a.length;`),
+			"github/actions/huge.ts":   probe("huge", `const b = new Uint8Array(1 << 30); return b.length;`),
+			"github/actions/forty.ts":  probe("forty", `const b = new Uint8Array(40 << 20).fill(1); return { n: b.length };`),
+		})
+		get := func(action string) map[string]any {
+			res := w.trigger("gh-1", action, nil, nil)
+			if res.status != 200 {
+				t.Fatalf("%s: %d %s", action, res.status, res.body)
+			}
+			return res.json(t)
+		}
+		g := get("globals")
+		for k, v := range g {
+			if v != "undefined" {
+				t.Errorf("typeof %s = %v inside the sandbox", k, v)
+			}
+		}
+		for _, a := range []string{"other-connection", "other-proxy"} {
+			if r := get(a); r["ok"] != false || r["code"] != "connection_not_allowed" {
+				t.Errorf("%s = %v", a, r)
+			}
+		}
+		if r := get("pollute"); r["id"] != "gh-1" {
+			t.Errorf("pollute = %v", r)
+		}
+		// The node's memory limit.
+		for _, action := range []string{"memory", "huge"} {
+			if res := w.trigger("gh-1", action, nil, nil); !isFailure(t, res, "memory") {
+				t.Errorf("%s: %d %s, want 424 memory", action, res.status, res.body)
+			}
+			// The server still serves, and other actions still run.
+			w.call("GET", "/health", nil, nil, 200)
+			get("globals")
+		}
+
+		// An integration's own limits replace the node's: memory first,
+		// with the node's time limit, then a time limit too.
+		get("forty")
+		if r := w.call("PATCH", "/integrations/github", map[string]any{"settings": map[string]any{"functions": map[string]any{"memory_mib": 5}}}, nil, 0); r.status != 400 || !strings.Contains(string(r.body), `"settings","functions","memory_mib"`) {
+			t.Fatalf("bad limit: %d %s", r.status, r.body)
+		}
+		w.call("PATCH", "/integrations/github", map[string]any{"settings": map[string]any{"functions": map[string]any{"memory_mib": 32}}}, nil, 200)
+		if res := w.trigger("gh-1", "forty", nil, nil); !isFailure(t, res, "memory") {
+			t.Errorf("forty with the integration's memory limit: %d %s, want 424 memory", res.status, res.body)
+		}
+		w.call("PATCH", "/integrations/github", map[string]any{"settings": map[string]any{"functions": map[string]any{"memory_mib": 32, "action_timeout": "1s"}}}, nil, 200)
+		if res := w.trigger("gh-1", "loop", nil, nil); !isFailure(t, res, "timeout") {
+			t.Errorf("loop with the integration's time limit: %d %s, want 424 timeout", res.status, res.body)
+		}
+		w.call("GET", "/health", nil, nil, 200)
+	})
 }
 
 func TestDeployErrors(t *testing.T) {
