@@ -122,17 +122,36 @@ func interruptCounter(vm *quickjs.VM) *int32 {
 	return &c.Finterrupt_counter
 }
 
-// gate lets a VM's host calls through until its execution is abandoned:
-// from then on the caller has its result and may be done with the host.
-// Shutting does not wait for a call already through (a host that blocks
-// would hold Run past its deadline); such a call ends as it would have.
-type gate struct{ shut atomic.Bool }
+// gate is what bounded shares with the execution it runs. It lets the
+// VM's host calls through until the execution is abandoned: from then on
+// the caller has its result and may be done with the host. Shutting does
+// not wait for a call already through (a host that blocks would hold Run
+// past its deadline); such a call ends as it would have.
+//
+// It also holds the work to do once the caller has the result: freeing a
+// VM takes about a millisecond (the engine's last GC and a free per
+// object), which need not be on the caller's clock.
+type gate struct {
+	shut  atomic.Bool
+	later []func() // on the execution's goroutine only
+}
 
 var errAbandoned = errors.New("host: the execution has ended")
 
 func (g *gate) open() bool { return !g.shut.Load() }
 
 func (g *gate) close() { g.shut.Store(true) }
+
+// after queues f for when the result is delivered.
+func (g *gate) after(f func()) { g.later = append(g.later, f) }
+
+// finish runs what after queued.
+func (g *gate) finish() {
+	for _, f := range g.later {
+		f()
+	}
+	g.later = nil
+}
 
 // bounded runs f, the whole life of an execution's VM, on a goroutine of
 // its own and returns its result; when ctx ends and f has not returned
@@ -157,6 +176,7 @@ func bounded[T any](ctx context.Context, f func(g *gate) (T, error)) (T, error) 
 				res.panicked = fmt.Sprintf("%v\n\nfunction execution's goroutine:\n%s", p, debug.Stack())
 			}
 			done <- res
+			g.finish()
 		}()
 		res.v, res.err = f(g)
 		res.returned = true

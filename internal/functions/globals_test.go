@@ -502,10 +502,12 @@ func BenchmarkGlobalsVMStart(b *testing.B) {
 	rt := NewRuntime()
 	bun := compileOne(b, map[string]string{"x/actions/t.ts": "import { createAction } from 'nango';\nexport default createAction({ exec: async () => 1 });"}, "x/actions/t.ts")
 	for b.Loop() {
-		x, err := rt.start(context.Background(), &Execution{Bundle: bun, Host: &fakeHost{}}, &gate{})
+		g := &gate{}
+		x, err := rt.start(context.Background(), &Execution{Bundle: bun, Host: &fakeHost{}}, g)
 		if err != nil {
 			b.Fatal(err)
 		}
 		x.close()
+		g.finish()
 	}
 }

@@ -145,6 +145,7 @@ func TestExecutionMemory(t *testing.T) {
 		}
 	}
 	settled := func() int64 {
+		waitClosed(t, rt) // VMs are freed just after Run returns
 		runtime.GC()
 		debug.FreeOSMemory()
 		return residentBytes(t)

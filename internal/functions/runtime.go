@@ -348,6 +348,9 @@ func (r *Runtime) start(ctx context.Context, e *Execution, g *gate) (_ *executio
 	return x, nil
 }
 
+// close ends the execution: the watchdog, the op goroutines and the
+// paginations stop now, and the VM is freed once the caller has the
+// result (see gate).
 func (x *execution) close() {
 	x.stop()
 	x.watchdog.close()
@@ -355,8 +358,10 @@ func (x *execution) close() {
 	for _, p := range x.pagers {
 		p.close()
 	}
-	x.vm.Close()
-	x.closed()
+	x.gate.after(func() {
+		x.vm.Close()
+		x.closed()
+	})
 }
 
 // loop runs the event loop until the function settles: it drains the

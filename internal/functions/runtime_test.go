@@ -181,3 +181,41 @@ func TestRunFailures(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkRunAction is one action execution with a host call, end to
+// end: a warm VM taken, the bundle evaluated, the event loop run, the VM
+// freed. Parallel runs GOMAXPROCS at once, as a loaded server does.
+func BenchmarkRunAction(b *testing.B) {
+	rt := NewRuntime()
+	defer rt.Close()
+	bun := compileOne(b, map[string]string{"github/actions/a.ts": `
+import { createAction } from 'nango';
+import * as z from 'zod';
+export default createAction({
+  input: z.object({ endpoint: z.string() }),
+  output: z.object({ ok: z.boolean() }),
+  exec: async (nango, input) => {
+    const r = await nango.get({ endpoint: input.endpoint });
+    return { ok: r.data.ok };
+  },
+});`}, "github/actions/a.ts")
+	run := func() {
+		_, err := rt.Run(context.Background(), &Execution{Bundle: bun, Kind: KindAction, Input: json.RawMessage(`{"endpoint":"/user"}`),
+			Host: &fakeHost{}, Info: Info{Name: "a", ConnectionID: "c1", ProviderConfigKey: "github", Provider: "github"}})
+		if err != nil {
+			b.Error(err) // not Fatal: RunParallel calls it from other goroutines
+		}
+	}
+	b.Run("sequential", func(b *testing.B) {
+		for b.Loop() {
+			run()
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				run()
+			}
+		})
+	})
+}
