@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -34,13 +35,7 @@ func urlTemplates(p *catalog.Provider) []string {
 	}
 	add(p.AuthorizationURL)
 	add(p.TokenURL)
-	for _, mode := range slices.Sorted(func(yield func(string) bool) {
-		for k := range p.TokenURLByMode {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, mode := range slices.Sorted(maps.Keys(p.TokenURLByMode)) {
 		add(p.TokenURLByMode[mode])
 	}
 	add(p.RefreshURL)

@@ -49,8 +49,9 @@ type Config struct {
 	// RefreshWindow: credentials expiring within it are refreshed on use
 	// and by the background refresher.
 	RefreshWindow time.Duration
-	// ProxyAllowedNetworks are internal networks the proxy may reach even
-	// when a request's URL did not come from the catalog itself.
+	// ProxyAllowedNetworks are internal networks every outbound request
+	// (proxy, credential checks, token requests, OAuth 1.0a, webhooks)
+	// may reach even when its host did not come from the catalog itself.
 	ProxyAllowedNetworks []netip.Prefix
 	// FunctionMemory is each function execution's heap limit in bytes.
 	FunctionMemory int64
@@ -102,7 +103,7 @@ var settings = []setting{
 	{"PATCHBAY_FUNCTION_MEMORY", "function-memory", "256MiB", "heap limit of each function execution (e.g. 128MiB, 1GiB)", func(f *Flags) *string { return &f.functionMemory }},
 	{"PATCHBAY_ACTION_TIMEOUT", "action-timeout", "5m", "time limit of one action execution", func(f *Flags) *string { return &f.actionTimeout }},
 	{"PATCHBAY_FUNCTION_CONCURRENCY", "function-concurrency", "8,64,256", "concurrent function executions per connection, per environment and per node", func(f *Flags) *string { return &f.functionConcurrency }},
-	{"PATCHBAY_PROXY_ALLOWED_NETWORKS", "proxy-allowed-networks", "", "comma-separated CIDRs of internal networks the proxy may call (loopback, private and link-local are refused unless the catalog's base URL points there)", func(f *Flags) *string { return &f.proxyAllowedNetworks }},
+	{"PATCHBAY_PROXY_ALLOWED_NETWORKS", "proxy-allowed-networks", "", "comma-separated CIDRs of internal networks outbound requests (proxy, auth flows, webhooks) may reach (loopback, private and link-local are refused unless the catalog's own URL points there)", func(f *Flags) *string { return &f.proxyAllowedNetworks }},
 }
 
 // Register adds the flags to fs, each defaulting to its environment
