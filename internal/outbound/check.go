@@ -135,9 +135,11 @@ func (g *Guard) CheckValue(part Part, value string) error {
 // Check checks a URL filled from a catalog URL template (authorization,
 // token, refresh, request or base URL) before a request to it, or before a
 // browser is sent there. The URL must match the template with every
-// placeholder's value in its place; unlike Target, it may not be an
-// override. Its host must be the template's own literal host (which may be
-// internal: the catalog says so) or a host the address policy allows. A
+// placeholder's value in its place (on a host the template names
+// literally, the host and port matching are enough: values elsewhere
+// cannot move it); unlike Target, it may not be an override. Its host must
+// be the template's own literal host (which may be internal: the catalog
+// says so) or a host the address policy allows. A
 // template of "" trusts nothing: the URL came from elsewhere (a customer's
 // webhook URL) and its host must be allowed by the policy alone. It
 // returns the URL in canonical form. Pair it with WithBase(ctx, template)
@@ -159,6 +161,14 @@ func (g *Guard) check(rawURL, template string) (*url.URL, bool, error) {
 			if a.strict.MatchString(rawURL) {
 				matched, trusted = true, a.host != ""
 				break
+			}
+		}
+		// A value the strict classes do not take (an API key with a '/' in
+		// a path placeholder) cannot move a URL off a literal host: the
+		// catalog's own host and port are enough there.
+		for _, a := range t.alts {
+			if !matched && a.host != "" && guardSameHost(a.host, b.Hostname()) && a.port == guardPort(b) {
+				matched, trusted = true, true
 			}
 		}
 		if !matched {

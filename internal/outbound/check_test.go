@@ -133,6 +133,8 @@ func TestCheck(t *testing.T) {
 		{"value with a port", "https://loop.test:3499/services/oauth2/token", salesforce, false},
 		{"value with a path", "https://evil.com/x?/services/oauth2/token", salesforce, false},
 		{"not the template", "https://evil.com/token", salesforce, false},
+		{"odd credential in a literal host's path", "https://api.telegram.org/botab/c%2Fd/getMe", "https://api.telegram.org/bot${apiKey}/getMe", true},
+		{"odd value under a templated host", "https://acme.example.com/a/b/token", "https://${connectionConfig.sub}.example.com/${apiKey}/token", false},
 		{"templated host on the simulator's port", "http://127.0.0.1:8080/token", simHost, false},
 		{"no template, public", "https://hooks.example.com/patchbay", "", true},
 		{"no template, loopback", "http://127.0.0.1:9000/hooks", "", false},
