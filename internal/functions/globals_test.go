@@ -373,20 +373,21 @@ const order = [];
 await new Promise((resolve) => {
   // Created out of order, with margins wide enough that a slow machine
   // (the race detector, a loaded CI) cannot reorder them by how long
-  // creating them takes.
-  setTimeout(() => order.push('b300'), 300);
-  setTimeout(() => order.push('a10'), 10);
+  // creating them takes: 10 ms between a and z was not (a loaded 2-core
+  // machine under -race took longer to create the two timers between).
+  setTimeout(() => order.push('b400'), 400);
+  setTimeout(() => order.push('a100'), 100);
   const c = setTimeout(() => order.push('cleared'), 5);
   clearTimeout(c);
   setTimeout(() => order.push('z0'), 0);
   setTimeout(() => order.push('neg'), -5);
-  setTimeout((x, y) => order.push('args' + x + y), 100, 1, 2);
-  setTimeout(resolve, 350);
+  setTimeout((x, y) => order.push('args' + x + y), 250, 1, 2);
+  setTimeout(resolve, 450);
 });
 clearTimeout(12345);
 clearTimeout(undefined);
 return [order, typeof setTimeout(() => {}, 0), errName(() => setTimeout('code', 1))];`,
-		`[["z0", "neg", "a10", "args12", "b300"], "number", "TypeError"]`},
+		`[["z0", "neg", "a100", "args12", "b400"], "number", "TypeError"]`},
 	{"timers are tasks; intervals; immediates; microtasks", `
 const order = [];
 await new Promise((resolve) => {
