@@ -60,6 +60,9 @@ func (s *Service) Start(ctx context.Context, in StartInput) (string, error) {
 	if err := s.checkConfigURLs(ctx, p, config, fromParams); err != nil {
 		return "", err
 	}
+	if err := checkAuthorizationParams(in.AuthorizationParams); err != nil {
+		return "", err
+	}
 	sess := &store.OAuthSession{
 		ID:               randomHex(32),
 		EnvironmentID:    in.EnvironmentID,
@@ -95,6 +98,29 @@ func (s *Service) Start(ctx context.Context, in StartInput) (string, error) {
 		return "", fmt.Errorf("save OAuth session: %w", err)
 	}
 	return target, nil
+}
+
+// reservedAuthorizationParams are the authorize request's parameters that
+// bind it to this integration, this flow and its callback. The caller's
+// authorization_params (which an end user can set in the connect URL) may
+// add to or remove the provider's parameters, but not these: a replaced
+// state, redirect_uri or PKCE challenge would send the code elsewhere or
+// let another flow's callback complete this one.
+var reservedAuthorizationParams = map[string]bool{
+	"client_id": true, "redirect_uri": true, "state": true,
+	"code_challenge": true, "code_challenge_method": true,
+	"oauth_token": true, "oauth_callback": true, // OAuth 1.0a
+}
+
+func checkAuthorizationParams(params map[string]string) error {
+	for k := range params {
+		if reservedAuthorizationParams[strings.ToLower(k)] {
+			return &Error{Status: http.StatusBadRequest, Code: "invalid_authorization_params",
+				Message: fmt.Sprintf("authorization parameter %q is set by Patchbay and cannot be overridden", k),
+				Field:   []string{"authorization_params", k}}
+		}
+	}
+	return nil
 }
 
 // withIntegrationConfig adds what the integration itself contributes to

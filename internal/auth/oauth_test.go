@@ -206,3 +206,35 @@ func TestRefreshWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestReservedAuthorizationParams: authorization_params may add to the
+// provider's parameters but not replace those that bind the flow to its
+// integration, its callback and its session.
+func TestReservedAuthorizationParams(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		params map[string]string
+		field  string
+	}{
+		{map[string]string{"prompt": "consent", "access_type": "offline", "response_type": "code id_token"}, ""},
+		{map[string]string{"state": "attacker"}, "state"},
+		{map[string]string{"redirect_uri": "https://evil.example/cb"}, "redirect_uri"},
+		{map[string]string{"Redirect_URI": "https://evil.example/cb"}, "Redirect_URI"},
+		{map[string]string{"client_id": "other"}, "client_id"},
+		{map[string]string{"code_challenge": "x"}, "code_challenge"},
+		{map[string]string{"code_challenge_method": "plain"}, "code_challenge_method"},
+		{map[string]string{"oauth_token": "t"}, "oauth_token"},
+		{map[string]string{"oauth_callback": "https://evil.example/cb"}, "oauth_callback"},
+		{map[string]string{"state": "undefined"}, "state"}, // removing is replacing too
+	} {
+		err := checkAuthorizationParams(tc.params)
+		var ae *Error
+		switch {
+		case tc.field == "" && err != nil:
+			t.Errorf("%v: unexpected %v", tc.params, err)
+		case tc.field != "" && (!errors.As(err, &ae) || ae.Code != "invalid_authorization_params" ||
+			len(ae.Field) != 2 || ae.Field[0] != "authorization_params" || ae.Field[1] != tc.field || ae.Status != 400):
+			t.Errorf("%v: err = %v, want invalid_authorization_params on authorization_params.%s", tc.params, err, tc.field)
+		}
+	}
+}
