@@ -415,33 +415,64 @@ func (s *Service) refreshFailed(ctx context.Context, c *store.Connection, cause 
 }
 
 // RefreshExpiring refreshes, in the background, connections whose
-// credentials expire within the window. It returns how many it tried. A
+// credentials expire within the window, up to RefreshPass of them, going
+// on from where the previous pass stopped. It returns how many it tried. A
 // connection that cannot be read (store.UnreadableError, counted by
 // Store.UnreadableRows) or refreshed is logged and skipped: one bad row
 // must not stop the refresh of every other connection, in every
 // environment.
 func (s *Service) RefreshExpiring(ctx context.Context) (int, error) {
-	ids, err := s.conns.Expiring(ctx, s.now().Add(s.window), 100)
-	if err != nil {
-		return 0, fmt.Errorf("list expiring connections: %w", err)
-	}
-	for _, id := range ids {
-		if ctx.Err() != nil {
+	s.sweepMu.Lock()
+	defer s.sweepMu.Unlock()
+	before := s.now().Add(s.window)
+	tried := 0
+	for tried < s.sweepPass && ctx.Err() == nil {
+		limit := min(refreshPage, s.sweepPass-tried)
+		page, err := s.conns.Expiring(ctx, before, s.sweepAt, limit)
+		if err != nil {
+			return tried, fmt.Errorf("list expiring connections: %w", err)
+		}
+		for _, k := range page {
+			if ctx.Err() != nil {
+				break
+			}
+			s.sweepAt = k
+			tried++
+			s.refreshInBackground(ctx, k.ID)
+		}
+		if len(page) < limit && ctx.Err() == nil {
+			// The end of the list: the next pass starts over, with
+			// whatever expires by then; so does this one if the end
+			// was all it found.
+			resumed := s.sweepAt != store.ExpiringKey{} && len(page) == 0 && tried == 0
+			s.sweepAt = store.ExpiringKey{}
+			if resumed {
+				continue
+			}
 			break
 		}
-		c, err := s.conns.ByID(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			s.logger.WarnContext(ctx, "background refresh skipped a connection it cannot read", "id", id, "err", err)
-			continue
-		}
-		if _, err := s.Fresh(ctx, c, false); err != nil && ctx.Err() == nil {
-			s.logger.DebugContext(ctx, "background refresh failed", "connection_id", c.ConnectionID, "err", err)
-		}
 	}
-	return len(ids), ctx.Err()
+	return tried, ctx.Err()
+}
+
+// refreshPage is how many expiring connections the background refresher
+// reads at a time.
+const refreshPage = 100
+
+// refreshInBackground renews one connection for RefreshExpiring, logging
+// what stops it.
+func (s *Service) refreshInBackground(ctx context.Context, id string) {
+	c, err := s.conns.ByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return
+	}
+	if err != nil {
+		s.logger.WarnContext(ctx, "background refresh skipped a connection it cannot read", "id", id, "err", err)
+		return
+	}
+	if _, err := s.Fresh(ctx, c, false); err != nil && ctx.Err() == nil {
+		s.logger.DebugContext(ctx, "background refresh failed", "connection_id", c.ConnectionID, "err", err)
+	}
 }
 
 func (s *Service) expiring(c *store.Connection) bool {

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -95,6 +96,10 @@ type Options struct {
 	// Cooldown is how long after a transient refresh failure the provider
 	// is left alone (default 30 s).
 	Cooldown time.Duration
+	// RefreshPass bounds how many connections one background pass
+	// (RefreshExpiring) visits (default 1,000); the next pass resumes
+	// where it stopped.
+	RefreshPass int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -114,6 +119,13 @@ type Service struct {
 	cooldown   time.Duration
 	now        func() time.Time
 	refreshing singleflight.Group
+
+	// The background refresher's position: RefreshExpiring passes hold
+	// sweepMu and resume at sweepAt, so connections it cannot renew (bad
+	// rows, providers refusing) do not hide the ones after them.
+	sweepMu   sync.Mutex
+	sweepAt   store.ExpiringKey
+	sweepPass int
 }
 
 // New returns a Service.
@@ -130,6 +142,10 @@ func New(o Options) *Service {
 		backoff:   o.RetryBackoff,
 		cooldown:  o.Cooldown,
 		now:       o.Now,
+		sweepPass: o.RefreshPass,
+	}
+	if s.sweepPass <= 0 {
+		s.sweepPass = 1000
 	}
 	if s.conns == nil {
 		s.conns = o.Store.Connections()

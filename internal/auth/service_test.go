@@ -31,7 +31,7 @@ type serviceWorld struct {
 	logs  *bytes.Buffer
 }
 
-func newServiceWorld(t testing.TB) *serviceWorld {
+func newServiceWorld(t testing.TB, opts ...func(*auth.Options)) *serviceWorld {
 	t.Helper()
 	ctx := t.Context()
 	s := providersim.Start(t, providersim.Options{})
@@ -53,8 +53,12 @@ func newServiceWorld(t testing.TB) *serviceWorld {
 		t.Fatal(err)
 	}
 	logs := &bytes.Buffer{}
-	svc := auth.New(auth.Options{Store: st, Catalog: cat, ServerURL: "http://patchbay.test",
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	o := auth.Options{Store: st, Catalog: cat, ServerURL: "http://patchbay.test",
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	svc := auth.New(o)
 	return &serviceWorld{svc: svc, store: st, sim: s, env: env, logs: logs}
 }
 

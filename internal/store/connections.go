@@ -142,9 +142,18 @@ type Connections interface {
 	Update(ctx context.Context, id string, change func(*Connection) error) (*Connection, error)
 	// Delete removes a connection.
 	Delete(ctx context.Context, environmentID, integrationKey, connectionID string) error
-	// Expiring returns the ids of connections whose credentials expire
-	// before t and that have no permanent error, soonest first.
-	Expiring(ctx context.Context, before time.Time, limit int) ([]string, error)
+	// Expiring returns connections whose credentials expire before t and
+	// that have no permanent error, soonest first, starting after the
+	// position after (the zero ExpiringKey starts at the beginning).
+	Expiring(ctx context.Context, before time.Time, after ExpiringKey, limit int) ([]ExpiringKey, error)
+}
+
+// ExpiringKey is a connection's position in Expiring's order: its
+// credentials' expiry, then its id. The last key of a page is where the
+// next page starts.
+type ExpiringKey struct {
+	ExpiresAt time.Time
+	ID        string
 }
 
 // ConnectSession is a short-lived grant that lets an end user's browser

@@ -164,10 +164,11 @@ WHERE integration_id = (SELECT id FROM integrations WHERE environment_id = $1 AN
     AND connection_id = $3;
 
 -- name: ExpiringConnections
-SELECT id FROM connections
+SELECT credentials_expires_at, id FROM connections
 WHERE credentials_expires_at < $1 AND NOT refresh_disabled
+    AND (credentials_expires_at > $2 OR (credentials_expires_at = $2 AND id > NULLIF($3, '')::uuid))
 ORDER BY credentials_expires_at, id
-LIMIT $2;
+LIMIT $4;
 
 -- Connect sessions.
 

@@ -166,10 +166,11 @@ WHERE integration_id = (SELECT id FROM integrations WHERE environment_id = ? AND
     AND connection_id = ?;
 
 -- name: ExpiringConnections
-SELECT id FROM connections
-WHERE credentials_expires_at < ? AND NOT refresh_disabled
+SELECT credentials_expires_at, id FROM connections
+WHERE credentials_expires_at < ?1 AND NOT refresh_disabled
+    AND (credentials_expires_at > ?2 OR (credentials_expires_at = ?2 AND id > ?3))
 ORDER BY credentials_expires_at, id
-LIMIT ?;
+LIMIT ?4;
 
 -- Connect sessions.
 

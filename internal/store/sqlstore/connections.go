@@ -465,27 +465,28 @@ func (s connections) Delete(ctx context.Context, environmentID, integrationKey, 
 	return nil
 }
 
-func (s connections) Expiring(ctx context.Context, before time.Time, limit int) ([]string, error) {
+func (s connections) Expiring(ctx context.Context, before time.Time, after store.ExpiringKey, limit int) ([]store.ExpiringKey, error) {
 	if limit <= 0 {
 		limit = defaultListLimit
 	}
-	rows, err := s.db.read.QueryContext(ctx, s.db.q("ExpiringConnections"), before.UTC(), min(limit, maxListLimit))
+	rows, err := s.db.read.QueryContext(ctx, s.db.q("ExpiringConnections"),
+		before.UTC(), after.ExpiresAt.UTC(), after.ID, min(limit, maxListLimit))
 	if err != nil {
 		return nil, fmt.Errorf("expiring connections: %w", err)
 	}
 	defer rows.Close()
-	var ids []string
+	var keys []store.ExpiringKey
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var k store.ExpiringKey
+		if err := rows.Scan(&k.ExpiresAt, &k.ID); err != nil {
 			return nil, fmt.Errorf("expiring connections: %w", err)
 		}
-		ids = append(ids, id)
+		keys = append(keys, k)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("expiring connections: %w", err)
 	}
-	return ids, nil
+	return keys, nil
 }
 
 // docValue is a document about to be written: its kind, its value, and

@@ -304,7 +304,7 @@ func testConnections(t *testing.T, newDB func(t *testing.T) Database) {
 		if len(got.Errors) != 0 || got.RefreshAttempts != 0 {
 			t.Fatalf("re-authorisation kept errors %v and %d attempts", got.Errors, got.RefreshAttempts)
 		}
-		if exp, err := conns.Expiring(b.ctx, time.Now().Add(time.Hour), 10); err != nil || len(exp) != 1 || exp[0] != first.ID {
+		if exp, err := conns.Expiring(b.ctx, time.Now().Add(time.Hour), store.ExpiringKey{}, 10); err != nil || len(exp) != 1 || exp[0].ID != first.ID {
 			t.Fatalf("re-authorised connection is not refreshed again: Expiring = %v, %v", exp, err)
 		}
 
@@ -448,6 +448,42 @@ func testConnections(t *testing.T, newDB func(t *testing.T) Database) {
 			t.Fatalf("List = %v, %v", list, err)
 		}
 	})
+	t.Run("ExpiringPagesThroughTies", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newDB)
+		dev := b.environment(t, "dev")
+		gh := b.integration(t, dev.ID, "github")
+		at := time.Now().Add(time.Minute).Truncate(time.Millisecond)
+		want := map[string]bool{}
+		for _, name := range []string{"a", "b", "c", "d", "e"} {
+			c := b.connection(t, gh, name, func(c *store.Connection) { c.Credentials.ExpiresAt = ptr(at) })
+			want[c.ID] = true
+		}
+		// Pages of one, all on the same expiry: each must start after the
+		// previous one's id, or a page would repeat or skip a connection.
+		var after store.ExpiringKey
+		seen := map[string]bool{}
+		for range 10 {
+			page, err := b.store.Connections().Expiring(b.ctx, at.Add(time.Hour), after, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			if seen[page[0].ID] {
+				t.Fatalf("%s returned twice", page[0].ID)
+			}
+			seen[page[0].ID] = true
+			if !page[0].ExpiresAt.Equal(at) {
+				t.Fatalf("key expiry %v, want %v", page[0].ExpiresAt, at)
+			}
+			after = page[0]
+		}
+		if len(seen) != len(want) {
+			t.Fatalf("paged through %d of %d connections", len(seen), len(want))
+		}
+	})
 	t.Run("Expiring", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, newDB)
@@ -478,12 +514,20 @@ func testConnections(t *testing.T, newDB func(t *testing.T) Database) {
 
 		conns := b.store.Connections()
 		before := base.Add(time.Hour)
-		got, err := conns.Expiring(b.ctx, before, 0)
-		if want := []string{past.ID, custom.ID, in5.ID, in10.ID}; err != nil || !sameIDs(got, want) {
+		got, err := conns.Expiring(b.ctx, before, store.ExpiringKey{}, 0)
+		if want := []string{past.ID, custom.ID, in5.ID, in10.ID}; err != nil || !sameIDs(keyIDs(got), want) {
 			t.Fatalf("Expiring = %v, %v; want %v (past, custom, in-5m, in-10m)", got, err, want)
 		}
-		if got, err := conns.Expiring(b.ctx, before, 2); err != nil || !sameIDs(got, []string{past.ID, custom.ID}) {
-			t.Fatalf("Expiring(limit 2) = %v, %v", got, err)
+		page, err := conns.Expiring(b.ctx, before, store.ExpiringKey{}, 2)
+		if err != nil || !sameIDs(keyIDs(page), []string{past.ID, custom.ID}) {
+			t.Fatalf("Expiring(limit 2) = %v, %v", page, err)
+		}
+		// The last key of a page is where the next one starts.
+		if page, err = conns.Expiring(b.ctx, before, page[1], 2); err != nil || !sameIDs(keyIDs(page), []string{in5.ID, in10.ID}) {
+			t.Fatalf("Expiring(after custom, limit 2) = %v, %v", page, err)
+		}
+		if page, err = conns.Expiring(b.ctx, before, page[1], 2); err != nil || len(page) != 0 {
+			t.Fatalf("Expiring(after the last) = %v, %v; want none", page, err)
 		}
 		// Clearing the error makes the connection refreshable again; an
 		// auth error on another takes it out.
@@ -496,13 +540,21 @@ func testConnections(t *testing.T, newDB func(t *testing.T) Database) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := conns.Expiring(b.ctx, before, 0); err != nil || !sameIDs(got, []string{past.ID, failed.ID, custom.ID, in10.ID}) {
+		if got, err := conns.Expiring(b.ctx, before, store.ExpiringKey{}, 0); err != nil || !sameIDs(keyIDs(got), []string{past.ID, failed.ID, custom.ID, in10.ID}) {
 			t.Fatalf("after updates, Expiring = %v, %v", got, err)
 		}
 	})
 }
 
 func sameIDs(a, b []string) bool { return strings.Join(a, ",") == strings.Join(b, ",") }
+
+func keyIDs(keys []store.ExpiringKey) []string {
+	ids := make([]string, len(keys))
+	for i, k := range keys {
+		ids[i] = k.ID
+	}
+	return ids
+}
 
 func testConnectionEncryption(t *testing.T, newDB func(t *testing.T) Database) {
 	t.Run("NoPlaintextSecretInTheDatabase", func(t *testing.T) {

@@ -77,7 +77,7 @@ func testDocuments(t *testing.T, newDB func(t *testing.T) Database) {
 		}
 		// Expiring reads only ids, so the refresher still sees the row and
 		// must skip it itself.
-		if ids, err := conns.Expiring(b.ctx, exp.Add(time.Hour), 10); err != nil || len(ids) != 1 {
+		if ids, err := conns.Expiring(b.ctx, exp.Add(time.Hour), store.ExpiringKey{}, 10); err != nil || len(ids) != 1 {
 			t.Fatalf("Expiring = %v, %v; want the one row", ids, err)
 		}
 		// Deleting it is the way out, and needs no reading.
