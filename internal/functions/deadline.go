@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
-	lib "modernc.org/libquickjs"
 	"modernc.org/quickjs"
 )
 
@@ -101,25 +98,6 @@ func (w *watchdog) close() {
 		w.closed = true
 		close(w.done)
 	}
-}
-
-// interruptCounter returns where vm's engine counts down to its next
-// interrupt check: the interrupt_counter of its JSContext. The quickjs
-// package keeps the context pointer unexported, so it is read by
-// reflection; if a version of the package no longer has it, this returns
-// nil and the deadline falls back on levels 1 and 3 (a test of this
-// package fails first).
-func interruptCounter(vm *quickjs.VM) *int32 {
-	f := reflect.ValueOf(vm).Elem().FieldByName("cContext")
-	if !f.IsValid() || f.Kind() != reflect.Uintptr || f.Uint() == 0 {
-		return nil
-	}
-	// The context is C memory (modernc's libc allocator), which the Go
-	// garbage collector neither moves nor frees; it lives until the VM
-	// closes, after the watchdog has stopped.
-	p := uintptr(f.Uint())
-	c := (*lib.TJSContext)(*(*unsafe.Pointer)(unsafe.Pointer(&p)))
-	return &c.Finterrupt_counter
 }
 
 // gate is what bounded shares with the execution it runs. It lets the

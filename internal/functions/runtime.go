@@ -135,7 +135,7 @@ func (r *Runtime) preludeCode() ([]byte, error) {
 	r.preludeOnce.Do(func() {
 		var js string
 		if js, r.preludeErr = preludeJS(); r.preludeErr == nil {
-			r.prelude, r.preludeErr = compileBytecode(js)
+			r.prelude, r.preludeErr = compileBytecode(js, true)
 		}
 	})
 	return r.prelude, r.preludeErr
@@ -159,16 +159,23 @@ func (r *Runtime) bundleCode(b *Bundle) ([]byte, error) {
 	}
 	p := el.Value.(*program)
 	r.mu.Unlock()
-	p.once.Do(func() { p.code, p.err = compileBytecode(b.JS) })
+	p.once.Do(func() { p.code, p.err = compileBytecode(b.JS, false) })
 	return p.code, p.err
 }
 
-func compileBytecode(js string) ([]byte, error) {
+// compileBytecode compiles js. Stripped, the bytecode keeps no source
+// text and no debug information: the prelude's shrinks from 454 KB to
+// about a third, and every VM reads (and frees) it. Bundles keep theirs,
+// for the line numbers of a function's errors.
+func compileBytecode(js string, strip bool) ([]byte, error) {
 	vm, err := quickjs.NewVM()
 	if err != nil {
 		return nil, fmt.Errorf("new VM: %w", err)
 	}
 	defer vm.Close()
+	if strip {
+		stripDebugInfo(vm) // without it, only slower
+	}
 	code, err := vm.Compile(js, quickjs.EvalGlobal)
 	if err != nil {
 		return nil, fmt.Errorf("compile bytecode: %w", err)

@@ -219,3 +219,35 @@ export default createAction({
 		})
 	})
 }
+
+// TestPreludeStripped checks that the prelude, which every VM reads and
+// frees, is compiled without its source text and debug information, and
+// that a function's own code keeps its line numbers.
+func TestPreludeStripped(t *testing.T) {
+	t.Parallel()
+	js, err := preludeJS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := compileBytecode(js, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stripped, err := NewRuntime().preludeCode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stripped)*2 > len(full) {
+		t.Fatalf("the prelude's bytecode is %d bytes, %d unstripped: stripping did not happen (see jsContext)", len(stripped), len(full))
+	}
+
+	_, err = runAction(t, NewRuntime(), "import { createAction } from 'nango';\nexport default createAction({ exec: async () => {\n  null.x;\n} });", `{}`, &fakeHost{}, Limits{})
+	var f *Failure
+	if !errors.As(err, &f) {
+		t.Fatalf("err = %v, want a Failure", err)
+	}
+	var payload struct{ Stack string }
+	if err := json.Unmarshal(f.Payload, &payload); err != nil || !strings.Contains(payload.Stack, "at exec (<eval>:") {
+		t.Fatalf("stack = %q, want the function's frame with its line", payload.Stack)
+	}
+}
