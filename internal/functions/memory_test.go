@@ -62,17 +62,19 @@ func residentBytes(t *testing.T) int64 {
 }
 
 // TestExecutionMemory runs 2,000 executions after a warm-up of 400 and
-// checks that the process does not grow with them. Each once leaked
-// ~800 KB of C heap (an unfreed reference to the global object kept the
-// whole VM alive past Close), so the same run grew by ~1.6 GB.
+// checks that the process does not grow with them. Each once leaked the
+// whole VM (an unfreed reference to the global object kept it alive past
+// Close): ~800 KB then, ~480 KB with today's smaller prelude, so the
+// same run grew by about 1 GB.
 //
-// The bound, 24 MiB over the 2,000 executions measured after a warm-up
-// at the same concurrency: what stays resident legitimately
-// is the VMs alive at once (4 executions and the warm pool, ~1 MB each),
-// the pages modernc's allocator keeps for reuse (at most its high-water
-// mark plus 4 MiB, reached in the warm-up already) and Go heap noise (a
-// GC runs before each reading). A leak of 10 KB per execution, 80 times
-// smaller than the one fixed, still exceeds it.
+// The bound is 16 MiB over the 2,000 executions measured, after a
+// warm-up at the same concurrency. What stays resident legitimately is
+// the VMs alive at once (4 executions and the warm pool, under 1 MB
+// each), the pages modernc's allocator keeps for reuse (at most its
+// high-water mark plus 4 MiB, reached in the warm-up already) and Go heap
+// noise (a GC runs before each reading): the growth measured is under
+// 1 MiB. A leak of 8.4 KB per execution, a 57th of the one fixed,
+// exceeds the bound.
 //
 // Not parallel: other tests' VMs would count in the same process's RSS.
 func TestExecutionMemory(t *testing.T) {
@@ -81,12 +83,12 @@ func TestExecutionMemory(t *testing.T) {
 	}
 	const (
 		concurrency = 4
-		bound       = 24 << 20
+		bound       = 16 << 20
 	)
 	warmup, measured := 400, 2000
 	if raceEnabled {
-		// 2,400 executions take four minutes under the race detector;
-		// 150 still show the leak fixed (120 MiB) five times over.
+		// 2,400 executions take two minutes under the race detector;
+		// 150 still show the leak fixed (70 MiB) four times over.
 		warmup, measured = 50, 150
 	}
 	rt := NewRuntime()
