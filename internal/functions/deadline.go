@@ -35,8 +35,8 @@ import (
 //     then on.
 
 // abandonGrace is how long past its deadline an execution may take to
-// stop by itself, which it normally does within a millisecond: the normal
-// path then frees the VM before Run returns.
+// stop by itself, which it normally does within a millisecond; only a VM
+// still busy after it is abandoned.
 const abandonGrace = 250 * time.Millisecond
 
 // watchdogTick is how often the watchdog pokes the engine once the
