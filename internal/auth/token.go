@@ -68,17 +68,6 @@ func (e *tokenError) Unwrap() error { return e.err }
 // LogValue adds the provider's answer to the message in logs.
 func (e *tokenError) LogValue() slog.Value { return slog.StringValue(causeText(e)) }
 
-// permanentCodes are OAuth error codes (RFC 6749 §5.2 and providers' own
-// spellings) that retrying cannot fix.
-var permanentCodes = map[string]bool{
-	"invalid_grant": true, "invalid_client": true, "unauthorized_client": true,
-	"invalid_request": true, "unsupported_grant_type": true, "invalid_scope": true,
-	"access_denied": true, "bad_refresh_token": true, "bad_verification_code": true,
-	"incorrect_client_credentials": true, "token_revoked": true, "invalid_refresh_token": true,
-	"invalid_token": true, "invalid_auth": true, "invalid_code": true, "code_already_used": true,
-	"invalid_client_id": true, "bad_client_secret": true, "expired_token": true,
-}
-
 // do sends the token request and returns the decoded response. Providers
 // answer in JSON or form encoding, some with 200 and an error member
 // (GitHub, Slack), so the body decides success, not only the status.
@@ -151,11 +140,14 @@ func (s *Service) do(ctx context.Context, tr tokenRequest) (map[string]any, json
 		return nil, nil, &tokenError{status: resp.StatusCode, code: code, description: desc, answer: answerExcerpt(raw, tr.secrets())}
 	case resp.StatusCode >= 400 || code != "":
 		// A 4xx without an OAuth error code is still the provider refusing
-		// this request as made; retrying it unchanged will not help.
+		// this request as made; retrying it unchanged will not help. Only
+		// a timeout and temporarily_unavailable (RFC 6749 §4.1.2.1: the
+		// server is overloaded or down for maintenance, sent by providers
+		// whose status cannot say 503) are worth another try.
 		if code == "" {
 			code = "http_" + strconv.Itoa(resp.StatusCode)
 		}
-		return nil, nil, &tokenError{status: resp.StatusCode, code: code, description: desc, permanent: resp.StatusCode != http.StatusRequestTimeout,
+		return nil, nil, &tokenError{status: resp.StatusCode, code: code, description: desc, permanent: resp.StatusCode != http.StatusRequestTimeout && code != "temporarily_unavailable",
 			answer: answerExcerpt(raw, tr.secrets())}
 	case fields == nil:
 		return nil, nil, &tokenError{status: resp.StatusCode, err: errors.New("the token response is neither JSON nor form-encoded"),

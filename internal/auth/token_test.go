@@ -44,6 +44,8 @@ func TestTokenResponses(t *testing.T) {
 		{name: "401 without a body", status: 401, wantErr: "http_401", permanent: true},
 		{name: "503 is transient", status: 503, contentType: "text/html", body: "<html>down</html>", wantErr: "503", permanent: false},
 		{name: "429 is transient", status: 429, wantErr: "429", permanent: false},
+		{name: "temporarily_unavailable 400 is transient", status: 400, contentType: "application/json", body: `{"error":"temporarily_unavailable","error_description":"maintenance"}`, wantErr: "temporarily_unavailable", permanent: false},
+		{name: "temporarily_unavailable with 200 is transient", status: 200, contentType: "application/json", body: `{"error":"temporarily_unavailable"}`, wantErr: "temporarily_unavailable", permanent: false},
 		{name: "200 without a token", status: 200, contentType: "application/json", body: `{"token_type":"bearer"}`, wantErr: "no access_token"},
 		{name: "200 garbage", status: 200, contentType: "text/plain", body: "%%%", wantErr: "neither JSON nor form"},
 	}
