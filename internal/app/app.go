@@ -316,13 +316,7 @@ func (a *App) maintain(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// Auth is the node's credential service (for tests and tools).
-func (a *App) Auth() *auth.Service { return a.auth }
-
-// Actions is the node's action service (for tests and tools).
-func (a *App) Actions() *actions.Service { return a.actions }
-
-// Proxy is the node's proxy (for tests, tools and, later, functions).
+// Proxy is the node's proxy (for tests and tools).
 func (a *App) Proxy() *proxy.Proxy { return a.proxy }
 
 // EnvironmentID returns the id of the environment named name.

@@ -5,6 +5,6 @@
 // provider's pagination, and refuses to be pointed anywhere it should not
 // go. Bodies stream through in both directions.
 //
-// The HTTP route (ALL /proxy/*) is internal/api's; functions (later) call
-// Proxy.Do directly.
+// The HTTP route (ALL /proxy/*) is internal/api's; functions call Proxy.Do
+// directly, through internal/functions/serverhost.
 package proxy

@@ -1,6 +1,6 @@
 // Package postgres is the store for deployments that run several Patchbay
 // nodes: PostgreSQL through pgx, with one connection pool shared by the
-// store (through database/sql) and, later, River.
+// store (through database/sql) and River.
 package postgres
 
 import (

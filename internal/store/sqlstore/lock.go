@@ -64,10 +64,3 @@ func (l *ProcessLocker) release(key string, k *keyLock) {
 		delete(l.locks, key)
 	}
 }
-
-// size is the number of keys held or waited for, for tests.
-func (l *ProcessLocker) size() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.locks)
-}

@@ -42,3 +42,10 @@ func TestProcessLockerForgetsUnusedKeys(t *testing.T) {
 		t.Fatalf("%d keys still tracked after every lock was released, want 0", n)
 	}
 }
+
+// size is the number of keys held or waited for.
+func (l *ProcessLocker) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.locks)
+}

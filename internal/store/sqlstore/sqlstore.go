@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -383,5 +382,3 @@ func reseal(ctx context.Context, tx *sql.Tx, list, update, table string, columns
 	return nil
 }
 
-// QueryNames returns the statements every dialect must define, sorted.
-func QueryNames() []string { return slices.Sorted(slices.Values(queryNames)) }
