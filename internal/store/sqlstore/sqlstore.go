@@ -381,4 +381,3 @@ func reseal(ctx context.Context, tx *sql.Tx, list, update, table string, columns
 	}
 	return nil
 }
-
