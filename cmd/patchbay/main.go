@@ -1,6 +1,7 @@
 // Command patchbay is the whole Patchbay platform in one binary: `patchbay
-// serve` runs the API (and, as later parts land, the workers) on an embedded
-// SQLite store or on PostgreSQL; other subcommands manage keys.
+// serve` runs the API and its background workers on an embedded SQLite
+// store or on PostgreSQL; other subcommands build, test and deploy
+// functions, manage keys, simulate providers and benchmark.
 package main
 
 import (
