@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/patchbay/patchbay/internal/functions"
+)
+
+func (d *devCLI) compileCommand() *cobra.Command {
+	var dir string
+	cmd := &cobra.Command{
+		Use:   "compile [function…]",
+		Short: "Bundle the project's functions and check their definitions",
+		Long: "Bundle each function (or those named: <integration>/<name>, or a name used in one\n" +
+			"integration only) with the compiler the server uses, and check what it exports: the\n" +
+			"type its folder says, zod schemas for an action's input and output, a sync's models.\n" +
+			"Errors are printed as file:line:col.",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, refs, err := d.localProject(dir, args)
+			if err != nil {
+				return err
+			}
+			rt := functions.NewRuntime()
+			defer rt.Close()
+			failed := 0
+			for _, r := range refs {
+				def := d.build(cmd.Context(), rt, p, r)
+				if def == nil {
+					failed++
+					continue
+				}
+				fmt.Fprintf(d.stdout, "%s %s  %s  %s\n", d.ui.green("✓"), r.FullName(), d.ui.dim(def.Type), d.ui.dim(versionOf(def)))
+			}
+			if failed > 0 {
+				return fmt.Errorf("%d of %d functions failed to compile", failed, len(refs))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", ".", "the project's directory")
+	return cmd
+}
+
+func versionOf(def *functions.Definition) string {
+	if def.Version == "" {
+		return "(no version)"
+	}
+	return def.Version
+}
+
+// build compiles and describes one function; what is wrong with it is
+// printed, and the definition is nil then.
+func (d *devCLI) build(ctx context.Context, rt *functions.Runtime, p *project, r functions.Ref) *functions.Definition {
+	_, def, problems := compileFunction(ctx, rt, p.files, r)
+	if len(problems) == 0 {
+		return def
+	}
+	fmt.Fprintf(d.stdout, "%s %s\n", d.ui.red("✗"), r.FullName())
+	for _, pos := range problems {
+		d.printPosition(pos)
+	}
+	return nil
+}
+
+// compileFunction bundles r with all of files and checks its definition.
+func compileFunction(ctx context.Context, rt *functions.Runtime, files map[string]string, r functions.Ref) (*functions.Bundle, *functions.Definition, []functions.Position) {
+	b, err := functions.Compile(functions.Source{Files: files, Entry: r.Entry})
+	if err != nil {
+		if ce, ok := functions.IsCompileError(err); ok {
+			return nil, nil, ce.Errors
+		}
+		return nil, nil, []functions.Position{{File: r.Entry, Message: err.Error()}}
+	}
+	def, err := rt.Describe(ctx, b)
+	if err != nil {
+		msg := err.Error()
+		var f *functions.Failure
+		if errors.As(err, &f) {
+			msg = f.Message
+		}
+		return nil, nil, []functions.Position{{File: r.Entry, Message: msg}}
+	}
+	var problems []functions.Position
+	bad := func(format string, args ...any) {
+		problems = append(problems, functions.Position{File: r.Entry, Message: fmt.Sprintf(format, args...)})
+	}
+	folder := map[string]string{"action": "actions", "sync": "syncs", "on-event": "on-events"}
+	creator := map[string]string{"action": "createAction", "sync": "createSync", "on-event": "createOnEvent"}
+	if def.Type != r.Type {
+		bad("exports %s (%s) but is in the %s folder: move it to %s/%s/ or use %s", article(def.Type), creator[def.Type], folder[r.Type], r.Integration, folder[def.Type], creator[r.Type])
+		return b, def, problems
+	}
+	switch def.Type {
+	case "action":
+		if !isSchema(def.Input) {
+			bad("createAction: input must be a zod schema, e.g. z.object({ … })")
+		}
+		if !isSchema(def.Output) {
+			bad("createAction: output must be a zod schema, e.g. z.object({ … })")
+		}
+	case "sync":
+		if len(def.Models) == 0 {
+			bad("createSync: models must name at least one zod schema, e.g. models: { Issue: z.object({ … }) }")
+		}
+	}
+	return b, def, problems
+}
+
+func isSchema(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) > 0 && t[0] == '{'
+}
+
+func article(typ string) string {
+	if typ == "action" || typ == "on-event" {
+		return "an " + typ
+	}
+	return "a " + typ
+}
+
+// printPosition prints file:line:col: message, then the line and a caret
+// under the column.
+func (d *devCLI) printPosition(p functions.Position) {
+	fmt.Fprintf(d.stdout, "%s %s\n", d.ui.bold(positionPrefix(p)), p.Message)
+	if p.LineText == "" || p.Line == 0 {
+		return
+	}
+	fmt.Fprintf(d.stdout, "  %s\n  %s\n", p.LineText, d.ui.green(caret(p.LineText, p.Column)))
+}
+
+func positionPrefix(p functions.Position) string {
+	switch {
+	case p.File == "":
+		return "error:"
+	case p.Line == 0:
+		return p.File + ":"
+	default:
+		return fmt.Sprintf("%s:%d:%d:", p.File, p.Line, p.Column)
+	}
+}
+
+// caret is a line of spaces (tabs where the source has tabs) ending in ^
+// under the 1-based column col, counted in bytes as esbuild counts.
+func caret(line string, col int) string {
+	prefix := line[:max(0, min(col-1, len(line)))]
+	var b strings.Builder
+	for _, r := range prefix {
+		if r == '\t' {
+			b.WriteByte('\t')
+		} else {
+			b.WriteByte(' ')
+		}
+	}
+	b.WriteByte('^')
+	return b.String()
+}

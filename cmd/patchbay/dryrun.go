@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/patchbay/patchbay/client"
+	"github.com/patchbay/patchbay/internal/functions"
+)
+
+func (d *devCLI) dryrunCommand() *cobra.Command {
+	var (
+		dir, envName, integration                string
+		input, metadata, checkpoint, lastSyncStr string
+		saveResponses                            bool
+	)
+	cmd := &cobra.Command{
+		Use:   "dryrun <function> <connection-id>",
+		Short: "Run a function on the server against a connection, storing nothing",
+		Long: "Send the project's sources to PATCHBAY_HOST and run one function against a real\n" +
+			"connection: requests reach the provider, but records, checkpoints and metadata changes\n" +
+			"are reported instead of stored. JSON flags take the JSON or @file.\n" +
+			"--save-responses writes what the run did to <integration>/tests/<name>.test.json.",
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := loadProject(dir)
+			if err != nil {
+				return err
+			}
+			if _, err := p.pick(nil); err != nil {
+				return err
+			}
+			r, err := functions.Find(p.refs, args[0])
+			if err != nil {
+				return err
+			}
+			req := client.DryrunRequest{
+				Files: p.uploadFiles(), Function: r.FullName(), Integration: cmpOr(integration, r.Integration),
+				ConnectionID: args[1], SaveResponses: saveResponses,
+			}
+			if req.Input, err = jsonFlag("input", input); err != nil {
+				return err
+			}
+			if req.Metadata, err = objectFlag("metadata", metadata); err != nil {
+				return err
+			}
+			if req.Checkpoint, err = objectFlag("checkpoint", checkpoint); err != nil {
+				return err
+			}
+			if lastSyncStr != "" {
+				t, err := time.Parse(time.RFC3339, lastSyncStr)
+				if err != nil {
+					return fmt.Errorf("--last-sync-date: want an RFC 3339 time such as 2024-01-31T00:00:00Z, got %q", lastSyncStr)
+				}
+				req.LastSyncDate = t.UTC().Format(time.RFC3339Nano)
+			}
+			c, _, err := d.client(dir, envName)
+			if err != nil {
+				return err
+			}
+			res, err := c.DryrunFunction(cmd.Context(), req)
+			if err != nil {
+				if d.printCompileError(err) {
+					return errors.New("the dry run did not start: the functions do not compile")
+				}
+				return err
+			}
+			d.printDryrun(r, req, res)
+			if res.Error != nil {
+				return fmt.Errorf("%s failed: %s", r.FullName(), res.Error.Type)
+			}
+			if saveResponses {
+				return d.saveFixture(p, r, req, res)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&dir, "dir", ".", "the project's directory")
+	f.StringVar(&envName, "env", "dev", "the environment the connection is in (dev, prod, …)")
+	f.StringVar(&integration, "integration", "", "the integration key of the connection (default: the function's folder)")
+	f.StringVar(&input, "input", "", "an action's input: JSON or @file")
+	f.StringVar(&metadata, "metadata", "", "connection metadata for this run: a JSON object or @file")
+	f.StringVar(&checkpoint, "checkpoint", "", "a sync's checkpoint at the start: a JSON object or @file")
+	f.StringVar(&lastSyncStr, "last-sync-date", "", "a sync's last sync date (RFC 3339)")
+	f.BoolVar(&saveResponses, "save-responses", false, "write the run as a test fixture to <integration>/tests/<name>.test.json")
+	return cmd
+}
+
+// jsonFlag reads a flag that holds JSON or @file.
+func jsonFlag(name, value string) (json.RawMessage, error) {
+	if value == "" {
+		return nil, nil
+	}
+	b := []byte(value)
+	if file, ok := strings.CutPrefix(value, "@"); ok {
+		var err error
+		if b, err = os.ReadFile(file); err != nil {
+			return nil, fmt.Errorf("--%s: %w", name, err)
+		}
+	}
+	b = bytes.TrimSpace(b)
+	if !json.Valid(b) {
+		return nil, fmt.Errorf("--%s: not valid JSON", name)
+	}
+	return json.RawMessage(b), nil
+}
+
+func objectFlag(name, value string) (map[string]any, error) {
+	raw, err := jsonFlag(name, value)
+	if raw == nil || err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		return nil, fmt.Errorf("--%s: want a JSON object", name)
+	}
+	return m, nil
+}
+
+func (d *devCLI) printDryrun(r functions.Ref, req client.DryrunRequest, res *client.DryrunResponse) {
+	u := d.ui
+	w := d.stdout
+	mark := u.green("✓")
+	if res.Error != nil {
+		mark = u.red("✗")
+	}
+	fmt.Fprintf(w, "%s %s (%s) on connection %s  %s\n", mark, r.FullName(), r.Type, req.ConnectionID, u.dim(fmt.Sprintf("%.0f ms", res.DurationMs)))
+
+	if len(res.Logs) > 0 {
+		fmt.Fprintf(w, "\n%s\n", u.bold("Logs"))
+		for _, l := range res.Logs {
+			fmt.Fprintf(w, "  %s %s %s\n", u.dim(l.Time.Local().Format("15:04:05.000")), u.level(l.Level), l.Message)
+		}
+	}
+
+	if len(res.Records) > 0 {
+		fmt.Fprintf(w, "\n%s\n", u.bold("Records"))
+		type counts struct{ saved, updated, deleted int }
+		byModel := map[string]*counts{}
+		var models []string
+		for _, op := range res.Records {
+			c := byModel[op.Model]
+			if c == nil {
+				c = &counts{}
+				byModel[op.Model] = c
+				models = append(models, op.Model)
+			}
+			switch op.Op {
+			case functions.RecordsSave:
+				c.saved += len(op.Records)
+			case functions.RecordsUpdate:
+				c.updated += len(op.Records)
+			case functions.RecordsDelete:
+				c.deleted += len(op.Records)
+			}
+		}
+		for _, m := range models {
+			c := byModel[m]
+			fmt.Fprintf(w, "  %s: %d saved, %d updated, %d deleted\n", u.bold(m), c.saved, c.updated, c.deleted)
+		}
+		for _, op := range res.Records {
+			if len(op.Records) == 0 {
+				fmt.Fprintf(w, "  %s %s\n", u.dim(op.Op), op.Model)
+				continue
+			}
+			fmt.Fprintf(w, "  %s %s (%d)\n", u.dim(op.Op), op.Model, len(op.Records))
+			for _, rec := range op.Records {
+				fmt.Fprintln(w, indent(pretty(rec), "    "))
+			}
+		}
+	}
+
+	if len(res.Checkpoints) > 0 {
+		fmt.Fprintf(w, "\n%s\n", u.bold("Checkpoints"))
+		for _, cp := range res.Checkpoints {
+			b, _ := json.Marshal(cp)
+			fmt.Fprintf(w, "  %s\n", b)
+		}
+	}
+	if res.Metadata != nil {
+		b, _ := json.Marshal(res.Metadata)
+		fmt.Fprintf(w, "\n%s (not saved by a dry run)\n  %s\n", u.bold("Metadata"), b)
+	}
+
+	if res.Error != nil {
+		fmt.Fprintf(w, "\n%s %s: %s\n", u.red("Error"), res.Error.Type, res.Error.Message)
+		if len(res.Error.Payload) > 0 && string(res.Error.Payload) != "{}" {
+			fmt.Fprintln(w, indent(pretty(res.Error.Payload), "  "))
+		}
+	} else if r.Type == "action" || (len(res.Output) > 0 && string(res.Output) != "null") {
+		fmt.Fprintf(w, "\n%s\n%s\n", u.bold("Output"), indent(pretty(res.Output), "  "))
+	}
+}
+
+func pretty(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return "null"
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, raw, "", "  "); err != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}

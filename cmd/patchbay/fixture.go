@@ -1,0 +1,49 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/patchbay/patchbay/client"
+	"github.com/patchbay/patchbay/internal/functions"
+	"github.com/patchbay/patchbay/internal/functions/fixtures"
+)
+
+func fixturePath(r functions.Ref) string {
+	return r.Integration + "/tests/" + r.Name + ".test.json"
+}
+
+// saveFixture writes a dry run as <integration>/tests/<name>.test.json.
+func (d *devCLI) saveFixture(p *project, r functions.Ref, req client.DryrunRequest, res *client.DryrunResponse) error {
+	calls := make([]functions.Call, len(res.Calls))
+	for i, c := range res.Calls {
+		calls[i] = functions.Call{Method: c.Method, Endpoint: c.Endpoint, Params: c.Params, Data: c.Data, Headers: c.Headers,
+			Status: c.Status, Response: c.Response, ResponseHeaders: c.ResponseHeaders}
+	}
+	records := make([]*functions.RecordOp, len(res.Records))
+	for i, op := range res.Records {
+		records[i] = &functions.RecordOp{Op: op.Op, Model: op.Model, Records: op.Records}
+	}
+	var output json.RawMessage
+	if r.Type == "action" {
+		output = res.Output
+		if len(output) == 0 {
+			output = json.RawMessage("null")
+		}
+	}
+	b, err := fixtures.FromCalls(req.Input, output, calls, records, fixtures.Extra{Metadata: req.Metadata, Checkpoint: req.Checkpoint})
+	if err != nil {
+		return err
+	}
+	target := filepath.Join(p.dir, filepath.FromSlash(fixturePath(r)))
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(target, b, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.stdout, "\nWrote %s (%d requests): run it with `patchbay test %s`\n", target, len(calls), r.FullName())
+	return nil
+}

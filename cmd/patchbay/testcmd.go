@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/functions"
+	"github.com/patchbay/patchbay/internal/functions/fixtures"
+)
+
+func (d *devCLI) testCommand() *cobra.Command {
+	var dir string
+	cmd := &cobra.Command{
+		Use:   "test [function]",
+		Short: "Run functions against their tests/<name>.test.json fixtures",
+		Long: "Run each function that has <integration>/tests/<name>.test.json (Nango's fixture format)\n" +
+			"locally: requests are answered from the fixture, pagination runs as on the server, and\n" +
+			"an action's output or a sync's saved records are compared with what the fixture expects.",
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, refs, err := d.localProject(dir, args)
+			if err != nil {
+				return err
+			}
+			// Provider defaults (base URL, pagination) come from the same
+			// catalog the server would load.
+			providers := d.env(dir).get("PATCHBAY_PROVIDERS_FILE")
+			if f := cmd.Flag("providers-file"); f != nil && f.Changed {
+				providers = f.Value.String()
+			}
+			cat, err := catalog.Load(providers)
+			if err != nil {
+				return err
+			}
+			rt := functions.NewRuntime()
+			defer rt.Close()
+			passed, failed, untested := 0, 0, 0
+			for _, r := range refs {
+				switch d.testOne(cmd.Context(), rt, cat, p, r) {
+				case testPassed:
+					passed++
+				case testFailed:
+					failed++
+				default:
+					untested++
+				}
+			}
+			summary := fmt.Sprintf("%d passed, %d failed", passed, failed)
+			if untested > 0 {
+				summary += fmt.Sprintf(" (%d without tests)", untested)
+			}
+			fmt.Fprintln(d.stdout, summary)
+			if failed > 0 {
+				return fmt.Errorf("%d of %d tests failed", failed, passed+failed)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", ".", "the project's directory")
+	return cmd
+}
+
+type testOutcome int
+
+const (
+	testPassed testOutcome = iota
+	testFailed
+	testMissing
+)
+
+// findFixture returns r's fixture: tests/<name>.test.json, or the
+// tests/<integration>-<name>.test.json some of Nango's templates use.
+func (p *project) findFixture(r functions.Ref) (string, string, bool) {
+	for _, fp := range []string{fixturePath(r), r.Integration + "/tests/" + r.Integration + "-" + r.Name + ".test.json"} {
+		if raw, ok := p.files[fp]; ok {
+			return fp, raw, true
+		}
+	}
+	return fixturePath(r), "", false
+}
+
+func (d *devCLI) testOne(ctx context.Context, rt *functions.Runtime, cat *catalog.Catalog, p *project, r functions.Ref) testOutcome {
+	u := d.ui
+	fp, raw, ok := p.findFixture(r)
+	if !ok {
+		fmt.Fprintf(d.stdout, "%s %s  %s\n", u.dim("-"), r.FullName(), u.dim("no tests ("+fp+")"))
+		return testMissing
+	}
+	fail := func(lines ...string) testOutcome {
+		fmt.Fprintf(d.stdout, "%s %s\n", u.red("✗"), r.FullName())
+		for _, l := range lines {
+			fmt.Fprintf(d.stdout, "    %s\n", l)
+		}
+		return testFailed
+	}
+	f, err := fixtures.Parse([]byte(raw))
+	if err != nil {
+		return fail(fmt.Sprintf("%s: %v", fp, err))
+	}
+	b, def, problems := compileFunction(ctx, rt, p.files, r)
+	if len(problems) > 0 {
+		lines := make([]string, len(problems))
+		for i, pos := range problems {
+			lines[i] = pos.String()
+		}
+		return fail(lines...)
+	}
+	kind := functions.Kind(def.Type)
+	host, err := fixtures.NewHost(f, fixtures.Options{Integration: r.Integration, ConnectionID: testConnectionID, Catalog: cat, Kind: kind})
+	if err != nil {
+		return fail(err.Error())
+	}
+	exec := &functions.Execution{
+		Bundle: b, Kind: kind, Host: host, Limits: functions.Limits{Timeout: testTimeout},
+		Info: functions.Info{Name: r.Name, ConnectionID: testConnectionID, ProviderConfigKey: r.Integration, Provider: r.Integration},
+	}
+	if kind == functions.KindAction {
+		exec.Input = f.Input
+	}
+	start := time.Now()
+	out, runErr := rt.Run(ctx, exec)
+	took := time.Since(start)
+	diffs := fixtures.Check(host.Result(kind, out, runErr), f)
+	if len(diffs) == 0 {
+		fmt.Fprintf(d.stdout, "%s %s  %s\n", u.green("✓"), r.FullName(), u.dim(formatDuration(took)))
+		return testPassed
+	}
+	lines := make([]string, 0, len(diffs))
+	for _, df := range diffs {
+		lines = append(lines, df.String())
+	}
+	var fe *functions.Failure
+	if errors.As(runErr, &fe) && len(fe.Payload) > 0 {
+		lines = append(lines, "payload: "+string(fe.Payload))
+	}
+	if logs := host.Logs(); len(logs) > 0 {
+		lines = append(lines, "logs:")
+		for _, l := range logs[max(0, len(logs)-20):] {
+			lines = append(lines, "  "+u.level(l.Level)+" "+l.Message)
+		}
+	}
+	return fail(lines...)
+}
+
+func formatDuration(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
+}
