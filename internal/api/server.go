@@ -16,6 +16,7 @@ import (
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/integrations"
+	"github.com/patchbay/patchbay/internal/statusrec"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -142,21 +143,21 @@ func (s *Server) routes() {
 // around every route.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rec := &statusRecorder{ResponseWriter: w}
+	rec := &statusrec.Writer{ResponseWriter: w}
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as net/http does
 				panic(v)
 			}
 			s.logger.ErrorContext(r.Context(), "panic serving request", append(logAttr(r, http.StatusInternalServerError), "panic", v, "stack", string(debug.Stack()))...)
-			if rec.status == 0 {
+			if rec.Status == 0 {
 				s.writeError(rec, r, errors.New("panic"))
 			}
 		}
 		// The path only: query strings can carry tokens. Checked first so
 		// that requests pay nothing for a disabled debug log.
 		if s.logger.Enabled(r.Context(), slog.LevelDebug) {
-			s.logger.DebugContext(r.Context(), "request", append(logAttr(r, rec.code()), "duration", time.Since(start))...)
+			s.logger.DebugContext(r.Context(), "request", append(logAttr(r, rec.Code()), "duration", time.Since(start))...)
 		}
 	}()
 	s.mux.ServeHTTP(rec, r)
@@ -181,35 +182,6 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 	}
 	s.writeError(w, r, newError(http.StatusNotFound, "not_found", "no route for %s %s", r.Method, r.URL.Path))
 }
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(b)
-}
-
-func (r *statusRecorder) code() int {
-	if r.status == 0 {
-		return http.StatusOK
-	}
-	return r.status
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"result": "ok"})

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/patchbay/patchbay/internal/statusrec"
 )
 
 // Provider is one simulated provider.
@@ -182,9 +184,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	entry := s.requests.start(r, provider, s.Clock.Now())
-	rec := &recorder{ResponseWriter: w}
+	rec := &statusrec.Writer{ResponseWriter: w}
 	r = r.WithContext(context.WithValue(r.Context(), entryKey{}, entry))
-	defer func() { s.requests.finish(entry, rec.code()) }()
+	defer func() { s.requests.finish(entry, rec.Code()) }()
 	if s.faults.apply(rec, r, provider) {
 		return
 	}
@@ -200,36 +202,6 @@ func Annotate(r *http.Request, key, value string) {
 		e.annotate(key, value)
 	}
 }
-
-type recorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(b)
-}
-
-func (r *recorder) code() int {
-	if r.status == 0 {
-		return http.StatusOK
-	}
-	return r.status
-}
-
-// Unwrap gives http.ResponseController (and Hijack for dropped
-// connections) the real writer.
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // WriteJSON writes v as JSON with status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
