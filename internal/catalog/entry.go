@@ -1,118 +1,127 @@
 package catalog
 
+import "slices"
+
+// A member decodes one member of an entry's mapping into its place in a
+// T, recording type errors in d under path.
+type member[T any] func(d *decoder, t *T, path string, v any)
+
+// The plain shapes of a member: each is given the field it fills.
+
+func str[T any](at func(*T) *string) member[T] {
+	return func(d *decoder, t *T, path string, v any) { *at(t) = d.str(path, v) }
+}
+
+func strList[T any](at func(*T) *[]string) member[T] {
+	return func(d *decoder, t *T, path string, v any) { *at(t) = d.strList(path, v) }
+}
+
+func strOrList[T any](at func(*T) *[]string) member[T] {
+	return func(d *decoder, t *T, path string, v any) { *at(t) = d.strOrList(path, v) }
+}
+
+func strMap[T any](at func(*T) *map[string]string) member[T] {
+	return func(d *decoder, t *T, path string, v any) { *at(t) = d.strMap(path, v) }
+}
+
+func mapping[T any](at func(*T) *map[string]any) member[T] {
+	return func(d *decoder, t *T, path string, v any) { *at(t) = d.mapping(path, v) }
+}
+
+func boolean[T any](at func(*T) *bool) member[T] {
+	return func(d *decoder, t *T, path string, v any) { *at(t) = d.boolean(path, v) }
+}
+
+func integer[T any](at func(*T) *int64) member[T] {
+	return func(d *decoder, t *T, path string, v any) { *at(t) = d.integer(path, v) }
+}
+
+// decodeMembers decodes m into t, member by member in key order (so errors
+// come out in a stable order); a member members does not know goes to
+// extra untouched.
+func decodeMembers[T any](d *decoder, path string, m map[string]any, t *T, members map[string]member[T], extra func(k string, v any)) {
+	for _, k := range sortedKeys(m) {
+		if decode, ok := members[k]; ok {
+			decode(d, t, join(path, k), m[k])
+		} else {
+			extra(k, m[k])
+		}
+	}
+}
+
+// providerMembers are the fields of a catalog entry, by YAML name.
+var providerMembers = map[string]member[Provider]{
+	"display_name":      str(func(p *Provider) *string { return &p.DisplayName }),
+	"categories":        strList(func(p *Provider) *[]string { return &p.Categories }),
+	"auth_mode":         str(func(p *Provider) *string { return &p.AuthMode }),
+	"alias":             str(func(p *Provider) *string { return &p.Alias }),
+	"authorization_url": str(func(p *Provider) *string { return &p.AuthorizationURL }),
+	"token_url": func(d *decoder, p *Provider, path string, v any) {
+		if _, ok := v.(map[string]any); ok {
+			p.TokenURLByMode = d.strMap(path, v)
+		} else {
+			p.TokenURL = d.str(path, v)
+		}
+	},
+	"refresh_url":                          str(func(p *Provider) *string { return &p.RefreshURL }),
+	"request_url":                          str(func(p *Provider) *string { return &p.RequestURL }),
+	"authorization_params":                 params(func(p *Provider) *map[string]string { return &p.AuthorizationParams }),
+	"token_params":                         params(func(p *Provider) *map[string]string { return &p.TokenParams }),
+	"refresh_params":                       params(func(p *Provider) *map[string]string { return &p.RefreshParams }),
+	"request_params":                       params(func(p *Provider) *map[string]string { return &p.RequestParams }),
+	"authorization_method":                 str(func(p *Provider) *string { return &p.AuthorizationMethod }),
+	"body_format":                          str(func(p *Provider) *string { return &p.BodyFormat }),
+	"token_request_auth_method":            str(func(p *Provider) *string { return &p.TokenRequestAuthMethod }),
+	"scope_separator":                      str(func(p *Provider) *string { return &p.ScopeSeparator }),
+	"default_scopes":                       strList(func(p *Provider) *[]string { return &p.DefaultScopes }),
+	"disable_pkce":                         boolean(func(p *Provider) *bool { return &p.DisablePKCE }),
+	"authorization_url_replacements":       strMap(func(p *Provider) *map[string]string { return &p.AuthorizationURLReplacements }),
+	"authorization_url_fragment":           str(func(p *Provider) *string { return &p.AuthorizationURLFragment }),
+	"authorization_url_skip_encode":        strList(func(p *Provider) *[]string { return &p.AuthorizationURLSkipEncode }),
+	"authorization_url_skip_empty":         boolean(func(p *Provider) *bool { return &p.AuthorizationURLSkipEmpty }),
+	"authorization_code_param_in_callback": str(func(p *Provider) *string { return &p.AuthorizationCodeParamInCallback }),
+	"redirect_uri_metadata":                strList(func(p *Provider) *[]string { return &p.RedirectURIMetadata }),
+	"token_response_metadata":              strList(func(p *Provider) *[]string { return &p.TokenResponseMetadata }),
+	"alternate_access_token_response_path": str(func(p *Provider) *string { return &p.AlternateAccessTokenResponsePath }),
+	"expires_in_unit":                      str(func(p *Provider) *string { return &p.ExpiresInUnit }),
+	"token_expiration_buffer":              integer(func(p *Provider) *int64 { return &p.TokenExpirationBuffer }),
+	"connection_configuration":             strList(func(p *Provider) *[]string { return &p.ConnectionConfiguration }),
+	"installation":                         str(func(p *Provider) *string { return &p.Installation }),
+	"signature_method":                     str(func(p *Provider) *string { return &p.SignatureMethod }),
+	"signature":                            func(d *decoder, p *Provider, path string, v any) { p.Signature = decodeSignature(d, path, v) },
+	"token":                                func(d *decoder, p *Provider, path string, v any) { p.Token = decodeTokenSpec(d, path, v) },
+	"proxy":                                func(d *decoder, p *Provider, path string, v any) { p.Proxy = decodeProxy(d, path, v) },
+	"connection_config":                    func(d *decoder, p *Provider, path string, v any) { p.ConnectionConfig = decodeFields(d, path, v) },
+	"credentials":                          func(d *decoder, p *Provider, path string, v any) { p.Credentials = decodeFields(d, path, v) },
+	"webhook_routing_script":               str(func(p *Provider) *string { return &p.WebhookRoutingScript }),
+	"webhook_user_defined_secret":          boolean(func(p *Provider) *bool { return &p.WebhookUserDefinedSecret }),
+	"webhook_allowed_query_params":         strList(func(p *Provider) *[]string { return &p.WebhookAllowedQueryParams }),
+	"post_connection_script":               str(func(p *Provider) *string { return &p.PostConnectionScript }),
+	"pre_connection_deletion_script":       str(func(p *Provider) *string { return &p.PreConnectionDeletionScript }),
+	"credentials_verification_script":      str(func(p *Provider) *string { return &p.CredentialsVerificationScript }),
+	"docs":                                 str(func(p *Provider) *string { return &p.Docs }),
+	"docs_connect":                         str(func(p *Provider) *string { return &p.DocsConnect }),
+	"setup_guide_url":                      str(func(p *Provider) *string { return &p.SetupGuideURL }),
+}
+
+// params decodes a flat parameter map; a nested one (Nango's per-mode
+// params) is kept in Extra as it is.
+func params(at func(*Provider) *map[string]string) member[Provider] {
+	return func(d *decoder, p *Provider, path string, v any) {
+		flat, nested := d.params(path, v)
+		if nested {
+			p.setExtra(path, v)
+			return
+		}
+		*at(p) = flat
+	}
+}
+
 // decodeProvider converts one entry's fields into a Provider, recording any
 // type errors in d. Unknown fields go to Extra untouched.
 func decodeProvider(d *decoder, name string, m map[string]any) *Provider {
 	p := &Provider{Name: name}
-	for _, k := range sortedKeys(m) {
-		v := m[k]
-		switch k {
-		case "display_name":
-			p.DisplayName = d.str(k, v)
-		case "categories":
-			p.Categories = d.strList(k, v)
-		case "auth_mode":
-			p.AuthMode = d.str(k, v)
-		case "alias":
-			p.Alias = d.str(k, v)
-		case "authorization_url":
-			p.AuthorizationURL = d.str(k, v)
-		case "token_url":
-			if _, ok := v.(map[string]any); ok {
-				p.TokenURLByMode = d.strMap(k, v)
-			} else {
-				p.TokenURL = d.str(k, v)
-			}
-		case "refresh_url":
-			p.RefreshURL = d.str(k, v)
-		case "request_url":
-			p.RequestURL = d.str(k, v)
-		case "authorization_params", "token_params", "refresh_params", "request_params":
-			flat, nested := d.params(k, v)
-			if nested {
-				p.setExtra(k, v)
-				continue
-			}
-			switch k {
-			case "authorization_params":
-				p.AuthorizationParams = flat
-			case "token_params":
-				p.TokenParams = flat
-			case "refresh_params":
-				p.RefreshParams = flat
-			default:
-				p.RequestParams = flat
-			}
-		case "authorization_method":
-			p.AuthorizationMethod = d.str(k, v)
-		case "body_format":
-			p.BodyFormat = d.str(k, v)
-		case "token_request_auth_method":
-			p.TokenRequestAuthMethod = d.str(k, v)
-		case "scope_separator":
-			p.ScopeSeparator = d.str(k, v)
-		case "default_scopes":
-			p.DefaultScopes = d.strList(k, v)
-		case "disable_pkce":
-			p.DisablePKCE = d.boolean(k, v)
-		case "authorization_url_replacements":
-			p.AuthorizationURLReplacements = d.strMap(k, v)
-		case "authorization_url_fragment":
-			p.AuthorizationURLFragment = d.str(k, v)
-		case "authorization_url_skip_encode":
-			p.AuthorizationURLSkipEncode = d.strList(k, v)
-		case "authorization_url_skip_empty":
-			p.AuthorizationURLSkipEmpty = d.boolean(k, v)
-		case "authorization_code_param_in_callback":
-			p.AuthorizationCodeParamInCallback = d.str(k, v)
-		case "redirect_uri_metadata":
-			p.RedirectURIMetadata = d.strList(k, v)
-		case "token_response_metadata":
-			p.TokenResponseMetadata = d.strList(k, v)
-		case "alternate_access_token_response_path":
-			p.AlternateAccessTokenResponsePath = d.str(k, v)
-		case "expires_in_unit":
-			p.ExpiresInUnit = d.str(k, v)
-		case "token_expiration_buffer":
-			p.TokenExpirationBuffer = d.integer(k, v)
-		case "connection_configuration":
-			p.ConnectionConfiguration = d.strList(k, v)
-		case "installation":
-			p.Installation = d.str(k, v)
-		case "signature_method":
-			p.SignatureMethod = d.str(k, v)
-		case "signature":
-			p.Signature = decodeSignature(d, k, v)
-		case "token":
-			p.Token = decodeTokenSpec(d, k, v)
-		case "proxy":
-			p.Proxy = decodeProxy(d, k, v)
-		case "connection_config":
-			p.ConnectionConfig = decodeFields(d, k, v)
-		case "credentials":
-			p.Credentials = decodeFields(d, k, v)
-		case "webhook_routing_script":
-			p.WebhookRoutingScript = d.str(k, v)
-		case "webhook_user_defined_secret":
-			p.WebhookUserDefinedSecret = d.boolean(k, v)
-		case "webhook_allowed_query_params":
-			p.WebhookAllowedQueryParams = d.strList(k, v)
-		case "post_connection_script":
-			p.PostConnectionScript = d.str(k, v)
-		case "pre_connection_deletion_script":
-			p.PreConnectionDeletionScript = d.str(k, v)
-		case "credentials_verification_script":
-			p.CredentialsVerificationScript = d.str(k, v)
-		case "docs":
-			p.Docs = d.str(k, v)
-		case "docs_connect":
-			p.DocsConnect = d.str(k, v)
-		case "setup_guide_url":
-			p.SetupGuideURL = d.str(k, v)
-		default:
-			p.setExtra(k, v)
-		}
-	}
+	decodeMembers(d, "", m, p, providerMembers, p.setExtra)
 	return p
 }
 
@@ -123,23 +132,26 @@ func (p *Provider) setExtra(k string, v any) {
 	p.Extra[k] = v
 }
 
+var signatureMembers = map[string]member[Signature]{
+	"protocol":             str(func(s *Signature) *string { return &s.Protocol }),
+	"hmac_secret_encoding": str(func(s *Signature) *string { return &s.HMACSecretEncoding }),
+}
+
 func decodeSignature(d *decoder, path string, v any) *Signature {
 	m := d.mapping(path, v)
 	if m == nil {
 		return nil
 	}
 	s := &Signature{}
-	for _, k := range sortedKeys(m) {
-		switch k {
-		case "protocol":
-			s.Protocol = d.str(join(path, k), m[k])
-		case "hmac_secret_encoding":
-			s.HMACSecretEncoding = d.str(join(path, k), m[k])
-		default:
-			s.Extra = setKey(s.Extra, k, m[k])
-		}
-	}
+	decodeMembers(d, path, m, s, signatureMembers, func(k string, v any) { s.Extra = setKey(s.Extra, k, v) })
 	return s
+}
+
+var tokenSpecMembers = map[string]member[TokenSpec]{
+	"signing_key":   str(func(t *TokenSpec) *string { return &t.SigningKey }),
+	"expires_in_ms": integer(func(t *TokenSpec) *int64 { return &t.ExpiresInMs }),
+	"header":        strMap(func(t *TokenSpec) *map[string]string { return &t.Header }),
+	"payload":       mapping(func(t *TokenSpec) *map[string]any { return &t.Payload }),
 }
 
 func decodeTokenSpec(d *decoder, path string, v any) *TokenSpec {
@@ -148,22 +160,22 @@ func decodeTokenSpec(d *decoder, path string, v any) *TokenSpec {
 		return nil
 	}
 	t := &TokenSpec{}
-	for _, k := range sortedKeys(m) {
-		p := join(path, k)
-		switch k {
-		case "signing_key":
-			t.SigningKey = d.str(p, m[k])
-		case "expires_in_ms":
-			t.ExpiresInMs = d.integer(p, m[k])
-		case "header":
-			t.Header = d.strMap(p, m[k])
-		case "payload":
-			t.Payload = d.mapping(p, m[k])
-		default:
-			t.Extra = setKey(t.Extra, k, m[k])
-		}
-	}
+	decodeMembers(d, path, m, t, tokenSpecMembers, func(k string, v any) { t.Extra = setKey(t.Extra, k, v) })
 	return t
+}
+
+var proxyMembers = map[string]member[ProxyConfig]{
+	"base_url":                    str(func(c *ProxyConfig) *string { return &c.BaseURL }),
+	"headers":                     strMap(func(c *ProxyConfig) *map[string]string { return &c.Headers }),
+	"query":                       strMap(func(c *ProxyConfig) *map[string]string { return &c.Query }),
+	"body":                        mapping(func(c *ProxyConfig) *map[string]any { return &c.Body }),
+	"connection_config":           strMap(func(c *ProxyConfig) *map[string]string { return &c.ConnectionConfig }),
+	"retry":                       func(d *decoder, c *ProxyConfig, path string, v any) { c.Retry = decodeRetry(d, path, v) },
+	"decompress":                  boolean(func(c *ProxyConfig) *bool { return &c.Decompress }),
+	"forward_headers_on_redirect": boolean(func(c *ProxyConfig) *bool { return &c.ForwardHeadersOnRedirect }),
+	"paginate":                    func(d *decoder, c *ProxyConfig, path string, v any) { c.Paginate = decodePaginate(d, path, v) },
+	"verification":                func(d *decoder, c *ProxyConfig, path string, v any) { c.Verification = decodeVerification(d, path, v) },
+	"rate_limit":                  func(d *decoder, c *ProxyConfig, path string, v any) { c.RateLimit = decodeRateLimit(d, path, v) },
 }
 
 func decodeProxy(d *decoder, path string, v any) *ProxyConfig {
@@ -172,36 +184,20 @@ func decodeProxy(d *decoder, path string, v any) *ProxyConfig {
 		return nil
 	}
 	c := &ProxyConfig{}
-	for _, k := range sortedKeys(m) {
-		p, item := join(path, k), m[k]
-		switch k {
-		case "base_url":
-			c.BaseURL = d.str(p, item)
-		case "headers":
-			c.Headers = d.strMap(p, item)
-		case "query":
-			c.Query = d.strMap(p, item)
-		case "body":
-			c.Body = d.mapping(p, item)
-		case "connection_config":
-			c.ConnectionConfig = d.strMap(p, item)
-		case "retry":
-			c.Retry = decodeRetry(d, p, item)
-		case "decompress":
-			c.Decompress = d.boolean(p, item)
-		case "forward_headers_on_redirect":
-			c.ForwardHeadersOnRedirect = d.boolean(p, item)
-		case "paginate":
-			c.Paginate = decodePaginate(d, p, item)
-		case "verification":
-			c.Verification = decodeVerification(d, p, item)
-		case "rate_limit":
-			c.RateLimit = decodeRateLimit(d, p, item)
-		default:
-			c.Extra = setKey(c.Extra, k, item)
-		}
-	}
+	decodeMembers(d, path, m, c, proxyMembers, func(k string, v any) { c.Extra = setKey(c.Extra, k, v) })
 	return c
+}
+
+var retryMembers = map[string]member[RetryConfig]{
+	"at":         strOrList(func(r *RetryConfig) *[]string { return &r.At }),
+	"after":      strOrList(func(r *RetryConfig) *[]string { return &r.After }),
+	"remaining":  str(func(r *RetryConfig) *string { return &r.Remaining }),
+	"error_code": strOrList(func(r *RetryConfig) *[]string { return &r.ErrorCode }),
+	"in_body": func(d *decoder, r *RetryConfig, path string, v any) {
+		if ib := d.strMap(path, v); ib != nil {
+			r.InBody = &RetryInBody{Path: ib["path"], Value: ib["value"], Strategy: ib["strategy"]}
+		}
+	},
 }
 
 func decodeRetry(d *decoder, path string, v any) *RetryConfig {
@@ -210,26 +206,24 @@ func decodeRetry(d *decoder, path string, v any) *RetryConfig {
 		return nil
 	}
 	r := &RetryConfig{}
-	for _, k := range sortedKeys(m) {
-		p, item := join(path, k), m[k]
-		switch k {
-		case "at":
-			r.At = d.strOrList(p, item)
-		case "after":
-			r.After = d.strOrList(p, item)
-		case "remaining":
-			r.Remaining = d.str(p, item)
-		case "error_code":
-			r.ErrorCode = d.strOrList(p, item)
-		case "in_body":
-			if ib := d.strMap(p, item); ib != nil {
-				r.InBody = &RetryInBody{Path: ib["path"], Value: ib["value"], Strategy: ib["strategy"]}
-			}
-		default:
-			r.Extra = setKey(r.Extra, k, item)
-		}
-	}
+	decodeMembers(d, path, m, r, retryMembers, func(k string, v any) { r.Extra = setKey(r.Extra, k, v) })
 	return r
+}
+
+var paginateMembers = map[string]member[PaginateConfig]{
+	"type":                        str(func(c *PaginateConfig) *string { return &c.Type }),
+	"cursor_path_in_response":     str(func(c *PaginateConfig) *string { return &c.CursorPathInResponse }),
+	"cursor_name_in_request":      str(func(c *PaginateConfig) *string { return &c.CursorNameInRequest }),
+	"limit_name_in_request":       str(func(c *PaginateConfig) *string { return &c.LimitNameInRequest }),
+	"response_path":               str(func(c *PaginateConfig) *string { return &c.ResponsePath }),
+	"link_rel_in_response_header": str(func(c *PaginateConfig) *string { return &c.LinkRelInResponseHeader }),
+	"link_path_in_response_body":  str(func(c *PaginateConfig) *string { return &c.LinkPathInResponseBody }),
+	"offset_name_in_request":      str(func(c *PaginateConfig) *string { return &c.OffsetNameInRequest }),
+	"offset_start_value": func(d *decoder, c *PaginateConfig, path string, v any) {
+		n := d.integer(path, v)
+		c.OffsetStartValue = &n
+	},
+	"offset_calculation_method": str(func(c *PaginateConfig) *string { return &c.OffsetCalculationMethod }),
 }
 
 func decodePaginate(d *decoder, path string, v any) *PaginateConfig {
@@ -238,40 +232,25 @@ func decodePaginate(d *decoder, path string, v any) *PaginateConfig {
 		return nil
 	}
 	c := &PaginateConfig{}
-	for _, k := range sortedKeys(m) {
-		p, item := join(path, k), m[k]
-		switch k {
-		case "type":
-			c.Type = d.str(p, item)
-		case "cursor_path_in_response":
-			c.CursorPathInResponse = d.str(p, item)
-		case "cursor_name_in_request":
-			c.CursorNameInRequest = d.str(p, item)
-		case "limit_name_in_request":
-			c.LimitNameInRequest = d.str(p, item)
-		case "response_path":
-			c.ResponsePath = d.str(p, item)
-		case "link_rel_in_response_header":
-			c.LinkRelInResponseHeader = d.str(p, item)
-		case "link_path_in_response_body":
-			c.LinkPathInResponseBody = d.str(p, item)
-		case "offset_name_in_request":
-			c.OffsetNameInRequest = d.str(p, item)
-		case "offset_start_value":
-			n := d.integer(p, item)
-			c.OffsetStartValue = &n
-		case "offset_calculation_method":
-			c.OffsetCalculationMethod = d.str(p, item)
-		default:
-			c.Extra = setKey(c.Extra, k, item)
-		}
-	}
-	switch c.Type {
-	case "", "cursor", "link", "offset":
-	default:
-		d.fail(join(path, "type"), "unknown pagination type %q (want cursor, link or offset)", c.Type)
+	decodeMembers(d, path, m, c, paginateMembers, func(k string, v any) { c.Extra = setKey(c.Extra, k, v) })
+	if c.Type != "" && !slices.Contains(PaginationTypes(), c.Type) {
+		d.fail(join(path, "type"), "unknown pagination type %q (want %s)", c.Type, paginationTypeList())
 	}
 	return c
+}
+
+var verificationMembers = map[string]member[VerificationConfig]{
+	"method": str(func(c *VerificationConfig) *string { return &c.Method }),
+	"endpoints": func(d *decoder, c *VerificationConfig, path string, v any) {
+		c.Endpoints = append(c.Endpoints, d.strList(path, v)...)
+	},
+	// Nango's older single-endpoint spelling.
+	"endpoint": func(d *decoder, c *VerificationConfig, path string, v any) {
+		c.Endpoints = append(c.Endpoints, d.str(path, v))
+	},
+	"base_url_override": str(func(c *VerificationConfig) *string { return &c.BaseURLOverride }),
+	"headers":           strMap(func(c *VerificationConfig) *map[string]string { return &c.Headers }),
+	"data":              func(_ *decoder, c *VerificationConfig, _ string, v any) { c.Data = v },
 }
 
 func decodeVerification(d *decoder, path string, v any) *VerificationConfig {
@@ -280,26 +259,27 @@ func decodeVerification(d *decoder, path string, v any) *VerificationConfig {
 		return nil
 	}
 	c := &VerificationConfig{}
-	for _, k := range sortedKeys(m) {
-		p, item := join(path, k), m[k]
-		switch k {
-		case "method":
-			c.Method = d.str(p, item)
-		case "endpoints":
-			c.Endpoints = append(c.Endpoints, d.strList(p, item)...)
-		case "endpoint": // Nango's older single-endpoint spelling
-			c.Endpoints = append(c.Endpoints, d.str(p, item))
-		case "base_url_override":
-			c.BaseURLOverride = d.str(p, item)
-		case "headers":
-			c.Headers = d.strMap(p, item)
-		case "data":
-			c.Data = item
-		default:
-			c.Extra = setKey(c.Extra, k, item)
-		}
-	}
+	decodeMembers(d, path, m, c, verificationMembers, func(k string, v any) { c.Extra = setKey(c.Extra, k, v) })
 	return c
+}
+
+var configFieldMembers = map[string]member[ConfigField]{
+	"type":          str(func(f *ConfigField) *string { return &f.Type }),
+	"title":         str(func(f *ConfigField) *string { return &f.Title }),
+	"description":   str(func(f *ConfigField) *string { return &f.Description }),
+	"example":       str(func(f *ConfigField) *string { return &f.Example }),
+	"pattern":       str(func(f *ConfigField) *string { return &f.Pattern }),
+	"format":        str(func(f *ConfigField) *string { return &f.Format }),
+	"enum":          strList(func(f *ConfigField) *[]string { return &f.Enum }),
+	"order":         integer(func(f *ConfigField) *int64 { return &f.Order }),
+	"default_value": str(func(f *ConfigField) *string { return &f.DefaultValue }),
+	"prefix":        str(func(f *ConfigField) *string { return &f.Prefix }),
+	"suffix":        str(func(f *ConfigField) *string { return &f.Suffix }),
+	"doc_section":   str(func(f *ConfigField) *string { return &f.DocSection }),
+	"optional":      boolean(func(f *ConfigField) *bool { return &f.Optional }),
+	"hidden":        boolean(func(f *ConfigField) *bool { return &f.Hidden }),
+	"automated":     boolean(func(f *ConfigField) *bool { return &f.Automated }),
+	"secret":        boolean(func(f *ConfigField) *bool { return &f.Secret }),
 }
 
 func decodeFields(d *decoder, path string, v any) map[string]ConfigField {
@@ -315,45 +295,7 @@ func decodeFields(d *decoder, path string, v any) map[string]ConfigField {
 			continue
 		}
 		var f ConfigField
-		for _, k := range sortedKeys(fm) {
-			p, item := join(fp, k), fm[k]
-			switch k {
-			case "type":
-				f.Type = d.str(p, item)
-			case "title":
-				f.Title = d.str(p, item)
-			case "description":
-				f.Description = d.str(p, item)
-			case "example":
-				f.Example = d.str(p, item)
-			case "pattern":
-				f.Pattern = d.str(p, item)
-			case "format":
-				f.Format = d.str(p, item)
-			case "enum":
-				f.Enum = d.strList(p, item)
-			case "order":
-				f.Order = d.integer(p, item)
-			case "default_value":
-				f.DefaultValue = d.str(p, item)
-			case "prefix":
-				f.Prefix = d.str(p, item)
-			case "suffix":
-				f.Suffix = d.str(p, item)
-			case "doc_section":
-				f.DocSection = d.str(p, item)
-			case "optional":
-				f.Optional = d.boolean(p, item)
-			case "hidden":
-				f.Hidden = d.boolean(p, item)
-			case "automated":
-				f.Automated = d.boolean(p, item)
-			case "secret":
-				f.Secret = d.boolean(p, item)
-			default:
-				f.Extra = setKey(f.Extra, k, item)
-			}
-		}
+		decodeMembers(d, fp, fm, &f, configFieldMembers, func(k string, v any) { f.Extra = setKey(f.Extra, k, v) })
 		out[name] = f
 	}
 	return out

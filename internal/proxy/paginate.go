@@ -143,10 +143,12 @@ type pager interface {
 	next(req *PageRequest, page *pageAnswer) (bool, error)
 }
 
+// paginationTypes has one implementation per name the catalog accepts
+// (catalog.PaginationTypes).
 var paginationTypes = map[string]paginationType{
-	"cursor": cursorPagination{},
-	"link":   linkPagination{},
-	"offset": offsetPagination{},
+	catalog.PaginateCursor: cursorPagination{},
+	catalog.PaginateLink:   linkPagination{},
+	catalog.PaginateOffset: offsetPagination{},
 }
 
 func paginationTypeNames() string {
