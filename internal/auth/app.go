@@ -13,6 +13,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -36,8 +37,8 @@ func (s *Service) completeApp(ctx context.Context, p *catalog.Provider, integ *s
 	if err != nil {
 		return creds, err
 	}
-	if sess.AuthMode == "CUSTOM" {
-		creds.Type = "CUSTOM"
+	if m := authmode.Get(sess.AuthMode); m.UserAuthorization {
+		creds.Type = m.Name
 		if code := q.Get("code"); code != "" {
 			user, err := s.exchangeCode(ctx, p, integ, sess, code, config)
 			if err != nil {
@@ -57,7 +58,7 @@ func (s *Service) installationToken(ctx context.Context, p *catalog.Provider, in
 	if err != nil {
 		return store.Credentials{}, err
 	}
-	tmpl := tokenURLFor(p, "APP")
+	tmpl := tokenURLFor(p, authmode.App.Name)
 	tokenURL, err := catalog.Interpolate(tmpl, TemplateValues(config, nil, s.now()))
 	if err != nil {
 		return store.Credentials{}, configError(err)
@@ -104,7 +105,7 @@ func (s *Service) installationToken(ctx context.Context, p *catalog.Provider, in
 		return store.Credentials{}, tokenFailure("get an installation token", &tokenError{status: resp.StatusCode, err: errors.New("the response has no token")})
 	}
 	exp := body.ExpiresAt.UTC()
-	return store.Credentials{Type: "APP", AccessToken: body.Token, ExpiresAt: &exp, Raw: raw}, nil
+	return store.Credentials{Type: authmode.App.Name, AccessToken: body.Token, ExpiresAt: &exp, Raw: raw}, nil
 }
 
 // appJWT signs the GitHub App's own JWT (RS256, issuer = app id).

@@ -11,13 +11,13 @@ import (
 	"io"
 	"net/http"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 
+	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -58,64 +58,33 @@ func (s *Service) Connect(ctx context.Context, in CredentialsInput) (*store.Conn
 	if err := s.checkConfigURLs(ctx, p, config, fromParams); err != nil {
 		return nil, err
 	}
+	m := authmode.Get(in.Mode)
+	if m.Form == nil {
+		return nil, errorf(http.StatusBadRequest, "invalid_auth_mode", "auth mode %s has no credentials endpoint", in.Mode)
+	}
 	creds := in.Credentials
 	creds.Type = in.Mode
-	switch in.Mode {
-	case "API_KEY":
-		if strings.TrimSpace(creds.APIKey) == "" {
-			return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_body", Message: "apiKey is required", Field: []string{"apiKey"}}
-		}
-		creds = store.Credentials{Type: "API_KEY", APIKey: creds.APIKey}
-	case "BASIC":
-		if creds.Username == "" && creds.Password == "" {
-			return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_body", Message: "username is required", Field: []string{"username"}}
-		}
-		creds = store.Credentials{Type: "BASIC", Username: creds.Username, Password: creds.Password}
-	case "JWT":
-		if err := requireFields(p, creds.Fields); err != nil {
-			return nil, err
-		}
+	creds, ferr := m.Form.Check(p, &integ.Credentials, creds)
+	if ferr != nil {
+		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_body", Message: ferr.Message, Field: []string{ferr.Field}}
+	}
+	switch m.Mint {
+	case authmode.MintJWT:
 		if creds, err = s.signJWT(p, config, creds); err != nil {
 			return nil, err
 		}
-	case "OAUTH2_CC":
-		if creds.ClientID == "" {
-			creds.ClientID, creds.ClientSecret = integ.Credentials.ClientID, integ.Credentials.ClientSecret
-		}
-		if creds.ClientID == "" || creds.ClientSecret == "" {
-			return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_body", Message: "client_id and client_secret are required", Field: []string{"client_id"}}
-		}
+	case authmode.MintClientCredentials:
 		if creds, err = s.clientCredentialsToken(ctx, p, config, creds); err != nil {
 			return nil, err
 		}
-	default:
-		return nil, errorf(http.StatusBadRequest, "invalid_auth_mode", "auth mode %s has no credentials endpoint", in.Mode)
 	}
-	if in.Mode != "OAUTH2_CC" {
+	if !m.Form.MintProves {
 		if err := s.verify(ctx, p, config, &creds); err != nil {
 			return nil, err
 		}
 	}
 	return s.save(ctx, saveInput{environmentID: in.EnvironmentID, integration: integ, connectionID: in.ConnectionID,
 		config: config, creds: creds, connectSessionID: in.ConnectSessionID, endUser: in.EndUser, authMode: in.Mode})
-}
-
-// requireFields checks the credential fields the catalog lists as
-// mandatory for JWT-style modes.
-func requireFields(p *catalog.Provider, fields map[string]string) error {
-	names := make([]string, 0, len(p.Credentials))
-	for name, f := range p.Credentials {
-		if !f.Optional && !f.Automated {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		if strings.TrimSpace(fields[name]) == "" {
-			return &Error{Status: http.StatusBadRequest, Code: "invalid_body", Message: fmt.Sprintf("%s (%s) is required", name, p.Credentials[name].Title), Field: []string{name}}
-		}
-	}
-	return nil
 }
 
 // signJWT builds a JWT-mode token from the catalog's token spec.
@@ -202,7 +171,7 @@ func (s *Service) signJWT(p *catalog.Provider, config map[string]any, creds stor
 		return creds, fmt.Errorf("sign JWT for %s: %w", p.Name, err)
 	}
 	exp := now.Add(lifetime).UTC().Truncate(time.Second)
-	return store.Credentials{Type: "JWT", Token: signed, ExpiresAt: &exp, Fields: creds.Fields}, nil
+	return store.Credentials{Type: authmode.JWT.Name, Token: signed, ExpiresAt: &exp, Fields: creds.Fields}, nil
 }
 
 // clientCredentialsToken fetches an OAUTH2_CC token.
@@ -236,7 +205,7 @@ func (s *Service) clientCredentialsToken(ctx context.Context, p *catalog.Provide
 	if err != nil {
 		return creds, tokenFailure("get a client-credentials token", err)
 	}
-	return store.Credentials{Type: "OAUTH2_CC", Token: oc.AccessToken, ExpiresAt: oc.ExpiresAt,
+	return store.Credentials{Type: authmode.ClientCredentials.Name, Token: oc.AccessToken, ExpiresAt: oc.ExpiresAt,
 		ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, Fields: creds.Fields, Raw: raw}, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/patchbay/patchbay/internal/auth/oauth1"
+	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -78,15 +79,15 @@ func (s *Service) Start(ctx context.Context, in StartInput) (string, error) {
 	sess.ExpiresAt = sess.CreatedAt.Add(oauthSessionTTL)
 
 	var target string
-	switch p.AuthMode {
-	case "OAUTH2":
+	switch authmode.Get(p.AuthMode).Browser {
+	case authmode.BrowserOAuth2:
 		if integ.Credentials.ClientID == "" {
 			return "", errorf(http.StatusBadRequest, "missing_client_id", "integration %q has no client_id; set its OAuth app credentials first", integ.UniqueKey)
 		}
 		target, err = s.authorizationURL(ctx, p, integ, sess, in)
-	case "APP", "CUSTOM":
+	case authmode.BrowserInstall:
 		target, err = installURL(p, sess)
-	case "OAUTH1":
+	case authmode.BrowserOAuth1:
 		target, err = s.startOAuth1(ctx, p, integ, sess, in)
 	default:
 		return "", errorf(http.StatusBadRequest, "invalid_auth_mode", "integration %q uses auth mode %s, which has no browser flow; use its own endpoint", integ.UniqueKey, p.AuthMode)
@@ -392,12 +393,12 @@ func (s *Service) Callback(ctx context.Context, q url.Values) (*CallbackResult, 
 		}
 	}
 	var creds store.Credentials
-	switch sess.AuthMode {
-	case "OAUTH2":
+	switch authmode.Get(sess.AuthMode).Browser {
+	case authmode.BrowserOAuth2:
 		creds, err = s.exchangeCode(ctx, p, integ, sess, q.Get(codeParam(p)), config)
-	case "OAUTH1":
+	case authmode.BrowserOAuth1:
 		creds, err = s.exchangeOAuth1(ctx, p, integ, sess, q, config)
-	case "APP", "CUSTOM":
+	case authmode.BrowserInstall:
 		creds, err = s.completeApp(ctx, p, integ, sess, q, config)
 	default:
 		err = errorf(http.StatusBadRequest, "invalid_auth_mode", "unexpected auth mode %s", sess.AuthMode)
@@ -438,7 +439,7 @@ func (s *Service) exchangeCode(ctx context.Context, p *catalog.Provider, integ *
 		return store.Credentials{}, errorf(http.StatusBadRequest, "missing_code", "the provider's redirect has no authorization code")
 	}
 	values := TemplateValues(config, nil, s.now())
-	tmpl := tokenURLFor(p, "OAUTH2")
+	tmpl := tokenURLFor(p, authmode.OAuth2.Name)
 	tokenURL, err := catalog.Interpolate(tmpl, values)
 	if err != nil {
 		return store.Credentials{}, configError(err)
@@ -499,11 +500,12 @@ func (s *Service) exchangeOAuth1(ctx context.Context, p *catalog.Provider, integ
 		}
 	}
 	b, _ := jsonMarshal(rawJSON)
-	return store.Credentials{Type: "OAUTH1", OAuthToken: token, OAuthTokenSecret: secret, Raw: b}, nil
+	return store.Credentials{Type: authmode.OAuth1.Name, OAuthToken: token, OAuthTokenSecret: secret, Raw: b}, nil
 }
 
-// tokenURLFor picks the token URL of a step: CUSTOM entries have one per
-// auth mode.
+// tokenURLFor picks the token URL of a step, named by the mode whose step
+// it is: entries of a mode with several steps (an installation with user
+// authorization) have one per step.
 func tokenURLFor(p *catalog.Provider, mode string) string {
 	if u := p.TokenURLByMode[mode]; u != "" {
 		return u

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/outbound"
 )
@@ -59,7 +60,7 @@ func urlTemplates(p *catalog.Provider) []string {
 // integration's (withIntegrationConfig), not a value to check here.
 func (s *Service) checkConfigURLs(ctx context.Context, p *catalog.Provider, config map[string]any, from string) error {
 	for _, tmpl := range urlTemplates(p) {
-		if tmpl == p.AuthorizationURL && (p.AuthMode == "APP" || p.AuthMode == "CUSTOM") {
+		if tmpl == p.AuthorizationURL && authmode.Get(p.AuthMode).Browser == authmode.BrowserInstall {
 			continue
 		}
 		for _, ph := range s.guard.Placeholders(tmpl) {

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -295,32 +296,30 @@ func (s *Service) renew(ctx context.Context, p *catalog.Provider, integ *store.I
 	if config == nil {
 		config = map[string]any{}
 	}
-	switch c.Credentials.Type {
-	case "OAUTH2":
-		creds, err := s.refreshOAuth2(ctx, p, integ, config, &c.Credentials, "OAUTH2")
+	m := authmode.Get(c.Credentials.Type)
+	switch m.Mint {
+	case authmode.MintRefreshToken:
+		creds, err := s.refreshOAuth2(ctx, p, integ, config, &c.Credentials)
 		return creds, config, err
-	case "APP":
+	case authmode.MintInstallation:
 		creds, err := s.installationToken(ctx, p, integ, withIntegrationConfig(config, integ))
-		return creds, config, unwrapAuth(err)
-	case "CUSTOM":
-		creds, err := s.installationToken(ctx, p, integ, withIntegrationConfig(config, integ))
-		if err != nil {
+		if err != nil || !m.UserAuthorization {
 			return creds, config, unwrapAuth(err)
 		}
-		creds.Type = "CUSTOM"
+		creds.Type = m.Name
 		creds.User = c.Credentials.User
 		if u := c.Credentials.User; u != nil && u.RefreshToken != "" && u.ExpiresAt != nil && u.ExpiresAt.Before(s.now().Add(s.window)) {
-			user, err := s.refreshOAuth2(ctx, p, integ, config, u, "OAUTH2")
+			user, err := s.refreshOAuth2(ctx, p, integ, config, u)
 			if err != nil {
 				return creds, config, err
 			}
 			creds.User = &user
 		}
 		return creds, config, nil
-	case "OAUTH2_CC":
+	case authmode.MintClientCredentials:
 		creds, err := s.clientCredentialsToken(ctx, p, config, c.Credentials)
 		return creds, config, unwrapAuth(err)
-	case "JWT":
+	case authmode.MintJWT:
 		creds, err := s.signJWT(p, config, c.Credentials)
 		return creds, config, err
 	}
@@ -340,11 +339,11 @@ func unwrapAuth(err error) error {
 	return err
 }
 
-func (s *Service) refreshOAuth2(ctx context.Context, p *catalog.Provider, integ *store.Integration, config map[string]any, prev *store.Credentials, mode string) (store.Credentials, error) {
+func (s *Service) refreshOAuth2(ctx context.Context, p *catalog.Provider, integ *store.Integration, config map[string]any, prev *store.Credentials) (store.Credentials, error) {
 	values := TemplateValues(config, prev, s.now())
 	u := p.RefreshURL
 	if u == "" {
-		u = tokenURLFor(p, mode)
+		u = tokenURLFor(p, authmode.OAuth2.Name)
 	}
 	tokenURL, err := catalog.Interpolate(u, values)
 	if err != nil {
@@ -477,7 +476,7 @@ func (s *Service) refreshInBackground(ctx context.Context, id string) {
 
 func (s *Service) expiring(c *store.Connection) bool {
 	exp := c.Credentials.ExpiresAt
-	if c.Credentials.Type == "CUSTOM" && c.Credentials.User != nil && c.Credentials.User.ExpiresAt != nil &&
+	if authmode.Get(c.Credentials.Type).UserAuthorization && c.Credentials.User != nil && c.Credentials.User.ExpiresAt != nil &&
 		(exp == nil || c.Credentials.User.ExpiresAt.Before(*exp)) {
 		exp = c.Credentials.User.ExpiresAt
 	}
@@ -501,15 +500,7 @@ func stillValid(c *store.Connection, now time.Time) bool {
 }
 
 // Refreshable reports whether the credentials have a way to be renewed.
-func Refreshable(c *store.Credentials) bool {
-	switch c.Type {
-	case "OAUTH2":
-		return c.RefreshToken != ""
-	case "APP", "CUSTOM", "OAUTH2_CC", "JWT":
-		return true
-	}
-	return false
-}
+func Refreshable(c *store.Credentials) bool { return authmode.Refreshable(c) }
 
 func authError(c *store.Connection) *store.ConnectionError {
 	for i := range c.Errors {

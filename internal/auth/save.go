@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -116,24 +117,12 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (*store.Connection
 	}
 	c := in.Credentials
 	missing := ""
-	switch want {
-	case "OAUTH2", "APP":
-		if c.AccessToken == "" {
-			missing = "access_token"
-		}
-	case "OAUTH1":
-		if c.OAuthToken == "" {
-			missing = "oauth_token"
-		} else if c.OAuthTokenSecret == "" {
-			missing = "oauth_token_secret"
-		}
-	case "API_KEY":
-		if c.APIKey == "" {
-			missing = "apiKey"
-		}
-	case "OAUTH2_CC", "JWT":
-		if c.Token == "" {
-			missing = "token"
+	if imp := authmode.Get(want).Import; imp != nil {
+		for _, name := range imp.Stored {
+			if *authmode.Member(&c, name) == "" {
+				missing = name
+				break
+			}
 		}
 	}
 	if missing != "" {

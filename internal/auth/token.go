@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -194,7 +195,7 @@ func decodeTokenBody(contentType string, raw []byte) (map[string]any, json.RawMe
 
 // oauth2Credentials turns a token response into stored credentials.
 func oauth2Credentials(p *catalog.Provider, fields map[string]any, raw json.RawMessage, now time.Time, previous *store.Credentials) (store.Credentials, error) {
-	c := store.Credentials{Type: "OAUTH2", Raw: raw}
+	c := store.Credentials{Type: authmode.OAuth2.Name, Raw: raw}
 	token, _ := lookupPath(fields, "access_token").(string)
 	if token == "" && p.AlternateAccessTokenResponsePath != "" {
 		// Slack puts the user token under authed_user when no bot scopes

@@ -1,11 +1,11 @@
 package auth
 
 import (
-	"encoding/base64"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -51,19 +51,10 @@ func TemplateValues(connectionConfig map[string]any, c *store.Credentials, now t
 }
 
 // AuthorizationHeader is the Authorization value credentials carry when
-// the catalog's proxy.headers set none: a Bearer token or Basic
-// credentials. It is "" for modes without one of their own: API_KEY (the
-// templates place the key) and OAUTH1 (each request is signed).
+// the catalog's proxy.headers set none (authmode.AuthorizationHeader): ""
+// for modes without one of their own.
 func AuthorizationHeader(c *store.Credentials) string {
-	switch c.Type {
-	case "OAUTH2", "APP", "CUSTOM":
-		return "Bearer " + c.AccessToken
-	case "OAUTH2_CC", "JWT":
-		return "Bearer " + c.Token
-	case "BASIC":
-		return "Basic " + base64.StdEncoding.EncodeToString([]byte(c.Username+":"+c.Password))
-	}
-	return ""
+	return authmode.AuthorizationHeader(c)
 }
 
 // scalarString renders the scalar connection-config values templates can
