@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/auth"
-	"github.com/patchbay/patchbay/internal/auth/oauth1"
+	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/outbound"
 	"github.com/patchbay/patchbay/internal/store"
@@ -536,11 +536,8 @@ func (p *Proxy) authorize(out *http.Request, integ *store.Integration, conn *sto
 		out.Header.Set("Authorization", h)
 		return nil
 	}
-	if c.Type == "OAUTH1" {
-		client := &oauth1.Client{ConsumerKey: integ.Credentials.ClientID, ConsumerSecret: integ.Credentials.ClientSecret, Now: p.now}
-		if err := client.Sign(out, c.OAuthToken, c.OAuthTokenSecret, nil); err != nil {
-			return errorf(http.StatusBadRequest, "invalid_request", "sign the request: %v", err)
-		}
+	if err := authmode.Sign(out, &integ.Credentials, c, p.now); err != nil {
+		return errorf(http.StatusBadRequest, "invalid_request", "sign the request: %v", err)
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/functions"
 	"github.com/patchbay/patchbay/internal/proxy"
@@ -256,19 +257,7 @@ func (h *Host) Token(ctx context.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	cr := c.Credentials
-	switch cr.Type {
-	case "API_KEY":
-		return cr.APIKey, nil
-	case "BASIC":
-		return map[string]string{"username": cr.Username, "password": cr.Password}, nil
-	case "OAUTH1":
-		return map[string]string{"oAuthToken": cr.OAuthToken, "oAuthTokenSecret": cr.OAuthTokenSecret}, nil
-	case "OAUTH2_CC", "JWT":
-		return cr.Token, nil
-	default:
-		return cr.AccessToken, nil
-	}
+	return authmode.Token(&c.Credentials), nil
 }
 
 func (h *Host) Metadata(ctx context.Context) (map[string]any, error) {

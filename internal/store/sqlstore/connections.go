@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -192,13 +193,14 @@ func withoutNUL(errs []store.ConnectionError) []store.ConnectionError {
 	return out
 }
 
-// credentialsExpiry is when the credentials must be renewed: for a CUSTOM
-// connection, whichever of the installation and user tokens expires first.
-// An OAuth 2 token without a refresh token cannot be renewed, so it gets
-// none: otherwise expired ones would sit at the head of Expiring forever
-// and crowd out the connections the refresher can help.
+// credentialsExpiry is when the credentials must be renewed: with a user
+// token besides (an installation with user authorization), whichever of
+// the two expires first. A token its mode cannot renew without a refresh
+// token, and that has none, gets none: otherwise expired ones would sit at
+// the head of Expiring forever and crowd out the connections the refresher
+// can help.
 func credentialsExpiry(cr store.Credentials) *time.Time {
-	if cr.Type == "OAUTH2" && cr.RefreshToken == "" {
+	if authmode.Stranded(&cr) {
 		return nil
 	}
 	at := cr.ExpiresAt
