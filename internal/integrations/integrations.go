@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -246,16 +247,6 @@ func (v *validator) provider(c *catalog.Catalog, name string) *catalog.Provider 
 	return p
 }
 
-// credentialFields says, per credentials type, which fields are required and
-// which are allowed; anything else is refused so a typo never goes unseen.
-var credentialFields = map[string]struct{ required, optional []string }{
-	"OAUTH1": {required: []string{"client_id", "client_secret"}, optional: []string{"scopes", "webhook_secret"}},
-	"OAUTH2": {required: []string{"client_id", "client_secret"}, optional: []string{"scopes", "webhook_secret"}},
-	"TBA":    {required: []string{"client_id", "client_secret"}, optional: []string{"scopes", "webhook_secret"}},
-	"APP":    {required: []string{"app_id", "app_link", "private_key"}, optional: []string{"webhook_secret"}},
-	"CUSTOM": {required: []string{"client_id", "client_secret", "app_id", "app_link", "private_key"}, optional: []string{"scopes", "webhook_secret"}},
-}
-
 func credentialValues(c *store.IntegrationCredentials) map[string]string {
 	return map[string]string{
 		"client_id": c.ClientID, "client_secret": c.ClientSecret, "scopes": c.Scopes,
@@ -267,7 +258,10 @@ func (v *validator) credentials(p *catalog.Provider, c *store.IntegrationCredent
 	if c == nil {
 		return
 	}
-	fields, known := credentialFields[p.AuthMode]
+	// The mode says which fields it takes; anything else is refused so a
+	// typo never goes unseen.
+	fields := authmode.Get(p.AuthMode).Integration
+	known := fields != nil
 	switch {
 	case c.Type == "":
 		v.add("required", "is required", "credentials", "type")
@@ -280,13 +274,13 @@ func (v *validator) credentials(p *catalog.Provider, c *store.IntegrationCredent
 		return
 	}
 	values := credentialValues(c)
-	for _, name := range fields.required {
+	for _, name := range fields.Required {
 		if strings.TrimSpace(values[name]) == "" {
 			v.add("required", "is required for "+c.Type+" credentials", "credentials", name)
 		}
 		delete(values, name)
 	}
-	for _, name := range fields.optional {
+	for _, name := range fields.Optional {
 		delete(values, name)
 	}
 	for _, name := range slices.Sorted(maps.Keys(values)) {
