@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -253,22 +254,14 @@ func pageIntegration(in *store.Integration, p *catalog.Provider, d Defaults, ser
 	if pi.DocsURL == "" {
 		pi.DocsURL = p.Docs
 	}
-	switch p.AuthMode {
-	case "API_KEY":
-		pi.CredentialFields = []PageField{credentialField(p, "apiKey", PageField{Title: "API key", Secret: true})}
-	case "BASIC":
-		pi.CredentialFields = []PageField{
-			credentialField(p, "username", PageField{Title: "Username"}),
-			credentialField(p, "password", PageField{Title: "Password", Secret: true}),
+	if form := authmode.Get(p.AuthMode).Form; form != nil {
+		for _, f := range form.Fields {
+			pi.CredentialFields = append(pi.CredentialFields, credentialField(p, f.Name, PageField{Title: f.Title, Secret: f.Secret}))
 		}
-	case "OAUTH2_CC":
-		pi.CredentialFields = []PageField{
-			credentialField(p, "client_id", PageField{Title: "Client ID"}),
-			credentialField(p, "client_secret", PageField{Title: "Client secret", Secret: true}),
-		}
-	case "JWT":
-		for _, name := range sortedFields(p.Credentials) {
-			pi.CredentialFields = append(pi.CredentialFields, credentialField(p, name, PageField{Title: name}))
+		if form.CatalogFields {
+			for _, name := range sortedFields(p.Credentials) {
+				pi.CredentialFields = append(pi.CredentialFields, credentialField(p, name, PageField{Title: name}))
+			}
 		}
 	}
 	for _, name := range sortedFields(p.ConnectionConfig) {

@@ -21,6 +21,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/patchbay/patchbay/internal/authmode"
 )
 
 // PageSource loads what the Connect UI shows for a connect session token.
@@ -43,17 +45,6 @@ var uiFiles embed.FS
 // Session tokens are "nango_connect_session_" + 64 hex; anything much longer
 // is not worth a lookup.
 const maxSessionTokenLen = 256
-
-// Auth modes whose flow runs in a popup on /oauth/connect.
-var popupModes = map[string]bool{"OAUTH2": true, "OAUTH1": true, "APP": true, "CUSTOM": true}
-
-// Auth modes whose credentials the page posts itself, and where to.
-var formEndpoints = map[string]string{
-	"API_KEY":   "/api-auth/api-key/",
-	"BASIC":     "/api-auth/basic/",
-	"JWT":       "/auth/jwt/",
-	"OAUTH2_CC": "/oauth2/auth/",
-}
 
 var (
 	hexColor = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$`)
@@ -291,12 +282,14 @@ func (u *ui) connectView(pd *PageData) (*pageView, error) {
 			DocsURL:     in.DocsURL,
 		}
 		iv.Initial = initial(iv.DisplayName)
-		switch {
-		case popupModes[in.AuthMode]:
+		// A mode with a browser flow runs it in a popup on /oauth/connect;
+		// one with a credentials form has the page post it, to its path.
+		switch m := authmode.Get(in.AuthMode); {
+		case m.Browser != authmode.BrowserNone:
 			iv.Kind = "popup"
-		case formEndpoints[in.AuthMode] != "":
+		case m.Form != nil:
 			iv.Kind = "form"
-			iv.Endpoint = formEndpoints[in.AuthMode]
+			iv.Endpoint = m.Form.Path
 		default:
 			iv.Kind = "unsupported"
 		}
