@@ -52,7 +52,7 @@ func benchActionCommand(stdout, stderr io.Writer) *cobra.Command {
 			"action that makes one GET /user through the proxy, then invoke it --invocations times at each\n" +
 			"concurrency with POST /action/trigger. The same number of direct GETs to the simulator measure the\n" +
 			"provider call; the difference is the time spent outside it (HTTP API, sandbox start, zod, proxy).",
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if invocations < 1 || invocations > 10_000_000 {
 				return fmt.Errorf("--invocations: must be from 1 to 10000000, got %d", invocations)

@@ -10,17 +10,17 @@ import (
 )
 
 func (d *devCLI) deployCommand() *cobra.Command {
-	var dir, envName string
+	var sf serverFlags
 	var actions, syncs []string
 	cmd := &cobra.Command{
 		Use:   "deploy",
 		Short: "Deploy the project's functions to a Patchbay server",
-		Long: "Send the project's sources to PATCHBAY_HOST (default " + defaultHost + "), which compiles\n" +
-			"and deploys every function, or only those named with --action and --sync. The secret key\n" +
-			"is PATCHBAY_SECRET_KEY_<ENV> or PATCHBAY_SECRET_KEY, from the environment or the project's .env.",
-		Args: cobra.NoArgs,
+		Long: "Send the project's sources to the server (--host), which compiles and deploys every\n" +
+			"function, or only those named with --action and --sync. The secret key is read from\n" +
+			secretKeyHelp,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := loadProject(dir)
+			p, err := loadProject(sf.dir)
 			if err != nil {
 				return err
 			}
@@ -44,16 +44,17 @@ func (d *devCLI) deployCommand() *cobra.Command {
 				_, err := p.pick(nil)
 				return err
 			}
-			c, host, err := d.client(dir, envName)
+			c, host, err := d.client(sf)
 			if err != nil {
 				return err
 			}
 			res, err := c.DeployFunctions(cmd.Context(), p.uploadFiles(), names)
 			if err != nil {
 				if d.printCompileError(err) {
-					return errors.New("nothing was deployed: the functions do not compile")
+					return withHint(errors.New("nothing was deployed: the functions do not compile (errors above)"),
+						"Fix them; `patchbay compile` checks the project without a server.")
 				}
-				return err
+				return serverError(err, host, sf.env)
 			}
 			u := d.ui
 			for _, f := range res.Deployed {
@@ -63,13 +64,12 @@ func (d *devCLI) deployCommand() *cobra.Command {
 				}
 				fmt.Fprintf(d.stdout, "%s %s/%s  %s  %s  %s\n", u.green("✓"), f.Integration, f.Name, u.dim(f.Type), u.dim(cmpOr(f.Version, "(no version)")), state)
 			}
-			fmt.Fprintf(d.stdout, "Deployed %d functions to %s (%s)\n", len(res.Deployed), host, envName)
+			fmt.Fprintf(d.stdout, "Deployed %d functions to %s (%s)\n", len(res.Deployed), host, sf.env)
 			return nil
 		},
 	}
+	sf.register(cmd, "the environment to deploy to (dev, prod, …)")
 	f := cmd.Flags()
-	f.StringVar(&dir, "dir", ".", "the project's directory")
-	f.StringVar(&envName, "env", "dev", "the environment to deploy to (dev, prod, …)")
 	f.StringSliceVar(&actions, "action", nil, "deploy only this action (repeatable)")
 	f.StringSliceVar(&syncs, "sync", nil, "deploy only this sync (repeatable)")
 	return cmd

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,20 +18,24 @@ import (
 
 func (d *devCLI) dryrunCommand() *cobra.Command {
 	var (
-		dir, envName, integration                string
+		sf                                       serverFlags
+		integration                              string
 		input, metadata, checkpoint, lastSyncStr string
-		saveResponses                            bool
+		saveResponses, force                     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "dryrun <function> <connection-id>",
 		Short: "Run a function on the server against a connection, storing nothing",
-		Long: "Send the project's sources to PATCHBAY_HOST and run one function against a real\n" +
+		Long: "Send the project's sources to the server (--host) and run one function against a real\n" +
 			"connection: requests reach the provider, but records, checkpoints and metadata changes\n" +
 			"are reported instead of stored. JSON flags take the JSON or @file.\n" +
-			"--save-responses writes what the run did to <integration>/tests/<name>.test.json.",
-		Args: cobra.ExactArgs(2),
+			"--save-responses writes what the run did to <integration>/tests/<name>.test.json.\n" +
+			"The secret key is read from " + secretKeyHelp,
+		Example: "  patchbay dryrun create-issue my-connection --input '{\"owner\":\"octocat\",\"repo\":\"hello-world\",\"title\":\"Hi\"}'\n" +
+			"  patchbay dryrun github/issues my-connection --metadata @metadata.json --save-responses",
+		Args: exactArgs("the function (<name> or <integration>/<name>)", "the connection id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := loadProject(dir)
+			p, err := loadProject(sf.dir)
 			if err != nil {
 				return err
 			}
@@ -40,6 +45,15 @@ func (d *devCLI) dryrunCommand() *cobra.Command {
 			r, err := functions.Find(p.refs, args[0])
 			if err != nil {
 				return err
+			}
+			if err := checkDryrunFlags(cmd, r); err != nil {
+				return err
+			}
+			if saveResponses && !force {
+				target := filepath.Join(p.dir, filepath.FromSlash(fixturePath(r)))
+				if _, err := os.Stat(target); err == nil {
+					return withHint(errorf("%s exists, and --save-responses would overwrite it", target), "Add --force to replace it.")
+				}
 			}
 			req := client.DryrunRequest{
 				Files: p.uploadFiles(), Function: r.FullName(), Integration: cmpOr(integration, r.Integration),
@@ -61,16 +75,17 @@ func (d *devCLI) dryrunCommand() *cobra.Command {
 				}
 				req.LastSyncDate = t.UTC().Format(time.RFC3339Nano)
 			}
-			c, _, err := d.client(dir, envName)
+			c, host, err := d.client(sf)
 			if err != nil {
 				return err
 			}
 			res, err := c.DryrunFunction(cmd.Context(), req)
 			if err != nil {
 				if d.printCompileError(err) {
-					return errors.New("the dry run did not start: the functions do not compile")
+					return withHint(errors.New("the dry run did not start: the functions do not compile (errors above)"),
+						"Fix them; `patchbay compile` checks the project without a server.")
 				}
-				return err
+				return serverError(err, host, sf.env)
 			}
 			d.printDryrun(r, req, res)
 			if res.Error != nil {
@@ -82,16 +97,34 @@ func (d *devCLI) dryrunCommand() *cobra.Command {
 			return nil
 		},
 	}
+	sf.register(cmd, "the environment the connection is in (dev, prod, …)")
 	f := cmd.Flags()
-	f.StringVar(&dir, "dir", ".", "the project's directory")
-	f.StringVar(&envName, "env", "dev", "the environment the connection is in (dev, prod, …)")
 	f.StringVar(&integration, "integration", "", "the integration key of the connection (default: the function's folder)")
 	f.StringVar(&input, "input", "", "an action's input: JSON or @file")
 	f.StringVar(&metadata, "metadata", "", "connection metadata for this run: a JSON object or @file")
 	f.StringVar(&checkpoint, "checkpoint", "", "a sync's checkpoint at the start: a JSON object or @file")
 	f.StringVar(&lastSyncStr, "last-sync-date", "", "a sync's last sync date (RFC 3339)")
 	f.BoolVar(&saveResponses, "save-responses", false, "write the run as a test fixture to <integration>/tests/<name>.test.json")
+	f.BoolVar(&saveResponses, "save", false, "the same as --save-responses (Nango's name)")
+	f.BoolVar(&force, "force", false, "let --save-responses replace an existing fixture")
 	return cmd
+}
+
+// dryrunOnly lists the flags that mean something for one kind of
+// function only.
+var dryrunOnly = map[string]string{"input": "action", "checkpoint": "sync", "last-sync-date": "sync"}
+
+// checkDryrunFlags refuses flags that would do nothing for r.
+func checkDryrunFlags(cmd *cobra.Command, r functions.Ref) error {
+	for name, typ := range dryrunOnly {
+		if cmd.Flags().Changed(name) && r.Type != typ {
+			return usageError{errorf("--%s is for %ss; %s is %s", name, typ, r.FullName(), article(r.Type))}
+		}
+	}
+	if cmd.Flags().Changed("force") && !cmd.Flags().Changed("save-responses") && !cmd.Flags().Changed("save") {
+		return usageError{errorf("--force only matters with --save-responses")}
+	}
+	return nil
 }
 
 // jsonFlag reads a flag that holds JSON or @file.

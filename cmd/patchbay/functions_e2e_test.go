@@ -91,7 +91,7 @@ func TestCLIEndToEnd(t *testing.T) {
 
 	// Dry-run the sync against the real connection and keep its responses;
 	// the saved fixture then replays offline.
-	out, err := run(t, nil, "dryrun", "issues", "gh-1", "--dir", dir, "--save-responses", "--metadata", `{"owner":"octocat","repo":"hello-world"}`)
+	out, err := run(t, nil, "dryrun", "issues", "gh-1", "--dir", dir, "--save-responses", "--force", "--metadata", `{"owner":"octocat","repo":"hello-world"}`)
 	if err != nil {
 		t.Fatalf("dryrun: %v\n%s", err, out)
 	}

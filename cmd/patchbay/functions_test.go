@@ -335,7 +335,7 @@ func TestDeploy(t *testing.T) {
 		t.Parallel()
 		dir := initProject(t)
 		_, err := run(t, map[string]string{"PATCHBAY_HOST": "http://127.0.0.1:1"}, "deploy", "--dir", dir, "--env", "prod")
-		if err == nil || !strings.Contains(err.Error(), "PATCHBAY_SECRET_KEY_PROD or PATCHBAY_SECRET_KEY") {
+		if err == nil || !strings.Contains(err.Error(), "PATCHBAY_SECRET_KEY_PROD, PATCHBAY_SECRET_KEY") {
 			t.Fatalf("err = %v", err)
 		}
 	})
@@ -351,6 +351,9 @@ func TestDeploy(t *testing.T) {
 		}
 		if !strings.Contains(out, `github/actions/create-issue.ts:2:5: Unexpected "}"`) || !strings.Contains(out, "  x }\n      ^") {
 			t.Fatalf("output:\n%s", out)
+		}
+		if n := strings.Count(out+err.Error(), "Unexpected"); n != 1 {
+			t.Fatalf("the compile error is printed %d times:\n%s\n%v", n, out, err)
 		}
 	})
 
@@ -505,7 +508,7 @@ func TestDryrunAction(t *testing.T) {
 		srv := newFakeServer(t, 200, `{"error":{"type":"script_http_error","message":"Request failed with status code 404","payload":{"status":404,"data":{"message":"Not Found"}}},"logs":[],"records":[],"checkpoints":[],"duration_ms":3}`)
 		dir := initProject(t)
 		out, err := run(t, map[string]string{"PATCHBAY_HOST": srv.URL, "PATCHBAY_SECRET_KEY": "k"}, "dryrun", "--dir", dir, "create-issue", "c1",
-			"--input", `{"owner":"o","repo":"r","title":"t"}`, "--save-responses")
+			"--input", `{"owner":"o","repo":"r","title":"t"}`, "--save-responses", "--force")
 		if err == nil || !strings.Contains(err.Error(), "github/create-issue failed: script_http_error") {
 			t.Fatalf("err = %v", err)
 		}

@@ -23,7 +23,7 @@ func (d *devCLI) initCommand() *cobra.Command {
 		Long: "Create a functions project in Nango's layout (default: the current directory): an example\n" +
 			"GitHub action and sync, their test fixtures, tsconfig.json, package.json and the types of\n" +
 			"the nango module. Existing files are left alone unless --force.",
-		Args: cobra.MaximumNArgs(1),
+		Args: maxArgs(1, "the directory"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."
 			if len(args) == 1 {

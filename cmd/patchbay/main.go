@@ -1,137 +1,181 @@
 // Command patchbay is the whole Patchbay platform in one binary: `patchbay
-// serve` runs the API and its background workers on an embedded SQLite
-// store or on PostgreSQL; other subcommands build, test and deploy
-// functions, manage keys, simulate providers and benchmark.
+// serve` runs the API and the workers on an embedded SQLite store or on
+// PostgreSQL; `keys` manages secret keys; `init`, `compile`, `test`,
+// `dryrun` and `deploy` work on a functions project; `simulate` and `bench`
+// run the provider simulator and load tests.
 package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/config"
-	"github.com/patchbay/patchbay/internal/store"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := newRoot(os.Stdout, os.Stderr, os.Getenv).ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "patchbay:", err)
-		os.Exit(1)
+	code := execute(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// execute runs one command line, reports a failure on stderr and returns
+// the exit code: 0 on success, 2 for a command line that was refused, 1
+// for any other failure.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	root := newRoot(stdout, stderr, getenv)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return 0
 	}
+	return report(stderr, cmd, err)
 }
 
 // newRoot builds the command tree. stdout gets what the user asked for
-// (keys); stderr gets logs.
+// (keys, results); stderr gets logs and errors.
 func newRoot(stdout, stderr io.Writer, getenv func(string) string) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "patchbay",
 		Short:         "Patchbay: API integrations for AI agents and SaaS products",
+		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	flags := config.Register(root.PersistentFlags(), getenv)
+	root.SetVersionTemplate("patchbay {{.Version}}\n")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageError{err}
+	})
 
-	// load validates the configuration once, at the edge.
-	load := func() (*config.Config, *slog.Logger, error) {
+	root.AddCommand(serveCommand(stdout, stderr, getenv))
+	root.AddCommand(keysCommand(stdout, stderr, getenv))
+	root.AddCommand(simulateCommand(stdout, stderr))
+	root.AddCommand(benchCommand(stdout, stderr))
+	addFunctionCommands(root, stdout, stderr, getenv)
+	plainBoolFlags(root)
+	return root
+}
+
+// serverConfig registers the server's settings on cmd and returns the
+// function that validates them, once, at the edge.
+func serverConfig(cmd *cobra.Command, stderr io.Writer, getenv func(string) string, names ...string) func() (*config.Config, *slog.Logger, error) {
+	flags := config.Register(cmd.Flags(), getenv, names...)
+	return func() (*config.Config, *slog.Logger, error) {
 		cfg, err := flags.Parse()
 		if err != nil {
 			return nil, nil, err
 		}
 		return cfg, cfg.Logger(stderr), nil
 	}
-
-	root.AddCommand(&cobra.Command{
-		Use:   "serve",
-		Short: "Run the Patchbay server",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, logger, err := load()
-			if err != nil {
-				return err
-			}
-			a, err := app.New(cmd.Context(), cfg, logger, stdout)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			return a.Run(cmd.Context())
-		},
-	})
-	root.AddCommand(keysCommand(load, stdout))
-	root.AddCommand(simulateCommand(stdout, stderr))
-	root.AddCommand(benchCommand(stdout, stderr))
-	addFunctionCommands(root, stdout, stderr, getenv)
-	return root
 }
 
-func keysCommand(load func() (*config.Config, *slog.Logger, error), stdout io.Writer) *cobra.Command {
-	// withStore runs fn on the configured store, then closes it.
-	withStore := func(ctx context.Context, fn func(*config.Config, store.Store) error) error {
+func serveCommand(stdout, stderr io.Writer, getenv func(string) string) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Patchbay server",
+		Long: "Run the Patchbay server: the API, the Connect UI, the proxy, functions and the background\n" +
+			"workers. Each flag defaults to the PATCHBAY_* variable named after it. On first start the\n" +
+			"secret key of each environment is printed once (`patchbay keys` prints them again).",
+		Args: noArgs,
+	}
+	load := serverConfig(cmd, stderr, getenv)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		cfg, logger, err := load()
 		if err != nil {
 			return err
 		}
-		s, release, err := app.OpenExistingStore(ctx, cfg, logger)
+		a, err := app.New(cmd.Context(), cfg, logger, stdout)
 		if err != nil {
 			return err
 		}
-		defer release()
-		defer s.Close()
-		return fn(cfg, s)
+		defer a.Close()
+		return a.Run(cmd.Context())
 	}
+	return cmd
+}
 
-	keys := &cobra.Command{
-		Use:   "keys",
-		Short: "Print each environment's secret key",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withStore(cmd.Context(), func(_ *config.Config, s store.Store) error {
-				return app.PrintKeys(cmd.Context(), s, stdout)
-			})
-		},
+// version is the module version and VCS revision the binary was built
+// from, as far as the build recorded them.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown version)"
 	}
-
-	var env string
-	rotate := &cobra.Command{
-		Use:   "rotate",
-		Short: "Replace an environment's secret key (the old one stops working at once)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withStore(cmd.Context(), func(_ *config.Config, s store.Store) error {
-				return app.RotateSecretKey(cmd.Context(), s, env, stdout)
-			})
-		},
+	v := info.Main.Version
+	if v == "" {
+		v = "(devel)"
 	}
-	rotate.Flags().StringVar(&env, "env", "", "environment whose key to rotate (dev, prod)")
-	_ = rotate.MarkFlagRequired("env")
-
-	var newKey string
-	rotateEncryption := &cobra.Command{
-		Use:   "rotate-encryption",
-		Short: "Re-encrypt every stored secret with a new encryption key, in one transaction",
-		Long: "Re-encrypt every stored secret with a new encryption key, in one transaction.\n" +
-			"Stop every patchbay server using this database first. Generate a key with: openssl rand -base64 32",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withStore(cmd.Context(), func(cfg *config.Config, s store.Store) error {
-				return app.RotateEncryption(cmd.Context(), s, cfg, newKey, stdout)
-			})
-		},
+	var rev, at, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = ", modified"
+			}
+		}
 	}
-	rotateEncryption.Flags().StringVar(&newKey, "new-key", "", "the new key, base64 of 32 bytes")
-	_ = rotateEncryption.MarkFlagRequired("new-key")
+	if rev == "" {
+		return v + " (revision unknown: built without VCS information), " + info.GoVersion
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if at != "" {
+		at = " " + at
+	}
+	return v + " (revision " + rev + at + modified + "), " + info.GoVersion
+}
 
-	keys.AddCommand(rotate, rotateEncryption)
-	return keys
+// plainBoolFlags makes help show boolean flags as --force rather than
+// pflag's --force[=true|false]; they still accept --force=false. It runs
+// once the tree is built, after cobra's own help, version and completion
+// flags are added.
+func plainBoolFlags(root *cobra.Command) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.InitDefaultHelpFlag()
+		c.InitDefaultVersionFlag()
+		wrap := func(f *pflag.Flag) {
+			if _, done := f.Value.(plainBool); !done && f.Value.Type() == "bool" {
+				f.Value = plainBool{f.Value}
+			}
+		}
+		c.Flags().VisitAll(wrap)
+		c.PersistentFlags().VisitAll(wrap)
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+}
+
+// plainBool is a bool flag's value without the IsBoolFlag method, whose
+// presence makes pflag print [=true|false] after the flag's name. The
+// flag's NoOptDefVal ("true") still lets it be given without a value.
+type plainBool struct{ pflag.Value }
+
+// noArgs refuses arguments, saying what the command takes instead.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageError{errorf("want no arguments, got %s", strings.Join(args, " "))}
+	}
+	return nil
 }

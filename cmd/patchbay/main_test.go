@@ -48,24 +48,40 @@ func run(t *testing.T, env map[string]string, args ...string) (string, error) {
 func serveOnce(t *testing.T, env map[string]string) (stdout, stderr *syncBuffer) {
 	t.Helper()
 	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	startServe(t, env, stdout, stderr)()
+	return stdout, stderr
+}
+
+// serveInBackground runs `patchbay serve` until stop is called.
+func serveInBackground(t *testing.T, env map[string]string) (stop func()) {
+	t.Helper()
+	return startServe(t, env, &syncBuffer{}, &syncBuffer{})
+}
+
+// startServe runs `patchbay serve` and returns once it is serving; stop
+// cancels it and waits for a clean exit.
+func startServe(t *testing.T, env map[string]string, stdout, stderr *syncBuffer) (stop func()) {
+	t.Helper()
 	root := newRoot(stdout, stderr, func(k string) string { return env[k] })
 	root.SetArgs([]string{"serve"})
 	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
 	for !strings.Contains(stderr.String(), "patchbay is serving") {
 		select {
 		case err := <-done:
+			cancel()
 			t.Fatalf("serve exited: %v: %s", err, stderr.String())
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("serve: %v", err)
+	return func() {
+		t.Helper()
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("serve: %v", err)
+		}
 	}
-	return stdout, stderr
 }
 
 var uuidPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}`)

@@ -31,7 +31,7 @@ func simulateCommand(stdout, stderr io.Writer) *cobra.Command {
 			"and Slack with their OAuth servers, APIs, webhooks, rate limits and quirks, and of Stripe (API key),\n" +
 			"Jira (basic), Zoom (client credentials), Ghost (JWT) and Trello (OAuth 1.0a).\n" +
 			"Point Patchbay at it with --providers-out and PATCHBAY_PROVIDERS_FILE.",
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			logger := slog.New(slog.NewTextHandler(stderr, nil))
 			ln, err := net.Listen("tcp", addr)

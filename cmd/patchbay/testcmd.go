@@ -14,14 +14,14 @@ import (
 )
 
 func (d *devCLI) testCommand() *cobra.Command {
-	var dir string
+	var dir, providersFile string
 	cmd := &cobra.Command{
 		Use:   "test [function]",
 		Short: "Run functions against their tests/<name>.test.json fixtures",
 		Long: "Run each function that has <integration>/tests/<name>.test.json (Nango's fixture format)\n" +
 			"locally: requests are answered from the fixture, pagination runs as on the server, and\n" +
 			"an action's output or a sync's saved records are compared with what the fixture expects.",
-		Args: cobra.MaximumNArgs(1),
+		Args: maxArgs(1, "the function to test; all when none"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, refs, err := d.localProject(dir, args)
 			if err != nil {
@@ -29,9 +29,9 @@ func (d *devCLI) testCommand() *cobra.Command {
 			}
 			// Provider defaults (base URL, pagination) come from the same
 			// catalog the server would load.
-			providers := d.env(dir).get("PATCHBAY_PROVIDERS_FILE")
-			if f := cmd.Flag("providers-file"); f != nil && f.Changed {
-				providers = f.Value.String()
+			providers := providersFile
+			if providers == "" {
+				providers = d.env(dir).get("PATCHBAY_PROVIDERS_FILE")
 			}
 			cat, err := catalog.Load(providers)
 			if err != nil {
@@ -62,6 +62,7 @@ func (d *devCLI) testCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", ".", "the project's directory")
+	cmd.Flags().StringVar(&providersFile, "providers-file", "", "a Nango-format providers.yaml loaded over the built-in catalog, as the server's (default: PATCHBAY_PROVIDERS_FILE from the environment or .env)")
 	return cmd
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -61,23 +62,53 @@ func keySource(generated bool, name string) string {
 	return config.SecretKeyVar(name)
 }
 
-// PrintKeys writes each environment's secret key to out.
-func PrintKeys(ctx context.Context, s store.Store, out io.Writer) error {
+// EnvironmentKey is an environment's name and secret key.
+type EnvironmentKey struct {
+	Name, SecretKey string
+}
+
+// ReadSecretKeys returns each environment's secret key, or env's alone
+// when env is not empty. It takes no lock on the data dir, so it works
+// beside a running server (SQLite in WAL mode lets a reader share the file
+// with the server's writer; the migrations it checks on opening are
+// already applied by then), and it never creates data: a data dir that
+// `patchbay serve` has not initialised is ErrNoData.
+func ReadSecretKeys(ctx context.Context, cfg *config.Config, logger *slog.Logger, env string) ([]EnvironmentKey, error) {
+	if err := checkExisting(cfg); err != nil {
+		return nil, err
+	}
+	s, release, err := openStore(ctx, cfg, logger, false)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	defer s.Close()
 	envs, err := s.Environments().List(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(envs) == 0 {
-		return errors.New("no environments yet: run `patchbay serve` once first")
+		return nil, ErrNoData
 	}
+	var out []EnvironmentKey
 	for _, e := range envs {
+		if env != "" && e.Name != env {
+			continue
+		}
 		withKey, err := s.Environments().Secrets(ctx, e.Name)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		fmt.Fprintf(out, "%s\t%s\n", e.Name, withKey.SecretKey)
+		out = append(out, EnvironmentKey{Name: e.Name, SecretKey: withKey.SecretKey})
 	}
-	return nil
+	if len(out) == 0 {
+		names := make([]string, len(envs))
+		for i, e := range envs {
+			names[i] = e.Name
+		}
+		return nil, fmt.Errorf("no environment %q (there are: %s)", env, strings.Join(names, ", "))
+	}
+	return out, nil
 }
 
 // RotateSecretKey gives an environment a new random secret key, printed to

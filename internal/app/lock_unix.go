@@ -12,7 +12,8 @@ import (
 
 // lockDir takes an exclusive lock on the data directory, so that a second
 // `patchbay serve` or a key rotation cannot run against a database another
-// process is using with a different key in memory.
+// process is using with a different key in memory. Readers (`patchbay
+// keys`) take no lock: they change nothing another process relies on.
 func lockDir(dir string) (release func(), err error) {
 	path := filepath.Join(dir, "patchbay.lock")
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
@@ -22,7 +23,7 @@ func lockDir(dir string) (release func(), err error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("data dir %s is in use by another patchbay process", dir)
+			return nil, fmt.Errorf("data dir %s is in use by another patchbay process (a running `patchbay serve`?): stop it first", dir)
 		}
 		return nil, fmt.Errorf("lock data dir: %w", err)
 	}

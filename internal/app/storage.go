@@ -23,6 +23,11 @@ const KeyFileName = "encryption.key"
 // In embedded mode it also locks the data directory against a second
 // process (release undoes that) and, on first start, generates the key.
 func OpenStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s store.Store, release func(), err error) {
+	return openStore(ctx, cfg, logger, true)
+}
+
+// openStore is OpenStore; without lock, the data dir is not locked.
+func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, lock bool) (s store.Store, release func(), err error) {
 	release = func() {}
 	if !cfg.Embedded() {
 		v, err := vault.New(cfg.EncryptionKey)
@@ -39,8 +44,10 @@ func OpenStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (s 
 	if err := privateDir(cfg.DataDir, logger); err != nil {
 		return nil, release, err
 	}
-	if release, err = lockDir(cfg.DataDir); err != nil {
-		return nil, func() {}, err
+	if lock {
+		if release, err = lockDir(cfg.DataDir); err != nil {
+			return nil, func() {}, err
+		}
 	}
 	defer func() {
 		if err != nil {
@@ -71,12 +78,20 @@ var ErrNoData = errors.New("no Patchbay data here yet: run `patchbay serve` once
 // in embedded mode it refuses, rather than creating a database and a key,
 // when the data dir holds none.
 func OpenExistingStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (store.Store, func(), error) {
-	if cfg.Embedded() {
-		if _, err := os.Stat(filepath.Join(cfg.DataDir, sqlite.FileName)); errors.Is(err, fs.ErrNotExist) {
-			return nil, func() {}, fmt.Errorf("%s: %w", cfg.DataDir, ErrNoData)
-		}
+	if err := checkExisting(cfg); err != nil {
+		return nil, func() {}, err
 	}
 	return OpenStore(ctx, cfg, logger)
+}
+
+// checkExisting refuses an embedded data dir without a database.
+func checkExisting(cfg *config.Config) error {
+	if cfg.Embedded() {
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, sqlite.FileName)); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s: %w", cfg.DataDir, ErrNoData)
+		}
+	}
+	return nil
 }
 
 func explainKeyError(err error) error {

@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -83,6 +84,7 @@ type Flags struct {
 	proxyAllowedNetworks                                 string
 	functionMemory, actionTimeout, functionConcurrency   string
 	getenv                                               func(string) string
+	flags                                                map[string]bool // the flags registered
 }
 
 type setting struct {
@@ -106,17 +108,29 @@ var settings = []setting{
 	{"PATCHBAY_PROXY_ALLOWED_NETWORKS", "proxy-allowed-networks", "", "comma-separated CIDRs of internal networks outbound requests (proxy, auth flows, webhooks) may reach (loopback, private and link-local are refused unless the catalog's own URL points there)", func(f *Flags) *string { return &f.proxyAllowedNetworks }},
 }
 
-// Register adds the flags to fs, each defaulting to its environment
-// variable, then to the built-in default. getenv is os.Getenv outside tests.
-// Secrets (the encryption key and secret keys) are read from the environment
-// only, never from flags, which other users of the machine can read.
-func Register(fs *pflag.FlagSet, getenv func(string) string) *Flags {
-	f := &Flags{getenv: getenv}
+// StoreFlags are the flags of a command that only opens the store (keys):
+// where the data is and how to log.
+var StoreFlags = []string{"data-dir", "database-url", "log-format", "log-level"}
+
+// Register adds flags to fs for the settings named in flags (every setting
+// when none are named), each defaulting to its environment variable, then
+// to the built-in default. Settings without a flag still take their
+// variable or default, so every command validates the same configuration.
+// getenv is os.Getenv outside tests. Secrets (the encryption key and secret
+// keys) are read from the environment only, never from flags, which other
+// users of the machine can read.
+func Register(fs *pflag.FlagSet, getenv func(string) string, flags ...string) *Flags {
+	f := &Flags{getenv: getenv, flags: map[string]bool{}}
 	for _, s := range settings {
 		def := s.def
 		if v := getenv(s.env); v != "" {
 			def = v
 		}
+		if len(flags) > 0 && !slices.Contains(flags, s.flag) {
+			*s.dest(f) = def
+			continue
+		}
+		f.flags[s.flag] = true
 		fs.StringVar(s.dest(f), s.flag, def, s.usage+" ["+s.env+"]")
 	}
 	return f
@@ -137,7 +151,7 @@ func (f *Flags) Parse() (*Config, error) {
 	bad := func(env, msg string, args ...any) {
 		name := env
 		for _, s := range settings {
-			if s.env == env {
+			if s.env == env && f.flags[s.flag] {
 				name = env + " (--" + s.flag + ")"
 			}
 		}

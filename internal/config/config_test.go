@@ -126,3 +126,34 @@ func TestInvalid(t *testing.T) {
 		})
 	}
 }
+
+func TestRegisterSomeFlags(t *testing.T) {
+	t.Parallel()
+	fs := pflag.NewFlagSet("keys", pflag.ContinueOnError)
+	env := map[string]string{"PATCHBAY_ADDR": "127.0.0.1:4000", "PATCHBAY_REFRESH_WINDOW": "forever"}
+	f := Register(fs, func(k string) string { return env[k] }, StoreFlags...)
+	var names []string
+	fs.VisitAll(func(fl *pflag.Flag) { names = append(names, fl.Name) })
+	if strings.Join(names, ",") != "data-dir,database-url,log-format,log-level" {
+		t.Fatalf("flags = %v, want the store's", names)
+	}
+	if err := fs.Parse([]string{"--data-dir", "/tmp/x"}); err != nil {
+		t.Fatal(err)
+	}
+	// Settings without a flag still come from the environment, and an error
+	// about one names the variable alone.
+	_, err := f.Parse()
+	if err == nil || !strings.Contains(err.Error(), "PATCHBAY_REFRESH_WINDOW: want") || strings.Contains(err.Error(), "--refresh-window") {
+		t.Fatalf("err = %v", err)
+	}
+	delete(env, "PATCHBAY_REFRESH_WINDOW")
+	fs = pflag.NewFlagSet("keys", pflag.ContinueOnError)
+	f = Register(fs, func(k string) string { return env[k] }, StoreFlags...)
+	if err := fs.Parse([]string{"--data-dir", "/tmp/x"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.Parse()
+	if err != nil || c.DataDir != "/tmp/x" || c.Addr != "127.0.0.1:4000" || c.RefreshWindow != 15*time.Minute {
+		t.Fatalf("config = %+v, %v", c, err)
+	}
+}
