@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -65,10 +66,12 @@ func (s *Server) connectRoutes() {
 	}
 	browser("GET /connect/session", s.getConnectSession)
 	browser("DELETE /connect/session", s.deleteConnectSession)
-	browser("POST /api-auth/api-key/{key}", s.credentialFlow("API_KEY"))
-	browser("POST /api-auth/basic/{key}", s.credentialFlow("BASIC"))
-	browser("POST /auth/jwt/{key}", s.credentialFlow("JWT"))
-	browser("POST /oauth2/auth/{key}", s.credentialFlow("OAUTH2_CC"))
+	// Each mode with a credentials form takes it at its own path.
+	authmode.Each(func(m *authmode.Mode) {
+		if m.Form != nil {
+			browser("POST "+m.Form.Path+"{key}", s.credentialFlow(m))
+		}
+	})
 
 	if s.flows != nil {
 		for _, pattern := range s.flows.Routes() {
@@ -363,9 +366,10 @@ type authResultJSON struct {
 	ConnectionID      string `json:"connectionId"`
 }
 
-// credentialFlow serves the endpoints where the end user types credentials
-// (API key, basic, JWT, client credentials).
-func (s *Server) credentialFlow(mode string) http.HandlerFunc {
+// credentialFlow serves the endpoint where the end user types a mode's
+// credentials (API key, basic, JWT, client credentials).
+func (s *Server) credentialFlow(m *authmode.Mode) http.HandlerFunc {
+	mode := m.Name
 	return func(w http.ResponseWriter, r *http.Request) {
 		sess, ok := s.authenticateSession(w, r)
 		if !ok {
@@ -390,21 +394,17 @@ func (s *Server) credentialFlow(mode string) http.HandlerFunc {
 			return
 		}
 		c := &in.Credentials
-		var fields map[string]field
-		switch mode {
-		case "API_KEY":
-			fields = map[string]field{"apiKey": {dest: &c.APIKey, required: true}}
-		case "BASIC":
-			fields = map[string]field{"username": {dest: &c.Username, required: true}, "password": {dest: &c.Password}}
-		case "OAUTH2_CC":
-			fields = map[string]field{"client_id": {dest: &c.ClientID, required: true}, "client_secret": {dest: &c.ClientSecret, required: true}}
-		case "JWT":
+		fields := map[string]field{}
+		for _, f := range m.Form.Fields {
+			fields[f.Name] = field{dest: authmode.Member(c, f.Name), required: f.Required}
+		}
+		if m.Form.CatalogFields {
 			if err := decodeJWTFields(body, &c.Fields); err != nil {
 				s.writeError(w, r, err)
 				return
 			}
 		}
-		if fields != nil {
+		if len(fields) > 0 {
 			if err := decodeBody(body, fields); err != nil {
 				s.writeError(w, r, err)
 				return

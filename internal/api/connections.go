@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -332,20 +333,6 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) {
 
 // --- POST /connections ---
 
-// credentialMembers lists, per auth mode, the members an imported
-// credentials object may have besides "type" (required ones first).
-var credentialMembers = map[string]struct{ required, optional []string }{
-	"OAUTH2":    {required: []string{"access_token"}, optional: []string{"refresh_token", "expires_at"}},
-	"OAUTH1":    {required: []string{"oauth_token", "oauth_token_secret"}},
-	"OAUTH2_CC": {required: []string{"token", "client_id", "client_secret"}, optional: []string{"expires_at"}},
-	"API_KEY":   {required: []string{"apiKey"}},
-	"BASIC":     {required: []string{"username", "password"}},
-	"APP":       {required: []string{"access_token"}, optional: []string{"expires_at", "app_id", "installation_id"}},
-	"CUSTOM":    {required: []string{"access_token"}, optional: []string{"expires_at", "app_id", "installation_id"}},
-	// JWT also takes the provider's own credential fields (key id, secret…).
-	"JWT": {required: []string{"token"}, optional: []string{"expires_at"}},
-}
-
 // importedCredentials decodes the credentials member of an import. APP and
 // CUSTOM credentials may name the installation, which belongs in the
 // connection config (installation tokens are minted from it).
@@ -368,9 +355,11 @@ func (ic *importedCredentials) decode(raw json.RawMessage, path []any) []fieldEr
 	if err := json.Unmarshal(rawType, &mode); err != nil {
 		return []fieldError{{Code: "invalid_type", Message: "expected a string, received " + jsonKind(rawType), Path: typePath}}
 	}
-	spec, known := credentialMembers[mode]
-	if !known {
-		modes := slices.Sorted(maps.Keys(credentialMembers))
+	// The mode lists the members its credentials may have besides "type"
+	// (required ones first).
+	spec := authmode.Get(mode).Import
+	if spec == nil {
+		modes := authmode.Importable()
 		return []fieldError{{Code: "invalid_enum_value", Message: "must be one of " + strings.Join(modes, ", "), Path: typePath}}
 	}
 	c := &ic.creds
@@ -379,32 +368,32 @@ func (ic *importedCredentials) decode(raw json.RawMessage, path []any) []fieldEr
 		"oauth_token": &c.OAuthToken, "oauth_token_secret": &c.OAuthTokenSecret, "apiKey": &c.APIKey,
 		"username": &c.Username, "password": &c.Password, "client_id": &c.ClientID, "client_secret": &c.ClientSecret,
 	}
-	// app_id and installation_id (APP, CUSTOM) and a JWT provider's own
+	// app_id and installation_id (installations) and a provider's own
 	// fields are collected here and moved where they belong afterwards.
 	extra := map[string]*string{"app_id": new(string), "installation_id": new(string)}
 	maps.Copy(values, extra)
 	var expires string
 	values["expires_at"] = &expires
 	fields := map[string]field{"type": {dest: &c.Type, required: true}}
-	for _, name := range spec.required {
+	for _, name := range spec.Required {
 		fields[name] = field{dest: values[name], required: true}
 	}
-	for _, name := range spec.optional {
+	for _, name := range spec.Optional {
 		fields[name] = field{dest: values[name]}
 	}
-	var jwtFields map[string]*string
-	if mode == "JWT" {
-		jwtFields = map[string]*string{}
+	var providerFields map[string]*string
+	if spec.ProviderFields {
+		providerFields = map[string]*string{}
 		for name := range members {
 			if _, ok := fields[name]; !ok {
-				jwtFields[name] = new(string)
-				fields[name] = field{dest: jwtFields[name]}
+				providerFields[name] = new(string)
+				fields[name] = field{dest: providerFields[name]}
 			}
 		}
 	}
 	errs := decodeObject(raw, path, fields)
-	for _, name := range spec.required {
-		if mode == "BASIC" {
+	for _, name := range spec.Required {
+		if spec.AllowEmpty {
 			break // Nango allows an empty username or password (some providers use only one)
 		}
 		if _, present := members[name]; present && *values[name] == "" {
@@ -417,9 +406,9 @@ func (ic *importedCredentials) decode(raw json.RawMessage, path []any) []fieldEr
 			ic.config[name] = *v
 		}
 	}
-	if jwtFields != nil {
-		c.Fields = make(map[string]string, len(jwtFields))
-		for name, v := range jwtFields {
+	if providerFields != nil {
+		c.Fields = make(map[string]string, len(providerFields))
+		for name, v := range providerFields {
 			c.Fields[name] = *v
 		}
 	}
@@ -431,7 +420,7 @@ func (ic *importedCredentials) decode(raw json.RawMessage, path []any) []fieldEr
 			c.ExpiresAt = &t
 		}
 	}
-	if len(errs) == 0 && (mode == "OAUTH2" || mode == "OAUTH1" || mode == "OAUTH2_CC") {
+	if len(errs) == 0 && spec.KeepRaw {
 		// Nango keeps the imported object as the "raw" token response.
 		var compact bytes.Buffer
 		if json.Compact(&compact, raw) == nil {
