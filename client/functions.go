@@ -4,29 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
-	"time"
+
+	"github.com/patchbay/patchbay/wire"
 )
 
 // DeployResult is the answer of POST /functions/deploy.
-type DeployResult struct {
-	Deployed []DeployedFunction `json:"deployed"`
-}
+type DeployResult = wire.DeployResult
 
 // DeployedFunction is one function a deploy compiled and stored.
-type DeployedFunction struct {
-	Integration string `json:"integration"`
-	Name        string `json:"name"`
-	// Type is "action", "sync" or "on-event".
-	Type    string `json:"type"`
-	Version string `json:"version"`
-	// SourceHash identifies the sources the function was built from.
-	SourceHash string `json:"source_hash"`
-	// Changed is false when the same sources were already deployed.
-	Changed bool `json:"changed"`
-}
+type DeployedFunction = wire.Deployed
 
 // CompileError is a deploy or dry run the server refused because the
 // functions do not compile (400 compile_error). Each position names a
@@ -37,27 +25,9 @@ type CompileError struct {
 	apiErr  *Error
 }
 
-// CompilePosition is one compiler diagnostic.
-type CompilePosition struct {
-	File    string `json:"file"`
-	Line    int    `json:"line"`   // 1-based; 0 when unknown
-	Column  int    `json:"column"` // 1-based; 0 when unknown
-	Message string `json:"message"`
-	// LineText is the source line, for display.
-	LineText string `json:"line_text,omitempty"`
-}
-
-// String formats p as "file:line:col: message".
-func (p CompilePosition) String() string {
-	switch {
-	case p.File == "":
-		return p.Message
-	case p.Line == 0:
-		return fmt.Sprintf("%s: %s", p.File, p.Message)
-	default:
-		return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Column, p.Message)
-	}
-}
+// CompilePosition is one compiler diagnostic; its String method formats
+// it as "file:line:col: message".
+type CompilePosition = wire.Position
 
 func (e *CompileError) Error() string {
 	parts := make([]string, 0, len(e.Errors)+1)
@@ -112,56 +82,22 @@ type DryrunRequest struct {
 
 // DryrunResponse is what a dry run did. A function that failed still
 // answers 200: Error is set then.
-type DryrunResponse struct {
-	Output  json.RawMessage `json:"output,omitempty"`
-	Error   *DryrunFailure  `json:"error,omitempty"`
-	Logs    []DryrunLog     `json:"logs"`
-	Records []DryrunRecords `json:"records"`
-	// Checkpoints are those saved, in order (nil: cleared).
-	Checkpoints []map[string]any `json:"checkpoints"`
-	// Metadata is the connection's metadata after the run, when the
-	// function changed it (a dry run does not save it).
-	Metadata   map[string]any `json:"metadata,omitempty"`
-	Calls      []DryrunCall   `json:"calls,omitempty"`
-	DurationMs float64        `json:"duration_ms"`
-}
+type DryrunResponse = wire.DryrunResult
 
 // DryrunFailure is how a function failed: Type is action_error,
 // script_http_error, invalid_input, invalid_output, script_error,
 // timeout, memory or host_error.
-type DryrunFailure struct {
-	Type    string          `json:"type"`
-	Message string          `json:"message"`
-	Payload json.RawMessage `json:"payload,omitempty"`
-}
+type DryrunFailure = wire.Failure
 
 // DryrunLog is one line the function logged.
-type DryrunLog struct {
-	Time    time.Time `json:"time"`
-	Level   string    `json:"level"`
-	Message string    `json:"message"`
-}
+type DryrunLog = wire.LogLine
 
 // DryrunRecords is one call of a record method (batchSave, batchUpdate,
 // batchDelete, trackDeletesStart, …).
-type DryrunRecords struct {
-	Op      string            `json:"op"`
-	Model   string            `json:"model"`
-	Records []json.RawMessage `json:"records,omitempty"`
-}
+type DryrunRecords = wire.RecordOp
 
 // DryrunCall is one request the function made and its answer.
-type DryrunCall struct {
-	Method   string            `json:"method"`
-	Endpoint string            `json:"endpoint"`
-	Params   map[string]string `json:"params,omitempty"`
-	Data     json.RawMessage   `json:"data,omitempty"`
-	Headers  map[string]string `json:"headers,omitempty"`
-	Status   int               `json:"status"`
-	// Response is the body: JSON, or a JSON string for a text body.
-	Response        json.RawMessage   `json:"response"`
-	ResponseHeaders map[string]string `json:"response_headers,omitempty"`
-}
+type DryrunCall = wire.Call
 
 // DryrunFunction runs a function once against a connection and reports
 // what it did. Compile errors are a *CompileError; a function that ran

@@ -14,6 +14,7 @@ import (
 	"github.com/patchbay/patchbay/internal/actions"
 	"github.com/patchbay/patchbay/internal/functions"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/wire"
 )
 
 // Actions is the functions domain as the API uses it.
@@ -61,7 +62,7 @@ func (s *Server) deployFunctions(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"deployed": deployed})
+	writeJSON(w, http.StatusOK, wire.DeployResult{Deployed: deployed})
 }
 
 // dryrunFunction serves POST /functions/dryrun.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/wire"
 )
 
 // Capture wraps a Host for a dry run: requests still reach the provider
@@ -29,47 +30,20 @@ type Capture struct {
 }
 
 // DryrunResult is what a dry run reports (POST /functions/dryrun's body).
-type DryrunResult struct {
-	Output json.RawMessage `json:"output,omitempty"`
-	Error  *Failure        `json:"error,omitempty"`
-	Logs   []LogLine       `json:"logs"`
-	// Records are the record-method calls in order.
-	Records []*RecordOp `json:"records"`
-	// Checkpoints are the checkpoints saved, in order (null: cleared).
-	Checkpoints []map[string]any `json:"checkpoints"`
-	// Metadata is the connection's metadata after the run when the
-	// function changed it (changes are not saved by a dry run).
-	Metadata map[string]any `json:"metadata,omitempty"`
-	Calls    []Call         `json:"calls,omitempty"`
-	Duration float64        `json:"duration_ms"`
-}
+type DryrunResult = wire.DryrunResult
 
 // LogLine is one line a function logged.
-type LogLine struct {
-	Time    time.Time `json:"time"`
-	Level   string    `json:"level"`
-	Message string    `json:"message"`
-}
+type LogLine = wire.LogLine
 
 // Call is one request a function made and the answer it got. Paginated
 // requests record each page.
-type Call struct {
-	Method   string            `json:"method"`
-	Endpoint string            `json:"endpoint"`
-	Params   map[string]string `json:"params,omitempty"`
-	Data     json.RawMessage   `json:"data,omitempty"`
-	Headers  map[string]string `json:"headers,omitempty"`
-	Status   int               `json:"status"`
-	// Response is the body: JSON when it parses as JSON, else a string.
-	Response        json.RawMessage   `json:"response"`
-	ResponseHeaders map[string]string `json:"response_headers,omitempty"`
-}
+type Call = wire.Call
 
 // NewCapture returns a capture around inner. metadata and checkpoint,
 // when not nil, replace the connection's for the run.
 func NewCapture(inner Host, metadata, checkpoint map[string]any, recordCalls bool) *Capture {
 	return &Capture{Inner: inner, metadata: metadata, checkpoint: checkpoint, RecordCalls: recordCalls,
-		result: DryrunResult{Logs: []LogLine{}, Records: []*RecordOp{}, Checkpoints: []map[string]any{}}}
+		result: DryrunResult{Logs: []LogLine{}, Records: []RecordOp{}, Checkpoints: []map[string]any{}}}
 }
 
 // Result returns what the run did; call it after the run.
@@ -84,7 +58,7 @@ func (c *Capture) Finish(output json.RawMessage, err error, took time.Duration) 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.result.Output = output
-	c.result.Duration = float64(took.Microseconds()) / 1000
+	c.result.DurationMs = float64(took.Microseconds()) / 1000
 	if f, ok := err.(*Failure); ok {
 		c.result.Error = f
 	} else if err != nil {
@@ -217,7 +191,7 @@ func (c *Capture) ReleaseAllLocks(ctx context.Context) error { return c.Inner.Re
 func (c *Capture) Records(_ context.Context, op *RecordOp) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.result.Records = append(c.result.Records, op)
+	c.result.Records = append(c.result.Records, *op)
 	return nil
 }
 

@@ -12,6 +12,8 @@ import (
 	"sync"
 
 	"github.com/evanw/esbuild/pkg/api"
+
+	"github.com/patchbay/patchbay/wire"
 )
 
 // Source is a function's code as a set of files: paths relative to the
@@ -36,25 +38,7 @@ type Bundle struct {
 }
 
 // Position is one compiler diagnostic.
-type Position struct {
-	File    string `json:"file"`
-	Line    int    `json:"line"`   // 1-based; 0 when unknown
-	Column  int    `json:"column"` // 1-based; 0 when unknown
-	Message string `json:"message"`
-	// LineText is the source line, for display.
-	LineText string `json:"line_text,omitempty"`
-}
-
-func (p Position) String() string {
-	switch {
-	case p.File == "":
-		return p.Message
-	case p.Line == 0:
-		return fmt.Sprintf("%s: %s", p.File, p.Message)
-	default:
-		return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Column, p.Message)
-	}
-}
+type Position = wire.Position
 
 // CompileError lists what stopped a compile, each with file, line and
 // column.

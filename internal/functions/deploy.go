@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/wire"
 )
 
 // Limits of one deploy request: a project is source code, not data.
@@ -19,15 +20,7 @@ const (
 )
 
 // Deployed reports one function of a deploy.
-type Deployed struct {
-	Integration string `json:"integration"`
-	Name        string `json:"name"`
-	Type        string `json:"type"`
-	Version     string `json:"version"`
-	SourceHash  string `json:"source_hash"`
-	// Changed is false when the same sources and version were live.
-	Changed bool `json:"changed"`
-}
+type Deployed = wire.Deployed
 
 // DeployError is a deploy refused before anything was stored: bad files
 // (Field names the file), compile errors (Positions) or a definition that

@@ -10,6 +10,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/wire"
 )
 
 // Host is what a running function's nango object reaches. Every call acts
@@ -95,11 +96,7 @@ const (
 )
 
 // RecordOp is one call of a sync's record methods.
-type RecordOp struct {
-	Op      string            `json:"op"`
-	Model   string            `json:"model"`
-	Records []json.RawMessage `json:"records,omitempty"`
-}
+type RecordOp = wire.RecordOp
 
 // HostError is a refusal a host reports to the function (it becomes a
 // thrown NangoError with this code), as opposed to an internal failure.

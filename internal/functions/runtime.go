@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"modernc.org/quickjs"
+
+	"github.com/patchbay/patchbay/wire"
 )
 
 // Kind is what an execution runs of a function.
@@ -76,17 +78,9 @@ type Execution struct {
 	Limits Limits
 }
 
-// Failure is a function's failure, as the caller reports it: Type is
-// action_error (the function threw ActionError), script_http_error (a
-// provider's error response went uncaught), invalid_input, invalid_output,
-// script_error (anything else thrown), timeout, memory or host_error.
-type Failure struct {
-	Type    string          `json:"type"`
-	Message string          `json:"message"`
-	Payload json.RawMessage `json:"payload,omitempty"`
-}
-
-func (f *Failure) Error() string { return f.Type + ": " + f.Message }
+// Failure is a function's failure, as the caller reports it (Type says
+// which kind; see wire.Failure).
+type Failure = wire.Failure
 
 // Failure types the runtime itself produces.
 const (
