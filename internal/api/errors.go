@@ -165,9 +165,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		errs := make([]fieldError, len(ve.Problems))
 		for i, p := range ve.Problems {
 			path := make([]any, len(p.Path))
-			for j, seg := range p.Path {
-				path[j] = seg
-			}
+			copy(path, p.Path)
 			errs[i] = fieldError{Code: p.Code, Message: p.Message, Path: path}
 		}
 		ae = invalidBody(errs...)

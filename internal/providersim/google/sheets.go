@@ -194,6 +194,7 @@ func (sp *spreadsheet) addSheet(props sheetProps, first bool, randomSheetID int6
 		sh.id = randomSheetID + 1
 	}
 	if sh.id < 0 {
+		//lint:ignore ST1005 Google's own message, which the simulator reproduces
 		return nil, fmt.Errorf("Invalid sheetId: %d", sh.id)
 	}
 	if sh.title == "" {
@@ -213,9 +214,11 @@ func (sp *spreadsheet) addSheet(props sheetProps, first bool, randomSheetID int6
 	}
 	for _, other := range sp.sheets {
 		if strings.EqualFold(other.title, sh.title) {
+			//lint:ignore ST1005 Google's own message, which the simulator reproduces
 			return nil, fmt.Errorf("A sheet with the name \"%s\" already exists. Please enter another name.", sh.title)
 		}
 		if other.id == sh.id {
+			//lint:ignore ST1005 Google's own message, which the simulator reproduces
 			return nil, fmt.Errorf("A sheet with the id %d already exists.", sh.id)
 		}
 	}
@@ -233,6 +236,7 @@ func (sp *spreadsheet) addSheet(props sheetProps, first bool, randomSheetID int6
 	return sh, nil
 }
 
+//lint:ignore ST1005 Google's own message, which the simulator reproduces
 var errTooManyCells = errors.New("This action would increase the number of cells in the workbook above the limit of 10000000 cells.")
 
 // cells is the spreadsheet's total grid size, which Sheets caps.
