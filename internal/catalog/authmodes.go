@@ -2,9 +2,10 @@ package catalog
 
 import "fmt"
 
-// supportedAuthModes is the registry of auth modes Patchbay implements. It is
-// the one place to touch when internal/auth gains a mode: every other package
-// asks Provider.Supported instead of switching on mode names.
+// supportedAuthModes are the auth modes the catalog accepts: those
+// internal/authmode registers (where everything about a mode lives; other
+// packages ask that registry, not mode names), less those it only knows
+// the integration credentials of. authmode's tests keep the two in step.
 var supportedAuthModes = map[string]struct{}{
 	"OAUTH2":    {},
 	"OAUTH1":    {},
