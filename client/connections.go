@@ -8,19 +8,14 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/patchbay/patchbay/wire"
 )
 
 // ConnectionError is one health problem of a connection: while a
 // connection has an error of type "auth", its credentials need the end
 // user to reconnect.
-type ConnectionError struct {
-	// Type is "auth" (refreshing the credentials failed for good) or
-	// "sync".
-	Type string `json:"type"`
-	// Code is machine-readable, e.g. "refresh_token_invalid".
-	Code    string `json:"code,omitempty"`
-	Message string `json:"message,omitempty"`
-}
+type ConnectionError = wire.ConnectionError
 
 // EndUser identifies the customer's user a connection belongs to.
 type EndUser struct {
@@ -41,21 +36,12 @@ type Organization struct {
 
 // UnmarshalJSON accepts the server's nulls for absent optional members.
 func (u *EndUser) UnmarshalJSON(data []byte) error {
-	var wire struct {
-		ID           string            `json:"id"`
-		Email        *string           `json:"email"`
-		DisplayName  *string           `json:"display_name"`
-		Tags         map[string]string `json:"tags"`
-		Organization *struct {
-			ID          string  `json:"id"`
-			DisplayName *string `json:"display_name"`
-		} `json:"organization"`
-	}
-	if err := json.Unmarshal(data, &wire); err != nil {
+	var w wire.EndUser
+	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	*u = EndUser{ID: wire.ID, Email: deref(wire.Email), DisplayName: deref(wire.DisplayName), Tags: wire.Tags}
-	if o := wire.Organization; o != nil {
+	*u = EndUser{ID: w.ID, Email: deref(w.Email), DisplayName: deref(w.DisplayName), Tags: w.Tags}
+	if o := w.Organization; o != nil {
 		u.Organization = &Organization{ID: o.ID, DisplayName: deref(o.DisplayName)}
 	}
 	return nil

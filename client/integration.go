@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/patchbay/patchbay/wire"
 )
 
 // Values for GetIntegration's include parameter, which ask the server for
@@ -58,7 +60,14 @@ type IntegrationSettings struct {
 	// AllowedBaseURLs are the absolute http(s) URLs a proxy request may
 	// name in its Base-Url-Override header, besides the provider's own.
 	AllowedBaseURLs []string `json:"allowed_base_urls,omitempty"`
+	// Functions replaces the node's limits of the functions run for the
+	// integration's connections; nil keeps the node's.
+	Functions *FunctionLimits `json:"functions,omitempty"`
 }
+
+// FunctionLimits are an integration's limits of the functions run for
+// its connections, each zero for the node's default.
+type FunctionLimits = wire.FunctionLimits
 
 // RateLimit is a provider's limit per connection: at most Requests in
 // any Interval, Burst of them back to back. The server refills the
@@ -71,22 +80,14 @@ type RateLimit struct {
 	Burst    int
 }
 
-// rateLimitJSON is RateLimit on the wire: the interval as a Go duration
-// string ("10s", "1h").
-type rateLimitJSON struct {
-	Requests int    `json:"requests"`
-	Interval string `json:"interval"`
-	Burst    int    `json:"burst,omitempty"`
-}
-
 // MarshalJSON writes {"requests":…,"interval":"10s","burst":…}.
 func (r RateLimit) MarshalJSON() ([]byte, error) {
-	return json.Marshal(rateLimitJSON{Requests: r.Requests, Interval: r.Interval.String(), Burst: r.Burst})
+	return json.Marshal(wire.RateLimit{Requests: r.Requests, Interval: r.Interval.String(), Burst: r.Burst})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes.
 func (r *RateLimit) UnmarshalJSON(b []byte) error {
-	var w rateLimitJSON
+	var w wire.RateLimit
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
@@ -100,24 +101,7 @@ func (r *RateLimit) UnmarshalJSON(b []byte) error {
 
 // IntegrationCredentials are the app-level secrets of an integration. Which
 // fields apply depends on Type; the others are empty and omitted from JSON.
-type IntegrationCredentials struct {
-	// Type is the credential kind: "OAUTH2", "OAUTH1", "TBA", "APP" or
-	// "CUSTOM".
-	Type string `json:"type,omitempty"`
-	// ClientID and ClientSecret identify the OAuth app (OAUTH1, OAUTH2, TBA,
-	// CUSTOM).
-	ClientID     string `json:"client_id,omitempty"`
-	ClientSecret string `json:"client_secret,omitempty"`
-	// Scopes is the comma-separated list of scopes requested by default.
-	Scopes string `json:"scopes,omitempty"`
-	// WebhookSecret verifies the signatures of incoming provider webhooks.
-	WebhookSecret string `json:"webhook_secret,omitempty"`
-	// AppID, AppLink and PrivateKey configure app-based providers such as
-	// GitHub Apps (APP, CUSTOM).
-	AppID      string `json:"app_id,omitempty"`
-	AppLink    string `json:"app_link,omitempty"`
-	PrivateKey string `json:"private_key,omitempty"`
-}
+type IntegrationCredentials = wire.IntegrationCredentials
 
 // CreateIntegrationRequest is the body of CreateIntegration.
 type CreateIntegrationRequest struct {

@@ -89,3 +89,18 @@ func TestIntegrationSettingsDecoding(t *testing.T) {
 		t.Fatalf("unreadable interval: error = %v", err)
 	}
 }
+
+// The function limits the server answers are read, so that a caller
+// replacing the settings as a whole can send them back.
+func TestIntegrationSettingsFunctions(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 200, `{"data":{"unique_key":"a","settings":{"functions":{"memory_mib":64,"action_timeout":"30s","connection_concurrency":2}}}}`)
+	got, err := b.client.GetIntegration(t.Context(), "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &FunctionLimits{MemoryMiB: 64, ActionTimeout: "30s", ConnectionConcurrency: 2}
+	if !reflect.DeepEqual(got.Settings.Functions, want) {
+		t.Errorf("functions = %+v, want %+v", got.Settings.Functions, want)
+	}
+}

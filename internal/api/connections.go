@@ -20,6 +20,7 @@ import (
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/wire"
 )
 
 // Connections is the connection lifecycle as the API uses it (implemented
@@ -50,54 +51,33 @@ const (
 
 func isoTime(t time.Time) string { return t.UTC().Format(isoMillis) }
 
-// connectionErrorJSON is one entry of a connection's "errors". Nango
-// points at a log; Patchbay says what is wrong inline.
-type connectionErrorJSON struct {
-	Type    string `json:"type"`
-	Code    string `json:"code,omitempty"`
-	Message string `json:"message,omitempty"`
-}
-
-type organizationJSON struct {
-	ID          string  `json:"id"`
-	DisplayName *string `json:"display_name"`
-}
-
-type endUserJSON struct {
-	ID           string            `json:"id"`
-	Email        *string           `json:"email"`
-	DisplayName  *string           `json:"display_name"`
-	Tags         map[string]string `json:"tags"`
-	Organization *organizationJSON `json:"organization"`
-}
-
 // connectionSummaryJSON is an item of GET /connections.
 type connectionSummaryJSON struct {
-	ID                string                `json:"id"`
-	ConnectionID      string                `json:"connection_id"`
-	Provider          string                `json:"provider"`
-	ProviderConfigKey string                `json:"provider_config_key"`
-	Created           string                `json:"created"`
-	Metadata          map[string]any        `json:"metadata"`
-	Errors            []connectionErrorJSON `json:"errors"`
-	EndUser           *endUserJSON          `json:"end_user"`
-	Tags              map[string]string     `json:"tags"`
+	ID                string                 `json:"id"`
+	ConnectionID      string                 `json:"connection_id"`
+	Provider          string                 `json:"provider"`
+	ProviderConfigKey string                 `json:"provider_config_key"`
+	Created           string                 `json:"created"`
+	Metadata          map[string]any         `json:"metadata"`
+	Errors            []wire.ConnectionError `json:"errors"`
+	EndUser           *wire.EndUser          `json:"end_user"`
+	Tags              map[string]string      `json:"tags"`
 }
 
 // connectionJSON is the full connection of GET /connections/{id}.
 type connectionJSON struct {
-	ID                string                `json:"id"`
-	ConnectionID      string                `json:"connection_id"`
-	ProviderConfigKey string                `json:"provider_config_key"`
-	Provider          string                `json:"provider"`
-	Errors            []connectionErrorJSON `json:"errors"`
-	EndUser           *endUserJSON          `json:"end_user"`
-	Metadata          map[string]any        `json:"metadata"`
-	ConnectionConfig  map[string]any        `json:"connection_config"`
-	Tags              map[string]string     `json:"tags"`
-	CreatedAt         string                `json:"created_at"`
-	UpdatedAt         string                `json:"updated_at"`
-	LastFetchedAt     *string               `json:"last_fetched_at"`
+	ID                string                 `json:"id"`
+	ConnectionID      string                 `json:"connection_id"`
+	ProviderConfigKey string                 `json:"provider_config_key"`
+	Provider          string                 `json:"provider"`
+	Errors            []wire.ConnectionError `json:"errors"`
+	EndUser           *wire.EndUser          `json:"end_user"`
+	Metadata          map[string]any         `json:"metadata"`
+	ConnectionConfig  map[string]any         `json:"connection_config"`
+	Tags              map[string]string      `json:"tags"`
+	CreatedAt         string                 `json:"created_at"`
+	UpdatedAt         string                 `json:"updated_at"`
+	LastFetchedAt     *string                `json:"last_fetched_at"`
 	// Credentials is absent where a response has no business carrying
 	// secrets (PATCH).
 	Credentials map[string]any `json:"credentials,omitempty"`
@@ -117,21 +97,21 @@ func orEmpty[M ~map[K]V, K comparable, V any](m M) M {
 	return m
 }
 
-func errorsJSON(errs []store.ConnectionError) []connectionErrorJSON {
-	out := make([]connectionErrorJSON, len(errs))
+func errorsJSON(errs []store.ConnectionError) []wire.ConnectionError {
+	out := make([]wire.ConnectionError, len(errs))
 	for i, e := range errs {
-		out[i] = connectionErrorJSON{Type: e.Type, Code: e.Code, Message: e.Message}
+		out[i] = wire.ConnectionError{Type: e.Type, Code: e.Code, Message: e.Message}
 	}
 	return out
 }
 
-func toEndUserJSON(u *store.EndUser) *endUserJSON {
+func toEndUserJSON(u *store.EndUser) *wire.EndUser {
 	if u == nil {
 		return nil
 	}
-	out := &endUserJSON{ID: u.ID, Email: nonEmpty(u.Email), DisplayName: nonEmpty(u.DisplayName), Tags: orEmpty(u.Tags)}
+	out := &wire.EndUser{ID: u.ID, Email: nonEmpty(u.Email), DisplayName: nonEmpty(u.DisplayName), Tags: orEmpty(u.Tags)}
 	if o := u.Organization; o != nil {
-		out.Organization = &organizationJSON{ID: o.ID, DisplayName: nonEmpty(o.DisplayName)}
+		out.Organization = &wire.Organization{ID: o.ID, DisplayName: nonEmpty(o.DisplayName)}
 	}
 	return out
 }

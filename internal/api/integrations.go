@@ -13,6 +13,7 @@ import (
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/integrations"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/wire"
 )
 
 // integrationJSON is Nango's integration object.
@@ -30,39 +31,16 @@ type integrationJSON struct {
 }
 
 type settingsJSON struct {
-	RateLimit       *rateLimitJSON      `json:"rate_limit,omitempty"`
-	AllowedBaseURLs []string            `json:"allowed_base_urls,omitempty"`
-	Functions       *functionLimitsJSON `json:"functions,omitempty"`
-}
-
-type functionLimitsJSON struct {
-	MemoryMiB             int    `json:"memory_mib,omitempty"`
-	ActionTimeout         string `json:"action_timeout,omitempty"`
-	ConnectionConcurrency int    `json:"connection_concurrency,omitempty"`
-}
-
-type rateLimitJSON struct {
-	Requests int    `json:"requests"`
-	Interval string `json:"interval"`
-	Burst    int    `json:"burst,omitempty"`
+	RateLimit       *wire.RateLimit      `json:"rate_limit,omitempty"`
+	AllowedBaseURLs []string             `json:"allowed_base_urls,omitempty"`
+	Functions       *wire.FunctionLimits `json:"functions,omitempty"`
 }
 
 // credentialsSlot is present in a response only when asked for
 // (?include=credentials), and then null if the integration has none.
-type credentialsSlot struct{ c *credentialsJSON }
+type credentialsSlot struct{ c *wire.IntegrationCredentials }
 
 func (s *credentialsSlot) MarshalJSON() ([]byte, error) { return json.Marshal(s.c) }
-
-type credentialsJSON struct {
-	Type          string `json:"type"`
-	ClientID      string `json:"client_id,omitempty"`
-	ClientSecret  string `json:"client_secret,omitempty"`
-	Scopes        string `json:"scopes,omitempty"`
-	WebhookSecret string `json:"webhook_secret,omitempty"`
-	AppID         string `json:"app_id,omitempty"`
-	AppLink       string `json:"app_link,omitempty"`
-	PrivateKey    string `json:"private_key,omitempty"`
-}
 
 func (s *Server) integrationJSON(env *store.Environment, in *store.Integration, include []string) integrationJSON {
 	out := integrationJSON{
@@ -75,10 +53,10 @@ func (s *Server) integrationJSON(env *store.Environment, in *store.Integration, 
 		Settings:    settingsJSON{AllowedBaseURLs: in.Settings.AllowedBaseURLs},
 	}
 	if r := in.Settings.RateLimit; r != nil {
-		out.Settings.RateLimit = &rateLimitJSON{Requests: r.Requests, Interval: catalog.FormatInterval(r.Interval), Burst: r.Burst}
+		out.Settings.RateLimit = &wire.RateLimit{Requests: r.Requests, Interval: catalog.FormatInterval(r.Interval), Burst: r.Burst}
 	}
 	if f := in.Settings.Functions; f != nil {
-		out.Settings.Functions = &functionLimitsJSON{MemoryMiB: int(f.Memory >> 20), ConnectionConcurrency: f.ConnectionConcurrency}
+		out.Settings.Functions = &wire.FunctionLimits{MemoryMiB: int(f.Memory >> 20), ConnectionConcurrency: f.ConnectionConcurrency}
 		if f.ActionTimeout > 0 {
 			out.Settings.Functions.ActionTimeout = f.ActionTimeout.String()
 		}
@@ -89,7 +67,8 @@ func (s *Server) integrationJSON(env *store.Environment, in *store.Integration, 
 	if slices.Contains(include, "credentials") {
 		out.Credentials = &credentialsSlot{}
 		if c := in.Credentials; c.Type != "" {
-			out.Credentials.c = &credentialsJSON{
+			// Type is never empty here, so its omitempty never drops it.
+			out.Credentials.c = &wire.IntegrationCredentials{
 				Type: c.Type, ClientID: c.ClientID, ClientSecret: c.ClientSecret, Scopes: c.Scopes,
 				WebhookSecret: c.WebhookSecret, AppID: c.AppID, AppLink: c.AppLink, PrivateKey: c.PrivateKey,
 			}

@@ -1,0 +1,46 @@
+package wire
+
+// IntegrationCredentials are the app-level secrets of an integration, as
+// sent to create or update one and as answered with
+// ?include=credentials. Which fields apply depends on Type; the others
+// are empty and omitted.
+type IntegrationCredentials struct {
+	// Type is the credential kind: "OAUTH2", "OAUTH1", "TBA", "APP" or
+	// "CUSTOM".
+	Type string `json:"type,omitempty"`
+	// ClientID and ClientSecret identify the OAuth app (OAUTH1, OAUTH2, TBA,
+	// CUSTOM).
+	ClientID     string `json:"client_id,omitempty"`
+	ClientSecret string `json:"client_secret,omitempty"`
+	// Scopes is the comma-separated list of scopes requested by default.
+	Scopes string `json:"scopes,omitempty"`
+	// WebhookSecret verifies the signatures of incoming provider webhooks.
+	WebhookSecret string `json:"webhook_secret,omitempty"`
+	// AppID, AppLink and PrivateKey configure app-based providers such as
+	// GitHub Apps (APP, CUSTOM).
+	AppID      string `json:"app_id,omitempty"`
+	AppLink    string `json:"app_link,omitempty"`
+	PrivateKey string `json:"private_key,omitempty"`
+}
+
+// RateLimit is an integration's settings.rate_limit: at most Requests in
+// any Interval, Burst of them back to back (0: the server's default).
+type RateLimit struct {
+	Requests int `json:"requests"`
+	// Interval is a duration such as "10s", "1m" or "1h".
+	Interval string `json:"interval"`
+	Burst    int    `json:"burst,omitempty"`
+}
+
+// FunctionLimits are an integration's settings.functions: limits of the
+// functions run for its connections, each zero for the node's default.
+type FunctionLimits struct {
+	// MemoryMiB is an execution's heap limit in MiB.
+	MemoryMiB int `json:"memory_mib,omitempty"`
+	// ActionTimeout is an action's time limit, a duration such as "30s"
+	// or "5m".
+	ActionTimeout string `json:"action_timeout,omitempty"`
+	// ConnectionConcurrency caps the executions running at once on one
+	// connection.
+	ConnectionConcurrency int `json:"connection_concurrency,omitempty"`
+}
