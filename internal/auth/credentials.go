@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,7 +65,7 @@ func (s *Service) Connect(ctx context.Context, in CredentialsInput) (*store.Conn
 	}
 	creds := in.Credentials
 	creds.Type = in.Mode
-	creds, ferr := m.Form.Check(p, &integ.Credentials, creds)
+	creds, ferr := m.Form.Check(requiredCredentials(p), &integ.Credentials, creds)
 	if ferr != nil {
 		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_body", Message: ferr.Message, Field: []string{ferr.Field}}
 	}
@@ -85,6 +86,19 @@ func (s *Service) Connect(ctx context.Context, in CredentialsInput) (*store.Conn
 	}
 	return s.save(ctx, saveInput{environmentID: in.EnvironmentID, integration: integ, connectionID: in.ConnectionID,
 		config: config, creds: creds, connectSessionID: in.ConnectSessionID, endUser: in.EndUser, authMode: in.Mode})
+}
+
+// requiredCredentials lists, by name, the provider's own credential
+// fields its catalog entry says the end user must give.
+func requiredCredentials(p *catalog.Provider) []authmode.ProviderField {
+	var out []authmode.ProviderField
+	for name, f := range p.Credentials {
+		if !f.Optional && !f.Automated {
+			out = append(out, authmode.ProviderField{Name: name, Title: f.Title})
+		}
+	}
+	slices.SortFunc(out, func(a, b authmode.ProviderField) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 // signJWT builds a JWT-mode token from the catalog's token spec.

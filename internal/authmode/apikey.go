@@ -3,7 +3,6 @@ package authmode
 import (
 	"strings"
 
-	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -18,7 +17,7 @@ var APIKey = &Mode{
 	Form: &Form{
 		Path:   "/api-auth/api-key/",
 		Fields: []FormField{{Name: "apiKey", Title: "API key", Secret: true, Required: true}},
-		Check: func(_ *catalog.Provider, _ *store.IntegrationCredentials, c store.Credentials) (store.Credentials, *FieldError) {
+		Check: func(_ []ProviderField, _ *store.IntegrationCredentials, c store.Credentials) (store.Credentials, *FieldError) {
 			if strings.TrimSpace(c.APIKey) == "" {
 				return c, &FieldError{Field: "apiKey", Message: "apiKey is required"}
 			}

@@ -11,30 +11,24 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
-// The catalog's decoder keeps its own list of the modes it accepts; every
-// mode it accepts must be registered here, and every registered mode but
-// TBA (integration credentials only, so far) accepted there.
-func TestRegistryMatchesCatalog(t *testing.T) {
+// The catalog accepts the modes registered in full, and nothing else.
+func TestCatalogAcceptsRegisteredModes(t *testing.T) {
 	t.Parallel()
-	c, err := catalog.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range c.All() {
-		if _, ok := authmode.Lookup(p.AuthMode); p.Supported() && !ok {
-			t.Errorf("provider %s: the catalog supports auth mode %s, which authmode does not register", p.Name, p.AuthMode)
-		}
-	}
 	authmode.Each(func(m *authmode.Mode) {
-		if want := m != authmode.TBA; catalog.AuthModeSupported(m.Name) != want {
-			t.Errorf("mode %s: the catalog supports it: %v, want %v", m.Name, !want, want)
+		if catalog.AuthModeSupported(m.Name) == m.Partial {
+			t.Errorf("mode %s (partial %v): the catalog supports it: %v", m.Name, m.Partial, !m.Partial)
 		}
 	})
+	for _, name := range []string{"NOPE", "oauth2", ""} {
+		if catalog.AuthModeSupported(name) {
+			t.Errorf("the catalog supports %q", name)
+		}
+		if _, ok := authmode.Lookup(name); ok {
+			t.Errorf("Lookup found %q", name)
+		}
+	}
 	if m := authmode.Get("NOPE"); m.Name != "NOPE" || m.Form != nil || m.Browser != authmode.BrowserNone || m.Mint != authmode.MintNone {
 		t.Errorf("Get of an unknown mode = %+v", m)
-	}
-	if _, ok := authmode.Lookup("NOPE"); ok {
-		t.Error("Lookup found an unknown mode")
 	}
 }
 
@@ -128,7 +122,7 @@ func TestSign(t *testing.T) {
 
 func TestForms(t *testing.T) {
 	t.Parallel()
-	p := &catalog.Provider{Credentials: map[string]catalog.ConfigField{"keyId": {Title: "Key ID"}, "note": {Optional: true}}}
+	required := []authmode.ProviderField{{Name: "keyId", Title: "Key ID"}}
 	app := &store.IntegrationCredentials{ClientID: "app-id", ClientSecret: "app-secret"}
 	tests := []struct {
 		mode  string
@@ -146,7 +140,7 @@ func TestForms(t *testing.T) {
 		{mode: "JWT", in: store.Credentials{Type: "JWT", Fields: map[string]string{"keyId": "k"}}, want: store.Credentials{Type: "JWT", Fields: map[string]string{"keyId": "k"}}},
 	}
 	for _, tc := range tests {
-		got, ferr := authmode.Get(tc.mode).Form.Check(p, app, tc.in)
+		got, ferr := authmode.Get(tc.mode).Form.Check(required, app, tc.in)
 		switch {
 		case tc.field != "" && (ferr == nil || ferr.Field != tc.field):
 			t.Errorf("%s %+v: error %v, want one on %s", tc.mode, tc.in, ferr, tc.field)

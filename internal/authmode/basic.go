@@ -3,7 +3,6 @@ package authmode
 import (
 	"encoding/base64"
 
-	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -20,7 +19,7 @@ var Basic = &Mode{
 			{Name: "username", Title: "Username", Required: true},
 			{Name: "password", Title: "Password", Secret: true},
 		},
-		Check: func(_ *catalog.Provider, _ *store.IntegrationCredentials, c store.Credentials) (store.Credentials, *FieldError) {
+		Check: func(_ []ProviderField, _ *store.IntegrationCredentials, c store.Credentials) (store.Credentials, *FieldError) {
 			if c.Username == "" && c.Password == "" {
 				return c, &FieldError{Field: "username", Message: "username is required"}
 			}

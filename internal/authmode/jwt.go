@@ -2,10 +2,8 @@ package authmode
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
-	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -22,8 +20,13 @@ var JWT = &Mode{
 	Form: &Form{
 		Path:          "/auth/jwt/",
 		CatalogFields: true,
-		Check: func(p *catalog.Provider, _ *store.IntegrationCredentials, c store.Credentials) (store.Credentials, *FieldError) {
-			return c, requireFields(p, c.Fields)
+		Check: func(required []ProviderField, _ *store.IntegrationCredentials, c store.Credentials) (store.Credentials, *FieldError) {
+			for _, f := range required {
+				if strings.TrimSpace(c.Fields[f.Name]) == "" {
+					return c, &FieldError{Field: f.Name, Message: fmt.Sprintf("%s (%s) is required", f.Name, f.Title)}
+				}
+			}
+			return c, nil
 		},
 	},
 	Mint: MintJWT,
@@ -38,22 +41,4 @@ var JWT = &Mode{
 	},
 	Token:  func(c *store.Credentials) any { return c.Token },
 	Header: func(c *store.Credentials) string { return bearer(c.Token) },
-}
-
-// requireFields checks the credential fields the catalog lists as
-// mandatory.
-func requireFields(p *catalog.Provider, fields map[string]string) *FieldError {
-	names := make([]string, 0, len(p.Credentials))
-	for name, f := range p.Credentials {
-		if !f.Optional && !f.Automated {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		if strings.TrimSpace(fields[name]) == "" {
-			return &FieldError{Field: name, Message: fmt.Sprintf("%s (%s) is required", name, p.Credentials[name].Title)}
-		}
-	}
-	return nil
 }

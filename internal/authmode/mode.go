@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -17,6 +16,12 @@ type Mode struct {
 	// Name is the catalog's name of the mode (auth_mode), also the Type of
 	// its stored credentials.
 	Name string
+	// Partial: only part of the mode is known (TBA: its integration
+	// credentials), so the catalog marks its entries unsupported.
+	Partial bool
+	// CatalogURLs are the catalog entry fields an entry of the mode cannot
+	// work without.
+	CatalogURLs []string
 
 	// Integration lists the integration credentials the mode takes
 	// (POST /integrations); nil means it takes none.
@@ -95,8 +100,9 @@ type Form struct {
 	// the catalog, and the request's members are any strings.
 	CatalogFields bool
 	// Check validates what was typed and returns the credentials to mint
-	// or verify; app holds the integration's credentials.
-	Check func(p *catalog.Provider, app *store.IntegrationCredentials, c store.Credentials) (store.Credentials, *FieldError)
+	// or verify; required are the provider's own credential fields the
+	// end user must give, app the integration's credentials.
+	Check func(required []ProviderField, app *store.IntegrationCredentials, c store.Credentials) (store.Credentials, *FieldError)
 	// MintProves: minting (the token request) already proves the
 	// credentials, so the provider's verification request is not run.
 	MintProves bool
@@ -108,6 +114,12 @@ type FormField struct {
 	Secret      bool
 	// Required refuses a request without the member.
 	Required bool
+}
+
+// ProviderField is one of a provider's own credential fields (the
+// catalog's credentials block).
+type ProviderField struct {
+	Name, Title string
 }
 
 // FieldError is typed credentials a form refuses.

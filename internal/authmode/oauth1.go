@@ -12,6 +12,7 @@ import (
 // with the app's consumer key and secret.
 var OAuth1 = &Mode{
 	Name:        "OAUTH1",
+	CatalogURLs: []string{"request_url", "authorization_url", "token_url"},
 	Integration: oauthApp,
 	Import: &Import{
 		Fields:  Fields{Required: []string{"oauth_token", "oauth_token_secret"}},

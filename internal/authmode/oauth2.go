@@ -9,6 +9,7 @@ var oauthApp = &Fields{Required: []string{"client_id", "client_secret"}, Optiona
 // its refresh token when it has one.
 var OAuth2 = &Mode{
 	Name:        "OAUTH2",
+	CatalogURLs: []string{"authorization_url", "token_url"},
 	Integration: oauthApp,
 	Import: &Import{
 		Fields:  Fields{Required: []string{"access_token"}, Optional: []string{"refresh_token", "expires_at"}},

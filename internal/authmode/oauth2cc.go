@@ -1,7 +1,6 @@
 package authmode
 
 import (
-	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -9,7 +8,8 @@ import (
 // (or the integration) gives a client id and secret, and tokens are asked
 // for with them, again whenever one expires.
 var ClientCredentials = &Mode{
-	Name: "OAUTH2_CC",
+	Name:        "OAUTH2_CC",
+	CatalogURLs: []string{"token_url"},
 	Import: &Import{
 		Fields:  Fields{Required: []string{"token", "client_id", "client_secret"}, Optional: []string{"expires_at"}},
 		KeepRaw: true,
@@ -21,7 +21,7 @@ var ClientCredentials = &Mode{
 			{Name: "client_id", Title: "Client ID", Required: true},
 			{Name: "client_secret", Title: "Client secret", Secret: true, Required: true},
 		},
-		Check: func(_ *catalog.Provider, app *store.IntegrationCredentials, c store.Credentials) (store.Credentials, *FieldError) {
+		Check: func(_ []ProviderField, app *store.IntegrationCredentials, c store.Credentials) (store.Credentials, *FieldError) {
 			if c.ClientID == "" {
 				c.ClientID, c.ClientSecret = app.ClientID, app.ClientSecret
 			}

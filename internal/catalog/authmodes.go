@@ -1,29 +1,18 @@
 package catalog
 
-import "fmt"
+import (
+	"fmt"
 
-// supportedAuthModes are the auth modes the catalog accepts: those
-// internal/authmode registers (where everything about a mode lives; other
-// packages ask that registry, not mode names), less those it only knows
-// the integration credentials of. authmode's tests keep the two in step.
-var supportedAuthModes = map[string]struct{}{
-	"OAUTH2":    {},
-	"OAUTH1":    {},
-	"OAUTH2_CC": {},
-	"API_KEY":   {},
-	"BASIC":     {},
-	"JWT":       {},
-	"APP":       {},
-	"CUSTOM":    {},
-	"NONE":      {},
-}
+	"github.com/patchbay/patchbay/internal/authmode"
+)
 
-// AuthModeSupported reports whether Patchbay implements the named auth mode,
-// so callers outside the catalog (the connect flow, the API) can reject an
-// unsupported mode before they look a provider up.
+// AuthModeSupported reports whether Patchbay implements the named auth mode
+// (internal/authmode registers it, in full), so callers outside the catalog
+// (the connect flow, the API) can reject an unsupported mode before they
+// look a provider up.
 func AuthModeSupported(mode string) bool {
-	_, ok := supportedAuthModes[mode]
-	return ok
+	m, ok := authmode.Lookup(mode)
+	return ok && !m.Partial
 }
 
 // unsupportedReason returns why an entry with this mode cannot be used yet,

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/patchbay/patchbay/internal/authmode"
 )
 
 // Parse decodes and validates a Nango-format providers file on its own. It
@@ -156,14 +158,6 @@ func resolveAlias(raws map[string]*rawEntry, merged map[string]map[string]any, n
 	return m, nil
 }
 
-// requiredURLs lists, per auth mode, the fields an entry cannot work
-// without. Entries with an alias inherit them and are not checked.
-var requiredURLs = map[string][]string{
-	"OAUTH2":    {"authorization_url", "token_url"},
-	"OAUTH2_CC": {"token_url"},
-	"OAUTH1":    {"request_url", "authorization_url", "token_url"},
-}
-
 // checkRequired validates what must hold after alias resolution. It returns
 // an error for a malformed entry, or, outside strict mode, a reason to mark
 // an incomplete entry unusable.
@@ -175,7 +169,9 @@ func checkRequired(p *Provider, r *rawEntry, strict bool) (reason string, err er
 	if p.Alias != "" {
 		return "", nil
 	}
-	for _, field := range requiredURLs[p.AuthMode] {
+	// The mode names the fields an entry cannot work without. Entries with
+	// an alias inherit them and are not checked.
+	for _, field := range authmode.Get(p.AuthMode).CatalogURLs {
 		if field == "authorization_url" && p.Installation != "" {
 			continue // the provider starts an outbound installation itself
 		}
