@@ -26,6 +26,7 @@ import (
 const (
 	browserToken  = "nango_connect_session_browser"
 	failuresToken = "nango_connect_session_failures"
+	shotsToken    = "nango_connect_session_shots"
 )
 
 type browserBundle struct {
@@ -71,6 +72,18 @@ func (b *browserBundle) fakePatchbay() http.Handler {
 						CredentialFields: []PageField{{Name: "apiKey", Title: "Secret key", Example: "sk_live_…", Secret: true}}},
 				},
 			}, nil
+		case shotsToken:
+			// Catalog names as they come, with the auth variant; "slow"
+			// keeps its popup open, so the connecting card stays.
+			return &PageData{
+				SessionToken: token,
+				APIURL:       b.api.URL,
+				Integrations: []PageIntegration{
+					{Key: "slow", Provider: "github", DisplayName: "GitHub (User OAuth)", AuthMode: "OAUTH2"},
+					{Key: "stripe", Provider: "stripe", DisplayName: "Stripe (API key)", AuthMode: "API_KEY",
+						CredentialFields: []PageField{{Name: "apiKey", Title: "Secret key", Example: "sk_live_…", Secret: true}}},
+				},
+			}, nil
 		case failuresToken:
 			// White-labelled too, so the CSP check covers the nonce style.
 			return &PageData{
@@ -88,6 +101,7 @@ func (b *browserBundle) fakePatchbay() http.Handler {
 	ui := NewUI(source, slog.New(slog.DiscardHandler))
 	mux := http.NewServeMux()
 	mux.Handle("GET /connect", ui)
+	mux.Handle("GET /connect/{$}", ui)
 	mux.Handle("GET /connect/assets/{file}", ui)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
@@ -102,7 +116,7 @@ func (b *browserBundle) fakePatchbay() http.Handler {
 	// browser on to the callback, as a consent screen would.
 	mux.HandleFunc("GET /oauth/connect/{key}", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		if tok := q.Get("connect_session_token"); (tok != browserToken && tok != failuresToken) || q.Get("ws_client_id") == "" {
+		if tok := q.Get("connect_session_token"); (tok != browserToken && tok != failuresToken && tok != shotsToken) || q.Get("ws_client_id") == "" {
 			http.Error(w, "bad start URL: "+r.URL.RawQuery, http.StatusBadRequest)
 			return
 		}
@@ -110,6 +124,10 @@ func (b *browserBundle) fakePatchbay() http.Handler {
 		switch r.PathValue("key") {
 		case "declines":
 			cb.Set("error", "access_denied")
+		case "slow":
+			// The user takes their time on the provider's page.
+			fmt.Fprint(w, `<!doctype html><p>Fake provider, waiting</p>`)
+			return
 		case "closer":
 			// The user shuts the window instead of answering.
 			fmt.Fprint(w, `<!doctype html><p>Fake provider</p><script>window.close()</script>`)
@@ -164,6 +182,13 @@ window.addEventListener('message', function (e) { window.events.push({ origin: e
 		src := b.api.URL + "/connect?session_token=" + url.QueryEscape(token)
 		fmt.Fprintf(w, `<!doctype html><title>Customer</title>%s<iframe id="connect" src="%s" width="480" height="720"></iframe>`,
 			recorder, html.EscapeString(src))
+	})
+	// /opener opens Patchbay's callback page in a popup as
+	// @nangohq/frontend's auth() does: from the customer's origin.
+	mux.HandleFunc("GET /opener", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `<!doctype html><title>Customer</title>%s<button id="open" type="button">Connect</button><script>
+document.getElementById('open').addEventListener('click', function () { window.open(%q, 'auth', 'popup'); });
+</script>`, recorder, b.api.URL+"/oauth/callback?key=github&ws=none")
 	})
 	mux.HandleFunc("GET /handshake", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `<!doctype html><title>Customer</title>%s<script>

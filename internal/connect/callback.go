@@ -82,10 +82,11 @@ func userMessage(code, provider, app string) string {
 	return string(unicode.ToUpper(r)) + m[size:]
 }
 
-// The script runs with the response's nonce. It posts to our own origin
-// only: the listener is the Connect UI, served by this same server, and any
-// other opener (a customer page using @nangohq/frontend's auth()) gets the
-// result from the websocket. The payload holds no secret either way.
+// The script runs with the response's nonce. It posts to an opener on our
+// own origin only: the listener is the Connect UI, served by this same
+// server, and any other opener (a customer page using @nangohq/frontend's
+// auth()) gets the result from the websocket. The payload holds no secret
+// either way.
 var callbackTemplate = template.Must(template.New("callback").Parse(`<!doctype html>
 <html lang="en">
 <head>
@@ -118,7 +119,12 @@ p{line-height:1.5;margin:.5rem 0}
 (function () {
   var d = document.getElementById('result').dataset;
   if (!window.opener) return;
-  try {
+  // Only to an opener on our origin: a browser reports a postMessage
+  // whose target origin is not the recipient's in the recipient's console,
+  // and reading a foreign opener's origin throws instead.
+  var sameOrigin = false;
+  try { sameOrigin = window.opener.origin === window.location.origin; } catch (e) {}
+  if (sameOrigin) {
     window.opener.postMessage({
       type: 'patchbay:auth',
       providerConfigKey: d.providerConfigKey,
@@ -127,7 +133,7 @@ p{line-height:1.5;margin:.5rem 0}
       errorDescription: d.errorDescription,
       message: d.message
     }, window.location.origin);
-  } catch (e) {}
+  }
   window.close();
 })();
 </script>

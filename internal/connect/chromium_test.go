@@ -68,6 +68,30 @@ func StartChromium(t *testing.T) context.Context {
 	return tab
 }
 
+// RecordConsole collects the console messages and log entries of the
+// browser behind tab from now on (security warnings such as a postMessage
+// to the wrong origin are log entries, not exceptions), for checks beyond
+// StartChromium's.
+func RecordConsole(tab context.Context) func() []string {
+	var mu sync.Mutex
+	var lines []string
+	go func() {
+		for m, err := range chromedp.Console(tab) {
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			lines = append(lines, string(m.Type)+" "+m.Text+" ("+m.URL+")")
+			mu.Unlock()
+		}
+	}()
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), lines...)
+	}
+}
+
 func findChromium(t *testing.T) string {
 	t.Helper()
 	if _, err := os.Stat("/usr/bin/chromium"); err == nil {

@@ -46,6 +46,7 @@ func NewFlows(sessions *Sessions, flows AuthFlows, hub *Hub, relay store.Notifie
 	f.mux.HandleFunc("GET /oauth/callback", f.callback)
 	f.mux.HandleFunc("GET /app-auth/connect", f.callback)
 	f.mux.Handle("GET /connect", f.ui)
+	f.mux.Handle("GET /connect/{$}", f.ui)
 	f.mux.Handle("GET /connect/assets/{file}", f.ui)
 	f.mux.HandleFunc("GET /{$}", f.root)
 	return f
@@ -53,7 +54,7 @@ func NewFlows(sessions *Sessions, flows AuthFlows, hub *Hub, relay store.Notifie
 
 // Routes lists the patterns Flows serves, for the API server to mount.
 func (f *Flows) Routes() []string {
-	return []string{"GET /oauth/connect/{key}", "GET /oauth/callback", "GET /app-auth/connect", "GET /connect", "GET /connect/assets/{file}", "GET /{$}"}
+	return []string{"GET /oauth/connect/{key}", "GET /oauth/callback", "GET /app-auth/connect", "GET /connect", "GET /connect/{$}", "GET /connect/assets/{file}", "GET /{$}"}
 }
 
 // ServeHTTP implements http.Handler.

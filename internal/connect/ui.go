@@ -46,6 +46,10 @@ var uiFiles embed.FS
 // is not worth a lookup.
 const maxSessionTokenLen = 256
 
+// docsURL is where the landing page sends people who open the server's
+// root: Patchbay's documentation.
+const docsURL = "https://github.com/patchbay/patchbay#readme"
+
 var (
 	hexColor = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$`)
 	// What may stand in the host of APIURL once it is copied into the CSP
@@ -67,10 +71,11 @@ type uiAsset struct {
 	version     string
 }
 
-// NewUI returns the hosted Connect UI: GET /connect (also GET /, so that
-// @nangohq/frontend's openConnectUI, which loads its baseURL as is, can
-// point at Patchbay's origin; route websocket upgrades on / to the Hub
-// first) and GET /connect/assets/{file}.
+// NewUI returns the hosted Connect UI: GET /connect and GET /connect/
+// (@nangohq/frontend's openConnectUI appends a slash to its baseURL, so
+// both the connect link's base and the server's root work as baseURL),
+// GET / (route websocket upgrades on / to the Hub first) and
+// GET /connect/assets/{file}.
 func NewUI(source PageSource, logger *slog.Logger) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -82,6 +87,7 @@ func NewUI(source PageSource, logger *slog.Logger) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /connect", u.servePage)
+	mux.HandleFunc("GET /connect/{$}", u.servePage)
 	mux.HandleFunc("GET /{$}", u.servePage)
 	mux.HandleFunc("GET /connect/assets/{file}", u.serveAsset)
 	return mux
@@ -143,7 +149,7 @@ func (u *ui) serveAsset(w http.ResponseWriter, r *http.Request) {
 // pageView is everything the template reads. Values that end up in CSS or
 // in the CSP header are validated before they get here.
 type pageView struct {
-	Mode      string // shell, connect, session_error, error
+	Mode      string // shell (openConnectUI's handshake, or a landing page), connect, session_error, error
 	Title     string
 	AppName   string // for sentences: "Go back to <AppName>"
 	Dark      bool
@@ -164,6 +170,9 @@ type pageView struct {
 	ReconnectConnectionID string
 
 	Messages map[string]string
+
+	Embedded bool   // shell: probably in an iframe (Sec-Fetch-Dest)
+	DocsURL  string // shell: where the landing page points
 
 	apiOrigin, wsOrigin string
 }
@@ -201,21 +210,24 @@ func (u *ui) servePage(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("session_token")
 	if token == "" {
 		// openConnectUI loads us without a token and hands it over by
-		// postMessage once we say we are ready.
-		u.render(w, http.StatusOK, &pageView{Mode: "shell", Title: "Connect", AppName: "the app"})
+		// postMessage once we say we are ready. Anyone else who opens
+		// the page (the server's root, typically) gets a landing page;
+		// the script corrects the guess when the headers were missing.
+		embedded := r.Header.Get("Sec-Fetch-Dest") == "iframe"
+		u.render(w, http.StatusOK, &pageView{Mode: "shell", Title: "Connect", AppName: "the app", Embedded: embedded, DocsURL: docsURL})
 		return
 	}
 	if len(token) > maxSessionTokenLen {
-		u.render(w, http.StatusUnauthorized, sessionErrorView(nil, "invalid_connect_session_token"))
+		u.render(w, http.StatusUnauthorized, sessionErrorView(nil, token, "invalid_connect_session_token"))
 		return
 	}
 	pd, err := u.source(r.Context(), token)
 	switch {
 	case errors.Is(err, ErrExpiredSession):
-		u.render(w, http.StatusUnauthorized, u.brand(sessionErrorView(pd, "expired_connect_session_token"), pd))
+		u.render(w, http.StatusUnauthorized, u.brand(sessionErrorView(pd, token, "expired_connect_session_token"), pd))
 		return
 	case errors.Is(err, ErrInvalidSession):
-		u.render(w, http.StatusUnauthorized, sessionErrorView(nil, "invalid_connect_session_token"))
+		u.render(w, http.StatusUnauthorized, sessionErrorView(nil, token, "invalid_connect_session_token"))
 		return
 	case err == nil && pd == nil:
 		err = errors.New("page source returned no page")
@@ -236,18 +248,40 @@ func (u *ui) servePage(w http.ResponseWriter, r *http.Request) {
 	u.render(w, http.StatusOK, v)
 }
 
-func sessionErrorView(pd *PageData, code string) *pageView {
+// sessionErrorView says why a token does not open the page. The error
+// type is Nango's (expired or invalid); the words tell the end user
+// which of three things happened, as far as the server can know: the
+// session expired; the token has a session token's shape but no session
+// (it expired and was cleaned up, or the app cancelled it); or it is not
+// a token Patchbay ever issued (cut short or mistyped on its way here).
+func sessionErrorView(pd *PageData, token, code string) *pageView {
 	v := &pageView{Mode: "session_error", Title: "Connect", AppName: "the app", ErrorType: code}
 	if pd != nil && strings.TrimSpace(pd.Settings.Name) != "" {
 		v.AppName = strings.TrimSpace(pd.Settings.Name)
 	}
-	if code == "expired_connect_session_token" {
+	switch {
+	case code == "expired_connect_session_token":
 		v.Heading = "Link expired"
-	} else {
+		v.Text = "This link has expired. Go back to " + v.AppName + " and try again."
+	case wellFormedToken(token):
+		v.Heading = "Link no longer valid"
+		v.Text = "This link has expired or was cancelled. Go back to " + v.AppName + " and try again."
+	default:
 		v.Heading = "Link not valid"
+		v.Text = "This is not a complete connect link: part of it may be missing. Go back to " + v.AppName + " and open the link again."
 	}
-	v.Text = userMessage(code, "the provider", v.AppName)
 	return v
+}
+
+// wellFormedToken tells a token Patchbay could have issued (the prefix
+// and 32 random bytes in hex) from one that was damaged on its way here.
+func wellFormedToken(token string) bool {
+	h, ok := strings.CutPrefix(token, TokenPrefix)
+	if !ok || len(h) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(h)
+	return err == nil
 }
 
 func errorView() *pageView {
@@ -273,11 +307,12 @@ func (u *ui) connectView(pd *PageData) (*pageView, error) {
 		wsOrigin:     wsOrigin,
 	}
 	u.brand(v, pd)
+	names := endUserNames(pd.Integrations)
 	for i, in := range pd.Integrations {
 		iv := integrationView{
 			ID:          "pb-i" + strconv.Itoa(i),
 			Key:         in.Key,
-			DisplayName: firstNonEmpty(in.DisplayName, in.Provider, in.Key),
+			DisplayName: names[i],
 			LogoURL:     in.LogoURL,
 			DocsURL:     in.DocsURL,
 		}
@@ -493,6 +528,33 @@ func textOn(hexColour string) string {
 		return "#111827"
 	}
 	return "#ffffff"
+}
+
+// authVariant matches a trailing parenthesis in a catalog display name
+// that names how Patchbay authenticates ("GitHub (User OAuth)", "Stripe
+// (API key)"): words for the customer, not for their end users. Others
+// ("Salesforce (Sandbox)") say which account to pick and stay.
+var authVariant = regexp.MustCompile(`(?i)\s*\([^()]*\b(?:oauth[0-9.a-z]*|api|keys?|tokens?|auth|credentials|app|basic|jwt)\b[^()]*\)\s*$`)
+
+// endUserNames are the names the end user sees for the integrations: the
+// display name without the auth variant, unless two integrations would
+// then look the same (GitHub by OAuth and by access token in one
+// session); those keep their full names to be told apart.
+func endUserNames(ins []PageIntegration) []string {
+	full := make([]string, len(ins))
+	short := make([]string, len(ins))
+	count := make(map[string]int)
+	for i, in := range ins {
+		full[i] = firstNonEmpty(in.DisplayName, in.Provider, in.Key)
+		short[i] = firstNonEmpty(authVariant.ReplaceAllString(full[i], ""), full[i])
+		count[strings.ToLower(short[i])]++
+	}
+	for i := range short {
+		if count[strings.ToLower(short[i])] > 1 {
+			short[i] = full[i]
+		}
+	}
+	return short
 }
 
 func firstNonEmpty(values ...string) string {

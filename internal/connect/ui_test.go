@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -29,7 +30,7 @@ func samplePage() *PageData {
 		SessionToken: testToken,
 		APIURL:       testAPIURL + "/",
 		Integrations: []PageIntegration{
-			{Key: "github", Provider: "github", DisplayName: "GitHub", LogoURL: testAPIURL + "/images/template-logos/github.svg", AuthMode: "OAUTH2"},
+			{Key: "github", Provider: "github", DisplayName: "GitHub (User OAuth)", LogoURL: testAPIURL + "/images/template-logos/github.svg", AuthMode: "OAUTH2"},
 			{
 				Key: "zendesk", Provider: "zendesk", DisplayName: "Zendesk", AuthMode: "API_KEY",
 				DocsURL: "https://docs.example/zendesk",
@@ -132,7 +133,16 @@ func TestUIConnectPage(t *testing.T) {
 		"Powered by Patchbay",
 		`<script type="application/json" id="pb-messages">`,
 	)
-	lacks(t, body, "<style nonce") // no primary colour to inject
+	lacks(t, body, "<style nonce", // no primary colour to inject
+		"User OAuth") // the catalog's auth variant is not the end user's business
+	// One line about the sign-in window, which the script rewrites while
+	// the window is open.
+	github := section(t, body, "pb-i0")
+	if n := strings.Count(github, "window"); n != 2 { // data-idle and the status line
+		t.Errorf("GitHub's flow mentions the window %d times, want the status line and its idle text:\n%s", n, github)
+	}
+	contains(t, github, `data-idle="A window opens where you sign in to GitHub."`,
+		`data-role="status" aria-live="polite">A window opens where you sign in to GitHub.</p>`)
 }
 
 func TestUIFormFields(t *testing.T) {
@@ -357,10 +367,17 @@ func TestUISessionErrors(t *testing.T) {
 		{"expired", expiredToken, http.StatusUnauthorized, []string{
 			"This link has expired", "Go back to Acme CRM and try again.", `data-error-type="expired_connect_session_token"`, "<title>Acme CRM</title>",
 		}},
-		{"unknown", "nango_connect_session_unknown", http.StatusUnauthorized, []string{
-			"This link is not valid", "Go back to the app and try again.", `data-error-type="invalid_connect_session_token"`,
+		// A token of the right shape that no session has: it expired and
+		// was cleaned up, or the app deleted the session.
+		{"unknown", "nango_connect_session_" + strings.Repeat("ab", 32), http.StatusUnauthorized, []string{
+			"Link no longer valid", "This link has expired or was cancelled. Go back to the app and try again.",
+			`data-error-type="invalid_connect_session_token"`,
 		}},
-		{"too long to look up", strings.Repeat("x", 1000), http.StatusUnauthorized, []string{"This link is not valid"}},
+		// Never a token: cut short or mistyped on its way here.
+		{"cut short", "nango_connect_session_abab", http.StatusUnauthorized, []string{
+			"Link not valid", "This is not a complete connect link", `data-error-type="invalid_connect_session_token"`,
+		}},
+		{"too long to look up", strings.Repeat("x", 1000), http.StatusUnauthorized, []string{"Link not valid", "This is not a complete connect link"}},
 		{"source fails", "broken", http.StatusInternalServerError, []string{"Something went wrong"}},
 		{"source returns nothing", "nil", http.StatusInternalServerError, []string{"Something went wrong"}},
 	}
@@ -373,7 +390,7 @@ func TestUISessionErrors(t *testing.T) {
 				t.Errorf("status = %d, want %d", res.StatusCode, tt.wantStatus)
 			}
 			contains(t, body, tt.want...)
-			lacks(t, body, "data-session-token", "database on fire")
+			lacks(t, body, "data-session-token", "database on fire", "any more")
 		})
 	}
 	b := setupUI(t)
@@ -396,19 +413,105 @@ func TestUIBadAPIURL(t *testing.T) {
 	}
 }
 
+// TestUIShell covers what @nangohq/frontend's openConnectUI loads: its
+// baseURL with a slash appended and its options in the query, so the
+// server's root and the connect link's base both work, in an iframe
+// (Sec-Fetch-Dest) with a spinner until the token arrives. Opened
+// directly, the same URLs show a landing page instead.
 func TestUIShell(t *testing.T) {
 	t.Parallel()
-	b := setupUI(t)
-	for _, target := range []string{"/connect", "/connect?apiURL=https://api.example", "/"} {
-		res, body := b.get(t, target, nil)
-		if res.StatusCode != http.StatusOK {
-			t.Errorf("%s: status %d", target, res.StatusCode)
+	iframe := http.Header{"Sec-Fetch-Dest": {"iframe"}}
+	top := http.Header{"Sec-Fetch-Dest": {"document"}}
+	for _, target := range []string{
+		"/connect", "/connect/", "/",
+		"/connect/?apiURL=https%3A%2F%2Fapi.example&lang=fr&theme=dark&detectClosedAuthWindow=true",
+		"/?apiURL=https%3A%2F%2Fapi.example",
+	} {
+		for _, tt := range []struct {
+			name        string
+			header      http.Header
+			wait        bool
+			closeHidden bool
+		}{
+			{"iframe", iframe, true, false},
+			{"top", top, false, true},
+			{"no fetch metadata", nil, false, true},
+		} {
+			b := setupUI(t)
+			res, body := b.get(t, target, tt.header)
+			if res.StatusCode != http.StatusOK {
+				t.Errorf("%s %s: status %d", target, tt.name, res.StatusCode)
+			}
+			contains(t, body, `data-mode="shell"`, `id="pb-wait"`, `id="pb-landing"`, `href="`+docsURL+`"`)
+			lacks(t, body, "data-session-token", "data-api-url", "Powered by")
+			if got := !hiddenSection(body, "pb-wait"); got != tt.wait {
+				t.Errorf("%s %s: spinner shown = %v, want %v", target, tt.name, got, tt.wait)
+			}
+			if got := !hiddenSection(body, "pb-landing"); got == tt.wait {
+				t.Errorf("%s %s: landing shown = %v, want %v", target, tt.name, got, !tt.wait)
+			}
+			closeHidden := regexp.MustCompile(`class="pb-close"[^>]*hidden`).MatchString(body)
+			if closeHidden != tt.closeHidden {
+				t.Errorf("%s %s: close button hidden = %v, want %v", target, tt.name, closeHidden, tt.closeHidden)
+			}
+			if b.calls.Load() != 0 {
+				t.Errorf("%s: the shell looked up a session", target)
+			}
 		}
-		contains(t, body, `data-mode="shell"`, `data-role="shell-text"`)
-		lacks(t, body, "data-session-token", "data-api-url", "Powered by")
 	}
-	if b.calls.Load() != 0 {
-		t.Error("the shell looked up a session")
+}
+
+// hiddenSection tells whether the section's opening tag hides it.
+func hiddenSection(body, id string) bool {
+	return regexp.MustCompile(`<section id="` + id + `"[^>]* hidden[ >]`).MatchString(body)
+}
+
+// TestUIRoutes: the page with a token answers on both of openConnectUI's
+// bases too, and nothing else under /connect/ is the page.
+func TestUIRoutes(t *testing.T) {
+	t.Parallel()
+	b := setupUI(t)
+	for target, want := range map[string]int{
+		"/connect?session_token=" + testToken:  http.StatusOK,
+		"/connect/?session_token=" + testToken: http.StatusOK,
+		"/?session_token=" + testToken:         http.StatusOK,
+		"/connect/other":                       http.StatusNotFound,
+	} {
+		res, body := b.get(t, target, nil)
+		if res.StatusCode != want {
+			t.Errorf("%s: status %d, want %d", target, res.StatusCode, want)
+		}
+		if want == http.StatusOK {
+			contains(t, body, `data-mode="connect"`)
+		}
+	}
+}
+
+func TestEndUserNames(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		names []string
+		want  []string
+	}{
+		{[]string{"GitHub (User OAuth)", "Stripe (API key)", "Zoom (Server-to-Server OAuth)", "NetSuite (Token-Based Auth)"},
+			[]string{"GitHub", "Stripe", "Zoom", "NetSuite"}},
+		{[]string{"X / Twitter (OAuth 1.0a)", "Microsoft (Client Credentials)", "GitLab (Personal Access Token)", "Greenhouse (Harvest API key)"},
+			[]string{"X / Twitter", "Microsoft", "GitLab", "Greenhouse"}},
+		// Not an auth variant: it says which account to use.
+		{[]string{"Salesforce (Sandbox)", "Stripe Connect", "Gmail"}, []string{"Salesforce (Sandbox)", "Stripe Connect", "Gmail"}},
+		// Two that would look alike keep their full names.
+		{[]string{"GitHub (User OAuth)", "GitHub (Personal Access Token)", "Jira (API token)"},
+			[]string{"GitHub (User OAuth)", "GitHub (Personal Access Token)", "Jira"}},
+		{[]string{"(API key)"}, []string{"(API key)"}},
+	}
+	for _, tt := range tests {
+		var ins []PageIntegration
+		for _, n := range tt.names {
+			ins = append(ins, PageIntegration{Key: "k", DisplayName: n})
+		}
+		if got := endUserNames(ins); !slices.Equal(got, tt.want) {
+			t.Errorf("endUserNames(%q) = %q, want %q", tt.names, got, tt.want)
+		}
 	}
 }
 

@@ -79,12 +79,14 @@
       started = true;
       window.location.replace('/connect?session_token=' + encodeURIComponent(d.sessionToken));
     });
-    if (embedded || window.opener) {
-      emit({ type: 'ready' });
-    } else {
-      role(app, 'shell-text').textContent = 'This page needs a connect link. Go back to the app you came from and try again.';
-      app.querySelector('[aria-busy]').removeAttribute('aria-busy');
-    }
+    // The server guessed from the request whether we are embedded; the
+    // window knows.
+    var waiting = embedded || !!window.opener;
+    document.getElementById('pb-wait').hidden = !waiting;
+    document.getElementById('pb-landing').hidden = waiting;
+    // Nothing to close on the landing page.
+    app.querySelector('.pb-header [data-action="close"]').hidden = !waiting;
+    if (waiting) emit({ type: 'ready' });
   }
 
   function sessionError() {
@@ -343,20 +345,26 @@
     }
 
     function fail(flow, code, msg) {
-      role(flow, 'status').textContent = '';
+      idle(flow);
       role(flow, 'alert').textContent = msg;
       emit({ type: 'error', payload: { errorType: code, errorMessage: msg } });
     }
 
     function succeed(flow, r) {
       emit({ type: 'connect', payload: { providerConfigKey: r.providerConfigKey, connectionId: r.connectionId } });
-      role(flow, 'status').textContent = '';
+      idle(flow);
       role(success, 'success-text').textContent = 'You connected ' + flow.dataset.name + '.';
       if (!embedded && !window.opener) {
         success.querySelector('[data-action="close"]').hidden = true;
         role(success, 'standalone-hint').hidden = false;
       }
       show(success, true);
+    }
+
+    // idle puts back what the status line says when nothing is under way.
+    function idle(flow) {
+      var status = role(flow, 'status');
+      if (status) status.textContent = flow.dataset.idle || '';
     }
 
     function setBusy(flow, on) {
@@ -377,8 +385,7 @@
     function clearMessages(flow) {
       var alert = role(flow, 'alert');
       if (alert) alert.textContent = '';
-      var status = role(flow, 'status');
-      if (status) status.textContent = '';
+      idle(flow);
       forEach(flow.querySelectorAll('[data-field]'), function (f) { setFieldError(f, ''); });
     }
   }
