@@ -399,7 +399,7 @@ func (s *Server) credentialFlow(m *authmode.Mode) http.HandlerFunc {
 			fields[f.Name] = field{dest: authmode.Member(c, f.Name), required: f.Required}
 		}
 		if m.Form.CatalogFields {
-			if err := decodeJWTFields(body, &c.Fields); err != nil {
+			if err := decodeProviderFields(body, &c.Fields); err != nil {
 				s.writeError(w, r, err)
 				return
 			}
@@ -419,10 +419,10 @@ func (s *Server) credentialFlow(m *authmode.Mode) http.HandlerFunc {
 	}
 }
 
-// decodeJWTFields accepts the flat string members of a JWT credentials
-// body (the catalog decides which are required); privateKey may also be
-// Nango's {id, secret} object.
-func decodeJWTFields(body []byte, dest *map[string]string) *apiError {
+// decodeProviderFields accepts a credentials body of the provider's own
+// fields (JWT's), flat string members the catalog says which are required
+// of; privateKey may also be Nango's {id, secret} object.
+func decodeProviderFields(body []byte, dest *map[string]string) *apiError {
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(body, &members); err != nil || members == nil {
 		return invalidBody(fieldError{Code: "invalid_type", Message: "expected a JSON object", Path: []any{}})

@@ -13,7 +13,9 @@
 //
 // The token requests themselves (code exchange, refresh, installation
 // tokens, client credentials, JWT signing, OAuth 1.0a) are mechanisms of
-// internal/auth, which a mode picks by kind (Browser, Mint): a new mode
-// that uses existing mechanisms is one new file here and its line in
-// registry.go.
+// internal/auth, which a mode picks by kind (Browser, Mint); each mechanism
+// names the module whose credentials it makes (authmode.JWT.Name), never a
+// mode string. A new mode that uses existing mechanisms is one new file
+// here and its line in registry.go; the catalog accepts the modes
+// registered here (catalog.AuthModeSupported).
 package authmode
