@@ -20,8 +20,8 @@
 //
 // Entries whose auth mode Patchbay does not implement yet are still loaded
 // and listed (so the catalog mirrors Nango's) but carry a non-empty
-// Provider.Unsupported reason. The set of implemented modes lives in
-// authmodes.go.
+// Provider.Unsupported reason. The implemented modes are those
+// internal/authmode registers (AuthModeSupported).
 //
 // Interpolate fills Nango's ${…} placeholders (connection config,
 // credentials, tokens, helper functions such as ${base64(…)}, dates via
