@@ -17,11 +17,7 @@ func fixturePath(r functions.Ref) string {
 
 // saveFixture writes a dry run as <integration>/tests/<name>.test.json.
 func (d *devCLI) saveFixture(p *project, r functions.Ref, req client.DryrunRequest, res *client.DryrunResponse) error {
-	calls := make([]functions.Call, len(res.Calls))
-	for i, c := range res.Calls {
-		calls[i] = functions.Call{Method: c.Method, Endpoint: c.Endpoint, Params: c.Params, Data: c.Data, Headers: c.Headers,
-			Status: c.Status, Response: c.Response, ResponseHeaders: c.ResponseHeaders}
-	}
+	calls := res.Calls // the client's and the server's are one type (package wire)
 	records := make([]*functions.RecordOp, len(res.Records))
 	for i, op := range res.Records {
 		records[i] = &functions.RecordOp{Op: op.Op, Model: op.Model, Records: op.Records}

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchbay/patchbay/client"
-	"github.com/patchbay/patchbay/internal/functions"
 )
 
 // env reads variables from the real environment, then from dir/.env.
@@ -119,7 +118,7 @@ func (d *devCLI) printCompileError(err error) bool {
 	}
 	fmt.Fprintf(d.stdout, "%s the server could not compile the functions:\n", d.ui.red("✗"))
 	for _, p := range ce.Errors {
-		d.printPosition(functions.Position{File: p.File, Line: p.Line, Column: p.Column, Message: p.Message, LineText: p.LineText})
+		d.printPosition(p)
 	}
 	return true
 }
