@@ -3,7 +3,7 @@ import * as z from 'zod';
 
 // The action's input and output are zod schemas: Patchbay validates the
 // input before exec runs and the output after, and publishes both as JSON
-// Schema (for the API, MCP tools and the dashboard).
+// Schema (GET /scripts/config).
 const CreateIssueInput = z.object({
     owner: z.string(),
     repo: z.string(),

@@ -1,8 +1,8 @@
 import { createSync } from 'nango';
 import * as z from 'zod';
 
-// A model is the shape of the records the sync saves; callers read them
-// with GET /records?model=GithubIssue.
+// A model is the shape of the records the sync saves (`patchbay dryrun`
+// shows them; the server does not schedule syncs yet).
 const GithubIssue = z.object({
     id: z.string(),
     number: z.number(),
