@@ -24,6 +24,18 @@ func TestCLIOutput(t *testing.T) {
 	}
 	closed := "http://" + ln.Addr().String()
 	ln.Close()
+	// A busy port fails serve before it creates anything.
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	untouched := filepath.Join(t.TempDir(), "data")
+	t.Cleanup(func() {
+		busy.Close()
+		if _, err := os.Stat(untouched); err == nil {
+			t.Error("serve on a busy port created its data dir")
+		}
+	})
 
 	tests := []struct {
 		name       string
@@ -84,6 +96,9 @@ func TestCLIOutput(t *testing.T) {
 			stderr: []string{"patchbay keys: ", "run `patchbay serve` once first"}},
 		{name: "bad configuration names the flag", args: []string{"serve", "--log-level", "loud"}, code: 1,
 			stderr: []string{"PATCHBAY_LOG_LEVEL (--log-level)", `"loud"`}},
+		{name: "busy port", env: map[string]string{"PATCHBAY_ADDR": busy.Addr().String(), "PATCHBAY_DATA_DIR": untouched}, args: []string{"serve"}, code: 1,
+			stderr:    []string{"patchbay serve: listen on " + busy.Addr().String(), "address already in use", "--addr (PATCHBAY_ADDR)"},
+			notStdout: []string{"Secret key"}},
 		{name: "keys do not name flags they lack", env: map[string]string{"PATCHBAY_REFRESH_WINDOW": "forever"}, args: []string{"keys"}, code: 1,
 			stderr: []string{"PATCHBAY_REFRESH_WINDOW: want a duration"}, notStderr: []string{"--refresh-window"}},
 	}

@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -97,6 +98,9 @@ func serveCommand(stdout, stderr io.Writer, getenv func(string) string) *cobra.C
 			return err
 		}
 		a, err := app.New(cmd.Context(), cfg, logger, stdout)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return withHint(err, "Another process listens there (a running `patchbay serve`?): stop it, or choose another address with --addr (PATCHBAY_ADDR).")
+		}
 		if err != nil {
 			return err
 		}

@@ -67,9 +67,9 @@ func WithResolver(r outbound.Resolver) Option {
 	return func(o *options) { o.resolver = r }
 }
 
-// New provisions a node: it loads the catalog, opens the store (creating
-// and migrating it on first start), creates the environments, and binds the
-// listen address. keysOut receives the secret keys generated on first start,
+// New provisions a node: it binds the listen address, loads the catalog,
+// opens the store (creating and migrating it on first start) and creates
+// the environments. keysOut receives the secret keys generated on first start,
 // printed once and never logged.
 func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut io.Writer, opts ...Option) (_ *App, err error) {
 	var o options
@@ -83,6 +83,11 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		}
 	}()
 
+	// Bind first: a busy address must fail the start before the data dir,
+	// the encryption key and the once-shown secret keys are created.
+	if a.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
 	if a.catalog, err = catalog.Load(cfg.ProvidersFile); err != nil {
 		return nil, fmt.Errorf("provider catalog: %w", err)
 	}
@@ -154,9 +159,6 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Proxy:        a.proxy,
 		Actions:      a.actions,
 	})
-	if a.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
 	a.server = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
