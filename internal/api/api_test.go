@@ -195,6 +195,14 @@ func TestProviders(t *testing.T) {
 	if logo.status != 200 || logo.header.Get("Content-Type") != "image/svg+xml" || !bytes.Contains(logo.body, []byte("<svg")) {
 		t.Fatalf("logo: %d %s", logo.status, logo.header.Get("Content-Type"))
 	}
+	// GitHub's own mark, not initials; a provider simple-icons lacks
+	// still gets a monogram.
+	if !bytes.Contains(logo.body, []byte("<title>GitHub</title>")) || bytes.Contains(logo.body, []byte("<text")) {
+		t.Errorf("GitHub's logo is not GitHub's mark: %s", logo.body)
+	}
+	if mono := do(t, srv, "GET", "/images/template-logos/unauthenticated.svg", "", nil); mono.status != 200 || !bytes.Contains(mono.body, []byte("<text")) {
+		t.Errorf("logo without a mark: %d %s, want a monogram", mono.status, mono.body)
+	}
 	if res := do(t, srv, "GET", "/images/template-logos/nope.svg", "", nil); res.status != 404 {
 		t.Fatalf("unknown logo: %d", res.status)
 	}

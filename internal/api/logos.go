@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"strings"
 	"unicode"
+
+	"github.com/patchbay/patchbay/internal/logos"
 )
 
-// logo serves a generated monogram for each catalog provider, so the logo
-// URLs in API responses (and, later, the Connect UI) always resolve without
-// Patchbay shipping third-party trademarks.
+// logo serves each catalog provider's logo (package logos, from
+// simple-icons), or a generated monogram for a provider without one, so
+// the logo URLs in API responses and the Connect UI always resolve.
 func (s *Server) logo(w http.ResponseWriter, r *http.Request) {
 	name, ok := strings.CutSuffix(r.PathValue("file"), ".svg")
 	p, found := s.catalog.Lookup(name)
@@ -19,8 +21,16 @@ func (s *Server) logo(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, newError(http.StatusNotFound, "not_found", "no logo for %q", r.PathValue("file")))
 		return
 	}
-	w.Header().Set("Content-Type", "image/svg+xml")
-	w.Header().Set("Cache-Control", "public, max-age=86400")
+	h := w.Header()
+	h.Set("Content-Type", "image/svg+xml")
+	h.Set("Cache-Control", "public, max-age=86400")
+	h.Set("X-Content-Type-Options", "nosniff")
+	// Opened on its own, an SVG is a document: it may run nothing.
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	if svg, ok := logos.SVG(p.Name); ok {
+		_, _ = w.Write(svg)
+		return
+	}
 	fmt.Fprint(w, monogram(p.Name, p.DisplayName))
 }
 

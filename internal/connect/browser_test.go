@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/patchbay/patchbay/internal/logos"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -79,9 +80,15 @@ func (b *browserBundle) fakePatchbay() http.Handler {
 				SessionToken: token,
 				APIURL:       b.api.URL,
 				Integrations: []PageIntegration{
-					{Key: "slow", Provider: "github", DisplayName: "GitHub (User OAuth)", AuthMode: "OAUTH2"},
+					{Key: "slow", Provider: "github", DisplayName: "GitHub (User OAuth)", AuthMode: "OAUTH2",
+						LogoURL: b.api.URL + "/images/template-logos/github.svg"},
 					{Key: "stripe", Provider: "stripe", DisplayName: "Stripe (API key)", AuthMode: "API_KEY",
+						LogoURL:          b.api.URL + "/images/template-logos/stripe.svg",
 						CredentialFields: []PageField{{Name: "apiKey", Title: "Secret key", Example: "sk_live_…", Secret: true}}},
+					// A logo that fails to load falls back to the initial.
+					{Key: "acme", Provider: "acme", DisplayName: "Acme Tickets", AuthMode: "API_KEY",
+						LogoURL:          b.api.URL + "/images/template-logos/acme.svg",
+						CredentialFields: []PageField{{Name: "apiKey", Secret: true}}},
 				},
 			}, nil
 		case failuresToken:
@@ -111,6 +118,16 @@ func (b *browserBundle) fakePatchbay() http.Handler {
 		ui.ServeHTTP(w, r)
 	})
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	// The shipped logos, as the API serves them.
+	mux.HandleFunc("GET /images/template-logos/{provider}", func(w http.ResponseWriter, r *http.Request) {
+		svg, ok := logos.SVG(strings.TrimSuffix(r.PathValue("provider"), ".svg"))
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "image/svg+xml")
+		_, _ = w.Write(svg)
+	})
 
 	// The popup's start URL: a stand-in provider page that sends the
 	// browser on to the callback, as a consent screen would.

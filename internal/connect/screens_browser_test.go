@@ -67,9 +67,16 @@ func TestBrowserScreens(t *testing.T) {
 	}
 	shot("landing")
 
-	// The list: display names, no auth variants.
+	// The list: display names, no auth variants, the brands' logos, and
+	// an initial where a logo does not load.
 	b.do(t, chromedp.Navigate(b.api.URL+"/connect?session_token="+shotsToken))
 	wait("the list", `!document.getElementById('pb-list').hidden`)
+	wait("the logos", `(function () {
+  var imgs = document.querySelectorAll('#pb-list img.pb-logo');
+  var mono = document.querySelector('#pb-list button[data-key="acme"] .pb-monogram');
+  return imgs.length === 2 && Array.prototype.every.call(imgs, function (i) { return i.complete && i.naturalWidth > 0; }) &&
+    mono !== null && mono.textContent === 'A';
+})()`)
 	if text := visible(); !strings.Contains(text, "GitHub") || !strings.Contains(text, "Stripe") || strings.Contains(text, "(") {
 		t.Errorf("the list says:\n%s", text)
 	}

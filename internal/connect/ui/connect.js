@@ -27,6 +27,22 @@
     if (e.key === 'Escape') requestClose();
   });
 
+  // A logo that does not load gives way to the integration's initial.
+  document.addEventListener('error', function (e) {
+    if (e.target.matches && e.target.matches('img.pb-logo[data-initial]')) monogram(e.target);
+  }, true);
+  forEach(document.querySelectorAll('img.pb-logo[data-initial]'), function (img) {
+    if (img.complete && img.naturalWidth === 0) monogram(img);
+  });
+
+  function monogram(img) {
+    var span = document.createElement('span');
+    span.className = 'pb-logo pb-monogram';
+    span.setAttribute('aria-hidden', 'true');
+    span.textContent = img.dataset.initial;
+    img.replaceWith(span);
+  }
+
   if (data.mode === 'shell') shell();
   else if (data.mode === 'connect') connect();
   else if (data.mode === 'session_error') sessionError();
