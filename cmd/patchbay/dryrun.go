@@ -21,7 +21,7 @@ func (d *devCLI) dryrunCommand() *cobra.Command {
 		sf                                       serverFlags
 		integration                              string
 		input, metadata, checkpoint, lastSyncStr string
-		saveResponses, force                     bool
+		saveResponses, force, allRecords, asJSON bool
 	)
 	cmd := &cobra.Command{
 		Use:   "dryrun <function> <connection-id>",
@@ -87,12 +87,23 @@ func (d *devCLI) dryrunCommand() *cobra.Command {
 				}
 				return serverError(err, host, sf.env)
 			}
-			d.printDryrun(r, req, res)
+			// With --json, stdout holds the JSON alone.
+			notes := d.stdout
+			if asJSON {
+				notes = d.stderr
+				b, err := json.MarshalIndent(res, "", "  ")
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(d.stdout, "%s\n", b)
+			} else {
+				d.printDryrun(r, req, res, allRecords)
+			}
 			if res.Error != nil {
 				return fmt.Errorf("%s failed: %s", r.FullName(), res.Error.Type)
 			}
 			if saveResponses {
-				return d.saveFixture(p, r, req, res)
+				return d.saveFixture(notes, p, r, req, res)
 			}
 			return nil
 		},
@@ -107,6 +118,8 @@ func (d *devCLI) dryrunCommand() *cobra.Command {
 	f.BoolVar(&saveResponses, "save-responses", false, "write the run as a test fixture to <integration>/tests/<name>.test.json")
 	f.BoolVar(&saveResponses, "save", false, "the same as --save-responses (Nango's name)")
 	f.BoolVar(&force, "force", false, "let --save-responses replace an existing fixture")
+	f.BoolVar(&allRecords, "records", false, "print every record a sync saved, not the first few of each model")
+	f.BoolVar(&asJSON, "json", false, "print the whole result as JSON (output, records, checkpoints, logs, requests), for programs")
 	return cmd
 }
 
@@ -158,7 +171,14 @@ func objectFlag(name, value string) (map[string]any, error) {
 	return m, nil
 }
 
-func (d *devCLI) printDryrun(r functions.Ref, req client.DryrunRequest, res *client.DryrunResponse) {
+// shownRecords is how many records of each model a dry run prints
+// without --records.
+const shownRecords = 3
+
+// printDryrun prints a dry run for people: logs, a summary of the records
+// per model with the first few of each (all with allRecords),
+// checkpoints, metadata changes, and the output or the failure.
+func (d *devCLI) printDryrun(r functions.Ref, req client.DryrunRequest, res *client.DryrunResponse, allRecords bool) {
 	u := d.ui
 	w := d.stdout
 	mark := u.green("✓")
@@ -199,14 +219,31 @@ func (d *devCLI) printDryrun(r functions.Ref, req client.DryrunRequest, res *cli
 			c := byModel[m]
 			fmt.Fprintf(w, "  %s: %d saved, %d updated, %d deleted\n", u.bold(m), c.saved, c.updated, c.deleted)
 		}
+		shown := map[string]int{}  // records printed, by model
+		hidden := map[string]int{} // records left out, by model
 		for _, op := range res.Records {
 			if len(op.Records) == 0 {
 				fmt.Fprintf(w, "  %s %s\n", u.dim(op.Op), op.Model)
 				continue
 			}
+			recs := op.Records
+			if !allRecords {
+				n := min(len(recs), max(0, shownRecords-shown[op.Model]))
+				hidden[op.Model] += len(recs) - n
+				recs = recs[:n]
+			}
+			if len(recs) == 0 {
+				continue
+			}
+			shown[op.Model] += len(recs)
 			fmt.Fprintf(w, "  %s %s (%d)\n", u.dim(op.Op), op.Model, len(op.Records))
-			for _, rec := range op.Records {
+			for _, rec := range recs {
 				fmt.Fprintln(w, indent(pretty(rec), "    "))
+			}
+		}
+		for _, m := range models {
+			if hidden[m] > 0 {
+				fmt.Fprintf(w, "  %s\n", u.dim(fmt.Sprintf("… %d more %s records (--records prints them all, --json as JSON)", hidden[m], m)))
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -16,7 +17,7 @@ func fixturePath(r functions.Ref) string {
 }
 
 // saveFixture writes a dry run as <integration>/tests/<name>.test.json.
-func (d *devCLI) saveFixture(p *project, r functions.Ref, req client.DryrunRequest, res *client.DryrunResponse) error {
+func (d *devCLI) saveFixture(out io.Writer, p *project, r functions.Ref, req client.DryrunRequest, res *client.DryrunResponse) error {
 	calls := res.Calls // the client's and the server's are one type (package wire)
 	records := make([]*functions.RecordOp, len(res.Records))
 	for i, op := range res.Records {
@@ -40,6 +41,6 @@ func (d *devCLI) saveFixture(p *project, r functions.Ref, req client.DryrunReque
 	if err := os.WriteFile(target, b, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(d.stdout, "\nWrote %s (%d requests): run it with `patchbay test %s`\n", target, len(calls), r.FullName())
+	fmt.Fprintf(out, "\nWrote %s (%d requests): run it with `patchbay test %s`\n", target, len(calls), r.FullName())
 	return nil
 }

@@ -692,3 +692,61 @@ func TestScaffoldRunsAgainstSimulator(t *testing.T) {
 		t.Fatalf("checkpoints = %v", cps)
 	}
 }
+
+// TestDryrunOutputModes: a sync's records are summarised per model with
+// the first few shown, --records prints them all, --json prints the result
+// as JSON alone.
+func TestDryrunOutputModes(t *testing.T) {
+	t.Parallel()
+	var first, second []any
+	for i := 1; i <= 4; i++ {
+		first = append(first, record(i, fmt.Sprintf("Issue %d", i), "open"))
+	}
+	for i := 5; i <= 10; i++ {
+		second = append(second, record(i, fmt.Sprintf("Issue %d", i), "open"))
+	}
+	answer, _ := json.Marshal(map[string]any{
+		"records": []any{
+			map[string]any{"op": "batchSave", "model": "GithubIssue", "records": first},
+			map[string]any{"op": "batchSave", "model": "GithubIssue", "records": second},
+			map[string]any{"op": "batchDelete", "model": "GithubIssue", "records": []any{map[string]any{"id": "9"}}},
+		},
+		"logs": []any{}, "checkpoints": []any{}, "duration_ms": 5,
+	})
+	srv := newFakeServer(t, 200, string(answer))
+	dir := initProject(t)
+	env := map[string]string{"PATCHBAY_HOST": srv.URL, "PATCHBAY_SECRET_KEY": "k"}
+	args := []string{"dryrun", "--dir", dir, "issues", "c1", "--metadata", `{"owner":"o","repo":"r"}`}
+
+	out, err := run(t, env, args...)
+	if err != nil {
+		t.Fatalf("dryrun: %v\n%s", err, out)
+	}
+	for _, want := range []string{"GithubIssue: 10 saved, 0 updated, 1 deleted", `"title": "Issue 3"`, "… 8 more GithubIssue records (--records prints them all"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, `"title": "Issue 4"`) {
+		t.Errorf("summary prints more than %d records:\n%s", shownRecords, out)
+	}
+
+	out, err = run(t, env, append(args, "--records")...)
+	if err != nil || !strings.Contains(out, `"title": "Issue 10"`) || !strings.Contains(out, `"id": "9"`) || strings.Contains(out, "more GithubIssue") {
+		t.Errorf("--records: %v\n%s", err, out)
+	}
+
+	out, err = run(t, env, append(args, "--json")...)
+	if err != nil {
+		t.Fatalf("--json: %v", err)
+	}
+	var res struct {
+		Records []struct {
+			Model   string            `json:"model"`
+			Records []json.RawMessage `json:"records"`
+		} `json:"records"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Records) != 3 || len(res.Records[1].Records) != 6 {
+		t.Errorf("--json printed %v (%v):\n%s", res, err, out)
+	}
+}
