@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/patchbay/patchbay/wire"
 )
 
 // IntegrationConfigDefaults pre-fill one integration's authorisation in a
@@ -181,15 +183,7 @@ func (c *Client) asSession(token string) (*Client, error) {
 
 // ConnectUISettings white-label the hosted Connect UI of an environment.
 // Once any is set, the UI no longer shows Patchbay's branding.
-type ConnectUISettings struct {
-	// Name replaces "Patchbay" in the UI (at most 100 characters).
-	Name string `json:"name"`
-	// LogoURL is an https URL of the customer's logo.
-	LogoURL string `json:"logo_url"`
-	// PrimaryColor is a hex colour such as "#1a73e8".
-	PrimaryColor string `json:"primary_color"`
-	DarkMode     bool   `json:"dark_mode"`
-}
+type ConnectUISettings = wire.ConnectUISettings
 
 // GetConnectUISettings returns the environment's Connect UI settings.
 func (c *Client) GetConnectUISettings(ctx context.Context) (*ConnectUISettings, error) {
@@ -202,18 +196,10 @@ func (c *Client) SetConnectUISettings(ctx context.Context, s ConnectUISettings) 
 	return getData[ConnectUISettings](ctx, c, request{method: http.MethodPut, path: "/environment/connect-ui", body: s})
 }
 
-// WebhookSettings are where an environment's outbound webhooks go.
-type WebhookSettings struct {
-	WebhookURL          string `json:"webhook_url"`
-	SecondaryWebhookURL string `json:"secondary_webhook_url"`
-	// SendAuthWebhooks turns "auth" webhooks (new connections, refresh
-	// failures) on; the server's default is on.
-	SendAuthWebhooks bool `json:"send_auth_webhooks"`
-	// SigningKey verifies the X-Nango-Hmac-Sha256 header of webhooks. The
-	// server shows it on GetWebhookSettings only; SetWebhookSettings
-	// ignores it.
-	SigningKey string `json:"signing_key,omitempty"`
-}
+// WebhookSettings are where an environment's outbound webhooks go. The
+// server shows SigningKey on GetWebhookSettings only; SetWebhookSettings
+// ignores it.
+type WebhookSettings = wire.WebhookSettings
 
 // GetWebhookSettings returns the environment's webhook settings and
 // signing key.

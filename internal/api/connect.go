@@ -19,6 +19,7 @@ import (
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/wire"
 )
 
 // ConnectSessions is the connect-session service as the API uses it.
@@ -445,13 +446,6 @@ func decodeProviderFields(body []byte, dest *map[string]string) *apiError {
 	return nil
 }
 
-type connectUIJSON struct {
-	Name         string `json:"name"`
-	LogoURL      string `json:"logo_url"`
-	PrimaryColor string `json:"primary_color"`
-	DarkMode     bool   `json:"dark_mode"`
-}
-
 func (s *Server) getConnectUI(w http.ResponseWriter, r *http.Request) {
 	if err := checkQuery(r, nil); err != nil {
 		s.writeError(w, r, err)
@@ -462,7 +456,7 @@ func (s *Server) getConnectUI(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": connectUIJSON(cur)})
+	writeJSON(w, http.StatusOK, map[string]any{"data": wire.ConnectUISettings(cur)})
 }
 
 var hexColour = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
@@ -502,7 +496,7 @@ func (s *Server) putConnectUI(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": connectUIJSON(in)})
+	writeJSON(w, http.StatusOK, map[string]any{"data": wire.ConnectUISettings(in)})
 }
 
 // parseHTTPURL parses an absolute http(s) URL with a host.
@@ -531,16 +525,10 @@ func (s *Server) logoAllowed(raw string) bool {
 	return err == nil && own.Scheme == "http" && own.Host == u.Host
 }
 
-type webhookSettingsJSON struct {
-	URL              string `json:"webhook_url"`
-	SecondaryURL     string `json:"secondary_webhook_url"`
-	SendAuthWebhooks bool   `json:"send_auth_webhooks"`
-	// SigningKey verifies X-Nango-Hmac-Sha256; shown on GET only.
-	SigningKey string `json:"signing_key,omitempty"`
-}
-
-func webhookJSON(ws store.WebhookSettings) webhookSettingsJSON {
-	return webhookSettingsJSON{URL: ws.URL, SecondaryURL: ws.SecondaryURL, SendAuthWebhooks: ws.SendAuthWebhooks == nil || *ws.SendAuthWebhooks}
+// webhookJSON is ws as GET and PUT answer it: the signing key is added by
+// GET only.
+func webhookJSON(ws store.WebhookSettings) wire.WebhookSettings {
+	return wire.WebhookSettings{WebhookURL: ws.URL, SecondaryWebhookURL: ws.SecondaryURL, SendAuthWebhooks: ws.SendAuthWebhooks == nil || *ws.SendAuthWebhooks}
 }
 
 func (s *Server) getWebhookSettings(w http.ResponseWriter, r *http.Request) {
