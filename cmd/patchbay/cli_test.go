@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCLIOutput runs command lines as main does and checks what reaches
@@ -176,5 +177,17 @@ func TestKeysWhileServing(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "patchbay.db")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestProgressOnlyOnATerminal: the spinner never reaches a pipe or a log.
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	t.Parallel()
+	var buf syncBuffer
+	done := progress(&buf, "deploying…")
+	time.Sleep(150 * time.Millisecond)
+	done()
+	if buf.String() != "" {
+		t.Fatalf("progress wrote %q to a non-terminal", buf.String())
 	}
 }

@@ -48,7 +48,9 @@ func (d *devCLI) deployCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			done := progress(d.stderr, fmt.Sprintf("deploying to %s…", host))
 			res, err := c.DeployFunctions(cmd.Context(), p.uploadFiles(), names)
+			done()
 			if err != nil {
 				if d.printCompileError(err) {
 					return withHint(errors.New("nothing was deployed: the functions do not compile (errors above)"),

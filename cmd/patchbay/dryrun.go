@@ -79,7 +79,9 @@ func (d *devCLI) dryrunCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			done := progress(d.stderr, fmt.Sprintf("running %s on %s…", r.FullName(), host))
 			res, err := c.DryrunFunction(cmd.Context(), req)
+			done()
 			if err != nil {
 				if d.printCompileError(err) {
 					return withHint(errors.New("the dry run did not start: the functions do not compile (errors above)"),

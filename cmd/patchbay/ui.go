@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 )
 
 // ui colours output written to a terminal when NO_COLOR is unset.
@@ -47,4 +48,36 @@ func (u ui) level(l string) string {
 		return u.dim(s)
 	}
 	return s
+}
+
+// spinnerFrames turn while a command waits on something slow.
+var spinnerFrames = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
+
+// progress shows msg with a spinner and the time elapsed on w while the
+// caller works, and erases it when done is called. It shows nothing unless
+// w is a terminal, so logs and pipes never see it.
+func progress(w io.Writer, msg string) (done func()) {
+	if !isTerminal(w) {
+		return func() {}
+	}
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			fmt.Fprintf(w, "\r%s %s %s\x1b[K", spinnerFrames[i%len(spinnerFrames)], msg, time.Since(start).Round(time.Second))
+			select {
+			case <-stop:
+				fmt.Fprint(w, "\r\x1b[K")
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-stopped
+	}
 }
