@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -29,11 +30,15 @@ var sourceExts = []string{".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".json"}
 // loadProject reads dir's sources and discovers its functions.
 func loadProject(dir string) (*project, error) {
 	info, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, withHint(errorf("no project at %s: the directory does not exist", dir),
+			"Create one with `patchbay init %s`, or point --dir at an existing project.", dir)
+	}
 	if err != nil {
 		return nil, err
 	}
 	if !info.IsDir() {
-		return nil, fmt.Errorf("%s is not a directory", dir)
+		return nil, withHint(errorf("%s is not a directory", dir), "Point --dir at the project's directory.")
 	}
 	p := &project{dir: dir, files: map[string]string{}}
 	err = filepath.WalkDir(dir, func(fp string, e fs.DirEntry, err error) error {
@@ -90,7 +95,8 @@ func (p *project) uploadFiles() map[string]string {
 // pick returns the functions named (all when names is empty).
 func (p *project) pick(names []string) ([]functions.Ref, error) {
 	if len(p.refs) == 0 {
-		return nil, fmt.Errorf("no functions in %s (want <integration>/actions/<name>.ts, <integration>/syncs/<name>.ts or <integration>/on-events/<name>.ts)", p.dir)
+		return nil, withHint(errorf("no functions in %s (want <integration>/actions/<name>.ts, <integration>/syncs/<name>.ts or <integration>/on-events/<name>.ts)", p.dir),
+			"Create a project with `patchbay init`, or point --dir at one.")
 	}
 	if len(names) == 0 {
 		return p.refs, nil
