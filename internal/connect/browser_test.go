@@ -182,7 +182,8 @@ func (b *browserBundle) fakePatchbay() http.Handler {
 }
 
 // customerPages are a customer's app: /embed embeds a connect link in an
-// iframe; /handshake does what @nangohq/frontend's openConnectUI does.
+// iframe; /handshake does what @nangohq/frontend's openConnectUI does
+// with baseURL …/connect (it appends the slash).
 // Both record every message they receive in window.events.
 func (b *browserBundle) customerPages() http.Handler {
 	const recorder = `<script>
@@ -214,7 +215,7 @@ window.addEventListener('message', function (e) {
   if (e.origin !== base || !e.data || e.data.type !== 'ready') return;
   document.getElementById('connect').contentWindow.postMessage({ type: 'session_token', sessionToken: %q }, '*');
 });
-</script><iframe id="connect" src="%s/connect?apiURL=%s" width="480" height="720"></iframe>`,
+</script><iframe id="connect" src="%s/connect/?apiURL=%s" width="480" height="720"></iframe>`,
 			recorder, b.api.URL, browserToken, b.api.URL, url.QueryEscape(b.api.URL))
 	})
 	return mux
