@@ -28,6 +28,7 @@ const (
 	browserToken  = "nango_connect_session_browser"
 	failuresToken = "nango_connect_session_failures"
 	shotsToken    = "nango_connect_session_shots"
+	darkShotToken = "nango_connect_session_shots_dark"
 )
 
 type browserBundle struct {
@@ -73,12 +74,17 @@ func (b *browserBundle) fakePatchbay() http.Handler {
 						CredentialFields: []PageField{{Name: "apiKey", Title: "Secret key", Example: "sk_live_…", Secret: true}}},
 				},
 			}, nil
-		case shotsToken:
+		case shotsToken, darkShotToken:
 			// Catalog names as they come, with the auth variant; "slow"
 			// keeps its popup open, so the connecting card stays.
+			var settings store.ConnectUISettings
+			if token == darkShotToken {
+				settings = store.ConnectUISettings{Name: "Acme", PrimaryColor: "#0a7d5a", DarkMode: true}
+			}
 			return &PageData{
 				SessionToken: token,
 				APIURL:       b.api.URL,
+				Settings:     settings,
 				Integrations: []PageIntegration{
 					{Key: "slow", Provider: "github", DisplayName: "GitHub (User OAuth)", AuthMode: "OAUTH2",
 						LogoURL: b.api.URL + "/images/template-logos/github.svg"},

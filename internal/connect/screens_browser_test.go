@@ -81,6 +81,13 @@ func TestBrowserScreens(t *testing.T) {
 		t.Errorf("the list says:\n%s", text)
 	}
 	shot("list")
+	// White-labelled and dark: the logos' tiles keep black marks visible.
+	b.do(t, chromedp.Navigate(b.api.URL+"/connect?session_token="+darkShotToken))
+	wait("the dark list", `document.documentElement.dataset.theme === 'dark' &&
+  Array.prototype.every.call(document.querySelectorAll('#pb-list img.pb-logo'), function (i) { return i.complete && i.naturalWidth > 0; })`)
+	shot("list-dark")
+	b.do(t, chromedp.Navigate(b.api.URL+"/connect?session_token="+shotsToken))
+	wait("the list", `!document.getElementById('pb-list').hidden`)
 
 	// The connecting card: one sentence about the sign-in window.
 	b.do(t, chromedp.Click(chromedp.CSS(`button[data-key="slow"]`)))
