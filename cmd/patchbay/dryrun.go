@@ -264,7 +264,11 @@ func (d *devCLI) printDryrun(r functions.Ref, req client.DryrunRequest, res *cli
 
 	if res.Error != nil {
 		fmt.Fprintf(w, "\n%s %s: %s\n", u.red("Error"), res.Error.Type, res.Error.Message)
-		if len(res.Error.Payload) > 0 && string(res.Error.Payload) != "{}" {
+		// The server ran the bundle these sources compile to, so a stack's
+		// positions are told in them.
+		if stack, ok := stackLines(res.Error.Payload, func() *sourceMap { return bundleMap(req.Files, r) }); ok {
+			fmt.Fprintln(w, indent(strings.Join(stack, "\n"), "  "))
+		} else if len(res.Error.Payload) > 0 && string(res.Error.Payload) != "{}" {
 			fmt.Fprintln(w, indent(pretty(res.Error.Payload), "  "))
 		}
 	} else if r.Type == "action" || (len(res.Output) > 0 && string(res.Output) != "null") {

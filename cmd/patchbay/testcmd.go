@@ -137,7 +137,11 @@ func (d *devCLI) testOne(ctx context.Context, rt *functions.Runtime, cat *catalo
 	}
 	var fe *functions.Failure
 	if errors.As(runErr, &fe) && len(fe.Payload) > 0 {
-		lines = append(lines, "payload: "+string(fe.Payload))
+		if stack, ok := stackLines(fe.Payload, func() *sourceMap { return bundleMap(p.files, r) }); ok {
+			lines = append(lines, stack...)
+		} else {
+			lines = append(lines, "payload: "+string(fe.Payload))
+		}
 	}
 	if logs := host.Logs(); len(logs) > 0 {
 		lines = append(lines, "logs:")

@@ -136,9 +136,23 @@ const (
 // script. TypeScript types are stripped, not checked: editors and `tsc`
 // do that; the runtime validates data with the function's zod schemas.
 func Compile(src Source) (*Bundle, error) {
+	b, _, err := compile(src, false)
+	return b, err
+}
+
+// SourceMap compiles src as Compile does and returns the bundle's source
+// map (version 3 JSON), so a stack trace's bundle positions
+// (<eval>:line:col) can be told as positions in the TypeScript sources.
+// The bundle's code is the same as Compile's, line for line.
+func SourceMap(src Source) (string, error) {
+	_, m, err := compile(src, true)
+	return m, err
+}
+
+func compile(src Source, withMap bool) (*Bundle, string, error) {
 	entry := path.Clean(strings.TrimPrefix(src.Entry, "./"))
 	if _, ok := src.Files[entry]; !ok {
-		return nil, &CompileError{Errors: []Position{{File: entry, Message: "entry file not found among the sources"}}}
+		return nil, "", &CompileError{Errors: []Position{{File: entry, Message: "entry file not found among the sources"}}}
 	}
 	// esbuild loads files in parallel.
 	var mu sync.Mutex
@@ -162,7 +176,7 @@ func Compile(src Source) (*Bundle, error) {
 			})
 		},
 	}
-	res := api.Build(api.BuildOptions{
+	opts := api.BuildOptions{
 		EntryPoints: []string{entry},
 		Bundle:      true,
 		Write:       false,
@@ -178,14 +192,29 @@ func Compile(src Source) (*Bundle, error) {
 		// esbuild would otherwise honour a tsconfig.json it cannot see
 		// anyway; saying so keeps the result independent of the disk.
 		TsconfigRaw: `{"compilerOptions":{"target":"es2022","useDefineForClassFields":true}}`,
-	})
+	}
+	if withMap {
+		// External, so the code keeps its lines; the output path is only
+		// a name, nothing is written.
+		opts.Sourcemap = api.SourceMapExternal
+		opts.Outfile = "bundle.js"
+	}
+	res := api.Build(opts)
 	if len(res.Errors) > 0 {
-		return nil, compileError(res.Errors)
+		return nil, "", compileError(res.Errors)
 	}
-	if len(res.OutputFiles) != 1 {
-		return nil, fmt.Errorf("compile %s: esbuild produced %d files", entry, len(res.OutputFiles))
+	var js, sourceMap []byte
+	for _, f := range res.OutputFiles {
+		if strings.HasSuffix(f.Path, ".map") {
+			sourceMap = f.Contents
+		} else {
+			js = f.Contents
+		}
 	}
-	return &Bundle{JS: string(res.OutputFiles[0].Contents), Hash: hashSources(src.Files, loaded)}, nil
+	if want := map[bool]int{false: 1, true: 2}[withMap]; len(res.OutputFiles) != want || js == nil {
+		return nil, "", fmt.Errorf("compile %s: esbuild produced %d files", entry, len(res.OutputFiles))
+	}
+	return &Bundle{JS: string(js), Hash: hashSources(src.Files, loaded)}, string(sourceMap), nil
 }
 
 func resolve(files map[string]string, entry string, a api.OnResolveArgs) (api.OnResolveResult, error) {
