@@ -58,7 +58,7 @@ func TestUnrepresentableDocumentsAreRefused(t *testing.T) {
 				code                     string
 				want                     []any
 			}{
-				{name: "metadata, the issue's example", method: "POST", path: "/connections/metadata",
+				{name: "metadata, a number beyond float64", method: "POST", path: "/connections/metadata",
 					body: `{"connection_id":"c1","provider_config_key":"stripe","metadata":{"a":1e999999}}`, code: "invalid_number", want: []any{"metadata", "a"}},
 				{name: "metadata merge", method: "PATCH", path: "/connections/metadata",
 					body: `{"connection_id":["c1"],"provider_config_key":"stripe","metadata":{"a":[1,-1e309]}}`, code: "invalid_number", want: []any{"metadata", "a", 1.0}},
@@ -157,7 +157,7 @@ func TestMetadataCap(t *testing.T) {
 	}
 }
 
-// TestUnreadableConnection is the issue's aftermath: a row stored before
+// TestUnreadableConnection: a row stored before
 // documents were checked. The list answers with the others, the row
 // itself with a clear error, and deleting it works.
 func TestUnreadableConnection(t *testing.T) {

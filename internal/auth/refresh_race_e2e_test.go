@@ -15,8 +15,8 @@ import (
 	"github.com/patchbay/patchbay/internal/providersim"
 )
 
-// raceRuns and raceCallers size the refresh race tests: the issue asked
-// for 20 consecutive runs of 200 concurrent callers.
+// raceRuns and raceCallers size the refresh race tests: 20 consecutive
+// runs of 200 concurrent callers, the load that found the race.
 const (
 	raceRuns    = 20
 	raceCallers = 200

@@ -36,7 +36,7 @@ type Limits struct {
 	Timeout time.Duration
 }
 
-// Default limits (DESIGN.md; the issue of Functions).
+// Default limits.
 const (
 	DefaultMemory         = 256 << 20
 	DefaultActionTimeout  = 5 * time.Minute

@@ -11,7 +11,7 @@ import (
 )
 
 // BenchmarkSimulator measures the simulator as tests and load tools use it:
-// 32 concurrent loopback clients, rate limits off. The issue's targets on a
+// 32 concurrent loopback clients, rate limits off. Targets on a
 // 2-core machine: ≥ 20,000 req/s for a ~1 KB JSON answer, ≥ 3,000 req/s for
 // a 100-item GitHub issues page.
 func BenchmarkSimulator(b *testing.B) {

@@ -21,8 +21,8 @@ import (
 // BenchmarkProxy measures a small GitHub call (GET /user) made directly to
 // the simulator and through a real Patchbay's /proxy, both on loopback
 // with the simulator's rate limits off, from 16 × GOMAXPROCS clients (32
-// on the 2-core machine the issue's targets are for). Compare the two
-// ns/op: the issue asks that through-Patchbay throughput stay ≥ 50% of
+// on the 2-core machine the targets are for). Compare the two
+// ns/op: the target is that through-Patchbay throughput stay ≥ 50% of
 // direct, i.e. proxied ns/op ≤ 2 × direct; the proxied sub-benchmark
 // reports that ratio as through/direct. `patchbay bench proxy` runs the
 // same comparison for longer and adds latency percentiles and CPU per call.

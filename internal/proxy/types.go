@@ -27,7 +27,7 @@ type Call struct {
 	Start time.Time
 }
 
-// Recorder receives every proxied call; the Logs issue stores them. It
+// Recorder receives every proxied call (for the operations log). It
 // must not block.
 type Recorder interface {
 	Record(ctx context.Context, c Call)

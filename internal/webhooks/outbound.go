@@ -1,7 +1,7 @@
 // Package webhooks delivers Patchbay's outbound webhooks to customers'
-// backends. For now a delivery is one signed POST per target, sent in the
-// background and logged when it fails; durable, retried delivery with
-// replay is the "Webhooks" issue's work.
+// backends. A delivery is one signed POST per target, sent in the
+// background and logged when it fails; it is not yet durable, retried or
+// replayable.
 package webhooks
 
 import (
