@@ -26,8 +26,12 @@ type Deployment struct {
 	// it (description, JSON Schemas of input/output/models, frequency, …),
 	// JSON-encoded by internal/functions; the store does not look inside.
 	Definition json.RawMessage
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// SourceMap is the bundle's source map (version 3 JSON, without the
+	// sources' content), so the function's errors can name its
+	// TypeScript files; empty for deployments made before maps were kept.
+	SourceMap string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Deployments stores deployed functions.

@@ -247,7 +247,7 @@ UPDATE environments SET variables = ?, updated_at = ? WHERE id = ?;
 
 -- Deployments. Reads join the integration for its unique key and return:
 -- id, environment_id, unique_key, name, type, version, source_hash, bundle,
--- definition, created_at, updated_at.
+-- definition, source_map, created_at, updated_at.
 
 -- name: IntegrationIDByKey
 SELECT id FROM integrations WHERE environment_id = ? AND unique_key = ?;
@@ -255,23 +255,23 @@ SELECT id FROM integrations WHERE environment_id = ? AND unique_key = ?;
 -- A redeploy keeps the row's id and created_at, which RETURNING hands back.
 -- name: UpsertDeployment
 INSERT INTO deployments (id, environment_id, integration_id, name, type, version, source_hash, bundle,
-    definition, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    definition, source_map, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (integration_id, name) DO UPDATE SET type = excluded.type, version = excluded.version,
     source_hash = excluded.source_hash, bundle = excluded.bundle, definition = excluded.definition,
-    updated_at = excluded.updated_at
+    source_map = excluded.source_map, updated_at = excluded.updated_at
 RETURNING id, created_at;
 
 -- name: GetDeployment
 SELECT d.id, d.environment_id, i.unique_key, d.name, d.type, d.version, d.source_hash, d.bundle,
-    d.definition, d.created_at, d.updated_at
+    d.definition, d.source_map, d.created_at, d.updated_at
 FROM deployments d JOIN integrations i ON i.id = d.integration_id
 WHERE i.environment_id = ? AND i.unique_key = ? AND d.name = ?;
 
 -- ?2 is NULL for every integration.
 -- name: ListDeployments
 SELECT d.id, d.environment_id, i.unique_key, d.name, d.type, d.version, d.source_hash, d.bundle,
-    d.definition, d.created_at, d.updated_at
+    d.definition, d.source_map, d.created_at, d.updated_at
 FROM deployments d JOIN integrations i ON i.id = d.integration_id
 WHERE i.environment_id = ?1 AND (?2 IS NULL OR i.unique_key = ?2)
 ORDER BY i.unique_key, d.name;

@@ -62,7 +62,7 @@ func (s deployments) put(ctx context.Context, tx *sql.Tx, d *store.Deployment) e
 	}
 	id := newID()
 	err := tx.QueryRowContext(ctx, s.db.q("UpsertDeployment"), id, d.EnvironmentID, integrationID, d.Name, d.Type,
-		d.Version, d.SourceHash, d.Bundle, definition, d.UpdatedAt, d.UpdatedAt).Scan(&d.ID, &d.CreatedAt)
+		d.Version, d.SourceHash, d.Bundle, definition, nullString(d.SourceMap), d.UpdatedAt, d.UpdatedAt).Scan(&d.ID, &d.CreatedAt)
 	if err != nil {
 		return err
 	}
@@ -78,10 +78,12 @@ func (s deployments) put(ctx context.Context, tx *sql.Tx, d *store.Deployment) e
 func (s deployments) scan(row rowScanner) (*store.Deployment, error) {
 	d := &store.Deployment{}
 	var definition []byte
+	var sourceMap sql.NullString // NULL in rows deployed before maps were kept
 	if err := row.Scan(&d.ID, &d.EnvironmentID, &d.IntegrationKey, &d.Name, &d.Type, &d.Version, &d.SourceHash,
-		&d.Bundle, &definition, &d.CreatedAt, &d.UpdatedAt); err != nil {
+		&d.Bundle, &definition, &sourceMap, &d.CreatedAt, &d.UpdatedAt); err != nil {
 		return nil, notFound(err)
 	}
+	d.SourceMap = sourceMap.String
 	if definition != nil {
 		d.Definition = json.RawMessage(definition)
 	}

@@ -116,6 +116,35 @@ func testDeployments(t *testing.T, newDB func(t *testing.T) Database) {
 			t.Fatalf("after replacement, List = %v, %v; want one deployment", deploymentNames(list), err)
 		}
 	})
+	t.Run("SourceMap", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newDB)
+		dev := b.environment(t, "dev")
+		b.integration(t, dev.ID, "github")
+		const sourceMap = `{"version":3,"sources":["patchbay-source:github/actions/a.ts"],"mappings":"AAAA;AACA"}`
+		mapped := deployment(dev.ID, "github", "mapped")
+		mapped.SourceMap = sourceMap
+		b.deploy(t, mapped, deployment(dev.ID, "github", "unmapped"), deployment(dev.ID, "github", "old"))
+		// A row deployed before the column existed holds NULL.
+		b.db.Exec(t, `UPDATE deployments SET source_map = NULL WHERE name = 'old'`)
+		deps := b.store.Deployments()
+		for name, want := range map[string]string{"mapped": sourceMap, "unmapped": "", "old": ""} {
+			got, err := deps.Get(b.ctx, dev.ID, "github", name)
+			if err != nil || got.SourceMap != want || got.Bundle == "" {
+				t.Fatalf("Get(%s) = %+v, %v; want source map %q", name, got, err, want)
+			}
+		}
+		list, err := deps.List(b.ctx, dev.ID, "github")
+		if err != nil || deploymentNames(list) != "github/mapped,github/old,github/unmapped" || list[0].SourceMap != sourceMap || list[1].SourceMap != "" {
+			t.Fatalf("List = %s, %v", deploymentNames(list), err)
+		}
+		// A redeploy without a map drops the old one: it belonged to the
+		// old bundle.
+		b.deploy(t, deployment(dev.ID, "github", "mapped"))
+		if got, err := deps.Get(b.ctx, dev.ID, "github", "mapped"); err != nil || got.SourceMap != "" {
+			t.Fatalf("after a redeploy without a map, Get = %+v, %v", got, err)
+		}
+	})
 	t.Run("PutIsAllOrNothing", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, newDB)
