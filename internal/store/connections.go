@@ -39,44 +39,45 @@ type Connection struct {
 }
 
 // Credentials are an end user's credentials, in Nango's shape for the
-// connection's auth mode. Which fields are set depends on Type. The whole
-// struct is sealed as one JSON value.
+// connection's auth mode. Which fields are set depends on Type. The store
+// seals them in its own encoding (sqlstore's storedCredentials) and the API
+// shows them through authmode.View, so neither depends on these names.
 type Credentials struct {
 	// Type is the auth mode: OAUTH2, OAUTH1, OAUTH2_CC, API_KEY, BASIC,
 	// JWT, APP or CUSTOM.
-	Type string `json:"type"`
+	Type string
 
 	// OAUTH2, APP, CUSTOM (the installation token), OAUTH2_CC ("token").
-	AccessToken  string     `json:"access_token,omitempty"`
-	RefreshToken string     `json:"refresh_token,omitempty"`
-	ExpiresAt    *time.Time `json:"expires_at,omitempty"`
-	Token        string     `json:"token,omitempty"`
+	AccessToken  string
+	RefreshToken string
+	ExpiresAt    *time.Time
+	Token        string
 
 	// OAUTH1.
-	OAuthToken       string `json:"oauth_token,omitempty"`
-	OAuthTokenSecret string `json:"oauth_token_secret,omitempty"`
+	OAuthToken       string
+	OAuthTokenSecret string
 
 	// API_KEY.
-	APIKey string `json:"apiKey,omitempty"`
+	APIKey string
 	// BASIC.
-	Username string `json:"username,omitempty"`
-	Password string `json:"password,omitempty"`
+	Username string
+	Password string
 
 	// OAUTH2_CC: the per-connection client, when the end user brings one.
-	ClientID     string `json:"client_id,omitempty"`
-	ClientSecret string `json:"client_secret,omitempty"`
+	ClientID     string
+	ClientSecret string
 
 	// Fields holds mode-specific inputs the catalog names (JWT's key id and
 	// private key, client credentials' extra fields, …).
-	Fields map[string]string `json:"fields,omitempty"`
+	Fields map[string]string
 
 	// User is the user-to-server OAuth token of a CUSTOM (GitHub App
 	// OAuth) connection, next to the installation token above.
-	User *Credentials `json:"user,omitempty"`
+	User *Credentials
 
 	// Raw is the provider's token response, minus nothing: Nango returns it
 	// to customers as credentials.raw.
-	Raw json.RawMessage `json:"raw,omitempty"`
+	Raw json.RawMessage
 }
 
 // EndUser identifies the customer's user a connection belongs to.
@@ -97,11 +98,11 @@ type Organization struct {
 // ConnectionError is one health problem (Nango's connection "errors").
 type ConnectionError struct {
 	// Type is "auth" for refresh failures; later issues add "sync".
-	Type string `json:"type"`
+	Type string
 	// Code is machine-readable (e.g. "refresh_token_revoked").
-	Code    string    `json:"code,omitempty"`
-	Message string    `json:"message,omitempty"`
-	At      time.Time `json:"at"`
+	Code    string
+	Message string
+	At      time.Time
 }
 
 // ConnectionFilter selects connections to list. Empty fields match all.

@@ -57,30 +57,27 @@ func (s connections) scan(row rowScanner) (*store.Connection, error) {
 		if err != nil {
 			return c, s.db.unreadableRow("connections", c.ID, "credentials", err)
 		}
-		if err := json.Unmarshal(plain, &c.Credentials); err != nil {
+		if c.Credentials, err = decodeCredentials(plain); err != nil {
 			return c, s.db.unreadableRow("connections", c.ID, "credentials", err)
 		}
 	}
 	for _, col := range []struct {
-		name string
-		src  []byte
-		dst  any
+		name   string
+		src    []byte
+		decode func([]byte) error
 	}{
-		{"connection_config", config, &c.ConnectionConfig},
-		{"metadata", metadata, &c.Metadata},
-		{"end_user", endUser, &c.EndUser},
-		{"tags", tags, &c.Tags},
-		{"errors", errs, &c.Errors},
+		{"connection_config", config, func(b []byte) error { return json.Unmarshal(b, &c.ConnectionConfig) }},
+		{"metadata", metadata, func(b []byte) error { return json.Unmarshal(b, &c.Metadata) }},
+		{"end_user", endUser, func(b []byte) (err error) { c.EndUser, err = decodeEndUser(b); return err }},
+		{"tags", tags, func(b []byte) error { return json.Unmarshal(b, &c.Tags) }},
+		{"errors", errs, func(b []byte) (err error) { c.Errors, err = decodeErrors(b); return err }},
 	} {
 		if col.src == nil {
 			continue
 		}
-		if err := json.Unmarshal(col.src, col.dst); err != nil {
+		if err := col.decode(col.src); err != nil {
 			return c, s.db.unreadableRow("connections", c.ID, col.name, err)
 		}
-	}
-	if len(c.Errors) == 0 {
-		c.Errors = nil
 	}
 	return c, nil
 }
@@ -88,15 +85,11 @@ func (s connections) scan(row rowScanner) (*store.Connection, error) {
 // connectionDocs are a connection's JSON documents, in the order args
 // writes them.
 func connectionDocs(c *store.Connection) [4]docValue {
-	var endUser any
-	if c.EndUser != nil {
-		endUser = c.EndUser
-	}
 	return [4]docValue{
 		{store.DocConnectionConfig, c.ConnectionConfig, "{}"},
 		{store.DocMetadata, c.Metadata, "{}"},
 		{store.DocTags, c.Tags, "{}"},
-		{store.DocEndUser, endUser, ""},
+		{store.DocEndUser, toStoredEndUser(c.EndUser), ""},
 	}
 }
 
@@ -138,7 +131,7 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 // refreshing such a connection's token keeps working.
 func (s connections) args(c *store.Connection, before *docSizes) ([]any, error) {
 	c.CredentialsExpiresAt = credentialsExpiry(c.Credentials)
-	plain, err := json.Marshal(c.Credentials)
+	plain, err := encodeCredentials(c.Credentials)
 	if err != nil {
 		return nil, fmt.Errorf("credentials: %w", err)
 	}
@@ -158,7 +151,7 @@ func (s connections) args(c *store.Connection, before *docSizes) ([]any, error) 
 			docs[i] = string(b)
 		}
 	}
-	errs, err := jsonValue(withoutNUL(c.Errors), "[]")
+	errs, err := jsonValue(toStoredErrors(withoutNUL(c.Errors)), "[]")
 	if err != nil {
 		return nil, fmt.Errorf("errors: %w", err)
 	}

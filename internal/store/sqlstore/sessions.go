@@ -17,13 +17,9 @@ func (s connectSessions) Create(ctx context.Context, cs *store.ConnectSession) e
 	if cs.TokenHash == "" {
 		return errors.New("create connect session: no token hash")
 	}
-	var endUserValue any
-	if cs.EndUser != nil {
-		endUserValue = cs.EndUser
-	}
 	var docs [3]any
 	for i, d := range []docValue{
-		{store.DocEndUser, endUserValue, ""},
+		{store.DocEndUser, toStoredEndUser(cs.EndUser), ""},
 		{store.DocConfigDefaults, cs.IntegrationsConfigDefaults, "{}"},
 		{store.DocTags, cs.Tags, "{}"},
 	} {
@@ -84,7 +80,8 @@ func (s connectSessions) scan(row rowScanner) (*store.ConnectSession, error) {
 	}
 	cs.CreatedAt, cs.ExpiresAt = cs.CreatedAt.UTC(), cs.ExpiresAt.UTC()
 	if endUser != nil {
-		if err := json.Unmarshal(endUser, &cs.EndUser); err != nil {
+		var err error
+		if cs.EndUser, err = decodeEndUser(endUser); err != nil {
 			return nil, s.db.unreadableRow("connect_sessions", cs.ID, "end_user", err)
 		}
 	}

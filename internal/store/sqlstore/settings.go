@@ -14,30 +14,32 @@ import (
 type settings struct{ db *DB }
 
 func (s settings) ConnectUI(ctx context.Context, environmentID string) (store.ConnectUISettings, error) {
-	var out store.ConnectUISettings
+	var out storedConnectUI
 	if err := s.get(ctx, "GetConnectUISettings", "connect_ui_settings", environmentID, &out); err != nil {
 		return store.ConnectUISettings{}, fmt.Errorf("connect UI settings: %w", err)
 	}
-	return out, nil
+	return store.ConnectUISettings{Name: out.Name, LogoURL: out.LogoURL, PrimaryColor: out.PrimaryColor, DarkMode: out.DarkMode}, nil
 }
 
 func (s settings) SetConnectUI(ctx context.Context, environmentID string, v store.ConnectUISettings) error {
-	if err := s.set(ctx, "SetConnectUISettings", environmentID, v); err != nil {
+	stored := storedConnectUI{Name: v.Name, LogoURL: v.LogoURL, PrimaryColor: v.PrimaryColor, DarkMode: v.DarkMode}
+	if err := s.set(ctx, "SetConnectUISettings", environmentID, stored); err != nil {
 		return fmt.Errorf("set connect UI settings: %w", err)
 	}
 	return nil
 }
 
 func (s settings) Webhooks(ctx context.Context, environmentID string) (store.WebhookSettings, error) {
-	var out store.WebhookSettings
+	var out storedWebhooks
 	if err := s.get(ctx, "GetWebhookSettings", "webhook_settings", environmentID, &out); err != nil {
 		return store.WebhookSettings{}, fmt.Errorf("webhook settings: %w", err)
 	}
-	return out, nil
+	return store.WebhookSettings{URL: out.URL, SecondaryURL: out.SecondaryURL, SendAuthWebhooks: out.SendAuthWebhooks}, nil
 }
 
 func (s settings) SetWebhooks(ctx context.Context, environmentID string, v store.WebhookSettings) error {
-	if err := s.set(ctx, "SetWebhookSettings", environmentID, v); err != nil {
+	stored := storedWebhooks{URL: v.URL, SecondaryURL: v.SecondaryURL, SendAuthWebhooks: v.SendAuthWebhooks}
+	if err := s.set(ctx, "SetWebhookSettings", environmentID, stored); err != nil {
 		return fmt.Errorf("set webhook settings: %w", err)
 	}
 	return nil
@@ -59,7 +61,7 @@ func (s settings) Variables(ctx context.Context, environmentID string) ([]store.
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(plain, &vars); err != nil {
+	if vars, err = decodeVariables(plain); err != nil {
 		return nil, s.db.unreadableRow("environments", environmentID, "variables", err)
 	}
 	return vars, nil
@@ -72,7 +74,7 @@ func (s settings) SetVariables(ctx context.Context, environmentID string, vars [
 	// No ciphertext when there is no secret, as for integrations.
 	var sealed []byte
 	if len(vars) > 0 {
-		b, err := store.DocVariables.Encode(vars)
+		b, err := store.DocVariables.Encode(toStoredVariables(vars))
 		if err != nil {
 			return fmt.Errorf("set environment variables of %s: %w", environmentID, err)
 		}

@@ -140,6 +140,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Database) {
 	t.Run("ConnectionEncryption", func(t *testing.T) { t.Parallel(); testConnectionEncryption(t, newDB) })
 	t.Run("Connections", func(t *testing.T) { t.Parallel(); testConnections(t, newDB) })
 	t.Run("Documents", func(t *testing.T) { t.Parallel(); testDocuments(t, newDB) })
+	t.Run("StoredEncoding", func(t *testing.T) { t.Parallel(); testStoredEncoding(t, newDB) })
 	t.Run("ConnectSessions", func(t *testing.T) { t.Parallel(); testConnectSessions(t, newDB) })
 	t.Run("OAuthSessions", func(t *testing.T) { t.Parallel(); testOAuthSessions(t, newDB) })
 	t.Run("Settings", func(t *testing.T) { t.Parallel(); testSettings(t, newDB) })
