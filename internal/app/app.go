@@ -100,7 +100,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 
 	// One address policy for every request to a provider or a customer.
 	guard := outbound.NewGuard(outbound.GuardOptions{AllowedNetworks: cfg.ProxyAllowedNetworks, Resolver: o.resolver})
-	a.webhooks = webhooks.NewSender(a.store, guard, logger)
+	a.webhooks = webhooks.NewSender(a.store.Settings(), a.store.Environments(), guard, logger)
 	a.conns = cache.NewConnections(a.store.Connections(), a.store.Notifier(), 0)
 	a.integs = cache.NewIntegrations(a.store.Integrations(), a.store.Notifier(), 0)
 	a.auth = auth.New(auth.Options{

@@ -126,7 +126,7 @@ func TestDeliveryAddressPolicy(t *testing.T) {
 			}
 			guard := outbound.NewGuard(outbound.GuardOptions{AllowedNetworks: prefixes, Resolver: hostsResolver{"hooks.test": "127.0.0.1"}})
 			logs := &syncBuffer{}
-			s := webhooks.NewSender(b.store, guard, slog.New(slog.NewTextHandler(logs, nil)))
+			s := webhooks.NewSender(b.store.Settings(), b.store.Environments(), guard, slog.New(slog.NewTextHandler(logs, nil)))
 			s.Send(t.Context(), b.env.ID, map[string]any{"type": "auth", "secret": "SIGNED"})
 			s.Close()
 			if got := b.hits.Load(); got != tt.wantHits {

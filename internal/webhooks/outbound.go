@@ -27,13 +27,27 @@ import (
 // Nango's X-Nango-Hmac-Sha256.
 const SignatureHeader = "X-Nango-Hmac-Sha256"
 
+// Settings are the environments' webhook targets a Sender reads
+// (store.EnvironmentSettings has them).
+type Settings interface {
+	Webhooks(ctx context.Context, environmentID string) (store.WebhookSettings, error)
+}
+
+// Environments are where a Sender finds an environment's signing key
+// (store.Environments has them).
+type Environments interface {
+	List(ctx context.Context) ([]*store.Environment, error)
+	Secrets(ctx context.Context, name string) (*store.Environment, error)
+}
+
 // Sender posts signed webhooks to an environment's webhook URLs.
 type Sender struct {
-	store  store.Store
-	guard  *outbound.Guard
-	client *http.Client
-	logger *slog.Logger
-	wg     sync.WaitGroup
+	settings Settings
+	envs     Environments
+	guard    *outbound.Guard
+	client   *http.Client
+	logger   *slog.Logger
+	wg       sync.WaitGroup
 }
 
 // NewSender returns a Sender whose deliveries go through guard (nil: the
@@ -42,11 +56,11 @@ type Sender struct {
 // metadata), by name or number, is refused unless the operator allowed
 // its network (PATCHBAY_PROXY_ALLOWED_NETWORKS), and redirects stay on
 // the URL's origin.
-func NewSender(s store.Store, guard *outbound.Guard, logger *slog.Logger) *Sender {
+func NewSender(settings Settings, envs Environments, guard *outbound.Guard, logger *slog.Logger) *Sender {
 	if guard == nil {
 		guard = outbound.NewGuard(outbound.GuardOptions{})
 	}
-	return &Sender{store: s, guard: guard, client: guard.Client(10 * time.Second), logger: logger}
+	return &Sender{settings: settings, envs: envs, guard: guard, client: guard.Client(10 * time.Second), logger: logger}
 }
 
 // Close waits for deliveries in flight.
@@ -90,7 +104,7 @@ func (s *Sender) Send(ctx context.Context, environmentID string, payload any) {
 }
 
 func (s *Sender) deliver(ctx context.Context, environmentID string, payload any) error {
-	settings, err := s.store.Settings().Webhooks(ctx, environmentID)
+	settings, err := s.settings.Webhooks(ctx, environmentID)
 	if err != nil {
 		return fmt.Errorf("webhook settings: %w", err)
 	}
@@ -137,13 +151,13 @@ func (s *Sender) deliver(ctx context.Context, environmentID string, payload any)
 }
 
 func (s *Sender) environment(ctx context.Context, id string) (*store.Environment, error) {
-	envs, err := s.store.Environments().List(ctx)
+	envs, err := s.envs.List(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range envs {
 		if e.ID == id {
-			return s.store.Environments().Secrets(ctx, e.Name)
+			return s.envs.Secrets(ctx, e.Name)
 		}
 	}
 	return nil, fmt.Errorf("environment %s: %w", id, store.ErrNotFound)
@@ -196,7 +210,7 @@ func (a AuthEvents) payload(ctx context.Context, c *store.Connection, mode, oper
 }
 
 func (a AuthEvents) enabled(ctx context.Context, environmentID string) bool {
-	ws, err := a.Sender.store.Settings().Webhooks(ctx, environmentID)
+	ws, err := a.Sender.settings.Webhooks(ctx, environmentID)
 	return err == nil && (ws.SendAuthWebhooks == nil || *ws.SendAuthWebhooks) && (ws.URL != "" || ws.SecondaryURL != "")
 }
 
