@@ -132,7 +132,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Integrations: a.integs,
 		Runtime:      a.runtime,
 		Limiter:      functions.NewLimiter(fc.PerConnection, fc.PerEnvironment, fc.Node),
-		Host:         &serverhost.Deps{Proxy: a.proxy, Auth: a.auth, Store: a.store, Logger: logger},
+		Host:         &serverhost.Deps{Proxy: a.proxy, Auth: a.auth, Variables: a.store.Settings(), Locks: a.store.FunctionLocks(), Logger: logger},
 		Memory:       cfg.FunctionMemory,
 		Timeout:      cfg.ActionTimeout,
 		Logger:       logger,

@@ -35,10 +35,25 @@ const MaxResponseBytes = 32 << 20
 
 // Deps are the services a host uses; one Deps serves every execution.
 type Deps struct {
-	Proxy  *proxy.Proxy
-	Auth   *auth.Service
-	Store  store.Store
-	Logger *slog.Logger
+	Proxy     *proxy.Proxy
+	Auth      *auth.Service
+	Variables Variables
+	Locks     Locks
+	Logger    *slog.Logger
+}
+
+// Variables are the environments' variables functions read
+// (store.EnvironmentSettings has them).
+type Variables interface {
+	Variables(ctx context.Context, environmentID string) ([]store.EnvironmentVariable, error)
+}
+
+// Locks are the locks functions take with nango.tryAcquireLock
+// (store.FunctionLocks has them).
+type Locks interface {
+	TryAcquire(ctx context.Context, scope, key, owner string, ttl time.Duration) (bool, error)
+	Release(ctx context.Context, scope, key, owner string) (bool, error)
+	ReleaseAll(ctx context.Context, owner string) error
 }
 
 // Target is the execution a host serves.
@@ -291,7 +306,7 @@ func (h *Host) Checkpoint(context.Context) (map[string]any, error) {
 func (h *Host) SaveCheckpoint(context.Context, map[string]any) error { return functions.ErrNotInSync }
 
 func (h *Host) EnvironmentVariables(ctx context.Context) ([]store.EnvironmentVariable, error) {
-	vars, err := h.d.Store.Settings().Variables(ctx, h.t.EnvironmentID)
+	vars, err := h.d.Variables.Variables(ctx, h.t.EnvironmentID)
 	if err != nil {
 		return nil, fmt.Errorf("environment variables: %w", err)
 	}
@@ -307,15 +322,15 @@ func (h *Host) lockScope() string {
 }
 
 func (h *Host) TryAcquireLock(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	return h.d.Store.FunctionLocks().TryAcquire(ctx, h.lockScope(), key, h.t.ExecutionID, ttl)
+	return h.d.Locks.TryAcquire(ctx, h.lockScope(), key, h.t.ExecutionID, ttl)
 }
 
 func (h *Host) ReleaseLock(ctx context.Context, key string) (bool, error) {
-	return h.d.Store.FunctionLocks().Release(ctx, h.lockScope(), key, h.t.ExecutionID)
+	return h.d.Locks.Release(ctx, h.lockScope(), key, h.t.ExecutionID)
 }
 
 func (h *Host) ReleaseAllLocks(ctx context.Context) error {
-	return h.d.Store.FunctionLocks().ReleaseAll(ctx, h.t.ExecutionID)
+	return h.d.Locks.ReleaseAll(ctx, h.t.ExecutionID)
 }
 
 func (h *Host) Records(ctx context.Context, op *functions.RecordOp) error {
