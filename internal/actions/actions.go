@@ -59,6 +59,14 @@ type Integrations interface {
 	Get(ctx context.Context, environmentID, uniqueKey string) (*store.Integration, error)
 }
 
+// Runs keeps action runs: the record of each invocation, its idempotency
+// key and its result (store.ActionRuns has them).
+type Runs interface {
+	Create(ctx context.Context, run *store.ActionRun) (*store.ActionRun, bool, error)
+	Get(ctx context.Context, environmentID, id string) (*store.ActionRun, error)
+	Update(ctx context.Context, environmentID, id string, change func(*store.ActionRun) error) (*store.ActionRun, error)
+}
+
 // Enqueuer schedules a run as a durable job; the job calls Execute.
 type Enqueuer interface {
 	EnqueueAction(ctx context.Context, environmentID, environmentName, runID string, maxAttempts int) error
@@ -66,7 +74,7 @@ type Enqueuer interface {
 
 // Options configure a Service.
 type Options struct {
-	Store       store.Store
+	Runs        Runs
 	Deployments store.Deployments
 	Connections Connections
 	// Integrations, when set, give per-integration limits.
@@ -181,7 +189,7 @@ func (s *Service) recorded(ctx context.Context, req Request, dep *store.Deployme
 	if req.Async {
 		status = store.ActionPending
 	}
-	run, created, err := s.o.Store.ActionRuns().Create(ctx, &store.ActionRun{
+	run, created, err := s.o.Runs.Create(ctx, &store.ActionRun{
 		EnvironmentID: req.EnvironmentID, IntegrationKey: req.IntegrationKey, ConnectionID: req.ConnectionID,
 		ActionName: req.ActionName, IdempotencyKey: req.IdempotencyKey, RequestHash: requestHash(req),
 		Input: req.Input, Status: status, Async: req.Async, MaxRetries: req.MaxRetries,
@@ -249,7 +257,7 @@ func (s *Service) wait(ctx context.Context, run *store.ActionRun) (*store.Action
 		}
 		delay = min(delay*2, time.Second)
 		var err error
-		if run, err = s.o.Store.ActionRuns().Get(ctx, run.EnvironmentID, run.ID); err != nil {
+		if run, err = s.o.Runs.Get(ctx, run.EnvironmentID, run.ID); err != nil {
 			return nil, fmt.Errorf("read action run: %w", err)
 		}
 	}
@@ -258,7 +266,7 @@ func (s *Service) wait(ctx context.Context, run *store.ActionRun) (*store.Action
 
 // Get returns a run, for GET /action/{id}.
 func (s *Service) Get(ctx context.Context, environmentID, id string) (*store.ActionRun, error) {
-	run, err := s.o.Store.ActionRuns().Get(ctx, environmentID, id)
+	run, err := s.o.Runs.Get(ctx, environmentID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, &Error{Status: http.StatusNotFound, Code: "unknown_action_run", Message: "no action run with this id (runs are kept 24 hours)"}
 	}
@@ -269,7 +277,7 @@ func (s *Service) Get(ctx context.Context, environmentID, id string) (*store.Act
 // this is the job's final attempt; a retryable failure before it is
 // returned so the queue tries again.
 func (s *Service) Execute(ctx context.Context, environmentID, runID, environmentName string, last bool) error {
-	run, err := s.o.Store.ActionRuns().Get(ctx, environmentID, runID)
+	run, err := s.o.Runs.Get(ctx, environmentID, runID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // expired or deleted: nothing to do
 	}
@@ -279,7 +287,7 @@ func (s *Service) Execute(ctx context.Context, environmentID, runID, environment
 	if run.Status == store.ActionSucceeded || run.Status == store.ActionFailed {
 		return nil
 	}
-	run, err = s.o.Store.ActionRuns().Update(ctx, environmentID, runID, func(r *store.ActionRun) error {
+	run, err = s.o.Runs.Update(ctx, environmentID, runID, func(r *store.ActionRun) error {
 		r.Status = store.ActionRunning
 		r.Attempts++
 		return nil
@@ -304,7 +312,7 @@ func (s *Service) Execute(ctx context.Context, environmentID, runID, environment
 	f := failureOf(err)
 	if f != nil && !last && retryable(f) {
 		// Back to pending for the queue's next attempt.
-		_, _ = s.o.Store.ActionRuns().Update(context.WithoutCancel(ctx), environmentID, runID, func(r *store.ActionRun) error {
+		_, _ = s.o.Runs.Update(context.WithoutCancel(ctx), environmentID, runID, func(r *store.ActionRun) error {
 			r.Status = store.ActionPending
 			return nil
 		})
@@ -455,7 +463,7 @@ func capFailure(f *functions.Failure) *functions.Failure {
 // settle stores a run's end. It returns nil when the run could not be
 // saved (logged): the caller still has the result in hand.
 func (s *Service) settle(ctx context.Context, run *store.ActionRun, out json.RawMessage, f *functions.Failure) *store.ActionRun {
-	settled, err := s.o.Store.ActionRuns().Update(ctx, run.EnvironmentID, run.ID, func(r *store.ActionRun) error {
+	settled, err := s.o.Runs.Update(ctx, run.EnvironmentID, run.ID, func(r *store.ActionRun) error {
 		if f != nil {
 			r.Status, r.Error, r.Output = store.ActionFailed, mustJSON(f), nil
 		} else {

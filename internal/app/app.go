@@ -126,7 +126,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 	a.deploys = cache.NewDeployments(a.store.Deployments(), a.store.Notifier(), 0)
 	fc := cfg.FunctionConcurrency
 	a.actions = actions.New(actions.Options{
-		Store:        a.store,
+		Runs:         a.store.ActionRuns(),
 		Deployments:  a.deploys,
 		Connections:  a.conns,
 		Integrations: a.integs,
