@@ -266,7 +266,7 @@ func (d *devCLI) printDryrun(r functions.Ref, req client.DryrunRequest, res *cli
 		fmt.Fprintf(w, "\n%s %s: %s\n", u.red("Error"), res.Error.Type, res.Error.Message)
 		// The server ran the bundle these sources compile to, so a stack's
 		// positions are told in them.
-		if stack, ok := stackLines(res.Error.Payload, func() *sourceMap { return bundleMap(req.Files, r) }); ok {
+		if stack, ok := stackLines(res.Error.Payload, func() *functions.SourceMap { return bundleMap(req.Files, r) }); ok {
 			fmt.Fprintln(w, indent(strings.Join(stack, "\n"), "  "))
 		} else if len(res.Error.Payload) > 0 && string(res.Error.Payload) != "{}" {
 			fmt.Fprintln(w, indent(pretty(res.Error.Payload), "  "))

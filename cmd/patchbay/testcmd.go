@@ -137,7 +137,8 @@ func (d *devCLI) testOne(ctx context.Context, rt *functions.Runtime, cat *catalo
 	}
 	var fe *functions.Failure
 	if errors.As(runErr, &fe) && len(fe.Payload) > 0 {
-		if stack, ok := stackLines(fe.Payload, func() *sourceMap { return bundleMap(p.files, r) }); ok {
+		// The runtime told the stack in the sources, with b's map.
+		if stack, ok := stackLines(fe.Payload, nil); ok {
 			lines = append(lines, stack...)
 		} else {
 			lines = append(lines, "payload: "+string(fe.Payload))

@@ -35,6 +35,11 @@ type Bundle struct {
 	// (paths and contents of those esbuild loaded), so an unchanged
 	// function is recognised whatever else the project holds.
 	Hash string
+	// SourceMap is JS's source map (version 3 JSON, without the sources'
+	// content, which the deployment does not need), so that positions in
+	// JS can be told in the TypeScript sources (see MapFailure). Empty
+	// for a bundle deployed before maps were kept.
+	SourceMap string
 }
 
 // Position is one compiler diagnostic.
@@ -133,26 +138,13 @@ const (
 )
 
 // Compile bundles src's entry and the relative files it imports into one
-// script. TypeScript types are stripped, not checked: editors and `tsc`
-// do that; the runtime validates data with the function's zod schemas.
+// script, with its source map. TypeScript types are stripped, not
+// checked: editors and `tsc` do that; the runtime validates data with the
+// function's zod schemas.
 func Compile(src Source) (*Bundle, error) {
-	b, _, err := compile(src, false)
-	return b, err
-}
-
-// SourceMap compiles src as Compile does and returns the bundle's source
-// map (version 3 JSON), so a stack trace's bundle positions
-// (<eval>:line:col) can be told as positions in the TypeScript sources.
-// The bundle's code is the same as Compile's, line for line.
-func SourceMap(src Source) (string, error) {
-	_, m, err := compile(src, true)
-	return m, err
-}
-
-func compile(src Source, withMap bool) (*Bundle, string, error) {
 	entry := path.Clean(strings.TrimPrefix(src.Entry, "./"))
 	if _, ok := src.Files[entry]; !ok {
-		return nil, "", &CompileError{Errors: []Position{{File: entry, Message: "entry file not found among the sources"}}}
+		return nil, &CompileError{Errors: []Position{{File: entry, Message: "entry file not found among the sources"}}}
 	}
 	// esbuild loads files in parallel.
 	var mu sync.Mutex
@@ -192,16 +184,15 @@ func compile(src Source, withMap bool) (*Bundle, string, error) {
 		// esbuild would otherwise honour a tsconfig.json it cannot see
 		// anyway; saying so keeps the result independent of the disk.
 		TsconfigRaw: `{"compilerOptions":{"target":"es2022","useDefineForClassFields":true}}`,
-	}
-	if withMap {
-		// External, so the code keeps its lines; the output path is only
-		// a name, nothing is written.
-		opts.Sourcemap = api.SourceMapExternal
-		opts.Outfile = "bundle.js"
+		// External: the code names no map, and keeps its lines. The
+		// output path is only a name, nothing is written.
+		Sourcemap:      api.SourceMapExternal,
+		SourcesContent: api.SourcesContentExclude,
+		Outfile:        "bundle.js",
 	}
 	res := api.Build(opts)
 	if len(res.Errors) > 0 {
-		return nil, "", compileError(res.Errors)
+		return nil, compileError(res.Errors)
 	}
 	var js, sourceMap []byte
 	for _, f := range res.OutputFiles {
@@ -211,10 +202,10 @@ func compile(src Source, withMap bool) (*Bundle, string, error) {
 			js = f.Contents
 		}
 	}
-	if want := map[bool]int{false: 1, true: 2}[withMap]; len(res.OutputFiles) != want || js == nil {
-		return nil, "", fmt.Errorf("compile %s: esbuild produced %d files", entry, len(res.OutputFiles))
+	if len(res.OutputFiles) != 2 || js == nil || sourceMap == nil {
+		return nil, fmt.Errorf("compile %s: esbuild produced %d files", entry, len(res.OutputFiles))
 	}
-	return &Bundle{JS: string(js), Hash: hashSources(src.Files, loaded)}, string(sourceMap), nil
+	return &Bundle{JS: string(js), Hash: hashSources(src.Files, loaded), SourceMap: string(sourceMap)}, nil
 }
 
 func resolve(files map[string]string, entry string, a api.OnResolveArgs) (api.OnResolveResult, error) {

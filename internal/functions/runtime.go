@@ -223,7 +223,7 @@ func (r *Runtime) Describe(ctx context.Context, b *Bundle) (*Definition, error) 
 		return out, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, mapErr(err, b.SourceMap)
 	}
 	s, ok := out.(string)
 	if !ok {
@@ -239,8 +239,9 @@ func (r *Runtime) Describe(ctx context.Context, b *Bundle) (*Definition, error) 
 var errTimeout = errors.New("the execution took longer than its time limit")
 
 // Run executes e and returns the function's output (JSON). A failure of
-// the function is a *Failure; other errors are Patchbay's own. Run
-// returns by e's time limit, give or take abandonGrace, whatever the
+// the function is a *Failure, whose positions name the TypeScript sources
+// when the bundle has its source map; other errors are Patchbay's own.
+// Run returns by e's time limit, give or take abandonGrace, whatever the
 // function does (see deadline.go).
 func (r *Runtime) Run(ctx context.Context, e *Execution) (json.RawMessage, error) {
 	if e.Limits.Timeout > 0 {
@@ -248,7 +249,11 @@ func (r *Runtime) Run(ctx context.Context, e *Execution) (json.RawMessage, error
 		ctx, cancel = context.WithTimeoutCause(ctx, e.Limits.Timeout, errTimeout)
 		defer cancel()
 	}
-	return bounded(ctx, func(g *gate) (json.RawMessage, error) { return r.run(ctx, e, g) })
+	out, err := bounded(ctx, func(g *gate) (json.RawMessage, error) { return r.run(ctx, e, g) })
+	if err != nil && e.Bundle != nil {
+		err = mapErr(err, e.Bundle.SourceMap)
+	}
+	return out, err
 }
 
 func (r *Runtime) run(ctx context.Context, e *Execution, g *gate) (json.RawMessage, error) {

@@ -247,7 +247,7 @@ func TestPreludeStripped(t *testing.T) {
 		t.Fatalf("err = %v, want a Failure", err)
 	}
 	var payload struct{ Stack string }
-	if err := json.Unmarshal(f.Payload, &payload); err != nil || !strings.Contains(payload.Stack, "at exec (<eval>:") {
+	if err := json.Unmarshal(f.Payload, &payload); err != nil || !strings.Contains(payload.Stack, "at exec (github/actions/a.ts:3:") {
 		t.Fatalf("stack = %q, want the function's frame with its line", payload.Stack)
 	}
 }
