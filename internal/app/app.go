@@ -113,7 +113,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Events:        webhooks.AuthEvents{Sender: a.webhooks},
 		RefreshWindow: cfg.RefreshWindow,
 	})
-	sessions := connect.NewSessions(a.store, a.catalog, cfg.ServerURL, nil)
+	sessions := connect.NewSessions(connect.Stores{Integrations: a.integs, Connections: a.conns,
+		ConnectSessions: a.store.ConnectSessions(), Settings: a.store.Settings()}, a.catalog, cfg.ServerURL, nil)
 	a.proxy = proxy.New(proxy.Options{
 		Connections:  a.auth,
 		Integrations: a.integs,

@@ -37,9 +37,31 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
+// Stores are the views of the store Sessions use, each declared here as
+// the calls made of it. Integrations and Connections are the caches in
+// production (internal/store/cache), so Sessions sees what the rest of
+// the node sees.
+type Stores struct {
+	Integrations interface {
+		Get(ctx context.Context, environmentID, uniqueKey string) (*store.Integration, error)
+		List(ctx context.Context, environmentID string) ([]*store.Integration, error)
+	}
+	Connections interface {
+		Get(ctx context.Context, environmentID, integrationKey, connectionID string) (*store.Connection, error)
+	}
+	ConnectSessions interface {
+		Create(ctx context.Context, s *store.ConnectSession) error
+		ByTokenHash(ctx context.Context, tokenHash string) (*store.ConnectSession, error)
+		Delete(ctx context.Context, id string) error
+	}
+	Settings interface {
+		ConnectUI(ctx context.Context, environmentID string) (store.ConnectUISettings, error)
+	}
+}
+
 // Sessions creates and checks connect sessions.
 type Sessions struct {
-	store     store.Store
+	store     Stores
 	catalog   *catalog.Catalog
 	serverURL string
 	now       func() time.Time
@@ -47,7 +69,7 @@ type Sessions struct {
 
 // NewSessions returns the connect-session service. serverURL is the public
 // base URL connect links point at.
-func NewSessions(s store.Store, c *catalog.Catalog, serverURL string, now func() time.Time) *Sessions {
+func NewSessions(s Stores, c *catalog.Catalog, serverURL string, now func() time.Time) *Sessions {
 	if now == nil {
 		now = time.Now
 	}
@@ -77,7 +99,7 @@ type Created struct {
 // session's connection must exist.
 func (s *Sessions) Create(ctx context.Context, env *store.Environment, in CreateInput) (*Created, error) {
 	for i, key := range in.AllowedIntegrations {
-		if _, err := s.store.Integrations().Get(ctx, env.ID, key); errors.Is(err, store.ErrNotFound) {
+		if _, err := s.store.Integrations.Get(ctx, env.ID, key); errors.Is(err, store.ErrNotFound) {
 			return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_body",
 				Message: fmt.Sprintf("integration %q does not exist", key), Field: []any{"allowed_integrations", i}}
 		} else if err != nil {
@@ -85,7 +107,7 @@ func (s *Sessions) Create(ctx context.Context, env *store.Environment, in Create
 		}
 	}
 	for key := range in.IntegrationsConfigDefaults {
-		if _, err := s.store.Integrations().Get(ctx, env.ID, key); errors.Is(err, store.ErrNotFound) {
+		if _, err := s.store.Integrations.Get(ctx, env.ID, key); errors.Is(err, store.ErrNotFound) {
 			return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_body",
 				Message: fmt.Sprintf("integration %q does not exist", key), Field: []any{"integrations_config_defaults", key}}
 		} else if err != nil {
@@ -93,7 +115,7 @@ func (s *Sessions) Create(ctx context.Context, env *store.Environment, in Create
 		}
 	}
 	if in.ReconnectConnectionID != "" {
-		c, err := s.store.Connections().Get(ctx, env.ID, in.ReconnectIntegration, in.ReconnectConnectionID)
+		c, err := s.store.Connections.Get(ctx, env.ID, in.ReconnectIntegration, in.ReconnectConnectionID)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, &Error{Status: http.StatusBadRequest, Code: "unknown_connection",
 				Message: fmt.Sprintf("connection %q of integration %q does not exist", in.ReconnectConnectionID, in.ReconnectIntegration), Field: []any{"connection_id"}}
@@ -122,7 +144,7 @@ func (s *Sessions) Create(ctx context.Context, env *store.Environment, in Create
 		CreatedAt:                  now,
 		ExpiresAt:                  now.Add(SessionTTL).Truncate(time.Second),
 	}
-	if err := s.store.ConnectSessions().Create(ctx, sess); err != nil {
+	if err := s.store.ConnectSessions.Create(ctx, sess); err != nil {
 		return nil, fmt.Errorf("create connect session: %w", err)
 	}
 	return &Created{Token: token, ConnectLink: s.serverURL + "/connect?session_token=" + token, ExpiresAt: sess.ExpiresAt}, nil
@@ -152,7 +174,7 @@ func (s *Sessions) lookup(ctx context.Context, token string) (*store.ConnectSess
 	if !strings.HasPrefix(token, TokenPrefix) {
 		return nil, ErrInvalidSession
 	}
-	sess, err := s.store.ConnectSessions().ByTokenHash(ctx, HashToken(token))
+	sess, err := s.store.ConnectSessions.ByTokenHash(ctx, HashToken(token))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrInvalidSession
 	}
@@ -161,7 +183,7 @@ func (s *Sessions) lookup(ctx context.Context, token string) (*store.ConnectSess
 
 // Delete ends a session at once.
 func (s *Sessions) Delete(ctx context.Context, sess *store.ConnectSession) error {
-	return s.store.ConnectSessions().Delete(ctx, sess.ID)
+	return s.store.ConnectSessions.Delete(ctx, sess.ID)
 }
 
 // Allowed checks that a session may authorise integrationKey, and for a
@@ -210,7 +232,7 @@ func (s *Sessions) Page(ctx context.Context, token string) (*PageData, error) {
 	if err != nil {
 		return nil, err
 	}
-	settings, err := s.store.Settings().ConnectUI(ctx, sess.EnvironmentID)
+	settings, err := s.store.Settings.ConnectUI(ctx, sess.EnvironmentID)
 	if err != nil {
 		return nil, fmt.Errorf("connect UI settings: %w", err)
 	}
@@ -218,7 +240,7 @@ func (s *Sessions) Page(ctx context.Context, token string) (*PageData, error) {
 		// Branded even when expired: "go back to <the customer's app>".
 		return &PageData{APIURL: s.serverURL, Settings: settings}, ErrExpiredSession
 	}
-	all, err := s.store.Integrations().List(ctx, sess.EnvironmentID)
+	all, err := s.store.Integrations.List(ctx, sess.EnvironmentID)
 	if err != nil {
 		return nil, err
 	}
