@@ -399,7 +399,8 @@ func (s *Service) attempt(ctx context.Context, req Request, dep *store.Deploymen
 	// Locks a function forgets to release end with its execution.
 	defer func() { _ = host.ReleaseAllLocks(context.WithoutCancel(ctx)) }()
 	out, err := s.o.Runtime.Run(ctx, &functions.Execution{
-		Bundle: &functions.Bundle{JS: dep.Bundle, Hash: dep.SourceHash},
+		// With its map, the run's failure names the TypeScript sources.
+		Bundle: &functions.Bundle{JS: dep.Bundle, Hash: dep.SourceHash, SourceMap: dep.SourceMap},
 		Kind:   functions.KindAction,
 		Input:  req.Input,
 		Host:   host,

@@ -152,7 +152,7 @@ func Deploy(ctx context.Context, rt *Runtime, deployments store.Deployments, env
 		}
 		all = append(all, &store.Deployment{
 			EnvironmentID: environmentID, IntegrationKey: ref.Integration, Name: ref.Name, Type: def.Type,
-			Version: def.Version, SourceHash: b.Hash, Bundle: b.JS, Definition: defJSON,
+			Version: def.Version, SourceHash: b.Hash, Bundle: b.JS, Definition: defJSON, SourceMap: b.SourceMap,
 		})
 		out = append(out, Deployed{Integration: ref.Integration, Name: ref.Name, Type: def.Type, Version: def.Version, SourceHash: b.Hash, Changed: changed})
 	}
