@@ -342,3 +342,18 @@ func BenchmarkMapFailure(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCompile is a deploy's compile of one small function, its
+// source map included.
+func BenchmarkCompile(b *testing.B) {
+	src := throwingProject()
+	var bundle *Bundle
+	for b.Loop() {
+		var err error
+		if bundle, err = Compile(src); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(bundle.JS)), "bundle-bytes")
+	b.ReportMetric(float64(len(bundle.SourceMap)), "map-bytes")
+}
