@@ -104,14 +104,17 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 	a.conns = cache.NewConnections(a.store.Connections(), a.store.Notifier(), 0)
 	a.integs = cache.NewIntegrations(a.store.Integrations(), a.store.Notifier(), 0)
 	a.auth = auth.New(auth.Options{
-		Store:         a.store,
-		Connections:   a.conns,
-		Catalog:       a.catalog,
-		ServerURL:     cfg.ServerURL,
-		Guard:         guard,
-		Logger:        logger,
-		Events:        webhooks.AuthEvents{Sender: a.webhooks},
-		RefreshWindow: cfg.RefreshWindow,
+		Connections:     a.conns,
+		Integrations:    a.integs,
+		OAuthSessions:   a.store.OAuthSessions(),
+		ConnectSessions: a.store.ConnectSessions(),
+		Locker:          a.store.Locker(),
+		Catalog:         a.catalog,
+		ServerURL:       cfg.ServerURL,
+		Guard:           guard,
+		Logger:          logger,
+		Events:          webhooks.AuthEvents{Sender: a.webhooks},
+		RefreshWindow:   cfg.RefreshWindow,
 	})
 	sessions := connect.NewSessions(connect.Stores{Integrations: a.integs, Connections: a.conns,
 		ConnectSessions: a.store.ConnectSessions(), Settings: a.store.Settings()}, a.catalog, cfg.ServerURL, nil)

@@ -140,7 +140,8 @@ func newConnBundle(t *testing.T) *connBundle {
 	if err := st.Integrations().Create(t.Context(), &store.Integration{EnvironmentID: env.ID, UniqueKey: "stripe", Provider: "stripe-api-key", DisplayName: "Stripe"}); err != nil {
 		t.Fatal(err)
 	}
-	return &connBundle{svc: auth.New(auth.Options{Store: st, Catalog: cat}), store: st, env: env.ID}
+	return &connBundle{svc: auth.New(auth.Options{Connections: st.Connections(), Integrations: st.Integrations(), OAuthSessions: st.OAuthSessions(),
+		ConnectSessions: st.ConnectSessions(), Locker: st.Locker(), Catalog: cat}), store: st, env: env.ID}
 }
 
 func (b *connBundle) importKey(t *testing.T, id string, metadata map[string]any) {

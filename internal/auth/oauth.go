@@ -95,7 +95,7 @@ func (s *Service) Start(ctx context.Context, in StartInput) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := s.store.OAuthSessions().Create(ctx, sess); err != nil {
+	if err := s.oauthSessions.Create(ctx, sess); err != nil {
 		return "", fmt.Errorf("save OAuth session: %w", err)
 	}
 	return target, nil
@@ -343,9 +343,9 @@ func (s *Service) Callback(ctx context.Context, q url.Values) (*CallbackResult, 
 	var err error
 	switch {
 	case q.Get("state") != "":
-		sess, err = s.store.OAuthSessions().Take(ctx, q.Get("state"))
+		sess, err = s.oauthSessions.Take(ctx, q.Get("state"))
 	case q.Get("oauth_token") != "":
-		sess, err = s.store.OAuthSessions().TakeByRequestToken(ctx, q.Get("oauth_token"))
+		sess, err = s.oauthSessions.TakeByRequestToken(ctx, q.Get("oauth_token"))
 	default:
 		return &CallbackResult{}, errorf(http.StatusBadRequest, "invalid_state", "the callback has no state parameter")
 	}

@@ -161,7 +161,7 @@ func await(ctx context.Context, ch <-chan singleflight.Result) (*refreshed, erro
 // calling the provider), and the refresh token must be the latest one,
 // since providers that rotate refresh tokens revoke the old one on use.
 func (s *Service) refreshLocked(ctx context.Context, id string, req refreshRequest) (*refreshed, error) {
-	unlock, err := s.store.Locker().Lock(ctx, "refresh:"+id)
+	unlock, err := s.locker.Lock(ctx, "refresh:"+id)
 	if err != nil {
 		return nil, fmt.Errorf("lock connection %s for refresh: %w", id, err)
 	}
@@ -237,7 +237,7 @@ func fingerprint(c *store.Credentials) string {
 // the connection as reread under the lock.
 func (s *Service) refreshNow(ctx context.Context, c *store.Connection, req refreshRequest) (*refreshed, error) {
 	id := c.ID
-	integ, err := s.store.Integrations().Get(ctx, c.EnvironmentID, c.IntegrationKey)
+	integ, err := s.integs.Get(ctx, c.EnvironmentID, c.IntegrationKey)
 	if err != nil {
 		return nil, fmt.Errorf("integration of connection %s: %w", id, err)
 	}

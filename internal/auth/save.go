@@ -28,7 +28,7 @@ func (s *Service) save(ctx context.Context, in saveInput) (*store.Connection, er
 	endUser := in.endUser
 	var tags map[string]string
 	if in.connectSessionID != "" {
-		sess, err := s.store.ConnectSessions().ByID(ctx, in.connectSessionID)
+		sess, err := s.connectSessions.ByID(ctx, in.connectSessionID)
 		switch {
 		case err == nil:
 			if endUser == nil {
@@ -66,7 +66,7 @@ func (s *Service) save(ctx context.Context, in saveInput) (*store.Connection, er
 // checkConnectSession refuses callbacks whose connect session was deleted
 // or expired while the user was at the provider.
 func (s *Service) checkConnectSession(ctx context.Context, sess *store.OAuthSession) error {
-	cs, err := s.store.ConnectSessions().ByID(ctx, sess.ConnectSessionID)
+	cs, err := s.connectSessions.ByID(ctx, sess.ConnectSessionID)
 	if errors.Is(err, store.ErrNotFound) {
 		return errorf(http.StatusUnauthorized, "invalid_connect_session_token", "the connect session was deleted; start again from the app")
 	}

@@ -73,10 +73,14 @@ type Events interface {
 
 // Options configure a Service.
 type Options struct {
-	Store store.Store
-	// Connections replaces Store.Connections() (a cache in production).
-	Connections store.Connections
-	Catalog     *catalog.Catalog
+	// The views of the store the service uses (stores.go); Connections
+	// and Integrations are the caches in production.
+	Connections     Connections
+	Integrations    Integrations
+	OAuthSessions   OAuthSessions
+	ConnectSessions ConnectSessions
+	Locker          Locker
+	Catalog         *catalog.Catalog
 	// ServerURL is Patchbay's public base URL; the OAuth callback is
 	// ServerURL + "/oauth/callback".
 	ServerURL string
@@ -106,19 +110,22 @@ type Options struct {
 
 // Service runs authorisation flows and hands out fresh credentials.
 type Service struct {
-	store      store.Store
-	conns      store.Connections
-	catalog    *catalog.Catalog
-	serverURL  string
-	guard      *outbound.Guard
-	http       *http.Client
-	logger     *slog.Logger
-	events     Events
-	window     time.Duration
-	backoff    time.Duration
-	cooldown   time.Duration
-	now        func() time.Time
-	refreshing singleflight.Group
+	conns           Connections
+	integs          Integrations
+	oauthSessions   OAuthSessions
+	connectSessions ConnectSessions
+	locker          Locker
+	catalog         *catalog.Catalog
+	serverURL       string
+	guard           *outbound.Guard
+	http            *http.Client
+	logger          *slog.Logger
+	events          Events
+	window          time.Duration
+	backoff         time.Duration
+	cooldown        time.Duration
+	now             func() time.Time
+	refreshing      singleflight.Group
 
 	// The background refresher's position: RefreshExpiring passes hold
 	// sweepMu and resume at sweepAt, so connections it cannot renew (bad
@@ -131,24 +138,24 @@ type Service struct {
 // New returns a Service.
 func New(o Options) *Service {
 	s := &Service{
-		store:     o.Store,
-		conns:     o.Connections,
-		catalog:   o.Catalog,
-		serverURL: o.ServerURL,
-		guard:     o.Guard,
-		logger:    o.Logger,
-		events:    o.Events,
-		window:    o.RefreshWindow,
-		backoff:   o.RetryBackoff,
-		cooldown:  o.Cooldown,
-		now:       o.Now,
-		sweepPass: o.RefreshPass,
+		conns:           o.Connections,
+		integs:          o.Integrations,
+		oauthSessions:   o.OAuthSessions,
+		connectSessions: o.ConnectSessions,
+		locker:          o.Locker,
+		catalog:         o.Catalog,
+		serverURL:       o.ServerURL,
+		guard:           o.Guard,
+		logger:          o.Logger,
+		events:          o.Events,
+		window:          o.RefreshWindow,
+		backoff:         o.RetryBackoff,
+		cooldown:        o.Cooldown,
+		now:             o.Now,
+		sweepPass:       o.RefreshPass,
 	}
 	if s.sweepPass <= 0 {
 		s.sweepPass = 1000
-	}
-	if s.conns == nil {
-		s.conns = o.Store.Connections()
 	}
 	if s.guard == nil {
 		s.guard = outbound.NewGuard(outbound.GuardOptions{})
@@ -199,7 +206,7 @@ func (s *Service) provider(in *store.Integration) (*catalog.Provider, error) {
 // integration loads an integration, turning "not found" into an error that
 // names it.
 func (s *Service) integration(ctx context.Context, environmentID, key string) (*store.Integration, *catalog.Provider, error) {
-	in, err := s.store.Integrations().Get(ctx, environmentID, key)
+	in, err := s.integs.Get(ctx, environmentID, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, errorf(http.StatusNotFound, "unknown_provider_config", "integration %q does not exist", key)
 	}

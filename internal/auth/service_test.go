@@ -53,7 +53,8 @@ func newServiceWorld(t testing.TB, opts ...func(*auth.Options)) *serviceWorld {
 		t.Fatal(err)
 	}
 	logs := &bytes.Buffer{}
-	o := auth.Options{Store: st, Catalog: cat, ServerURL: "http://patchbay.test",
+	o := auth.Options{Connections: st.Connections(), Integrations: st.Integrations(), OAuthSessions: st.OAuthSessions(),
+		ConnectSessions: st.ConnectSessions(), Locker: st.Locker(), Catalog: cat, ServerURL: "http://patchbay.test",
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	for _, opt := range opts {
 		opt(&o)

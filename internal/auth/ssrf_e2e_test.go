@@ -397,7 +397,8 @@ func TestSSRFRefresh(t *testing.T) {
 	if err := st.Integrations().Create(ctx, integ); err != nil {
 		t.Fatal(err)
 	}
-	svc := auth.New(auth.Options{Store: st, Catalog: cat, ServerURL: "http://patchbay.test", Logger: slog.New(slog.DiscardHandler),
+	svc := auth.New(auth.Options{Connections: st.Connections(), Integrations: st.Integrations(), OAuthSessions: st.OAuthSessions(),
+		ConnectSessions: st.ConnectSessions(), Locker: st.Locker(), Catalog: cat, ServerURL: "http://patchbay.test", Logger: slog.New(slog.DiscardHandler),
 		Guard: outbound.NewGuard(outbound.GuardOptions{Resolver: ssrfResolver})})
 	for i, host := range []string{"127.0.0.1", "169.254.169.254", "10.0.0.1", "loop.test", "loop6.test", "meta.test", "private.test", "127.0.0.1:" + ln.port} {
 		past := time.Now().Add(-time.Minute)
