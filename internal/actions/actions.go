@@ -75,7 +75,7 @@ type Enqueuer interface {
 // Options configure a Service.
 type Options struct {
 	Runs        Runs
-	Deployments store.Deployments
+	Deployments Deployments
 	Connections Connections
 	// Integrations, when set, give per-integration limits.
 	Integrations Integrations

@@ -96,10 +96,17 @@ func constructorOf(typ string) string {
 	}
 }
 
+// Deployments are where Deploy reads what is live and stores what it
+// compiled (store.Deployments, or its cache, has them).
+type Deployments interface {
+	Get(ctx context.Context, environmentID, integrationKey, name string) (*store.Deployment, error)
+	Put(ctx context.Context, deployments []*store.Deployment) error
+}
+
 // Deploy compiles the functions of files (those named in only, or all)
 // and stores them for environmentID, all or none: any error leaves what
 // was live untouched.
-func Deploy(ctx context.Context, rt *Runtime, deployments store.Deployments, environmentID string, files map[string]string, only []string) ([]Deployed, error) {
+func Deploy(ctx context.Context, rt *Runtime, deployments Deployments, environmentID string, files map[string]string, only []string) ([]Deployed, error) {
 	if err := CheckFiles(files); err != nil {
 		return nil, err
 	}

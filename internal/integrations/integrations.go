@@ -45,14 +45,24 @@ func (e *ValidationError) Error() string {
 	return "invalid integration: " + strings.Join(msgs, "; ")
 }
 
+// Store keeps integrations: the cache (internal/store/cache) in
+// production, so every node sees a change at once.
+type Store interface {
+	Create(ctx context.Context, in *store.Integration) error
+	Get(ctx context.Context, environmentID, uniqueKey string) (*store.Integration, error)
+	List(ctx context.Context, environmentID string) ([]*store.Integration, error)
+	Update(ctx context.Context, environmentID, uniqueKey string, change func(*store.Integration) error) (*store.Integration, error)
+	Delete(ctx context.Context, environmentID, uniqueKey string) error
+}
+
 // Service is the integrations domain.
 type Service struct {
-	store   store.Integrations
+	store   Store
 	catalog *catalog.Catalog
 }
 
 // New returns a Service over s, checking providers against c.
-func New(s store.Integrations, c *catalog.Catalog) *Service {
+func New(s Store, c *catalog.Catalog) *Service {
 	return &Service{store: s, catalog: c}
 }
 

@@ -14,7 +14,7 @@ import (
 // bucket in the store, shared by every node on the database, and a
 // request waits for its token. Peers only retry after the 429.
 type Throttle struct {
-	buckets store.Throttles
+	buckets Buckets
 	now     func() time.Time
 	sleep   func(ctx context.Context, d time.Duration) error
 }
@@ -27,8 +27,14 @@ type ThrottleOptions struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
+// Buckets hand out the tokens (store.Throttles has them; see Reserve
+// there).
+type Buckets interface {
+	Reserve(ctx context.Context, key string, limit store.Rate, now time.Time) (wait time.Duration, err error)
+}
+
 // NewThrottle returns a Throttle over the store's buckets.
-func NewThrottle(buckets store.Throttles, o ThrottleOptions) *Throttle {
+func NewThrottle(buckets Buckets, o ThrottleOptions) *Throttle {
 	t := &Throttle{buckets: buckets, now: o.Now, sleep: o.Sleep}
 	if t.now == nil {
 		t.now = time.Now
