@@ -80,7 +80,9 @@ type Credentials struct {
 	Raw json.RawMessage
 }
 
-// EndUser identifies the customer's user a connection belongs to.
+// EndUser identifies the customer's user a connection belongs to. Its
+// JSON names are the shape functions see (getConnection's end_user); the
+// store keeps its own (sqlstore's storedEndUser).
 type EndUser struct {
 	ID           string            `json:"id"`
 	Email        string            `json:"email,omitempty"`
@@ -230,19 +232,19 @@ type OAuthSessions interface {
 
 // ConnectUISettings white-label the hosted Connect UI of an environment.
 type ConnectUISettings struct {
-	Name         string `json:"name,omitempty"`
-	LogoURL      string `json:"logo_url,omitempty"`
-	PrimaryColor string `json:"primary_color,omitempty"`
-	DarkMode     bool   `json:"dark_mode,omitempty"`
+	Name         string
+	LogoURL      string
+	PrimaryColor string
+	DarkMode     bool
 }
 
 // WebhookSettings are an environment's outbound webhook targets.
 type WebhookSettings struct {
-	URL          string `json:"url,omitempty"`
-	SecondaryURL string `json:"secondary_url,omitempty"`
+	URL          string
+	SecondaryURL string
 	// SendAuthWebhooks turns on "auth" webhooks (creation, refresh
 	// failures). Default on.
-	SendAuthWebhooks *bool `json:"send_auth_webhooks,omitempty"`
+	SendAuthWebhooks *bool
 }
 
 // EnvironmentSettings are the per-environment settings stored as JSON.

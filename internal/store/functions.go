@@ -104,7 +104,9 @@ type ActionRuns interface {
 }
 
 // EnvironmentVariable is a name and value a function reads with
-// nango.getEnvironmentVariables(). Values are sealed at rest.
+// nango.getEnvironmentVariables(). Values are sealed at rest. The JSON
+// names are what functions see; the store keeps its own
+// (sqlstore's storedVariable).
 type EnvironmentVariable struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
