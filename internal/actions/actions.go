@@ -12,12 +12,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
 
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/functions"
 	"github.com/patchbay/patchbay/internal/functions/serverhost"
 	"github.com/patchbay/patchbay/internal/store"
@@ -36,17 +36,27 @@ const (
 	MaxIdempotencyKey = 255
 )
 
-// Error is a refusal with the HTTP status the API answers with.
+// Error is a refused or failed action: what went wrong and its code;
+// internal/api chooses the HTTP status from Kind.
 type Error struct {
-	Status  int
+	Kind    fault.Kind
 	Code    string
 	Message string
-	// Failure is set for a failed execution (424) and for invalid input
-	// (400, Type invalid_input).
+	// Failure is set for a failed execution (DependencyFailed) and for
+	// invalid input (Invalid, Type invalid_input).
 	Failure *functions.Failure
+	// Err is the underlying cause, for logs.
+	Err error
 }
 
-func (e *Error) Error() string { return e.Message }
+// Error is the message (what the function threw, for a failure), then the
+// cause unless the message already quotes it.
+func (e *Error) Error() string { return fault.Describe("", e.Message, e.Err) }
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// FaultKind reports Kind to fault.KindOf.
+func (e *Error) FaultKind() fault.Kind { return e.Kind }
 
 // Connections finds a connection (the cached store).
 type Connections interface {
@@ -147,13 +157,13 @@ type Outcome struct {
 }
 
 // Trigger runs an action (or queues it when req.Async). A failed run is an
-// *Error with Status 424 and the Failure.
+// *Error of kind DependencyFailed with the Failure.
 func (s *Service) Trigger(ctx context.Context, req Request) (*Outcome, error) {
 	if req.MaxRetries < 0 || req.MaxRetries > MaxRetries {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_header", Message: fmt.Sprintf("X-Max-Retries must be between 0 and %d", MaxRetries)}
+		return nil, &Error{Kind: fault.Invalid, Code: "invalid_header", Message: fmt.Sprintf("X-Max-Retries must be between 0 and %d", MaxRetries)}
 	}
 	if len(req.IdempotencyKey) > MaxIdempotencyKey {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_header", Message: fmt.Sprintf("Idempotency-Key must be at most %d characters", MaxIdempotencyKey)}
+		return nil, &Error{Kind: fault.Invalid, Code: "invalid_header", Message: fmt.Sprintf("Idempotency-Key must be at most %d characters", MaxIdempotencyKey)}
 	}
 	if len(req.Input) == 0 {
 		req.Input = json.RawMessage("null")
@@ -164,12 +174,12 @@ func (s *Service) Trigger(ctx context.Context, req Request) (*Outcome, error) {
 	}
 	if _, err := s.o.Connections.Get(ctx, req.EnvironmentID, req.IntegrationKey, req.ConnectionID); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, &Error{Status: http.StatusNotFound, Code: "unknown_connection", Message: fmt.Sprintf("no connection %s for integration %s", req.ConnectionID, req.IntegrationKey)}
+			return nil, &Error{Kind: fault.NotFound, Code: "unknown_connection", Message: fmt.Sprintf("no connection %s for integration %s", req.ConnectionID, req.IntegrationKey)}
 		}
 		return nil, fmt.Errorf("connection %s: %w", req.ConnectionID, err)
 	}
 	if req.Async && s.o.Enqueuer == nil {
-		return nil, &Error{Status: http.StatusNotImplemented, Code: "async_unavailable", Message: "asynchronous actions are not available on this node"}
+		return nil, &Error{Kind: fault.Unsupported, Code: "async_unavailable", Message: "asynchronous actions are not available on this node"}
 	}
 	if req.IdempotencyKey == "" && !req.Async {
 		out, err := s.run(ctx, req, dep, uuid.NewString())
@@ -220,7 +230,7 @@ func (s *Service) recorded(ctx context.Context, req Request, dep *store.Deployme
 // waiting for it when it is still running.
 func (s *Service) replay(ctx context.Context, req Request, run *store.ActionRun) (*Outcome, error) {
 	if run.RequestHash != requestHash(req) {
-		return nil, &Error{Status: http.StatusConflict, Code: "idempotency_key_reused",
+		return nil, &Error{Kind: fault.Conflict, Code: "idempotency_key_reused",
 			Message: "this Idempotency-Key was used for a different request in the last 24 hours"}
 	}
 	if req.Async {
@@ -245,7 +255,7 @@ func (s *Service) wait(ctx context.Context, run *store.ActionRun) (*store.Action
 	giveUp := run.UpdatedAt.Add(limits.Timeout + time.Minute)
 	for run.Status == store.ActionPending || run.Status == store.ActionRunning {
 		if s.o.Now().After(giveUp) {
-			return nil, &Error{Status: http.StatusConflict, Code: "idempotency_key_in_progress",
+			return nil, &Error{Kind: fault.Conflict, Code: "idempotency_key_in_progress",
 				Message: "a request with this Idempotency-Key started and has not finished (its node may have stopped); retry with another key"}
 		}
 		t := time.NewTimer(delay)
@@ -268,7 +278,7 @@ func (s *Service) wait(ctx context.Context, run *store.ActionRun) (*store.Action
 func (s *Service) Get(ctx context.Context, environmentID, id string) (*store.ActionRun, error) {
 	run, err := s.o.Runs.Get(ctx, environmentID, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, &Error{Status: http.StatusNotFound, Code: "unknown_action_run", Message: "no action run with this id (runs are kept 24 hours)"}
+		return nil, &Error{Kind: fault.NotFound, Code: "unknown_action_run", Message: "no action run with this id (runs are kept 24 hours)"}
 	}
 	return run, err
 }
@@ -328,7 +338,7 @@ func (s *Service) Execute(ctx context.Context, environmentID, runID, environment
 func (s *Service) deployment(ctx context.Context, environmentID, integrationKey, name string) (*store.Deployment, error) {
 	dep, err := s.o.Deployments.Get(ctx, environmentID, integrationKey, name)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && dep.Type != "action") {
-		return nil, &Error{Status: http.StatusNotFound, Code: "unknown_action",
+		return nil, &Error{Kind: fault.NotFound, Code: "unknown_action",
 			Message: fmt.Sprintf("no action %s is deployed for integration %s", name, integrationKey)}
 	}
 	if err != nil {
@@ -521,13 +531,13 @@ func FailureOf(run *store.ActionRun) *Error {
 // errorFor is the API error of a failure.
 func errorFor(f *functions.Failure) *Error {
 	if f.Type == "invalid_input" {
-		return &Error{Status: http.StatusBadRequest, Code: "invalid_action_input", Message: f.Message, Failure: f}
+		return &Error{Kind: fault.Invalid, Code: "invalid_action_input", Message: f.Message, Failure: f}
 	}
 	code := "action_script_failure"
 	if f.Type == "script_http_error" {
 		code = "script_http_error"
 	}
-	return &Error{Status: http.StatusFailedDependency, Code: code, Message: f.Message, Failure: f}
+	return &Error{Kind: fault.DependencyFailed, Code: code, Message: f.Message, Failure: f}
 }
 
 func mustJSON(v any) json.RawMessage {

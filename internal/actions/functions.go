@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/functions"
 	"github.com/patchbay/patchbay/internal/functions/serverhost"
 	"github.com/patchbay/patchbay/internal/store"
@@ -70,7 +70,7 @@ func (s *Service) Dryrun(ctx context.Context, req DryrunRequest) (*functions.Dry
 	}
 	conn, err := s.o.Connections.Get(ctx, req.EnvironmentID, integration, req.ConnectionID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, &Error{Status: http.StatusNotFound, Code: "unknown_connection", Message: fmt.Sprintf("no connection %s for integration %s", req.ConnectionID, integration)}
+		return nil, &Error{Kind: fault.NotFound, Code: "unknown_connection", Message: fmt.Sprintf("no connection %s for integration %s", req.ConnectionID, integration)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("connection %s: %w", req.ConnectionID, err)

@@ -10,8 +10,10 @@ import (
 	"strings"
 
 	"github.com/patchbay/patchbay/internal/actions"
+	"github.com/patchbay/patchbay/internal/api/httperr"
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/connect"
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/functions"
 	"github.com/patchbay/patchbay/internal/integrations"
 	"github.com/patchbay/patchbay/internal/proxy"
@@ -35,7 +37,7 @@ type apiError struct {
 // actionError renders a refused or failed action: invalid input as zod's
 // issues under errors, a failure with its type and payload.
 func actionError(e *actions.Error) *apiError {
-	ae := &apiError{status: e.Status, Code: e.Code, Message: e.Message}
+	ae := &apiError{status: httperr.Status(e.Kind), Code: e.Code, Message: e.Message}
 	if f := e.Failure; f != nil {
 		ae.Type, ae.Payload = f.Type, f.Payload
 		if f.Type == "invalid_input" {
@@ -126,6 +128,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	var ve *integrations.ValidationError
+	var problems fault.Problems
 	var authErr *auth.Error
 	var connectErr *connect.Error
 	var proxyErr *proxy.Error
@@ -140,17 +143,17 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &deployErr):
 		ae = deployError(deployErr)
 	case errors.As(err, &proxyErr):
-		ae = &apiError{status: proxyErr.Status, Code: proxyErr.Code, Message: proxyErr.Message}
+		ae = &apiError{status: httperr.Status(proxyErr.Kind), Code: proxyErr.Code, Message: proxyErr.Message}
 		if ae.status >= 500 {
 			s.logger.WarnContext(r.Context(), "proxy call failed", "method", r.Method, "path", r.URL.Path, "code", proxyErr.Code, "err", proxyErr.Message)
 		}
 	case errors.As(err, &connectErr):
-		ae = &apiError{status: connectErr.Status, Code: connectErr.Code, Message: connectErr.Message}
+		ae = &apiError{status: httperr.Status(connectErr.Kind), Code: connectErr.Code, Message: connectErr.Message}
 		if len(connectErr.Field) > 0 {
 			ae.Errors = []fieldError{{Code: connectErr.Code, Message: connectErr.Message, Path: connectErr.Field}}
 		}
 	case errors.As(err, &authErr):
-		ae = &apiError{status: authErr.Status, Code: authErr.Code, Message: authErr.Message}
+		ae = &apiError{status: httperr.Status(authErr.Kind), Code: authErr.Code, Message: authErr.Message}
 		if len(authErr.Field) > 0 {
 			path := make([]any, len(authErr.Field))
 			for i, seg := range authErr.Field {
@@ -161,6 +164,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		if ae.status >= 500 {
 			s.logger.WarnContext(r.Context(), "request failed at a provider", "method", r.Method, "path", r.URL.Path, "code", authErr.Code, "err", err)
 		}
+	case errors.As(err, &problems):
+		errs := make([]fieldError, len(problems))
+		for i, p := range problems {
+			errs[i] = fieldError{Code: p.Code, Message: p.Message, Path: p.Path}
+		}
+		ae = invalidBody(errs...)
 	case errors.As(err, &ve):
 		errs := make([]fieldError, len(ve.Problems))
 		for i, p := range ve.Problems {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -29,7 +30,7 @@ const appJWTLifetime = 9 * time.Minute
 func (s *Service) completeApp(ctx context.Context, p *catalog.Provider, integ *store.Integration, sess *store.OAuthSession, q url.Values, config map[string]any) (store.Credentials, error) {
 	id := q.Get("installation_id")
 	if _, err := strconv.ParseInt(id, 10, 64); err != nil || id == "" {
-		return store.Credentials{}, &Error{Status: http.StatusBadRequest, Code: "missing_installation_id",
+		return store.Credentials{}, &Error{Kind: fault.Invalid, Code: "missing_installation_id",
 			Message: "the installation redirect has no valid installation_id", Field: []string{"installation_id"}}
 	}
 	config["installation_id"] = id
@@ -111,11 +112,11 @@ func (s *Service) installationToken(ctx context.Context, p *catalog.Provider, in
 // appJWT signs the GitHub App's own JWT (RS256, issuer = app id).
 func (s *Service) appJWT(integ *store.Integration) (string, error) {
 	if integ.Credentials.AppID == "" || integ.Credentials.PrivateKey == "" {
-		return "", errorf(http.StatusBadRequest, "missing_app_credentials", "integration %q needs app_id and private_key", integ.UniqueKey)
+		return "", errorf(fault.Invalid, "missing_app_credentials", "integration %q needs app_id and private_key", integ.UniqueKey)
 	}
 	key, err := jwt.ParseRSAPrivateKeyFromPEM([]byte(integ.Credentials.PrivateKey))
 	if err != nil {
-		return "", errorf(http.StatusBadRequest, "invalid_private_key", "integration %q: the private key is not an RSA PEM key", integ.UniqueKey)
+		return "", errorf(fault.Invalid, "invalid_private_key", "integration %q: the private key is not an RSA PEM key", integ.UniqueKey)
 	}
 	now := s.now()
 	claims := jwt.RegisteredClaims{

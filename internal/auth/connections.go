@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/http"
 	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -36,11 +36,11 @@ var tagKeyPattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_\-./]*$`)
 // invalid is a 400 naming the request member at fault. It never quotes
 // the member's value, which may be a secret.
 func invalid(field []string, format string, args ...any) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: "invalid_body", Message: strings.Join(field, ".") + ": " + fmt.Sprintf(format, args...), Field: field}
+	return &Error{Kind: fault.Invalid, Code: "invalid_body", Message: strings.Join(field, ".") + ": " + fmt.Sprintf(format, args...), Field: field}
 }
 
 func unknownConnection(integrationKey, connectionID string) *Error {
-	return errorf(http.StatusNotFound, "unknown_connection", "connection %q of integration %q does not exist", connectionID, integrationKey)
+	return errorf(fault.NotFound, "unknown_connection", "connection %q of integration %q does not exist", connectionID, integrationKey)
 }
 
 // field appends name to a member path without sharing the caller's array.
@@ -141,11 +141,11 @@ func (s *Service) List(ctx context.Context, f store.ConnectionFilter) ([]*store.
 		f.Limit = defaultListLimit
 	}
 	if f.Limit < 1 || f.Limit > maxListLimit {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_query_params",
+		return nil, &Error{Kind: fault.Invalid, Code: "invalid_query_params",
 			Message: fmt.Sprintf("limit must be between 1 and %d", maxListLimit), Field: []string{"limit"}}
 	}
 	if f.Page < 0 {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_query_params", Message: "page must be 0 or more", Field: []string{"page"}}
+		return nil, &Error{Kind: fault.Invalid, Code: "invalid_query_params", Message: "page must be 0 or more", Field: []string{"page"}}
 	}
 	if len(f.Tags) > 0 {
 		tags := make(map[string]string, len(f.Tags))

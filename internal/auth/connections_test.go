@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/patchbay/patchbay/internal/api/httperr"
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/store"
@@ -109,8 +110,8 @@ func assertInvalid(t *testing.T, err error, field string) {
 	if !errors.As(err, &ae) {
 		t.Fatalf("err = %v, want *auth.Error", err)
 	}
-	if ae.Status != http.StatusBadRequest || ae.Code != "invalid_body" || strings.Join(ae.Field, ".") != field {
-		t.Fatalf("err = %d %s %v (%s), want 400 invalid_body at %s", ae.Status, ae.Code, ae.Field, ae.Message, field)
+	if httperr.Status(ae.Kind) != http.StatusBadRequest || ae.Code != "invalid_body" || strings.Join(ae.Field, ".") != field {
+		t.Fatalf("err = %d %s %v (%s), want 400 invalid_body at %s", httperr.Status(ae.Kind), ae.Code, ae.Field, ae.Message, field)
 	}
 }
 
@@ -165,7 +166,7 @@ func (b *connBundle) metadata(t *testing.T, id string) map[string]any {
 func assertStatus(t *testing.T, err error, status int, code, mentions string) {
 	t.Helper()
 	var ae *auth.Error
-	if !errors.As(err, &ae) || ae.Status != status || ae.Code != code || !strings.Contains(ae.Message, mentions) {
+	if !errors.As(err, &ae) || httperr.Status(ae.Kind) != status || ae.Code != code || !strings.Contains(ae.Message, mentions) {
 		t.Fatalf("err = %v, want %d %s mentioning %q", err, status, code, mentions)
 	}
 }
@@ -274,7 +275,7 @@ func TestList(t *testing.T) {
 	for _, f := range []store.ConnectionFilter{{Limit: -1}, {Limit: 1001}, {Page: -1}} {
 		f.EnvironmentID = b.env
 		var ae *auth.Error
-		if _, err := b.svc.List(ctx, f); !errors.As(err, &ae) || ae.Status != http.StatusBadRequest {
+		if _, err := b.svc.List(ctx, f); !errors.As(err, &ae) || httperr.Status(ae.Kind) != http.StatusBadRequest {
 			t.Fatalf("List(%+v) = %v, want a 400", f, err)
 		}
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -47,7 +48,7 @@ func (s *Service) Connect(ctx context.Context, in CredentialsInput) (*store.Conn
 		return nil, err
 	}
 	if p.AuthMode != in.Mode {
-		return nil, errorf(http.StatusBadRequest, "invalid_auth_mode", "integration %q uses auth mode %s, not %s", integ.UniqueKey, p.AuthMode, in.Mode)
+		return nil, errorf(fault.Invalid, "invalid_auth_mode", "integration %q uses auth mode %s, not %s", integ.UniqueKey, p.AuthMode, in.Mode)
 	}
 	if in.ConnectionID == "" {
 		in.ConnectionID = uuid.NewString()
@@ -61,13 +62,13 @@ func (s *Service) Connect(ctx context.Context, in CredentialsInput) (*store.Conn
 	}
 	m := authmode.Get(in.Mode)
 	if m.Form == nil {
-		return nil, errorf(http.StatusBadRequest, "invalid_auth_mode", "auth mode %s has no credentials endpoint", in.Mode)
+		return nil, errorf(fault.Invalid, "invalid_auth_mode", "auth mode %s has no credentials endpoint", in.Mode)
 	}
 	creds := in.Credentials
 	creds.Type = in.Mode
 	creds, ferr := m.Form.Check(requiredCredentials(p), &integ.Credentials, creds)
 	if ferr != nil {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_body", Message: ferr.Message, Field: []string{ferr.Field}}
+		return nil, &Error{Kind: fault.Invalid, Code: "invalid_body", Message: ferr.Message, Field: []string{ferr.Field}}
 	}
 	switch m.Mint {
 	case authmode.MintJWT:
@@ -104,7 +105,7 @@ func requiredCredentials(p *catalog.Provider) []authmode.ProviderField {
 // signJWT builds a JWT-mode token from the catalog's token spec.
 func (s *Service) signJWT(p *catalog.Provider, config map[string]any, creds store.Credentials) (store.Credentials, error) {
 	if p.Token == nil {
-		return creds, errorf(http.StatusBadRequest, "invalid_provider_config", "provider %q has no token block for JWT signing", p.Name)
+		return creds, errorf(fault.Invalid, "invalid_provider_config", "provider %q has no token block for JWT signing", p.Name)
 	}
 	now := s.now()
 	values := TemplateValues(config, &creds, now)
@@ -122,7 +123,7 @@ func (s *Service) signJWT(p *catalog.Provider, config map[string]any, creds stor
 	}
 	method := jwt.GetSigningMethod(alg)
 	if method == nil {
-		return creds, errorf(http.StatusBadRequest, "invalid_provider_config", "provider %q signs with unsupported algorithm %q", p.Name, alg)
+		return creds, errorf(fault.Invalid, "invalid_provider_config", "provider %q signs with unsupported algorithm %q", p.Name, alg)
 	}
 	var key any
 	switch {
@@ -130,24 +131,24 @@ func (s *Service) signJWT(p *catalog.Provider, config map[string]any, creds stor
 		raw := []byte(keyText)
 		if p.Signature != nil && p.Signature.HMACSecretEncoding == "hex" {
 			if raw, err = hex.DecodeString(keyText); err != nil {
-				return creds, &Error{Status: http.StatusBadRequest, Code: "invalid_credentials", Message: "the secret must be hexadecimal", Field: []string{"secret"}}
+				return creds, &Error{Kind: fault.Invalid, Code: "invalid_credentials", Message: "the secret must be hexadecimal", Field: []string{"secret"}}
 			}
 		} else if p.Signature != nil && p.Signature.HMACSecretEncoding == "base64" {
 			if raw, err = base64.StdEncoding.DecodeString(keyText); err != nil {
-				return creds, &Error{Status: http.StatusBadRequest, Code: "invalid_credentials", Message: "the secret must be base64", Field: []string{"secret"}}
+				return creds, &Error{Kind: fault.Invalid, Code: "invalid_credentials", Message: "the secret must be base64", Field: []string{"secret"}}
 			}
 		}
 		key = raw
 	case strings.HasPrefix(alg, "RS"), strings.HasPrefix(alg, "PS"):
 		if key, err = jwt.ParseRSAPrivateKeyFromPEM([]byte(keyText)); err != nil {
-			return creds, &Error{Status: http.StatusBadRequest, Code: "invalid_credentials", Message: "the private key is not an RSA PEM key", Field: []string{"privateKey"}}
+			return creds, &Error{Kind: fault.Invalid, Code: "invalid_credentials", Message: "the private key is not an RSA PEM key", Field: []string{"privateKey"}}
 		}
 	case strings.HasPrefix(alg, "ES"):
 		if key, err = jwt.ParseECPrivateKeyFromPEM([]byte(keyText)); err != nil {
-			return creds, &Error{Status: http.StatusBadRequest, Code: "invalid_credentials", Message: "the private key is not an EC PEM key", Field: []string{"privateKey"}}
+			return creds, &Error{Kind: fault.Invalid, Code: "invalid_credentials", Message: "the private key is not an EC PEM key", Field: []string{"privateKey"}}
 		}
 	default:
-		return creds, errorf(http.StatusBadRequest, "invalid_provider_config", "provider %q signs with unsupported algorithm %q", p.Name, alg)
+		return creds, errorf(fault.Invalid, "invalid_provider_config", "provider %q signs with unsupported algorithm %q", p.Name, alg)
 	}
 	lifetime := time.Duration(p.Token.ExpiresInMs) * time.Millisecond
 	if lifetime <= 0 {
@@ -210,7 +211,7 @@ func (s *Service) clientCredentialsToken(ctx context.Context, p *catalog.Provide
 	if err != nil {
 		var te *tokenError
 		if errors.As(err, &te) && te.permanent {
-			return creds, &Error{Status: http.StatusBadRequest, Code: "connection_test_failed",
+			return creds, &Error{Kind: fault.Invalid, Code: "connection_test_failed",
 				Message: fmt.Sprintf("%s did not accept these client credentials (%s)", displayName(p), te.Error()), Err: err}
 		}
 		return creds, tokenFailure("get a client-credentials token", err)
@@ -251,7 +252,7 @@ func (s *Service) verify(ctx context.Context, p *catalog.Provider, config map[st
 	}
 	target, err := s.guard.Target(base, endpoint, tmpl)
 	if err != nil {
-		return &Error{Status: http.StatusBadRequest, Code: "invalid_provider_config",
+		return &Error{Kind: fault.Invalid, Code: "invalid_provider_config",
 			Message: "the provider's verification endpoint cannot be used: " + err.Error(), Err: err}
 	}
 	var body io.Reader
@@ -311,7 +312,7 @@ func (s *Service) verify(ctx context.Context, p *catalog.Provider, config map[st
 		if refused := s.refused(tmpl, config, fromParams, err); refused != nil {
 			return refused // a dial or redirect the guard refused
 		}
-		return &Error{Status: http.StatusBadGateway, Code: "connection_test_failed",
+		return &Error{Kind: fault.Upstream, Code: "connection_test_failed",
 			Message: fmt.Sprintf("could not reach %s to check the credentials", displayName(p)), Err: err}
 	}
 	defer resp.Body.Close()
@@ -320,10 +321,10 @@ func (s *Service) verify(ctx context.Context, p *catalog.Provider, config map[st
 	case resp.StatusCode < 300:
 		return nil
 	case resp.StatusCode >= 500:
-		return &Error{Status: http.StatusBadGateway, Code: "connection_test_failed",
+		return &Error{Kind: fault.Upstream, Code: "connection_test_failed",
 			Message: fmt.Sprintf("%s could not check the credentials right now (HTTP %d); try again", displayName(p), resp.StatusCode)}
 	default:
-		return &Error{Status: http.StatusBadRequest, Code: "connection_test_failed",
+		return &Error{Kind: fault.Invalid, Code: "connection_test_failed",
 			Message: fmt.Sprintf("%s did not accept these credentials (HTTP %d)", displayName(p), resp.StatusCode)}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/patchbay/patchbay/internal/auth/oauth1"
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -82,7 +82,7 @@ func (s *Service) Start(ctx context.Context, in StartInput) (string, error) {
 	switch authmode.Get(p.AuthMode).Browser {
 	case authmode.BrowserOAuth2:
 		if integ.Credentials.ClientID == "" {
-			return "", errorf(http.StatusBadRequest, "missing_client_id", "integration %q has no client_id; set its OAuth app credentials first", integ.UniqueKey)
+			return "", errorf(fault.Invalid, "missing_client_id", "integration %q has no client_id; set its OAuth app credentials first", integ.UniqueKey)
 		}
 		target, err = s.authorizationURL(ctx, p, integ, sess, in)
 	case authmode.BrowserInstall:
@@ -90,7 +90,7 @@ func (s *Service) Start(ctx context.Context, in StartInput) (string, error) {
 	case authmode.BrowserOAuth1:
 		target, err = s.startOAuth1(ctx, p, integ, sess, in)
 	default:
-		return "", errorf(http.StatusBadRequest, "invalid_auth_mode", "integration %q uses auth mode %s, which has no browser flow; use its own endpoint", integ.UniqueKey, p.AuthMode)
+		return "", errorf(fault.Invalid, "invalid_auth_mode", "integration %q uses auth mode %s, which has no browser flow; use its own endpoint", integ.UniqueKey, p.AuthMode)
 	}
 	if err != nil {
 		return "", err
@@ -116,7 +116,7 @@ var reservedAuthorizationParams = map[string]bool{
 func checkAuthorizationParams(params map[string]string) error {
 	for k := range params {
 		if reservedAuthorizationParams[strings.ToLower(k)] {
-			return &Error{Status: http.StatusBadRequest, Code: "invalid_authorization_params",
+			return &Error{Kind: fault.Invalid, Code: "invalid_authorization_params",
 				Message: fmt.Sprintf("authorization parameter %q is set by Patchbay and cannot be overridden", k),
 				Field:   []string{"authorization_params", k}}
 		}
@@ -159,12 +159,12 @@ func checkConnectionConfig(p *catalog.Provider, config map[string]any) error {
 			if f.Optional {
 				continue
 			}
-			return &Error{Status: http.StatusBadRequest, Code: "missing_connection_config",
+			return &Error{Kind: fault.Invalid, Code: "missing_connection_config",
 				Message: fmt.Sprintf("connection config %q (%s) is required", name, f.Title), Field: []string{"params", name}}
 		}
 		if f.Pattern != "" {
 			if ok, err := matchPattern(f.Pattern, s); err == nil && !ok {
-				return &Error{Status: http.StatusBadRequest, Code: "invalid_connection_config",
+				return &Error{Kind: fault.Invalid, Code: "invalid_connection_config",
 					Message: fmt.Sprintf("connection config %q does not have the expected format (e.g. %s)", name, f.Example), Field: []string{"params", name}}
 			}
 		}
@@ -258,7 +258,7 @@ func installURL(p *catalog.Provider, sess *store.OAuthSession) (string, error) {
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
-		return "", errorf(http.StatusBadRequest, "invalid_app_link", "the GitHub App public link is not a valid http(s) URL; set the integration's app_link")
+		return "", errorf(fault.Invalid, "invalid_app_link", "the GitHub App public link is not a valid http(s) URL; set the integration's app_link")
 	}
 	q := u.Query()
 	q.Set("state", sess.ID)
@@ -286,7 +286,7 @@ func (s *Service) startOAuth1(ctx context.Context, p *catalog.Provider, integ *s
 		if refused := s.refused(p.RequestURL, sess.ConnectionConfig, fromParams, err); refused != nil {
 			return "", refused // a dial or redirect the guard refused
 		}
-		return "", &Error{Status: http.StatusBadGateway, Code: "request_token_failed",
+		return "", &Error{Kind: fault.Upstream, Code: "request_token_failed",
 			Message: "the provider refused to start the authorisation (OAuth 1.0a request token); check the integration's consumer key and secret", Err: err}
 	}
 	sess.RequestToken, sess.Secret = token, secret
@@ -347,10 +347,10 @@ func (s *Service) Callback(ctx context.Context, q url.Values) (*CallbackResult, 
 	case q.Get("oauth_token") != "":
 		sess, err = s.oauthSessions.TakeByRequestToken(ctx, q.Get("oauth_token"))
 	default:
-		return &CallbackResult{}, errorf(http.StatusBadRequest, "invalid_state", "the callback has no state parameter")
+		return &CallbackResult{}, errorf(fault.Invalid, "invalid_state", "the callback has no state parameter")
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return &CallbackResult{}, errorf(http.StatusBadRequest, "invalid_state", "this authorisation link is unknown or was already used")
+		return &CallbackResult{}, errorf(fault.Invalid, "invalid_state", "this authorisation link is unknown or was already used")
 	}
 	if err != nil {
 		return &CallbackResult{}, err
@@ -358,14 +358,14 @@ func (s *Service) Callback(ctx context.Context, q url.Values) (*CallbackResult, 
 	res := &CallbackResult{EnvironmentID: sess.EnvironmentID, IntegrationKey: sess.IntegrationKey,
 		ConnectionID: sess.ConnectionID, WSClientID: sess.WSClientID, AuthMode: sess.AuthMode}
 	if !s.now().Before(sess.ExpiresAt) {
-		return res, errorf(http.StatusBadRequest, "expired_state", "this authorisation took longer than %s; start again", oauthSessionTTL)
+		return res, errorf(fault.Invalid, "expired_state", "this authorisation took longer than %s; start again", oauthSessionTTL)
 	}
 	if code := q.Get("error"); code != "" {
 		desc := q.Get("error_description")
 		if desc == "" {
 			desc = "the provider did not grant access"
 		}
-		return res, &Error{Status: http.StatusBadRequest, Code: providerErrorCode(code), Message: truncate(desc, 300)}
+		return res, &Error{Kind: fault.Invalid, Code: providerErrorCode(code), Message: truncate(desc, 300)}
 	}
 	if sess.ConnectSessionID != "" {
 		if err := s.checkConnectSession(ctx, sess); err != nil {
@@ -401,7 +401,7 @@ func (s *Service) Callback(ctx context.Context, q url.Values) (*CallbackResult, 
 	case authmode.BrowserInstall:
 		creds, err = s.completeApp(ctx, p, integ, sess, q, config)
 	default:
-		err = errorf(http.StatusBadRequest, "invalid_auth_mode", "unexpected auth mode %s", sess.AuthMode)
+		err = errorf(fault.Invalid, "invalid_auth_mode", "unexpected auth mode %s", sess.AuthMode)
 	}
 	if err != nil {
 		return res, err
@@ -436,7 +436,7 @@ func providerErrorCode(code string) string {
 
 func (s *Service) exchangeCode(ctx context.Context, p *catalog.Provider, integ *store.Integration, sess *store.OAuthSession, code string, config map[string]any) (store.Credentials, error) {
 	if code == "" {
-		return store.Credentials{}, errorf(http.StatusBadRequest, "missing_code", "the provider's redirect has no authorization code")
+		return store.Credentials{}, errorf(fault.Invalid, "missing_code", "the provider's redirect has no authorization code")
 	}
 	values := TemplateValues(config, nil, s.now())
 	tmpl := tokenURLFor(p, authmode.OAuth2.Name)
@@ -476,7 +476,7 @@ func (s *Service) exchangeCode(ctx context.Context, p *catalog.Provider, integ *
 func (s *Service) exchangeOAuth1(ctx context.Context, p *catalog.Provider, integ *store.Integration, sess *store.OAuthSession, q url.Values, config map[string]any) (store.Credentials, error) {
 	verifier := q.Get("oauth_verifier")
 	if verifier == "" {
-		return store.Credentials{}, errorf(http.StatusBadRequest, "access_denied", "the provider did not grant access (no oauth_verifier)")
+		return store.Credentials{}, errorf(fault.Invalid, "access_denied", "the provider did not grant access (no oauth_verifier)")
 	}
 	tokenURL, err := catalog.Interpolate(p.TokenURL, TemplateValues(config, nil, s.now()))
 	if err != nil {
@@ -491,7 +491,7 @@ func (s *Service) exchangeOAuth1(ctx context.Context, p *catalog.Provider, integ
 		if refused := s.refused(p.TokenURL, config, fromConfig, err); refused != nil {
 			return store.Credentials{}, refused // a dial or redirect the guard refused
 		}
-		return store.Credentials{}, &Error{Status: http.StatusBadGateway, Code: "token_exchange_failed", Message: "the provider refused to issue an access token", Err: err}
+		return store.Credentials{}, &Error{Kind: fault.Upstream, Code: "token_exchange_failed", Message: "the provider refused to issue an access token", Err: err}
 	}
 	rawJSON := map[string]string{}
 	for k := range raw {
@@ -517,12 +517,12 @@ func tokenURLFor(p *catalog.Provider, mode string) string {
 func tokenFailure(what string, err error) error {
 	var te *tokenError
 	if errors.As(err, &te) {
-		status := http.StatusBadGateway
+		kind := fault.Upstream
 		msg := fmt.Sprintf("could not %s: the provider answered %s", what, te.Error())
 		if te.permanent {
-			status = http.StatusBadRequest
+			kind = fault.Invalid
 		}
-		return &Error{Status: status, Code: "token_exchange_failed", Message: truncate(msg, 400), Err: err}
+		return &Error{Kind: kind, Code: "token_exchange_failed", Message: truncate(msg, 400), Err: err}
 	}
 	return err
 }
@@ -531,10 +531,10 @@ func configError(err error) error {
 	var me *catalog.MissingValueError
 	if errors.As(err, &me) {
 		name := strings.TrimPrefix(me.Name, "connectionConfig.")
-		return &Error{Status: http.StatusBadRequest, Code: "missing_connection_config",
+		return &Error{Kind: fault.Invalid, Code: "missing_connection_config",
 			Message: fmt.Sprintf("connection config %q is required by this provider", name), Field: []string{"params", name}, Err: err}
 	}
-	return &Error{Status: http.StatusBadRequest, Code: "invalid_provider_config", Message: "the provider's catalog entry cannot be used: " + err.Error(), Err: err}
+	return &Error{Kind: fault.Invalid, Code: "invalid_provider_config", Message: "the provider's catalog entry cannot be used: " + err.Error(), Err: err}
 }
 
 func randomBytes(n int) []byte {

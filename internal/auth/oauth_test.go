@@ -12,6 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/patchbay/patchbay/internal/api/httperr"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/outbound"
 	"github.com/patchbay/patchbay/internal/store"
@@ -233,7 +234,7 @@ func TestReservedAuthorizationParams(t *testing.T) {
 		case tc.field == "" && err != nil:
 			t.Errorf("%v: unexpected %v", tc.params, err)
 		case tc.field != "" && (!errors.As(err, &ae) || ae.Code != "invalid_authorization_params" ||
-			len(ae.Field) != 2 || ae.Field[0] != "authorization_params" || ae.Field[1] != tc.field || ae.Status != 400):
+			len(ae.Field) != 2 || ae.Field[0] != "authorization_params" || ae.Field[1] != tc.field || httperr.Status(ae.Kind) != 400):
 			t.Errorf("%v: err = %v, want invalid_authorization_params on authorization_params.%s", tc.params, err, tc.field)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/outbound"
 )
 
@@ -143,7 +143,7 @@ func (s *Service) refused(tmpl string, config map[string]any, from string, err e
 		host = other
 	}
 	if len(host) == 0 {
-		return &Error{Status: http.StatusBadRequest, Code: "invalid_provider_config",
+		return &Error{Kind: fault.Invalid, Code: "invalid_provider_config",
 			Message: "the provider's catalog entry points at an address Patchbay may not reach: " + ge.Reason, Err: err}
 	}
 	return configRefused(from, host[0], "is refused", err)
@@ -155,7 +155,7 @@ func configRefused(from, name, what string, err error) *Error {
 	if errors.As(err, &ge) {
 		reason = ge.Reason
 	}
-	return &Error{Status: http.StatusBadRequest, Code: "invalid_connection_config",
+	return &Error{Kind: fault.Invalid, Code: "invalid_connection_config",
 		Message: fmt.Sprintf("connection config %q %s: %s", name, what, reason), Field: []string{from, name}, Err: err}
 }
 

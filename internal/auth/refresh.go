@@ -12,6 +12,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -32,7 +33,7 @@ const refreshAttempts = 3
 func (s *Service) Connection(ctx context.Context, environmentID, integrationKey, connectionID string, force bool) (*store.Connection, error) {
 	c, err := s.conns.Get(ctx, environmentID, integrationKey, connectionID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, errorf(http.StatusNotFound, "unknown_connection", "connection %q of integration %q does not exist", connectionID, integrationKey)
+		return nil, errorf(fault.NotFound, "unknown_connection", "connection %q of integration %q does not exist", connectionID, integrationKey)
 	}
 	if err != nil {
 		return nil, err
@@ -90,7 +91,7 @@ func (s *Service) Fresh(ctx context.Context, c *store.Connection, force bool) (*
 // not worth another refresh.
 func (s *Service) Renew(ctx context.Context, c *store.Connection) (conn *store.Connection, refreshed bool, err error) {
 	if !Refreshable(&c.Credentials) {
-		return nil, false, errorf(http.StatusConflict, "connection_not_refreshable",
+		return nil, false, errorf(fault.Conflict, "connection_not_refreshable",
 			"the credentials of connection %q were refused and cannot be refreshed", c.ConnectionID)
 	}
 	req := refreshRequest{asked: s.now(), stale: fingerprint(&c.Credentials)}
@@ -105,7 +106,7 @@ func (s *Service) Renew(ctx context.Context, c *store.Connection) (conn *store.C
 	}
 	if fingerprint(&r.conn.Credentials) == req.stale {
 		// The refresh failed transiently and kept the refused credentials.
-		return nil, true, &Error{Status: http.StatusBadGateway, Code: "connection_refresh_failed",
+		return nil, true, &Error{Kind: fault.Upstream, Code: "connection_refresh_failed",
 			Message: fmt.Sprintf("the provider refused the credentials of connection %q and refreshing them failed; try again later", c.ConnectionID)}
 	}
 	return r.conn, r.tried, nil
@@ -208,7 +209,7 @@ func (s *Service) refreshLocked(ctx context.Context, id string, req refreshReque
 }
 
 func cooldownError(c *store.Connection, cooldown time.Duration) *Error {
-	return &Error{Status: http.StatusServiceUnavailable, Code: "connection_refresh_cooldown",
+	return &Error{Kind: fault.Unavailable, Code: "connection_refresh_cooldown",
 		Message: fmt.Sprintf("refreshing connection %q failed moments ago; retry after %s", c.ConnectionID, cooldown)}
 }
 
@@ -375,7 +376,7 @@ func (s *Service) refreshFailed(ctx context.Context, c *store.Connection, cause 
 	permanent := errors.As(cause, &te) && te.permanent
 	var ae *Error
 	if errors.As(cause, &ae) {
-		permanent = ae.Status < 500
+		permanent = ae.permanent()
 	}
 	now := s.now().UTC()
 	wasHealthy := authError(c) == nil
@@ -409,7 +410,7 @@ func (s *Service) refreshFailed(ctx context.Context, c *store.Connection, cause 
 	if stillValid(updated, now) {
 		return updated, nil
 	}
-	return nil, &Error{Status: http.StatusBadGateway, Code: "connection_refresh_failed",
+	return nil, &Error{Kind: fault.Upstream, Code: "connection_refresh_failed",
 		Message: fmt.Sprintf("could not refresh the expired credentials of connection %q; the provider is unavailable, try again later", c.ConnectionID), Err: cause}
 }
 
@@ -528,5 +529,5 @@ func unhealthy(c *store.Connection) *Error {
 	if e := authError(c); e != nil && e.Message != "" {
 		msg = e.Message
 	}
-	return &Error{Status: http.StatusFailedDependency, Code: "connection_refresh_failed", Message: msg}
+	return &Error{Kind: fault.DependencyFailed, Code: "connection_refresh_failed", Message: msg}
 }

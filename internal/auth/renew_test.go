@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/api/httperr"
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/providersim/sim"
 	"github.com/patchbay/patchbay/internal/store"
@@ -83,7 +84,7 @@ func TestRenewLeavesTheProviderAlone(t *testing.T) {
 		for i := range 3 {
 			_, _, err := w.svc.Renew(ctx, c)
 			var ae *auth.Error
-			if !errors.As(err, &ae) || ae.Status != http.StatusFailedDependency {
+			if !errors.As(err, &ae) || httperr.Status(ae.Kind) != http.StatusFailedDependency {
 				t.Errorf("renewal %d: %v, want the connection unhealthy", i, err)
 			}
 		}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/patchbay/patchbay/internal/authmode"
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -68,13 +68,13 @@ func (s *Service) save(ctx context.Context, in saveInput) (*store.Connection, er
 func (s *Service) checkConnectSession(ctx context.Context, sess *store.OAuthSession) error {
 	cs, err := s.connectSessions.ByID(ctx, sess.ConnectSessionID)
 	if errors.Is(err, store.ErrNotFound) {
-		return errorf(http.StatusUnauthorized, "invalid_connect_session_token", "the connect session was deleted; start again from the app")
+		return errorf(fault.Unauthenticated, "invalid_connect_session_token", "the connect session was deleted; start again from the app")
 	}
 	if err != nil {
 		return err
 	}
 	if !s.now().Before(cs.ExpiresAt) {
-		return errorf(http.StatusUnauthorized, "expired_connect_session_token", "the connect session expired; start again from the app")
+		return errorf(fault.Unauthenticated, "expired_connect_session_token", "the connect session expired; start again from the app")
 	}
 	return nil
 }
@@ -112,7 +112,7 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (*store.Connection
 	}
 	want := p.AuthMode
 	if in.Credentials.Type != want {
-		return nil, false, &Error{Status: http.StatusBadRequest, Code: "invalid_body",
+		return nil, false, &Error{Kind: fault.Invalid, Code: "invalid_body",
 			Message: fmt.Sprintf("integration %q uses auth mode %s; credentials.type must be %s", integ.UniqueKey, want, want), Field: []string{"credentials", "type"}}
 	}
 	c := in.Credentials
@@ -126,7 +126,7 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (*store.Connection
 		}
 	}
 	if missing != "" {
-		return nil, false, &Error{Status: http.StatusBadRequest, Code: "invalid_body",
+		return nil, false, &Error{Kind: fault.Invalid, Code: "invalid_body",
 			Message: fmt.Sprintf("credentials.%s is required for auth mode %s", missing, want), Field: []string{"credentials", missing}}
 	}
 	// Refresh and the proxy will call the provider with this config.

@@ -12,23 +12,24 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
 
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/outbound"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
 // Error is a failure the caller (an API client or an end user) can act on.
+// It says what went wrong; internal/api chooses the HTTP status from Kind.
 // It never carries a secret.
 type Error struct {
-	// Status is the HTTP status the API answers with.
-	Status int
-	// Code is Nango's machine-readable error code.
+	// Kind is what sort of failure this is.
+	Kind fault.Kind
+	// Code is the machine-readable code, Nango's where Nango has one.
 	Code    string
 	Message string
 	// Field names the request member at fault, when there is one.
@@ -37,9 +38,17 @@ type Error struct {
 	Err error
 }
 
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+// Error is the code and message, then the cause unless the message
+// already quotes it.
+func (e *Error) Error() string { return fault.Describe(e.Code, e.Message, e.Err) }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// FaultKind reports Kind to fault.KindOf.
+func (e *Error) FaultKind() fault.Kind { return e.Kind }
+
+// permanent reports whether the failure will not go away by itself.
+func (e *Error) permanent() bool { return !e.Kind.Transient() }
 
 // LogValue is how an Error appears in logs: code and message, then the
 // cause, with the provider's answer when there was one (redacted; see
@@ -49,14 +58,11 @@ func (e *Error) LogValue() slog.Value {
 	if e.Err == nil {
 		return slog.StringValue(s)
 	}
-	if cause := e.Err.Error(); !strings.Contains(e.Message, cause) {
-		s += ": " + cause
-	}
 	return slog.StringValue(s + answerOf(e.Err))
 }
 
-func errorf(status int, code, format string, args ...any) *Error {
-	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+func errorf(kind fault.Kind, code, format string, args ...any) *Error {
+	return &Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
 // Events receives what other parts of Patchbay must hear about: the
@@ -195,10 +201,10 @@ func (noEvents) RefreshFailed(context.Context, *store.Connection, string, *Error
 func (s *Service) provider(in *store.Integration) (*catalog.Provider, error) {
 	p, ok := s.catalog.Lookup(in.Provider)
 	if !ok {
-		return nil, errorf(http.StatusBadRequest, "unknown_provider", "integration %q uses provider %q, which is not in the catalog", in.UniqueKey, in.Provider)
+		return nil, errorf(fault.Invalid, "unknown_provider", "integration %q uses provider %q, which is not in the catalog", in.UniqueKey, in.Provider)
 	}
 	if !p.Supported() {
-		return nil, errorf(http.StatusBadRequest, "unsupported_provider", "provider %q cannot be used: %s", p.Name, p.Unsupported)
+		return nil, errorf(fault.Invalid, "unsupported_provider", "provider %q cannot be used: %s", p.Name, p.Unsupported)
 	}
 	return p, nil
 }
@@ -208,7 +214,7 @@ func (s *Service) provider(in *store.Integration) (*catalog.Provider, error) {
 func (s *Service) integration(ctx context.Context, environmentID, key string) (*store.Integration, *catalog.Provider, error) {
 	in, err := s.integs.Get(ctx, environmentID, key)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, errorf(http.StatusNotFound, "unknown_provider_config", "integration %q does not exist", key)
+		return nil, nil, errorf(fault.NotFound, "unknown_provider_config", "integration %q does not exist", key)
 	}
 	if err != nil {
 		return nil, nil, err

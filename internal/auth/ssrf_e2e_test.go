@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/api/httperr"
 	"github.com/patchbay/patchbay/internal/app/apptest"
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/catalog"
@@ -410,7 +411,7 @@ func TestSSRFRefresh(t *testing.T) {
 		}
 		_, err := svc.Connection(ctx, env.ID, integ.UniqueKey, c.ConnectionID, true)
 		var ae *auth.Error
-		if !errors.As(err, &ae) || ae.Status < 400 || ae.Status >= 500 || !strings.Contains(ae.Message, `"host"`) {
+		if !errors.As(err, &ae) || httperr.Status(ae.Kind) < 400 || httperr.Status(ae.Kind) >= 500 || !strings.Contains(ae.Message, `"host"`) {
 			t.Errorf("refresh with host %q: err = %v, want a 4xx naming connection config \"host\"", host, err)
 		}
 		if err != nil && strings.Contains(err.Error(), ssrfClientSecret) {

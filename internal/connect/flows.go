@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/patchbay/patchbay/internal/auth"
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -140,7 +141,7 @@ func (f *Flows) start(w http.ResponseWriter, r *http.Request) {
 
 	token := q.Get("connect_session_token")
 	if token == "" {
-		fail(&Error{Status: http.StatusUnauthorized, Code: "missing_connect_session_token", Message: "connect_session_token is required"})
+		fail(&Error{Kind: fault.Unauthenticated, Code: "missing_connect_session_token", Message: "connect_session_token is required"})
 		return
 	}
 	sess, err := f.sessions.Authenticate(r.Context(), token)

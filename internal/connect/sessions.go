@@ -8,13 +8,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -24,18 +24,27 @@ const TokenPrefix = "nango_connect_session_"
 // SessionTTL is how long a connect session lasts.
 const SessionTTL = 30 * time.Minute
 
-// Error is a connect-session failure with the HTTP status and Nango code
-// the API answers with.
+// Error is a connect-session failure: what went wrong and Nango's code for
+// it; internal/api chooses the HTTP status from Kind.
 type Error struct {
-	Status  int
+	Kind    fault.Kind
 	Code    string
 	Message string
 	// Field is the path of the request member at fault: strings for
 	// object members, ints for array indexes.
 	Field []any
+	// Err is the underlying cause, for logs.
+	Err error
 }
 
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+// Error is the code and message, then the cause unless the message
+// already quotes it.
+func (e *Error) Error() string { return fault.Describe(e.Code, e.Message, e.Err) }
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// FaultKind reports Kind to fault.KindOf.
+func (e *Error) FaultKind() fault.Kind { return e.Kind }
 
 // Stores are the views of the store Sessions use, each declared here as
 // the calls made of it. Integrations and Connections are the caches in
@@ -100,7 +109,7 @@ type Created struct {
 func (s *Sessions) Create(ctx context.Context, env *store.Environment, in CreateInput) (*Created, error) {
 	for i, key := range in.AllowedIntegrations {
 		if _, err := s.store.Integrations.Get(ctx, env.ID, key); errors.Is(err, store.ErrNotFound) {
-			return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_body",
+			return nil, &Error{Kind: fault.Invalid, Code: "invalid_body",
 				Message: fmt.Sprintf("integration %q does not exist", key), Field: []any{"allowed_integrations", i}}
 		} else if err != nil {
 			return nil, err
@@ -108,7 +117,7 @@ func (s *Sessions) Create(ctx context.Context, env *store.Environment, in Create
 	}
 	for key := range in.IntegrationsConfigDefaults {
 		if _, err := s.store.Integrations.Get(ctx, env.ID, key); errors.Is(err, store.ErrNotFound) {
-			return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_body",
+			return nil, &Error{Kind: fault.Invalid, Code: "invalid_body",
 				Message: fmt.Sprintf("integration %q does not exist", key), Field: []any{"integrations_config_defaults", key}}
 		} else if err != nil {
 			return nil, err
@@ -117,7 +126,7 @@ func (s *Sessions) Create(ctx context.Context, env *store.Environment, in Create
 	if in.ReconnectConnectionID != "" {
 		c, err := s.store.Connections.Get(ctx, env.ID, in.ReconnectIntegration, in.ReconnectConnectionID)
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, &Error{Status: http.StatusBadRequest, Code: "unknown_connection",
+			return nil, &Error{Kind: fault.Invalid, Code: "unknown_connection",
 				Message: fmt.Sprintf("connection %q of integration %q does not exist", in.ReconnectConnectionID, in.ReconnectIntegration), Field: []any{"connection_id"}}
 		}
 		if err != nil {
@@ -190,7 +199,7 @@ func (s *Sessions) Delete(ctx context.Context, sess *store.ConnectSession) error
 // reconnect session returns the connection id it is bound to.
 func Allowed(sess *store.ConnectSession, integrationKey string) error {
 	if len(sess.AllowedIntegrations) > 0 && !slices.Contains(sess.AllowedIntegrations, integrationKey) {
-		return &Error{Status: http.StatusForbidden, Code: "integration_not_allowed",
+		return &Error{Kind: fault.Forbidden, Code: "integration_not_allowed",
 			Message: fmt.Sprintf("this connect session does not allow integration %q", integrationKey)}
 	}
 	return nil
@@ -220,7 +229,7 @@ func ConnectionFor(sess *store.ConnectSession, integrationKey string) (string, e
 		return "", nil
 	}
 	if integrationKey != sess.ReconnectIntegration {
-		return "", &Error{Status: http.StatusForbidden, Code: "integration_not_allowed",
+		return "", &Error{Kind: fault.Forbidden, Code: "integration_not_allowed",
 			Message: fmt.Sprintf("this reconnect session is for integration %q", sess.ReconnectIntegration)}
 	}
 	return sess.ReconnectConnectionID, nil

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/fault"
 )
 
 // maxPageBytes bounds one page's body: pages are decoded whole.
@@ -73,12 +74,12 @@ func firstPage(req Request, base string) (PageRequest, error) {
 	path, rawQuery, _ := strings.Cut(req.Endpoint, "?")
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
-		return PageRequest{}, errorf(http.StatusBadRequest, "invalid_endpoint", "the endpoint's query string is malformed")
+		return PageRequest{}, errorf(fault.Invalid, "invalid_endpoint", "the endpoint's query string is malformed")
 	}
 	pr := PageRequest{Method: req.Method, BaseURL: base, Endpoint: path, Query: q, Header: req.Header}
 	if req.Body != nil {
 		if err := json.NewDecoder(req.Body).Decode(&pr.Body); err != nil {
-			return PageRequest{}, errorf(http.StatusBadRequest, "invalid_body", "a paginated request's body must be a JSON object")
+			return PageRequest{}, errorf(fault.Invalid, "invalid_body", "a paginated request's body must be a JSON object")
 		}
 	}
 	return pr, nil
@@ -96,7 +97,7 @@ func (p *Proxy) fetchPage(ctx context.Context, tmpl Request, base string, pr Pag
 		// again as an endpoint below the base.
 		rest, ok := strings.CutPrefix(pr.URL, strings.TrimRight(base, "/"))
 		if !ok {
-			return 0, nil, nil, errorf(http.StatusBadGateway, "invalid_next_link", "the provider's next link is not under its base URL")
+			return 0, nil, nil, errorf(fault.Upstream, "invalid_next_link", "the provider's next link is not under its base URL")
 		}
 		endpoint = rest
 	}
@@ -128,7 +129,7 @@ func (p *Proxy) fetchPage(ctx context.Context, tmpl Request, base string, pr Pag
 		return 0, nil, nil, fmt.Errorf("read page: %w", err)
 	}
 	if len(body) > maxPageBytes {
-		return 0, nil, nil, errorf(http.StatusBadGateway, "page_too_large", "a page is larger than %d MiB", maxPageBytes>>20)
+		return 0, nil, nil, errorf(fault.Upstream, "page_too_large", "a page is larger than %d MiB", maxPageBytes>>20)
 	}
 	return resp.StatusCode, resp.Header, body, nil
 }

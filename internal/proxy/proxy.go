@@ -18,6 +18,7 @@ import (
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/outbound"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -149,19 +150,25 @@ type Request struct {
 	Decompress bool
 }
 
-// Error is a failure before any provider answer reached the caller.
+// Error is a failure before any provider answer reached the caller. It
+// says what went wrong; internal/api chooses the HTTP status from Kind.
 type Error struct {
-	Status  int
+	Kind    fault.Kind
 	Code    string
 	Message string
 	Err     error
 }
 
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+// Error is the code and message, then the cause unless the message
+// already quotes it.
+func (e *Error) Error() string { return fault.Describe(e.Code, e.Message, e.Err) }
 func (e *Error) Unwrap() error { return e.Err }
 
-func errorf(status int, code, format string, args ...any) *Error {
-	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+// FaultKind reports Kind to fault.KindOf.
+func (e *Error) FaultKind() fault.Kind { return e.Kind }
+
+func errorf(kind fault.Kind, code, format string, args ...any) *Error {
+	return &Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
 // Do sends req to the provider and returns its response, whatever its
@@ -196,7 +203,7 @@ func (p *Proxy) resolve(ctx context.Context, req *Request) (*store.Connection, *
 	}
 	prov, ok := p.catalog.Lookup(conn.Provider)
 	if !ok {
-		return nil, nil, nil, "", errorf(http.StatusBadRequest, "unknown_provider", "provider %q of integration %q is not in the catalog", conn.Provider, req.IntegrationKey)
+		return nil, nil, nil, "", errorf(fault.Invalid, "unknown_provider", "provider %q of integration %q is not in the catalog", conn.Provider, req.IntegrationKey)
 	}
 	integ, err := p.integrations.Get(ctx, req.EnvironmentID, req.IntegrationKey)
 	if err != nil {
@@ -220,12 +227,12 @@ func (p *Proxy) do(ctx context.Context, req *Request, call *Call) (*http.Respons
 	}
 	target, err := p.guard.Target(base, req.Endpoint, catalogBase)
 	if err != nil {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_endpoint", Message: err.Error(), Err: err}
+		return nil, &Error{Kind: fault.Invalid, Code: "invalid_endpoint", Message: err.Error(), Err: err}
 	}
 
 	body, replayable, err := prepareBody(req.Body, req.ContentLength)
 	if err != nil {
-		return nil, errorf(http.StatusBadRequest, "invalid_body", "read the request body: %v", err)
+		return nil, errorf(fault.Invalid, "invalid_body", "read the request body: %v", err)
 	}
 	policy := RetryPolicy{Max: req.Retries, RetryOn: req.RetryOn}
 	if prov.Proxy != nil {
@@ -358,12 +365,12 @@ func responseFacts(policy RetryPolicy, resp *http.Response, err error) *Response
 
 func finish(resp *http.Response, err error, decompress bool) (*http.Response, error) {
 	if err != nil {
-		return nil, &Error{Status: http.StatusBadGateway, Code: "provider_unreachable", Message: "the provider could not be reached: " + redactError(err), Err: err}
+		return nil, &Error{Kind: fault.Upstream, Code: "provider_unreachable", Message: "the provider could not be reached: " + redactError(err), Err: redacted{err}}
 	}
 	if decompress {
 		if err := decode(resp); err != nil {
 			resp.Body.Close()
-			return nil, &Error{Status: http.StatusBadGateway, Code: "invalid_provider_response", Message: "could not decompress the provider's response", Err: err}
+			return nil, &Error{Kind: fault.Upstream, Code: "invalid_provider_response", Message: "could not decompress the provider's response", Err: err}
 		}
 	}
 	return resp, nil
@@ -371,6 +378,14 @@ func finish(resp *http.Response, err error, decompress bool) (*http.Response, er
 
 // redactError keeps a transport error's kind without the URL, whose query
 // may hold credentials.
+// redacted is a cause whose text goes through redactError, so that an
+// Error's text (and every log of it) keeps the URL's secrets out while
+// errors.Is and errors.As still reach the cause.
+type redacted struct{ err error }
+
+func (r redacted) Error() string { return redactError(r.err) }
+func (r redacted) Unwrap() error { return r.err }
+
 func redactError(err error) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
@@ -429,19 +444,19 @@ func (p *Proxy) baseURL(prov *catalog.Provider, integ *store.Integration, conn *
 	if prov.Proxy != nil && prov.Proxy.BaseURL != "" {
 		b, err := values.fill(prov.Proxy.BaseURL)
 		if err != nil {
-			return "", errorf(http.StatusBadRequest, "missing_connection_config", "the provider's base URL needs %v", err)
+			return "", errorf(fault.Invalid, "missing_connection_config", "the provider's base URL needs %v", err)
 		}
 		base = b
 	}
 	if override != "" {
 		if !overrideAllowed(override, base, integ.Settings.AllowedBaseURLs) {
-			return "", errorf(http.StatusBadRequest, "base_url_override_not_allowed",
+			return "", errorf(fault.Invalid, "base_url_override_not_allowed",
 				"Base-Url-Override must be the provider's base URL or one of the integration's settings.allowed_base_urls")
 		}
 		return override, nil
 	}
 	if base == "" {
-		return "", errorf(http.StatusBadRequest, "missing_base_url", "provider %q has no proxy base URL; send Base-Url-Override", prov.Name)
+		return "", errorf(fault.Invalid, "missing_base_url", "provider %q has no proxy base URL; send Base-Url-Override", prov.Name)
 	}
 	return base, nil
 }
@@ -471,7 +486,7 @@ func (p *Proxy) build(ctx context.Context, req *Request, target *url.URL, prov *
 		for k, t := range prov.Proxy.Query {
 			v, err := values.fill(t)
 			if err != nil {
-				return nil, "", errorf(http.StatusBadRequest, "missing_credentials", "the provider's query template %q needs %v", k, err)
+				return nil, "", errorf(fault.Invalid, "missing_credentials", "the provider's query template %q needs %v", k, err)
 			}
 			q.Set(k, v)
 			secretParams = append(secretParams, k)
@@ -480,7 +495,7 @@ func (p *Proxy) build(ctx context.Context, req *Request, target *url.URL, prov *
 	}
 	out, err := http.NewRequestWithContext(ctx, req.Method, u.String(), body.reader())
 	if err != nil {
-		return nil, "", errorf(http.StatusBadRequest, "invalid_request", "%v", err)
+		return nil, "", errorf(fault.Invalid, "invalid_request", "%v", err)
 	}
 	out.ContentLength = body.length()
 	if body.replayable() {
@@ -494,7 +509,7 @@ func (p *Proxy) build(ctx context.Context, req *Request, target *url.URL, prov *
 		for k, t := range prov.Proxy.Headers {
 			v, err := values.fill(t)
 			if err != nil {
-				return nil, "", errorf(http.StatusBadRequest, "missing_credentials", "the provider's header template %q needs %v", k, err)
+				return nil, "", errorf(fault.Invalid, "missing_credentials", "the provider's header template %q needs %v", k, err)
 			}
 			out.Header.Set(k, v)
 			if strings.EqualFold(k, "authorization") {
@@ -537,7 +552,7 @@ func (p *Proxy) authorize(out *http.Request, integ *store.Integration, conn *sto
 		return nil
 	}
 	if err := authmode.Sign(out, &integ.Credentials, c, p.now); err != nil {
-		return errorf(http.StatusBadRequest, "invalid_request", "sign the request: %v", err)
+		return errorf(fault.Invalid, "invalid_request", "sign the request: %v", err)
 	}
 	return nil
 }

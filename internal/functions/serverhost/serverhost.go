@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/api/httperr"
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
@@ -165,11 +166,11 @@ func (h *Host) Proxy(ctx context.Context, req *functions.HTTPRequest) (*function
 func hostError(err error) error {
 	var pe *proxy.Error
 	if errors.As(err, &pe) {
-		return &functions.HostError{Code: pe.Code, Message: pe.Message, Status: pe.Status}
+		return &functions.HostError{Code: pe.Code, Message: pe.Message, Status: httperr.Status(pe.Kind)}
 	}
 	var ae *auth.Error
 	if errors.As(err, &ae) {
-		return &functions.HostError{Code: ae.Code, Message: ae.Message, Status: ae.Status}
+		return &functions.HostError{Code: ae.Code, Message: ae.Message, Status: httperr.Status(ae.Kind)}
 	}
 	var de *store.DocumentError
 	if errors.As(err, &de) {

@@ -1,0 +1,32 @@
+// Package httperr is the one table from a failure's kind to the HTTP
+// status Patchbay answers with. internal/api uses it for every response;
+// the functions host uses it for the status a function sees on a refused
+// nango.proxy call, which must be the status the API would answer.
+package httperr
+
+import (
+	"net/http"
+
+	"github.com/patchbay/patchbay/internal/fault"
+)
+
+var statuses = map[fault.Kind]int{
+	fault.Internal:         http.StatusInternalServerError,
+	fault.Invalid:          http.StatusBadRequest,
+	fault.NotFound:         http.StatusNotFound,
+	fault.Conflict:         http.StatusConflict,
+	fault.Unauthenticated:  http.StatusUnauthorized,
+	fault.Forbidden:        http.StatusForbidden,
+	fault.DependencyFailed: http.StatusFailedDependency,
+	fault.Unsupported:      http.StatusNotImplemented,
+	fault.Upstream:         http.StatusBadGateway,
+	fault.Unavailable:      http.StatusServiceUnavailable,
+}
+
+// Status is the HTTP status of a failure of kind k.
+func Status(k fault.Kind) int {
+	if s, ok := statuses[k]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
