@@ -7,13 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/authmode"
@@ -34,7 +30,8 @@ type CredentialFlows interface {
 	Connect(ctx context.Context, in auth.CredentialsInput) (*store.Connection, error)
 }
 
-// Settings are an environment's stored settings.
+// Settings are an environment's settings (internal/settings), which check
+// what is written.
 type Settings interface {
 	ConnectUI(ctx context.Context, environmentID string) (store.ConnectUISettings, error)
 	SetConnectUI(ctx context.Context, environmentID string, s store.ConnectUISettings) error
@@ -459,8 +456,6 @@ func (s *Server) getConnectUI(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"data": wire.ConnectUISettings(cur)})
 }
 
-var hexColour = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
-
 func (s *Server) putConnectUI(w http.ResponseWriter, r *http.Request) {
 	var in store.ConnectUISettings
 	var darkRaw bool
@@ -478,51 +473,11 @@ func (s *Server) putConnectUI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in.DarkMode = darkRaw
-	var errs []fieldError
-	if utf8.RuneCountInString(in.Name) > 100 {
-		errs = append(errs, fieldError{Code: "too_big", Message: "must be at most 100 characters", Path: []any{"name"}})
-	}
-	if in.LogoURL != "" && !s.logoAllowed(in.LogoURL) {
-		errs = append(errs, fieldError{Code: "invalid_url", Message: "must be an https URL (http only on Patchbay's own origin)", Path: []any{"logo_url"}})
-	}
-	if in.PrimaryColor != "" && !hexColour.MatchString(in.PrimaryColor) {
-		errs = append(errs, fieldError{Code: "invalid_string", Message: "must be a hex colour like #1a73e8", Path: []any{"primary_color"}})
-	}
-	if len(errs) > 0 {
-		s.writeError(w, r, invalidBody(errs...))
-		return
-	}
 	if err := s.settings.SetConnectUI(r.Context(), environment(r.Context()).ID, in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": wire.ConnectUISettings(in)})
-}
-
-// parseHTTPURL parses an absolute http(s) URL with a host.
-func parseHTTPURL(raw string) (*url.URL, bool) {
-	if strings.ContainsFunc(raw, unicode.IsSpace) {
-		return nil, false
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, false
-	}
-	return u, true
-}
-
-// logoAllowed accepts the logos the Connect UI shows (its CSP allows
-// them): https ones, and http ones only on Patchbay's own origin.
-func (s *Server) logoAllowed(raw string) bool {
-	u, ok := parseHTTPURL(raw)
-	if !ok {
-		return false
-	}
-	if u.Scheme == "https" {
-		return true
-	}
-	own, err := url.Parse(s.serverURL)
-	return err == nil && own.Scheme == "http" && own.Host == u.Host
 }
 
 // webhookJSON is ws as GET and PUT answer it: the signing key is added by
@@ -566,16 +521,6 @@ func (s *Server) putWebhookSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in.SendAuthWebhooks = send
-	var errs []fieldError
-	for _, f := range []struct{ name, url string }{{"webhook_url", in.URL}, {"secondary_webhook_url", in.SecondaryURL}} {
-		if _, ok := parseHTTPURL(f.url); f.url != "" && !ok {
-			errs = append(errs, fieldError{Code: "invalid_url", Message: "must be an http(s) URL", Path: []any{f.name}})
-		}
-	}
-	if len(errs) > 0 {
-		s.writeError(w, r, invalidBody(errs...))
-		return
-	}
 	if err := s.settings.SetWebhooks(r.Context(), environment(r.Context()).ID, in); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/actions"
 	"github.com/patchbay/patchbay/internal/functions"
+	"github.com/patchbay/patchbay/internal/settings"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/wire"
 )
@@ -328,15 +328,6 @@ func (s *Server) getActionRun(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-var variableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,255}$`)
-
-// Bounds of environment variables: they are configuration, read by every
-// function run.
-const (
-	maxVariables     = 500
-	maxVariableValue = 64 << 10
-)
-
 func (s *Server) getVariables(w http.ResponseWriter, r *http.Request) {
 	if err := checkQuery(r, nil); err != nil {
 		s.writeError(w, r, err)
@@ -363,29 +354,34 @@ func (s *Server) putVariables(w http.ResponseWriter, r *http.Request) {
 			if err := json.Unmarshal(raw, &items); err != nil || isNull(raw) {
 				return []fieldError{{Code: "invalid_type", Message: "expected an array, received " + jsonKind(raw), Path: path}}
 			}
-			if len(items) > maxVariables {
-				return []fieldError{{Code: "too_big", Message: fmt.Sprintf("at most %d variables", maxVariables), Path: path}}
+			if len(items) > settings.MaxVariables {
+				// Checked before decoding, so a huge list is not decoded.
+				return []fieldError{{Code: "too_big", Message: fmt.Sprintf("at most %d variables", settings.MaxVariables), Path: path}}
 			}
-			var errs []fieldError
-			seen := map[string]bool{}
+			itemErrs := make([][]fieldError, len(items))
+			failed := false
 			for i, item := range items {
 				var v store.EnvironmentVariable
 				p := append(path[:len(path):len(path)], i)
-				errs = append(errs, decodeObject(item, p, map[string]field{
+				itemErrs[i] = decodeObject(item, p, map[string]field{
 					"name":  {dest: &v.Name, required: true},
 					"value": {dest: &v.Value, required: true},
-				})...)
-				switch {
-				case v.Name == "":
-				case !variableName.MatchString(v.Name):
-					errs = append(errs, fieldError{Code: "invalid_string", Message: "a name is letters, digits and '_', not starting with a digit", Path: append(p, "name")})
-				case seen[v.Name]:
-					errs = append(errs, fieldError{Code: "duplicate", Message: "names must be unique", Path: append(p, "name")})
-				case len(v.Value) > maxVariableValue:
-					errs = append(errs, fieldError{Code: "too_big", Message: fmt.Sprintf("a value is at most %d bytes", maxVariableValue), Path: append(p, "value")})
-				}
-				seen[v.Name] = true
+				})
+				failed = failed || len(itemErrs[i]) > 0
 				vars = append(vars, v)
+			}
+			if !failed {
+				return nil // settings.SetVariables checks the rules.
+			}
+			// The rules' problems come in the same answer as the decoding
+			// errors, each after its item's.
+			for _, p := range settings.CheckVariables(vars) {
+				i := p.Path[1].(int)
+				itemErrs[i] = append(itemErrs[i], fieldError{Code: p.Code, Message: p.Message, Path: p.Path})
+			}
+			var errs []fieldError
+			for _, e := range itemErrs {
+				errs = append(errs, e...)
 			}
 			return errs
 		})},

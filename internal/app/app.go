@@ -25,6 +25,7 @@ import (
 	"github.com/patchbay/patchbay/internal/integrations"
 	"github.com/patchbay/patchbay/internal/outbound"
 	"github.com/patchbay/patchbay/internal/proxy"
+	"github.com/patchbay/patchbay/internal/settings"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/cache"
 	"github.com/patchbay/patchbay/internal/webhooks"
@@ -158,7 +159,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Connections:  a.auth,
 		Sessions:     sessions,
 		Credentials:  a.auth,
-		Settings:     a.store.Settings(),
+		Settings:     settings.New(a.store.Settings(), cfg.ServerURL),
 		Flows:        a.flows,
 		Proxy:        a.proxy,
 		Actions:      a.actions,

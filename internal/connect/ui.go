@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/authmode"
+	"github.com/patchbay/patchbay/internal/settings"
 )
 
 // PageSource loads what the Connect UI shows for a connect session token.
@@ -51,7 +52,6 @@ const maxSessionTokenLen = 256
 const docsURL = "https://github.com/patchbay/patchbay#readme"
 
 var (
-	hexColor = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$`)
 	// What may stand in the host of APIURL once it is copied into the CSP
 	// header: a name or an IP literal and a port, nothing that ends a
 	// directive.
@@ -366,7 +366,7 @@ func (u *ui) brand(v *pageView, pd *PageData) *pageView {
 	}
 	v.Dark = s.DarkMode
 	if s.PrimaryColor != "" {
-		if hexColor.MatchString(s.PrimaryColor) {
+		if settings.ValidColour(s.PrimaryColor) {
 			v.Primary = strings.ToLower(s.PrimaryColor)
 			v.OnPrimary = textOn(v.Primary)
 			v.Nonce = newNonce()
@@ -375,7 +375,7 @@ func (u *ui) brand(v *pageView, pd *PageData) *pageView {
 		}
 	}
 	if s.LogoURL != "" {
-		if logoAllowed(s.LogoURL, v.apiOrigin) {
+		if settings.LogoAllowed(s.LogoURL, v.apiOrigin) {
 			v.LogoURL = s.LogoURL
 		} else {
 			u.logger.Warn("connect UI: ignoring logo URL that is not https", "logo_url", s.LogoURL)
@@ -485,22 +485,6 @@ func apiOrigins(apiURL string) (httpOrigin, wsOrigin string, err error) {
 		ws = "wss"
 	}
 	return u.Scheme + "://" + u.Host, ws + "://" + u.Host, nil
-}
-
-// logoAllowed accepts https logos, and http ones from Patchbay itself (a
-// local instance serves its own logos over http).
-func logoAllowed(raw, apiOrigin string) bool {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	switch u.Scheme {
-	case "https":
-		return true
-	case "http":
-		return apiOrigin != "" && "http://"+u.Host == apiOrigin
-	}
-	return false
 }
 
 // textOn picks black or white text for a background colour by its
