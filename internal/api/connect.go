@@ -25,9 +25,10 @@ type ConnectSessions interface {
 	Delete(ctx context.Context, sess *store.ConnectSession) error
 }
 
-// CredentialFlows saves connections from credentials typed by end users.
+// CredentialFlows saves connections from credentials typed by end users
+// under a connect session (connect.Flows).
 type CredentialFlows interface {
-	Connect(ctx context.Context, in auth.CredentialsInput) (*store.Connection, error)
+	ConnectCredentials(ctx context.Context, req connect.CredentialsRequest) (*store.Connection, error)
 }
 
 // Settings are an environment's settings (internal/settings), which check
@@ -374,41 +375,29 @@ func (s *Server) credentialFlow(m *authmode.Mode) http.HandlerFunc {
 			return
 		}
 		key := r.PathValue("key")
-		if err := connect.Allowed(sess, key); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		connectionID, err := connect.ConnectionFor(sess, key)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		in := auth.CredentialsInput{EnvironmentID: sess.EnvironmentID, IntegrationKey: key, Mode: mode,
-			ConnectionID: connectionID, ConnectSessionID: sess.ID, EndUser: sess.EndUser,
-			ConnectionConfig: connect.ConnectionConfig(r.URL.Query(), connect.DefaultsFor(sess, key))}
-		body, aerr := readBody(w, r)
-		if aerr != nil {
-			s.writeError(w, r, aerr)
-			return
-		}
-		c := &in.Credentials
-		fields := map[string]field{}
-		for _, f := range m.Form.Fields {
-			fields[f.Name] = field{dest: authmode.Member(c, f.Name), required: f.Required}
-		}
-		if m.Form.CatalogFields {
-			if err := decodeProviderFields(body, &c.Fields); err != nil {
-				s.writeError(w, r, err)
-				return
+		decode := func(c *store.Credentials) error {
+			body, aerr := readBody(w, r)
+			if aerr != nil {
+				return aerr
 			}
-		}
-		if len(fields) > 0 {
-			if err := decodeBody(body, fields); err != nil {
-				s.writeError(w, r, err)
-				return
+			fields := map[string]field{}
+			for _, f := range m.Form.Fields {
+				fields[f.Name] = field{dest: authmode.Member(c, f.Name), required: f.Required}
 			}
+			if m.Form.CatalogFields {
+				if err := decodeProviderFields(body, &c.Fields); err != nil {
+					return err
+				}
+			}
+			if len(fields) > 0 {
+				if err := decodeBody(body, fields); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
-		conn, err := s.credentials.Connect(r.Context(), in)
+		conn, err := s.credentials.ConnectCredentials(r.Context(), connect.CredentialsRequest{
+			Session: sess, IntegrationKey: key, Mode: mode, Query: r.URL.Query(), Decode: decode})
 		if err != nil {
 			s.writeError(w, r, err)
 			return

@@ -158,7 +158,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Integrations: integrations.New(a.integs, a.catalog),
 		Connections:  a.auth,
 		Sessions:     sessions,
-		Credentials:  a.auth,
+		Credentials:  a.flows,
 		Settings:     settings.New(a.store.Settings(), cfg.ServerURL),
 		Flows:        a.flows,
 		Proxy:        a.proxy,

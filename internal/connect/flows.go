@@ -19,6 +19,8 @@ import (
 type AuthFlows interface {
 	Start(ctx context.Context, in auth.StartInput) (string, error)
 	Callback(ctx context.Context, q url.Values) (*auth.CallbackResult, error)
+	// Connect checks and saves credentials an end user typed.
+	Connect(ctx context.Context, in auth.CredentialsInput) (*store.Connection, error)
 }
 
 // Flows serves the browser side of authorisation: the popup's start URL,
