@@ -446,7 +446,7 @@ const maxFailureMessage = 16 << 10
 // payload that does not fit is dropped, saying so in the message.
 func capFailure(f *functions.Failure) *functions.Failure {
 	fits := func(g *functions.Failure) bool {
-		b, err := json.Marshal(g)
+		b, err := json.Marshal(toStoredFailure(g))
 		return err == nil && len(b) <= store.DocActionError.Max
 	}
 	// Escaping can make a message's JSON up to six times its bytes, so
@@ -476,7 +476,7 @@ func capFailure(f *functions.Failure) *functions.Failure {
 func (s *Service) settle(ctx context.Context, run *store.ActionRun, out json.RawMessage, f *functions.Failure) *store.ActionRun {
 	settled, err := s.o.Runs.Update(ctx, run.EnvironmentID, run.ID, func(r *store.ActionRun) error {
 		if f != nil {
-			r.Status, r.Error, r.Output = store.ActionFailed, mustJSON(f), nil
+			r.Status, r.Error, r.Output = store.ActionFailed, mustJSON(toStoredFailure(f)), nil
 		} else {
 			r.Status, r.Output, r.Error = store.ActionSucceeded, out, nil
 		}
@@ -521,8 +521,8 @@ func failureOf(err error) *functions.Failure {
 // FailureOf is the API error of a finished, failed run: 400 for invalid
 // input (the caller's fault), 424 otherwise.
 func FailureOf(run *store.ActionRun) *Error {
-	f := &functions.Failure{}
-	if err := json.Unmarshal(run.Error, f); err != nil || f.Type == "" {
+	f, err := decodeFailure(run.Error)
+	if err != nil || f.Type == "" {
 		f = &functions.Failure{Type: "host_error", Message: "the action failed"}
 	}
 	return errorFor(f)
