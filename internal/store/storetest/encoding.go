@@ -26,6 +26,9 @@ const (
 	storedWebhooksJSON    = `{"url":"https://acme.example/hook","secondary_url":"https://acme.example/hook2","send_auth_webhooks":false}`
 	storedVariablesJSON   = `[{"name":"API_BASE","value":"https://acme.example"},{"name":"MODE","value":"test"}]`
 	storedSessionUserJSON = `{"id":"u2","email":"u2@example.com","organization":{"id":"o2"}}`
+	storedIntegSecretJSON = `{"client_secret":"cs","webhook_secret":"whs","private_key":"pk"}`
+	storedIntegSettings   = `{"rate_limit":{"requests":10,"interval":"1.5s","burst":4},"allowed_base_urls":["https://api.example"],` +
+		`"functions":{"memory_bytes":1048576,"action_timeout":"30s","connection_concurrency":2}}`
 )
 
 // The domain values those encodings hold.
@@ -120,6 +123,24 @@ func testStoredEncoding(t *testing.T, newDB func(t *testing.T) Database) {
 		if !sameJSON(t, got.Errors, storedErrors()) {
 			t.Fatalf("errors read back as %+v, want %+v", got.Errors, storedErrors())
 		}
+	})
+	t.Run("Integration", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newDB)
+		env := b.environment(t, "dev")
+		in := &store.Integration{EnvironmentID: env.ID, UniqueKey: "github", Provider: "github",
+			Credentials: store.IntegrationCredentials{Type: "APP", ClientSecret: "cs", WebhookSecret: "whs", PrivateKey: "pk"},
+			Settings: store.IntegrationSettings{
+				RateLimit:       &store.RateLimitOverride{Requests: 10, Interval: 1500 * time.Millisecond, Burst: 4},
+				AllowedBaseURLs: []string{"https://api.example"},
+				Functions:       &store.FunctionLimits{Memory: 1 << 20, ActionTimeout: 30 * time.Second, ConnectionConcurrency: 2},
+			}}
+		if err := b.store.Integrations().Create(b.ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		where := " FROM integrations WHERE id = '" + in.ID + "'"
+		sameStored(t, "integrations.secrets", b.opened(t, b.column(t, "SELECT secrets"+where), "integrations", "secrets", in.ID), storedIntegSecretJSON)
+		sameStored(t, "integrations.settings", b.column(t, "SELECT settings"+where), storedIntegSettings)
 	})
 	t.Run("ConnectSession", func(t *testing.T) {
 		t.Parallel()
