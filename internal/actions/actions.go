@@ -39,9 +39,14 @@ const (
 // Error is a refused or failed action: what went wrong and its code;
 // internal/api chooses the HTTP status from Kind.
 type Error struct {
-	Kind    fault.Kind
+	Kind fault.Kind
+	// Code is the machine-readable code; empty for an invalid member of
+	// the request (Field), which has none of its own.
 	Code    string
 	Message string
+	// Field names the member of the request at fault (a header), when
+	// there is one.
+	Field []string
 	// Failure is set for a failed execution (DependencyFailed) and for
 	// invalid input (Invalid, Type invalid_input).
 	Failure *functions.Failure
@@ -160,10 +165,10 @@ type Outcome struct {
 // *Error of kind DependencyFailed with the Failure.
 func (s *Service) Trigger(ctx context.Context, req Request) (*Outcome, error) {
 	if req.MaxRetries < 0 || req.MaxRetries > MaxRetries {
-		return nil, &Error{Kind: fault.Invalid, Code: "invalid_header", Message: fmt.Sprintf("X-Max-Retries must be between 0 and %d", MaxRetries)}
+		return nil, &Error{Kind: fault.Invalid, Field: []string{"X-Max-Retries"}, Message: fmt.Sprintf("X-Max-Retries must be between 0 and %d", MaxRetries)}
 	}
 	if len(req.IdempotencyKey) > MaxIdempotencyKey {
-		return nil, &Error{Kind: fault.Invalid, Code: "invalid_header", Message: fmt.Sprintf("Idempotency-Key must be at most %d characters", MaxIdempotencyKey)}
+		return nil, &Error{Kind: fault.Invalid, Field: []string{"Idempotency-Key"}, Message: fmt.Sprintf("Idempotency-Key must be at most %d characters", MaxIdempotencyKey)}
 	}
 	if len(req.Input) == 0 {
 		req.Input = json.RawMessage("null")

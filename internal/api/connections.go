@@ -150,7 +150,7 @@ func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) {
 	f.EnvironmentID = environment(r.Context()).ID
 	list, listErr := s.connections.List(r.Context(), f)
 	if listErr != nil {
-		s.writeError(w, r, listErr)
+		s.writeError(w, r, inQuery(listErr)) // the filter came from the query
 		return
 	}
 	out := make([]connectionSummaryJSON, len(list))

@@ -140,29 +140,30 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &ae):
 	case errors.As(err, &actionErr):
 		ae = actionError(actionErr)
+		ae.Code = wireCode(err, actionErr.Kind, actionErr.Code)
 	case errors.As(err, &deployErr):
 		ae = deployError(deployErr)
 	case errors.As(err, &proxyErr):
-		ae = &apiError{status: httperr.Status(proxyErr.Kind), Code: proxyErr.Code, Message: proxyErr.Message}
+		ae = &apiError{status: httperr.Status(proxyErr.Kind), Code: wireCode(err, proxyErr.Kind, proxyErr.Code), Message: proxyErr.Message}
 		if ae.status >= 500 {
-			s.logger.WarnContext(r.Context(), "proxy call failed", "method", r.Method, "path", r.URL.Path, "code", proxyErr.Code, "err", proxyErr.Message)
+			s.logger.WarnContext(r.Context(), "proxy call failed", "method", r.Method, "path", r.URL.Path, "code", ae.Code, "err", proxyErr.Message)
 		}
 	case errors.As(err, &connectErr):
-		ae = &apiError{status: httperr.Status(connectErr.Kind), Code: connectErr.Code, Message: connectErr.Message}
+		ae = &apiError{status: httperr.Status(connectErr.Kind), Code: wireCode(err, connectErr.Kind, connectErr.Code), Message: connectErr.Message}
 		if len(connectErr.Field) > 0 {
-			ae.Errors = []fieldError{{Code: connectErr.Code, Message: connectErr.Message, Path: connectErr.Field}}
+			ae.Errors = []fieldError{{Code: ae.Code, Message: connectErr.Message, Path: connectErr.Field}}
 		}
 	case errors.As(err, &authErr):
-		ae = &apiError{status: httperr.Status(authErr.Kind), Code: authErr.Code, Message: authErr.Message}
+		ae = &apiError{status: httperr.Status(authErr.Kind), Code: wireCode(err, authErr.Kind, authErr.Code), Message: authErr.Message}
 		if len(authErr.Field) > 0 {
 			path := make([]any, len(authErr.Field))
 			for i, seg := range authErr.Field {
 				path[i] = seg
 			}
-			ae.Errors = []fieldError{{Code: authErr.Code, Message: authErr.Message, Path: path}}
+			ae.Errors = []fieldError{{Code: ae.Code, Message: authErr.Message, Path: path}}
 		}
 		if ae.status >= 500 {
-			s.logger.WarnContext(r.Context(), "request failed at a provider", "method", r.Method, "path", r.URL.Path, "code", authErr.Code, "err", err)
+			s.logger.WarnContext(r.Context(), "request failed at a provider", "method", r.Method, "path", r.URL.Path, "code", ae.Code, "err", err)
 		}
 	case errors.As(err, &problems):
 		errs := make([]fieldError, len(problems))
@@ -199,6 +200,37 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		ae = newError(http.StatusInternalServerError, "server_error", "an internal error occurred; the server log has details")
 	}
 	writeJSON(w, ae.status, map[string]any{"error": ae})
+}
+
+// input says where the input a domain error is about came from, when it
+// was not the request body: a handler wraps the error of a call whose
+// input it took from the query or the headers (inQuery, inHeader).
+type input struct {
+	err  error
+	code string
+}
+
+func (e *input) Error() string { return e.err.Error() }
+func (e *input) Unwrap() error { return e.err }
+
+// inQuery marks err as about the query string: an invalid member is
+// invalid_query_params.
+func inQuery(err error) error { return &input{err: err, code: "invalid_query_params"} }
+
+// inHeader marks err as about the request headers: an invalid member is
+// invalid_header.
+func inHeader(err error) error { return &input{err: err, code: "invalid_header"} }
+
+// wireCode is Nango's code for a domain error of kind k with the domain's
+// code: the domain's own when it has one, else the kind's
+// (httperr.Code), where an invalid member of the query or the headers
+// (see input) has its own.
+func wireCode(err error, k fault.Kind, code string) string {
+	var in *input
+	if code == "" && k == fault.Invalid && errors.As(err, &in) {
+		return in.code
+	}
+	return httperr.Code(k, code)
 }
 
 // unreadableMessage tells the client what cannot be read and, for a

@@ -275,7 +275,7 @@ func (s *Server) triggerAction(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := s.actions.Trigger(r.Context(), req)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, inHeader(err)) // retries and the idempotency key came in headers
 		return
 	}
 	if out.Replayed {

@@ -36,7 +36,7 @@ var tagKeyPattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_\-./]*$`)
 // invalid is a 400 naming the request member at fault. It never quotes
 // the member's value, which may be a secret.
 func invalid(field []string, format string, args ...any) *Error {
-	return &Error{Kind: fault.Invalid, Code: "invalid_body", Message: strings.Join(field, ".") + ": " + fmt.Sprintf(format, args...), Field: field}
+	return &Error{Kind: fault.Invalid, Message: strings.Join(field, ".") + ": " + fmt.Sprintf(format, args...), Field: field}
 }
 
 func unknownConnection(integrationKey, connectionID string) *Error {
@@ -141,11 +141,11 @@ func (s *Service) List(ctx context.Context, f store.ConnectionFilter) ([]*store.
 		f.Limit = defaultListLimit
 	}
 	if f.Limit < 1 || f.Limit > maxListLimit {
-		return nil, &Error{Kind: fault.Invalid, Code: "invalid_query_params",
+		return nil, &Error{Kind: fault.Invalid,
 			Message: fmt.Sprintf("limit must be between 1 and %d", maxListLimit), Field: []string{"limit"}}
 	}
 	if f.Page < 0 {
-		return nil, &Error{Kind: fault.Invalid, Code: "invalid_query_params", Message: "page must be 0 or more", Field: []string{"page"}}
+		return nil, &Error{Kind: fault.Invalid, Message: "page must be 0 or more", Field: []string{"page"}}
 	}
 	if len(f.Tags) > 0 {
 		tags := make(map[string]string, len(f.Tags))

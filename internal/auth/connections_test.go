@@ -110,7 +110,7 @@ func assertInvalid(t *testing.T, err error, field string) {
 	if !errors.As(err, &ae) {
 		t.Fatalf("err = %v, want *auth.Error", err)
 	}
-	if httperr.Status(ae.Kind) != http.StatusBadRequest || ae.Code != "invalid_body" || strings.Join(ae.Field, ".") != field {
+	if httperr.Status(ae.Kind) != http.StatusBadRequest || httperr.Code(ae.Kind, ae.Code) != "invalid_body" || strings.Join(ae.Field, ".") != field {
 		t.Fatalf("err = %d %s %v (%s), want 400 invalid_body at %s", httperr.Status(ae.Kind), ae.Code, ae.Field, ae.Message, field)
 	}
 }

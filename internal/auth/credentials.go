@@ -68,7 +68,7 @@ func (s *Service) Connect(ctx context.Context, in CredentialsInput) (*store.Conn
 	creds.Type = in.Mode
 	creds, ferr := m.Form.Check(requiredCredentials(p), &integ.Credentials, creds)
 	if ferr != nil {
-		return nil, &Error{Kind: fault.Invalid, Code: "invalid_body", Message: ferr.Message, Field: []string{ferr.Field}}
+		return nil, &Error{Kind: fault.Invalid, Message: ferr.Message, Field: []string{ferr.Field}}
 	}
 	switch m.Mint {
 	case authmode.MintJWT:

@@ -112,7 +112,7 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (*store.Connection
 	}
 	want := p.AuthMode
 	if in.Credentials.Type != want {
-		return nil, false, &Error{Kind: fault.Invalid, Code: "invalid_body",
+		return nil, false, &Error{Kind: fault.Invalid,
 			Message: fmt.Sprintf("integration %q uses auth mode %s; credentials.type must be %s", integ.UniqueKey, want, want), Field: []string{"credentials", "type"}}
 	}
 	c := in.Credentials
@@ -126,7 +126,7 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (*store.Connection
 		}
 	}
 	if missing != "" {
-		return nil, false, &Error{Kind: fault.Invalid, Code: "invalid_body",
+		return nil, false, &Error{Kind: fault.Invalid,
 			Message: fmt.Sprintf("credentials.%s is required for auth mode %s", missing, want), Field: []string{"credentials", missing}}
 	}
 	// Refresh and the proxy will call the provider with this config.

@@ -29,7 +29,10 @@ import (
 type Error struct {
 	// Kind is what sort of failure this is.
 	Kind fault.Kind
-	// Code is the machine-readable code, Nango's where Nango has one.
+	// Code is the machine-readable code, Nango's where Nango has one;
+	// empty for an invalid member of the input (Field) with no code of
+	// its own, which internal/api calls invalid_body or
+	// invalid_query_params after where the member came from.
 	Code    string
 	Message string
 	// Field names the request member at fault, when there is one.

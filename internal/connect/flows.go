@@ -227,15 +227,25 @@ func (f *Flows) fail(w http.ResponseWriter, r *http.Request, wsClientID, key, co
 	RenderCallback(w, result)
 }
 
+// pageCode is the code the popup reports for a domain code: an invalid
+// member of the input, which has no code of its own, is invalid_body, as
+// the API calls it.
+func pageCode(code string) string {
+	if code == "" {
+		return "invalid_body"
+	}
+	return code
+}
+
 // describe turns an error into a code and a sentence for the end user.
 func describe(err error) (string, string) {
 	var ae *auth.Error
 	var ce *Error
 	switch {
 	case errors.As(err, &ae):
-		return ae.Code, ae.Message
+		return pageCode(ae.Code), ae.Message
 	case errors.As(err, &ce):
-		return ce.Code, ce.Message
+		return pageCode(ce.Code), ce.Message
 	case errors.Is(err, ErrExpiredSession):
 		return "expired_connect_session_token", "the connect session expired; start again from the app"
 	case errors.Is(err, ErrInvalidSession):

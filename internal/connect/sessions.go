@@ -109,7 +109,7 @@ type Created struct {
 func (s *Sessions) Create(ctx context.Context, env *store.Environment, in CreateInput) (*Created, error) {
 	for i, key := range in.AllowedIntegrations {
 		if _, err := s.store.Integrations.Get(ctx, env.ID, key); errors.Is(err, store.ErrNotFound) {
-			return nil, &Error{Kind: fault.Invalid, Code: "invalid_body",
+			return nil, &Error{Kind: fault.Invalid,
 				Message: fmt.Sprintf("integration %q does not exist", key), Field: []any{"allowed_integrations", i}}
 		} else if err != nil {
 			return nil, err
@@ -117,7 +117,7 @@ func (s *Sessions) Create(ctx context.Context, env *store.Environment, in Create
 	}
 	for key := range in.IntegrationsConfigDefaults {
 		if _, err := s.store.Integrations.Get(ctx, env.ID, key); errors.Is(err, store.ErrNotFound) {
-			return nil, &Error{Kind: fault.Invalid, Code: "invalid_body",
+			return nil, &Error{Kind: fault.Invalid,
 				Message: fmt.Sprintf("integration %q does not exist", key), Field: []any{"integrations_config_defaults", key}}
 		} else if err != nil {
 			return nil, err

@@ -79,7 +79,7 @@ func firstPage(req Request, base string) (PageRequest, error) {
 	pr := PageRequest{Method: req.Method, BaseURL: base, Endpoint: path, Query: q, Header: req.Header}
 	if req.Body != nil {
 		if err := json.NewDecoder(req.Body).Decode(&pr.Body); err != nil {
-			return PageRequest{}, errorf(fault.Invalid, "invalid_body", "a paginated request's body must be a JSON object")
+			return PageRequest{}, errorf(fault.Invalid, "", "a paginated request's body must be a JSON object")
 		}
 	}
 	return pr, nil

@@ -232,7 +232,7 @@ func (p *Proxy) do(ctx context.Context, req *Request, call *Call) (*http.Respons
 
 	body, replayable, err := prepareBody(req.Body, req.ContentLength)
 	if err != nil {
-		return nil, errorf(fault.Invalid, "invalid_body", "read the request body: %v", err)
+		return nil, errorf(fault.Invalid, "", "read the request body: %v", err)
 	}
 	policy := RetryPolicy{Max: req.Retries, RetryOn: req.RetryOn}
 	if prov.Proxy != nil {

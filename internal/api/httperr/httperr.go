@@ -30,3 +30,29 @@ func Status(k fault.Kind) int {
 	}
 	return http.StatusInternalServerError
 }
+
+// Code is the wire error code of a failure: the domain's own code, or,
+// for an invalid member of the input that has none, invalid_body (a
+// handler whose input came from the query or the headers says so; see
+// internal/api).
+func Code(k fault.Kind, code string) string {
+	if code != "" {
+		return code
+	}
+	if c, ok := codes[k]; ok {
+		return c
+	}
+	return "server_error"
+}
+
+var codes = map[fault.Kind]string{
+	fault.Invalid:          "invalid_body",
+	fault.NotFound:         "not_found",
+	fault.Conflict:         "conflict",
+	fault.Unauthenticated:  "unauthorized",
+	fault.Forbidden:        "forbidden",
+	fault.DependencyFailed: "failed_dependency",
+	fault.Unsupported:      "not_implemented",
+	fault.Upstream:         "bad_gateway",
+	fault.Unavailable:      "unavailable",
+}

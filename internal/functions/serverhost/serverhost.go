@@ -166,11 +166,11 @@ func (h *Host) Proxy(ctx context.Context, req *functions.HTTPRequest) (*function
 func hostError(err error) error {
 	var pe *proxy.Error
 	if errors.As(err, &pe) {
-		return &functions.HostError{Code: pe.Code, Message: pe.Message, Status: httperr.Status(pe.Kind)}
+		return &functions.HostError{Code: httperr.Code(pe.Kind, pe.Code), Message: pe.Message, Status: httperr.Status(pe.Kind)}
 	}
 	var ae *auth.Error
 	if errors.As(err, &ae) {
-		return &functions.HostError{Code: ae.Code, Message: ae.Message, Status: httperr.Status(ae.Kind)}
+		return &functions.HostError{Code: httperr.Code(ae.Kind, ae.Code), Message: ae.Message, Status: httperr.Status(ae.Kind)}
 	}
 	var de *store.DocumentError
 	if errors.As(err, &de) {
@@ -261,10 +261,29 @@ func (h *Host) Connection(ctx context.Context) (map[string]any, error) {
 		"created_at":          c.CreatedAt.UTC().Format(time.RFC3339Nano),
 		"updated_at":          c.UpdatedAt.UTC().Format(time.RFC3339Nano),
 	}
-	if c.EndUser != nil {
-		out["end_user"] = c.EndUser
+	if u := c.EndUser; u != nil {
+		view := &endUserView{ID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Tags: u.Tags}
+		if o := u.Organization; o != nil {
+			view.Organization = &organizationView{ID: o.ID, DisplayName: o.DisplayName}
+		}
+		out["end_user"] = view
 	}
 	return out, nil
+}
+
+// endUserView is getConnection()'s end_user, in Nango's shape; the
+// store's struct has its own names, and its storage its own.
+type endUserView struct {
+	ID           string            `json:"id"`
+	Email        string            `json:"email,omitempty"`
+	DisplayName  string            `json:"display_name,omitempty"`
+	Tags         map[string]string `json:"tags,omitempty"`
+	Organization *organizationView `json:"organization,omitempty"`
+}
+
+type organizationView struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"display_name,omitempty"`
 }
 
 // Token returns the credential Nango's getToken does for the auth mode.
