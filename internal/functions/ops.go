@@ -59,7 +59,7 @@ func init() {
 		"getCheckpoint":           simple(func(ctx context.Context, h Host) (any, error) { return h.Checkpoint(ctx) }),
 		"saveCheckpoint":          opSaveCheckpoint,
 		"clearCheckpoint":         simple(func(ctx context.Context, h Host) (any, error) { return nil, h.SaveCheckpoint(ctx, nil) }),
-		"getEnvironmentVariables": simple(func(ctx context.Context, h Host) (any, error) { return h.EnvironmentVariables(ctx) }),
+		"getEnvironmentVariables": simple(getEnvironmentVariables),
 		"tryAcquireLock":          opTryAcquireLock,
 		"releaseLock":             opReleaseLock,
 		"releaseAllLocks":         simple(func(ctx context.Context, h Host) (any, error) { return nil, h.ReleaseAllLocks(ctx) }),
