@@ -36,11 +36,7 @@ type Connections interface {
 	SetMetadata(ctx context.Context, environmentID, integrationKey string, connectionIDs []string, metadata map[string]any, merge bool) ([]*store.Connection, error)
 }
 
-// connectionIDPattern is Nango's: loose, because customers put e-mails and
-// JSON in connection ids.
-var connectionIDPattern = regexp.MustCompile(`^[a-zA-Z0-9,.;:=+~\[\]|@${}"'\\/_ -]+$`)
-
-const maxIDLen = 255
+const maxIDLen = auth.MaxIDLength
 
 // Nango's timestamp formats: toISOString() in full objects, and the same
 // with "+00:00" for the list's "created".
@@ -500,14 +496,10 @@ func endUserField(dst **store.EndUser) nested {
 	}
 }
 
+// checkConnectionID is auth's rule for a connection id, as a field error.
 func checkConnectionID(id string, path ...any) *fieldError {
-	switch {
-	case id == "":
-		return &fieldError{Code: "too_small", Message: "must not be empty", Path: path}
-	case len(id) > maxIDLen:
-		return &fieldError{Code: "too_big", Message: fmt.Sprintf("must be at most %d characters", maxIDLen), Path: path}
-	case !connectionIDPattern.MatchString(id):
-		return &fieldError{Code: "invalid_string", Message: "may contain only letters, digits, spaces and , . ; : = + ~ [ ] | @ $ { } \" ' \\ / _ -", Path: path}
+	if p := auth.CheckConnectionID(id, path...); p != nil {
+		return &fieldError{Code: p.Code, Message: p.Message, Path: p.Path}
 	}
 	return nil
 }
@@ -542,15 +534,7 @@ func (s *Server) importConnection(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, invalidBody(errs...))
 		return
 	}
-	in.Credentials = creds.creds
-	if len(creds.config) > 0 {
-		if in.ConnectionConfig == nil {
-			in.ConnectionConfig = map[string]any{}
-		}
-		for k, v := range creds.config {
-			in.ConnectionConfig[k] = v
-		}
-	}
+	in.Credentials, in.CredentialsConfig = creds.creds, creds.config
 	in.EnvironmentID = environment(r.Context()).ID
 	c, created, err := s.connections.Import(r.Context(), in)
 	if err != nil {

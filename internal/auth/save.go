@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/fault"
@@ -82,14 +83,19 @@ func (s *Service) checkConnectSession(ctx context.Context, sess *store.OAuthSess
 // ImportInput saves credentials obtained elsewhere (POST /connections),
 // as they are: nothing is verified or fetched.
 type ImportInput struct {
-	EnvironmentID    string
-	IntegrationKey   string
-	ConnectionID     string
-	Credentials      store.Credentials
-	ConnectionConfig map[string]any
-	Metadata         map[string]any
-	EndUser          *store.EndUser
-	Tags             map[string]string
+	EnvironmentID  string
+	IntegrationKey string
+	ConnectionID   string
+	Credentials    store.Credentials
+	// CredentialsConfig are members of the imported credentials that
+	// belong in the connection config: APP and CUSTOM credentials may name
+	// the installation (app_id, installation_id), which installation
+	// tokens are minted from.
+	CredentialsConfig map[string]string
+	ConnectionConfig  map[string]any
+	Metadata          map[string]any
+	EndUser           *store.EndUser
+	Tags              map[string]string
 }
 
 // Import creates or replaces a connection from given credentials and
@@ -105,6 +111,14 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (*store.Connection
 		if in.EndUser, err = NormalizeEndUser(in.EndUser, "end_user"); err != nil {
 			return nil, false, err
 		}
+	}
+	if len(in.CredentialsConfig) > 0 {
+		config := make(map[string]any, len(in.ConnectionConfig)+len(in.CredentialsConfig))
+		maps.Copy(config, in.ConnectionConfig)
+		for k, v := range in.CredentialsConfig {
+			config[k] = v
+		}
+		in.ConnectionConfig = config
 	}
 	integ, p, err := s.integration(ctx, in.EnvironmentID, in.IntegrationKey)
 	if err != nil {
