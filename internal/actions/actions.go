@@ -161,13 +161,19 @@ type Outcome struct {
 	Replayed bool
 }
 
+// ValidMaxRetries reports whether n retries may be asked for.
+func ValidMaxRetries(n int) bool { return n >= 0 && n <= MaxRetries }
+
+// ValidIdempotencyKey reports whether key may name a run.
+func ValidIdempotencyKey(key string) bool { return len(key) <= MaxIdempotencyKey }
+
 // Trigger runs an action (or queues it when req.Async). A failed run is an
 // *Error of kind DependencyFailed with the Failure.
 func (s *Service) Trigger(ctx context.Context, req Request) (*Outcome, error) {
-	if req.MaxRetries < 0 || req.MaxRetries > MaxRetries {
+	if !ValidMaxRetries(req.MaxRetries) {
 		return nil, &Error{Kind: fault.Invalid, Field: []string{"X-Max-Retries"}, Message: fmt.Sprintf("X-Max-Retries must be between 0 and %d", MaxRetries)}
 	}
-	if len(req.IdempotencyKey) > MaxIdempotencyKey {
+	if !ValidIdempotencyKey(req.IdempotencyKey) {
 		return nil, &Error{Kind: fault.Invalid, Field: []string{"Idempotency-Key"}, Message: fmt.Sprintf("Idempotency-Key must be at most %d characters", MaxIdempotencyKey)}
 	}
 	if len(req.Input) == 0 {

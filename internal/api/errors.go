@@ -62,11 +62,7 @@ func actionError(e *actions.Error) *apiError {
 // deployError renders a refused deploy or dry run: compile errors with
 // file, line and column; others naming the file or member at fault.
 func deployError(e *functions.DeployError) *apiError {
-	status := http.StatusBadRequest
-	if e.Code == "unknown_integration" {
-		status = http.StatusNotFound
-	}
-	ae := &apiError{status: status, Code: e.Code, Message: e.Message, Positions: e.Positions}
+	ae := &apiError{status: httperr.Status(e.FaultKind()), Code: e.Code, Message: e.Message, Positions: e.Positions}
 	for _, p := range e.Positions {
 		ae.Errors = append(ae.Errors, fieldError{Code: e.Code, Message: p.String(), Path: []any{"files", p.File}})
 	}

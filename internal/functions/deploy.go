@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/wire"
 )
@@ -33,6 +34,15 @@ type DeployError struct {
 }
 
 func (e *DeployError) Error() string { return e.Message }
+
+// FaultKind is what sort of refusal this is: a folder that names no
+// integration is NotFound, anything else is Invalid input.
+func (e *DeployError) FaultKind() fault.Kind {
+	if e.Code == "unknown_integration" {
+		return fault.NotFound
+	}
+	return fault.Invalid
+}
 
 var functionName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$`)
 
