@@ -316,7 +316,7 @@ func (s *Server) authenticateSession(w http.ResponseWriter, r *http.Request) (*s
 type sessionInfoJSON struct {
 	EndUser                    any                        `json:"end_user"`
 	Tags                       map[string]string          `json:"tags,omitempty"`
-	Organization               *store.Organization        `json:"organization"`
+	Organization               *organizationJSON          `json:"organization"`
 	AllowedIntegrations        []string                   `json:"allowed_integrations"`
 	IntegrationsConfigDefaults map[string]json.RawMessage `json:"integrations_config_defaults,omitempty"`
 	ConnectionID               string                     `json:"connection_id,omitempty"`
@@ -335,9 +335,17 @@ func (s *Server) getConnectSession(w http.ResponseWriter, r *http.Request) {
 	}
 	if u := sess.EndUser; u != nil {
 		out.EndUser = map[string]any{"id": u.ID, "email": nilIfEmpty(u.Email), "display_name": nilIfEmpty(u.DisplayName), "tags": u.Tags}
-		out.Organization = u.Organization
+		if o := u.Organization; o != nil {
+			out.Organization = &organizationJSON{ID: o.ID, DisplayName: o.DisplayName}
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": out})
+}
+
+// organizationJSON is a connect session's organization in the API.
+type organizationJSON struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"display_name,omitempty"`
 }
 
 func nilIfEmpty(s string) any {

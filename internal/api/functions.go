@@ -341,7 +341,21 @@ func (s *Server) getVariables(w http.ResponseWriter, r *http.Request) {
 	if vars == nil {
 		vars = []store.EnvironmentVariable{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"variables": vars})
+	writeJSON(w, http.StatusOK, map[string]any{"variables": variablesJSON(vars)})
+}
+
+// variableJSON is an environment variable in the API.
+type variableJSON struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+func variablesJSON(vars []store.EnvironmentVariable) []variableJSON {
+	out := make([]variableJSON, len(vars))
+	for i, v := range vars {
+		out[i] = variableJSON{Name: v.Name, Value: v.Value}
+	}
+	return out
 }
 
 // putVariables serves PUT /environment/variables: {variables:[{name,
@@ -395,5 +409,5 @@ func (s *Server) putVariables(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"variables": vars})
+	writeJSON(w, http.StatusOK, map[string]any{"variables": variablesJSON(vars)})
 }

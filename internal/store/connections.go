@@ -80,21 +80,21 @@ type Credentials struct {
 	Raw json.RawMessage
 }
 
-// EndUser identifies the customer's user a connection belongs to. Its
-// JSON names are the shape functions see (getConnection's end_user); the
-// store keeps its own (sqlstore's storedEndUser).
+// EndUser identifies the customer's user a connection belongs to. The API
+// and functions show it in their own shapes, the store keeps it in its
+// own (sqlstore's storedEndUser).
 type EndUser struct {
-	ID           string            `json:"id"`
-	Email        string            `json:"email,omitempty"`
-	DisplayName  string            `json:"display_name,omitempty"`
-	Tags         map[string]string `json:"tags,omitempty"`
-	Organization *Organization     `json:"organization,omitempty"`
+	ID           string
+	Email        string
+	DisplayName  string
+	Tags         map[string]string
+	Organization *Organization
 }
 
 // Organization is the end user's organization in the customer's product.
 type Organization struct {
-	ID          string `json:"id"`
-	DisplayName string `json:"display_name,omitempty"`
+	ID          string
+	DisplayName string
 }
 
 // ConnectionError is one health problem (Nango's connection "errors").

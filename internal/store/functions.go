@@ -104,12 +104,11 @@ type ActionRuns interface {
 }
 
 // EnvironmentVariable is a name and value a function reads with
-// nango.getEnvironmentVariables(). Values are sealed at rest. The JSON
-// names are what functions see; the store keeps its own
-// (sqlstore's storedVariable).
+// nango.getEnvironmentVariables(). Values are sealed at rest, in the
+// store's own encoding (sqlstore's storedVariable).
 type EnvironmentVariable struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
+	Name  string
+	Value string
 }
 
 // FunctionLocks are the named, expiring locks functions take with
