@@ -255,12 +255,12 @@ func (s *Server) triggerAction(w http.ResponseWriter, r *http.Request) {
 	}
 	if v := h.Get("X-Max-Retries"); v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 0 || n > actions.MaxRetries {
+		if err != nil || !actions.ValidMaxRetries(n) {
 			errs = append(errs, fieldError{Code: "invalid_number", Message: fmt.Sprintf("X-Max-Retries must be a whole number from 0 to %d", actions.MaxRetries), Path: []any{"X-Max-Retries"}})
 		}
 		req.MaxRetries = n
 	}
-	if len(req.IdempotencyKey) > actions.MaxIdempotencyKey {
+	if !actions.ValidIdempotencyKey(req.IdempotencyKey) {
 		errs = append(errs, fieldError{Code: "too_big", Message: fmt.Sprintf("Idempotency-Key must be at most %d characters", actions.MaxIdempotencyKey), Path: []any{"Idempotency-Key"}})
 	}
 	if len(errs) > 0 {
