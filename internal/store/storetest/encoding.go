@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -58,6 +59,14 @@ func (b *bundle) column(t *testing.T, query string) []byte {
 	return []byte(strings.TrimSuffix(b.db.Dump(t, query), "\t\n"))
 }
 
+// bytesLiteral is b as an SQL literal of the store's dialect.
+func (b *bundle) bytesLiteral(v []byte) string {
+	if b.store.Dialect() == "postgres" {
+		return `'\x` + hex.EncodeToString(v) + `'::bytea`
+	}
+	return "X'" + hex.EncodeToString(v) + "'"
+}
+
 // opened is the plaintext of a sealed value.
 func (b *bundle) opened(t *testing.T, sealed []byte, table, column, id string) []byte {
 	t.Helper()
@@ -106,10 +115,12 @@ func testStoredEncoding(t *testing.T, newDB func(t *testing.T) Database) {
 		sameStored(t, "connections.end_user", b.column(t, "SELECT end_user"+where), storedEndUserJSON)
 		sameStored(t, "connections.errors", b.column(t, "SELECT errors"+where), storedErrorsJSON)
 
-		// Today's JSON columns, written as an older version did, read back
-		// as the domain values (the sealed credentials are covered by the
-		// round trip: written as pinned above, read back below).
-		b.db.Exec(t, "UPDATE connections SET end_user = '"+storedEndUserJSON+"', errors = '"+storedErrorsJSON+"' WHERE id = '"+c.ID+"'")
+		// Today's encoding, written as an older version did (the
+		// credentials sealed with this store's key), reads back as the
+		// domain values.
+		sealed := b.vault.Seal([]byte(storedCredentialsJSON), vault.AAD("connections", "credentials", c.ID))
+		b.db.Exec(t, "UPDATE connections SET credentials = "+b.bytesLiteral(sealed)+", end_user = '"+storedEndUserJSON+
+			"', errors = '"+storedErrorsJSON+"' WHERE id = '"+c.ID+"'")
 		got, err := b.store.Connections().ByID(b.ctx, c.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -180,7 +191,9 @@ func testStoredEncoding(t *testing.T, newDB func(t *testing.T) Database) {
 		sameStored(t, "environments.webhook_settings", b.column(t, "SELECT webhook_settings"+where), storedWebhooksJSON)
 		sameStored(t, "environments.variables", b.opened(t, b.column(t, "SELECT variables"+where), "environments", "variables", env.ID), storedVariablesJSON)
 
-		b.db.Exec(t, "UPDATE environments SET connect_ui_settings = '"+storedConnectUIJSON+"', webhook_settings = '"+storedWebhooksJSON+"' WHERE id = '"+env.ID+"'")
+		sealed := b.vault.Seal([]byte(storedVariablesJSON), vault.AAD("environments", "variables", env.ID))
+		b.db.Exec(t, "UPDATE environments SET connect_ui_settings = '"+storedConnectUIJSON+"', webhook_settings = '"+storedWebhooksJSON+
+			"', variables = "+b.bytesLiteral(sealed)+" WHERE id = '"+env.ID+"'")
 		if got, err := settings.ConnectUI(b.ctx, env.ID); err != nil || got != ui {
 			t.Fatalf("ConnectUI = %+v, %v; want %+v", got, err, ui)
 		}
