@@ -13,7 +13,7 @@ import (
 // so that the domain structs (internal/store) and the API's wire shapes
 // (internal/api, internal/authmode) can be renamed freely: a member name
 // here is part of every existing database, and changing one is a data
-// migration. storetest's TestStoredEncoding pins them.
+// migration. storetest's StoredEncoding contract pins them.
 //
 // Integration settings and secrets have theirs in integrations.go.
 
