@@ -315,6 +315,7 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) {
 type importedCredentials struct {
 	creds  store.Credentials
 	config map[string]string
+	raw    json.RawMessage
 }
 
 func (ic *importedCredentials) decode(raw json.RawMessage, path []any) []fieldError {
@@ -368,13 +369,9 @@ func (ic *importedCredentials) decode(raw json.RawMessage, path []any) []fieldEr
 		}
 	}
 	errs := decodeObject(raw, path, fields)
-	for _, name := range spec.Required {
-		if spec.AllowEmpty {
-			break // Nango allows an empty username or password (some providers use only one)
-		}
-		if _, present := members[name]; present && *values[name] == "" {
-			errs = append(errs, fieldError{Code: "too_small", Message: "must not be empty", Path: append(slices.Clip(path), name)})
-		}
+	given := func(name string) bool { _, ok := members[name]; return ok }
+	for _, p := range auth.CheckImportedCredentials(mode, given, c, path) {
+		errs = append(errs, fieldError{Code: p.Code, Message: p.Message, Path: p.Path})
 	}
 	ic.config = map[string]string{}
 	for name, v := range extra {
@@ -396,13 +393,7 @@ func (ic *importedCredentials) decode(raw json.RawMessage, path []any) []fieldEr
 			c.ExpiresAt = &t
 		}
 	}
-	if len(errs) == 0 && spec.KeepRaw {
-		// Nango keeps the imported object as the "raw" token response.
-		var compact bytes.Buffer
-		if json.Compact(&compact, raw) == nil {
-			c.Raw = compact.Bytes()
-		}
-	}
+	ic.raw = raw
 	return errs
 }
 
@@ -534,7 +525,7 @@ func (s *Server) importConnection(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, invalidBody(errs...))
 		return
 	}
-	in.Credentials, in.CredentialsConfig = creds.creds, creds.config
+	in.Credentials, in.CredentialsConfig, in.RawCredentials = creds.creds, creds.config, creds.raw
 	in.EnvironmentID = environment(r.Context()).ID
 	c, created, err := s.connections.Import(r.Context(), in)
 	if err != nil {

@@ -1,10 +1,13 @@
 package auth
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/fault"
@@ -92,10 +95,32 @@ type ImportInput struct {
 	// the installation (app_id, installation_id), which installation
 	// tokens are minted from.
 	CredentialsConfig map[string]string
-	ConnectionConfig  map[string]any
-	Metadata          map[string]any
-	EndUser           *store.EndUser
-	Tags              map[string]string
+	// RawCredentials is the credentials object as it was sent; modes that
+	// keep it (authmode.Import.KeepRaw) store it as the raw token
+	// response, as Nango does.
+	RawCredentials   json.RawMessage
+	ConnectionConfig map[string]any
+	Metadata         map[string]any
+	EndUser          *store.EndUser
+	Tags             map[string]string
+}
+
+// CheckImportedCredentials returns the members of imported credentials of
+// mode that were given (given reports which) but are empty, and may not
+// be: a mode's required members, unless it allows them empty. path is
+// where the credentials are in the request.
+func CheckImportedCredentials(mode string, given func(name string) bool, c *store.Credentials, path []any) []fault.Problem {
+	spec := authmode.Get(mode).Import
+	if spec == nil || spec.AllowEmpty {
+		return nil // Nango allows an empty username or password (some providers use only one)
+	}
+	var ps []fault.Problem
+	for _, name := range spec.Required {
+		if v := authmode.Member(c, name); v != nil && given(name) && *v == "" {
+			ps = append(ps, fault.Problem{Code: "too_small", Message: "must not be empty", Path: append(slices.Clip(path), name)})
+		}
+	}
+	return ps
 }
 
 // Import creates or replaces a connection from given credentials and
@@ -130,6 +155,12 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (*store.Connection
 			Message: fmt.Sprintf("integration %q uses auth mode %s; credentials.type must be %s", integ.UniqueKey, want, want), Field: []string{"credentials", "type"}}
 	}
 	c := in.Credentials
+	if imp := authmode.Get(want).Import; imp != nil && imp.KeepRaw && len(in.RawCredentials) > 0 {
+		var compact bytes.Buffer
+		if json.Compact(&compact, in.RawCredentials) == nil {
+			c.Raw = compact.Bytes()
+		}
+	}
 	missing := ""
 	if imp := authmode.Get(want).Import; imp != nil {
 		for _, name := range imp.Stored {
