@@ -381,10 +381,10 @@ func (s *Service) refreshFailed(ctx context.Context, c *store.Connection, cause 
 	now := s.now().UTC()
 	wasHealthy := authError(c) == nil
 	code := "refresh_failed"
-	msg := fmt.Sprintf("refreshing the credentials failed: %v", cause)
+	msg := fmt.Sprintf("refreshing the credentials failed: %s", summary(cause))
 	if permanent {
 		code = "refresh_token_invalid"
-		msg = fmt.Sprintf("the provider refused to refresh the credentials (%v); the end user must reconnect", cause)
+		msg = fmt.Sprintf("the provider refused to refresh the credentials (%s); the end user must reconnect", summary(cause))
 	}
 	updated, err := s.conns.Update(ctx, c.ID, func(cur *store.Connection) error {
 		cur.LastRefreshFailureAt = &now
@@ -520,6 +520,16 @@ func withoutAuthErrors(errs []store.ConnectionError) []store.ConnectionError {
 		}
 	}
 	return out
+}
+
+// summary is how a refresh failure's cause reads in the connection's
+// errors, which API clients see: an *Error as its code and message,
+// without the cause chain its Error() adds for the logs.
+func summary(err error) string {
+	if ae, ok := err.(*Error); ok {
+		return fault.Describe(ae.Code, ae.Message, nil)
+	}
+	return err.Error()
 }
 
 // unhealthy is the error of a connection whose refresh was refused for
