@@ -345,9 +345,13 @@ func (ic *importedCredentials) decode(raw json.RawMessage, path []any) []fieldEr
 		"oauth_token": &c.OAuthToken, "oauth_token_secret": &c.OAuthTokenSecret, "apiKey": &c.APIKey,
 		"username": &c.Username, "password": &c.Password, "client_id": &c.ClientID, "client_secret": &c.ClientSecret,
 	}
-	// app_id and installation_id (installations) and a provider's own
-	// fields are collected here and moved where they belong afterwards.
-	extra := map[string]*string{"app_id": new(string), "installation_id": new(string)}
+	// Members the mode keeps in the connection config (an installation's
+	// app_id and installation_id) and a provider's own fields are
+	// collected here and moved where they belong afterwards.
+	extra := map[string]*string{}
+	for _, name := range spec.Config {
+		extra[name] = new(string)
+	}
 	maps.Copy(values, extra)
 	var expires string
 	values["expires_at"] = &expires

@@ -9,6 +9,7 @@ var App = &Mode{
 	Integration: &Fields{Required: []string{"app_id", "app_link", "private_key"}, Optional: []string{"webhook_secret"}},
 	Import: &Import{
 		Fields: Fields{Required: []string{"access_token"}, Optional: []string{"expires_at", "app_id", "installation_id"}},
+		Config: []string{"app_id", "installation_id"},
 		Stored: []string{"access_token"},
 	},
 	Browser: BrowserInstall,

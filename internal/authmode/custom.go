@@ -11,6 +11,7 @@ var Custom = &Mode{
 		Optional: []string{"scopes", "webhook_secret"}},
 	Import: &Import{
 		Fields: Fields{Required: []string{"access_token"}, Optional: []string{"expires_at", "app_id", "installation_id"}},
+		Config: []string{"app_id", "installation_id"},
 	},
 	Browser:           BrowserInstall,
 	UserAuthorization: true,

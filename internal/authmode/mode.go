@@ -85,6 +85,10 @@ type Import struct {
 	// Stored lists the members auth.Import refuses to save empty, checked
 	// in order.
 	Stored []string
+	// Config lists the members (among Optional) that are not credentials
+	// but belong in the connection config (an installation's app_id and
+	// installation_id, which its tokens are minted from).
+	Config []string
 }
 
 // Form is the credentials form of a mode an end user connects by typing
