@@ -15,7 +15,6 @@ import (
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/functions"
-	"github.com/patchbay/patchbay/internal/integrations"
 	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -123,8 +122,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // whose details go to the log, not to the client.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
-	var ve *integrations.ValidationError
-	var problems fault.Problems
+	var problems interface{ FieldProblems() fault.Problems }
 	var authErr *auth.Error
 	var connectErr *connect.Error
 	var proxyErr *proxy.Error
@@ -162,15 +160,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			s.logger.WarnContext(r.Context(), "request failed at a provider", "method", r.Method, "path", r.URL.Path, "code", ae.Code, "err", err)
 		}
 	case errors.As(err, &problems):
-		errs := make([]fieldError, len(problems))
-		for i, p := range problems {
-			errs[i] = fieldError{Code: p.Code, Message: p.Message, Path: p.Path}
-		}
-		ae = invalidBody(errs...)
-	case errors.As(err, &ve):
-		errs := make([]fieldError, len(ve.Problems))
-		for i, p := range ve.Problems {
-			path := make([]any, len(p.Path))
+		ps := problems.FieldProblems()
+		errs := make([]fieldError, len(ps))
+		for i, p := range ps {
+			path := make([]any, len(p.Path)) // [] rather than null for the whole body
 			copy(path, p.Path)
 			errs[i] = fieldError{Code: p.Code, Message: p.Message, Path: path}
 		}

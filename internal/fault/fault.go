@@ -127,3 +127,7 @@ func (ps Problems) Error() string {
 
 // FaultKind reports Invalid to KindOf.
 func (Problems) FaultKind() Kind { return Invalid }
+
+// FieldProblems returns ps: an error that refuses an input member by
+// member has this method (Problems, and the domains' own types).
+func (ps Problems) FieldProblems() Problems { return ps }

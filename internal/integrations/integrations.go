@@ -19,19 +19,23 @@ import (
 
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
 // Problem is one invalid input field, addressed by its JSON path: member
-// names as strings, array indexes as ints.
-type Problem struct {
-	Path    []any
-	Code    string // "required", "invalid", "unknown_provider", "unsupported", "not_allowed", "too_long"
-	Message string
-}
+// names as strings, array indexes as ints. Codes: "required", "invalid",
+// "unknown_provider", "unsupported", "not_allowed", "too_long".
+type Problem = fault.Problem
 
 // ValidationError reports every problem found in an input.
 type ValidationError struct{ Problems []Problem }
+
+// FaultKind reports Invalid to fault.KindOf.
+func (e *ValidationError) FaultKind() fault.Kind { return fault.Invalid }
+
+// FieldProblems are the problems, for internal/api.
+func (e *ValidationError) FieldProblems() fault.Problems { return e.Problems }
 
 func (e *ValidationError) Error() string {
 	msgs := make([]string, len(e.Problems))
