@@ -180,7 +180,7 @@ func listFilter(r *http.Request) (store.ConnectionFilter, *apiError) {
 	f.ConnectionID = q.text("connectionId", maxIDLen)
 	f.Search = q.text("search", maxIDLen)
 	f.EndUserID = q.text("endUserId", maxIDLen)
-	f.Limit = q.number("limit", 1, 1000) // 0 when absent: the domain's default
+	f.Limit = q.number("limit", 1, auth.MaxListLimit) // 0 when absent: the domain's default
 	f.Page = q.number("page", 0, 1<<20)
 	if ids := q.text("integrationId", maxIDLen); ids != "" {
 		// Nango takes a comma-separated list; the store filters on one.

@@ -26,7 +26,8 @@ const (
 // Page sizes of List.
 const (
 	defaultListLimit = 100
-	maxListLimit     = 1000
+	// MaxListLimit is the largest page List returns.
+	MaxListLimit = 1000
 )
 
 // tagKeyPattern is Nango's: keys start with a letter; they are stored
@@ -140,9 +141,9 @@ func (s *Service) List(ctx context.Context, f store.ConnectionFilter) ([]*store.
 	if f.Limit == 0 {
 		f.Limit = defaultListLimit
 	}
-	if f.Limit < 1 || f.Limit > maxListLimit {
+	if f.Limit < 1 || f.Limit > MaxListLimit {
 		return nil, &Error{Kind: fault.Invalid,
-			Message: fmt.Sprintf("limit must be between 1 and %d", maxListLimit), Field: []string{"limit"}}
+			Message: fmt.Sprintf("limit must be between 1 and %d", MaxListLimit), Field: []string{"limit"}}
 	}
 	if f.Page < 0 {
 		return nil, &Error{Kind: fault.Invalid, Message: "page must be 0 or more", Field: []string{"page"}}
