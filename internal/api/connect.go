@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/store"
@@ -199,31 +198,27 @@ type connectSessionJSON struct {
 
 func (s *Server) createConnectSession(w http.ResponseWriter, r *http.Request) {
 	var in connect.CreateInput
-	var org *store.Organization
-	var tags map[string]string
 	if !s.decodeRequest(w, r, map[string]field{
 		"end_user":                     {dest: endUserField(&in.EndUser)},
-		"organization":                 {dest: organizationFields(&org)},
+		"organization":                 {dest: organizationFields(&in.Organization)},
 		"allowed_integrations":         {dest: stringList(&in.AllowedIntegrations)},
 		"integrations_config_defaults": {dest: rawObjects(&in.IntegrationsConfigDefaults, configDefaults)},
-		"tags":                         {dest: tagsField(&tags)},
+		"tags":                         {dest: tagsField(&in.Tags)},
 	}) {
 		return
 	}
-	s.finishSession(w, r, in, org, tags)
+	s.finishSession(w, r, in)
 }
 
 func (s *Server) reconnectSession(w http.ResponseWriter, r *http.Request) {
 	var in connect.CreateInput
-	var org *store.Organization
-	var tags map[string]string
 	if !s.decodeRequest(w, r, map[string]field{
 		"connection_id":                {dest: &in.ReconnectConnectionID, required: true},
 		"integration_id":               {dest: &in.ReconnectIntegration, required: true},
 		"end_user":                     {dest: endUserField(&in.EndUser)},
-		"organization":                 {dest: organizationFields(&org)},
+		"organization":                 {dest: organizationFields(&in.Organization)},
 		"integrations_config_defaults": {dest: rawObjects(&in.IntegrationsConfigDefaults, configDefaults)},
-		"tags":                         {dest: tagsField(&tags)},
+		"tags":                         {dest: tagsField(&in.Tags)},
 	}) {
 		return
 	}
@@ -237,37 +232,10 @@ func (s *Server) reconnectSession(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, invalidBody(empty...))
 		return
 	}
-	s.finishSession(w, r, in, org, tags)
+	s.finishSession(w, r, in)
 }
 
-func (s *Server) finishSession(w http.ResponseWriter, r *http.Request, in connect.CreateInput, org *store.Organization, tags map[string]string) {
-	// The session's end user becomes its connections' end user: the same
-	// rules as for imported connections (POST /connections) apply.
-	if in.EndUser != nil {
-		u, err := auth.NormalizeEndUser(in.EndUser, "end_user")
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		in.EndUser = u
-	}
-	if org != nil {
-		if in.EndUser == nil {
-			s.writeError(w, r, invalidBody(fieldError{Code: "required", Message: "organization needs an end_user", Path: []any{"end_user"}}))
-			return
-		}
-		in.EndUser.Organization = org
-	}
-	if len(tags) > 0 {
-		// Nango's session tags become the tags of the connections the
-		// session creates.
-		normalized, err := auth.NormalizeTags(tags, "tags")
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		in.Tags = normalized
-	}
+func (s *Server) finishSession(w http.ResponseWriter, r *http.Request, in connect.CreateInput) {
 	created, err := s.sessions.Create(r.Context(), environment(r.Context()), in)
 	if err != nil {
 		s.writeError(w, r, err)

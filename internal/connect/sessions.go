@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/fault"
@@ -88,7 +89,9 @@ func NewSessions(s Stores, c *catalog.Catalog, serverURL string, now func() time
 // CreateInput is the body of POST /connect/sessions (and, with
 // ReconnectConnectionID set, of /connect/sessions/reconnect).
 type CreateInput struct {
-	EndUser                    *store.EndUser
+	EndUser *store.EndUser
+	// Organization is the end user's organization, given beside it.
+	Organization               *store.Organization
 	AllowedIntegrations        []string
 	IntegrationsConfigDefaults map[string]json.RawMessage
 	// Tags are given to the connections the session creates.
@@ -107,6 +110,32 @@ type Created struct {
 // Create starts a session. Allowed integrations must exist; a reconnect
 // session's connection must exist.
 func (s *Sessions) Create(ctx context.Context, env *store.Environment, in CreateInput) (*Created, error) {
+	// The session's end user becomes its connections' end user: the same
+	// rules as for imported connections (POST /connections) apply.
+	if in.EndUser != nil {
+		u, err := auth.NormalizeEndUser(in.EndUser, "end_user")
+		if err != nil {
+			return nil, err
+		}
+		in.EndUser = u
+	}
+	if in.Organization != nil {
+		if in.EndUser == nil {
+			return nil, fault.Problems{{Code: "required", Message: "organization needs an end_user", Path: []any{"end_user"}}}
+		}
+		in.EndUser.Organization = in.Organization
+	}
+	if len(in.Tags) > 0 {
+		// Nango's session tags become the tags of the connections the
+		// session creates.
+		normalized, err := auth.NormalizeTags(in.Tags, "tags")
+		if err != nil {
+			return nil, err
+		}
+		in.Tags = normalized
+	} else {
+		in.Tags = nil
+	}
 	for i, key := range in.AllowedIntegrations {
 		if _, err := s.store.Integrations.Get(ctx, env.ID, key); errors.Is(err, store.ErrNotFound) {
 			return nil, &Error{Kind: fault.Invalid,
