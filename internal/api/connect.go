@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/store"
@@ -118,7 +119,7 @@ func organizationFields(dest **store.Organization) nested {
 
 // maxOrganizationField is auth.NormalizeEndUser's bound on organization
 // ids and names.
-const maxOrganizationField = 255
+const maxOrganizationField = auth.MaxEndUserLength
 
 func isNull(raw json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("null")) }
 

@@ -19,8 +19,9 @@ const (
 	maxTags        = 10
 	maxTagKeyLen   = 64
 	maxTagValueLen = 255
-	// maxEndUserLen bounds end-user ids, e-mails and display names.
-	maxEndUserLen = 255
+	// MaxEndUserLength bounds end-user ids, e-mails and display names,
+	// and their organizations' ids and names.
+	MaxEndUserLength = 255
 )
 
 // Page sizes of List.
@@ -88,7 +89,7 @@ func NormalizeTags(tags map[string]string, path ...string) (map[string]string, e
 }
 
 func isEmail(s string) bool {
-	if len(s) < 5 || len(s) > maxEndUserLen {
+	if len(s) < 5 || len(s) > MaxEndUserLength {
 		return false
 	}
 	a, err := mail.ParseAddress(s)
@@ -106,12 +107,12 @@ func NormalizeEndUser(u *store.EndUser, path ...string) (*store.EndUser, error) 
 	switch {
 	case strings.TrimSpace(u.ID) == "":
 		return nil, invalid(field(path, "id"), "is required")
-	case len(u.ID) > maxEndUserLen:
-		return nil, invalid(field(path, "id"), "must be at most %d characters", maxEndUserLen)
+	case len(u.ID) > MaxEndUserLength:
+		return nil, invalid(field(path, "id"), "must be at most %d characters", MaxEndUserLength)
 	case u.Email != "" && !isEmail(u.Email):
 		return nil, invalid(field(path, "email"), "must be an e-mail address")
-	case len(u.DisplayName) > maxEndUserLen:
-		return nil, invalid(field(path, "display_name"), "must be at most %d characters", maxEndUserLen)
+	case len(u.DisplayName) > MaxEndUserLength:
+		return nil, invalid(field(path, "display_name"), "must be at most %d characters", MaxEndUserLength)
 	}
 	if u.Tags != nil {
 		tags, err := NormalizeTags(u.Tags, field(path, "tags")...)
@@ -124,10 +125,10 @@ func NormalizeEndUser(u *store.EndUser, path ...string) (*store.EndUser, error) 
 		switch {
 		case strings.TrimSpace(o.ID) == "":
 			return nil, invalid(field(path, "organization", "id"), "is required")
-		case len(o.ID) > maxEndUserLen:
-			return nil, invalid(field(path, "organization", "id"), "must be at most %d characters", maxEndUserLen)
-		case len(o.DisplayName) > maxEndUserLen:
-			return nil, invalid(field(path, "organization", "display_name"), "must be at most %d characters", maxEndUserLen)
+		case len(o.ID) > MaxEndUserLength:
+			return nil, invalid(field(path, "organization", "id"), "must be at most %d characters", MaxEndUserLength)
+		case len(o.DisplayName) > MaxEndUserLength:
+			return nil, invalid(field(path, "organization", "display_name"), "must be at most %d characters", MaxEndUserLength)
 		}
 		org := *o
 		out.Organization = &org
