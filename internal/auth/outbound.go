@@ -16,6 +16,7 @@ import (
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/outbound"
+	"github.com/patchbay/patchbay/internal/redact"
 )
 
 // Where connection-config values come from, as error paths name them: the
@@ -193,20 +194,20 @@ func answerExcerpt(raw []byte, sent []string) string {
 	} else if vals, err := url.ParseQuery(s); err == nil && len(vals) > 0 && !strings.ContainsAny(s, " <{") {
 		for k := range vals {
 			if secretKey(k) {
-				vals[k] = []string{redactedMark}
+				vals[k] = []string{redact.Marker}
 			}
 		}
 		s = vals.Encode()
 	}
+	var forms []string
 	for _, sec := range sent {
 		if len(sec) < 4 {
 			continue // too short to be a secret, and would blank half the text
 		}
 		q, _ := json.Marshal(sec)
-		for _, form := range []string{sec, url.QueryEscape(sec), url.PathEscape(sec), strings.Trim(string(q), `"`)} {
-			s = strings.ReplaceAll(s, form, redactedMark)
-		}
+		forms = append(forms, sec, url.QueryEscape(sec), url.PathEscape(sec), strings.Trim(string(q), `"`))
 	}
+	s = redact.Forms(s, forms)
 	if len(s) > maxAnswerExcerpt {
 		cut := maxAnswerExcerpt
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
@@ -216,8 +217,6 @@ func answerExcerpt(raw []byte, sent []string) string {
 	}
 	return strings.ToValidUTF8(s, "\uFFFD")
 }
-
-const redactedMark = "[REDACTED]"
 
 func secretKey(k string) bool {
 	k = strings.ToLower(k)
@@ -235,11 +234,11 @@ func blankSecrets(v any) any {
 		for k, val := range x {
 			if secretKey(k) {
 				if _, isString := val.(string); isString || val == nil {
-					x[k] = redactedMark
+					x[k] = redact.Marker
 					continue
 				}
 				if _, nested := val.(map[string]any); !nested {
-					x[k] = redactedMark
+					x[k] = redact.Marker
 					continue
 				}
 			}

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/patchbay/patchbay/internal/redact"
 )
 
 const (
@@ -16,8 +18,6 @@ const (
 	maxCredentialsBody = 64 << 10
 	// maxErrorBody is how much of a refusal's body an Error keeps.
 	maxErrorBody = 1 << 10
-	// redacted replaces every secret found in a provider's body.
-	redacted = "[REDACTED]"
 )
 
 // Error is a provider's refusal of a credentials request: an answer with a
@@ -200,7 +200,7 @@ func parseCredentials(data []byte) (url.Values, error) {
 // can survive at the cut.
 func errorBody(r io.Reader, secrets []string) string {
 	data, _ := io.ReadAll(io.LimitReader(r, 64<<10))
-	s := redact(string(data), secrets)
+	s := redactSecrets(string(data), secrets)
 	if len(s) > maxErrorBody {
 		cut := maxErrorBody
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
@@ -211,46 +211,15 @@ func errorBody(r io.Reader, secrets []string) string {
 	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
-// redact replaces each non-empty secret as sent raw, percent-encoded once
-// (a PLAINTEXT signature) or twice (that signature in the Authorization
-// header), or form-encoded. Every
-// occurrence is marked on the original text first, overlapping ones
-// included, and each marked run becomes one "[REDACTED]", so no part of a
-// secret survives and the marker itself can never match.
-func redact(s string, secrets []string) string {
+// redactSecrets replaces each non-empty secret as sent raw, percent-encoded
+// once (a PLAINTEXT signature) or twice (that signature in the
+// Authorization header), or form-encoded.
+func redactSecrets(s string, secrets []string) string {
 	var forms []string
 	for _, sec := range secrets {
 		if sec != "" {
 			forms = append(forms, sec, PercentEncode(sec), PercentEncode(PercentEncode(sec)), url.QueryEscape(sec))
 		}
 	}
-	var marked []bool
-	for _, f := range forms {
-		for i := 0; i+len(f) <= len(s); {
-			j := strings.Index(s[i:], f)
-			if j < 0 {
-				break
-			}
-			if marked == nil {
-				marked = make([]bool, len(s))
-			}
-			for k := i + j; k < i+j+len(f); k++ {
-				marked[k] = true
-			}
-			i += j + 1
-		}
-	}
-	if marked == nil {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		switch {
-		case !marked[i]:
-			b.WriteByte(s[i])
-		case i == 0 || !marked[i-1]:
-			b.WriteString(redacted)
-		}
-	}
-	return b.String()
+	return redact.Forms(s, forms)
 }
