@@ -59,7 +59,7 @@ func (s *Service) installationToken(ctx context.Context, p *catalog.Provider, in
 	if err != nil {
 		return store.Credentials{}, err
 	}
-	tmpl := tokenURLFor(p, authmode.App.Name)
+	tmpl := tokenURLFor(p, authmode.MintInstallation.Issuer())
 	tokenURL, err := catalog.Interpolate(tmpl, TemplateValues(config, nil, s.now()))
 	if err != nil {
 		return store.Credentials{}, configError(err)
@@ -106,7 +106,7 @@ func (s *Service) installationToken(ctx context.Context, p *catalog.Provider, in
 		return store.Credentials{}, tokenFailure("get an installation token", &tokenError{status: resp.StatusCode, err: errors.New("the response has no token")})
 	}
 	exp := body.ExpiresAt.UTC()
-	return store.Credentials{Type: authmode.App.Name, AccessToken: body.Token, ExpiresAt: &exp, Raw: raw}, nil
+	return store.Credentials{Type: authmode.MintInstallation.Issuer().Name, AccessToken: body.Token, ExpiresAt: &exp, Raw: raw}, nil
 }
 
 // appJWT signs the GitHub App's own JWT (RS256, issuer = app id).

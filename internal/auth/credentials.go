@@ -186,7 +186,7 @@ func (s *Service) signJWT(p *catalog.Provider, config map[string]any, creds stor
 		return creds, fmt.Errorf("sign JWT for %s: %w", p.Name, err)
 	}
 	exp := now.Add(lifetime).UTC().Truncate(time.Second)
-	return store.Credentials{Type: authmode.JWT.Name, Token: signed, ExpiresAt: &exp, Fields: creds.Fields}, nil
+	return store.Credentials{Type: authmode.MintJWT.Issuer().Name, Token: signed, ExpiresAt: &exp, Fields: creds.Fields}, nil
 }
 
 // clientCredentialsToken fetches an OAUTH2_CC token.
@@ -220,7 +220,7 @@ func (s *Service) clientCredentialsToken(ctx context.Context, p *catalog.Provide
 	if err != nil {
 		return creds, tokenFailure("get a client-credentials token", err)
 	}
-	return store.Credentials{Type: authmode.ClientCredentials.Name, Token: oc.AccessToken, ExpiresAt: oc.ExpiresAt,
+	return store.Credentials{Type: authmode.MintClientCredentials.Issuer().Name, Token: oc.AccessToken, ExpiresAt: oc.ExpiresAt,
 		ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, Fields: creds.Fields, Raw: raw}, nil
 }
 

@@ -439,7 +439,7 @@ func (s *Service) exchangeCode(ctx context.Context, p *catalog.Provider, integ *
 		return store.Credentials{}, errorf(fault.Invalid, "missing_code", "the provider's redirect has no authorization code")
 	}
 	values := TemplateValues(config, nil, s.now())
-	tmpl := tokenURLFor(p, authmode.OAuth2.Name)
+	tmpl := tokenURLFor(p, authmode.BrowserOAuth2.Issuer())
 	tokenURL, err := catalog.Interpolate(tmpl, values)
 	if err != nil {
 		return store.Credentials{}, configError(err)
@@ -500,14 +500,14 @@ func (s *Service) exchangeOAuth1(ctx context.Context, p *catalog.Provider, integ
 		}
 	}
 	b, _ := jsonMarshal(rawJSON)
-	return store.Credentials{Type: authmode.OAuth1.Name, OAuthToken: token, OAuthTokenSecret: secret, Raw: b}, nil
+	return store.Credentials{Type: authmode.BrowserOAuth1.Issuer().Name, OAuthToken: token, OAuthTokenSecret: secret, Raw: b}, nil
 }
 
-// tokenURLFor picks the token URL of a step, named by the mode whose step
-// it is: entries of a mode with several steps (an installation with user
-// authorization) have one per step.
-func tokenURLFor(p *catalog.Provider, mode string) string {
-	if u := p.TokenURLByMode[mode]; u != "" {
+// tokenURLFor picks the token URL of a step, by the mode that issues the
+// step's credentials: entries of a mode with several steps (an
+// installation with user authorization) have one per step.
+func tokenURLFor(p *catalog.Provider, issuer *authmode.Mode) string {
+	if u := p.TokenURLByMode[issuer.Name]; u != "" {
 		return u
 	}
 	return p.TokenURL

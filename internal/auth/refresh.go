@@ -344,7 +344,7 @@ func (s *Service) refreshOAuth2(ctx context.Context, p *catalog.Provider, integ 
 	values := TemplateValues(config, prev, s.now())
 	u := p.RefreshURL
 	if u == "" {
-		u = tokenURLFor(p, authmode.OAuth2.Name)
+		u = tokenURLFor(p, authmode.MintRefreshToken.Issuer())
 	}
 	tokenURL, err := catalog.Interpolate(u, values)
 	if err != nil {

@@ -193,9 +193,11 @@ func decodeTokenBody(contentType string, raw []byte) (map[string]any, json.RawMe
 	return m, b
 }
 
-// oauth2Credentials turns a token response into stored credentials.
+// oauth2Credentials turns a token response into stored credentials, of
+// the mode that issues OAuth 2's (code grant, refresh and client-credentials
+// callers retype theirs).
 func oauth2Credentials(p *catalog.Provider, fields map[string]any, raw json.RawMessage, now time.Time, previous *store.Credentials) (store.Credentials, error) {
-	c := store.Credentials{Type: authmode.OAuth2.Name, Raw: raw}
+	c := store.Credentials{Type: authmode.BrowserOAuth2.Issuer().Name, Raw: raw}
 	token, _ := lookupPath(fields, "access_token").(string)
 	if token == "" && p.AlternateAccessTokenResponsePath != "" {
 		// Slack puts the user token under authed_user when no bot scopes

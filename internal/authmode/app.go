@@ -14,6 +14,7 @@ var App = &Mode{
 	},
 	Browser: BrowserInstall,
 	Mint:    MintInstallation,
+	Issuer:  true,
 	View:    viewInstallation,
 	Header:  func(c *store.Credentials) string { return bearer(c.AccessToken) },
 }

@@ -163,3 +163,22 @@ func TestPlaceholder(t *testing.T) {
 		}
 	}
 }
+
+// Every mechanism has one issuer, so what it makes is of a known mode.
+func TestIssuers(t *testing.T) {
+	t.Parallel()
+	mints := map[authmode.Mint]string{authmode.MintRefreshToken: "OAUTH2", authmode.MintInstallation: "APP",
+		authmode.MintClientCredentials: "OAUTH2_CC", authmode.MintJWT: "JWT", authmode.MintNone: ""}
+	for k, want := range mints {
+		if got := k.Issuer().Name; got != want {
+			t.Errorf("mint kind %d: issuer %q, want %q", k, got, want)
+		}
+	}
+	browsers := map[authmode.Browser]string{authmode.BrowserOAuth2: "OAUTH2", authmode.BrowserOAuth1: "OAUTH1",
+		authmode.BrowserInstall: "APP", authmode.BrowserNone: ""}
+	for b, want := range browsers {
+		if got := b.Issuer().Name; got != want {
+			t.Errorf("browser kind %d: issuer %q, want %q", b, got, want)
+		}
+	}
+}

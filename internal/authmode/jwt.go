@@ -29,7 +29,8 @@ var JWT = &Mode{
 			return c, nil
 		},
 	},
-	Mint: MintJWT,
+	Mint:   MintJWT,
+	Issuer: true,
 	View: func(c *store.Credentials, _ bool, out map[string]any) {
 		for k, v := range c.Fields {
 			out[k] = v

@@ -48,6 +48,13 @@ type Mode struct {
 	// NeedsRefreshToken: the credentials can only be renewed with their
 	// refresh token.
 	NeedsRefreshToken bool
+	// Issuer marks the mode that owns its Browser and Mint mechanisms:
+	// what their token requests make are this mode's credentials, and a
+	// catalog entry's per-mode token_url ({"OAUTH2": …, "APP": …}) is read
+	// under its name. A mode reusing another's mechanisms (CUSTOM) is not
+	// their issuer, so internal/auth never names a mode to type what a
+	// token request returned.
+	Issuer bool
 
 	// View fills out (which holds "type") with the credentials in Nango's
 	// shape; the refresh token only when withRefreshToken.

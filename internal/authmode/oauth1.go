@@ -20,6 +20,7 @@ var OAuth1 = &Mode{
 		Stored:  []string{"oauth_token", "oauth_token_secret"},
 	},
 	Browser: BrowserOAuth1,
+	Issuer:  true,
 	View: func(c *store.Credentials, _ bool, out map[string]any) {
 		out["oauth_token"] = c.OAuthToken
 		out["oauth_token_secret"] = c.OAuthTokenSecret

@@ -19,6 +19,7 @@ var OAuth2 = &Mode{
 	Browser:           BrowserOAuth2,
 	Mint:              MintRefreshToken,
 	NeedsRefreshToken: true,
+	Issuer:            true,
 	View: func(c *store.Credentials, withRefreshToken bool, out map[string]any) {
 		out["access_token"] = c.AccessToken
 		if withRefreshToken && c.RefreshToken != "" {

@@ -32,7 +32,8 @@ var ClientCredentials = &Mode{
 		},
 		MintProves: true,
 	},
-	Mint: MintClientCredentials,
+	Mint:   MintClientCredentials,
+	Issuer: true,
 	View: func(c *store.Credentials, _ bool, out map[string]any) {
 		out["token"] = c.Token
 		putExpiry(out, c.ExpiresAt)

@@ -153,3 +153,50 @@ func Member(c *store.Credentials, name string) *string {
 	}
 	return nil
 }
+
+// issuers are the modes that own each mechanism, from their Issuer marks.
+var mintIssuers, browserIssuers = issuersOf(registry)
+
+// issuersOf indexes the issuer modes by mechanism. Two issuers of one
+// mechanism would make the type of its credentials ambiguous: a
+// registration mistake, refused when the package loads.
+func issuersOf(modes map[string]*Mode) (map[Mint]*Mode, map[Browser]*Mode) {
+	mints, browsers := map[Mint]*Mode{}, map[Browser]*Mode{}
+	for _, name := range slices.Sorted(maps.Keys(modes)) {
+		m := modes[name]
+		if !m.Issuer {
+			continue
+		}
+		if m.Mint != MintNone {
+			if other := mints[m.Mint]; other != nil {
+				panic("authmode: " + other.Name + " and " + m.Name + " both issue mint kind")
+			}
+			mints[m.Mint] = m
+		}
+		if m.Browser != BrowserNone {
+			if other := browsers[m.Browser]; other != nil {
+				panic("authmode: " + other.Name + " and " + m.Name + " both issue browser kind")
+			}
+			browsers[m.Browser] = m
+		}
+	}
+	return mints, browsers
+}
+
+// Issuer is the mode whose credentials the mechanism k makes (JWT for
+// MintJWT), or an empty Mode when none issues it.
+func (k Mint) Issuer() *Mode {
+	if m := mintIssuers[k]; m != nil {
+		return m
+	}
+	return &Mode{}
+}
+
+// Issuer is the mode whose credentials the browser flow b makes (OAuth2
+// for BrowserOAuth2), or an empty Mode when none issues it.
+func (b Browser) Issuer() *Mode {
+	if m := browserIssuers[b]; m != nil {
+		return m
+	}
+	return &Mode{}
+}
