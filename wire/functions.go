@@ -90,6 +90,9 @@ type RecordOp struct {
 	Op      string            `json:"op"`
 	Model   string            `json:"model"`
 	Records []json.RawMessage `json:"records,omitempty"`
+	// Invalid counts the records of the call that were skipped: without
+	// an id, or refused by the model's schema.
+	Invalid int `json:"invalid,omitempty"`
 }
 
 // Call is one request a function made and the answer it got. Paginated

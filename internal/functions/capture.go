@@ -3,6 +3,7 @@ package functions
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"iter"
 	"maps"
 	"sync"
@@ -193,6 +194,56 @@ func (c *Capture) Records(_ context.Context, op *RecordOp) error {
 	defer c.mu.Unlock()
 	c.result.Records = append(c.result.Records, *op)
 	return nil
+}
+
+// RecordsByIDs answers from the records this run saved: a dry run stores
+// nothing, so that is all there is to find.
+func (c *Capture) RecordsByIDs(_ context.Context, model string, ids []string) ([]json.RawMessage, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return SavedRecords(c.result.Records, model, ids), nil
+}
+
+// SavedRecords returns the records with these ids that ops saved to model
+// and did not delete after, the last save of an id winning: what a run
+// that stores nothing (dry runs, tests) finds with getRecordsByIds.
+func SavedRecords(ops []RecordOp, model string, ids []string) []json.RawMessage {
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	found := map[string]json.RawMessage{}
+	for _, op := range ops {
+		if op.Model != model {
+			continue
+		}
+		for _, r := range op.Records {
+			var rec struct {
+				ID any `json:"id"`
+			}
+			if json.Unmarshal(r, &rec) != nil || rec.ID == nil {
+				continue
+			}
+			id := fmt.Sprint(rec.ID)
+			if !want[id] {
+				continue
+			}
+			switch op.Op {
+			case RecordsSave, RecordsUpdate:
+				found[id] = r
+			case RecordsDelete:
+				delete(found, id)
+			}
+		}
+	}
+	out := make([]json.RawMessage, 0, len(found))
+	for _, id := range ids {
+		if r, ok := found[id]; ok {
+			out = append(out, r)
+			delete(found, id)
+		}
+	}
+	return out
 }
 
 func (c *Capture) Log(level, message string) {

@@ -92,6 +92,11 @@ func Build(ctx context.Context, rt *Runtime, files map[string]string, ref Ref) (
 		return nil, nil, &DeployError{Code: "invalid_function", Field: "files." + ref.Entry,
 			Message: fmt.Sprintf("%s exports a %s; files under %s must export %s", ref.Entry, def.Type, path.Dir(ref.Entry), constructorOf(ref.Type))}
 	}
+	if def.Type == "sync" {
+		if _, err := ParseFrequency(def.Frequency); err != nil {
+			return nil, nil, &DeployError{Code: "invalid_function", Field: "files." + ref.Entry, Message: fmt.Sprintf("%s: %v", ref.Entry, err)}
+		}
+	}
 	return b, def, nil
 }
 

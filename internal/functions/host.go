@@ -49,6 +49,9 @@ type Host interface {
 	ReleaseAllLocks(ctx context.Context) error
 	// Records carries the sync-only record methods (batchSave, …).
 	Records(ctx context.Context, op *RecordOp) error
+	// RecordsByIDs returns the stored, not deleted records of model with
+	// these ids (getRecordsByIds), in no particular order.
+	RecordsByIDs(ctx context.Context, model string, ids []string) ([]json.RawMessage, error)
 	// Log records one line the function logged. It is called on the
 	// VM's goroutine and must not block.
 	Log(level, message string)

@@ -64,6 +64,7 @@ func init() {
 		"releaseLock":             opReleaseLock,
 		"releaseAllLocks":         simple(func(ctx context.Context, h Host) (any, error) { return nil, h.ReleaseAllLocks(ctx) }),
 		"sleep":                   opSleep,
+		"getRecordsByIds":         opRecordsByIDs,
 	}
 	for _, op := range []string{RecordsSave, RecordsUpdate, RecordsDelete, RecordsTrackDeletesStart, RecordsTrackDeletesEnd, RecordsDeletePrevious} {
 		asyncOps[op] = opRecords(op)
@@ -336,11 +337,29 @@ func opReleaseLock(x *execution, raw json.RawMessage) (func(ctx context.Context)
 	return func(ctx context.Context) (any, error) { return x.host.ReleaseLock(ctx, args.Key) }, nil
 }
 
+func opRecordsByIDs(x *execution, raw json.RawMessage) (func(ctx context.Context) (any, error), error) {
+	var args struct {
+		Model string   `json:"model"`
+		IDs   []string `json:"ids"`
+	}
+	if err := decodeArgs(raw, &args); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (any, error) {
+		recs, err := x.host.RecordsByIDs(ctx, args.Model, args.IDs)
+		if recs == nil && err == nil {
+			recs = []json.RawMessage{}
+		}
+		return recs, err
+	}, nil
+}
+
 func opRecords(op string) asyncOp {
 	return func(x *execution, raw json.RawMessage) (func(ctx context.Context) (any, error), error) {
 		var args struct {
 			Model   string            `json:"model"`
 			Records []json.RawMessage `json:"records"`
+			Invalid int               `json:"invalid"`
 		}
 		if err := decodeArgs(raw, &args); err != nil {
 			return nil, err
@@ -348,7 +367,7 @@ func opRecords(op string) asyncOp {
 		if args.Model == "" {
 			return nil, &HostError{Code: "invalid_arguments", Message: op + ": the model name is required", Status: 400}
 		}
-		rop := &RecordOp{Op: op, Model: args.Model, Records: args.Records}
+		rop := &RecordOp{Op: op, Model: args.Model, Records: args.Records, Invalid: args.Invalid}
 		return func(ctx context.Context) (any, error) { return nil, x.host.Records(ctx, rop) }, nil
 	}
 }
@@ -493,4 +512,7 @@ func (refusingHost) TryAcquireLock(context.Context, string, time.Duration) (bool
 func (refusingHost) ReleaseLock(context.Context, string) (bool, error) { return false, errTopLevel }
 func (refusingHost) ReleaseAllLocks(context.Context) error             { return errTopLevel }
 func (refusingHost) Records(context.Context, *RecordOp) error          { return errTopLevel }
+func (refusingHost) RecordsByIDs(context.Context, string, []string) ([]json.RawMessage, error) {
+	return nil, errTopLevel
+}
 func (refusingHost) Log(string, string)                                {}

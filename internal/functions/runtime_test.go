@@ -98,6 +98,15 @@ func (h *fakeHost) Records(_ context.Context, op *RecordOp) error {
 	h.records = append(h.records, op)
 	return nil
 }
+func (h *fakeHost) RecordsByIDs(_ context.Context, model string, ids []string) ([]json.RawMessage, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ops := make([]RecordOp, len(h.records))
+	for i, op := range h.records {
+		ops[i] = *op
+	}
+	return SavedRecords(ops, model, ids), nil
+}
 func (h *fakeHost) Log(level, message string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

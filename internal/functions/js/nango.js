@@ -260,30 +260,103 @@ export class Nango {
   }
 
   // The record methods of syncs. Outside a sync run the host refuses them
-  // (or, in dryrun and tests, captures them).
+  // (or, in dryrun and tests, captures them). Records are checked here,
+  // where the model's zod schema is: a record without an id, or one its
+  // model's schema refuses, is skipped and logged, and the run goes on
+  // (Nango's behaviour); the host counts the skipped ones.
   batchSave(records, model) {
-    return call('batchSave', { model, records: records || [] }).then(() => true);
+    const { valid, invalid } = checkRecords(this, records, model, 'batchSave', true);
+    return call('batchSave', { model, records: valid, invalid }).then(() => true);
   }
 
   batchUpdate(records, model) {
-    return call('batchUpdate', { model, records: records || [] }).then(() => true);
+    const { valid, invalid } = checkRecords(this, records, model, 'batchUpdate', false);
+    return call('batchUpdate', { model, records: valid, invalid }).then(() => true);
   }
 
   batchDelete(records, model) {
-    return call('batchDelete', { model, records: records || [] }).then(() => true);
+    const { valid, invalid } = checkRecords(this, records, model, 'batchDelete', false);
+    return call('batchDelete', { model, records: valid, invalid }).then(() => true);
+  }
+
+  // getRecordsByIds resolves to a Map from id to the stored record, for
+  // the ids that are stored and not deleted.
+  async getRecordsByIds(ids, model) {
+    checkModel(this, model, 'getRecordsByIds');
+    const list = Array.isArray(ids) ? ids.map(String) : [];
+    const found = await call('getRecordsByIds', { model, ids: list });
+    const out = new Map();
+    for (const r of found || []) out.set(String(r.id), r);
+    return out;
+  }
+
+  // setMergingStrategy is accepted for compatibility; saved records always
+  // replace stored ones ("override"), as a run's writes are serialised with
+  // every other write of its connection's records.
+  async setMergingStrategy(merging, model) {
+    checkModel(this, model, 'setMergingStrategy');
+    const strategy = merging && merging.strategy;
+    if (strategy !== 'override' && strategy !== 'ignore_if_modified_after_cursor') {
+      throw new TypeError(`setMergingStrategy: unknown strategy ${strategy}`);
+    }
+    return undefined;
   }
 
   trackDeletesStart(model) {
+    checkModel(this, model, 'trackDeletesStart');
     return call('trackDeletesStart', { model });
   }
 
   trackDeletesEnd(model) {
+    checkModel(this, model, 'trackDeletesEnd');
     return call('trackDeletesEnd', { model });
   }
 
   deleteRecordsFromPreviousExecutions(model) {
+    checkModel(this, model, 'deleteRecordsFromPreviousExecutions');
     return call('deleteRecordsFromPreviousExecutions', { model });
   }
+}
+
+// checkModel refuses a model the sync does not declare (when it declares
+// any), as the run would otherwise store records nobody can list.
+function checkModel(nango, model, method) {
+  if (typeof model !== 'string' || model === '') throw new TypeError(`${method}: the model name is required`);
+  const models = nango.__models;
+  if (models && Object.keys(models).length > 0 && !Object.prototype.hasOwnProperty.call(models, model)) {
+    throw new TypeError(`${method}: unknown model ${model}; the sync declares ${Object.keys(models).join(', ')}`);
+  }
+}
+
+function issueText(issues) {
+  return issues.map((i) => (i.path && i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('; ');
+}
+
+function checkRecords(nango, records, model, method, validate) {
+  checkModel(nango, model, method);
+  if (records !== undefined && records !== null && !Array.isArray(records)) throw new TypeError(`${method}: records must be an array`);
+  const schema = validate && nango.__models ? nango.__models[model] : undefined;
+  const check = schema && typeof schema.safeParse === 'function' ? schema : undefined;
+  const valid = [];
+  let invalid = 0;
+  for (const r of records || []) {
+    const id = r !== null && typeof r === 'object' && !Array.isArray(r) ? r.id : undefined;
+    if ((typeof id !== 'string' || id === '') && typeof id !== 'number') {
+      invalid++;
+      nango.log(`${method}: skipped a ${model} record without an id`, { level: 'warn' });
+      continue;
+    }
+    if (check) {
+      const res = check.safeParse(r);
+      if (!res.success) {
+        invalid++;
+        nango.log(`${method}: skipped ${model} record ${id}: ${issueText(res.error.issues)}`, { level: 'warn' });
+        continue;
+      }
+    }
+    valid.push(r);
+  }
+  return { valid, invalid };
 }
 
 export { HostError, formatLog };

@@ -93,10 +93,12 @@ async function run(kind, input, info) {
     }
     case 'sync':
       if (def.type !== 'sync') throw new Error(`${info.name} is a ${def.type}, not a sync`);
+      Object.defineProperty(nango, '__models', { value: def.models || {}, enumerable: false });
       await def.exec(nango);
       return null;
     case 'webhook':
       if (typeof def.onWebhook !== 'function') throw new Error(`${info.name} has no onWebhook handler`);
+      Object.defineProperty(nango, '__models', { value: def.models || {}, enumerable: false });
       return (await def.onWebhook(nango, input)) ?? null;
     case 'on-event':
       if (def.type !== 'on-event') throw new Error(`${info.name} is a ${def.type}, not an event handler`);

@@ -36,11 +36,24 @@ const MaxResponseBytes = 32 << 20
 
 // Deps are the services a host uses; one Deps serves every execution.
 type Deps struct {
-	Proxy     *proxy.Proxy
-	Auth      *auth.Service
+	Proxy     Proxy
+	Auth      Connections
 	Variables Variables
 	Locks     Locks
 	Logger    *slog.Logger
+}
+
+// Proxy sends a function's requests (*proxy.Proxy).
+type Proxy interface {
+	Do(ctx context.Context, req *proxy.Request) (*http.Response, error)
+	PagesObserved(ctx context.Context, req proxy.Request, cfg *catalog.PaginateConfig, limit int, observe proxy.PageObserver) iter.Seq2[[]json.RawMessage, error]
+}
+
+// Connections reads and changes the execution's connection
+// (*auth.Service): with fresh credentials, and its metadata.
+type Connections interface {
+	Connection(ctx context.Context, environmentID, integrationKey, connectionID string, force bool) (*store.Connection, error)
+	SetMetadata(ctx context.Context, environmentID, integrationKey string, connectionIDs []string, metadata map[string]any, merge bool) ([]*store.Connection, error)
 }
 
 // Variables are the environments' variables functions read
@@ -66,9 +79,18 @@ type Target struct {
 	Function string
 	// ExecutionID owns the locks the function takes.
 	ExecutionID string
-	// Records receives a sync run's record methods; without it (actions)
-	// they are refused.
-	Records func(ctx context.Context, op *functions.RecordOp) error
+	// Sync serves a sync run's records and checkpoint; without it
+	// (actions, event handlers) they are refused.
+	Sync Sync
+}
+
+// Sync is what a sync run reaches beyond its connection: its records and
+// its checkpoint (internal/syncs implements it per run).
+type Sync interface {
+	Records(ctx context.Context, op *functions.RecordOp) error
+	RecordsByIDs(ctx context.Context, model string, ids []string) ([]json.RawMessage, error)
+	Checkpoint(ctx context.Context) (map[string]any, error)
+	SaveCheckpoint(ctx context.Context, checkpoint map[string]any) error
 }
 
 // Host is the server's functions.Host for one execution.
@@ -318,12 +340,21 @@ func (h *Host) SetMetadata(ctx context.Context, metadata map[string]any, merge b
 	return hostErrorOrNil(err)
 }
 
-// Checkpoint and SaveCheckpoint belong to sync runs.
-func (h *Host) Checkpoint(context.Context) (map[string]any, error) {
-	return nil, functions.ErrNotInSync
+// Checkpoint, SaveCheckpoint and the record methods belong to sync runs.
+func (h *Host) Checkpoint(ctx context.Context) (map[string]any, error) {
+	if h.t.Sync == nil {
+		return nil, functions.ErrNotInSync
+	}
+	return h.t.Sync.Checkpoint(ctx)
 }
 
-func (h *Host) SaveCheckpoint(context.Context, map[string]any) error { return functions.ErrNotInSync }
+// SaveCheckpoint saves the run's checkpoint; nil clears it.
+func (h *Host) SaveCheckpoint(ctx context.Context, checkpoint map[string]any) error {
+	if h.t.Sync == nil {
+		return functions.ErrNotInSync
+	}
+	return h.t.Sync.SaveCheckpoint(ctx, checkpoint)
+}
 
 func (h *Host) EnvironmentVariables(ctx context.Context) ([]store.EnvironmentVariable, error) {
 	vars, err := h.d.Variables.Variables(ctx, h.t.EnvironmentID)
@@ -353,11 +384,20 @@ func (h *Host) ReleaseAllLocks(ctx context.Context) error {
 	return h.d.Locks.ReleaseAll(ctx, h.t.ExecutionID)
 }
 
+// Records runs one of the sync's record methods.
 func (h *Host) Records(ctx context.Context, op *functions.RecordOp) error {
-	if h.t.Records == nil {
+	if h.t.Sync == nil {
 		return functions.ErrNotInSync
 	}
-	return h.t.Records(ctx, op)
+	return h.t.Sync.Records(ctx, op)
+}
+
+// RecordsByIDs reads stored records (getRecordsByIds).
+func (h *Host) RecordsByIDs(ctx context.Context, model string, ids []string) ([]json.RawMessage, error) {
+	if h.t.Sync == nil {
+		return nil, functions.ErrNotInSync
+	}
+	return h.t.Sync.RecordsByIDs(ctx, model, ids)
 }
 
 // Log writes the function's line to the server's log at debug level, with

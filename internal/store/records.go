@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Record actions, as _nango_metadata.last_action carries them.
+const (
+	RecordAdded   = "ADDED"
+	RecordUpdated = "UPDATED"
+	RecordDeleted = "DELETED"
+)
+
+// DefaultVariant is the variant of a sync instance created without one.
+const DefaultVariant = "base"
+
+// RecordScope names one model's records of one connection (and variant of
+// the sync that saves them). Records are stored per scope, and a scope's
+// cursor is what GET /records pages on.
+type RecordScope struct {
+	EnvironmentID string
+	// ConnectionRef is the connection's row id (Connection.ID), not the
+	// customer-facing id: records outlive neither a rename nor a
+	// re-creation of a connection under the same id.
+	ConnectionRef string
+	Model         string
+	Variant       string
+}
+
+// Record is one stored record of a sync's model.
+type Record struct {
+	ID string // the record's own id, as the function gave it
+	// Payload is the record as the sync saved it (plaintext JSON; sealed at
+	// rest); nil once pruned.
+	Payload        json.RawMessage
+	FirstSeenAt    time.Time
+	LastModifiedAt time.Time
+	// LastAction is RecordAdded, RecordUpdated or RecordDeleted.
+	LastAction string
+	DeletedAt  *time.Time
+	// Cursor orders the scope's changes: every write that changes a record
+	// gives it a cursor above every cursor already committed in its scope.
+	Cursor int64
+}
+
+// RecordWrite is one record a sync saves: its id, its payload (plaintext
+// JSON; the store seals it) and the hex SHA-256 the caller computed of the
+// payload, which is how an unchanged record is recognised without opening
+// the stored one.
+type RecordWrite struct {
+	ID      string
+	Payload []byte
+	Hash    string
+}
+
+// RecordCounts are what a write changed.
+type RecordCounts struct {
+	Added   int `json:"added"`
+	Updated int `json:"updated"`
+	Deleted int `json:"deleted"`
+}
+
+// Add sums c and o.
+func (c RecordCounts) Add(o RecordCounts) RecordCounts {
+	return RecordCounts{Added: c.Added + o.Added, Updated: c.Updated + o.Updated, Deleted: c.Deleted + o.Deleted}
+}
+
+// RecordTx is one write transaction over records and a sync instance's
+// checkpoint: what it wrote commits together or not at all, which is what
+// keeps a checkpoint from ever getting ahead of the records saved before
+// it.
+//
+// Writers of one scope are serialised by the scope's cursor row, taken at
+// the first write and held to commit, so cursors become visible in the
+// order they were given: a reader that has seen cursor n never later
+// meets a new record below n.
+type RecordTx interface {
+	// Upsert saves records in scope, each marked seen at generation. A
+	// new id is ADDED; a changed payload (other hash), or a deleted record
+	// saved again, is UPDATED; both get a new cursor and last_modified_at.
+	// An unchanged record keeps its cursor and metadata: only its
+	// generation moves (so delete detection knows it was seen). ids must
+	// be unique within records (the caller resolves duplicates).
+	Upsert(ctx context.Context, scope RecordScope, records []RecordWrite, generation int64) (RecordCounts, error)
+	// Payloads returns the stored payloads of those of ids that exist and
+	// are not deleted (nor pruned), keyed by id.
+	Payloads(ctx context.Context, scope RecordScope, ids []string) (map[string][]byte, error)
+	// Delete soft-deletes ids: DELETED, deleted_at and a new cursor; the
+	// payload is kept. Unknown and already deleted ids are skipped. It
+	// returns how many it deleted.
+	Delete(ctx context.Context, scope RecordScope, ids []string, generation int64) (int, error)
+	// DeleteUnseen soft-deletes every live record of scope whose
+	// generation is below generation (full-sync delete detection) and
+	// returns how many.
+	DeleteUnseen(ctx context.Context, scope RecordScope, generation int64) (int, error)
+	// SetCheckpoint replaces the sync instance's checkpoint (plaintext
+	// JSON; sealed at rest); nil clears it.
+	SetCheckpoint(ctx context.Context, instanceID string, checkpoint []byte) error
+}
+
+// RecordQuery selects a page of a scope's records, in cursor order.
+type RecordQuery struct {
+	Scope RecordScope
+	// After is the cursor of the last record already read (0: from the
+	// start).
+	After int64
+	// Limit bounds the page (the caller validates it).
+	Limit int
+	// ModifiedAfter keeps records whose last_modified_at is at or after
+	// it.
+	ModifiedAfter *time.Time
+	// Actions keeps records whose last action is one of these (nil: any).
+	Actions []string
+	// IDs keeps records with these ids (nil: any).
+	IDs []string
+}
+
+// RecordPurge selects records to remove for good.
+type RecordPurge struct {
+	// ConnectionRef removes the records of that connection (all models
+	// and variants), with Model and Variant narrowing it when set.
+	ConnectionRef string
+	Model         string
+	Variant       string
+	// OrphansOf removes the records of the environment's connections that
+	// no longer exist (ConnectionRef is then ignored).
+	OrphansOf string
+	// UntouchedBefore, when set, keeps only records last modified before
+	// it in the selection (retention of stale records).
+	UntouchedBefore *time.Time
+}
+
+// Records stores the records syncs save.
+type Records interface {
+	// Write runs fn in one write transaction.
+	Write(ctx context.Context, fn func(tx RecordTx) error) error
+	// List returns a page of records. Rows that cannot be opened are
+	// skipped and counted (Store.UnreadableRows).
+	List(ctx context.Context, q RecordQuery) ([]*Record, error)
+	// Counts returns the number of live (not deleted) records per model of
+	// a connection's variant.
+	Counts(ctx context.Context, connectionRef, variant string) (map[string]int64, error)
+	// Prune drops the payload of the scope's records up to and including
+	// cursor upTo, keeping their ids and metadata, and returns how many it
+	// pruned.
+	Prune(ctx context.Context, scope RecordScope, upTo int64) (int, error)
+	// Purge removes up to limit of the selected records for good and
+	// returns how many; callers repeat until it returns less than limit,
+	// which keeps each transaction short however many records there are.
+	Purge(ctx context.Context, p RecordPurge, limit int) (int, error)
+}
