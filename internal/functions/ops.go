@@ -515,4 +515,4 @@ func (refusingHost) Records(context.Context, *RecordOp) error          { return 
 func (refusingHost) RecordsByIDs(context.Context, string, []string) ([]json.RawMessage, error) {
 	return nil, errTopLevel
 }
-func (refusingHost) Log(string, string)                                {}
+func (refusingHost) Log(string, string) {}
