@@ -11,11 +11,8 @@ import (
 
 	"github.com/patchbay/patchbay/internal/actions"
 	"github.com/patchbay/patchbay/internal/api/httperr"
-	"github.com/patchbay/patchbay/internal/auth"
-	"github.com/patchbay/patchbay/internal/connect"
 	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/functions"
-	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -123,9 +120,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	var problems interface{ FieldProblems() fault.Problems }
-	var authErr *auth.Error
-	var connectErr *connect.Error
-	var proxyErr *proxy.Error
+	// Every domain error but the two rendered with more than a message
+	// (actions', deploys') says what to tell the caller the same way.
+	var domain interface{ Fault() fault.Detail }
 	var actionErr *actions.Error
 	var deployErr *functions.DeployError
 	var docErr *store.DocumentError
@@ -137,27 +134,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		ae.Code = wireCode(err, actionErr.Kind, actionErr.Code)
 	case errors.As(err, &deployErr):
 		ae = deployError(deployErr)
-	case errors.As(err, &proxyErr):
-		ae = &apiError{status: httperr.Status(proxyErr.Kind), Code: wireCode(err, proxyErr.Kind, proxyErr.Code), Message: proxyErr.Message}
-		if ae.status >= 500 {
-			s.logger.WarnContext(r.Context(), "proxy call failed", "method", r.Method, "path", r.URL.Path, "code", ae.Code, "err", proxyErr.Message)
-		}
-	case errors.As(err, &connectErr):
-		ae = &apiError{status: httperr.Status(connectErr.Kind), Code: wireCode(err, connectErr.Kind, connectErr.Code), Message: connectErr.Message}
-		if len(connectErr.Field) > 0 {
-			ae.Errors = []fieldError{{Code: ae.Code, Message: connectErr.Message, Path: connectErr.Field}}
-		}
-	case errors.As(err, &authErr):
-		ae = &apiError{status: httperr.Status(authErr.Kind), Code: wireCode(err, authErr.Kind, authErr.Code), Message: authErr.Message}
-		if len(authErr.Field) > 0 {
-			path := make([]any, len(authErr.Field))
-			for i, seg := range authErr.Field {
-				path[i] = seg
-			}
-			ae.Errors = []fieldError{{Code: ae.Code, Message: authErr.Message, Path: path}}
+	case errors.As(err, &domain):
+		d := domain.Fault()
+		ae = &apiError{status: httperr.Status(d.Kind), Code: wireCode(err, d.Kind, d.Code), Message: d.Message}
+		if len(d.Field) > 0 {
+			ae.Errors = []fieldError{{Code: ae.Code, Message: d.Message, Path: d.Field}}
 		}
 		if ae.status >= 500 {
-			s.logger.WarnContext(r.Context(), "request failed at a provider", "method", r.Method, "path", r.URL.Path, "code", ae.Code, "err", err)
+			s.logger.WarnContext(r.Context(), "request failed at a dependency", "method", r.Method, "path", r.URL.Path, "code", ae.Code, "err", err)
 		}
 	case errors.As(err, &problems):
 		ps := problems.FieldProblems()

@@ -50,6 +50,18 @@ func (e *Error) Unwrap() error { return e.Err }
 // FaultKind reports Kind to fault.KindOf.
 func (e *Error) FaultKind() fault.Kind { return e.Kind }
 
+// Fault is what the caller is told, for internal/api.
+func (e *Error) Fault() fault.Detail {
+	d := fault.Detail{Kind: e.Kind, Code: e.Code, Message: e.Message}
+	if len(e.Field) > 0 {
+		d.Field = make([]any, len(e.Field))
+		for i, seg := range e.Field {
+			d.Field[i] = seg
+		}
+	}
+	return d
+}
+
 // permanent reports whether the failure will not go away by itself.
 func (e *Error) permanent() bool { return !e.Kind.Transient() }
 

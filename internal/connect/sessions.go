@@ -47,6 +47,11 @@ func (e *Error) Unwrap() error { return e.Err }
 // FaultKind reports Kind to fault.KindOf.
 func (e *Error) FaultKind() fault.Kind { return e.Kind }
 
+// Fault is what the caller is told, for internal/api.
+func (e *Error) Fault() fault.Detail {
+	return fault.Detail{Kind: e.Kind, Code: e.Code, Message: e.Message, Field: e.Field}
+}
+
 // Stores are the views of the store Sessions use, each declared here as
 // the calls made of it. Integrations and Connections are the caches in
 // production (internal/store/cache), so Sessions sees what the rest of

@@ -100,6 +100,18 @@ func KindOf(err error) Kind {
 	return Internal
 }
 
+// Detail is what a domain error tells its caller: the kind of failure,
+// the domain's code (empty: the kind's), a message for people and the
+// path of the input member at fault (strings for object members, ints for
+// array indexes). Domain errors return it from a Fault method, so
+// internal/api renders every one of them the same way.
+type Detail struct {
+	Kind    Kind
+	Code    string
+	Message string
+	Field   []any
+}
+
 // Problem is one thing wrong with one member of an input.
 type Problem struct {
 	// Path names the member: strings for object members, ints for array

@@ -167,6 +167,11 @@ func (e *Error) Unwrap() error { return e.Err }
 // FaultKind reports Kind to fault.KindOf.
 func (e *Error) FaultKind() fault.Kind { return e.Kind }
 
+// Fault is what the caller is told, for internal/api.
+func (e *Error) Fault() fault.Detail {
+	return fault.Detail{Kind: e.Kind, Code: e.Code, Message: e.Message}
+}
+
 func errorf(kind fault.Kind, code, format string, args ...any) *Error {
 	return &Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...)}
 }
