@@ -39,6 +39,8 @@ type Store interface {
 	Deployments() Deployments
 	ActionRuns() ActionRuns
 	FunctionLocks() FunctionLocks
+	Records() Records
+	SyncInstances() SyncInstances
 	// Locker's locks hold across all processes on this database: an
 	// in-process lock on SQLite (one process owns the data directory) and
 	// advisory locks on PostgreSQL.

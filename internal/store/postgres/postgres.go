@@ -96,7 +96,7 @@ func open(ctx context.Context, pool *pgxpool.Pool, db *sql.DB, v *vault.Vault, l
 		return nil, err
 	}
 	d := sqlstore.Dialect{Name: "postgres", Queries: q, IsUniqueViolation: isUniqueViolation,
-		Locker: locker, Notifier: &pgNotifier{pool: pool, logger: logger}, Throttles: throttles}
+		Locker: locker, Notifier: &pgNotifier{pool: pool, logger: logger}, Throttles: throttles, ArrayParams: true}
 	sdb, err := sqlstore.New(ctx, db, db, d, v)
 	if err != nil {
 		return nil, err

@@ -377,3 +377,283 @@ DELETE FROM throttle_buckets WHERE full_at <= $1;
 
 -- name: CountThrottles
 SELECT count(*) FROM throttle_buckets;
+
+-- Records. A list parameter (ids, actions) is a Go slice bound as an array
+-- (= ANY): one statement whatever the number of ids. Batch statements
+-- (UpsertRecords, DeleteRecords, ResealRecords) take their rows as arrays,
+-- one per column, unnested: a batch of any size is one round trip.
+
+-- Takes the scope's row at a transaction's first write to the scope and
+-- returns its last cursor. The row lock, held to commit, serialises the
+-- scope's writers, so cursors become visible in the order they were given.
+-- name: LockRecordScope
+INSERT INTO record_scopes (connection_ref, model, variant, environment_id, last_cursor, live)
+VALUES ($1, $2, $3, $4, 0, 0)
+ON CONFLICT (connection_ref, model, variant) DO UPDATE SET last_cursor = record_scopes.last_cursor
+RETURNING last_cursor;
+
+-- name: SaveRecordScope
+UPDATE record_scopes SET last_cursor = $1, live = live + $2
+WHERE connection_ref = $3 AND model = $4 AND variant = $5;
+
+-- name: ExistingRecords
+SELECT external_id, hash, deleted_at IS NOT NULL FROM records
+WHERE connection_ref = $1 AND model = $2 AND variant = $3 AND external_id = ANY($4::text[]);
+
+-- $1-$6 are the batch's (environment, scope, now, generation); $7-$11 the
+-- rows' (id, cursor, payload, hash, action). A conflict is an update or an
+-- undelete: first_seen_at stays.
+-- name: UpsertRecords
+INSERT INTO records (environment_id, connection_ref, model, variant, external_id, cursor, payload, hash,
+    first_seen_at, last_modified_at, last_action, deleted_at, generation)
+SELECT $1::uuid, $2::uuid, $3::text, $4::text, r.id, r.cursor, r.payload, r.hash, $5::timestamptz, $5::timestamptz,
+    r.action, NULL, $6::bigint
+FROM unnest($7::text[], $8::bigint[], $9::bytea[], $10::text[], $11::text[]) AS r (id, cursor, payload, hash, action)
+ON CONFLICT (connection_ref, model, variant, external_id) DO UPDATE SET cursor = excluded.cursor,
+    payload = excluded.payload, hash = excluded.hash, last_modified_at = excluded.last_modified_at,
+    last_action = excluded.last_action, deleted_at = NULL, generation = excluded.generation;
+
+-- name: TouchRecords
+UPDATE records SET generation = $1
+WHERE connection_ref = $2 AND model = $3 AND variant = $4 AND external_id = ANY($5::text[]);
+
+-- name: RecordPayloads
+SELECT external_id, payload FROM records
+WHERE connection_ref = $1 AND model = $2 AND variant = $3 AND external_id = ANY($4::text[])
+    AND deleted_at IS NULL AND payload IS NOT NULL;
+
+-- $1-$5 are the batch's (now, generation, scope); $6-$7 the rows' (id,
+-- cursor).
+-- name: DeleteRecords
+UPDATE records SET last_action = 'DELETED', deleted_at = $1, last_modified_at = $1, generation = $2, cursor = d.cursor
+FROM unnest($6::text[], $7::bigint[]) AS d (id, cursor)
+WHERE records.connection_ref = $3 AND records.model = $4 AND records.variant = $5
+    AND records.external_id = d.id AND records.deleted_at IS NULL;
+
+-- The live records not seen since generation $6 get the cursors after $2,
+-- in their current cursor order.
+-- name: DeleteUnseenRecords
+UPDATE records SET last_action = 'DELETED', deleted_at = $1, last_modified_at = $1, cursor = $2 + unseen.n
+FROM (SELECT external_id, row_number() OVER (ORDER BY cursor) AS n FROM records
+      WHERE connection_ref = $3 AND model = $4 AND variant = $5 AND deleted_at IS NULL AND generation < $6) AS unseen
+WHERE records.connection_ref = $3 AND records.model = $4 AND records.variant = $5
+    AND records.external_id = unseen.external_id;
+
+-- Filters are NULL when unset.
+-- name: ListRecords
+SELECT external_id, payload, first_seen_at, last_modified_at, last_action, deleted_at, cursor
+FROM records
+WHERE connection_ref = $1 AND model = $2 AND variant = $3 AND cursor > $4
+    AND ($5::timestamptz IS NULL OR last_modified_at >= $5::timestamptz)
+    AND ($6::text[] IS NULL OR last_action = ANY($6::text[]))
+    AND ($7::text[] IS NULL OR external_id = ANY($7::text[]))
+ORDER BY cursor
+LIMIT $8;
+
+-- name: RecordCounts
+SELECT model, live FROM record_scopes WHERE connection_ref = $1 AND variant = $2;
+
+-- name: PruneRecords
+UPDATE records SET payload = NULL
+WHERE connection_ref = $1 AND model = $2 AND variant = $3 AND cursor <= $4 AND payload IS NOT NULL;
+
+-- Up to $5 records of a connection, narrowed when $2, $3, $4 are set;
+-- returns each one's scope and whether it was live, for the scopes' counts.
+-- name: PurgeRecords
+DELETE FROM records WHERE (connection_ref, model, variant, external_id) IN (
+    SELECT connection_ref, model, variant, external_id FROM records
+    WHERE connection_ref = $1 AND ($2::text IS NULL OR model = $2::text) AND ($3::text IS NULL OR variant = $3::text)
+        AND ($4::timestamptz IS NULL OR last_modified_at < $4::timestamptz)
+    LIMIT $5)
+RETURNING model, variant, deleted_at IS NULL;
+
+-- name: ReleaseRecordLive
+UPDATE record_scopes SET live = live - $1 WHERE connection_ref = $2 AND model = $3 AND variant = $4;
+
+-- The connections of environment $1 that are gone but still have scopes.
+-- name: OrphanRecordConnections
+SELECT DISTINCT connection_ref FROM record_scopes
+WHERE environment_id = $1 AND NOT EXISTS (SELECT 1 FROM connections c WHERE c.id = record_scopes.connection_ref);
+
+-- name: ConnectionExists
+SELECT EXISTS (SELECT 1 FROM connections WHERE id = $1);
+
+-- name: ListRecordScopes
+SELECT model, variant, last_cursor FROM record_scopes
+WHERE connection_ref = $1 AND ($2::text IS NULL OR model = $2::text) AND ($3::text IS NULL OR variant = $3::text);
+
+-- Drops an emptied scope of a deleted connection. last_cursor must be the
+-- one read: a writer that wrote meanwhile moved it (the row's re-check
+-- after the writer's commit sees that), and keeps its scope.
+-- name: DeleteRecordScope
+DELETE FROM record_scopes
+WHERE connection_ref = $1 AND model = $2 AND variant = $3 AND last_cursor = $4
+    AND NOT EXISTS (SELECT 1 FROM records r WHERE r.connection_ref = $1 AND r.model = $2 AND r.variant = $3);
+
+-- Key rotation pages through every payload in key order; $5 is true for the
+-- first page.
+-- name: ListSealedRecords
+SELECT connection_ref, model, variant, external_id, payload FROM records
+WHERE ($5::boolean OR (connection_ref, model, variant, external_id) > ($1::uuid, $2::text, $3::text, $4::text))
+    AND payload IS NOT NULL
+ORDER BY connection_ref, model, variant, external_id
+LIMIT $6;
+
+-- name: ResealRecords
+UPDATE records SET payload = r.payload
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) AS r (connection_ref, model, variant, id, payload)
+WHERE records.connection_ref = r.connection_ref::uuid AND records.model = r.model AND records.variant = r.variant
+    AND records.external_id = r.id;
+
+-- Sync instances. Every read returns the same columns, in this order, joined
+-- with the integration for its key and the connection for its id:
+-- id, environment_id, integration_id, unique_key, connection_ref,
+-- connection_id, sync_name, variant, then the mutable columns in
+-- UpdateSyncInstance's order, then created_at, updated_at.
+
+-- name: ConnectionOwner
+SELECT environment_id, integration_id FROM connections WHERE id = $1;
+
+-- name: InsertSyncInstance
+INSERT INTO sync_instances (id, environment_id, integration_id, connection_ref, sync_name, variant,
+    enabled, started, frequency_ms, next_run_at, queue_token, queued_at, run_options, lease_owner, lease_until,
+    generation, run_id, run_type, run_started_at, run_result, last_status, last_error, finished_at,
+    last_success_at, failures, latest_result, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+    $23, $24, $25, $26, $27, $28)
+ON CONFLICT (connection_ref, sync_name, variant) DO NOTHING;
+
+-- name: SyncInstanceByKey
+SELECT s.id, s.environment_id, s.integration_id, i.unique_key, s.connection_ref, c.connection_id, s.sync_name, s.variant,
+    s.enabled, s.started, s.frequency_ms, s.next_run_at, s.queue_token, s.queued_at, s.run_options, s.lease_owner,
+    s.lease_until, s.generation, s.run_id, s.run_type, s.run_started_at, s.run_result, s.last_status, s.last_error,
+    s.finished_at, s.last_success_at, s.failures, s.latest_result, s.created_at, s.updated_at
+FROM sync_instances s JOIN integrations i ON i.id = s.integration_id JOIN connections c ON c.id = s.connection_ref
+WHERE s.connection_ref = $1 AND s.sync_name = $2 AND s.variant = $3;
+
+-- name: GetSyncInstance
+SELECT s.id, s.environment_id, s.integration_id, i.unique_key, s.connection_ref, c.connection_id, s.sync_name, s.variant,
+    s.enabled, s.started, s.frequency_ms, s.next_run_at, s.queue_token, s.queued_at, s.run_options, s.lease_owner,
+    s.lease_until, s.generation, s.run_id, s.run_type, s.run_started_at, s.run_result, s.last_status, s.last_error,
+    s.finished_at, s.last_success_at, s.failures, s.latest_result, s.created_at, s.updated_at
+FROM sync_instances s JOIN integrations i ON i.id = s.integration_id JOIN connections c ON c.id = s.connection_ref
+WHERE s.environment_id = $1 AND s.id = $2;
+
+-- GetSyncInstance inside a read-modify-write transaction: the row lock
+-- makes concurrent updates (a run's heartbeat and a pause) apply one after
+-- the other instead of one losing the other's change.
+-- name: LockSyncInstance
+SELECT s.id, s.environment_id, s.integration_id, i.unique_key, s.connection_ref, c.connection_id, s.sync_name, s.variant,
+    s.enabled, s.started, s.frequency_ms, s.next_run_at, s.queue_token, s.queued_at, s.run_options, s.lease_owner,
+    s.lease_until, s.generation, s.run_id, s.run_type, s.run_started_at, s.run_result, s.last_status, s.last_error,
+    s.finished_at, s.last_success_at, s.failures, s.latest_result, s.created_at, s.updated_at
+FROM sync_instances s JOIN integrations i ON i.id = s.integration_id JOIN connections c ON c.id = s.connection_ref
+WHERE s.environment_id = $1 AND s.id = $2
+FOR UPDATE OF s;
+
+-- name: SyncInstancesByIDs
+SELECT s.id, s.environment_id, s.integration_id, i.unique_key, s.connection_ref, c.connection_id, s.sync_name, s.variant,
+    s.enabled, s.started, s.frequency_ms, s.next_run_at, s.queue_token, s.queued_at, s.run_options, s.lease_owner,
+    s.lease_until, s.generation, s.run_id, s.run_type, s.run_started_at, s.run_result, s.last_status, s.last_error,
+    s.finished_at, s.last_success_at, s.failures, s.latest_result, s.created_at, s.updated_at
+FROM sync_instances s JOIN integrations i ON i.id = s.integration_id JOIN connections c ON c.id = s.connection_ref
+WHERE s.id = ANY($1::text[]::uuid[]);
+
+-- Filters are NULL when unset.
+-- name: ListSyncInstances
+SELECT s.id, s.environment_id, s.integration_id, i.unique_key, s.connection_ref, c.connection_id, s.sync_name, s.variant,
+    s.enabled, s.started, s.frequency_ms, s.next_run_at, s.queue_token, s.queued_at, s.run_options, s.lease_owner,
+    s.lease_until, s.generation, s.run_id, s.run_type, s.run_started_at, s.run_result, s.last_status, s.last_error,
+    s.finished_at, s.last_success_at, s.failures, s.latest_result, s.created_at, s.updated_at
+FROM sync_instances s JOIN integrations i ON i.id = s.integration_id JOIN connections c ON c.id = s.connection_ref
+WHERE s.environment_id = $1
+    AND ($2::text IS NULL OR i.unique_key = $2::text)
+    AND ($3::text IS NULL OR c.connection_id = $3::text)
+    AND ($4::text[] IS NULL OR s.sync_name = ANY($4::text[]))
+    AND ($5::text IS NULL OR s.variant = $5::text)
+ORDER BY i.unique_key, c.connection_id, s.sync_name, s.variant;
+
+-- name: UpdateSyncInstance
+UPDATE sync_instances SET enabled = $1, started = $2, frequency_ms = $3, next_run_at = $4, queue_token = $5,
+    queued_at = $6, run_options = $7, lease_owner = $8, lease_until = $9, generation = $10, run_id = $11,
+    run_type = $12, run_started_at = $13, run_result = $14, last_status = $15, last_error = $16,
+    finished_at = $17, last_success_at = $18, failures = $19, latest_result = $20, updated_at = $21
+WHERE id = $22;
+
+-- The instances Delete removes, locked: $3, $4 and $5 are NULL for any.
+-- name: SyncInstancesToDelete
+SELECT id FROM sync_instances
+WHERE environment_id = $1 AND integration_id = $2 AND ($3::uuid IS NULL OR connection_ref = $3::uuid)
+    AND ($4::text IS NULL OR sync_name = $4::text) AND ($5::text IS NULL OR variant = $5::text)
+FOR UPDATE;
+
+-- name: DeleteSyncInstances
+DELETE FROM sync_instances WHERE id = ANY($1::text[]::uuid[]);
+
+-- Up to $2 due instances, environments taking turns: each environment's
+-- soonest $2 (the lateral subquery keeps one environment's backlog from
+-- being sorted whole), ranked within their environment, then ranks first.
+-- Rows another node is claiming are skipped, not waited for; one it claimed
+-- since this statement's snapshot fails the re-check of enabled and
+-- next_run_at on its new version, so no instance is claimed twice.
+-- name: DueSyncInstances
+SELECT s.id FROM sync_instances s
+JOIN (
+    SELECT d.id, d.next_run_at, row_number() OVER (PARTITION BY d.environment_id ORDER BY d.next_run_at, d.id) AS turn
+    FROM environments e CROSS JOIN LATERAL (
+        SELECT x.id, x.environment_id, x.next_run_at FROM sync_instances x
+        WHERE x.environment_id = e.id AND x.enabled AND x.next_run_at IS NOT NULL AND x.next_run_at <= $1
+        ORDER BY x.next_run_at, x.id LIMIT $2) AS d
+    ORDER BY turn, d.next_run_at, d.id
+    LIMIT $2
+) AS due ON due.id = s.id
+WHERE s.enabled AND s.next_run_at <= $1
+ORDER BY due.turn, due.next_run_at, due.id
+FOR UPDATE OF s SKIP LOCKED;
+
+-- name: ClaimSyncInstance
+UPDATE sync_instances SET queue_token = $1, queued_at = $2, run_options = NULL, next_run_at = NULL, updated_at = $3
+WHERE id = $4;
+
+-- A run looks dead when its lease expired before $1, or when it was queued
+-- before $2 and no lease ever took it.
+-- name: StaleSyncInstances
+SELECT s.id, s.environment_id, s.integration_id, i.unique_key, s.connection_ref, c.connection_id, s.sync_name, s.variant,
+    s.enabled, s.started, s.frequency_ms, s.next_run_at, s.queue_token, s.queued_at, s.run_options, s.lease_owner,
+    s.lease_until, s.generation, s.run_id, s.run_type, s.run_started_at, s.run_result, s.last_status, s.last_error,
+    s.finished_at, s.last_success_at, s.failures, s.latest_result, s.created_at, s.updated_at
+FROM sync_instances s JOIN integrations i ON i.id = s.integration_id JOIN connections c ON c.id = s.connection_ref
+WHERE (s.lease_until IS NOT NULL AND s.lease_until < $1)
+    OR (s.queued_at IS NOT NULL AND s.lease_until IS NULL AND s.queued_at < $2)
+ORDER BY s.id
+LIMIT $3;
+
+-- name: GetSyncCheckpoint
+SELECT checkpoint FROM sync_instances WHERE id = $1;
+
+-- name: SetSyncCheckpoint
+UPDATE sync_instances SET checkpoint = $1 WHERE id = $2;
+
+-- name: ListSealedSyncInstances
+SELECT id, checkpoint FROM sync_instances WHERE checkpoint IS NOT NULL;
+
+-- name: ResealSyncInstance
+UPDATE sync_instances SET checkpoint = $1 WHERE id = $2;
+
+-- Sync runs. Reads return the columns in InsertSyncRun's order.
+
+-- name: InsertSyncRun
+INSERT INTO sync_runs (id, instance_id, generation, node, started_at, ended_at, status, result, error)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9);
+
+-- name: FinishSyncRun
+UPDATE sync_runs SET status = $1, result = $2, error = $3, ended_at = $4 WHERE id = $5;
+
+-- The newest $2, oldest first.
+-- name: ListSyncRuns
+SELECT id, instance_id, generation, node, started_at, ended_at, status, result, error FROM (
+    SELECT * FROM sync_runs WHERE instance_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2) AS newest
+ORDER BY started_at, id;
+
+-- name: DeleteSyncRunsBefore
+DELETE FROM sync_runs WHERE ended_at < $1;

@@ -342,3 +342,271 @@ DELETE FROM function_locks WHERE expires_at < ?;
 
 -- name: ReleaseFunctionLocks
 DELETE FROM function_locks WHERE owner = ?;
+
+-- Records. A list parameter (ids, actions) is a JSON array, unpacked with
+-- json_each: one statement whatever the number of ids, and no limit on
+-- bound variables. Batch statements (UpsertRecords, DeleteRecords,
+-- ResealRecords) take one row's values: sqlstore runs them once per row of
+-- the batch, prepared once, inside the write transaction; in-process, that
+-- costs no round trip.
+
+-- Takes the scope's row at a transaction's first write to the scope and
+-- returns its last cursor. SQLite's write transactions are serialised
+-- (_txlock=immediate), which is what orders the scope's writers here.
+-- name: LockRecordScope
+INSERT INTO record_scopes (connection_ref, model, variant, environment_id, last_cursor, live)
+VALUES (?, ?, ?, ?, 0, 0)
+ON CONFLICT (connection_ref, model, variant) DO UPDATE SET last_cursor = record_scopes.last_cursor
+RETURNING last_cursor;
+
+-- name: SaveRecordScope
+UPDATE record_scopes SET last_cursor = ?, live = live + ?
+WHERE connection_ref = ? AND model = ? AND variant = ?;
+
+-- name: ExistingRecords
+SELECT external_id, hash, deleted_at IS NOT NULL FROM records
+WHERE connection_ref = ? AND model = ? AND variant = ?
+    AND external_id IN (SELECT value FROM json_each(?));
+
+-- ?1-?6 are the batch's (environment, scope, now, generation); ?7-?11 the
+-- row's (id, cursor, payload, hash, action). A conflict is an update or an
+-- undelete: first_seen_at stays.
+-- name: UpsertRecords
+INSERT INTO records (environment_id, connection_ref, model, variant, external_id, cursor, payload, hash,
+    first_seen_at, last_modified_at, last_action, deleted_at, generation)
+VALUES (?1, ?2, ?3, ?4, ?7, ?8, ?9, ?10, ?5, ?5, ?11, NULL, ?6)
+ON CONFLICT (connection_ref, model, variant, external_id) DO UPDATE SET cursor = excluded.cursor,
+    payload = excluded.payload, hash = excluded.hash, last_modified_at = excluded.last_modified_at,
+    last_action = excluded.last_action, deleted_at = NULL, generation = excluded.generation;
+
+-- name: TouchRecords
+UPDATE records SET generation = ?
+WHERE connection_ref = ? AND model = ? AND variant = ?
+    AND external_id IN (SELECT value FROM json_each(?));
+
+-- name: RecordPayloads
+SELECT external_id, payload FROM records
+WHERE connection_ref = ? AND model = ? AND variant = ?
+    AND external_id IN (SELECT value FROM json_each(?))
+    AND deleted_at IS NULL AND payload IS NOT NULL;
+
+-- ?1-?5 are the batch's (now, generation, scope); ?6-?7 the row's (id,
+-- cursor).
+-- name: DeleteRecords
+UPDATE records SET last_action = 'DELETED', deleted_at = ?1, last_modified_at = ?1, generation = ?2, cursor = ?7
+WHERE connection_ref = ?3 AND model = ?4 AND variant = ?5 AND external_id = ?6 AND deleted_at IS NULL;
+
+-- The live records not seen since generation ?6 get the cursors after ?2,
+-- in their current cursor order.
+-- name: DeleteUnseenRecords
+UPDATE records SET last_action = 'DELETED', deleted_at = ?1, last_modified_at = ?1, cursor = ?2 + unseen.n
+FROM (SELECT external_id, row_number() OVER (ORDER BY cursor) AS n FROM records
+      WHERE connection_ref = ?3 AND model = ?4 AND variant = ?5 AND deleted_at IS NULL AND generation < ?6) AS unseen
+WHERE records.connection_ref = ?3 AND records.model = ?4 AND records.variant = ?5
+    AND records.external_id = unseen.external_id;
+
+-- Filters are NULL when unset; ?6 and ?7 are JSON arrays.
+-- name: ListRecords
+SELECT external_id, payload, first_seen_at, last_modified_at, last_action, deleted_at, cursor
+FROM records
+WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3 AND cursor > ?4
+    AND (?5 IS NULL OR last_modified_at >= ?5)
+    AND (?6 IS NULL OR last_action IN (SELECT value FROM json_each(?6)))
+    AND (?7 IS NULL OR external_id IN (SELECT value FROM json_each(?7)))
+ORDER BY cursor
+LIMIT ?8;
+
+-- name: RecordCounts
+SELECT model, live FROM record_scopes WHERE connection_ref = ? AND variant = ?;
+
+-- name: PruneRecords
+UPDATE records SET payload = NULL
+WHERE connection_ref = ? AND model = ? AND variant = ? AND cursor <= ? AND payload IS NOT NULL;
+
+-- Up to ?5 records of a connection, narrowed when ?2, ?3, ?4 are set;
+-- returns each one's scope and whether it was live, for the scopes' counts.
+-- name: PurgeRecords
+DELETE FROM records WHERE (connection_ref, model, variant, external_id) IN (
+    SELECT connection_ref, model, variant, external_id FROM records
+    WHERE connection_ref = ?1 AND (?2 IS NULL OR model = ?2) AND (?3 IS NULL OR variant = ?3)
+        AND (?4 IS NULL OR last_modified_at < ?4)
+    LIMIT ?5)
+RETURNING model, variant, deleted_at IS NULL;
+
+-- name: ReleaseRecordLive
+UPDATE record_scopes SET live = live - ? WHERE connection_ref = ? AND model = ? AND variant = ?;
+
+-- The connections of environment ?1 that are gone but still have scopes.
+-- name: OrphanRecordConnections
+SELECT DISTINCT connection_ref FROM record_scopes
+WHERE environment_id = ?1 AND NOT EXISTS (SELECT 1 FROM connections c WHERE c.id = record_scopes.connection_ref);
+
+-- name: ConnectionExists
+SELECT EXISTS (SELECT 1 FROM connections WHERE id = ?);
+
+-- name: ListRecordScopes
+SELECT model, variant, last_cursor FROM record_scopes
+WHERE connection_ref = ?1 AND (?2 IS NULL OR model = ?2) AND (?3 IS NULL OR variant = ?3);
+
+-- Drops an emptied scope of a deleted connection. last_cursor must be the
+-- one read: a writer that wrote meanwhile moved it, and keeps its scope.
+-- name: DeleteRecordScope
+DELETE FROM record_scopes
+WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3 AND last_cursor = ?4
+    AND NOT EXISTS (SELECT 1 FROM records r WHERE r.connection_ref = ?1 AND r.model = ?2 AND r.variant = ?3);
+
+-- Key rotation pages through every payload in key order; ?5 is true for the
+-- first page.
+-- name: ListSealedRecords
+SELECT connection_ref, model, variant, external_id, payload FROM records
+WHERE (?5 OR (connection_ref, model, variant, external_id) > (?1, ?2, ?3, ?4)) AND payload IS NOT NULL
+ORDER BY connection_ref, model, variant, external_id
+LIMIT ?6;
+
+-- name: ResealRecords
+UPDATE records SET payload = ?5 WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3 AND external_id = ?4;
+
+-- Sync instances. Every read returns the same columns, in this order, joined
+-- with the integration for its key and the connection for its id:
+-- id, environment_id, integration_id, unique_key, connection_ref,
+-- connection_id, sync_name, variant, then the mutable columns in
+-- UpdateSyncInstance's order, then created_at, updated_at.
+
+-- name: ConnectionOwner
+SELECT environment_id, integration_id FROM connections WHERE id = ?;
+
+-- name: InsertSyncInstance
+INSERT INTO sync_instances (id, environment_id, integration_id, connection_ref, sync_name, variant,
+    enabled, started, frequency_ms, next_run_at, queue_token, queued_at, run_options, lease_owner, lease_until,
+    generation, run_id, run_type, run_started_at, run_result, last_status, last_error, finished_at,
+    last_success_at, failures, latest_result, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (connection_ref, sync_name, variant) DO NOTHING;
+
+-- name: SyncInstanceByKey
+SELECT s.id, s.environment_id, s.integration_id, i.unique_key, s.connection_ref, c.connection_id, s.sync_name, s.variant,
+    s.enabled, s.started, s.frequency_ms, s.next_run_at, s.queue_token, s.queued_at, s.run_options, s.lease_owner,
+    s.lease_until, s.generation, s.run_id, s.run_type, s.run_started_at, s.run_result, s.last_status, s.last_error,
+    s.finished_at, s.last_success_at, s.failures, s.latest_result, s.created_at, s.updated_at
+FROM sync_instances s JOIN integrations i ON i.id = s.integration_id JOIN connections c ON c.id = s.connection_ref
+WHERE s.connection_ref = ? AND s.sync_name = ? AND s.variant = ?;
+
+-- name: GetSyncInstance
+SELECT s.id, s.environment_id, s.integration_id, i.unique_key, s.connection_ref, c.connection_id, s.sync_name, s.variant,
+    s.enabled, s.started, s.frequency_ms, s.next_run_at, s.queue_token, s.queued_at, s.run_options, s.lease_owner,
+    s.lease_until, s.generation, s.run_id, s.run_type, s.run_started_at, s.run_result, s.last_status, s.last_error,
+    s.finished_at, s.last_success_at, s.failures, s.latest_result, s.created_at, s.updated_at
+FROM sync_instances s JOIN integrations i ON i.id = s.integration_id JOIN connections c ON c.id = s.connection_ref
+WHERE s.environment_id = ? AND s.id = ?;
+
+-- GetSyncInstance inside a read-modify-write transaction. SQLite's write
+-- transactions are serialised (_txlock=immediate), so no row lock is needed.
+-- name: LockSyncInstance
+SELECT s.id, s.environment_id, s.integration_id, i.unique_key, s.connection_ref, c.connection_id, s.sync_name, s.variant,
+    s.enabled, s.started, s.frequency_ms, s.next_run_at, s.queue_token, s.queued_at, s.run_options, s.lease_owner,
+    s.lease_until, s.generation, s.run_id, s.run_type, s.run_started_at, s.run_result, s.last_status, s.last_error,
+    s.finished_at, s.last_success_at, s.failures, s.latest_result, s.created_at, s.updated_at
+FROM sync_instances s JOIN integrations i ON i.id = s.integration_id JOIN connections c ON c.id = s.connection_ref
+WHERE s.environment_id = ? AND s.id = ?;
+
+-- ?1 is a JSON array of ids.
+-- name: SyncInstancesByIDs
+SELECT s.id, s.environment_id, s.integration_id, i.unique_key, s.connection_ref, c.connection_id, s.sync_name, s.variant,
+    s.enabled, s.started, s.frequency_ms, s.next_run_at, s.queue_token, s.queued_at, s.run_options, s.lease_owner,
+    s.lease_until, s.generation, s.run_id, s.run_type, s.run_started_at, s.run_result, s.last_status, s.last_error,
+    s.finished_at, s.last_success_at, s.failures, s.latest_result, s.created_at, s.updated_at
+FROM sync_instances s JOIN integrations i ON i.id = s.integration_id JOIN connections c ON c.id = s.connection_ref
+WHERE s.id IN (SELECT value FROM json_each(?1));
+
+-- Filters are NULL when unset; ?4 is a JSON array of sync names.
+-- name: ListSyncInstances
+SELECT s.id, s.environment_id, s.integration_id, i.unique_key, s.connection_ref, c.connection_id, s.sync_name, s.variant,
+    s.enabled, s.started, s.frequency_ms, s.next_run_at, s.queue_token, s.queued_at, s.run_options, s.lease_owner,
+    s.lease_until, s.generation, s.run_id, s.run_type, s.run_started_at, s.run_result, s.last_status, s.last_error,
+    s.finished_at, s.last_success_at, s.failures, s.latest_result, s.created_at, s.updated_at
+FROM sync_instances s JOIN integrations i ON i.id = s.integration_id JOIN connections c ON c.id = s.connection_ref
+WHERE s.environment_id = ?1
+    AND (?2 IS NULL OR i.unique_key = ?2)
+    AND (?3 IS NULL OR c.connection_id = ?3)
+    AND (?4 IS NULL OR s.sync_name IN (SELECT value FROM json_each(?4)))
+    AND (?5 IS NULL OR s.variant = ?5)
+ORDER BY i.unique_key, c.connection_id, s.sync_name, s.variant;
+
+-- name: UpdateSyncInstance
+UPDATE sync_instances SET enabled = ?, started = ?, frequency_ms = ?, next_run_at = ?, queue_token = ?,
+    queued_at = ?, run_options = ?, lease_owner = ?, lease_until = ?, generation = ?, run_id = ?, run_type = ?,
+    run_started_at = ?, run_result = ?, last_status = ?, last_error = ?, finished_at = ?, last_success_at = ?,
+    failures = ?, latest_result = ?, updated_at = ?
+WHERE id = ?;
+
+-- The instances Delete removes: ?3, ?4 and ?5 are NULL for any.
+-- name: SyncInstancesToDelete
+SELECT id FROM sync_instances
+WHERE environment_id = ?1 AND integration_id = ?2 AND (?3 IS NULL OR connection_ref = ?3)
+    AND (?4 IS NULL OR sync_name = ?4) AND (?5 IS NULL OR variant = ?5);
+
+-- ?1 is a JSON array of ids.
+-- name: DeleteSyncInstances
+DELETE FROM sync_instances WHERE id IN (SELECT value FROM json_each(?1));
+
+-- Up to ?2 due instances, environments taking turns: each environment's
+-- soonest ?2 (the per-environment subquery keeps one environment's
+-- backlog from being sorted whole), ranked within their environment, then
+-- ranks first. Write transactions are serialised, so no two claims race.
+-- name: DueSyncInstances
+SELECT id FROM (
+    SELECT d.id, d.next_run_at, row_number() OVER (PARTITION BY d.environment_id ORDER BY d.next_run_at, d.id) AS turn
+    FROM environments e JOIN sync_instances d ON d.id IN (
+        SELECT x.id FROM sync_instances x
+        WHERE x.environment_id = e.id AND x.enabled AND x.next_run_at IS NOT NULL AND x.next_run_at <= ?1
+        ORDER BY x.next_run_at, x.id LIMIT ?2)
+)
+ORDER BY turn, next_run_at, id
+LIMIT ?2;
+
+-- name: ClaimSyncInstance
+UPDATE sync_instances SET queue_token = ?, queued_at = ?, run_options = NULL, next_run_at = NULL, updated_at = ?
+WHERE id = ?;
+
+-- A run looks dead when its lease expired before ?1, or when it was queued
+-- before ?2 and no lease ever took it.
+-- name: StaleSyncInstances
+SELECT s.id, s.environment_id, s.integration_id, i.unique_key, s.connection_ref, c.connection_id, s.sync_name, s.variant,
+    s.enabled, s.started, s.frequency_ms, s.next_run_at, s.queue_token, s.queued_at, s.run_options, s.lease_owner,
+    s.lease_until, s.generation, s.run_id, s.run_type, s.run_started_at, s.run_result, s.last_status, s.last_error,
+    s.finished_at, s.last_success_at, s.failures, s.latest_result, s.created_at, s.updated_at
+FROM sync_instances s JOIN integrations i ON i.id = s.integration_id JOIN connections c ON c.id = s.connection_ref
+WHERE (s.lease_until IS NOT NULL AND s.lease_until < ?1)
+    OR (s.queued_at IS NOT NULL AND s.lease_until IS NULL AND s.queued_at < ?2)
+ORDER BY s.id
+LIMIT ?3;
+
+-- name: GetSyncCheckpoint
+SELECT checkpoint FROM sync_instances WHERE id = ?;
+
+-- name: SetSyncCheckpoint
+UPDATE sync_instances SET checkpoint = ? WHERE id = ?;
+
+-- name: ListSealedSyncInstances
+SELECT id, checkpoint FROM sync_instances WHERE checkpoint IS NOT NULL;
+
+-- name: ResealSyncInstance
+UPDATE sync_instances SET checkpoint = ? WHERE id = ?;
+
+-- Sync runs. Reads return the columns in InsertSyncRun's order.
+
+-- name: InsertSyncRun
+INSERT INTO sync_runs (id, instance_id, generation, node, started_at, ended_at, status, result, error)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: FinishSyncRun
+UPDATE sync_runs SET status = ?, result = ?, error = ?, ended_at = ? WHERE id = ?;
+
+-- The newest ?2, oldest first.
+-- name: ListSyncRuns
+SELECT id, instance_id, generation, node, started_at, ended_at, status, result, error FROM (
+    SELECT * FROM sync_runs WHERE instance_id = ?1 ORDER BY started_at DESC, id DESC LIMIT ?2)
+ORDER BY started_at, id;
+
+-- name: DeleteSyncRunsBefore
+DELETE FROM sync_runs WHERE ended_at < ?;

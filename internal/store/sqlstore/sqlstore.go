@@ -40,6 +40,12 @@ type Dialect struct {
 	// Throttles is returned by Store.Throttles; nil means in-process
 	// buckets, right when one process owns the database (SQLite).
 	Throttles store.Throttles
+	// ArrayParams is whether the driver binds Go slices as arrays
+	// (PostgreSQL). Then a list parameter is a slice (= ANY($n)) and a
+	// batch statement runs once with one array per column; otherwise a
+	// list is a JSON array (json_each) and a batch statement runs once per
+	// row. See batch.go.
+	ArrayParams bool
 }
 
 // queryNames lists every statement a dialect must provide.
@@ -61,6 +67,15 @@ var queryNames = []string{
 	"DeleteExpiredActionRunByKey", "InsertActionRun", "ActionRunByKey", "GetActionRun", "LockActionRun",
 	"UpdateActionRun", "DeleteExpiredActionRuns", "ListSealedActionRuns", "ResealActionRun",
 	"TryAcquireFunctionLock", "ReleaseFunctionLock", "ReleaseFunctionLocks",
+	"LockRecordScope", "SaveRecordScope", "ExistingRecords", "UpsertRecords", "TouchRecords", "RecordPayloads",
+	"DeleteRecords", "DeleteUnseenRecords", "ListRecords", "RecordCounts", "PruneRecords", "PurgeRecords",
+	"ReleaseRecordLive", "OrphanRecordConnections", "ConnectionExists", "ListRecordScopes", "DeleteRecordScope",
+	"ListSealedRecords", "ResealRecords",
+	"ConnectionOwner", "InsertSyncInstance", "SyncInstanceByKey", "GetSyncInstance", "LockSyncInstance",
+	"SyncInstancesByIDs", "ListSyncInstances", "UpdateSyncInstance", "SyncInstancesToDelete", "DeleteSyncInstances",
+	"DueSyncInstances", "ClaimSyncInstance", "StaleSyncInstances", "GetSyncCheckpoint", "SetSyncCheckpoint",
+	"ListSealedSyncInstances", "ResealSyncInstance",
+	"InsertSyncRun", "FinishSyncRun", "ListSyncRuns", "DeleteSyncRunsBefore",
 }
 
 // ParseQueries splits a .sql file into statements named by "-- name: X"
@@ -258,6 +273,12 @@ func (db *DB) ActionRuns() store.ActionRuns { return actionRuns{db} }
 // FunctionLocks implements store.Store.
 func (db *DB) FunctionLocks() store.FunctionLocks { return functionLocks{db} }
 
+// Records implements store.Store.
+func (db *DB) Records() store.Records { return records{db} }
+
+// SyncInstances implements store.Store.
+func (db *DB) SyncInstances() store.SyncInstances { return syncInstances{db} }
+
 // Locker implements store.Store.
 func (db *DB) Locker() store.Locker { return db.d.Locker }
 
@@ -310,6 +331,8 @@ var sealedColumns = []struct {
 	{"connections", []string{"credentials"}, "ListSealedConnections", "ResealConnection"},
 	{"oauth_sessions", []string{"secret"}, "ListSealedOAuthSessions", "ResealOAuthSession"},
 	{"action_runs", []string{"input", "output", "error"}, "ListSealedActionRuns", "ResealActionRun"},
+	{"sync_instances", []string{"checkpoint"}, "ListSealedSyncInstances", "ResealSyncInstance"},
+	// records.payload too, keyed by four columns: see resealRecords.
 }
 
 // RotateEncryption implements store.Store.
@@ -320,6 +343,9 @@ func (db *DB) RotateEncryption(ctx context.Context, next *vault.Vault) error {
 			if err := reseal(ctx, tx, db.q(sc.list), db.q(sc.reseal), sc.table, sc.columns, old, next); err != nil {
 				return fmt.Errorf("re-encrypt %s: %w", sc.table, err)
 			}
+		}
+		if err := db.resealRecords(ctx, tx, old, next); err != nil {
+			return fmt.Errorf("re-encrypt records: %w", err)
 		}
 		return nil
 	})

@@ -1,0 +1,582 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/vault"
+)
+
+type records struct{ db *DB }
+
+// recordAAD binds a payload to its record: a ciphertext moved to another
+// record, scope or connection does not open.
+func recordAAD(connectionRef, model, variant, id string) []byte {
+	return vault.AAD("records", "payload", connectionRef+"\x00"+model+"\x00"+variant+"\x00"+id)
+}
+
+// checkScope refuses a scope no record can be stored under.
+func checkScope(s store.RecordScope) error {
+	switch {
+	case !isUUID(s.ConnectionRef):
+		return fmt.Errorf("connection %q: %w", s.ConnectionRef, store.ErrNotFound)
+	case !isUUID(s.EnvironmentID):
+		return fmt.Errorf("environment %q: %w", s.EnvironmentID, store.ErrNotFound)
+	case s.Model == "" || s.Variant == "":
+		return errors.New("a record scope needs a model and a variant")
+	}
+	return nil
+}
+
+func (r records) Write(ctx context.Context, fn func(tx store.RecordTx) error) error {
+	return r.db.inTx(ctx, func(tx *sql.Tx) error {
+		return fn(&recordTx{db: r.db, tx: tx, scopes: map[scopeKey]*scopeState{}})
+	})
+}
+
+type scopeKey struct{ connectionRef, model, variant string }
+
+// scopeState is a scope this transaction holds: its row is locked and
+// last is the last cursor given so far.
+type scopeState struct{ last int64 }
+
+type recordTx struct {
+	db     *DB
+	tx     *sql.Tx
+	scopes map[scopeKey]*scopeState
+}
+
+// lock takes the scope's cursor row, once per transaction. Holding it to
+// commit is what makes cursors visible in the order they were given (see
+// LockRecordScope).
+func (t *recordTx) lock(ctx context.Context, s store.RecordScope) (*scopeState, error) {
+	if err := checkScope(s); err != nil {
+		return nil, err
+	}
+	k := scopeKey{s.ConnectionRef, s.Model, s.Variant}
+	if st, ok := t.scopes[k]; ok {
+		return st, nil
+	}
+	st := &scopeState{}
+	if err := t.tx.QueryRowContext(ctx, t.db.q("LockRecordScope"), s.ConnectionRef, s.Model, s.Variant, s.EnvironmentID).Scan(&st.last); err != nil {
+		return nil, fmt.Errorf("lock scope: %w", err)
+	}
+	t.scopes[k] = st
+	return st, nil
+}
+
+// save writes the scope's last cursor and moves its live count by delta.
+func (t *recordTx) save(ctx context.Context, s store.RecordScope, st *scopeState, delta int) error {
+	if _, err := t.tx.ExecContext(ctx, t.db.q("SaveRecordScope"), st.last, delta, s.ConnectionRef, s.Model, s.Variant); err != nil {
+		return fmt.Errorf("save scope: %w", err)
+	}
+	return nil
+}
+
+type storedRecordState struct {
+	hash    string
+	deleted bool
+}
+
+// existing returns the stored state of those of ids that exist.
+func (t *recordTx) existing(ctx context.Context, s store.RecordScope, ids []string) (map[string]storedRecordState, error) {
+	list, err := t.db.listArg(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.tx.QueryContext(ctx, t.db.q("ExistingRecords"), s.ConnectionRef, s.Model, s.Variant, list)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]storedRecordState, len(ids))
+	for rows.Next() {
+		var id string
+		var st storedRecordState
+		if err := rows.Scan(&id, &st.hash, &st.deleted); err != nil {
+			return nil, err
+		}
+		out[id] = st
+	}
+	return out, rows.Err()
+}
+
+func (t *recordTx) Upsert(ctx context.Context, s store.RecordScope, recs []store.RecordWrite, generation int64) (store.RecordCounts, error) {
+	var counts store.RecordCounts
+	if len(recs) == 0 {
+		return counts, checkScope(s)
+	}
+	fail := func(err error) (store.RecordCounts, error) {
+		return store.RecordCounts{}, fmt.Errorf("save %s records: %w", s.Model, err)
+	}
+	st, err := t.lock(ctx, s)
+	if err != nil {
+		return fail(err)
+	}
+	ids := make([]string, len(recs))
+	unique := make(map[string]struct{}, len(recs))
+	for i, rec := range recs {
+		if _, dup := unique[rec.ID]; dup {
+			return fail(fmt.Errorf("record %q is twice in the batch", rec.ID))
+		}
+		unique[rec.ID] = struct{}{}
+		ids[i] = rec.ID
+	}
+	stored, err := t.existing(ctx, s, ids)
+	if err != nil {
+		return fail(err)
+	}
+	v := t.db.currentVault()
+	var (
+		wIDs, hashes, actions []string
+		cursors               []int64
+		payloads              [][]byte
+		unchanged             []string
+		live                  int
+	)
+	for _, rec := range recs {
+		action := store.RecordUpdated
+		switch old, ok := stored[rec.ID]; {
+		case !ok:
+			action = store.RecordAdded
+			counts.Added++
+			live++
+		case old.deleted:
+			counts.Updated++
+			live++
+		case old.hash != rec.Hash:
+			counts.Updated++
+		default:
+			unchanged = append(unchanged, rec.ID)
+			continue
+		}
+		st.last++
+		wIDs, hashes, actions = append(wIDs, rec.ID), append(hashes, rec.Hash), append(actions, action)
+		cursors = append(cursors, st.last)
+		payloads = append(payloads, v.Seal(rec.Payload, recordAAD(s.ConnectionRef, s.Model, s.Variant, rec.ID)))
+	}
+	if len(wIDs) > 0 {
+		scalars := []any{s.EnvironmentID, s.ConnectionRef, s.Model, s.Variant, t.db.now(), generation}
+		if _, err := t.db.execBatch(ctx, t.tx, "UpsertRecords", scalars, wIDs, cursors, payloads, hashes, actions); err != nil {
+			return fail(err)
+		}
+		if err := t.save(ctx, s, st, live); err != nil {
+			return fail(err)
+		}
+	}
+	if len(unchanged) > 0 {
+		// Unchanged records keep their cursor and metadata: only the
+		// generation says they were seen.
+		list, err := t.db.listArg(unchanged)
+		if err != nil {
+			return fail(err)
+		}
+		if _, err := t.tx.ExecContext(ctx, t.db.q("TouchRecords"), generation, s.ConnectionRef, s.Model, s.Variant, list); err != nil {
+			return fail(err)
+		}
+	}
+	return counts, nil
+}
+
+func (t *recordTx) Payloads(ctx context.Context, s store.RecordScope, ids []string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if err := checkScope(s); err != nil {
+		return nil, err
+	}
+	list, err := t.db.listArg(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.tx.QueryContext(ctx, t.db.q("RecordPayloads"), s.ConnectionRef, s.Model, s.Variant, list)
+	if err != nil {
+		return nil, fmt.Errorf("read %s records: %w", s.Model, err)
+	}
+	defer rows.Close()
+	v := t.db.currentVault()
+	for rows.Next() {
+		var id string
+		var sealed sql.RawBytes
+		if err := rows.Scan(&id, &sealed); err != nil {
+			return nil, fmt.Errorf("read %s records: %w", s.Model, err)
+		}
+		plain, err := v.Open(sealed, recordAAD(s.ConnectionRef, s.Model, s.Variant, id))
+		if err != nil {
+			// As lists do: one record that cannot be opened must not stop
+			// the sync; it reads as missing, and shows in the count.
+			t.db.skipped(ctx, "record payloads", t.db.unreadableRow("records", id, "payload", err).(*store.UnreadableError),
+				"connection_ref", s.ConnectionRef, "model", s.Model, "variant", s.Variant)
+			continue
+		}
+		out[id] = plain
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read %s records: %w", s.Model, err)
+	}
+	return out, nil
+}
+
+func (t *recordTx) Delete(ctx context.Context, s store.RecordScope, ids []string, generation int64) (int, error) {
+	if len(ids) == 0 {
+		return 0, checkScope(s)
+	}
+	fail := func(err error) (int, error) { return 0, fmt.Errorf("delete %s records: %w", s.Model, err) }
+	st, err := t.lock(ctx, s)
+	if err != nil {
+		return fail(err)
+	}
+	stored, err := t.existing(ctx, s, ids)
+	if err != nil {
+		return fail(err)
+	}
+	var live []string
+	var cursors []int64
+	for _, id := range ids {
+		if old, ok := stored[id]; ok && !old.deleted {
+			st.last++
+			live, cursors = append(live, id), append(cursors, st.last)
+			stored[id] = storedRecordState{deleted: true} // an id given twice is deleted once
+		}
+	}
+	if len(live) == 0 {
+		return 0, nil
+	}
+	scalars := []any{t.db.now(), generation, s.ConnectionRef, s.Model, s.Variant}
+	if _, err := t.db.execBatch(ctx, t.tx, "DeleteRecords", scalars, live, cursors); err != nil {
+		return fail(err)
+	}
+	if err := t.save(ctx, s, st, -len(live)); err != nil {
+		return fail(err)
+	}
+	return len(live), nil
+}
+
+func (t *recordTx) DeleteUnseen(ctx context.Context, s store.RecordScope, generation int64) (int, error) {
+	fail := func(err error) (int, error) { return 0, fmt.Errorf("delete unseen %s records: %w", s.Model, err) }
+	st, err := t.lock(ctx, s)
+	if err != nil {
+		return fail(err)
+	}
+	res, err := t.tx.ExecContext(ctx, t.db.q("DeleteUnseenRecords"), t.db.now(), st.last, s.ConnectionRef, s.Model, s.Variant, generation)
+	if err != nil {
+		return fail(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fail(err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	st.last += n
+	if err := t.save(ctx, s, st, -int(n)); err != nil {
+		return fail(err)
+	}
+	return int(n), nil
+}
+
+func (t *recordTx) SetCheckpoint(ctx context.Context, instanceID string, checkpoint []byte) error {
+	return setCheckpoint(ctx, t.db, t.tx, instanceID, checkpoint)
+}
+
+// execer is a *sql.DB or a *sql.Tx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func setCheckpoint(ctx context.Context, db *DB, ex execer, instanceID string, checkpoint []byte) error {
+	if !isUUID(instanceID) {
+		return fmt.Errorf("set checkpoint of sync instance %s: %w", instanceID, store.ErrNotFound)
+	}
+	var sealed any
+	if checkpoint != nil {
+		sealed = db.seal(checkpoint, "sync_instances", "checkpoint", instanceID)
+	}
+	res, err := ex.ExecContext(ctx, db.q("SetSyncCheckpoint"), sealed, instanceID)
+	if err != nil {
+		return fmt.Errorf("set checkpoint of sync instance %s: %w", instanceID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("set checkpoint of sync instance %s: %w", instanceID, err)
+	} else if n == 0 {
+		return fmt.Errorf("set checkpoint of sync instance %s: %w", instanceID, store.ErrNotFound)
+	}
+	return nil
+}
+
+// defaultRecordLimit is List's page when the query sets none.
+const defaultRecordLimit = 100
+
+func (r records) List(ctx context.Context, q store.RecordQuery) ([]*store.Record, error) {
+	out := []*store.Record{}
+	s := q.Scope
+	if !isUUID(s.ConnectionRef) {
+		return out, nil
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = defaultRecordLimit
+	}
+	actions, err := r.db.listArg(q.Actions)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := r.db.listArg(q.IDs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := r.db.read.QueryContext(ctx, r.db.q("ListRecords"), s.ConnectionRef, s.Model, s.Variant, q.After,
+		nullTime(q.ModifiedAfter), actions, ids, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list %s records: %w", s.Model, err)
+	}
+	defer rows.Close()
+	out = make([]*store.Record, 0, min(limit, 1024))
+	v := r.db.currentVault()
+	for rows.Next() {
+		rec := &store.Record{}
+		var sealed sql.RawBytes
+		var deleted sql.NullTime
+		if err := rows.Scan(&rec.ID, &sealed, &rec.FirstSeenAt, &rec.LastModifiedAt, &rec.LastAction, &deleted, &rec.Cursor); err != nil {
+			return nil, fmt.Errorf("list %s records: %w", s.Model, err)
+		}
+		rec.FirstSeenAt, rec.LastModifiedAt, rec.DeletedAt = rec.FirstSeenAt.UTC(), rec.LastModifiedAt.UTC(), timePtr(deleted)
+		if sealed != nil {
+			plain, err := v.Open(sealed, recordAAD(s.ConnectionRef, s.Model, s.Variant, rec.ID))
+			if err != nil {
+				r.db.skipped(ctx, "records", r.db.unreadableRow("records", rec.ID, "payload", err).(*store.UnreadableError),
+					"connection_ref", s.ConnectionRef, "model", s.Model, "variant", s.Variant)
+				continue
+			}
+			rec.Payload = plain
+		}
+		out = append(out, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list %s records: %w", s.Model, err)
+	}
+	return out, nil
+}
+
+func (r records) Counts(ctx context.Context, connectionRef, variant string) (map[string]int64, error) {
+	out := map[string]int64{}
+	if !isUUID(connectionRef) {
+		return out, nil
+	}
+	rows, err := r.db.read.QueryContext(ctx, r.db.q("RecordCounts"), connectionRef, variant)
+	if err != nil {
+		return nil, fmt.Errorf("count records: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var model string
+		var n int64
+		if err := rows.Scan(&model, &n); err != nil {
+			return nil, fmt.Errorf("count records: %w", err)
+		}
+		out[model] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count records: %w", err)
+	}
+	return out, nil
+}
+
+func (r records) Prune(ctx context.Context, s store.RecordScope, upTo int64) (int, error) {
+	if !isUUID(s.ConnectionRef) {
+		return 0, nil
+	}
+	res, err := r.db.write.ExecContext(ctx, r.db.q("PruneRecords"), s.ConnectionRef, s.Model, s.Variant, upTo)
+	if err != nil {
+		return 0, fmt.Errorf("prune %s records: %w", s.Model, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("prune %s records: %w", s.Model, err)
+	}
+	return int(n), nil
+}
+
+func (r records) Purge(ctx context.Context, p store.RecordPurge, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, errors.New("purge records: the limit must be positive")
+	}
+	if p.OrphansOf == "" && p.ConnectionRef == "" {
+		return 0, errors.New("purge records: no connection and no environment")
+	}
+	total := 0
+	err := r.db.inTx(ctx, func(tx *sql.Tx) error {
+		total = 0
+		if p.OrphansOf == "" {
+			n, err := r.purgeConnection(ctx, tx, p.ConnectionRef, p.Model, p.Variant, p.UntouchedBefore, limit)
+			total = n
+			return err
+		}
+		if !isUUID(p.OrphansOf) {
+			return nil
+		}
+		refs, err := stringsOf(tx.QueryContext(ctx, r.db.q("OrphanRecordConnections"), p.OrphansOf))
+		if err != nil {
+			return err
+		}
+		for _, ref := range refs {
+			if total >= limit {
+				break
+			}
+			n, err := r.purgeConnection(ctx, tx, ref, "", "", p.UntouchedBefore, limit-total)
+			if err != nil {
+				return err
+			}
+			total += n
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("purge records: %w", err)
+	}
+	return total, nil
+}
+
+// purgeConnection removes up to limit of a connection's selected records
+// and returns how many. Once a deleted connection's selection is
+// exhausted, its emptied scopes go too.
+func (r records) purgeConnection(ctx context.Context, tx *sql.Tx, ref, model, variant string, untouchedBefore *time.Time, limit int) (int, error) {
+	if !isUUID(ref) {
+		return 0, nil
+	}
+	rows, err := tx.QueryContext(ctx, r.db.q("PurgeRecords"), ref, nullString(model), nullString(variant), nullTime(untouchedBefore), limit)
+	if err != nil {
+		return 0, err
+	}
+	type scope struct{ model, variant string }
+	live := map[scope]int{}
+	n := 0
+	for rows.Next() {
+		var sc scope
+		var wasLive bool
+		if err := rows.Scan(&sc.model, &sc.variant, &wasLive); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		n++
+		if wasLive {
+			live[sc]++
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return 0, err
+	}
+	for sc, k := range live {
+		if _, err := tx.ExecContext(ctx, r.db.q("ReleaseRecordLive"), k, ref, sc.model, sc.variant); err != nil {
+			return 0, err
+		}
+	}
+	if n == limit {
+		return n, nil
+	}
+	var exists bool
+	if err := tx.QueryRowContext(ctx, r.db.q("ConnectionExists"), ref).Scan(&exists); err != nil || exists {
+		// A live connection keeps its scopes, and with them its cursors:
+		// records saved again later must not restart below what a client
+		// already read.
+		return n, err
+	}
+	srows, err := tx.QueryContext(ctx, r.db.q("ListRecordScopes"), ref, nullString(model), nullString(variant))
+	if err != nil {
+		return 0, err
+	}
+	type scopeCursor struct {
+		scope
+		last int64
+	}
+	var scopes []scopeCursor
+	for srows.Next() {
+		var sc scopeCursor
+		if err := srows.Scan(&sc.model, &sc.variant, &sc.last); err != nil {
+			srows.Close()
+			return 0, err
+		}
+		scopes = append(scopes, sc)
+	}
+	if err := errors.Join(srows.Err(), srows.Close()); err != nil {
+		return 0, err
+	}
+	for _, sc := range scopes {
+		if _, err := tx.ExecContext(ctx, r.db.q("DeleteRecordScope"), ref, sc.model, sc.variant, sc.last); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+// stringsOf reads a one-column result.
+func stringsOf(rows *sql.Rows, err error) ([]string, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// resealPage is how many records key rotation re-encrypts per statement.
+const resealPage = 1000
+
+// resealRecords re-encrypts every record payload, a page at a time so
+// memory stays flat however many records there are. Their ciphertexts are
+// bound to four columns, which reseal's one-id shape does not fit.
+func (db *DB) resealRecords(ctx context.Context, tx *sql.Tx, old, next *vault.Vault) error {
+	first := true
+	after := [4]string{"00000000-0000-0000-0000-000000000000", "", "", ""}
+	for {
+		rows, err := tx.QueryContext(ctx, db.q("ListSealedRecords"), after[0], after[1], after[2], after[3], first, resealPage)
+		if err != nil {
+			return err
+		}
+		var refs, models, variants, ids []string
+		var payloads [][]byte
+		for rows.Next() {
+			var ref, model, variant, id string
+			var sealed []byte
+			if err := rows.Scan(&ref, &model, &variant, &id, &sealed); err != nil {
+				rows.Close()
+				return err
+			}
+			aad := recordAAD(ref, model, variant, id)
+			plain, err := old.Open(sealed, aad)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("decrypt the payload of record %s of %s/%s/%s: %w", id, ref, model, variant, err)
+			}
+			refs, models, variants, ids = append(refs, ref), append(models, model), append(variants, variant), append(ids, id)
+			payloads = append(payloads, next.Seal(plain, aad))
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if _, err := db.execBatch(ctx, tx, "ResealRecords", nil, refs, models, variants, ids, payloads); err != nil {
+			return err
+		}
+		last := len(ids) - 1
+		after, first = [4]string{refs[last], models[last], variants[last], ids[last]}, false
+		if len(ids) < resealPage {
+			return nil
+		}
+	}
+}
