@@ -15,8 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/store"
@@ -501,32 +499,16 @@ func checkConnectionID(id string, path ...any) *fieldError {
 
 func (s *Server) importConnection(w http.ResponseWriter, r *http.Request) {
 	var in auth.ImportInput
-	var connectionID *string
 	var creds importedCredentials
 	if !s.decodeRequest(w, r, map[string]field{
 		"provider_config_key": {dest: &in.IntegrationKey, required: true},
-		"connection_id":       {dest: &connectionID},
+		"connection_id":       {dest: &in.ConnectionID},
 		"credentials":         {dest: nested(creds.decode), required: true},
 		"connection_config":   {dest: objectField(&in.ConnectionConfig, store.DocConnectionConfig)},
 		"metadata":            {dest: objectField(&in.Metadata, store.DocMetadata)},
 		"end_user":            {dest: endUserField(&in.EndUser)},
 		"tags":                {dest: tagsField(&in.Tags)},
 	}) {
-		return
-	}
-	var errs []fieldError
-	if in.IntegrationKey == "" {
-		errs = append(errs, fieldError{Code: "too_small", Message: "must not be empty", Path: []any{"provider_config_key"}})
-	}
-	in.ConnectionID = uuid.NewString()
-	if connectionID != nil {
-		in.ConnectionID = *connectionID
-		if fe := checkConnectionID(*connectionID, "connection_id"); fe != nil {
-			errs = append(errs, *fe)
-		}
-	}
-	if len(errs) > 0 {
-		s.writeError(w, r, invalidBody(errs...))
 		return
 	}
 	in.Credentials, in.CredentialsConfig, in.RawCredentials = creds.creds, creds.config, creds.raw

@@ -147,7 +147,7 @@ func newConnBundle(t *testing.T) *connBundle {
 
 func (b *connBundle) importKey(t *testing.T, id string, metadata map[string]any) {
 	t.Helper()
-	_, _, err := b.svc.Import(t.Context(), auth.ImportInput{EnvironmentID: b.env, IntegrationKey: "stripe", ConnectionID: id,
+	_, _, err := b.svc.Import(t.Context(), auth.ImportInput{EnvironmentID: b.env, IntegrationKey: "stripe", ConnectionID: &id,
 		Credentials: store.Credentials{Type: "API_KEY", APIKey: "sk_test_" + id}, Metadata: metadata})
 	if err != nil {
 		t.Fatal(err)

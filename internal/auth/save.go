@@ -9,6 +9,8 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/google/uuid"
+
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/store"
@@ -88,8 +90,10 @@ func (s *Service) checkConnectSession(ctx context.Context, sess *store.OAuthSess
 type ImportInput struct {
 	EnvironmentID  string
 	IntegrationKey string
-	ConnectionID   string
-	Credentials    store.Credentials
+	// ConnectionID is the id the request names, nil when it names none
+	// (Patchbay makes one then); one named empty is refused.
+	ConnectionID *string
+	Credentials  store.Credentials
 	// CredentialsConfig are members of the imported credentials that
 	// belong in the connection config: APP and CUSTOM credentials may name
 	// the installation (app_id, installation_id), which installation
@@ -103,6 +107,27 @@ type ImportInput struct {
 	Metadata         map[string]any
 	EndUser          *store.EndUser
 	Tags             map[string]string
+}
+
+// importKeys checks the keys an import names, the integration's and the
+// connection's, together (one answer lists both problems), and returns the
+// connection id to import under: the one named, or a new one.
+func importKeys(in ImportInput) (string, error) {
+	var ps fault.Problems
+	if in.IntegrationKey == "" {
+		ps = append(ps, fault.Problem{Code: "too_small", Message: "must not be empty", Path: []any{"provider_config_key"}})
+	}
+	id := uuid.NewString()
+	if in.ConnectionID != nil {
+		id = *in.ConnectionID
+		if p := CheckConnectionID(id, "connection_id"); p != nil {
+			ps = append(ps, *p)
+		}
+	}
+	if len(ps) > 0 {
+		return "", ps
+	}
+	return id, nil
 }
 
 // CheckImportedCredentials returns the members of imported credentials of
@@ -126,7 +151,10 @@ func CheckImportedCredentials(mode string, given func(name string) bool, c *stor
 // Import creates or replaces a connection from given credentials and
 // sends the same "auth" webhook as an authorisation would.
 func (s *Service) Import(ctx context.Context, in ImportInput) (*store.Connection, bool, error) {
-	var err error
+	connectionID, err := importKeys(in)
+	if err != nil {
+		return nil, false, err
+	}
 	if in.Tags != nil {
 		if in.Tags, err = NormalizeTags(in.Tags, "tags"); err != nil {
 			return nil, false, err
@@ -179,7 +207,7 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (*store.Connection
 		return nil, false, err
 	}
 	conn := &store.Connection{
-		EnvironmentID: in.EnvironmentID, IntegrationID: integ.ID, ConnectionID: in.ConnectionID,
+		EnvironmentID: in.EnvironmentID, IntegrationID: integ.ID, ConnectionID: connectionID,
 		Credentials: c, ConnectionConfig: in.ConnectionConfig, Metadata: in.Metadata, EndUser: in.EndUser, Tags: in.Tags,
 	}
 	if conn.ConnectionConfig == nil {
@@ -187,7 +215,7 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (*store.Connection
 	}
 	created, err := s.conns.Upsert(ctx, conn)
 	if err != nil {
-		return nil, false, fmt.Errorf("import connection %q: %w", in.ConnectionID, err)
+		return nil, false, fmt.Errorf("import connection %q: %w", connectionID, err)
 	}
 	saved, err := s.conns.ByID(ctx, conn.ID)
 	if err != nil {
