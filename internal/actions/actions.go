@@ -167,14 +167,27 @@ func ValidMaxRetries(n int) bool { return n >= 0 && n <= MaxRetries }
 // ValidIdempotencyKey reports whether key may name a run.
 func ValidIdempotencyKey(key string) bool { return len(key) <= MaxIdempotencyKey }
 
+// CheckRequest lists every rule req breaks among those of its retries and
+// its idempotency key, each named by the header that carries it, so the
+// API can answer them together with the headers it could not read.
+func CheckRequest(req Request) fault.Problems {
+	var ps fault.Problems
+	if !ValidMaxRetries(req.MaxRetries) {
+		ps = append(ps, fault.Problem{Code: "invalid_number", Path: []any{"X-Max-Retries"},
+			Message: fmt.Sprintf("X-Max-Retries must be a whole number from 0 to %d", MaxRetries)})
+	}
+	if !ValidIdempotencyKey(req.IdempotencyKey) {
+		ps = append(ps, fault.Problem{Code: "too_big", Path: []any{"Idempotency-Key"},
+			Message: fmt.Sprintf("Idempotency-Key must be at most %d characters", MaxIdempotencyKey)})
+	}
+	return ps
+}
+
 // Trigger runs an action (or queues it when req.Async). A failed run is an
 // *Error of kind DependencyFailed with the Failure.
 func (s *Service) Trigger(ctx context.Context, req Request) (*Outcome, error) {
-	if !ValidMaxRetries(req.MaxRetries) {
-		return nil, &Error{Kind: fault.Invalid, Field: []string{"X-Max-Retries"}, Message: fmt.Sprintf("X-Max-Retries must be between 0 and %d", MaxRetries)}
-	}
-	if !ValidIdempotencyKey(req.IdempotencyKey) {
-		return nil, &Error{Kind: fault.Invalid, Field: []string{"Idempotency-Key"}, Message: fmt.Sprintf("Idempotency-Key must be at most %d characters", MaxIdempotencyKey)}
+	if ps := CheckRequest(req); len(ps) > 0 {
+		return nil, &Error{Kind: fault.Invalid, Field: []string{ps[0].Path[0].(string)}, Message: ps[0].Message}
 	}
 	if len(req.Input) == 0 {
 		req.Input = json.RawMessage("null")

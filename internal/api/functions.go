@@ -255,13 +255,13 @@ func (s *Server) triggerAction(w http.ResponseWriter, r *http.Request) {
 	}
 	if v := h.Get("X-Max-Retries"); v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || !actions.ValidMaxRetries(n) {
-			errs = append(errs, fieldError{Code: "invalid_number", Message: fmt.Sprintf("X-Max-Retries must be a whole number from 0 to %d", actions.MaxRetries), Path: []any{"X-Max-Retries"}})
+		if err != nil {
+			n = -1 // not a whole number: actions' rule refuses it as out of bounds
 		}
 		req.MaxRetries = n
 	}
-	if !actions.ValidIdempotencyKey(req.IdempotencyKey) {
-		errs = append(errs, fieldError{Code: "too_big", Message: fmt.Sprintf("Idempotency-Key must be at most %d characters", actions.MaxIdempotencyKey), Path: []any{"Idempotency-Key"}})
+	for _, p := range actions.CheckRequest(req) {
+		errs = append(errs, fieldError{Code: p.Code, Message: p.Message, Path: p.Path})
 	}
 	if len(errs) > 0 {
 		s.writeError(w, r, &apiError{status: http.StatusBadRequest, Code: "invalid_headers", Message: headerMessage(errs), Errors: errs})
