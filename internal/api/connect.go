@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -100,26 +99,17 @@ func organizationFields(dest **store.Organization) nested {
 			"id":           {dest: &o.ID, required: true},
 			"display_name": {dest: &o.DisplayName},
 		})
-		// The checks auth.NormalizeEndUser makes of an end user's
-		// organization, with this body's paths: here it sits beside end_user.
+		// auth's rule of an organization, with this body's paths: here it
+		// sits beside end_user.
 		if len(errs) == 0 {
-			switch {
-			case strings.TrimSpace(o.ID) == "":
-				errs = append(errs, fieldError{Code: "too_small", Message: "must not be empty", Path: append(slices.Clip(path), "id")})
-			case len(o.ID) > maxOrganizationField:
-				errs = append(errs, fieldError{Code: "too_big", Message: fmt.Sprintf("must be at most %d characters", maxOrganizationField), Path: append(slices.Clip(path), "id")})
-			case len(o.DisplayName) > maxOrganizationField:
-				errs = append(errs, fieldError{Code: "too_big", Message: fmt.Sprintf("must be at most %d characters", maxOrganizationField), Path: append(slices.Clip(path), "display_name")})
+			if p := auth.CheckOrganization(o, path...); p != nil {
+				errs = append(errs, fieldError{Code: p.Code, Message: p.Message, Path: p.Path})
 			}
 		}
 		*dest = o
 		return errs
 	}
 }
-
-// maxOrganizationField is auth.NormalizeEndUser's bound on organization
-// ids and names.
-const maxOrganizationField = auth.MaxEndUserLength
 
 func isNull(raw json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("null")) }
 

@@ -96,6 +96,24 @@ func isEmail(s string) bool {
 	return err == nil && a.Address == s && a.Name == ""
 }
 
+// CheckOrganization is the rule of an organization, an end user's or one
+// given beside it: an id that is not blank, and an id and a name of at
+// most MaxEndUserLength. The problem's path is below path, where the
+// organization is in the request.
+func CheckOrganization(o *store.Organization, path ...any) *fault.Problem {
+	at := func(member string) []any { return append(slices.Clip(path), member) }
+	tooBig := fmt.Sprintf("must be at most %d characters", MaxEndUserLength)
+	switch {
+	case strings.TrimSpace(o.ID) == "":
+		return &fault.Problem{Code: "too_small", Message: "must not be empty", Path: at("id")}
+	case len(o.ID) > MaxEndUserLength:
+		return &fault.Problem{Code: "too_big", Message: tooBig, Path: at("id")}
+	case len(o.DisplayName) > MaxEndUserLength:
+		return &fault.Problem{Code: "too_big", Message: tooBig, Path: at("display_name")}
+	}
+	return nil
+}
+
 // NormalizeEndUser checks an end user (id required; e-mail, display name,
 // tags and organization as Nango allows them) and returns a copy with
 // normalized tags. path names the end_user member in errors.
@@ -122,13 +140,12 @@ func NormalizeEndUser(u *store.EndUser, path ...string) (*store.EndUser, error) 
 		out.Tags = tags
 	}
 	if o := u.Organization; o != nil {
-		switch {
-		case strings.TrimSpace(o.ID) == "":
-			return nil, invalid(field(path, "organization", "id"), "is required")
-		case len(o.ID) > MaxEndUserLength:
-			return nil, invalid(field(path, "organization", "id"), "must be at most %d characters", MaxEndUserLength)
-		case len(o.DisplayName) > MaxEndUserLength:
-			return nil, invalid(field(path, "organization", "display_name"), "must be at most %d characters", MaxEndUserLength)
+		if p := CheckOrganization(o); p != nil {
+			msg := p.Message
+			if p.Code == "too_small" {
+				msg = "is required" // worded as the end user's own missing id
+			}
+			return nil, invalid(field(path, "organization", p.Path[0].(string)), "%s", msg)
 		}
 		org := *o
 		out.Organization = &org
