@@ -151,6 +151,8 @@ func Run(t *testing.T, newDB func(t *testing.T) Database) {
 	t.Run("Locker", func(t *testing.T) { t.Parallel(); testLocker(t, newDB) })
 	t.Run("Notifier", func(t *testing.T) { t.Parallel(); testNotifier(t, newDB) })
 	t.Run("Throttles", func(t *testing.T) { t.Parallel(); testThrottles(t, newDB) })
+	t.Run("Records", func(t *testing.T) { t.Parallel(); testRecords(t, newDB) })
+	t.Run("SyncInstances", func(t *testing.T) { t.Parallel(); testSyncInstances(t, newDB) })
 }
 
 func testEnvironments(t *testing.T, newDB func(t *testing.T) Database) {
