@@ -13,6 +13,7 @@ import (
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/connect"
+	"github.com/patchbay/patchbay/internal/settings"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/wire"
 )
@@ -35,7 +36,7 @@ type CredentialFlows interface {
 type Settings interface {
 	ConnectUI(ctx context.Context, environmentID string) (store.ConnectUISettings, error)
 	SetConnectUI(ctx context.Context, environmentID string, s store.ConnectUISettings) error
-	Webhooks(ctx context.Context, environmentID string) (store.WebhookSettings, error)
+	WebhooksWithKey(ctx context.Context, env *store.Environment) (settings.KeyedWebhooks, error)
 	SetWebhooks(ctx context.Context, environmentID string, s store.WebhookSettings) error
 	Variables(ctx context.Context, environmentID string) ([]store.EnvironmentVariable, error)
 	SetVariables(ctx context.Context, environmentID string, vars []store.EnvironmentVariable) error
@@ -447,19 +448,13 @@ func (s *Server) getWebhookSettings(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	env := environment(r.Context())
-	cur, err := s.settings.Webhooks(r.Context(), env.ID)
+	cur, err := s.settings.WebhooksWithKey(r.Context(), environment(r.Context()))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	secrets, err := s.auth.Secrets(r.Context(), env.Name)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := webhookJSON(cur)
-	out.SigningKey = secrets.WebhookSigningKey
+	out := webhookJSON(cur.WebhookSettings)
+	out.SigningKey = cur.SigningKey
 	writeJSON(w, http.StatusOK, map[string]any{"data": out})
 }
 

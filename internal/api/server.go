@@ -23,9 +23,6 @@ import (
 // Authenticator finds the environment a secret key belongs to.
 type Authenticator interface {
 	BySecretKey(ctx context.Context, secretKey string) (*store.Environment, error)
-	// Secrets returns the environment with its keys, for the one route
-	// that shows the webhook signing key to the secret key's holder.
-	Secrets(ctx context.Context, name string) (*store.Environment, error)
 }
 
 // Integrations is the integrations domain as the API uses it.

@@ -159,7 +159,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Connections:  a.auth,
 		Sessions:     sessions,
 		Credentials:  a.flows,
-		Settings:     settings.New(a.store.Settings(), cfg.ServerURL),
+		Settings:     settings.New(a.store.Settings(), a.envs, cfg.ServerURL),
 		Flows:        a.flows,
 		Proxy:        a.proxy,
 		Actions:      a.actions,

@@ -39,17 +39,24 @@ type Store interface {
 	SetVariables(ctx context.Context, environmentID string, vars []store.EnvironmentVariable) error
 }
 
+// Keys is where an environment's keys are kept (store.Environments, or
+// its cache): the webhook signing key is shown with the webhook targets.
+type Keys interface {
+	Secrets(ctx context.Context, name string) (*store.Environment, error)
+}
+
 // Service reads and writes an environment's settings; writes are checked
 // first and refused with fault.Problems naming every bad member.
 type Service struct {
 	store     Store
+	keys      Keys
 	ownOrigin string
 }
 
 // New returns the settings service. serverURL is Patchbay's public base
 // URL: logos on its own origin may be served over http.
-func New(s Store, serverURL string) *Service {
-	return &Service{store: s, ownOrigin: Origin(serverURL)}
+func New(s Store, keys Keys, serverURL string) *Service {
+	return &Service{store: s, keys: keys, ownOrigin: Origin(serverURL)}
 }
 
 // ConnectUI returns the Connect UI's branding.
@@ -78,6 +85,28 @@ func (s *Service) SetConnectUI(ctx context.Context, environmentID string, in sto
 // Webhooks returns the outbound webhook targets.
 func (s *Service) Webhooks(ctx context.Context, environmentID string) (store.WebhookSettings, error) {
 	return s.store.Webhooks(ctx, environmentID)
+}
+
+// KeyedWebhooks are an environment's webhook targets and the key that
+// signs the deliveries to them.
+type KeyedWebhooks struct {
+	store.WebhookSettings
+	SigningKey string
+}
+
+// WebhooksWithKey returns env's webhook targets with their signing key,
+// which the holder of env's secret key is shown (GET
+// /environment/webhooks).
+func (s *Service) WebhooksWithKey(ctx context.Context, env *store.Environment) (KeyedWebhooks, error) {
+	ws, err := s.store.Webhooks(ctx, env.ID)
+	if err != nil {
+		return KeyedWebhooks{}, err
+	}
+	secrets, err := s.keys.Secrets(ctx, env.Name)
+	if err != nil {
+		return KeyedWebhooks{}, err
+	}
+	return KeyedWebhooks{WebhookSettings: ws, SigningKey: secrets.WebhookSigningKey}, nil
 }
 
 // SetWebhooks checks and stores the outbound webhook targets.
