@@ -103,6 +103,9 @@ type Options struct {
 	Logger  *slog.Logger
 	// Enqueuer runs async actions; without one X-Async is refused.
 	Enqueuer Enqueuer
+	// Deployed, when set, hears about every successful deploy (syncs make
+	// their instances).
+	Deployed func(ctx context.Context, environmentID string, deployed []functions.Deployed) error
 	// Done is told about finished async runs (the async_action webhook).
 	Done func(ctx context.Context, run *store.ActionRun)
 	// RetryBase is the first wait between attempts of a synchronous

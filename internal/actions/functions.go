@@ -18,7 +18,16 @@ import (
 // Deploy compiles and stores functions for an environment (POST
 // /functions/deploy).
 func (s *Service) Deploy(ctx context.Context, environmentID string, files map[string]string, only []string) ([]functions.Deployed, error) {
-	return functions.Deploy(ctx, s.o.Runtime, s.o.Deployments, environmentID, files, only)
+	deployed, err := functions.Deploy(ctx, s.o.Runtime, s.o.Deployments, environmentID, files, only)
+	if err != nil || s.o.Deployed == nil {
+		return deployed, err
+	}
+	// The functions are live; what follows (sync instances) is made again,
+	// idempotently, by deploying again should it fail.
+	if err := s.o.Deployed(ctx, environmentID, deployed); err != nil {
+		return nil, fmt.Errorf("after deploying: %w", err)
+	}
+	return deployed, nil
 }
 
 // Deployments lists an environment's deployed functions.

@@ -54,6 +54,8 @@ type Options struct {
 	// Actions serves functions and actions; without it those routes are
 	// absent.
 	Actions Actions
+	// Syncs serves the sync and records routes; nil leaves them out.
+	Syncs Syncs
 }
 
 // Server is the HTTP API.
@@ -71,6 +73,7 @@ type Server struct {
 	flows        *connect.Flows
 	proxy        Proxier
 	actions      Actions
+	syncs        Syncs
 	mux          *http.ServeMux
 }
 
@@ -90,6 +93,7 @@ func New(o Options) *Server {
 		flows:        o.Flows,
 		proxy:        o.Proxy,
 		actions:      o.Actions,
+		syncs:        o.Syncs,
 		mux:          http.NewServeMux(),
 	}
 	s.routes()
@@ -127,6 +131,7 @@ func (s *Server) routes() {
 
 	s.connectRoutes()
 	s.functionRoutes()
+	s.syncRoutes()
 	if s.proxy != nil {
 		// Every method; Patchbay's own refusals (authentication included)
 		// are marked so clients can tell them from the provider's.

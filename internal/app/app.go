@@ -25,9 +25,11 @@ import (
 	"github.com/patchbay/patchbay/internal/integrations"
 	"github.com/patchbay/patchbay/internal/outbound"
 	"github.com/patchbay/patchbay/internal/proxy"
+	"github.com/patchbay/patchbay/internal/records"
 	"github.com/patchbay/patchbay/internal/settings"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/cache"
+	"github.com/patchbay/patchbay/internal/syncs"
 	"github.com/patchbay/patchbay/internal/webhooks"
 )
 
@@ -52,6 +54,7 @@ type App struct {
 	runtime  *functions.Runtime
 	deploys  *cache.Deployments
 	actions  *actions.Service
+	syncs    *syncs.Service
 	jobs     jobs
 }
 
@@ -102,6 +105,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 	// One address policy for every request to a provider or a customer.
 	guard := outbound.NewGuard(outbound.GuardOptions{AllowedNetworks: cfg.ProxyAllowedNetworks, Resolver: o.resolver})
 	a.webhooks = webhooks.NewSender(a.store.Settings(), a.store.Environments(), guard, logger)
+	// Syncs hear of new connections too; the service is made below, as it
+	// runs functions through the auth service and the proxy.
+	events := &authEvents{hooks: webhooks.AuthEvents{Sender: a.webhooks}, logger: logger}
 	a.conns = cache.NewConnections(a.store.Connections(), a.store.Notifier(), 0)
 	a.integs = cache.NewIntegrations(a.store.Integrations(), a.store.Notifier(), 0)
 	a.auth = auth.New(auth.Options{
@@ -114,7 +120,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		ServerURL:       cfg.ServerURL,
 		Guard:           guard,
 		Logger:          logger,
-		Events:          webhooks.AuthEvents{Sender: a.webhooks},
+		Events:          events,
 		RefreshWindow:   cfg.RefreshWindow,
 	})
 	sessions := connect.NewSessions(connect.Stores{Integrations: a.integs, Connections: a.conns,
@@ -130,23 +136,45 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 	a.runtime = functions.NewRuntime()
 	a.deploys = cache.NewDeployments(a.store.Deployments(), a.store.Notifier(), 0)
 	fc := cfg.FunctionConcurrency
+	limiter := functions.NewLimiter(fc.PerConnection, fc.PerEnvironment, fc.Node)
+	hostDeps := &serverhost.Deps{Proxy: a.proxy, Auth: a.auth, Variables: a.store.Settings(), Locks: a.store.FunctionLocks(), Logger: logger}
+	a.syncs = syncs.New(syncs.Options{
+		Instances:    a.store.SyncInstances(),
+		Records:      records.New(a.store.Records()),
+		Deployments:  a.deploys,
+		Connections:  a.conns,
+		Integrations: a.integs,
+		Runtime:      a.runtime,
+		Limiter:      limiter,
+		Host:         hostDeps,
+		Events:       webhooks.SyncEvents{Sender: a.webhooks},
+		Logger:       logger,
+		Workers:      syncWorkers(fc.Node),
+		Memory:       cfg.FunctionMemory,
+		Timeout:      cfg.SyncTimeout,
+		LeaseTTL:     cfg.SyncLease,
+		MaxAttempts:  cfg.SyncAttempts,
+	})
+	events.syncs = a.syncs
 	a.actions = actions.New(actions.Options{
 		Runs:         a.store.ActionRuns(),
 		Deployments:  a.deploys,
 		Connections:  a.conns,
 		Integrations: a.integs,
 		Runtime:      a.runtime,
-		Limiter:      functions.NewLimiter(fc.PerConnection, fc.PerEnvironment, fc.Node),
-		Host:         &serverhost.Deps{Proxy: a.proxy, Auth: a.auth, Variables: a.store.Settings(), Locks: a.store.FunctionLocks(), Logger: logger},
+		Limiter:      limiter,
+		Host:         hostDeps,
 		Memory:       cfg.FunctionMemory,
 		Timeout:      cfg.ActionTimeout,
 		Logger:       logger,
 		Done:         webhooks.AsyncActionEvents{Sender: a.webhooks}.Done,
+		Deployed:     a.syncs.Deployed,
 	})
-	if a.jobs, err = newJobs(a.store, a.actions, max(fc.PerEnvironment, 1), logger); err != nil {
+	if a.jobs, err = newJobs(a.store, a.actions, a.syncs, max(fc.PerEnvironment, 1), syncWorkers(fc.Node), logger); err != nil {
 		return nil, err
 	}
 	a.actions.SetEnqueuer(a.jobs)
+	a.syncs.SetEnqueuer(a.jobs)
 	a.hub = connect.NewHub(logger)
 	a.flows = connect.NewFlows(sessions, a.auth, a.hub, a.store.Notifier(), logger)
 	a.envs = cache.NewEnvironments(a.store.Environments(), a.store.Notifier(), 0)
@@ -163,6 +191,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Flows:        a.flows,
 		Proxy:        a.proxy,
 		Actions:      a.actions,
+		Syncs:        a.syncs,
 	})
 	a.server = &http.Server{
 		Handler:           handler,
@@ -260,6 +289,7 @@ func (a *App) Run(ctx context.Context) error {
 		background.Wait()
 		return fmt.Errorf("start the job queue: %w", err)
 	}
+	background.Go(func() { a.syncs.Schedule(bgCtx) })
 	defer func() {
 		// Jobs in flight get the shutdown timeout to finish; River puts
 		// back what it could not.
@@ -315,6 +345,15 @@ func (a *App) maintain(ctx context.Context, interval time.Duration) {
 		if _, err := a.store.FunctionLocks().DeleteExpired(ctx, now); err != nil && ctx.Err() == nil {
 			a.logger.WarnContext(ctx, "delete expired function locks", "err", err)
 		}
+		if envs, err := a.store.Environments().List(ctx); err == nil {
+			ids := make([]string, len(envs))
+			for i, e := range envs {
+				ids[i] = e.ID
+			}
+			if err := a.syncs.Maintain(ctx, ids, syncRunsKept); err != nil && ctx.Err() == nil {
+				a.logger.WarnContext(ctx, "sync housekeeping", "err", err)
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -351,4 +390,39 @@ func (a *App) Close() error {
 		a.release()
 	}
 	return err
+}
+
+// syncRunsKept is how long the records of finished sync runs are kept.
+const syncRunsKept = 7 * 24 * time.Hour
+
+// syncWorkers is how many sync runs a node runs at once: a quarter of its
+// function slots, at least 2, so long syncs leave room for actions.
+func syncWorkers(node int) int {
+	if node <= 0 {
+		node = 256
+	}
+	return max(node/4, 2)
+}
+
+// authEvents passes auth's events to the auth webhooks and to syncs,
+// which make a new connection's sync instances.
+type authEvents struct {
+	hooks  webhooks.AuthEvents
+	syncs  *syncs.Service
+	logger *slog.Logger
+}
+
+// ConnectionCreated implements auth.Events.
+func (e *authEvents) ConnectionCreated(ctx context.Context, c *store.Connection, mode string, created bool) {
+	if e.syncs != nil {
+		if err := e.syncs.ConnectionCreated(ctx, c); err != nil {
+			e.logger.ErrorContext(ctx, "create the sync instances of a new connection", "integration", c.IntegrationKey, "connection", c.ConnectionID, "err", err)
+		}
+	}
+	e.hooks.ConnectionCreated(ctx, c, mode, created)
+}
+
+// RefreshFailed implements auth.Events.
+func (e *authEvents) RefreshFailed(ctx context.Context, c *store.Connection, mode string, cause *auth.Error) {
+	e.hooks.RefreshFailed(ctx, c, mode, cause)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/postgres"
 	"github.com/patchbay/patchbay/internal/store/sqlite"
+	"github.com/patchbay/patchbay/internal/syncs"
 )
 
 // actionJob is a queued async action run.
@@ -54,11 +55,38 @@ func (w *actionWorker) NextRetry(job *river.Job[actionJob]) time.Time {
 	return time.Now().Add(time.Duration(1<<min(job.Attempt, 8)) * time.Second)
 }
 
+// syncJob is a queued sync run; syncs.Service.Work checks its token
+// against the instance's, so a stale copy does nothing.
+type syncJob struct {
+	syncs.Job
+}
+
+func (syncJob) Kind() string { return "sync" }
+
+type syncWorker struct {
+	river.WorkerDefaults[syncJob]
+	syncs *syncs.Service
+}
+
+func (w *syncWorker) Work(ctx context.Context, job *river.Job[syncJob]) error {
+	return w.syncs.Work(ctx, job.Args.Job, job.Attempt)
+}
+
+// Timeout leaves timing to the run, which bounds itself by the sync's
+// time limit (24 h by default).
+func (w *syncWorker) Timeout(*river.Job[syncJob]) time.Duration { return -1 }
+
+// NextRetry waits 30 s, then doubling, before a failed run's next attempt.
+func (w *syncWorker) NextRetry(job *river.Job[syncJob]) time.Time {
+	return time.Now().Add(syncs.NextRetry(job.Attempt))
+}
+
 // jobs is the node's River client, whichever driver the store has.
 type jobs interface {
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
 	actions.Enqueuer
+	syncs.Enqueuer
 }
 
 type riverJobs[TTx any] struct {
@@ -74,13 +102,24 @@ func (j *riverJobs[TTx]) EnqueueAction(ctx context.Context, environmentID, envir
 	return err
 }
 
-func newRiverJobs[TTx any](driver riverdriver.Driver[TTx], svc *actions.Service, concurrency int, pollOnly bool, logger *slog.Logger) (*riverJobs[TTx], error) {
+func (j *riverJobs[TTx]) EnqueueSync(ctx context.Context, job syncs.Job, maxAttempts int) error {
+	_, err := j.client.Insert(ctx, syncJob{Job: job}, &river.InsertOpts{MaxAttempts: maxAttempts, Queue: "syncs"})
+	return err
+}
+
+func newRiverJobs[TTx any](driver riverdriver.Driver[TTx], svc *actions.Service, sy *syncs.Service, concurrency, syncWorkers int, pollOnly bool, logger *slog.Logger) (*riverJobs[TTx], error) {
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &actionWorker{actions: svc}); err != nil {
 		return nil, err
 	}
+	if err := river.AddWorkerSafely(workers, &syncWorker{syncs: sy}); err != nil {
+		return nil, err
+	}
 	client, err := river.NewClient(driver, &river.Config{
-		Queues:            map[string]river.QueueConfig{"actions": {MaxWorkers: concurrency}},
+		Queues: map[string]river.QueueConfig{
+			"actions": {MaxWorkers: concurrency},
+			"syncs":   {MaxWorkers: syncWorkers},
+		},
 		Workers:           workers,
 		Logger:            logger.With("component", "jobs"),
 		PollOnly:          pollOnly,
@@ -98,12 +137,12 @@ func newRiverJobs[TTx any](driver riverdriver.Driver[TTx], svc *actions.Service,
 
 // newJobs picks River's driver for the store: pgx on PostgreSQL, the
 // single writer connection on SQLite (which has no LISTEN, so it polls).
-func newJobs(s store.Store, svc *actions.Service, concurrency int, logger *slog.Logger) (jobs, error) {
+func newJobs(s store.Store, svc *actions.Service, sy *syncs.Service, concurrency, syncWorkers int, logger *slog.Logger) (jobs, error) {
 	switch st := s.(type) {
 	case *postgres.Store:
-		return newRiverJobs(riverpgxv5.New(st.Pool()), svc, concurrency, false, logger)
+		return newRiverJobs(riverpgxv5.New(st.Pool()), svc, sy, concurrency, syncWorkers, false, logger)
 	case *sqlite.Store:
-		return newRiverJobs(riversqlite.New(st.Writer()), svc, concurrency, true, logger)
+		return newRiverJobs(riversqlite.New(st.Writer()), svc, sy, concurrency, syncWorkers, true, logger)
 	default:
 		return nil, fmt.Errorf("job queue: no River driver for store %T", s)
 	}

@@ -61,6 +61,13 @@ type Config struct {
 	// FunctionConcurrency caps concurrent executions: per connection, per
 	// environment and on the node.
 	FunctionConcurrency FunctionConcurrency
+	// SyncTimeout bounds one sync run.
+	SyncTimeout time.Duration
+	// SyncLease is how long a sync run may go without a heartbeat before
+	// it is taken over.
+	SyncLease time.Duration
+	// SyncAttempts is how many times a failing sync run is tried.
+	SyncAttempts int
 }
 
 // FunctionConcurrency are the caps on concurrent function executions.
@@ -83,6 +90,7 @@ type Flags struct {
 	logFormat, logLevel, shutdownTimeout, refreshWindow  string
 	proxyAllowedNetworks                                 string
 	functionMemory, actionTimeout, functionConcurrency   string
+	syncTimeout, syncLease, syncAttempts                 string
 	getenv                                               func(string) string
 	flags                                                map[string]bool // the flags registered
 }
@@ -104,6 +112,9 @@ var settings = []setting{
 	{"PATCHBAY_REFRESH_WINDOW", "refresh-window", "15m", "refresh credentials that expire within this window (on use and in the background)", func(f *Flags) *string { return &f.refreshWindow }},
 	{"PATCHBAY_FUNCTION_MEMORY", "function-memory", "256MiB", "heap limit of each function execution (e.g. 128MiB, 1GiB)", func(f *Flags) *string { return &f.functionMemory }},
 	{"PATCHBAY_ACTION_TIMEOUT", "action-timeout", "5m", "time limit of one action execution", func(f *Flags) *string { return &f.actionTimeout }},
+	{"PATCHBAY_SYNC_TIMEOUT", "sync-timeout", "24h", "time limit of one sync run", func(f *Flags) *string { return &f.syncTimeout }},
+	{"PATCHBAY_SYNC_LEASE", "sync-lease", "2m", "how long a sync run's node may go silent before another node takes the run over and resumes it from its checkpoint", func(f *Flags) *string { return &f.syncLease }},
+	{"PATCHBAY_SYNC_ATTEMPTS", "sync-attempts", "3", "attempts of a failing sync run before the sync shows ERROR and waits for its next scheduled run", func(f *Flags) *string { return &f.syncAttempts }},
 	{"PATCHBAY_FUNCTION_CONCURRENCY", "function-concurrency", "8,64,256", "concurrent function executions per connection, per environment and per node", func(f *Flags) *string { return &f.functionConcurrency }},
 	{"PATCHBAY_PROXY_ALLOWED_NETWORKS", "proxy-allowed-networks", "", "comma-separated CIDRs of internal networks outbound requests (proxy, auth flows, webhooks) may reach (loopback, private and link-local are refused unless the catalog's own URL points there)", func(f *Flags) *string { return &f.proxyAllowedNetworks }},
 }
@@ -265,6 +276,21 @@ func (f *Flags) Parse() (*Config, error) {
 		bad("PATCHBAY_ACTION_TIMEOUT", "want a duration between 1s and 24h such as 5m, got %q", f.actionTimeout)
 	} else {
 		c.ActionTimeout = d
+	}
+	if d, err := time.ParseDuration(f.syncTimeout); err != nil || d < time.Second || d > 7*24*time.Hour {
+		bad("PATCHBAY_SYNC_TIMEOUT", "want a duration between 1s and 168h such as 24h, got %q", f.syncTimeout)
+	} else {
+		c.SyncTimeout = d
+	}
+	if d, err := time.ParseDuration(f.syncLease); err != nil || d < time.Second || d > time.Hour {
+		bad("PATCHBAY_SYNC_LEASE", "want a duration between 1s and 1h such as 2m, got %q", f.syncLease)
+	} else {
+		c.SyncLease = d
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(f.syncAttempts)); err != nil || n < 1 || n > 25 {
+		bad("PATCHBAY_SYNC_ATTEMPTS", "want a whole number from 1 to 25, got %q", f.syncAttempts)
+	} else {
+		c.SyncAttempts = n
 	}
 	if caps := strings.Split(f.functionConcurrency, ","); len(caps) != 3 {
 		bad("PATCHBAY_FUNCTION_CONCURRENCY", "want three numbers: per connection, per environment, per node (e.g. 8,64,256), got %q", f.functionConcurrency)

@@ -143,3 +143,21 @@ func (Problems) FaultKind() Kind { return Invalid }
 // FieldProblems returns ps: an error that refuses an input member by
 // member has this method (Problems, and the domains' own types).
 func (ps Problems) FieldProblems() Problems { return ps }
+
+// DottedPath splits a member path written "a.b.0.c" into its segments,
+// the numeric ones as array indexes.
+func DottedPath(field string) []any {
+	if field == "" {
+		return nil
+	}
+	parts := strings.Split(field, ".")
+	out := make([]any, len(parts))
+	for i, p := range parts {
+		if n, err := strconv.Atoi(p); err == nil && n >= 0 {
+			out[i] = n
+			continue
+		}
+		out[i] = p
+	}
+	return out
+}

@@ -1,0 +1,313 @@
+package records
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"sync"
+
+	"github.com/patchbay/patchbay/internal/fault"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// flushAfter is how many records a writer holds before it writes them
+// without waiting for a checkpoint: it bounds a run's memory. Writing
+// records ahead of a checkpoint is safe (a resumed run saves them again,
+// unchanged); the reverse is what must never happen.
+const flushAfter = 10_000
+
+type opKind uint8
+
+const (
+	opSave opKind = iota
+	opUpdate
+	opDelete
+	opDeleteUnseen
+)
+
+type op struct {
+	kind   opKind
+	model  string
+	writes []store.RecordWrite
+	ids    []string
+}
+
+// Writer collects the record writes of one sync run and writes them, in
+// order, together with the checkpoint saved after them, in one
+// transaction: a checkpoint is never stored ahead of the records saved
+// before it. It is safe for concurrent use (a function may run its record
+// calls without awaiting each).
+type Writer struct {
+	store      store.Records
+	base       store.RecordScope // environment, connection and variant
+	instanceID string
+	generation int64
+
+	mu      sync.Mutex
+	ops     []op
+	pending int
+	counts  map[string]store.RecordCounts
+}
+
+// Writer returns the writer of one run of a sync instance: records go to
+// base's connection and variant, marked seen at generation.
+func (s *Service) Writer(base store.RecordScope, instanceID string, generation int64) *Writer {
+	if base.Variant == "" {
+		base.Variant = store.DefaultVariant
+	}
+	return &Writer{store: s.store, base: base, instanceID: instanceID, generation: generation, counts: map[string]store.RecordCounts{}}
+}
+
+func (w *Writer) scope(model string) store.RecordScope {
+	s := w.base
+	s.Model = model
+	return s
+}
+
+func refuse(code, format string, args ...any) *Error {
+	return &Error{Kind: fault.Invalid, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// checkWrites pairs ids with payloads and checks both.
+func checkWrites(model string, ids []string, payloads []json.RawMessage) ([]store.RecordWrite, error) {
+	if len(ids) != len(payloads) {
+		return nil, refuse("invalid_records", "%s: %d ids for %d records", model, len(ids), len(payloads))
+	}
+	out := make([]store.RecordWrite, len(ids))
+	for i, id := range ids {
+		if id == "" || len(id) > MaxIDLength {
+			return nil, refuse("invalid_record_id", "%s: a record's id must have 1 to %d characters (record %d of the batch)", model, MaxIDLength, i)
+		}
+		if len(payloads[i]) > MaxRecordBytes {
+			return nil, refuse("record_too_large", "%s: record %s is %d bytes; a record may have at most 1 MiB", model, id, len(payloads[i]))
+		}
+		out[i] = store.RecordWrite{ID: id, Payload: payloads[i], Hash: Hash(payloads[i])}
+	}
+	return out, nil
+}
+
+// Save queues records of model (batchSave): inserted, or replacing the
+// stored ones with the same id.
+func (w *Writer) Save(ctx context.Context, model string, ids []string, payloads []json.RawMessage) error {
+	writes, err := checkWrites(model, ids, payloads)
+	if err != nil {
+		return err
+	}
+	return w.queue(ctx, op{kind: opSave, model: model, writes: writes})
+}
+
+// Update queues partial records of model (batchUpdate): each is merged
+// into the stored record with its id; ids not stored are skipped.
+func (w *Writer) Update(ctx context.Context, model string, ids []string, payloads []json.RawMessage) error {
+	writes, err := checkWrites(model, ids, payloads)
+	if err != nil {
+		return err
+	}
+	return w.queue(ctx, op{kind: opUpdate, model: model, writes: writes})
+}
+
+// Delete queues the soft deletion of ids of model (batchDelete).
+func (w *Writer) Delete(ctx context.Context, model string, ids []string) error {
+	for _, id := range ids {
+		if id == "" || len(id) > MaxIDLength {
+			return refuse("invalid_record_id", "%s: a record's id must have 1 to %d characters", model, MaxIDLength)
+		}
+	}
+	return w.queue(ctx, op{kind: opDelete, model: model, ids: ids})
+}
+
+// DeleteUnseen queues the deletion of model's records this run has not
+// saved (deleteRecordsFromPreviousExecutions, trackDeletesEnd).
+func (w *Writer) DeleteUnseen(ctx context.Context, model string) error {
+	return w.queue(ctx, op{kind: opDeleteUnseen, model: model})
+}
+
+func (w *Writer) queue(ctx context.Context, o op) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.ops = append(w.ops, o)
+	w.pending += max(len(o.writes), len(o.ids), 1)
+	if w.pending >= flushAfter {
+		return w.flushLocked(ctx, nil, false)
+	}
+	return nil
+}
+
+// Flush writes what is queued.
+func (w *Writer) Flush(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.flushLocked(ctx, nil, false)
+}
+
+// Checkpoint writes what is queued and the checkpoint (nil clears it) in
+// one transaction.
+func (w *Writer) Checkpoint(ctx context.Context, checkpoint []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.flushLocked(ctx, checkpoint, true)
+}
+
+// Counts returns what the writes so far changed, per model.
+func (w *Writer) Counts() map[string]store.RecordCounts {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return maps.Clone(w.counts)
+}
+
+// Get returns the stored records of model with these ids, deleted ones
+// included, after writing what is queued (getRecordsByIds).
+func (w *Writer) Get(ctx context.Context, model string, ids []string) ([]*store.Record, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > maxIDs {
+		return nil, refuse("invalid_arguments", "getRecordsByIds: at most %d ids per call, got %d", maxIDs, len(ids))
+	}
+	if err := w.Flush(ctx); err != nil {
+		return nil, err
+	}
+	recs, err := w.store.List(ctx, store.RecordQuery{Scope: w.scope(model), IDs: ids, Limit: len(ids)})
+	if err != nil {
+		return nil, fmt.Errorf("read records of %s: %w", model, err)
+	}
+	return recs, nil
+}
+
+func (w *Writer) flushLocked(ctx context.Context, checkpoint []byte, withCheckpoint bool) error {
+	if len(w.ops) == 0 && !withCheckpoint {
+		return nil
+	}
+	counts := map[string]store.RecordCounts{}
+	err := w.store.Write(ctx, func(tx store.RecordTx) error {
+		for _, g := range coalesce(w.ops) {
+			c, err := w.apply(ctx, tx, g)
+			if err != nil {
+				return err
+			}
+			counts[g.model] = counts[g.model].Add(c)
+		}
+		if withCheckpoint {
+			return tx.SetCheckpoint(ctx, w.instanceID, checkpoint)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("write records: %w", err)
+	}
+	for m, c := range counts {
+		w.counts[m] = w.counts[m].Add(c)
+	}
+	w.ops, w.pending = nil, 0
+	return nil
+}
+
+func (w *Writer) apply(ctx context.Context, tx store.RecordTx, o op) (store.RecordCounts, error) {
+	scope := w.scope(o.model)
+	switch o.kind {
+	case opSave:
+		return tx.Upsert(ctx, scope, o.writes, w.generation)
+	case opUpdate:
+		ids := make([]string, len(o.writes))
+		for i, wr := range o.writes {
+			ids[i] = wr.ID
+		}
+		stored, err := tx.Payloads(ctx, scope, ids)
+		if err != nil {
+			return store.RecordCounts{}, err
+		}
+		merged := make([]store.RecordWrite, 0, len(o.writes))
+		for _, wr := range o.writes {
+			old, ok := stored[wr.ID]
+			if !ok {
+				continue
+			}
+			m, err := merge(old, wr.Payload)
+			if err != nil {
+				return store.RecordCounts{}, refuse("invalid_records", "%s: record %s: %v", o.model, wr.ID, err)
+			}
+			merged = append(merged, store.RecordWrite{ID: wr.ID, Payload: m, Hash: Hash(m)})
+		}
+		return tx.Upsert(ctx, scope, merged, w.generation)
+	case opDelete:
+		n, err := tx.Delete(ctx, scope, o.ids, w.generation)
+		return store.RecordCounts{Deleted: n}, err
+	default:
+		n, err := tx.DeleteUnseen(ctx, scope, w.generation)
+		return store.RecordCounts{Deleted: n}, err
+	}
+}
+
+// coalesce joins consecutive saves of one model into one write, the
+// last save of an id winning, so a flush costs a few statements per model
+// rather than per batchSave call.
+func coalesce(ops []op) []op {
+	out := make([]op, 0, len(ops))
+	for i := 0; i < len(ops); {
+		o := ops[i]
+		j := i + 1
+		if o.kind == opSave {
+			for j < len(ops) && ops[j].kind == opSave && ops[j].model == o.model {
+				j++
+			}
+		}
+		if o.kind == opSave && (j > i+1 || hasDuplicates(o.writes)) {
+			o = op{kind: opSave, model: o.model, writes: lastWins(ops[i:j])}
+		}
+		out = append(out, o)
+		i = j
+	}
+	return out
+}
+
+func hasDuplicates(ws []store.RecordWrite) bool {
+	if len(ws) < 2 {
+		return false
+	}
+	seen := make(map[string]struct{}, len(ws))
+	for _, w := range ws {
+		if _, dup := seen[w.ID]; dup {
+			return true
+		}
+		seen[w.ID] = struct{}{}
+	}
+	return false
+}
+
+func lastWins(ops []op) []store.RecordWrite {
+	n := 0
+	for _, o := range ops {
+		n += len(o.writes)
+	}
+	at := make(map[string]int, n)
+	out := make([]store.RecordWrite, 0, n)
+	for _, o := range ops {
+		for _, w := range o.writes {
+			if i, ok := at[w.ID]; ok {
+				out[i] = w
+				continue
+			}
+			at[w.ID] = len(out)
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// merge is batchUpdate's merge: the update's top-level fields replace the
+// stored record's.
+func merge(stored, update []byte) ([]byte, error) {
+	var base, patch map[string]json.RawMessage
+	if err := json.Unmarshal(stored, &base); err != nil {
+		return nil, fmt.Errorf("the stored record is not an object: %w", err)
+	}
+	if err := json.Unmarshal(update, &patch); err != nil {
+		return nil, fmt.Errorf("the update is not an object: %w", err)
+	}
+	if base == nil {
+		base = map[string]json.RawMessage{}
+	}
+	maps.Copy(base, patch)
+	return json.Marshal(base)
+}

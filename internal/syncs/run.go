@@ -1,0 +1,452 @@
+package syncs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/patchbay/patchbay/internal/functions"
+	"github.com/patchbay/patchbay/internal/functions/serverhost"
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// errLeaseLost ends a run whose lease another node took (it looked dead:
+// its heartbeats stopped reaching the database).
+var errLeaseLost = errors.New("the run's lease was lost")
+
+// errNotQueued is a job whose run is no longer the instance's queued run.
+var errNotQueued = errors.New("not the queued run")
+
+// Work runs one queued run (a job of the queue). attempt counts from 1;
+// an error asks the queue to try again later, which it does up to
+// MaxAttempts. A job that is not the instance's queued run any more (the
+// sweep queued it again, the instance was deleted) does nothing.
+func (s *Service) Work(ctx context.Context, job Job, attempt int) error {
+	s.busy.Add(1)
+	defer s.busy.Add(-1)
+	leaseID := s.o.Node + "/" + newToken()[:8]
+	in, opts, started, err := s.lease(ctx, job, leaseID)
+	if errors.Is(err, errNotQueued) || errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	last := attempt >= s.o.MaxAttempts
+	if !started {
+		opts = runOptions{} // a resumed run's options were applied when it started
+	}
+	return s.run(ctx, in, opts, leaseID, last)
+}
+
+// lease takes the instance's run for this node, starting a new run or
+// resuming the one in progress (whose node died, or whose attempt failed).
+func (s *Service) lease(ctx context.Context, job Job, leaseID string) (*store.SyncInstance, runOptions, bool, error) {
+	var opts runOptions
+	started := false
+	in, err := s.o.Instances.Update(ctx, job.EnvironmentID, job.InstanceID, func(in *store.SyncInstance) error {
+		now := s.now()
+		if in.QueueToken != job.Token {
+			return errNotQueued
+		}
+		if in.LeaseOwner != "" && in.LeaseUntil != nil && in.LeaseUntil.After(now) {
+			return errNotQueued // a live run has it (cannot happen but by a duplicate job)
+		}
+		in.LeaseOwner = leaseID
+		until := now.Add(s.o.LeaseTTL)
+		in.LeaseUntil = &until
+		opts = decodeOptions(in.RunOptions)
+		started = in.RunResult == nil // else a resumed run
+		if started {
+			in.Generation++
+			in.RunID = uuid.Must(uuid.NewV7()).String()
+			started := now
+			in.RunStartedAt = &started
+			in.RunResult = map[string]store.RecordCounts{}
+			if opts.Reset {
+				in.LastSuccessAt = nil
+			}
+			in.RunType = store.SyncIncremental
+			if in.LastSuccessAt == nil {
+				in.RunType = store.SyncInitial
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, errNotQueued) {
+		return nil, opts, false, errNotQueued
+	}
+	if err != nil {
+		return nil, opts, false, fmt.Errorf("lease sync run: %w", err)
+	}
+	return in, opts, started, nil
+}
+
+// run executes the leased run and records its outcome.
+func (s *Service) run(ctx context.Context, in *store.SyncInstance, opts runOptions, leaseID string, last bool) error {
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	rec := &store.SyncRun{InstanceID: in.ID, Generation: in.Generation, Node: s.o.Node, Status: "running"}
+	if err := s.o.Instances.StartRun(ctx, rec); err != nil {
+		s.release(ctx, in, leaseID)
+		return fmt.Errorf("record sync run: %w", err)
+	}
+	if opts.Reset || opts.EmptyCache {
+		if err := s.prepare(ctx, in, opts); err != nil {
+			s.release(ctx, in, leaseID)
+			_ = s.o.Instances.FinishRun(ctx, rec.ID, store.SyncError, nil, failureJSON(hostFailure(err)), s.now())
+			return err
+		}
+	}
+
+	r := &runSync{s: s, in: in}
+	r.writer = s.o.Records.Writer(store.RecordScope{EnvironmentID: in.EnvironmentID, ConnectionRef: in.ConnectionRef, Variant: in.Variant}, in.ID, in.Generation)
+
+	heartbeat := make(chan struct{})
+	go func() {
+		defer close(heartbeat)
+		s.heartbeat(runCtx, in, leaseID, r, cancel)
+	}()
+	def, runErr := s.execute(runCtx, in, r)
+	cancel(nil)
+	<-heartbeat
+
+	if cause := context.Cause(runCtx); errors.Is(cause, errLeaseLost) {
+		_ = s.o.Instances.FinishRun(context.WithoutCancel(ctx), rec.ID, store.SyncError, r.counts(), failureJSON(&functions.Failure{Type: "lease_lost", Message: cause.Error()}), s.now())
+		s.o.Logger.WarnContext(ctx, "sync run stopped: another node took it over", "sync", in.SyncName, "connection", in.ConnectionID)
+		return nil
+	}
+	// Whatever happened, the records saved so far are kept: a resumed or
+	// later run goes on from the last checkpoint, and saving a record
+	// again changes nothing.
+	bg := context.WithoutCancel(ctx)
+	if runErr == nil {
+		runErr = r.finish(bg, def)
+	} else if err := r.writer.Flush(bg); err != nil {
+		s.o.Logger.WarnContext(ctx, "sync run: keep the records of a failed run", "sync", in.SyncName, "connection", in.ConnectionID, "err", err)
+	}
+	if runErr == nil {
+		return s.succeeded(bg, in, def, rec, r, leaseID)
+	}
+	if ctx.Err() != nil {
+		// The node is stopping: the run is resumed by the next attempt,
+		// here after a restart or on another node.
+		s.release(bg, in, leaseID)
+		_ = s.o.Instances.FinishRun(bg, rec.ID, store.SyncError, r.counts(), failureJSON(&functions.Failure{Type: functions.FailureCancelled, Message: "the node stopped"}), s.now())
+		return fmt.Errorf("sync %s stopped with its node: %w", in.SyncName, ctx.Err())
+	}
+	return s.failed(bg, in, def, rec, r, leaseID, runErr, last)
+}
+
+// prepare applies a triggered run's options before it starts: reset
+// forgets the checkpoint, emptyCache the records.
+func (s *Service) prepare(ctx context.Context, in *store.SyncInstance, opts runOptions) error {
+	if opts.Reset {
+		if err := s.o.Instances.SetCheckpoint(ctx, in.ID, nil); err != nil {
+			return fmt.Errorf("reset the checkpoint: %w", err)
+		}
+	}
+	if opts.EmptyCache {
+		if err := s.purgeRecords(ctx, in); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// heartbeat renews the lease until ctx ends, and saves the run's counts
+// so far (a resumed run reports the whole run). A renewal that finds the
+// lease gone ends the run.
+func (s *Service) heartbeat(ctx context.Context, in *store.SyncInstance, leaseID string, r *runSync, cancel context.CancelCauseFunc) {
+	t := time.NewTicker(max(s.o.LeaseTTL/4, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		counts := r.counts()
+		_, err := s.o.Instances.Update(ctx, in.EnvironmentID, in.ID, func(cur *store.SyncInstance) error {
+			if cur.LeaseOwner != leaseID {
+				return errLeaseLost
+			}
+			until := s.now().Add(s.o.LeaseTTL)
+			cur.LeaseUntil = &until
+			cur.RunResult = counts
+			return nil
+		})
+		switch {
+		case errors.Is(err, errLeaseLost), errors.Is(err, store.ErrNotFound):
+			cancel(errLeaseLost)
+			return
+		case err != nil && ctx.Err() == nil:
+			s.o.Logger.WarnContext(ctx, "sync heartbeat", "sync", in.SyncName, "connection", in.ConnectionID, "err", err)
+		}
+	}
+}
+
+// execute runs the sync function.
+func (s *Service) execute(ctx context.Context, in *store.SyncInstance, r *runSync) (*functions.Definition, error) {
+	dep, err := s.o.Deployments.Get(ctx, in.EnvironmentID, in.IntegrationKey, in.SyncName)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && dep.Type != "sync") {
+		return nil, &functions.Failure{Type: "unknown_sync", Message: fmt.Sprintf("no sync %s is deployed for integration %s", in.SyncName, in.IntegrationKey)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("deployment %s: %w", in.SyncName, err)
+	}
+	def, err := definition(dep)
+	if err != nil {
+		return nil, err
+	}
+	r.models = def.Models
+	conn, err := s.o.Connections.Get(ctx, in.EnvironmentID, in.IntegrationKey, in.ConnectionID)
+	if err != nil {
+		return def, fmt.Errorf("connection %s: %w", in.ConnectionID, err)
+	}
+	limits, perConnection := s.limits(ctx, in)
+	release, err := s.o.Limiter.Acquire(ctx, in.EnvironmentID, in.IntegrationKey+"\x00"+in.ConnectionID, perConnection)
+	if err != nil {
+		return def, err
+	}
+	defer release()
+	host := serverhost.New(s.o.Host, serverhost.Target{
+		EnvironmentID: in.EnvironmentID, IntegrationKey: in.IntegrationKey, ConnectionID: in.ConnectionID,
+		Function: in.IntegrationKey + "/" + in.SyncName, ExecutionID: in.RunID, Sync: r,
+	})
+	defer func() { _ = host.ReleaseAllLocks(context.WithoutCancel(ctx)) }()
+	info := functions.Info{
+		Name: in.SyncName, ConnectionID: in.ConnectionID, ProviderConfigKey: in.IntegrationKey, Provider: conn.Provider,
+		SyncID: in.ID, Variant: in.Variant,
+	}
+	if in.LastSuccessAt != nil {
+		info.LastSyncDate = in.LastSuccessAt.UTC().Format(time.RFC3339Nano)
+	}
+	_, err = s.o.Runtime.Run(ctx, &functions.Execution{
+		Bundle: &functions.Bundle{JS: dep.Bundle, Hash: dep.SourceHash, SourceMap: dep.SourceMap},
+		Kind:   functions.KindSync,
+		Host:   host,
+		Limits: limits,
+		Info:   info,
+	})
+	return def, err
+}
+
+// limits are the integration's function limits over the node's.
+func (s *Service) limits(ctx context.Context, in *store.SyncInstance) (functions.Limits, int) {
+	l := functions.Limits{Memory: s.o.Memory, Timeout: s.o.Timeout}
+	if s.o.Integrations == nil {
+		return l, 0
+	}
+	integ, err := s.o.Integrations.Get(ctx, in.EnvironmentID, in.IntegrationKey)
+	if err != nil || integ.Settings.Functions == nil {
+		return l, 0
+	}
+	f := integ.Settings.Functions
+	if f.Memory > 0 {
+		l.Memory = f.Memory
+	}
+	return l, f.ConnectionConcurrency
+}
+
+// succeeded records a successful run and schedules the next.
+func (s *Service) succeeded(ctx context.Context, in *store.SyncInstance, def *functions.Definition, rec *store.SyncRun, r *runSync, leaseID string) error {
+	counts := r.counts()
+	end := s.now()
+	var next *store.SyncInstance
+	updated, err := s.o.Instances.Update(ctx, in.EnvironmentID, in.ID, func(cur *store.SyncInstance) error {
+		if cur.LeaseOwner != leaseID {
+			return errLeaseLost
+		}
+		cur.LastStatus, cur.LastError, cur.Failures = store.SyncSuccess, nil, 0
+		cur.FinishedAt, cur.LastSuccessAt = &end, cur.RunStartedAt
+		cur.LatestResult, cur.RunResult = counts, nil
+		s.endRun(cur, def, end)
+		if cur.QueueToken != "" {
+			next = cur
+		}
+		return nil
+	})
+	if errors.Is(err, errLeaseLost) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("record the end of sync %s: %w", in.SyncName, err)
+	}
+	_ = s.o.Instances.FinishRun(ctx, rec.ID, store.SyncSuccess, counts, nil, end)
+	s.o.Logger.DebugContext(ctx, "sync run succeeded", "integration", in.IntegrationKey, "connection", in.ConnectionID, "sync", in.SyncName,
+		"variant", in.Variant, "type", in.RunType, "result", counts, "invalid_records", r.invalid.Load())
+	s.notify(ctx, updated, counts, nil, end)
+	if next != nil {
+		return s.enqueue(ctx, next)
+	}
+	return nil
+}
+
+// failed records a failed attempt: the queue tries it again unless it was
+// the last, after which the instance shows ERROR and waits for its next
+// scheduled run (which starts from the checkpoint the failed run left).
+func (s *Service) failed(ctx context.Context, in *store.SyncInstance, def *functions.Definition, rec *store.SyncRun, r *runSync, leaseID string, runErr error, last bool) error {
+	f := hostFailure(runErr)
+	counts := r.counts()
+	end := s.now()
+	_ = s.o.Instances.FinishRun(ctx, rec.ID, store.SyncError, counts, failureJSON(f), end)
+	retry := !last && retryable(f)
+	var next *store.SyncInstance
+	updated, err := s.o.Instances.Update(ctx, in.EnvironmentID, in.ID, func(cur *store.SyncInstance) error {
+		if cur.LeaseOwner != leaseID {
+			return errLeaseLost
+		}
+		cur.LeaseOwner, cur.LeaseUntil = "", nil
+		if retry {
+			// Still queued under the same token: the queue's next attempt
+			// resumes this run.
+			cur.QueuedAt = &end
+			cur.RunResult = counts
+			return nil
+		}
+		cur.LastStatus, cur.LastError = store.SyncError, failureJSON(f)
+		cur.Failures++
+		cur.FinishedAt = &end
+		cur.LatestResult, cur.RunResult = counts, nil
+		s.endRun(cur, def, end)
+		if cur.QueueToken != "" {
+			next = cur
+		}
+		return nil
+	})
+	if errors.Is(err, errLeaseLost) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("record the failure of sync %s: %w", in.SyncName, err)
+	}
+	s.o.Logger.InfoContext(ctx, "sync run failed", "integration", in.IntegrationKey, "connection", in.ConnectionID, "sync", in.SyncName,
+		"variant", in.Variant, "type", f.Type, "message", f.Message, "retry", retry)
+	if retry {
+		return fmt.Errorf("sync %s failed: %s", in.SyncName, f.Message)
+	}
+	s.notify(ctx, updated, counts, f, end)
+	if next != nil {
+		return s.enqueue(ctx, next)
+	}
+	return nil
+}
+
+// endRun releases the instance's lease and queue token and schedules it:
+// at once with the options of a trigger that came during the run, else a
+// frequency after the end (plus the instance's fixed jitter), or not at
+// all when disabled.
+func (s *Service) endRun(in *store.SyncInstance, def *functions.Definition, end time.Time) {
+	opts := decodeOptions(in.RunOptions)
+	in.LeaseOwner, in.LeaseUntil = "", nil
+	in.QueueToken, in.QueuedAt, in.RunOptions = "", nil, nil
+	if opts.Next != nil {
+		in.QueueToken, in.QueuedAt, in.RunOptions = newToken(), &end, encodeOptions(*opts.Next)
+		in.NextRunAt = nil
+		return
+	}
+	if !in.Enabled {
+		in.NextRunAt = nil
+		return
+	}
+	freq := 24 * time.Hour
+	if def != nil {
+		freq = frequencyOf(in, def)
+	}
+	next := end.Add(freq + spread(in.ID, freq/20))
+	if in.NextRunAt != nil && in.NextRunAt.Before(next) {
+		return // triggered during the run: keep the earlier time
+	}
+	in.NextRunAt = &next
+}
+
+// release gives the lease up without ending the run (the node stops):
+// the queued job's next attempt takes it again.
+func (s *Service) release(ctx context.Context, in *store.SyncInstance, leaseID string) {
+	_, err := s.o.Instances.Update(context.WithoutCancel(ctx), in.EnvironmentID, in.ID, func(cur *store.SyncInstance) error {
+		if cur.LeaseOwner != leaseID {
+			return store.ErrSkip
+		}
+		now := s.now()
+		cur.LeaseOwner, cur.LeaseUntil, cur.QueuedAt = "", nil, &now
+		return nil
+	})
+	if err != nil && !errors.Is(err, store.ErrSkip) && !errors.Is(err, store.ErrNotFound) {
+		s.o.Logger.WarnContext(ctx, "release a sync run's lease", "sync", in.SyncName, "connection", in.ConnectionID, "err", err)
+	}
+}
+
+// notify sends one outcome per model the run changed, or one for a
+// failure.
+func (s *Service) notify(ctx context.Context, in *store.SyncInstance, counts map[string]store.RecordCounts, f *functions.Failure, end time.Time) {
+	if s.o.Events == nil || in == nil {
+		return
+	}
+	base := Outcome{
+		EnvironmentID: in.EnvironmentID, IntegrationKey: in.IntegrationKey, ConnectionID: in.ConnectionID,
+		SyncName: in.SyncName, Variant: in.Variant, Type: in.RunType, FinishedAt: end, Err: f,
+	}
+	if in.RunStartedAt != nil {
+		base.ModifiedAfter, base.StartedAt = *in.RunStartedAt, *in.RunStartedAt
+	}
+	if f != nil {
+		s.o.Events.SyncFinished(ctx, base)
+		return
+	}
+	for _, model := range slices.Sorted(maps.Keys(counts)) {
+		c := counts[model]
+		if c == (store.RecordCounts{}) {
+			continue
+		}
+		o := base
+		o.Model, o.Counts = model, c
+		s.o.Events.SyncFinished(ctx, o)
+	}
+}
+
+// hostFailure is a run's error as a failure: the function's own, or
+// Patchbay's as a host_error.
+func hostFailure(err error) *functions.Failure {
+	var f *functions.Failure
+	if errors.As(err, &f) {
+		return f
+	}
+	return &functions.Failure{Type: "host_error", Message: err.Error()}
+}
+
+// retryable says whether trying again may help: not for a function that
+// is wrong (it would fail the same way), yes for everything else.
+func retryable(f *functions.Failure) bool {
+	switch f.Type {
+	case "invalid_output", "unknown_sync", functions.FailureMemory:
+		return false
+	}
+	return true
+}
+
+const maxFailureMessage = 16 << 10
+
+func failureJSON(f *functions.Failure) json.RawMessage {
+	if f == nil {
+		return nil
+	}
+	g := *f
+	if len(g.Message) > maxFailureMessage {
+		g.Message = g.Message[:maxFailureMessage] + "…"
+	}
+	if len(g.Payload) > maxFailureMessage {
+		g.Payload = nil
+	}
+	b, err := json.Marshal(g)
+	if err != nil {
+		return nil
+	}
+	return b
+}
