@@ -60,6 +60,7 @@ func benchCommand(stdout, stderr io.Writer) *cobra.Command {
 	}
 	bench.AddCommand(benchProxyCommand(stdout, stderr))
 	bench.AddCommand(benchActionCommand(stdout, stderr))
+	bench.AddCommand(benchSyncCommand(stdout, stderr))
 	return bench
 }
 
