@@ -406,3 +406,5 @@ func TestSyncBadInput(t *testing.T) {
 		})
 	}
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

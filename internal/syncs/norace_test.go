@@ -1,0 +1,5 @@
+//go:build !race
+
+package syncs_test
+
+const raceEnabled = false
