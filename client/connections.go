@@ -34,17 +34,45 @@ type Organization struct {
 	DisplayName string `json:"display_name,omitempty"`
 }
 
-// UnmarshalJSON accepts the server's nulls for absent optional members.
+// UnmarshalJSON accepts the server's nulls for absent optional members
+// (wire.EndUser).
 func (u *EndUser) UnmarshalJSON(data []byte) error {
 	var w wire.EndUser
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	*u = EndUser{ID: w.ID, Email: deref(w.Email), DisplayName: deref(w.DisplayName), Tags: w.Tags}
+	*u = *endUserFromWire(&w)
+	return nil
+}
+
+func endUserFromWire(w *wire.EndUser) *EndUser {
+	if w == nil {
+		return nil
+	}
+	u := &EndUser{ID: w.ID, Email: deref(w.Email), DisplayName: deref(w.DisplayName), Tags: w.Tags}
 	if o := w.Organization; o != nil {
 		u.Organization = &Organization{ID: o.ID, DisplayName: deref(o.DisplayName)}
 	}
-	return nil
+	return u
+}
+
+// toWire is u as the server answers it: unset members null.
+func (u *EndUser) toWire() *wire.EndUser {
+	if u == nil {
+		return nil
+	}
+	w := &wire.EndUser{ID: u.ID, Email: ref(u.Email), DisplayName: ref(u.DisplayName), Tags: u.Tags}
+	if o := u.Organization; o != nil {
+		w.Organization = &wire.Organization{ID: o.ID, DisplayName: ref(o.DisplayName)}
+	}
+	return w
+}
+
+func ref(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func deref(s *string) string {
@@ -55,46 +83,140 @@ func deref(s *string) string {
 }
 
 // ConnectionSummary is a connection as GET /connections lists it: without
-// credentials or connection config.
+// credentials or connection config. Its JSON is the server's,
+// wire.ConnectionSummary.
 type ConnectionSummary struct {
 	// ID is the server's internal id of the connection.
-	ID string `json:"id"`
+	ID string
 	// ConnectionID is the id the connection was created with, unique
 	// within its integration.
-	ConnectionID string `json:"connection_id"`
+	ConnectionID string
 	// Provider is the catalog name of the integration's provider.
-	Provider string `json:"provider"`
+	Provider string
 	// ProviderConfigKey is the integration's unique key.
-	ProviderConfigKey string            `json:"provider_config_key"`
-	Created           time.Time         `json:"created"`
-	Metadata          map[string]any    `json:"metadata"`
-	Errors            []ConnectionError `json:"errors"`
+	ProviderConfigKey string
+	Created           time.Time
+	Metadata          map[string]any
+	Errors            []ConnectionError
 	// EndUser is nil when the connection was created without one.
-	EndUser *EndUser          `json:"end_user"`
-	Tags    map[string]string `json:"tags"`
+	EndUser *EndUser
+	Tags    map[string]string
+}
+
+// Nango's timestamps: toISOString() in full objects, the list's "created"
+// with "+00:00" instead of "Z".
+const (
+	isoMillis  = "2006-01-02T15:04:05.000Z"
+	listMillis = "2006-01-02T15:04:05.000+00:00"
+)
+
+// MarshalJSON writes the server's shape (wire.ConnectionSummary).
+func (c ConnectionSummary) MarshalJSON() ([]byte, error) {
+	return json.Marshal(wire.ConnectionSummary{ID: c.ID, ConnectionID: c.ConnectionID, Provider: c.Provider,
+		ProviderConfigKey: c.ProviderConfigKey, Created: c.Created.UTC().Format(listMillis), Metadata: c.Metadata,
+		Errors: c.Errors, EndUser: c.EndUser.toWire(), Tags: c.Tags})
+}
+
+// UnmarshalJSON reads the server's shape (wire.ConnectionSummary).
+func (c *ConnectionSummary) UnmarshalJSON(data []byte) error {
+	var w wire.ConnectionSummary
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	created, err := parseTime("created", w.Created)
+	if err != nil {
+		return err
+	}
+	*c = ConnectionSummary{ID: w.ID, ConnectionID: w.ConnectionID, Provider: w.Provider, ProviderConfigKey: w.ProviderConfigKey,
+		Created: created, Metadata: w.Metadata, Errors: w.Errors, EndUser: endUserFromWire(w.EndUser), Tags: w.Tags}
+	return nil
 }
 
 // Connection is one end user's account at a provider, with its
-// credentials.
+// credentials. Its JSON is the server's, wire.Connection.
 type Connection struct {
-	ID                string            `json:"id"`
-	ConnectionID      string            `json:"connection_id"`
-	ProviderConfigKey string            `json:"provider_config_key"`
-	Provider          string            `json:"provider"`
-	Errors            []ConnectionError `json:"errors"`
-	EndUser           *EndUser          `json:"end_user"`
-	Metadata          map[string]any    `json:"metadata"`
+	ID                string
+	ConnectionID      string
+	ProviderConfigKey string
+	Provider          string
+	Errors            []ConnectionError
+	EndUser           *EndUser
+	Metadata          map[string]any
 	// ConnectionConfig holds the per-connection values the provider needs
 	// (subdomain, installation id, …).
-	ConnectionConfig map[string]any    `json:"connection_config"`
-	Tags             map[string]string `json:"tags"`
-	CreatedAt        time.Time         `json:"created_at"`
-	UpdatedAt        time.Time         `json:"updated_at"`
+	ConnectionConfig map[string]any
+	Tags             map[string]string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 	// LastFetchedAt is when the credentials were last read through the
 	// API; nil when they never were.
-	LastFetchedAt *time.Time `json:"last_fetched_at"`
+	LastFetchedAt *time.Time
 	// Credentials is nil in the answer to PatchConnection.
-	Credentials *Credentials `json:"credentials,omitempty"`
+	Credentials *Credentials
+}
+
+// MarshalJSON writes the server's shape (wire.Connection).
+func (c Connection) MarshalJSON() ([]byte, error) {
+	w := wire.Connection{ID: c.ID, ConnectionID: c.ConnectionID, ProviderConfigKey: c.ProviderConfigKey, Provider: c.Provider,
+		Errors: c.Errors, EndUser: c.EndUser.toWire(), Metadata: c.Metadata, ConnectionConfig: c.ConnectionConfig, Tags: c.Tags,
+		CreatedAt: c.CreatedAt.UTC().Format(isoMillis), UpdatedAt: c.UpdatedAt.UTC().Format(isoMillis)}
+	if t := c.LastFetchedAt; t != nil {
+		s := t.UTC().Format(isoMillis)
+		w.LastFetchedAt = &s
+	}
+	if c.Credentials != nil {
+		b, err := json.Marshal(c.Credentials)
+		if err != nil {
+			return nil, err
+		}
+		w.Credentials = b
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads the server's shape (wire.Connection).
+func (c *Connection) UnmarshalJSON(data []byte) error {
+	var w wire.Connection
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	out := Connection{ID: w.ID, ConnectionID: w.ConnectionID, ProviderConfigKey: w.ProviderConfigKey, Provider: w.Provider,
+		Errors: w.Errors, EndUser: endUserFromWire(w.EndUser), Metadata: w.Metadata, ConnectionConfig: w.ConnectionConfig, Tags: w.Tags}
+	var err error
+	if out.CreatedAt, err = parseTime("created_at", w.CreatedAt); err != nil {
+		return err
+	}
+	if out.UpdatedAt, err = parseTime("updated_at", w.UpdatedAt); err != nil {
+		return err
+	}
+	if w.LastFetchedAt != nil {
+		t, err := parseTime("last_fetched_at", *w.LastFetchedAt)
+		if err != nil {
+			return err
+		}
+		out.LastFetchedAt = &t
+	}
+	if len(w.Credentials) > 0 && string(w.Credentials) != "null" {
+		out.Credentials = &Credentials{}
+		if err := json.Unmarshal(w.Credentials, out.Credentials); err != nil {
+			return err
+		}
+	}
+	*c = out
+	return nil
+}
+
+// parseTime reads a timestamp member as encoding/json reads a time.Time;
+// an absent one is the zero time.
+func parseTime(member, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s: %w", member, err)
+	}
+	return t, nil
 }
 
 // Credentials are a connection's credentials in Nango's shape; which

@@ -24,45 +24,112 @@ const (
 
 // Integration is an environment's configuration of one provider: the OAuth
 // app (or other credentials) that connections to that provider use. One
-// provider can back several integrations with different unique keys.
+// provider can back several integrations with different unique keys. Its
+// JSON is the server's, wire.Integration.
 type Integration struct {
 	// UniqueKey identifies the integration within its environment; callers
 	// choose it at creation and pass it as provider_config_key elsewhere.
-	UniqueKey string `json:"unique_key"`
+	UniqueKey string
 	// DisplayName is the human-readable name, defaulting to the provider's.
-	DisplayName string `json:"display_name"`
+	DisplayName string
 	// Provider is the catalog name of the provider (see Provider.Name).
-	Provider string `json:"provider"`
+	Provider string
 	// Logo is an absolute URL of the provider's logo.
-	Logo string `json:"logo"`
+	Logo string
 	// CreatedAt and UpdatedAt are the server's timestamps.
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
 	// WebhookURL is where the provider should send webhooks for this
 	// integration; set only when requested with IncludeWebhook.
-	WebhookURL string `json:"webhook_url,omitempty"`
+	WebhookURL string
 	// Credentials are the integration's app credentials; set only when
 	// requested with IncludeCredentials, and nil even then when the
 	// integration has none (for example an API_KEY provider).
-	Credentials *IntegrationCredentials `json:"credentials,omitempty"`
+	Credentials *IntegrationCredentials
 	// Settings are the integration's overrides of the provider catalog.
-	Settings IntegrationSettings `json:"settings"`
+	Settings IntegrationSettings
+}
+
+// MarshalJSON writes the server's shape (wire.Integration).
+func (in Integration) MarshalJSON() ([]byte, error) {
+	w := wire.Integration{UniqueKey: in.UniqueKey, DisplayName: in.DisplayName, Provider: in.Provider, Logo: in.Logo,
+		CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt, WebhookURL: in.WebhookURL, Settings: in.Settings.toWire()}
+	if in.Credentials != nil {
+		w.Credentials = &wire.IncludedCredentials{Credentials: in.Credentials}
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads the server's shape (wire.Integration).
+func (in *Integration) UnmarshalJSON(b []byte) error {
+	var w wire.Integration
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	settings, err := settingsFromWire(w.Settings)
+	if err != nil {
+		return err
+	}
+	*in = Integration{UniqueKey: w.UniqueKey, DisplayName: w.DisplayName, Provider: w.Provider, Logo: w.Logo,
+		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt, WebhookURL: w.WebhookURL, Settings: settings}
+	if w.Credentials != nil {
+		in.Credentials = w.Credentials.Credentials
+	}
+	return nil
 }
 
 // IntegrationSettings are an integration's overrides of the provider
-// catalog. They are Patchbay's own: Nango's API has no such member.
+// catalog. They are Patchbay's own: Nango's API has no such member. Their
+// JSON is wire.IntegrationSettings.
 type IntegrationSettings struct {
 	// RateLimit replaces the catalog's known limit of the provider for the
 	// integration's connections (for example a plan with higher limits);
 	// nil keeps the catalog's. Patchbay throttles each connection to stay
 	// under it rather than wait for the provider's 429.
-	RateLimit *RateLimit `json:"rate_limit,omitempty"`
+	RateLimit *RateLimit
 	// AllowedBaseURLs are the absolute http(s) URLs a proxy request may
 	// name in its Base-Url-Override header, besides the provider's own.
-	AllowedBaseURLs []string `json:"allowed_base_urls,omitempty"`
+	AllowedBaseURLs []string
 	// Functions replaces the node's limits of the functions run for the
 	// integration's connections; nil keeps the node's.
-	Functions *FunctionLimits `json:"functions,omitempty"`
+	Functions *FunctionLimits
+}
+
+func (s IntegrationSettings) toWire() wire.IntegrationSettings {
+	w := wire.IntegrationSettings{AllowedBaseURLs: s.AllowedBaseURLs, Functions: s.Functions}
+	if r := s.RateLimit; r != nil {
+		w.RateLimit = &wire.RateLimit{Requests: r.Requests, Interval: r.Interval.String(), Burst: r.Burst}
+	}
+	return w
+}
+
+func settingsFromWire(w wire.IntegrationSettings) (IntegrationSettings, error) {
+	s := IntegrationSettings{AllowedBaseURLs: w.AllowedBaseURLs, Functions: w.Functions}
+	if r := w.RateLimit; r != nil {
+		interval, err := time.ParseDuration(r.Interval)
+		if err != nil {
+			return s, fmt.Errorf("rate_limit.interval: %w", err)
+		}
+		s.RateLimit = &RateLimit{Requests: r.Requests, Interval: interval, Burst: r.Burst}
+	}
+	return s, nil
+}
+
+// MarshalJSON writes the server's shape (wire.IntegrationSettings).
+func (s IntegrationSettings) MarshalJSON() ([]byte, error) { return json.Marshal(s.toWire()) }
+
+// UnmarshalJSON reads the server's shape (wire.IntegrationSettings).
+func (s *IntegrationSettings) UnmarshalJSON(b []byte) error {
+	var w wire.IntegrationSettings
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	out, err := settingsFromWire(w)
+	if err != nil {
+		return err
+	}
+	*s = out
+	return nil
 }
 
 // FunctionLimits are an integration's limits of the functions run for
@@ -80,9 +147,10 @@ type RateLimit struct {
 	Burst    int
 }
 
-// MarshalJSON writes {"requests":…,"interval":"10s","burst":…}.
+// MarshalJSON writes {"requests":…,"interval":"10s","burst":…}
+// (wire.RateLimit).
 func (r RateLimit) MarshalJSON() ([]byte, error) {
-	return json.Marshal(wire.RateLimit{Requests: r.Requests, Interval: r.Interval.String(), Burst: r.Burst})
+	return json.Marshal(IntegrationSettings{RateLimit: &r}.toWire().RateLimit)
 }
 
 // UnmarshalJSON reads what MarshalJSON writes.
@@ -91,11 +159,11 @@ func (r *RateLimit) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	interval, err := time.ParseDuration(w.Interval)
+	s, err := settingsFromWire(wire.IntegrationSettings{RateLimit: &w})
 	if err != nil {
-		return fmt.Errorf("rate_limit.interval: %w", err)
+		return err
 	}
-	*r = RateLimit{Requests: w.Requests, Interval: interval, Burst: w.Burst}
+	*r = *s.RateLimit
 	return nil
 }
 

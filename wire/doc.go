@@ -5,8 +5,7 @@
 // only the standard library, so the client still imports nothing of the
 // server's.
 //
-// Only bodies whose shape is the same on both sides live here. A body the
-// server builds field by field from its domain types, or that the client
-// presents differently (times parsed, secrets typed), stays with its
-// side.
+// Where the client presents a body differently (times parsed, secrets
+// typed, durations), its type reads and writes the JSON through the type
+// here, so the shape is still defined once, by what the server answers.
 package wire

@@ -1,5 +1,10 @@
 package wire
 
+import (
+	"encoding/json"
+	"time"
+)
+
 // IntegrationCredentials are the app-level secrets of an integration, as
 // sent to create or update one and as answered with
 // ?include=credentials. Which fields apply depends on Type; the others
@@ -43,4 +48,46 @@ type FunctionLimits struct {
 	// ConnectionConcurrency caps the executions running at once on one
 	// connection.
 	ConnectionConcurrency int `json:"connection_concurrency,omitempty"`
+}
+
+// Integration is Nango's integration object as the server answers it
+// (GET, POST and PATCH /integrations…).
+type Integration struct {
+	UniqueKey   string    `json:"unique_key"`
+	DisplayName string    `json:"display_name"`
+	Provider    string    `json:"provider"`
+	Logo        string    `json:"logo"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	// WebhookURL is answered only when asked for (?include=webhook).
+	WebhookURL string `json:"webhook_url,omitempty"`
+	// Credentials is absent unless asked for (?include=credentials), and
+	// then null when the integration has none.
+	Credentials *IncludedCredentials `json:"credentials,omitempty"`
+	// Settings is Patchbay's own member: the integration's overrides of
+	// the catalog.
+	Settings IntegrationSettings `json:"settings"`
+}
+
+// IntegrationSettings are an integration's overrides of the provider
+// catalog, as answered and as sent.
+type IntegrationSettings struct {
+	RateLimit       *RateLimit      `json:"rate_limit,omitempty"`
+	AllowedBaseURLs []string        `json:"allowed_base_urls,omitempty"`
+	Functions       *FunctionLimits `json:"functions,omitempty"`
+}
+
+// IncludedCredentials is an integration's credentials member once asked
+// for: the credentials, or null when it has none. (A nil
+// *IncludedCredentials is the member left out.)
+type IncludedCredentials struct {
+	Credentials *IntegrationCredentials
+}
+
+// MarshalJSON writes the credentials, or null.
+func (c *IncludedCredentials) MarshalJSON() ([]byte, error) { return json.Marshal(c.Credentials) }
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (c *IncludedCredentials) UnmarshalJSON(b []byte) error {
+	return json.Unmarshal(b, &c.Credentials)
 }

@@ -45,38 +45,6 @@ const (
 
 func isoTime(t time.Time) string { return t.UTC().Format(isoMillis) }
 
-// connectionSummaryJSON is an item of GET /connections.
-type connectionSummaryJSON struct {
-	ID                string                 `json:"id"`
-	ConnectionID      string                 `json:"connection_id"`
-	Provider          string                 `json:"provider"`
-	ProviderConfigKey string                 `json:"provider_config_key"`
-	Created           string                 `json:"created"`
-	Metadata          map[string]any         `json:"metadata"`
-	Errors            []wire.ConnectionError `json:"errors"`
-	EndUser           *wire.EndUser          `json:"end_user"`
-	Tags              map[string]string      `json:"tags"`
-}
-
-// connectionJSON is the full connection of GET /connections/{id}.
-type connectionJSON struct {
-	ID                string                 `json:"id"`
-	ConnectionID      string                 `json:"connection_id"`
-	ProviderConfigKey string                 `json:"provider_config_key"`
-	Provider          string                 `json:"provider"`
-	Errors            []wire.ConnectionError `json:"errors"`
-	EndUser           *wire.EndUser          `json:"end_user"`
-	Metadata          map[string]any         `json:"metadata"`
-	ConnectionConfig  map[string]any         `json:"connection_config"`
-	Tags              map[string]string      `json:"tags"`
-	CreatedAt         string                 `json:"created_at"`
-	UpdatedAt         string                 `json:"updated_at"`
-	LastFetchedAt     *string                `json:"last_fetched_at"`
-	// Credentials is absent where a response has no business carrying
-	// secrets (PATCH).
-	Credentials map[string]any `json:"credentials,omitempty"`
-}
-
 func nonEmpty(s string) *string {
 	if s == "" {
 		return nil
@@ -110,21 +78,28 @@ func toEndUserJSON(u *store.EndUser) *wire.EndUser {
 	return out
 }
 
-func toSummaryJSON(c *store.Connection) connectionSummaryJSON {
-	return connectionSummaryJSON{
+func toSummaryJSON(c *store.Connection) wire.ConnectionSummary {
+	return wire.ConnectionSummary{
 		ID: c.ID, ConnectionID: c.ConnectionID, Provider: c.Provider, ProviderConfigKey: c.IntegrationKey,
 		Created:  c.CreatedAt.UTC().Format(listMillis) + "+00:00",
 		Metadata: orEmpty(c.Metadata), Errors: errorsJSON(c.Errors), EndUser: toEndUserJSON(c.EndUser), Tags: orEmpty(c.Tags),
 	}
 }
 
-func toConnectionJSON(c *store.Connection) connectionJSON {
-	return connectionJSON{
+// toConnectionJSON is c without its credentials (see credentialsJSON).
+func toConnectionJSON(c *store.Connection) wire.Connection {
+	return wire.Connection{
 		ID: c.ID, ConnectionID: c.ConnectionID, ProviderConfigKey: c.IntegrationKey, Provider: c.Provider,
 		Errors: errorsJSON(c.Errors), EndUser: toEndUserJSON(c.EndUser), Metadata: orEmpty(c.Metadata),
 		ConnectionConfig: orEmpty(c.ConnectionConfig), Tags: orEmpty(c.Tags),
 		CreatedAt: isoTime(c.CreatedAt), UpdatedAt: isoTime(c.UpdatedAt),
 	}
+}
+
+// credentialsJSON is c in Nango's shape for its auth mode, the refresh
+// token only when asked for.
+func credentialsJSON(c *store.Credentials, withRefreshToken bool) (json.RawMessage, error) {
+	return json.Marshal(auth.CredentialsView(c, withRefreshToken))
 }
 
 // --- GET /connections ---
@@ -147,7 +122,7 @@ func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, inQuery(listErr)) // the filter came from the query
 		return
 	}
-	out := make([]connectionSummaryJSON, len(list))
+	out := make([]wire.ConnectionSummary, len(list))
 	for i, c := range list {
 		out[i] = toSummaryJSON(c)
 	}
@@ -301,7 +276,10 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) {
 	out := toConnectionJSON(c)
 	fetched := isoTime(time.Now())
 	out.LastFetchedAt = &fetched
-	out.Credentials = auth.CredentialsView(&c.Credentials, withRefresh)
+	if out.Credentials, err = credentialsJSON(&c.Credentials, withRefresh); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -523,7 +501,10 @@ func (s *Server) importConnection(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusCreated
 	}
 	out := toConnectionJSON(c)
-	out.Credentials = auth.CredentialsView(&c.Credentials, false)
+	if out.Credentials, err = credentialsJSON(&c.Credentials, false); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	writeJSON(w, status, out)
 }
 

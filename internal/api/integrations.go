@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/integrations"
@@ -16,41 +15,17 @@ import (
 	"github.com/patchbay/patchbay/wire"
 )
 
-// integrationJSON is Nango's integration object.
-type integrationJSON struct {
-	UniqueKey   string           `json:"unique_key"`
-	DisplayName string           `json:"display_name"`
-	Provider    string           `json:"provider"`
-	Logo        string           `json:"logo"`
-	CreatedAt   time.Time        `json:"created_at"`
-	UpdatedAt   time.Time        `json:"updated_at"`
-	WebhookURL  string           `json:"webhook_url,omitempty"`
-	Credentials *credentialsSlot `json:"credentials,omitempty"`
-	// Settings is Patchbay's own member: overrides of the catalog.
-	Settings settingsJSON `json:"settings"`
-}
-
-type settingsJSON struct {
-	RateLimit       *wire.RateLimit      `json:"rate_limit,omitempty"`
-	AllowedBaseURLs []string             `json:"allowed_base_urls,omitempty"`
-	Functions       *wire.FunctionLimits `json:"functions,omitempty"`
-}
-
-// credentialsSlot is present in a response only when asked for
-// (?include=credentials), and then null if the integration has none.
-type credentialsSlot struct{ c *wire.IntegrationCredentials }
-
-func (s *credentialsSlot) MarshalJSON() ([]byte, error) { return json.Marshal(s.c) }
-
-func (s *Server) integrationJSON(env *store.Environment, in *store.Integration, include []string) integrationJSON {
-	out := integrationJSON{
+// integrationJSON is in as the API answers it; include lists the members
+// asked for (credentials, webhook).
+func (s *Server) integrationJSON(env *store.Environment, in *store.Integration, include []string) wire.Integration {
+	out := wire.Integration{
 		UniqueKey:   in.UniqueKey,
 		DisplayName: in.DisplayName,
 		Provider:    in.Provider,
 		Logo:        s.logoURL(in.Provider),
 		CreatedAt:   in.CreatedAt.UTC(),
 		UpdatedAt:   in.UpdatedAt.UTC(),
-		Settings:    settingsJSON{AllowedBaseURLs: in.Settings.AllowedBaseURLs},
+		Settings:    wire.IntegrationSettings{AllowedBaseURLs: in.Settings.AllowedBaseURLs},
 	}
 	if r := in.Settings.RateLimit; r != nil {
 		out.Settings.RateLimit = &wire.RateLimit{Requests: r.Requests, Interval: catalog.FormatInterval(r.Interval), Burst: r.Burst}
@@ -65,10 +40,10 @@ func (s *Server) integrationJSON(env *store.Environment, in *store.Integration, 
 		out.WebhookURL = s.serverURL + "/webhook/" + env.ID + "/" + url.PathEscape(in.UniqueKey)
 	}
 	if slices.Contains(include, "credentials") {
-		out.Credentials = &credentialsSlot{}
+		out.Credentials = &wire.IncludedCredentials{}
 		if c := in.Credentials; c.Type != "" {
 			// Type is never empty here, so its omitempty never drops it.
-			out.Credentials.c = &wire.IntegrationCredentials{
+			out.Credentials.Credentials = &wire.IntegrationCredentials{
 				Type: c.Type, ClientID: c.ClientID, ClientSecret: c.ClientSecret, Scopes: c.Scopes,
 				WebhookSecret: c.WebhookSecret, AppID: c.AppID, AppLink: c.AppLink, PrivateKey: c.PrivateKey,
 			}
@@ -88,7 +63,7 @@ func (s *Server) listIntegrations(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := make([]integrationJSON, len(list))
+	out := make([]wire.Integration, len(list))
 	for i, in := range list {
 		out[i] = s.integrationJSON(env, in, nil)
 	}
