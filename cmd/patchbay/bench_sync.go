@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -57,9 +58,10 @@ var benchSyncReadLimits = []int{benchSyncReadAt, 10_000}
 
 func benchSyncCommand(stdout, stderr io.Writer) *cobra.Command {
 	var (
-		contacts int
-		postgres string
-		timeout  time.Duration
+		contacts   int
+		postgres   string
+		timeout    time.Duration
+		cpuprofile string
 	)
 	cmd := &cobra.Command{
 		Use:   "sync",
@@ -77,6 +79,13 @@ func benchSyncCommand(stdout, stderr io.Writer) *cobra.Command {
 			if err := checkBenchSyncFlags(contacts, postgres, timeout); err != nil {
 				return err
 			}
+			if cpuprofile != "" {
+				stop, err := startCPUProfile(cpuprofile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			return runSyncBench(cmd.Context(), stdout, stderr, contacts, postgres, timeout)
 		},
 	}
@@ -84,7 +93,24 @@ func benchSyncCommand(stdout, stderr io.Writer) *cobra.Command {
 	f.IntVar(&contacts, "contacts", 1_000_000, "contacts in the simulated portal")
 	f.StringVar(&postgres, "postgres", "", "postgres:// URL of a database to run on instead of SQLite (a scratch schema is created in it and dropped)")
 	f.DurationVar(&timeout, "timeout", 30*time.Minute, "how long the sync may take before the benchmark gives up")
+	f.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run (go tool pprof reads it) to this file")
 	return cmd
+}
+
+// startCPUProfile profiles the process into file until stop is called.
+func startCPUProfile(file string) (stop func(), err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // checkBenchSyncFlags validates the flags at the edge, naming the bad one.
