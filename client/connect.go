@@ -12,14 +12,7 @@ import (
 
 // IntegrationConfigDefaults pre-fill one integration's authorisation in a
 // connect session: the end user is not asked for what is set here.
-type IntegrationConfigDefaults struct {
-	// ConnectionConfig presets connection-config fields (subdomain, …).
-	ConnectionConfig map[string]any `json:"connection_config,omitempty"`
-	// UserScopes are the user scopes to request, comma-separated.
-	UserScopes string `json:"user_scopes,omitempty"`
-	// AuthorizationParams are added to the provider's authorisation URL.
-	AuthorizationParams map[string]string `json:"authorization_params,omitempty"`
-}
+type IntegrationConfigDefaults = wire.IntegrationConfigDefaults
 
 // ConnectSessionInput is the body of CreateConnectSession. Every field is
 // optional.
@@ -34,17 +27,12 @@ type ConnectSessionInput struct {
 	IntegrationsConfigDefaults map[string]IntegrationConfigDefaults
 }
 
-// MarshalJSON writes Nango's shape, where the organization sits beside
-// end_user rather than inside it.
+// MarshalJSON writes Nango's shape (wire.ConnectSessionRequest), where
+// the organization sits beside end_user rather than inside it.
 func (in ConnectSessionInput) MarshalJSON() ([]byte, error) {
-	out := sessionUserJSON(in.EndUser)
-	if len(in.AllowedIntegrations) > 0 {
-		out["allowed_integrations"] = in.AllowedIntegrations
-	}
-	if len(in.IntegrationsConfigDefaults) > 0 {
-		out["integrations_config_defaults"] = in.IntegrationsConfigDefaults
-	}
-	return json.Marshal(out)
+	user, org := sessionUser(in.EndUser)
+	return json.Marshal(wire.ConnectSessionRequest{AllowedIntegrations: in.AllowedIntegrations, EndUser: user,
+		IntegrationsConfigDefaults: in.IntegrationsConfigDefaults, Organization: org})
 }
 
 // ReconnectSessionInput is the body of CreateReconnectSession.
@@ -60,40 +48,27 @@ type ReconnectSessionInput struct {
 	IntegrationsConfigDefaults map[string]IntegrationConfigDefaults
 }
 
-// MarshalJSON writes Nango's shape (see ConnectSessionInput.MarshalJSON).
+// MarshalJSON writes Nango's shape (wire.ReconnectSessionRequest).
 func (in ReconnectSessionInput) MarshalJSON() ([]byte, error) {
-	out := sessionUserJSON(in.EndUser)
-	out["connection_id"], out["integration_id"] = in.ConnectionID, in.IntegrationID
-	if len(in.IntegrationsConfigDefaults) > 0 {
-		out["integrations_config_defaults"] = in.IntegrationsConfigDefaults
-	}
-	return json.Marshal(out)
+	user, org := sessionUser(in.EndUser)
+	return json.Marshal(wire.ReconnectSessionRequest{ConnectionID: in.ConnectionID, IntegrationID: in.IntegrationID,
+		EndUser: user, IntegrationsConfigDefaults: in.IntegrationsConfigDefaults, Organization: org})
 }
 
-// sessionUserJSON starts a session body with end_user and organization.
-func sessionUserJSON(u *EndUser) map[string]any {
-	out := map[string]any{}
+// sessionUser splits u into a session body's end_user and organization.
+func sessionUser(u *EndUser) (*wire.EndUserInput, *wire.OrganizationInput) {
 	if u == nil {
-		return out
+		return nil, nil
 	}
-	user := *u
+	user := u.toInput()
+	org := user.Organization
 	user.Organization = nil
-	out["end_user"] = user
-	if u.Organization != nil {
-		out["organization"] = u.Organization
-	}
-	return out
+	return user, org
 }
 
 // ConnectSession is a new connect session. Hand Token (or ConnectLink) to
 // the end user's browser; never the secret key.
-type ConnectSession struct {
-	// Token authenticates the browser's calls for this session only.
-	Token string `json:"token"`
-	// ConnectLink opens the hosted Connect UI for the session.
-	ConnectLink string    `json:"connect_link"`
-	ExpiresAt   time.Time `json:"expires_at"`
-}
+type ConnectSession = wire.ConnectSession
 
 // ConnectSessionInfo is a session as its own token sees it.
 type ConnectSessionInfo struct {
@@ -109,25 +84,31 @@ type ConnectSessionInfo struct {
 	ExpiresAt    time.Time
 }
 
-// UnmarshalJSON reads the server's shape, with organization beside
-// end_user.
+// UnmarshalJSON reads the server's shape (wire.ConnectSessionInfo), with
+// organization beside end_user.
 func (s *ConnectSessionInfo) UnmarshalJSON(data []byte) error {
-	var wire struct {
-		EndUser                    *EndUser                             `json:"end_user"`
-		Organization               *Organization                        `json:"organization"`
-		AllowedIntegrations        []string                             `json:"allowed_integrations"`
-		IntegrationsConfigDefaults map[string]IntegrationConfigDefaults `json:"integrations_config_defaults"`
-		ConnectionID               string                               `json:"connection_id"`
-		ExpiresAt                  time.Time                            `json:"expires_at"`
-	}
-	if err := json.Unmarshal(data, &wire); err != nil {
+	var w wire.ConnectSessionInfo
+	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	*s = ConnectSessionInfo{EndUser: wire.EndUser, AllowedIntegrations: wire.AllowedIntegrations,
-		IntegrationsConfigDefaults: wire.IntegrationsConfigDefaults, ConnectionID: wire.ConnectionID, ExpiresAt: wire.ExpiresAt}
-	if s.EndUser != nil && wire.Organization != nil {
-		s.EndUser.Organization = wire.Organization
+	out := ConnectSessionInfo{AllowedIntegrations: w.AllowedIntegrations, ConnectionID: w.ConnectionID, ExpiresAt: w.ExpiresAt}
+	if u := w.EndUser; u != nil {
+		out.EndUser = &EndUser{ID: u.ID, Email: deref(u.Email), DisplayName: deref(u.DisplayName), Tags: u.Tags}
+		if o := w.Organization; o != nil {
+			out.EndUser.Organization = &Organization{ID: o.ID, DisplayName: o.DisplayName}
+		}
 	}
+	if w.IntegrationsConfigDefaults != nil {
+		out.IntegrationsConfigDefaults = make(map[string]IntegrationConfigDefaults, len(w.IntegrationsConfigDefaults))
+		for key, raw := range w.IntegrationsConfigDefaults {
+			var d IntegrationConfigDefaults
+			if err := json.Unmarshal(raw, &d); err != nil {
+				return fmt.Errorf("integrations_config_defaults.%s: %w", key, err)
+			}
+			out.IntegrationsConfigDefaults[key] = d
+		}
+	}
+	*s = out
 	return nil
 }
 

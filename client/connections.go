@@ -17,21 +17,32 @@ import (
 // user to reconnect.
 type ConnectionError = wire.ConnectionError
 
-// EndUser identifies the customer's user a connection belongs to.
+// EndUser identifies the customer's user a connection belongs to. It is
+// sent as wire.EndUserInput and read as the server answers it
+// (wire.EndUser).
 type EndUser struct {
 	// ID is the customer's own id of the user (required when sending).
-	ID          string `json:"id"`
-	Email       string `json:"email,omitempty"`
-	DisplayName string `json:"display_name,omitempty"`
+	ID          string
+	Email       string
+	DisplayName string
 	// Tags label the end user, with the same rules as connection tags.
-	Tags         map[string]string `json:"tags,omitempty"`
-	Organization *Organization     `json:"organization,omitempty"`
+	Tags         map[string]string
+	Organization *Organization
 }
 
 // Organization is an end user's organization in the customer's product.
-type Organization struct {
-	ID          string `json:"id"`
-	DisplayName string `json:"display_name,omitempty"`
+type Organization = wire.OrganizationInput
+
+// MarshalJSON writes u as requests carry it (wire.EndUserInput).
+func (u EndUser) MarshalJSON() ([]byte, error) { return json.Marshal(u.toInput()) }
+
+func (u *EndUser) toInput() *wire.EndUserInput {
+	in := &wire.EndUserInput{ID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Tags: u.Tags}
+	if o := u.Organization; o != nil {
+		org := *o
+		in.Organization = &org
+	}
+	return in
 }
 
 // UnmarshalJSON accepts the server's nulls for absent optional members

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/authmode"
@@ -184,10 +183,6 @@ func configDefaults(raw json.RawMessage, path []any) []fieldError {
 	})
 }
 
-type connectSessionJSON struct {
-	Data *connect.Created `json:"data"`
-}
-
 func (s *Server) createConnectSession(w http.ResponseWriter, r *http.Request) {
 	var in connect.CreateInput
 	if !s.decodeRequest(w, r, map[string]field{
@@ -233,7 +228,8 @@ func (s *Server) finishSession(w http.ResponseWriter, r *http.Request, in connec
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, connectSessionJSON{Data: created})
+	writeJSON(w, http.StatusCreated, map[string]any{"data": wire.ConnectSession{
+		Token: created.Token, ConnectLink: created.ConnectLink, ExpiresAt: created.ExpiresAt}})
 }
 
 // sessionToken reads a connect session token from the query (what the
@@ -273,46 +269,23 @@ func (s *Server) authenticateSession(w http.ResponseWriter, r *http.Request) (*s
 	return sess, true
 }
 
-type sessionInfoJSON struct {
-	EndUser                    any                        `json:"end_user"`
-	Tags                       map[string]string          `json:"tags,omitempty"`
-	Organization               *organizationJSON          `json:"organization"`
-	AllowedIntegrations        []string                   `json:"allowed_integrations"`
-	IntegrationsConfigDefaults map[string]json.RawMessage `json:"integrations_config_defaults,omitempty"`
-	ConnectionID               string                     `json:"connection_id,omitempty"`
-	ExpiresAt                  time.Time                  `json:"expires_at"`
-}
-
 func (s *Server) getConnectSession(w http.ResponseWriter, r *http.Request) {
 	sess, ok := s.authenticateSession(w, r)
 	if !ok {
 		return
 	}
-	out := sessionInfoJSON{Tags: sess.Tags, AllowedIntegrations: sess.AllowedIntegrations, IntegrationsConfigDefaults: sess.IntegrationsConfigDefaults,
+	out := wire.ConnectSessionInfo{Tags: sess.Tags, AllowedIntegrations: sess.AllowedIntegrations, IntegrationsConfigDefaults: sess.IntegrationsConfigDefaults,
 		ConnectionID: sess.ReconnectConnectionID, ExpiresAt: sess.ExpiresAt.UTC()}
 	if out.AllowedIntegrations == nil {
 		out.AllowedIntegrations = []string{}
 	}
 	if u := sess.EndUser; u != nil {
-		out.EndUser = map[string]any{"id": u.ID, "email": nilIfEmpty(u.Email), "display_name": nilIfEmpty(u.DisplayName), "tags": u.Tags}
+		out.EndUser = &wire.SessionEndUser{ID: u.ID, Email: nonEmpty(u.Email), DisplayName: nonEmpty(u.DisplayName), Tags: u.Tags}
 		if o := u.Organization; o != nil {
-			out.Organization = &organizationJSON{ID: o.ID, DisplayName: o.DisplayName}
+			out.Organization = &wire.OrganizationInput{ID: o.ID, DisplayName: o.DisplayName}
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": out})
-}
-
-// organizationJSON is a connect session's organization in the API.
-type organizationJSON struct {
-	ID          string `json:"id"`
-	DisplayName string `json:"display_name,omitempty"`
-}
-
-func nilIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 func (s *Server) deleteConnectSession(w http.ResponseWriter, r *http.Request) {

@@ -105,11 +105,12 @@ type CreateInput struct {
 	ReconnectIntegration  string
 }
 
-// Created is what the API returns for a new session.
+// Created is a new session: its token (shown once), the link that opens
+// the Connect UI with it, and when it expires.
 type Created struct {
-	Token       string    `json:"token"`
-	ConnectLink string    `json:"connect_link"`
-	ExpiresAt   time.Time `json:"expires_at"`
+	Token       string
+	ConnectLink string
+	ExpiresAt   time.Time
 }
 
 // Create starts a session. Allowed integrations must exist; a reconnect
