@@ -17,3 +17,12 @@ func TestStore(t *testing.T) {
 func openQuiet(ctx context.Context, databaseURL string, v *vault.Vault) (*Store, error) {
 	return Open(ctx, databaseURL, v, nil)
 }
+
+func BenchmarkRecords(b *testing.B) {
+	s, err := Open(b.Context(), storetest.PostgresURL(b), storetest.NewVault(b), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchmarkRecords(b, s)
+}

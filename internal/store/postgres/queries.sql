@@ -378,10 +378,19 @@ DELETE FROM throttle_buckets WHERE full_at <= $1;
 -- name: CountThrottles
 SELECT count(*) FROM throttle_buckets;
 
--- Records. A list parameter (ids, actions) is a Go slice bound as an array
--- (= ANY): one statement whatever the number of ids. Batch statements
+-- Records. A list parameter (ids, actions) is a Go slice bound as an array:
+-- one statement whatever the number of ids. Batch statements
 -- (UpsertRecords, DeleteRecords, ResealRecords) take their rows as arrays,
 -- one per column, unnested: a batch of any size is one round trip.
+--
+-- Lookups by id are written so that no plan can scan a scope: the ids are
+-- the outer loop, each probing the primary key in a LATERAL subquery (LIMIT 1
+-- keeps PostgreSQL from flattening it into a join it may reorder). Without
+-- that, a table not yet analysed (a first backfill) gets a scope estimated at
+-- one row, and a plan that filters the whole scope by "= ANY(ids)" for every
+-- batch. Updates then reach the rows found by their ctid (a Tid Scan). A ctid
+-- is stable here because every statement that changes a scope's records
+-- holds the scope's row in record_scopes.
 
 -- Takes the scope's row at a transaction's first write to the scope and
 -- returns its last cursor. The row lock, held to commit, serialises the
@@ -397,8 +406,10 @@ UPDATE record_scopes SET last_cursor = $1, live = live + $2
 WHERE connection_ref = $3 AND model = $4 AND variant = $5;
 
 -- name: ExistingRecords
-SELECT external_id, hash, deleted_at IS NOT NULL FROM records
-WHERE connection_ref = $1 AND model = $2 AND variant = $3 AND external_id = ANY($4::text[]);
+SELECT r.external_id, r.hash, r.deleted_at IS NOT NULL
+FROM unnest($4::text[]) AS i (id)
+CROSS JOIN LATERAL (SELECT external_id, hash, deleted_at FROM records
+    WHERE connection_ref = $1 AND model = $2 AND variant = $3 AND external_id = i.id LIMIT 1) AS r;
 
 -- $1-$6 are the batch's (environment, scope, now, generation); $7-$11 the
 -- rows' (id, cursor, payload, hash, action). A conflict is an update or an
@@ -415,43 +426,73 @@ ON CONFLICT (connection_ref, model, variant, external_id) DO UPDATE SET cursor =
 
 -- name: TouchRecords
 UPDATE records SET generation = $1
-WHERE connection_ref = $2 AND model = $3 AND variant = $4 AND external_id = ANY($5::text[]);
+FROM (SELECT r.tid FROM unnest($5::text[]) AS i (id)
+      CROSS JOIN LATERAL (SELECT ctid AS tid FROM records
+          WHERE connection_ref = $2 AND model = $3 AND variant = $4 AND external_id = i.id LIMIT 1) AS r) AS seen
+WHERE records.ctid = seen.tid;
 
 -- name: RecordPayloads
-SELECT external_id, payload FROM records
-WHERE connection_ref = $1 AND model = $2 AND variant = $3 AND external_id = ANY($4::text[])
-    AND deleted_at IS NULL AND payload IS NOT NULL;
+SELECT r.external_id, r.payload
+FROM unnest($4::text[]) AS i (id)
+CROSS JOIN LATERAL (SELECT external_id, payload, deleted_at FROM records
+    WHERE connection_ref = $1 AND model = $2 AND variant = $3 AND external_id = i.id LIMIT 1) AS r
+WHERE r.deleted_at IS NULL AND r.payload IS NOT NULL;
 
 -- $1-$5 are the batch's (now, generation, scope); $6-$7 the rows' (id,
 -- cursor).
 -- name: DeleteRecords
 UPDATE records SET last_action = 'DELETED', deleted_at = $1, last_modified_at = $1, generation = $2, cursor = d.cursor
-FROM unnest($6::text[], $7::bigint[]) AS d (id, cursor)
-WHERE records.connection_ref = $3 AND records.model = $4 AND records.variant = $5
-    AND records.external_id = d.id AND records.deleted_at IS NULL;
+FROM (SELECT r.tid, u.cursor FROM unnest($6::text[], $7::bigint[]) AS u (id, cursor)
+      CROSS JOIN LATERAL (SELECT ctid AS tid FROM records
+          WHERE connection_ref = $3 AND model = $4 AND variant = $5 AND external_id = u.id AND deleted_at IS NULL
+          LIMIT 1) AS r) AS d
+WHERE records.ctid = d.tid;
 
 -- The live records not seen since generation $6 get the cursors after $2,
 -- in their current cursor order.
 -- name: DeleteUnseenRecords
 UPDATE records SET last_action = 'DELETED', deleted_at = $1, last_modified_at = $1, cursor = $2 + unseen.n
-FROM (SELECT external_id, row_number() OVER (ORDER BY cursor) AS n FROM records
+FROM (SELECT ctid AS tid, row_number() OVER (ORDER BY cursor) AS n FROM records
       WHERE connection_ref = $3 AND model = $4 AND variant = $5 AND deleted_at IS NULL AND generation < $6) AS unseen
-WHERE records.connection_ref = $3 AND records.model = $4 AND records.variant = $5
-    AND records.external_id = unseen.external_id;
+WHERE records.ctid = unseen.tid;
 
--- Filters are NULL when unset.
+-- Filters are NULL when unset; ListRecordsByIDs is this query when ids are
+-- given.
 -- name: ListRecords
 SELECT external_id, payload, first_seen_at, last_modified_at, last_action, deleted_at, cursor
 FROM records
 WHERE connection_ref = $1 AND model = $2 AND variant = $3 AND cursor > $4
     AND ($5::timestamptz IS NULL OR last_modified_at >= $5::timestamptz)
     AND ($6::text[] IS NULL OR last_action = ANY($6::text[]))
-    AND ($7::text[] IS NULL OR external_id = ANY($7::text[]))
 ORDER BY cursor
-LIMIT $8;
+LIMIT $7;
+
+-- The ids ($8, without duplicates) are looked up, not searched for in the
+-- scope's pages.
+-- name: ListRecordsByIDs
+SELECT r.external_id, r.payload, r.first_seen_at, r.last_modified_at, r.last_action, r.deleted_at, r.cursor
+FROM unnest($8::text[]) AS i (id)
+CROSS JOIN LATERAL (SELECT * FROM records
+    WHERE connection_ref = $1 AND model = $2 AND variant = $3 AND external_id = i.id LIMIT 1) AS r
+WHERE r.cursor > $4
+    AND ($5::timestamptz IS NULL OR r.last_modified_at >= $5::timestamptz)
+    AND ($6::text[] IS NULL OR r.last_action = ANY($6::text[]))
+ORDER BY r.cursor
+LIMIT $7;
 
 -- name: RecordCounts
 SELECT model, live FROM record_scopes WHERE connection_ref = $1 AND variant = $2;
+
+-- Takes the rows of the scopes a prune or purge changes (see above); NULL
+-- model or variant for all.
+-- name: LockRecordScopes
+SELECT last_cursor FROM record_scopes
+WHERE connection_ref = $1 AND ($2::text IS NULL OR model = $2::text) AND ($3::text IS NULL OR variant = $3::text)
+ORDER BY model, variant
+FOR UPDATE;
+
+-- name: LockAllRecordScopes
+SELECT last_cursor FROM record_scopes ORDER BY connection_ref, model, variant FOR UPDATE;
 
 -- name: PruneRecords
 UPDATE records SET payload = NULL
@@ -460,11 +501,11 @@ WHERE connection_ref = $1 AND model = $2 AND variant = $3 AND cursor <= $4 AND p
 -- Up to $5 records of a connection, narrowed when $2, $3, $4 are set;
 -- returns each one's scope and whether it was live, for the scopes' counts.
 -- name: PurgeRecords
-DELETE FROM records WHERE (connection_ref, model, variant, external_id) IN (
-    SELECT connection_ref, model, variant, external_id FROM records
+DELETE FROM records WHERE ctid = ANY(ARRAY(
+    SELECT ctid FROM records
     WHERE connection_ref = $1 AND ($2::text IS NULL OR model = $2::text) AND ($3::text IS NULL OR variant = $3::text)
         AND ($4::timestamptz IS NULL OR last_modified_at < $4::timestamptz)
-    LIMIT $5)
+    LIMIT $5))
 RETURNING model, variant, deleted_at IS NULL;
 
 -- name: ReleaseRecordLive
@@ -500,10 +541,13 @@ ORDER BY connection_ref, model, variant, external_id
 LIMIT $6;
 
 -- name: ResealRecords
-UPDATE records SET payload = r.payload
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) AS r (connection_ref, model, variant, id, payload)
-WHERE records.connection_ref = r.connection_ref::uuid AND records.model = r.model AND records.variant = r.variant
-    AND records.external_id = r.id;
+UPDATE records SET payload = x.payload
+FROM (SELECT r.tid, u.payload
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) AS u (connection_ref, model, variant, id, payload)
+      CROSS JOIN LATERAL (SELECT ctid AS tid FROM records
+          WHERE connection_ref = u.connection_ref::uuid AND model = u.model AND variant = u.variant AND external_id = u.id
+          LIMIT 1) AS r) AS x
+WHERE records.ctid = x.tid;
 
 -- Sync instances. Every read returns the same columns, in this order, joined
 -- with the integration for its key and the connection for its id:
@@ -633,6 +677,11 @@ SELECT checkpoint FROM sync_instances WHERE id = $1;
 
 -- name: SetSyncCheckpoint
 UPDATE sync_instances SET checkpoint = $1 WHERE id = $2;
+
+-- name: HoldSyncLease
+-- The row lock keeps a takeover from committing between this check and
+-- the end of the records transaction it guards.
+SELECT lease_owner FROM sync_instances WHERE id = $1 FOR UPDATE;
 
 -- name: ListSealedSyncInstances
 SELECT id, checkpoint FROM sync_instances WHERE checkpoint IS NOT NULL;

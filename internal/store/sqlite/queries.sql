@@ -363,8 +363,10 @@ RETURNING last_cursor;
 UPDATE record_scopes SET last_cursor = ?, live = live + ?
 WHERE connection_ref = ? AND model = ? AND variant = ?;
 
+-- Lookups by id name their index: SQLite cannot tell how many ids json_each
+-- holds, and would otherwise scan the whole scope for a handful of them.
 -- name: ExistingRecords
-SELECT external_id, hash, deleted_at IS NOT NULL FROM records
+SELECT external_id, hash, deleted_at IS NOT NULL FROM records INDEXED BY records_external_id
 WHERE connection_ref = ? AND model = ? AND variant = ?
     AND external_id IN (SELECT value FROM json_each(?));
 
@@ -380,12 +382,12 @@ ON CONFLICT (connection_ref, model, variant, external_id) DO UPDATE SET cursor =
     last_action = excluded.last_action, deleted_at = NULL, generation = excluded.generation;
 
 -- name: TouchRecords
-UPDATE records SET generation = ?
+UPDATE records INDEXED BY records_external_id SET generation = ?
 WHERE connection_ref = ? AND model = ? AND variant = ?
     AND external_id IN (SELECT value FROM json_each(?));
 
 -- name: RecordPayloads
-SELECT external_id, payload FROM records
+SELECT external_id, payload FROM records INDEXED BY records_external_id
 WHERE connection_ref = ? AND model = ? AND variant = ?
     AND external_id IN (SELECT value FROM json_each(?))
     AND deleted_at IS NULL AND payload IS NOT NULL;
@@ -405,19 +407,40 @@ FROM (SELECT external_id, row_number() OVER (ORDER BY cursor) AS n FROM records
 WHERE records.connection_ref = ?3 AND records.model = ?4 AND records.variant = ?5
     AND records.external_id = unseen.external_id;
 
--- Filters are NULL when unset; ?6 and ?7 are JSON arrays.
+-- Filters are NULL when unset; ?6 is a JSON array. ListRecordsByIDs is this
+-- query when ids are given.
 -- name: ListRecords
 SELECT external_id, payload, first_seen_at, last_modified_at, last_action, deleted_at, cursor
 FROM records
 WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3 AND cursor > ?4
     AND (?5 IS NULL OR last_modified_at >= ?5)
     AND (?6 IS NULL OR last_action IN (SELECT value FROM json_each(?6)))
-    AND (?7 IS NULL OR external_id IN (SELECT value FROM json_each(?7)))
 ORDER BY cursor
-LIMIT ?8;
+LIMIT ?7;
+
+-- The ids (?8, a JSON array) are looked up, not searched for in the scope's
+-- pages.
+-- name: ListRecordsByIDs
+SELECT external_id, payload, first_seen_at, last_modified_at, last_action, deleted_at, cursor
+FROM records INDEXED BY records_external_id
+WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3 AND external_id IN (SELECT value FROM json_each(?8))
+    AND cursor > ?4
+    AND (?5 IS NULL OR last_modified_at >= ?5)
+    AND (?6 IS NULL OR last_action IN (SELECT value FROM json_each(?6)))
+ORDER BY cursor
+LIMIT ?7;
 
 -- name: RecordCounts
 SELECT model, live FROM record_scopes WHERE connection_ref = ? AND variant = ?;
+
+-- The scopes a prune or purge changes, which PostgreSQL locks; SQLite's
+-- write transactions are serialised, so this only reads them.
+-- name: LockRecordScopes
+SELECT last_cursor FROM record_scopes
+WHERE connection_ref = ?1 AND (?2 IS NULL OR model = ?2) AND (?3 IS NULL OR variant = ?3);
+
+-- name: LockAllRecordScopes
+SELECT last_cursor FROM record_scopes;
 
 -- name: PruneRecords
 UPDATE records SET payload = NULL
@@ -586,6 +609,11 @@ SELECT checkpoint FROM sync_instances WHERE id = ?;
 
 -- name: SetSyncCheckpoint
 UPDATE sync_instances SET checkpoint = ? WHERE id = ?;
+
+-- name: HoldSyncLease
+-- SQLite has one writer: the transaction this runs in excludes every
+-- other until it commits.
+SELECT lease_owner FROM sync_instances WHERE id = ?;
 
 -- name: ListSealedSyncInstances
 SELECT id, checkpoint FROM sync_instances WHERE checkpoint IS NOT NULL;

@@ -47,3 +47,12 @@ func TestStore(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) storetest.Database { return database{dir: t.TempDir()} })
 }
+
+func BenchmarkRecords(b *testing.B) {
+	s, err := Open(b.Context(), b.TempDir(), storetest.NewVault(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchmarkRecords(b, s)
+}

@@ -281,6 +281,25 @@ func (t *recordTx) DeleteUnseen(ctx context.Context, s store.RecordScope, genera
 	return int(n), nil
 }
 
+// Hold implements store.RecordTx.
+func (t *recordTx) Hold(ctx context.Context, instanceID, leaseOwner string) error {
+	if !isUUID(instanceID) {
+		return fmt.Errorf("sync instance %s: %w", instanceID, store.ErrNotFound)
+	}
+	var owner sql.NullString
+	err := t.tx.QueryRowContext(ctx, t.db.q("HoldSyncLease"), instanceID).Scan(&owner)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("sync instance %s: %w", instanceID, store.ErrLeaseLost)
+	}
+	if err != nil {
+		return fmt.Errorf("check the lease of sync instance %s: %w", instanceID, err)
+	}
+	if owner.String != leaseOwner {
+		return fmt.Errorf("sync instance %s: %w", instanceID, store.ErrLeaseLost)
+	}
+	return nil
+}
+
 func (t *recordTx) SetCheckpoint(ctx context.Context, instanceID string, checkpoint []byte) error {
 	return setCheckpoint(ctx, t.db, t.tx, instanceID, checkpoint)
 }
@@ -327,12 +346,15 @@ func (r records) List(ctx context.Context, q store.RecordQuery) ([]*store.Record
 	if err != nil {
 		return nil, err
 	}
-	ids, err := r.db.listArg(q.IDs)
-	if err != nil {
-		return nil, err
+	query, args := "ListRecords", []any{s.ConnectionRef, s.Model, s.Variant, q.After, nullTime(q.ModifiedAfter), actions, limit}
+	if q.IDs != nil {
+		ids, err := r.db.listArg(unique(q.IDs))
+		if err != nil {
+			return nil, err
+		}
+		query, args = "ListRecordsByIDs", append(args, ids)
 	}
-	rows, err := r.db.read.QueryContext(ctx, r.db.q("ListRecords"), s.ConnectionRef, s.Model, s.Variant, q.After,
-		nullTime(q.ModifiedAfter), actions, ids, limit)
+	rows, err := r.db.read.QueryContext(ctx, r.db.q(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list %s records: %w", s.Model, err)
 	}
@@ -392,15 +414,46 @@ func (r records) Prune(ctx context.Context, s store.RecordScope, upTo int64) (in
 	if !isUUID(s.ConnectionRef) {
 		return 0, nil
 	}
-	res, err := r.db.write.ExecContext(ctx, r.db.q("PruneRecords"), s.ConnectionRef, s.Model, s.Variant, upTo)
-	if err != nil {
-		return 0, fmt.Errorf("prune %s records: %w", s.Model, err)
-	}
-	n, err := res.RowsAffected()
+	var n int64
+	err := r.db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := drain(tx.QueryContext(ctx, r.db.q("LockRecordScopes"), s.ConnectionRef, s.Model, s.Variant)); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, r.db.q("PruneRecords"), s.ConnectionRef, s.Model, s.Variant, upTo)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("prune %s records: %w", s.Model, err)
 	}
 	return int(n), nil
+}
+
+// drain reads a result to its end: a locking SELECT's rows are locked
+// once read.
+func drain(rows *sql.Rows, err error) error {
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+	}
+	return errors.Join(rows.Err(), rows.Close())
+}
+
+// unique is ids without repeats, in their order.
+func unique(ids []string) []string {
+	seen := make(map[string]struct{}, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if _, dup := seen[id]; !dup {
+			seen[id] = struct{}{}
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (r records) Purge(ctx context.Context, p store.RecordPurge, limit int) (int, error) {
@@ -449,6 +502,9 @@ func (r records) Purge(ctx context.Context, p store.RecordPurge, limit int) (int
 func (r records) purgeConnection(ctx context.Context, tx *sql.Tx, ref, model, variant string, untouchedBefore *time.Time, limit int) (int, error) {
 	if !isUUID(ref) {
 		return 0, nil
+	}
+	if err := drain(tx.QueryContext(ctx, r.db.q("LockRecordScopes"), ref, nullString(model), nullString(variant))); err != nil {
+		return 0, err
 	}
 	rows, err := tx.QueryContext(ctx, r.db.q("PurgeRecords"), ref, nullString(model), nullString(variant), nullTime(untouchedBefore), limit)
 	if err != nil {
@@ -539,6 +595,10 @@ const resealPage = 1000
 // memory stays flat however many records there are. Their ciphertexts are
 // bound to four columns, which reseal's one-id shape does not fit.
 func (db *DB) resealRecords(ctx context.Context, tx *sql.Tx, old, next *vault.Vault) error {
+	// Writers wait for the rotation's commit (see LockRecordScope).
+	if err := drain(tx.QueryContext(ctx, db.q("LockAllRecordScopes"))); err != nil {
+		return err
+	}
 	first := true
 	after := [4]string{"00000000-0000-0000-0000-000000000000", "", "", ""}
 	for {

@@ -31,10 +31,13 @@ CREATE TABLE records (
     deleted_at       TIMESTAMP,
     -- the generation of the run that last saw the record (delete detection)
     generation       INTEGER NOT NULL,
-    PRIMARY KEY (connection_ref, model, variant, external_id)
-) WITHOUT ROWID; -- rows are read by their key or by the cursor index only
--- GET /records' keyset pages; unique, so no two changes share a cursor.
-CREATE UNIQUE INDEX records_cursor ON records (connection_ref, model, variant, cursor);
+    -- Clustered on the cursor: GET /records' keyset pages are one
+    -- sequential range of the table, payloads included, instead of an
+    -- index lookup per record. Unique, so no two changes share a cursor.
+    PRIMARY KEY (connection_ref, model, variant, cursor)
+) WITHOUT ROWID;
+-- A record's identity: what saves and deletes look up.
+CREATE UNIQUE INDEX records_external_id ON records (connection_ref, model, variant, external_id);
 
 -- One row per scope: its cursor counter and its live (not deleted) record
 -- count. A writer takes the row (INSERT … ON CONFLICT DO UPDATE) at its
