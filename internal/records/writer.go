@@ -3,6 +3,7 @@ package records
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"sync"
@@ -36,29 +37,65 @@ type op struct {
 // Writer collects the record writes of one sync run and writes them, in
 // order, together with the checkpoint saved after them, in one
 // transaction: a checkpoint is never stored ahead of the records saved
-// before it. It is safe for concurrent use (a function may run its record
-// calls without awaiting each).
+// before it.
+//
+// Writes happen behind the run: Checkpoint hands the records queued so far
+// and the checkpoint to a background writer and returns, so the function
+// fetches its next page while the last one is written (at most
+// maxInFlight units wait; more blocks the function). Units queued while a
+// write goes on are joined into the next transaction. A write that fails
+// makes every later one a no-op (a later checkpoint would cover records
+// that were never written) and is returned by the next call.
+//
+// It is safe for concurrent use (a function may run its record calls
+// without awaiting each). Close it when the run ends.
 type Writer struct {
 	store      store.Records
 	base       store.RecordScope // environment, connection and variant
 	instanceID string
+	leaseOwner string
 	generation int64
+	ctx        context.Context // the background writes'
 
-	mu      sync.Mutex
-	ops     []op
-	pending int
-	counts  map[string]store.RecordCounts
+	send  sync.Mutex // orders hand-offs: taking the ops and sending them
+	units chan unit
+	done  chan struct{}
+
+	mu       sync.Mutex
+	idle     *sync.Cond
+	ops      []op
+	pending  int
+	inFlight int
+	closed   bool
+	err      error
+	counts   map[string]store.RecordCounts
 }
 
+// unit is what one hand-off writes: records, then maybe a checkpoint.
+type unit struct {
+	ops            []op
+	checkpoint     []byte
+	withCheckpoint bool
+}
+
+// maxInFlight bounds the units handed off and not yet written.
+const maxInFlight = 4
+
 // Writer returns the writer of one run of a sync instance: records go to
-// base's connection and variant, marked seen at generation.
-func (s *Service) Writer(base store.RecordScope, instanceID string, generation int64) *Writer {
+// base's connection and variant, marked seen at generation, and every
+// write first checks that leaseOwner still holds the instance's run ("":
+// no check).
+func (s *Service) Writer(ctx context.Context, base store.RecordScope, instanceID, leaseOwner string, generation int64) *Writer {
 	if base.Variant == "" {
 		base.Variant = store.DefaultVariant
 	}
-	return &Writer{store: s.store, base: base, instanceID: instanceID, generation: generation, counts: map[string]store.RecordCounts{}}
+	w := &Writer{store: s.store, base: base, instanceID: instanceID, leaseOwner: leaseOwner, generation: generation,
+		ctx: context.WithoutCancel(ctx), units: make(chan unit, maxInFlight), done: make(chan struct{}),
+		counts: map[string]store.RecordCounts{}}
+	w.idle = sync.NewCond(&w.mu)
+	go w.background()
+	return w
 }
-
 func (w *Writer) scope(model string) store.RecordScope {
 	s := w.base
 	s.Model = model
@@ -123,30 +160,83 @@ func (w *Writer) DeleteUnseen(ctx context.Context, model string) error {
 	return w.queue(ctx, op{kind: opDeleteUnseen, model: model})
 }
 
-func (w *Writer) queue(ctx context.Context, o op) error {
+func (w *Writer) queue(_ context.Context, o op) error {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	if w.err != nil {
+		defer w.mu.Unlock()
+		return w.err
+	}
 	w.ops = append(w.ops, o)
 	w.pending += max(len(o.writes), len(o.ids), 1)
-	if w.pending >= flushAfter {
-		return w.flushLocked(ctx, nil, false)
+	full := w.pending >= flushAfter
+	w.mu.Unlock()
+	if full {
+		return w.handOff(nil, false)
 	}
 	return nil
 }
 
-// Flush writes what is queued.
-func (w *Writer) Flush(ctx context.Context) error {
+// handOff gives the queued ops (and the checkpoint) to the background
+// writer.
+func (w *Writer) handOff(checkpoint []byte, withCheckpoint bool) error {
+	w.send.Lock()
+	defer w.send.Unlock()
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.flushLocked(ctx, nil, false)
+	if w.err != nil || w.closed {
+		err := w.err
+		if err == nil {
+			err = errors.New("the run's record writer is closed")
+		}
+		w.mu.Unlock()
+		return err
+	}
+	if len(w.ops) == 0 && !withCheckpoint {
+		w.mu.Unlock()
+		return nil
+	}
+	u := unit{ops: w.ops, checkpoint: checkpoint, withCheckpoint: withCheckpoint}
+	w.ops, w.pending = nil, 0
+	w.inFlight++
+	w.mu.Unlock()
+	w.units <- u // blocks while maxInFlight units wait: the backpressure
+	return nil
 }
 
-// Checkpoint writes what is queued and the checkpoint (nil clears it) in
-// one transaction.
-func (w *Writer) Checkpoint(ctx context.Context, checkpoint []byte) error {
+// Checkpoint hands what is queued and the checkpoint (nil clears it) to
+// be written in one transaction, after everything handed off before.
+func (w *Writer) Checkpoint(_ context.Context, checkpoint []byte) error {
+	return w.handOff(checkpoint, true)
+}
+
+// Flush writes what is queued and waits until everything handed off is
+// written; it returns the first write's failure, if any.
+func (w *Writer) Flush(context.Context) error {
+	if err := w.handOff(nil, false); err != nil {
+		return err
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.flushLocked(ctx, checkpoint, true)
+	for w.inFlight > 0 {
+		w.idle.Wait()
+	}
+	return w.err
+}
+
+// Close stops the background writer once what was handed off is written
+// (what is only queued is dropped: Flush first to keep it).
+func (w *Writer) Close() {
+	w.send.Lock()
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		w.send.Unlock()
+		return
+	}
+	w.closed = true
+	w.mu.Unlock()
+	close(w.units)
+	w.send.Unlock()
+	<-w.done
 }
 
 // Counts returns what the writes so far changed, per model.
@@ -175,13 +265,66 @@ func (w *Writer) Get(ctx context.Context, model string, ids []string) ([]*store.
 	return recs, nil
 }
 
-func (w *Writer) flushLocked(ctx context.Context, checkpoint []byte, withCheckpoint bool) error {
-	if len(w.ops) == 0 && !withCheckpoint {
-		return nil
+// background writes the units handed off, joining those that wait into
+// one transaction.
+func (w *Writer) background() {
+	defer close(w.done)
+	for u := range w.units {
+		batch := []unit{u}
+	join:
+		for {
+			select {
+			case next, ok := <-w.units:
+				if !ok {
+					break join
+				}
+				batch = append(batch, next)
+			default:
+				break join
+			}
+		}
+		w.mu.Lock()
+		failed := w.err != nil
+		w.mu.Unlock()
+		var counts map[string]store.RecordCounts
+		var err error
+		if !failed {
+			counts, err = w.write(batch)
+		}
+		w.mu.Lock()
+		if err != nil && w.err == nil {
+			w.err = err
+		}
+		for m, c := range counts {
+			w.counts[m] = w.counts[m].Add(c)
+		}
+		w.inFlight -= len(batch)
+		w.idle.Broadcast()
+		w.mu.Unlock()
+	}
+}
+
+// write writes units in one transaction: their records in order, then
+// the last checkpoint among them.
+func (w *Writer) write(units []unit) (map[string]store.RecordCounts, error) {
+	ctx := w.ctx
+	var ops []op
+	var checkpoint []byte
+	withCheckpoint := false
+	for _, u := range units {
+		ops = append(ops, u.ops...)
+		if u.withCheckpoint {
+			checkpoint, withCheckpoint = u.checkpoint, true
+		}
 	}
 	counts := map[string]store.RecordCounts{}
 	err := w.store.Write(ctx, func(tx store.RecordTx) error {
-		for _, g := range coalesce(w.ops) {
+		if w.leaseOwner != "" {
+			if err := tx.Hold(ctx, w.instanceID, w.leaseOwner); err != nil {
+				return err
+			}
+		}
+		for _, g := range coalesce(ops) {
 			c, err := w.apply(ctx, tx, g)
 			if err != nil {
 				return err
@@ -194,13 +337,9 @@ func (w *Writer) flushLocked(ctx context.Context, checkpoint []byte, withCheckpo
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("write records: %w", err)
+		return nil, fmt.Errorf("write records: %w", err)
 	}
-	for m, c := range counts {
-		w.counts[m] = w.counts[m].Add(c)
-	}
-	w.ops, w.pending = nil, 0
-	return nil
+	return counts, nil
 }
 
 func (w *Writer) apply(ctx context.Context, tx store.RecordTx, o op) (store.RecordCounts, error) {

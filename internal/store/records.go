@@ -95,6 +95,12 @@ type RecordTx interface {
 	// generation is below generation (full-sync delete detection) and
 	// returns how many.
 	DeleteUnseen(ctx context.Context, scope RecordScope, generation int64) (int, error)
+	// Hold checks that leaseOwner still holds the sync instance's run,
+	// and keeps it so until the transaction ends: a run that lost its
+	// lease (its node looked dead and another took over) cannot write
+	// records or a checkpoint behind the new run's back. ErrLeaseLost
+	// otherwise.
+	Hold(ctx context.Context, instanceID, leaseOwner string) error
 	// SetCheckpoint replaces the sync instance's checkpoint (plaintext
 	// JSON; sealed at rest); nil clears it.
 	SetCheckpoint(ctx context.Context, instanceID string, checkpoint []byte) error

@@ -24,6 +24,8 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict: a row with the same unique key already exists.
 	ErrConflict = errors.New("already exists")
+	// ErrLeaseLost: a sync run's lease is held by another run.
+	ErrLeaseLost = errors.New("the sync run's lease is held by another run")
 	// ErrWrongEncryptionKey: the database was encrypted with another key.
 	ErrWrongEncryptionKey = errors.New("the encryption key does not match the one this database was encrypted with")
 )

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -25,6 +24,10 @@ type runSync struct {
 	in     *store.SyncInstance
 	writer *records.Writer
 	models map[string]json.RawMessage
+	// schemas check saved records, per model.
+	schemas map[string]*records.Schema
+	// log reports a skipped record in the run's log.
+	log func(level, message string)
 
 	invalid atomic.Int64
 
@@ -76,15 +79,19 @@ func (r *runSync) Records(ctx context.Context, op *functions.RecordOp) error {
 	}
 	switch op.Op {
 	case functions.RecordsSave, functions.RecordsUpdate, functions.RecordsDelete:
-		ids, err := recordIDs(op.Model, op.Records)
-		if err != nil {
-			return err
+		// Saved records must fit their model; updates and deletions carry
+		// only some fields, so only their ids are checked.
+		schema := anyRecord
+		if op.Op == functions.RecordsSave && r.schemas[op.Model] != nil {
+			schema = r.schemas[op.Model]
 		}
+		ids, valid, invalid := schema.Check(op.Records)
+		r.skipped(op.Op, op.Model, invalid)
 		switch op.Op {
 		case functions.RecordsSave:
-			return hostErr(r.writer.Save(ctx, op.Model, ids, op.Records))
+			return hostErr(r.writer.Save(ctx, op.Model, ids, valid))
 		case functions.RecordsUpdate:
-			return hostErr(r.writer.Update(ctx, op.Model, ids, op.Records))
+			return hostErr(r.writer.Update(ctx, op.Model, ids, valid))
 		default:
 			return hostErr(r.writer.Delete(ctx, op.Model, ids))
 		}
@@ -125,36 +132,28 @@ func (r *runSync) finish(ctx context.Context, def *functions.Definition) error {
 	return r.writer.Flush(ctx)
 }
 
-// recordIDs reads each record's id: a string, or a number kept as its
-// JSON text. The sandbox skipped records without one; this is the check
-// of what reaches the host.
-func recordIDs(model string, recs []json.RawMessage) ([]string, error) {
-	ids := make([]string, len(recs))
-	for i, raw := range recs {
-		var rec struct {
-			ID json.RawMessage `json:"id"`
-		}
-		if err := json.Unmarshal(raw, &rec); err != nil {
-			return nil, &functions.HostError{Code: "invalid_records", Message: fmt.Sprintf("%s: record %d is not a JSON object", model, i), Status: 400}
-		}
-		id := rec.ID
-		switch {
-		case len(id) > 1 && id[0] == '"':
-			var s string
-			if err := json.Unmarshal(id, &s); err != nil {
-				return nil, &functions.HostError{Code: "invalid_records", Message: fmt.Sprintf("%s: record %d has an unreadable id", model, i), Status: 400}
-			}
-			ids[i] = s
-		case len(id) > 0 && (id[0] == '-' || id[0] >= '0' && id[0] <= '9'):
-			if _, err := strconv.ParseFloat(string(id), 64); err != nil {
-				return nil, &functions.HostError{Code: "invalid_records", Message: fmt.Sprintf("%s: record %d has an unreadable id", model, i), Status: 400}
-			}
-			ids[i] = string(id)
-		default:
-			return nil, &functions.HostError{Code: "invalid_records", Message: fmt.Sprintf("%s: record %d has no id (a string or a number)", model, i), Status: 400}
-		}
+// anyRecord checks only that a record is an object with an id.
+var anyRecord, _ = records.CompileSchema("", nil)
+
+// maxSkippedLogged bounds the log lines of skipped records per batch.
+const maxSkippedLogged = 20
+
+// skipped counts and logs the records a batch left out.
+func (r *runSync) skipped(method, model string, invalid []*records.Invalid) {
+	if len(invalid) == 0 {
+		return
 	}
-	return ids, nil
+	r.invalid.Add(int64(len(invalid)))
+	if r.log == nil {
+		return
+	}
+	for i, iv := range invalid {
+		if i == maxSkippedLogged {
+			r.log("warn", fmt.Sprintf("%s: skipped %d more invalid %s records of this batch", method, len(invalid)-i, model))
+			return
+		}
+		r.log("warn", fmt.Sprintf("%s: skipped invalid %s %v", method, model, iv))
+	}
 }
 
 // RecordsByIDs implements serverhost.Sync (getRecordsByIds).

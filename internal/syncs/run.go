@@ -13,6 +13,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/functions"
 	"github.com/patchbay/patchbay/internal/functions/serverhost"
+	"github.com/patchbay/patchbay/internal/records"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -106,7 +107,8 @@ func (s *Service) run(ctx context.Context, in *store.SyncInstance, opts runOptio
 	}
 
 	r := &runSync{s: s, in: in}
-	r.writer = s.o.Records.Writer(store.RecordScope{EnvironmentID: in.EnvironmentID, ConnectionRef: in.ConnectionRef, Variant: in.Variant}, in.ID, in.Generation)
+	r.writer = s.o.Records.Writer(ctx, store.RecordScope{EnvironmentID: in.EnvironmentID, ConnectionRef: in.ConnectionRef, Variant: in.Variant}, in.ID, leaseID, in.Generation)
+	defer r.writer.Close()
 
 	heartbeat := make(chan struct{})
 	go func() {
@@ -117,7 +119,10 @@ func (s *Service) run(ctx context.Context, in *store.SyncInstance, opts runOptio
 	cancel(nil)
 	<-heartbeat
 
-	if cause := context.Cause(runCtx); errors.Is(cause, errLeaseLost) {
+	if cause := context.Cause(runCtx); errors.Is(cause, errLeaseLost) || errors.Is(runErr, store.ErrLeaseLost) {
+		if !errors.Is(cause, errLeaseLost) {
+			cause = runErr
+		}
 		_ = s.o.Instances.FinishRun(context.WithoutCancel(ctx), rec.ID, store.SyncError, r.counts(), failureJSON(&functions.Failure{Type: "lease_lost", Message: cause.Error()}), s.now())
 		s.o.Logger.WarnContext(ctx, "sync run stopped: another node took it over", "sync", in.SyncName, "connection", in.ConnectionID)
 		return nil
@@ -206,6 +211,9 @@ func (s *Service) execute(ctx context.Context, in *store.SyncInstance, r *runSyn
 		return nil, err
 	}
 	r.models = def.Models
+	if r.schemas, err = s.schemas(dep, def); err != nil {
+		return def, &functions.Failure{Type: "invalid_model", Message: err.Error()}
+	}
 	conn, err := s.o.Connections.Get(ctx, in.EnvironmentID, in.IntegrationKey, in.ConnectionID)
 	if err != nil {
 		return def, fmt.Errorf("connection %s: %w", in.ConnectionID, err)
@@ -221,6 +229,7 @@ func (s *Service) execute(ctx context.Context, in *store.SyncInstance, r *runSyn
 		Function: in.IntegrationKey + "/" + in.SyncName, ExecutionID: in.RunID, Sync: r,
 	})
 	defer func() { _ = host.ReleaseAllLocks(context.WithoutCancel(ctx)) }()
+	r.log = host.Log
 	info := functions.Info{
 		Name: in.SyncName, ConnectionID: in.ConnectionID, ProviderConfigKey: in.IntegrationKey, Provider: conn.Provider,
 		SyncID: in.ID, Variant: in.Variant,
@@ -449,4 +458,28 @@ func failureJSON(f *functions.Failure) json.RawMessage {
 		return nil
 	}
 	return b
+}
+
+// schemas returns the compiled schemas of a deployment's models, compiled
+// once per deployed version.
+func (s *Service) schemas(dep *store.Deployment, def *functions.Definition) (map[string]*records.Schema, error) {
+	key := dep.EnvironmentID + "\x00" + dep.IntegrationKey + "\x00" + dep.Name + "\x00" + dep.SourceHash + "\x00" + dep.UpdatedAt.String()
+	s.schemaMu.Lock()
+	defer s.schemaMu.Unlock()
+	if got, ok := s.schemaCache[key]; ok {
+		return got, nil
+	}
+	out := make(map[string]*records.Schema, len(def.Models))
+	for m, raw := range def.Models {
+		sc, err := records.CompileSchema(m, raw)
+		if err != nil {
+			return nil, err
+		}
+		out[m] = sc
+	}
+	if s.schemaCache == nil || len(s.schemaCache) >= 256 {
+		s.schemaCache = map[string]map[string]*records.Schema{}
+	}
+	s.schemaCache[key] = out
+	return out, nil
 }

@@ -19,6 +19,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -152,6 +153,9 @@ type Options struct {
 type Service struct {
 	o    Options
 	busy atomic.Int64 // runs in progress on this node
+
+	schemaMu    sync.Mutex
+	schemaCache map[string]map[string]*records.Schema
 }
 
 // New returns a Service.

@@ -260,22 +260,22 @@ export class Nango {
   }
 
   // The record methods of syncs. Outside a sync run the host refuses them
-  // (or, in dryrun and tests, captures them). Records are checked here,
-  // where the model's zod schema is: a record without an id, or one its
-  // model's schema refuses, is skipped and logged, and the run goes on
-  // (Nango's behaviour); the host counts the skipped ones.
+  // (or, in dryrun and tests, captures them). A record without an id is
+  // skipped and logged here; the server's host checks the rest against
+  // the model's JSON Schema (as Nango does), skipping and logging the
+  // records it refuses. The run goes on either way.
   batchSave(records, model) {
-    const { valid, invalid } = checkRecords(this, records, model, 'batchSave', true);
+    const { valid, invalid } = checkRecords(this, records, model, 'batchSave');
     return call('batchSave', { model, records: valid, invalid }).then(() => true);
   }
 
   batchUpdate(records, model) {
-    const { valid, invalid } = checkRecords(this, records, model, 'batchUpdate', false);
+    const { valid, invalid } = checkRecords(this, records, model, 'batchUpdate');
     return call('batchUpdate', { model, records: valid, invalid }).then(() => true);
   }
 
   batchDelete(records, model) {
-    const { valid, invalid } = checkRecords(this, records, model, 'batchDelete', false);
+    const { valid, invalid } = checkRecords(this, records, model, 'batchDelete');
     return call('batchDelete', { model, records: valid, invalid }).then(() => true);
   }
 
@@ -328,15 +328,9 @@ function checkModel(nango, model, method) {
   }
 }
 
-function issueText(issues) {
-  return issues.map((i) => (i.path && i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('; ');
-}
-
-function checkRecords(nango, records, model, method, validate) {
+function checkRecords(nango, records, model, method) {
   checkModel(nango, model, method);
   if (records !== undefined && records !== null && !Array.isArray(records)) throw new TypeError(`${method}: records must be an array`);
-  const schema = validate && nango.__models ? nango.__models[model] : undefined;
-  const check = schema && typeof schema.safeParse === 'function' ? schema : undefined;
   const valid = [];
   let invalid = 0;
   for (const r of records || []) {
@@ -345,14 +339,6 @@ function checkRecords(nango, records, model, method, validate) {
       invalid++;
       nango.log(`${method}: skipped a ${model} record without an id`, { level: 'warn' });
       continue;
-    }
-    if (check) {
-      const res = check.safeParse(r);
-      if (!res.success) {
-        invalid++;
-        nango.log(`${method}: skipped ${model} record ${id}: ${issueText(res.error.issues)}`, { level: 'warn' });
-        continue;
-      }
     }
     valid.push(r);
   }
