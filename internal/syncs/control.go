@@ -44,15 +44,9 @@ func (s *Service) resolve(ctx context.Context, sel Selection) ([]*store.SyncInst
 	if sel.IntegrationKey == "" {
 		return nil, invalid("provider_config_key", "provider_config_key is required")
 	}
-	deps, err := s.o.Deployments.List(ctx, sel.EnvironmentID, sel.IntegrationKey)
+	syncs, err := s.syncDefs(ctx, sel.EnvironmentID, sel.IntegrationKey)
 	if err != nil {
-		return nil, fmt.Errorf("deployments of %s: %w", sel.IntegrationKey, err)
-	}
-	syncs := map[string]*store.Deployment{}
-	for _, d := range deps {
-		if d.Type == "sync" {
-			syncs[d.Name] = d
-		}
+		return nil, err
 	}
 	var names []string
 	for i, r := range sel.Syncs {
@@ -240,6 +234,10 @@ func (s *Service) Status(ctx context.Context, sel Selection) ([]wire.SyncStatus,
 	if err != nil {
 		return nil, err
 	}
+	defs, err := s.syncDefs(ctx, sel.EnvironmentID, sel.IntegrationKey)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]wire.SyncStatus, 0, len(ins))
 	counts := map[string]map[string]int64{}
 	for _, in := range ins {
@@ -254,22 +252,20 @@ func (s *Service) Status(ctx context.Context, sel Selection) ([]wire.SyncStatus,
 		for m, c := range in.LatestResult {
 			st.LatestResult[m] = wire.RecordCounts(c)
 		}
-		if dep, err := s.o.Deployments.Get(ctx, in.EnvironmentID, in.IntegrationKey, in.SyncName); err == nil {
-			if def, err := definition(dep); err == nil {
-				st.Frequency = def.Frequency
-				if in.Frequency > 0 {
-					st.Frequency = FormatFrequency(in.Frequency)
+		if def := defs[in.SyncName]; def != nil {
+			st.Frequency = def.Frequency
+			if in.Frequency > 0 {
+				st.Frequency = FormatFrequency(in.Frequency)
+			}
+			st.RecordCount = map[string]int64{}
+			key := in.ConnectionRef + "\x00" + in.Variant
+			if counts[key] == nil {
+				if counts[key], err = s.o.Records.Counts(ctx, in.ConnectionRef, in.Variant); err != nil {
+					return nil, fmt.Errorf("record counts: %w", err)
 				}
-				st.RecordCount = map[string]int64{}
-				key := in.ConnectionRef + "\x00" + in.Variant
-				if counts[key] == nil {
-					if counts[key], err = s.o.Records.Counts(ctx, in.ConnectionRef, in.Variant); err != nil {
-						return nil, fmt.Errorf("record counts: %w", err)
-					}
-				}
-				for m := range def.Models {
-					st.RecordCount[m] = counts[key][m]
-				}
+			}
+			for m := range def.Models {
+				st.RecordCount[m] = counts[key][m]
 			}
 		}
 		cp, err := s.o.Instances.Checkpoint(ctx, in.ID)

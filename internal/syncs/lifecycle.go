@@ -25,6 +25,7 @@ func (s *Service) Deployed(ctx context.Context, environmentID string, deployed [
 		if d.Type != "sync" {
 			continue
 		}
+		s.defs.drop(environmentID, d.Integration)
 		dep, err := s.o.Deployments.Get(ctx, environmentID, d.Integration, d.Name)
 		if err != nil {
 			return fmt.Errorf("deployment %s/%s: %w", d.Integration, d.Name, err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/patchbay/patchbay/internal/fault"
+	"github.com/patchbay/patchbay/internal/functions"
 	"github.com/patchbay/patchbay/internal/records"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -47,14 +48,11 @@ func (s *Service) scope(ctx context.Context, t RecordTarget, modelField string) 
 	if err != nil {
 		return store.RecordScope{}, fmt.Errorf("connection %s: %w", t.ConnectionID, err)
 	}
-	deps, err := s.o.Deployments.List(ctx, t.EnvironmentID, t.IntegrationKey)
-	if err != nil {
-		return store.RecordScope{}, fmt.Errorf("deployments of %s: %w", t.IntegrationKey, err)
-	}
-	found, known, err := declares(deps, t.Model)
+	defs, err := s.syncDefs(ctx, t.EnvironmentID, t.IntegrationKey)
 	if err != nil {
 		return store.RecordScope{}, err
 	}
+	found, known := declares(defs, t.Model)
 	if !found {
 		return store.RecordScope{}, &Error{Kind: fault.Invalid, Code: "unknown_model", Field: modelField,
 			Message: fmt.Sprintf("no sync of integration %s declares the model %q (models: %s)", t.IntegrationKey, t.Model, strings.Join(known, ", "))}
@@ -93,23 +91,16 @@ func (s *Service) PruneRecords(ctx context.Context, t RecordTarget, untilCursor 
 
 // declares reports whether a deployed sync declares model, and else the
 // models they declare.
-func declares(deps []*store.Deployment, model string) (bool, []string, error) {
+func declares(defs map[string]*functions.Definition, model string) (bool, []string) {
 	var known []string
-	for _, d := range deps {
-		if d.Type != "sync" {
-			continue
-		}
-		def, err := definition(d)
-		if err != nil {
-			return false, nil, err
-		}
+	for _, def := range defs {
 		for m := range def.Models {
 			if m == model {
-				return true, nil, nil
+				return true, nil
 			}
 			known = append(known, m)
 		}
 	}
 	slices.Sort(known)
-	return false, slices.Compact(known), nil
+	return false, slices.Compact(known)
 }

@@ -156,6 +156,8 @@ type Service struct {
 
 	schemaMu    sync.Mutex
 	schemaCache map[string]map[string]*records.Schema
+
+	defs defsCache
 }
 
 // New returns a Service.
