@@ -65,6 +65,7 @@ func newRoot(stdout, stderr io.Writer, getenv func(string) string) *cobra.Comman
 	root.AddCommand(simulateCommand(stdout, stderr))
 	root.AddCommand(benchCommand(stdout, stderr))
 	addFunctionCommands(root, stdout, stderr, getenv)
+	addSyncCommands(root, stdout, stderr, getenv)
 	plainBoolFlags(root)
 	return root
 }
