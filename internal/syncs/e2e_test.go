@@ -320,7 +320,6 @@ func TestSyncLifecycle(t *testing.T) {
 			}
 
 			// A variant runs apart, with records of its own.
-			since = time.Now()
 			w.call("POST", "/sync/items/variant/v2", map[string]any{"provider_config_key": "github", "connection_id": "c1"}, nil, http.StatusOK)
 			deadline := time.Now().Add(60 * time.Second)
 			for {
