@@ -407,3 +407,40 @@ func TestSyncBadInput(t *testing.T) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// TestSyncAutoStartFalse: a sync deployed with autoStart false gets
+// stopped instances that run only once started.
+func TestSyncAutoStartFalse(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, apptest.SQLite, nil)
+	manual := strings.Replace(strings.Replace(itemsSync, "autoStart: true", "autoStart: false", 1), "description: 'Items'", "description: 'Manual items'", 1)
+	w.call("POST", "/functions/deploy", map[string]any{"files": map[string]string{"github/syncs/manual.ts": manual}}, nil, http.StatusOK)
+	w.connect("c1", map[string]any{"count": 3})
+	statusOf := func() status {
+		var out struct{ Syncs []status }
+		if err := json.Unmarshal(w.call("GET", "/sync/status?provider_config_key=github&syncs=manual&connection_id=c1", nil, nil, http.StatusOK), &out); err != nil || len(out.Syncs) != 1 {
+			t.Fatalf("status: %v %+v", err, out)
+		}
+		return out.Syncs[0]
+	}
+	// The autostarting sync runs; the manual one waits.
+	w.waitRun("c1", time.Now().Add(-time.Minute))
+	if st := statusOf(); st.Status != "STOPPED" || st.FinishedAt != nil || st.NextScheduledSyncAt != nil {
+		t.Fatalf("before start: %+v", st)
+	}
+	w.call("POST", "/sync/start", map[string]any{"provider_config_key": "github", "syncs": []string{"manual"}, "connection_id": "c1"}, nil, http.StatusOK)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		st := statusOf()
+		if st.Status == "SUCCESS" {
+			if st.RecordCount["Item"] != 3 || st.NextScheduledSyncAt == nil {
+				t.Fatalf("after start: %+v", st)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the started sync never ran: %+v", st)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
