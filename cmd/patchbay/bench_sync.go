@@ -261,7 +261,9 @@ func scratchSchema(ctx context.Context, base string) (string, func() error, erro
 	if err != nil {
 		return "", nil, errors.New("--postgres: cannot open the database")
 	}
-	schema := "patchbay_bench_" + strings.ReplaceAll(uuid.NewString(), "-", "")
+	// Short: River names its notification channels after the schema, and
+	// PostgreSQL's identifiers end at 63 bytes.
+	schema := "pbbench_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:16]
 	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
 		db.Close()
 		return "", nil, fmt.Errorf("--postgres: create a scratch schema: %w", err)
@@ -332,16 +334,17 @@ func (w *syncBench) runSync(ctx context.Context, stderr io.Writer, contacts int,
 	}); err != nil {
 		return benchPhase{}, err
 	}
-	triggered := false
+	triggered, seen := false, false
 	show := newBenchProgress(stderr)
 	defer show.clear()
 	for {
 		s, err := w.syncStatus(ctx)
-		if err != nil && triggered {
+		if err != nil && (triggered || seen) {
 			return benchPhase{}, err
 		}
-		// Before a run is triggered, an error may only mean that the sync's
-		// instance does not exist yet.
+		// Until the status is first read, an error may only mean that the
+		// sync's instance does not exist yet.
+		seen = seen || err == nil
 		n := s.RecordCount[fixtures.HubSpotContactModel]
 		switch {
 		case err == nil && s.Status == "SUCCESS" && n >= contacts:
