@@ -208,7 +208,10 @@ type Definition struct {
 // exports. Top-level code gets a host that refuses everything: a
 // definition must not depend on I/O.
 func (r *Runtime) Describe(ctx context.Context, b *Bundle) (*Definition, error) {
-	ctx, cancel := context.WithTimeoutCause(ctx, 10*time.Second, errTimeout)
+	// Generous: evaluating a bundle's top level takes milliseconds, but a
+	// deploy on a loaded machine (or under the race detector, which slows
+	// the interpreter twentyfold) must not fail for it.
+	ctx, cancel := context.WithTimeoutCause(ctx, describeTimeout, errTimeout)
 	defer cancel()
 	out, err := bounded(ctx, func(g *gate) (any, error) {
 		x, err := r.start(ctx, &Execution{Bundle: b, Host: refusingHost{}, Limits: Limits{Memory: DefaultMemory}}, g)
@@ -235,6 +238,9 @@ func (r *Runtime) Describe(ctx context.Context, b *Bundle) (*Definition, error) 
 	}
 	return &d, nil
 }
+
+// describeTimeout bounds the evaluation of a bundle's top level.
+const describeTimeout = 30 * time.Second
 
 var errTimeout = errors.New("the execution took longer than its time limit")
 
