@@ -45,6 +45,8 @@ type FunctionLimits struct {
 	// ActionTimeout is an action's time limit, a duration such as "30s"
 	// or "5m".
 	ActionTimeout string `json:"action_timeout,omitempty"`
+	// SyncTimeout is a sync run's time limit, such as "2h".
+	SyncTimeout string `json:"sync_timeout,omitempty"`
 	// ConnectionConcurrency caps the executions running at once on one
 	// connection.
 	ConnectionConcurrency int `json:"connection_concurrency,omitempty"`

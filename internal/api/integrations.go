@@ -35,6 +35,9 @@ func (s *Server) integrationJSON(env *store.Environment, in *store.Integration, 
 		if f.ActionTimeout > 0 {
 			out.Settings.Functions.ActionTimeout = f.ActionTimeout.String()
 		}
+		if f.SyncTimeout > 0 {
+			out.Settings.Functions.SyncTimeout = f.SyncTimeout.String()
+		}
 	}
 	if slices.Contains(include, "webhook") {
 		out.WebhookURL = s.serverURL + "/webhook/" + env.ID + "/" + url.PathEscape(in.UniqueKey)
@@ -120,6 +123,7 @@ func settingsFields(dst **integrations.SettingsInput) nested {
 				return decodeObject(raw, path, map[string]field{
 					"memory_mib":             {dest: integer(func(n int) { f.MemoryMiB = n })},
 					"action_timeout":         {dest: &f.ActionTimeout},
+					"sync_timeout":           {dest: &f.SyncTimeout},
 					"connection_concurrency": {dest: integer(func(n int) { f.ConnectionConcurrency = n })},
 				})
 			})},

@@ -107,6 +107,7 @@ type SettingsInput struct {
 type FunctionLimitsInput struct {
 	MemoryMiB             int
 	ActionTimeout         string
+	SyncTimeout           string
 	ConnectionConcurrency int
 }
 

@@ -43,6 +43,7 @@ const (
 	minFunctionMemoryMiB = 16
 	maxFunctionMemoryMiB = 16 << 10
 	maxActionTimeout     = functions.MaxActionTimeout
+	maxSyncTimeout       = 7 * 24 * time.Hour
 	maxConcurrency       = 100_000
 )
 
@@ -62,6 +63,13 @@ func (v *validator) functionLimits(in *FunctionLimitsInput) *store.FunctionLimit
 			v.add("invalid", "must be a duration between 1s and 24h, such as 30s", path("action_timeout")...)
 		}
 		out.ActionTimeout = d
+	}
+	if in.SyncTimeout != "" {
+		d, err := time.ParseDuration(in.SyncTimeout)
+		if err != nil || d < time.Second || d > maxSyncTimeout {
+			v.add("invalid", "must be a duration between 1s and 168h, such as 24h", path("sync_timeout")...)
+		}
+		out.SyncTimeout = d
 	}
 	if in.ConnectionConcurrency < 0 || in.ConnectionConcurrency > maxConcurrency {
 		v.add("invalid", fmt.Sprintf("must be between 1 and %d (0 keeps the node's)", maxConcurrency), path("connection_concurrency")...)

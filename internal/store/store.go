@@ -136,8 +136,10 @@ type IntegrationSettings struct {
 // FunctionLimits are per-integration limits of function executions; a
 // zero field keeps the node's value.
 type FunctionLimits struct {
-	Memory                int64 // bytes
-	ActionTimeout         time.Duration
+	Memory        int64 // bytes
+	ActionTimeout time.Duration
+	// SyncTimeout bounds one sync run.
+	SyncTimeout           time.Duration
 	ConnectionConcurrency int
 }
 

@@ -444,3 +444,28 @@ func TestSyncAutoStartFalse(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestSyncTimeout: an integration's settings.functions.sync_timeout
+// bounds its runs; a run past it fails as a timeout.
+func TestSyncTimeout(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, apptest.SQLite, map[string]string{"PATCHBAY_SYNC_ATTEMPTS": "1"})
+	out := w.call("PATCH", "/integrations/github", map[string]any{"settings": map[string]any{"functions": map[string]any{"sync_timeout": "1s"}}}, nil, http.StatusOK)
+	if !strings.Contains(string(out), `"sync_timeout":"1s"`) {
+		t.Fatalf("settings answer %s", out)
+	}
+	w.call("PATCH", "/integrations/github", map[string]any{"settings": map[string]any{"functions": map[string]any{"sync_timeout": "9d"}}}, nil, http.StatusBadRequest)
+	slow := strings.Replace(itemsSync, "const md = await nango.getMetadata();", "const md = await nango.getMetadata(); await new Promise((r) => setTimeout(r, 30000));", 1)
+	w.call("POST", "/functions/deploy", map[string]any{"files": map[string]string{"github/syncs/items.ts": slow}}, nil, http.StatusOK)
+	start := time.Now()
+	w.connect("c1", map[string]any{"count": 3})
+	st := w.waitRun("c1", start)
+	if st.Status != "ERROR" {
+		t.Fatalf("a run past its limit: %+v", st)
+	}
+	var errOut struct{ Syncs []struct{ Error json.RawMessage } }
+	_ = json.Unmarshal(w.call("GET", "/sync/status?provider_config_key=github&syncs=items&connection_id=c1", nil, nil, http.StatusOK), &errOut)
+	if len(errOut.Syncs) != 1 || !strings.Contains(string(errOut.Syncs[0].Error), "timeout") {
+		t.Fatalf("error %s, want a timeout", errOut.Syncs[0].Error)
+	}
+}

@@ -261,6 +261,9 @@ func (s *Service) limits(ctx context.Context, in *store.SyncInstance) (functions
 	if f.Memory > 0 {
 		l.Memory = f.Memory
 	}
+	if f.SyncTimeout > 0 {
+		l.Timeout = f.SyncTimeout
+	}
 	return l, f.ConnectionConcurrency
 }
 

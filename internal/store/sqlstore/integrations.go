@@ -65,6 +65,7 @@ type rateLimitJSON struct {
 type functionLimitsJSON struct {
 	MemoryBytes           int64  `json:"memory_bytes,omitempty"`
 	ActionTimeout         string `json:"action_timeout,omitempty"`
+	SyncTimeout           string `json:"sync_timeout,omitempty"`
 	ConnectionConcurrency int    `json:"connection_concurrency,omitempty"`
 }
 
@@ -77,6 +78,9 @@ func encodeSettings(v store.IntegrationSettings) (string, error) {
 		out.Functions = &functionLimitsJSON{MemoryBytes: f.Memory, ConnectionConcurrency: f.ConnectionConcurrency}
 		if f.ActionTimeout > 0 {
 			out.Functions.ActionTimeout = f.ActionTimeout.String()
+		}
+		if f.SyncTimeout > 0 {
+			out.Functions.SyncTimeout = f.SyncTimeout.String()
 		}
 	}
 	b, err := store.DocSettings.Encode(out)
@@ -104,6 +108,13 @@ func decodeSettings(b []byte) (store.IntegrationSettings, error) {
 				return store.IntegrationSettings{}, fmt.Errorf("functions.action_timeout: %w", err)
 			}
 			out.Functions.ActionTimeout = d
+		}
+		if f.SyncTimeout != "" {
+			d, err := time.ParseDuration(f.SyncTimeout)
+			if err != nil {
+				return store.IntegrationSettings{}, fmt.Errorf("functions.sync_timeout: %w", err)
+			}
+			out.Functions.SyncTimeout = d
 		}
 	}
 	return out, nil
