@@ -105,16 +105,6 @@ func (s *Service) ensure(ctx context.Context, c *store.Connection, syncName, var
 	return got, nil
 }
 
-// Undeployed removes a sync's instances and their records (the function
-// was deleted).
-func (s *Service) Undeployed(ctx context.Context, environmentID, integrationID, syncName string) error {
-	gone, err := s.o.Instances.Delete(ctx, environmentID, integrationID, "", syncName, "")
-	if err != nil {
-		return fmt.Errorf("delete instances of %s: %w", syncName, err)
-	}
-	return s.purgeInstances(ctx, gone)
-}
-
 // purgeInstances removes the records of deleted instances, model by model
 // of what they stored.
 func (s *Service) purgeInstances(ctx context.Context, gone []*store.SyncInstance) error {
