@@ -244,6 +244,10 @@ func startSyncBench(ctx context.Context, stderr io.Writer, contacts int, postgre
 	if err := w.api(ctx, w.client, "/integrations", http.StatusOK, map[string]any{
 		"unique_key": fixtures.HubSpotIntegration, "provider": "hubspot",
 		"credentials": map[string]any{"type": "OAUTH2", "client_id": oauthApp.ID, "client_secret": oauthApp.Secret},
+		// HubSpot's real limit (100 requests per 10 s, which the catalog
+		// gives the proxy) would make this a measure of the throttle: the
+		// simulator's limits are off, and so is Patchbay's.
+		"settings": map[string]any{"rate_limit": map[string]any{"requests": 1000000, "interval": "1s"}},
 	}); err != nil {
 		return nil, err
 	}
