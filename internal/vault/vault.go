@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -112,9 +113,14 @@ func (v *Vault) Open(ciphertext, aad []byte) ([]byte, error) {
 // AAD builds the associated data that binds a ciphertext to one column of
 // one row. The parts are length-prefixed so ("ab","c") and ("a","bc") differ.
 func AAD(table, column, rowID string) []byte {
-	var b []byte
+	// Built by hand, not with fmt: it runs once per record a page of GET
+	// /records opens. The bytes are what fmt's "%d:%s;" per part gave.
+	b := make([]byte, 0, len(table)+len(column)+len(rowID)+16)
 	for _, part := range [...]string{table, column, rowID} {
-		b = fmt.Appendf(b, "%d:%s;", len(part), part)
+		b = strconv.AppendInt(b, int64(len(part)), 10)
+		b = append(b, ':')
+		b = append(b, part...)
+		b = append(b, ';')
 	}
 	return b
 }

@@ -399,7 +399,7 @@ SELECT count(*) FROM throttle_buckets;
 INSERT INTO record_scopes (connection_ref, model, variant, environment_id, last_cursor, live)
 VALUES ($1, $2, $3, $4, 0, 0)
 ON CONFLICT (connection_ref, model, variant) DO UPDATE SET last_cursor = record_scopes.last_cursor
-RETURNING last_cursor;
+RETURNING id, last_cursor;
 
 -- name: SaveRecordScope
 UPDATE record_scopes SET last_cursor = $1, live = live + $2
@@ -411,15 +411,15 @@ FROM unnest($4::text[]) AS i (id)
 CROSS JOIN LATERAL (SELECT external_id, hash, deleted_at FROM records
     WHERE connection_ref = $1 AND model = $2 AND variant = $3 AND external_id = i.id LIMIT 1) AS r;
 
--- $1-$6 are the batch's (environment, scope, now, generation); $7-$11 the
--- rows' (id, cursor, payload, hash, action). A conflict is an update or an
+-- $1-$7 are the batch's (environment, scope, now, generation, scope id);
+-- $8-$12 the rows' (id, cursor, payload, hash, action). A conflict is an update or an
 -- undelete: first_seen_at stays.
 -- name: UpsertRecords
-INSERT INTO records (environment_id, connection_ref, model, variant, external_id, cursor, payload, hash,
+INSERT INTO records (environment_id, connection_ref, model, variant, external_id, scope_id, cursor, payload, hash,
     first_seen_at, last_modified_at, last_action, deleted_at, generation)
-SELECT $1::uuid, $2::uuid, $3::text, $4::text, r.id, r.cursor, r.payload, r.hash, $5::timestamptz, $5::timestamptz,
-    r.action, NULL, $6::bigint
-FROM unnest($7::text[], $8::bigint[], $9::bytea[], $10::text[], $11::text[]) AS r (id, cursor, payload, hash, action)
+SELECT $1::uuid, $2::uuid, $3::text, $4::text, r.id, $7::bigint, r.cursor, r.payload, r.hash, $5::timestamptz,
+    $5::timestamptz, r.action, NULL, $6::bigint
+FROM unnest($8::text[], $9::bigint[], $10::bytea[], $11::text[], $12::text[]) AS r (id, cursor, payload, hash, action)
 ON CONFLICT (connection_ref, model, variant, external_id) DO UPDATE SET cursor = excluded.cursor,
     payload = excluded.payload, hash = excluded.hash, last_modified_at = excluded.last_modified_at,
     last_action = excluded.last_action, deleted_at = NULL, generation = excluded.generation;
@@ -461,7 +461,8 @@ WHERE records.ctid = unseen.tid;
 -- name: ListRecords
 SELECT external_id, payload, first_seen_at, last_modified_at, last_action, deleted_at, cursor
 FROM records
-WHERE connection_ref = $1 AND model = $2 AND variant = $3 AND cursor > $4
+WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = $1 AND model = $2 AND variant = $3)
+    AND cursor > $4
     AND ($5::timestamptz IS NULL OR last_modified_at >= $5::timestamptz)
     AND ($6::text[] IS NULL OR last_action = ANY($6::text[]))
 ORDER BY cursor
@@ -496,7 +497,8 @@ SELECT last_cursor FROM record_scopes ORDER BY connection_ref, model, variant FO
 
 -- name: PruneRecords
 UPDATE records SET payload = NULL
-WHERE connection_ref = $1 AND model = $2 AND variant = $3 AND cursor <= $4 AND payload IS NOT NULL;
+WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = $1 AND model = $2 AND variant = $3)
+    AND cursor <= $4 AND payload IS NOT NULL;
 
 -- Up to $5 records of a connection, narrowed when $2, $3, $4 are set;
 -- returns each one's scope and whether it was live, for the scopes' counts.

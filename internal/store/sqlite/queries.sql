@@ -357,7 +357,7 @@ DELETE FROM function_locks WHERE owner = ?;
 INSERT INTO record_scopes (connection_ref, model, variant, environment_id, last_cursor, live)
 VALUES (?, ?, ?, ?, 0, 0)
 ON CONFLICT (connection_ref, model, variant) DO UPDATE SET last_cursor = record_scopes.last_cursor
-RETURNING last_cursor;
+RETURNING id, last_cursor;
 
 -- name: SaveRecordScope
 UPDATE record_scopes SET last_cursor = ?, live = live + ?
@@ -370,13 +370,13 @@ SELECT external_id, hash, deleted_at IS NOT NULL FROM records INDEXED BY records
 WHERE connection_ref = ? AND model = ? AND variant = ?
     AND external_id IN (SELECT value FROM json_each(?));
 
--- ?1-?6 are the batch's (environment, scope, now, generation); ?7-?11 the
--- row's (id, cursor, payload, hash, action). A conflict is an update or an
+-- ?1-?7 are the batch's (environment, scope, now, generation, scope id);
+-- ?8-?12 the row's (id, cursor, payload, hash, action). A conflict is an update or an
 -- undelete: first_seen_at stays.
 -- name: UpsertRecords
-INSERT INTO records (environment_id, connection_ref, model, variant, external_id, cursor, payload, hash,
+INSERT INTO records (environment_id, connection_ref, model, variant, external_id, scope_id, cursor, payload, hash,
     first_seen_at, last_modified_at, last_action, deleted_at, generation)
-VALUES (?1, ?2, ?3, ?4, ?7, ?8, ?9, ?10, ?5, ?5, ?11, NULL, ?6)
+VALUES (?1, ?2, ?3, ?4, ?8, ?7, ?9, ?10, ?11, ?5, ?5, ?12, NULL, ?6)
 ON CONFLICT (connection_ref, model, variant, external_id) DO UPDATE SET cursor = excluded.cursor,
     payload = excluded.payload, hash = excluded.hash, last_modified_at = excluded.last_modified_at,
     last_action = excluded.last_action, deleted_at = NULL, generation = excluded.generation;
@@ -408,9 +408,11 @@ WHERE records.connection_ref = ?3 AND records.model = ?4 AND records.variant = ?
     AND records.external_id = unseen.external_id;
 
 -- Filters are NULL when unset; ?6 is a JSON array. ListRecordsByIDs is this
--- query when ids are given.
+-- query when ids are given. Timestamps are selected as text, which sqlstore
+-- parses faster than the driver (see dbTime).
 -- name: ListRecords
-SELECT external_id, payload, first_seen_at, last_modified_at, last_action, deleted_at, cursor
+SELECT external_id, payload, CAST(first_seen_at AS TEXT), CAST(last_modified_at AS TEXT), last_action,
+    CAST(deleted_at AS TEXT), cursor
 FROM records
 WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3 AND cursor > ?4
     AND (?5 IS NULL OR last_modified_at >= ?5)
@@ -421,7 +423,8 @@ LIMIT ?7;
 -- The ids (?8, a JSON array) are looked up, not searched for in the scope's
 -- pages.
 -- name: ListRecordsByIDs
-SELECT external_id, payload, first_seen_at, last_modified_at, last_action, deleted_at, cursor
+SELECT external_id, payload, CAST(first_seen_at AS TEXT), CAST(last_modified_at AS TEXT), last_action,
+    CAST(deleted_at AS TEXT), cursor
 FROM records INDEXED BY records_external_id
 WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3 AND external_id IN (SELECT value FROM json_each(?8))
     AND cursor > ?4

@@ -40,9 +40,9 @@ func (r records) Write(ctx context.Context, fn func(tx store.RecordTx) error) er
 
 type scopeKey struct{ connectionRef, model, variant string }
 
-// scopeState is a scope this transaction holds: its row is locked and
+// scopeState is a scope this transaction holds: its row (id) is locked and
 // last is the last cursor given so far.
-type scopeState struct{ last int64 }
+type scopeState struct{ id, last int64 }
 
 type recordTx struct {
 	db     *DB
@@ -62,7 +62,7 @@ func (t *recordTx) lock(ctx context.Context, s store.RecordScope) (*scopeState, 
 		return st, nil
 	}
 	st := &scopeState{}
-	if err := t.tx.QueryRowContext(ctx, t.db.q("LockRecordScope"), s.ConnectionRef, s.Model, s.Variant, s.EnvironmentID).Scan(&st.last); err != nil {
+	if err := t.tx.QueryRowContext(ctx, t.db.q("LockRecordScope"), s.ConnectionRef, s.Model, s.Variant, s.EnvironmentID).Scan(&st.id, &st.last); err != nil {
 		return nil, fmt.Errorf("lock scope: %w", err)
 	}
 	t.scopes[k] = st
@@ -160,7 +160,7 @@ func (t *recordTx) Upsert(ctx context.Context, s store.RecordScope, recs []store
 		payloads = append(payloads, v.Seal(rec.Payload, recordAAD(s.ConnectionRef, s.Model, s.Variant, rec.ID)))
 	}
 	if len(wIDs) > 0 {
-		scalars := []any{s.EnvironmentID, s.ConnectionRef, s.Model, s.Variant, t.db.now(), generation}
+		scalars := []any{s.EnvironmentID, s.ConnectionRef, s.Model, s.Variant, t.db.now(), generation, st.id}
 		if _, err := t.db.execBatch(ctx, t.tx, "UpsertRecords", scalars, wIDs, cursors, payloads, hashes, actions); err != nil {
 			return fail(err)
 		}
@@ -364,11 +364,14 @@ func (r records) List(ctx context.Context, q store.RecordQuery) ([]*store.Record
 	for rows.Next() {
 		rec := &store.Record{}
 		var sealed sql.RawBytes
-		var deleted sql.NullTime
-		if err := rows.Scan(&rec.ID, &sealed, &rec.FirstSeenAt, &rec.LastModifiedAt, &rec.LastAction, &deleted, &rec.Cursor); err != nil {
+		var first, modified, deleted dbTime
+		if err := rows.Scan(&rec.ID, &sealed, &first, &modified, &rec.LastAction, &deleted, &rec.Cursor); err != nil {
 			return nil, fmt.Errorf("list %s records: %w", s.Model, err)
 		}
-		rec.FirstSeenAt, rec.LastModifiedAt, rec.DeletedAt = rec.FirstSeenAt.UTC(), rec.LastModifiedAt.UTC(), timePtr(deleted)
+		rec.FirstSeenAt, rec.LastModifiedAt = first.Time, modified.Time
+		if deleted.Valid {
+			rec.DeletedAt = &deleted.Time
+		}
 		if sealed != nil {
 			plain, err := v.Open(sealed, recordAAD(s.ConnectionRef, s.Model, s.Variant, rec.ID))
 			if err != nil {

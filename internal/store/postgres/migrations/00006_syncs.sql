@@ -17,6 +17,8 @@ CREATE TABLE records (
     variant          TEXT NOT NULL,
     -- the record's own id, as the sync gave it
     external_id      TEXT NOT NULL,
+    -- record_scopes.id of (connection_ref, model, variant)
+    scope_id         BIGINT NOT NULL,
     -- given from record_scopes.last_cursor: every change of a record moves
     -- it above every cursor already committed in its scope
     cursor           BIGINT NOT NULL,
@@ -33,9 +35,17 @@ CREATE TABLE records (
     -- the generation of the run that last saw the record (delete detection)
     generation       BIGINT NOT NULL,
     PRIMARY KEY (connection_ref, model, variant, external_id)
-);
--- GET /records' keyset pages; unique, so no two changes share a cursor.
-CREATE UNIQUE INDEX records_cursor ON records (connection_ref, model, variant, cursor);
+)
+-- Room on each page for a row's next version: a resync marks every unchanged
+-- record seen (generation, not indexed), which then stays a heap-only update
+-- instead of writing both indexes.
+WITH (fillfactor = 85);
+-- GET /records' keyset pages; unique, so no two changes share a cursor. On
+-- scope_id, not the primary key's columns: a lookup by id then cannot match
+-- this index at all, where a table not yet analysed (a first backfill) would
+-- otherwise have its planner walk the scope here, filtering by id, instead
+-- of probing the primary key.
+CREATE UNIQUE INDEX records_cursor ON records (scope_id, cursor);
 
 -- One row per scope: its cursor counter and its live (not deleted) record
 -- count. A writer takes the row (INSERT … ON CONFLICT DO UPDATE) at its
@@ -43,13 +53,14 @@ CREATE UNIQUE INDEX records_cursor ON records (connection_ref, model, variant, c
 -- scope's writers: cursors become visible in the order they were given. A
 -- global sequence would not do: its values are not in commit order.
 CREATE TABLE record_scopes (
+    id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     connection_ref UUID NOT NULL,
     model          TEXT NOT NULL,
     variant        TEXT NOT NULL,
     environment_id UUID NOT NULL,
     last_cursor    BIGINT NOT NULL,
     live           BIGINT NOT NULL,
-    PRIMARY KEY (connection_ref, model, variant)
+    UNIQUE (connection_ref, model, variant)
 );
 -- Purge's orphan scan and retention, per environment.
 CREATE INDEX record_scopes_environment ON record_scopes (environment_id);

@@ -16,6 +16,9 @@ CREATE TABLE records (
     variant          TEXT NOT NULL,
     -- the record's own id, as the sync gave it
     external_id      TEXT NOT NULL,
+    -- record_scopes.id of (connection_ref, model, variant); PostgreSQL
+    -- indexes cursors on it, SQLite clusters on the key below
+    scope_id         INTEGER NOT NULL,
     -- given from record_scopes.last_cursor: every change of a record moves
     -- it above every cursor already committed in its scope
     cursor           INTEGER NOT NULL,
@@ -45,14 +48,16 @@ CREATE UNIQUE INDEX records_external_id ON records (connection_ref, model, varia
 -- scope's writers: cursors become visible in the order they were given. A
 -- global sequence would not do: its values are not in commit order.
 CREATE TABLE record_scopes (
+    -- AUTOINCREMENT: never reused, not even the last one's
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
     connection_ref TEXT NOT NULL,
     model          TEXT NOT NULL,
     variant        TEXT NOT NULL,
     environment_id TEXT NOT NULL,
     last_cursor    INTEGER NOT NULL,
     live           INTEGER NOT NULL,
-    PRIMARY KEY (connection_ref, model, variant)
-) WITHOUT ROWID;
+    UNIQUE (connection_ref, model, variant)
+);
 -- Purge's orphan scan and retention, per environment.
 CREATE INDEX record_scopes_environment ON record_scopes (environment_id);
 
