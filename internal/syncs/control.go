@@ -146,8 +146,8 @@ func (s *Service) Trigger(ctx context.Context, sel Selection, opts TriggerOption
 		got, err := s.o.Instances.Update(ctx, in.EnvironmentID, in.ID, func(cur *store.SyncInstance) error {
 			now := s.now()
 			if cur.QueueToken != "" {
-				// Queued or running: it runs again right after.
-				cur.NextRunAt = &now
+				// Queued or running: it runs again right after, with these
+				// options (the scheduler never claims a queued instance).
 				ro := decodeOptions(cur.RunOptions)
 				next := o
 				ro.Next = &next

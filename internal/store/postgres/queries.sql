@@ -648,7 +648,7 @@ JOIN (
     SELECT d.id, d.next_run_at, row_number() OVER (PARTITION BY d.environment_id ORDER BY d.next_run_at, d.id) AS turn
     FROM environments e CROSS JOIN LATERAL (
         SELECT x.id, x.environment_id, x.next_run_at FROM sync_instances x
-        WHERE x.environment_id = e.id AND x.enabled AND x.next_run_at IS NOT NULL AND x.next_run_at <= $1
+        WHERE x.environment_id = e.id AND x.enabled AND x.queue_token IS NULL AND x.next_run_at IS NOT NULL AND x.next_run_at <= $1
         ORDER BY x.next_run_at, x.id LIMIT $2) AS d
     ORDER BY turn, d.next_run_at, d.id
     LIMIT $2

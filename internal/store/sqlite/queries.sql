@@ -584,7 +584,7 @@ SELECT id FROM (
     SELECT d.id, d.next_run_at, row_number() OVER (PARTITION BY d.environment_id ORDER BY d.next_run_at, d.id) AS turn
     FROM environments e JOIN sync_instances d ON d.id IN (
         SELECT x.id FROM sync_instances x
-        WHERE x.environment_id = e.id AND x.enabled AND x.next_run_at IS NOT NULL AND x.next_run_at <= ?1
+        WHERE x.environment_id = e.id AND x.enabled AND x.queue_token IS NULL AND x.next_run_at IS NOT NULL AND x.next_run_at <= ?1
         ORDER BY x.next_run_at, x.id LIMIT ?2)
 )
 ORDER BY turn, next_run_at, id
