@@ -343,7 +343,9 @@ DELETE FROM function_locks WHERE expires_at < ?;
 -- name: ReleaseFunctionLocks
 DELETE FROM function_locks WHERE owner = ?;
 
--- Records. A list parameter (ids, actions) is a JSON array, unpacked with
+-- Records. Their keys are on scope_id: the statements find it from the
+-- scope's (connection_ref, model, variant), once per statement. A list
+-- parameter (ids, actions) is a JSON array, unpacked with
 -- json_each: one statement whatever the number of ids, and no limit on
 -- bound variables. Batch statements (UpsertRecords, DeleteRecords,
 -- ResealRecords) take one row's values: sqlstore runs them once per row of
@@ -367,8 +369,7 @@ WHERE connection_ref = ? AND model = ? AND variant = ?;
 -- holds, and would otherwise scan the whole scope for a handful of them.
 -- name: ExistingRecords
 SELECT external_id, hash, deleted_at IS NOT NULL FROM records INDEXED BY records_external_id
-WHERE connection_ref = ? AND model = ? AND variant = ?
-    AND external_id IN (SELECT value FROM json_each(?));
+WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3) AND external_id IN (SELECT value FROM json_each(?4));
 
 -- ?1-?7 are the batch's (environment, scope, now, generation, scope id);
 -- ?8-?12 the row's (id, cursor, payload, hash, action). A conflict is an update or an
@@ -377,35 +378,32 @@ WHERE connection_ref = ? AND model = ? AND variant = ?
 INSERT INTO records (environment_id, connection_ref, model, variant, external_id, scope_id, cursor, payload, hash,
     first_seen_at, last_modified_at, last_action, deleted_at, generation)
 VALUES (?1, ?2, ?3, ?4, ?8, ?7, ?9, ?10, ?11, ?5, ?5, ?12, NULL, ?6)
-ON CONFLICT (connection_ref, model, variant, external_id) DO UPDATE SET cursor = excluded.cursor,
+ON CONFLICT (scope_id, external_id) DO UPDATE SET cursor = excluded.cursor,
     payload = excluded.payload, hash = excluded.hash, last_modified_at = excluded.last_modified_at,
     last_action = excluded.last_action, deleted_at = NULL, generation = excluded.generation;
 
 -- name: TouchRecords
-UPDATE records INDEXED BY records_external_id SET generation = ?
-WHERE connection_ref = ? AND model = ? AND variant = ?
-    AND external_id IN (SELECT value FROM json_each(?));
+UPDATE records INDEXED BY records_external_id SET generation = ?1
+WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?2 AND model = ?3 AND variant = ?4) AND external_id IN (SELECT value FROM json_each(?5));
 
 -- name: RecordPayloads
 SELECT external_id, payload FROM records INDEXED BY records_external_id
-WHERE connection_ref = ? AND model = ? AND variant = ?
-    AND external_id IN (SELECT value FROM json_each(?))
+WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3) AND external_id IN (SELECT value FROM json_each(?4))
     AND deleted_at IS NULL AND payload IS NOT NULL;
 
 -- ?1-?5 are the batch's (now, generation, scope); ?6-?7 the row's (id,
 -- cursor).
 -- name: DeleteRecords
 UPDATE records SET last_action = 'DELETED', deleted_at = ?1, last_modified_at = ?1, generation = ?2, cursor = ?7
-WHERE connection_ref = ?3 AND model = ?4 AND variant = ?5 AND external_id = ?6 AND deleted_at IS NULL;
+WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?3 AND model = ?4 AND variant = ?5) AND external_id = ?6 AND deleted_at IS NULL;
 
 -- The live records not seen since generation ?6 get the cursors after ?2,
 -- in their current cursor order.
 -- name: DeleteUnseenRecords
 UPDATE records SET last_action = 'DELETED', deleted_at = ?1, last_modified_at = ?1, cursor = ?2 + unseen.n
-FROM (SELECT external_id, row_number() OVER (ORDER BY cursor) AS n FROM records
-      WHERE connection_ref = ?3 AND model = ?4 AND variant = ?5 AND deleted_at IS NULL AND generation < ?6) AS unseen
-WHERE records.connection_ref = ?3 AND records.model = ?4 AND records.variant = ?5
-    AND records.external_id = unseen.external_id;
+FROM (SELECT scope_id, external_id, row_number() OVER (ORDER BY cursor) AS n FROM records
+      WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?3 AND model = ?4 AND variant = ?5) AND deleted_at IS NULL AND generation < ?6) AS unseen
+WHERE records.scope_id = unseen.scope_id AND records.external_id = unseen.external_id;
 
 -- Filters are NULL when unset; ?6 is a JSON array. ListRecordsByIDs is this
 -- query when ids are given. Timestamps are selected as text, which sqlstore
@@ -414,7 +412,7 @@ WHERE records.connection_ref = ?3 AND records.model = ?4 AND records.variant = ?
 SELECT external_id, payload, CAST(first_seen_at AS TEXT), CAST(last_modified_at AS TEXT), last_action,
     CAST(deleted_at AS TEXT), cursor
 FROM records
-WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3 AND cursor > ?4
+WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3) AND cursor > ?4
     AND (?5 IS NULL OR last_modified_at >= ?5)
     AND (?6 IS NULL OR last_action IN (SELECT value FROM json_each(?6)))
 ORDER BY cursor
@@ -426,7 +424,7 @@ LIMIT ?7;
 SELECT external_id, payload, CAST(first_seen_at AS TEXT), CAST(last_modified_at AS TEXT), last_action,
     CAST(deleted_at AS TEXT), cursor
 FROM records INDEXED BY records_external_id
-WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3 AND external_id IN (SELECT value FROM json_each(?8))
+WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3) AND external_id IN (SELECT value FROM json_each(?8))
     AND cursor > ?4
     AND (?5 IS NULL OR last_modified_at >= ?5)
     AND (?6 IS NULL OR last_action IN (SELECT value FROM json_each(?6)))
@@ -447,14 +445,15 @@ SELECT last_cursor FROM record_scopes;
 
 -- name: PruneRecords
 UPDATE records SET payload = NULL
-WHERE connection_ref = ? AND model = ? AND variant = ? AND cursor <= ? AND payload IS NOT NULL;
+WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3) AND cursor <= ?4 AND payload IS NOT NULL;
 
 -- Up to ?5 records of a connection, narrowed when ?2, ?3, ?4 are set;
 -- returns each one's scope and whether it was live, for the scopes' counts.
 -- name: PurgeRecords
-DELETE FROM records WHERE (connection_ref, model, variant, external_id) IN (
-    SELECT connection_ref, model, variant, external_id FROM records
-    WHERE connection_ref = ?1 AND (?2 IS NULL OR model = ?2) AND (?3 IS NULL OR variant = ?3)
+DELETE FROM records WHERE (scope_id, cursor) IN (
+    SELECT scope_id, cursor FROM records
+    WHERE scope_id IN (SELECT id FROM record_scopes
+            WHERE connection_ref = ?1 AND (?2 IS NULL OR model = ?2) AND (?3 IS NULL OR variant = ?3))
         AND (?4 IS NULL OR last_modified_at < ?4)
     LIMIT ?5)
 RETURNING model, variant, deleted_at IS NULL;
@@ -479,18 +478,18 @@ WHERE connection_ref = ?1 AND (?2 IS NULL OR model = ?2) AND (?3 IS NULL OR vari
 -- name: DeleteRecordScope
 DELETE FROM record_scopes
 WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3 AND last_cursor = ?4
-    AND NOT EXISTS (SELECT 1 FROM records r WHERE r.connection_ref = ?1 AND r.model = ?2 AND r.variant = ?3);
+    AND NOT EXISTS (SELECT 1 FROM records r WHERE r.scope_id = record_scopes.id);
 
 -- Key rotation pages through every payload in key order; ?5 is true for the
 -- first page.
 -- name: ListSealedRecords
 SELECT connection_ref, model, variant, external_id, payload FROM records
-WHERE (?5 OR (connection_ref, model, variant, external_id) > (?1, ?2, ?3, ?4)) AND payload IS NOT NULL
-ORDER BY connection_ref, model, variant, external_id
+WHERE (?5 OR (scope_id, external_id) > ((SELECT id FROM record_scopes WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3), ?4)) AND payload IS NOT NULL
+ORDER BY scope_id, external_id
 LIMIT ?6;
 
 -- name: ResealRecords
-UPDATE records SET payload = ?5 WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3 AND external_id = ?4;
+UPDATE records SET payload = ?5 WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3) AND external_id = ?4;
 
 -- Sync instances. Every read returns the same columns, in this order, joined
 -- with the integration for its key and the connection for its id:

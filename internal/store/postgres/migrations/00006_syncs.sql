@@ -106,6 +106,8 @@ CREATE TABLE sync_instances (
     updated_at      TIMESTAMPTZ NOT NULL,
     UNIQUE (connection_ref, sync_name, variant)
 );
+-- List, by environment; Delete, by integration.
+CREATE INDEX sync_instances_environment ON sync_instances (environment_id);
 CREATE INDEX sync_instances_integration ON sync_instances (integration_id, sync_name);
 -- ClaimDue: each environment's due instances, soonest first.
 CREATE INDEX sync_instances_due ON sync_instances (environment_id, next_run_at)

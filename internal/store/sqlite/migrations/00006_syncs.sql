@@ -16,8 +16,8 @@ CREATE TABLE records (
     variant          TEXT NOT NULL,
     -- the record's own id, as the sync gave it
     external_id      TEXT NOT NULL,
-    -- record_scopes.id of (connection_ref, model, variant); PostgreSQL
-    -- indexes cursors on it, SQLite clusters on the key below
+    -- record_scopes.id of (connection_ref, model, variant): the keys below
+    -- are on it, a short integer to compare, not three strings
     scope_id         INTEGER NOT NULL,
     -- given from record_scopes.last_cursor: every change of a record moves
     -- it above every cursor already committed in its scope
@@ -37,10 +37,10 @@ CREATE TABLE records (
     -- Clustered on the cursor: GET /records' keyset pages are one
     -- sequential range of the table, payloads included, instead of an
     -- index lookup per record. Unique, so no two changes share a cursor.
-    PRIMARY KEY (connection_ref, model, variant, cursor)
+    PRIMARY KEY (scope_id, cursor)
 ) WITHOUT ROWID;
 -- A record's identity: what saves and deletes look up.
-CREATE UNIQUE INDEX records_external_id ON records (connection_ref, model, variant, external_id);
+CREATE UNIQUE INDEX records_external_id ON records (scope_id, external_id);
 
 -- One row per scope: its cursor counter and its live (not deleted) record
 -- count. A writer takes the row (INSERT … ON CONFLICT DO UPDATE) at its
@@ -102,6 +102,8 @@ CREATE TABLE sync_instances (
     updated_at      TIMESTAMP NOT NULL,
     UNIQUE (connection_ref, sync_name, variant)
 );
+-- List, by environment; Delete, by integration.
+CREATE INDEX sync_instances_environment ON sync_instances (environment_id);
 CREATE INDEX sync_instances_integration ON sync_instances (integration_id, sync_name);
 -- ClaimDue: each environment's due instances, soonest first.
 CREATE INDEX sync_instances_due ON sync_instances (environment_id, next_run_at)
