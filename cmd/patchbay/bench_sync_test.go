@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -45,5 +46,45 @@ func TestCheckBenchSyncFlags(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "secret") {
 		t.Errorf("%q echoes the password", err)
+	}
+}
+
+// TestBenchSync runs `patchbay bench sync` on a small portal and checks the
+// shape of its table: the sync and both reads, every contact counted, rates
+// and RSS that parse. It never judges the speed.
+func TestBenchSync(t *testing.T) {
+	t.Parallel()
+	if benchUnderRace {
+		t.Skip("the race detector makes the engine's work about 20 times slower")
+	}
+	out, err := run(t, nil, "bench", "sync", "--contacts", "1500", "--timeout", "1m")
+	if err != nil {
+		t.Fatalf("bench sync: %v\n%s", err, out)
+	}
+	phases := map[string]bool{}
+	for _, line := range strings.Split(out, "\n") {
+		f := benchColumns.Split(strings.TrimSpace(line), -1)
+		if len(f) != 7 || f[0] == "PHASE" {
+			continue
+		}
+		// PHASE RECORDS TIME RECORDS/S TARGET PEAK-RSS TARGET
+		if n := benchAtoi(t, line, f[1]); n != 1500 {
+			t.Errorf("row %q: %d records, want 1500", line, n)
+		}
+		if d := benchDuration(t, line, f[2]); d <= 0 {
+			t.Errorf("row %q: time %s", line, d)
+		}
+		if r, err := strconv.ParseFloat(f[3], 64); err != nil || r <= 0 {
+			t.Errorf("row %q: records/s %q", line, f[3])
+		}
+		if !strings.HasSuffix(f[5], " MB") && f[5] != "n/a" {
+			t.Errorf("row %q: peak RSS %q", line, f[5])
+		}
+		phases[f[0]] = true
+	}
+	for _, want := range []string{"sync (end to end)", "read, limit 1000", "read, limit 10000"} {
+		if !phases[want] {
+			t.Errorf("no %q row in\n%s", want, out)
+		}
 	}
 }
