@@ -42,6 +42,8 @@ const (
 	// Unavailable is a temporary refusal; the same request may succeed
 	// later.
 	Unavailable
+	// TooLarge is an input, or an answer to pass on, over its size limit.
+	TooLarge
 )
 
 var kindNames = [...]string{
@@ -55,6 +57,7 @@ var kindNames = [...]string{
 	Unsupported:      "unsupported",
 	Upstream:         "upstream",
 	Unavailable:      "unavailable",
+	TooLarge:         "too_large",
 }
 
 func (k Kind) String() string {

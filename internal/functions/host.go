@@ -8,7 +8,9 @@ import (
 	"iter"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/api/httperr"
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/wire"
 )
@@ -103,17 +105,37 @@ type RecordOp = wire.RecordOp
 
 // HostError is a refusal a host reports to the function (it becomes a
 // thrown NangoError with this code), as opposed to an internal failure.
+// Kind says what went wrong; the function sees it as the HTTP status
+// Patchbay's API would answer with (httperr's one table), none for an
+// internal failure.
 type HostError struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Status  int    `json:"status,omitempty"`
+	Kind    fault.Kind
+	Code    string
+	Message string
 }
 
 func (e *HostError) Error() string { return e.Message }
 
+// FaultKind says what kind of failure e is.
+func (e *HostError) FaultKind() fault.Kind { return e.Kind }
+
+// MarshalJSON is the error as the sandbox receives it: {code, message,
+// status}.
+func (e *HostError) MarshalJSON() ([]byte, error) {
+	out := struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Status  int    `json:"status,omitempty"`
+	}{Code: e.Code, Message: e.Message}
+	if e.Kind != fault.Internal {
+		out.Status = httperr.Status(e.Kind)
+	}
+	return json.Marshal(out)
+}
+
 // ErrNotInSync is what hosts answer to record and checkpoint methods
 // outside a sync.
-var ErrNotInSync = &HostError{Code: "not_in_sync", Message: "this method is available in syncs only", Status: 400}
+var ErrNotInSync = &HostError{Kind: fault.Invalid, Code: "not_in_sync", Message: "this method is available in syncs only"}
 
 // ForeignConnection refuses a request that names another connection than
 // the execution's.
@@ -121,7 +143,7 @@ func ForeignConnection(integrationKey, connectionID string) *HostError {
 	return &HostError{
 		Code:    "connection_not_allowed",
 		Message: fmt.Sprintf("a function can reach only the connection it runs for, not %s/%s", integrationKey, connectionID),
-		Status:  403,
+		Kind:    fault.Forbidden,
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/store"
 )
 
@@ -81,7 +82,7 @@ func decodeArgs(raw json.RawMessage, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return &HostError{Code: "invalid_arguments", Message: fmt.Sprintf("invalid arguments: %v", err), Status: 400}
+		return &HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: fmt.Sprintf("invalid arguments: %v", err)}
 	}
 	return nil
 }
@@ -110,7 +111,7 @@ func (x *execution) request(raw json.RawMessage) (*HTTPRequest, error) {
 		return nil, err
 	}
 	if req.Endpoint == "" {
-		return nil, &HostError{Code: "invalid_arguments", Message: "endpoint is required", Status: 400}
+		return nil, &HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: "endpoint is required"}
 	}
 	return &req, nil
 }
@@ -188,7 +189,7 @@ func opPaginateStart(x *execution, raw json.RawMessage) (func(ctx context.Contex
 	if len(args.Paginate) > 0 && string(args.Paginate) != "null" {
 		cfg = &catalog.PaginateConfig{}
 		if err := json.Unmarshal(args.Paginate, cfg); err != nil {
-			return nil, &HostError{Code: "invalid_arguments", Message: fmt.Sprintf("paginate: %v", err), Status: 400}
+			return nil, &HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: fmt.Sprintf("paginate: %v", err)}
 		}
 		var l struct {
 			Limit json.Number `json:"limit"`
@@ -197,13 +198,13 @@ func opPaginateStart(x *execution, raw json.RawMessage) (func(ctx context.Contex
 		if l.Limit != "" {
 			n, err := l.Limit.Int64()
 			if err != nil || n < 0 || n > 1_000_000 {
-				return nil, &HostError{Code: "invalid_arguments", Message: "paginate.limit must be a positive integer", Status: 400}
+				return nil, &HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: "paginate.limit must be a positive integer"}
 			}
 			limit = int(n)
 		}
 	}
 	if len(x.pagers) >= maxInFlight {
-		return nil, &HostError{Code: "too_many_paginations", Message: "too many paginations open at once", Status: 400}
+		return nil, &HostError{Kind: fault.Invalid, Code: "too_many_paginations", Message: "too many paginations open at once"}
 	}
 	req := args.HTTPRequest
 	x.nextPager++
@@ -226,7 +227,7 @@ func opPaginateNext(x *execution, raw json.RawMessage) (func(ctx context.Context
 	}
 	p, ok := x.pagers[args.Handle]
 	if !ok {
-		return nil, &HostError{Code: "invalid_arguments", Message: "no such pagination", Status: 400}
+		return nil, &HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: "no such pagination"}
 	}
 	return func(ctx context.Context) (any, error) {
 		p.mu.Lock()
@@ -288,7 +289,7 @@ func opSetMetadata(merge bool) asyncOp {
 			return nil, err
 		}
 		if args.Metadata == nil {
-			return nil, &HostError{Code: "invalid_arguments", Message: "metadata must be an object", Status: 400}
+			return nil, &HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: "metadata must be an object"}
 		}
 		return func(ctx context.Context) (any, error) { return nil, x.host.SetMetadata(ctx, args.Metadata, merge) }, nil
 	}
@@ -302,7 +303,7 @@ func opSaveCheckpoint(x *execution, raw json.RawMessage) (func(ctx context.Conte
 		return nil, err
 	}
 	if args.Checkpoint == nil {
-		return nil, &HostError{Code: "invalid_arguments", Message: "checkpoint must be an object", Status: 400}
+		return nil, &HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: "checkpoint must be an object"}
 	}
 	return func(ctx context.Context) (any, error) { return nil, x.host.SaveCheckpoint(ctx, args.Checkpoint) }, nil
 }
@@ -319,10 +320,10 @@ func opTryAcquireLock(x *execution, raw json.RawMessage) (func(ctx context.Conte
 	}
 	ttl := time.Duration(args.TTLMs * float64(time.Millisecond))
 	if args.Key == "" || len(args.Key) > 255 {
-		return nil, &HostError{Code: "invalid_arguments", Message: "lock key must be 1 to 255 characters", Status: 400}
+		return nil, &HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: "lock key must be 1 to 255 characters"}
 	}
 	if ttl <= 0 || ttl > maxLockTTL {
-		return nil, &HostError{Code: "invalid_arguments", Message: "ttlMs must be positive and at most a day", Status: 400}
+		return nil, &HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: "ttlMs must be positive and at most a day"}
 	}
 	return func(ctx context.Context) (any, error) { return x.host.TryAcquireLock(ctx, args.Key, ttl) }, nil
 }
@@ -365,7 +366,7 @@ func opRecords(op string) asyncOp {
 			return nil, err
 		}
 		if args.Model == "" {
-			return nil, &HostError{Code: "invalid_arguments", Message: op + ": the model name is required", Status: 400}
+			return nil, &HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: op + ": the model name is required"}
 		}
 		rop := &RecordOp{Op: op, Model: args.Model, Records: args.Records, Invalid: args.Invalid}
 		return func(ctx context.Context) (any, error) { return nil, x.host.Records(ctx, rop) }, nil
@@ -484,7 +485,7 @@ func opRandomBytes(_ *execution, raw json.RawMessage) (any, error) {
 // logs are dropped and every operation is refused.
 type refusingHost struct{}
 
-var errTopLevel = &HostError{Code: "not_allowed", Message: "host operations are not available outside exec", Status: 400}
+var errTopLevel = &HostError{Kind: fault.Invalid, Code: "not_allowed", Message: "host operations are not available outside exec"}
 
 func (refusingHost) Proxy(context.Context, *HTTPRequest) (*HTTPResponse, error) {
 	return nil, errTopLevel

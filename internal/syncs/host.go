@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/functions"
 	"github.com/patchbay/patchbay/internal/records"
 	"github.com/patchbay/patchbay/internal/store"
@@ -54,7 +55,7 @@ func (r *runSync) counts() map[string]store.RecordCounts {
 
 func hostErr(err error) error {
 	if e, ok := err.(*records.Error); ok {
-		return &functions.HostError{Code: e.Code, Message: e.Message, Status: 400}
+		return &functions.HostError{Kind: fault.Invalid, Code: e.Code, Message: e.Message}
 	}
 	return err
 }
@@ -64,7 +65,7 @@ func (r *runSync) checkModel(model string) error {
 		return nil
 	}
 	if _, ok := r.models[model]; !ok {
-		return &functions.HostError{Code: "unknown_model", Message: fmt.Sprintf("the sync declares no model %s", model), Status: 400}
+		return &functions.HostError{Kind: fault.Invalid, Code: "unknown_model", Message: fmt.Sprintf("the sync declares no model %s", model)}
 	}
 	return nil
 }
@@ -106,7 +107,7 @@ func (r *runSync) Records(ctx context.Context, op *functions.RecordOp) error {
 		r.mu.Unlock()
 		return nil
 	}
-	return &functions.HostError{Code: "invalid_arguments", Message: "unknown record method " + op.Op, Status: 400}
+	return &functions.HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: "unknown record method " + op.Op}
 }
 
 // finish runs what waits for the run's success: delete detection of the
@@ -197,10 +198,10 @@ func (r *runSync) SaveCheckpoint(ctx context.Context, checkpoint map[string]any)
 	if checkpoint != nil {
 		var err error
 		if b, err = json.Marshal(checkpoint); err != nil {
-			return &functions.HostError{Code: "invalid_checkpoint", Message: "the checkpoint is not JSON: " + err.Error(), Status: 400}
+			return &functions.HostError{Kind: fault.Invalid, Code: "invalid_checkpoint", Message: "the checkpoint is not JSON: " + err.Error()}
 		}
 		if len(b) > maxCheckpointBytes {
-			return &functions.HostError{Code: "invalid_checkpoint", Message: fmt.Sprintf("the checkpoint is %d bytes; at most %d KiB is allowed", len(b), maxCheckpointBytes>>10), Status: 400}
+			return &functions.HostError{Kind: fault.Invalid, Code: "invalid_checkpoint", Message: fmt.Sprintf("the checkpoint is %d bytes; at most %d KiB is allowed", len(b), maxCheckpointBytes>>10)}
 		}
 	}
 	return hostErr(r.writer.Checkpoint(ctx, b))

@@ -21,6 +21,7 @@ var statuses = map[fault.Kind]int{
 	fault.Unsupported:      http.StatusNotImplemented,
 	fault.Upstream:         http.StatusBadGateway,
 	fault.Unavailable:      http.StatusServiceUnavailable,
+	fault.TooLarge:         http.StatusRequestEntityTooLarge,
 }
 
 // Status is the HTTP status of a failure of kind k.
@@ -55,4 +56,5 @@ var codes = map[fault.Kind]string{
 	fault.Unsupported:      "not_implemented",
 	fault.Upstream:         "bad_gateway",
 	fault.Unavailable:      "unavailable",
+	fault.TooLarge:         "payload_too_large",
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/patchbay/patchbay/internal/auth"
 	"github.com/patchbay/patchbay/internal/authmode"
 	"github.com/patchbay/patchbay/internal/catalog"
+	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/functions"
 	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/store"
@@ -152,7 +153,7 @@ func (h *Host) request(req *functions.HTTPRequest) (*proxy.Request, error) {
 	case req.BodyBase64 != "":
 		b, err := base64.StdEncoding.DecodeString(req.BodyBase64)
 		if err != nil {
-			return nil, &functions.HostError{Code: "invalid_arguments", Message: "the request body is not valid base64", Status: 400}
+			return nil, &functions.HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: "the request body is not valid base64"}
 		}
 		body = b
 	}
@@ -178,7 +179,7 @@ func (h *Host) Proxy(ctx context.Context, req *functions.HTTPRequest) (*function
 		return nil, fmt.Errorf("read the provider's response: %w", err)
 	}
 	if len(body) > MaxResponseBytes {
-		return nil, &functions.HostError{Code: "response_too_large", Message: fmt.Sprintf("the provider's response is larger than %d MiB", MaxResponseBytes>>20), Status: 502}
+		return nil, &functions.HostError{Code: "response_too_large", Message: fmt.Sprintf("the provider's response is larger than %d MiB", MaxResponseBytes>>20), Kind: fault.Upstream}
 	}
 	return &functions.HTTPResponse{Status: resp.StatusCode, Headers: flatten(resp.Header), Body: body}, nil
 }
@@ -188,18 +189,18 @@ func (h *Host) Proxy(ctx context.Context, req *functions.HTTPRequest) (*function
 func hostError(err error) error {
 	var pe *proxy.Error
 	if errors.As(err, &pe) {
-		return &functions.HostError{Code: httperr.Code(pe.Kind, pe.Code), Message: pe.Message, Status: httperr.Status(pe.Kind)}
+		return &functions.HostError{Code: httperr.Code(pe.Kind, pe.Code), Message: pe.Message, Kind: pe.Kind}
 	}
 	var ae *auth.Error
 	if errors.As(err, &ae) {
-		return &functions.HostError{Code: httperr.Code(ae.Kind, ae.Code), Message: ae.Message, Status: httperr.Status(ae.Kind)}
+		return &functions.HostError{Code: httperr.Code(ae.Kind, ae.Code), Message: ae.Message, Kind: ae.Kind}
 	}
 	var de *store.DocumentError
 	if errors.As(err, &de) {
 		if de.Code == "too_big" {
-			return &functions.HostError{Code: "document_too_large", Message: de.Error(), Status: http.StatusRequestEntityTooLarge}
+			return &functions.HostError{Code: "document_too_large", Message: de.Error(), Kind: fault.TooLarge}
 		}
-		return &functions.HostError{Code: "invalid_document", Message: de.Error(), Status: http.StatusBadRequest}
+		return &functions.HostError{Code: "invalid_document", Message: de.Error(), Kind: fault.Invalid}
 	}
 	return err
 }

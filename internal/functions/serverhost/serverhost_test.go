@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/patchbay/patchbay/internal/api/httperr"
 	"github.com/patchbay/patchbay/internal/functions"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -28,7 +29,7 @@ func TestSetMetadataKeepsTheDocumentRules(t *testing.T) {
 	} {
 		err := h.SetMetadata(t.Context(), tt.metadata, tt.name == "NUL")
 		var he *functions.HostError
-		if !errors.As(err, &he) || he.Code != tt.code || he.Status != tt.status || !strings.Contains(he.Message, tt.mentions) {
+		if !errors.As(err, &he) || he.Code != tt.code || httperr.Status(he.Kind) != tt.status || !strings.Contains(he.Message, tt.mentions) {
 			t.Errorf("%s: SetMetadata = %#v, want a %d %s mentioning %q", tt.name, err, tt.status, tt.code, tt.mentions)
 		}
 	}
