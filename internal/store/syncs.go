@@ -131,7 +131,8 @@ type SyncInstances interface {
 	List(ctx context.Context, f SyncInstanceFilter) ([]*SyncInstance, error)
 	// Update applies change to the instance inside one transaction, with
 	// the row locked against other updates, and saves the result. A change
-	// returning an error saves nothing and the error is returned.
+	// returning an error saves nothing and the error is returned; with
+	// ErrSkip, so is the instance as it is.
 	Update(ctx context.Context, environmentID, id string, change func(*SyncInstance) error) (*SyncInstance, error)
 	// Delete removes instances and returns them; the caller purges their
 	// records. connectionRef "" deletes the sync's instances on every

@@ -190,20 +190,20 @@ func testRecords(t *testing.T, newDB func(t *testing.T) Database) {
 		err := b.store.Records().Write(b.ctx, func(tx store.RecordTx) error {
 			n, err := tx.Delete(b.ctx, b.scope, []string{"a", "missing", "a"}, 2)
 			if err != nil || n != 1 {
-				return fmt.Errorf("Delete = %d, %v; want 1", n, err)
+				return fmt.Errorf("tx.Delete = %d, %v; want 1", n, err)
 			}
 			if n, err := tx.Delete(b.ctx, b.scope, []string{"a"}, 2); err != nil || n != 0 {
-				return fmt.Errorf("Delete of a deleted record = %d, %v; want 0", n, err)
+				return fmt.Errorf("tx.Delete of a deleted record = %d, %v; want 0", n, err)
 			}
 			got, err := tx.Payloads(b.ctx, b.scope, []string{"a", "b", "c", "missing"})
 			if err != nil {
 				return err
 			}
 			if len(got) != 2 || string(got["b"]) != `{"n":"b"}` || string(got["c"]) != `{"n":"c"}` {
-				return fmt.Errorf("Payloads = %q", got)
+				return fmt.Errorf("tx.Payloads = %q", got)
 			}
 			if got, err := tx.Payloads(b.ctx, other, []string{"a"}); err != nil || string(got["a"]) != `{"company":true}` {
-				return fmt.Errorf("Payloads of another model = %q, %v", got, err)
+				return fmt.Errorf("tx.Payloads of another model = %q, %v", got, err)
 			}
 			return nil
 		})
@@ -306,7 +306,7 @@ func testRecords(t *testing.T, newDB func(t *testing.T) Database) {
 		err = b.store.Records().Write(b.ctx, func(tx store.RecordTx) error {
 			got, err := tx.Payloads(b.ctx, b.scope, []string{"a", "b", "c"})
 			if err == nil && (len(got) != 1 || got["c"] == nil) {
-				err = fmt.Errorf("Payloads after pruning = %q", got)
+				err = fmt.Errorf("tx.Payloads after pruning = %q", got)
 			}
 			return err
 		})
