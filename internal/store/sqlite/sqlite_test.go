@@ -1,7 +1,12 @@
 package sqlite
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -55,4 +60,76 @@ func BenchmarkRecords(b *testing.B) {
 	}
 	defer s.Close()
 	storetest.BenchmarkRecords(b, s)
+}
+
+// TestNoPlaintextRecordsOnDisk saves a record and a checkpoint holding
+// canaries, changes both (so older versions sit in the WAL or free pages),
+// closes the store and reads every byte of the data directory.
+func TestNoPlaintextRecordsOnDisk(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := t.Context()
+	s, err := Open(ctx, dir, storetest.NewVault(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &store.Environment{Name: "dev", SecretKey: "sk-canary-env"}
+	if err := s.Environments().Create(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	in := &store.Integration{EnvironmentID: env.ID, UniqueKey: "hubspot", Provider: "hubspot"}
+	if err := s.Integrations().Create(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	conn := &store.Connection{IntegrationID: in.ID, ConnectionID: "c1", Credentials: store.Credentials{Type: "API_KEY", APIKey: "k"}}
+	if err := s.Connections().Create(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	inst, _, err := s.SyncInstances().Ensure(ctx, &store.SyncInstance{EnvironmentID: env.ID, IntegrationID: in.ID,
+		ConnectionRef: conn.ID, SyncName: "contacts"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	canaries := []string{"record-canary-7c1e9f", "record-canary-2b8d4a", "checkpoint-canary-5e3f1b", "checkpoint-canary-9a6c2d"}
+	scope := store.RecordScope{EnvironmentID: env.ID, ConnectionRef: conn.ID, Model: "Contact", Variant: store.DefaultVariant}
+	for i, version := range [][2]string{{canaries[0], canaries[2]}, {canaries[1], canaries[3]}} {
+		payload := []byte(`{"email":"` + version[0] + `"}`)
+		sum := sha256.Sum256(payload)
+		rec := store.RecordWrite{ID: "r1", Payload: payload, Hash: hex.EncodeToString(sum[:])}
+		err := s.Records().Write(ctx, func(tx store.RecordTx) error {
+			if _, err := tx.Upsert(ctx, scope, []store.RecordWrite{rec}, int64(i+1)); err != nil {
+				return err
+			}
+			return tx.SetCheckpoint(ctx, inst.ID, []byte(`{"after":"`+version[1]+`"}`))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	scanned := 0
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		scanned += len(data)
+		for _, c := range canaries {
+			if bytes.Contains(data, []byte(c)) {
+				t.Errorf("%s holds %s in plaintext", path, c)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scanned == 0 {
+		t.Fatal("nothing was scanned")
+	}
 }

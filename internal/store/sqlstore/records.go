@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -139,6 +141,11 @@ func (t *recordTx) Upsert(ctx context.Context, s store.RecordScope, recs []store
 		live                  int
 	)
 	for _, rec := range recs {
+		if rec.Hash == "" {
+			// Without a hash every payload would look unchanged.
+			sum := sha256.Sum256(rec.Payload)
+			rec.Hash = hex.EncodeToString(sum[:])
+		}
 		action := store.RecordUpdated
 		switch old, ok := stored[rec.ID]; {
 		case !ok:
