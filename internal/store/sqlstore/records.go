@@ -217,7 +217,7 @@ func (t *recordTx) Payloads(ctx context.Context, s store.RecordScope, ids []stri
 		if err != nil {
 			// As lists do: one record that cannot be opened must not stop
 			// the sync; it reads as missing, and shows in the count.
-			t.db.skipped(ctx, "record payloads", t.db.unreadableRow("records", id, "payload", err).(*store.UnreadableError),
+			t.db.skipUnreadable(ctx, "record payloads", "records", id, "payload", err,
 				"connection_ref", s.ConnectionRef, "model", s.Model, "variant", s.Variant)
 			continue
 		}
@@ -382,7 +382,7 @@ func (r records) List(ctx context.Context, q store.RecordQuery) ([]*store.Record
 		if sealed != nil {
 			plain, err := v.Open(sealed, recordAAD(s.ConnectionRef, s.Model, s.Variant, rec.ID))
 			if err != nil {
-				r.db.skipped(ctx, "records", r.db.unreadableRow("records", rec.ID, "payload", err).(*store.UnreadableError),
+				r.db.skipUnreadable(ctx, "records", "records", rec.ID, "payload", err,
 					"connection_ref", s.ConnectionRef, "model", s.Model, "variant", s.Variant)
 				continue
 			}
@@ -579,6 +579,13 @@ func (r records) purgeConnection(ctx context.Context, tx *sql.Tx, ref, model, va
 		}
 	}
 	return n, nil
+}
+
+// skipUnreadable counts and reports a row a read leaves out because its
+// column cannot be decoded.
+func (db *DB) skipUnreadable(ctx context.Context, list, table, id, column string, err error, attrs ...any) {
+	db.unreadable.Add(1)
+	db.skipped(ctx, list, &store.UnreadableError{Table: table, ID: id, Column: column, Err: err}, attrs...)
 }
 
 // stringsOf reads a one-column result.

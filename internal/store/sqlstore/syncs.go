@@ -440,7 +440,7 @@ func (s syncInstances) Runs(ctx context.Context, instanceID string, limit int) (
 		r.StartedAt, r.EndedAt = r.StartedAt.UTC(), timePtr(ended)
 		if result != nil {
 			if err := json.Unmarshal(result, &r.Result); err != nil {
-				s.db.skipped(ctx, "sync runs", s.db.unreadableRow("sync_runs", r.ID, "result", err).(*store.UnreadableError))
+				s.db.skipUnreadable(ctx, "sync runs", "sync_runs", r.ID, "result", err)
 				continue
 			}
 		}
