@@ -139,7 +139,8 @@ type SyncInstances interface {
 	// connection of the integration; syncName "" every sync's of the
 	// connection.
 	Delete(ctx context.Context, environmentID, integrationID, connectionRef, syncName, variant string) ([]*SyncInstance, error)
-	// ClaimDue queues up to limit enabled instances due at now: it sets
+	// ClaimDue queues up to limit enabled instances due at now and not
+	// queued already (no queue token: a run queued or running): it sets
 	// their queue token (a fresh UUID each), QueuedAt and RunOptions nil,
 	// clears NextRunAt, and returns them. Environments take turns: the
 	// first due instance of every environment comes before the second of

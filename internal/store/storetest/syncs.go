@@ -276,6 +276,7 @@ func testSyncInstances(t *testing.T, newDB func(t *testing.T) Database) {
 		b.syncInstance(t, b.conn, "later", "", due(syncTime.Add(time.Second)))
 		b.syncInstance(t, b.conn, "paused", "", due(syncTime.Add(-time.Hour)), func(in *store.SyncInstance) { in.Enabled = false })
 		b.syncInstance(t, b.conn, "unscheduled", "", func(in *store.SyncInstance) { in.Enabled = true })
+		b.syncInstance(t, b.conn, "running", "", due(syncTime.Add(-time.Hour)), func(in *store.SyncInstance) { in.QueueToken = "t0" })
 		if _, err := b.store.SyncInstances().Update(b.ctx, b.env.ID, now.ID, func(in *store.SyncInstance) error {
 			in.RunOptions = json.RawMessage(`{"reset":true}`)
 			return nil

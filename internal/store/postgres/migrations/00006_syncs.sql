@@ -109,9 +109,10 @@ CREATE TABLE sync_instances (
 -- List, by environment; Delete, by integration.
 CREATE INDEX sync_instances_environment ON sync_instances (environment_id);
 CREATE INDEX sync_instances_integration ON sync_instances (integration_id, sync_name);
--- ClaimDue: each environment's due instances, soonest first.
+-- ClaimDue: each environment's due instances not queued already, soonest
+-- first.
 CREATE INDEX sync_instances_due ON sync_instances (environment_id, next_run_at)
-    WHERE enabled AND next_run_at IS NOT NULL;
+    WHERE enabled AND queue_token IS NULL AND next_run_at IS NOT NULL;
 -- Stale: expired leases, and queued runs no lease took.
 CREATE INDEX sync_instances_lease ON sync_instances (lease_until) WHERE lease_until IS NOT NULL;
 CREATE INDEX sync_instances_queued ON sync_instances (queued_at)
