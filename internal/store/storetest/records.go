@@ -448,6 +448,38 @@ func testRecords(t *testing.T, newDB func(t *testing.T) Database) {
 			t.Fatalf("checkpoint of an unknown instance: error = %v, want ErrNotFound", err)
 		}
 	})
+	t.Run("HoldFencesALostLease", func(t *testing.T) {
+		t.Parallel()
+		b := setupRecords(t, newDB)
+		inst := b.syncInstance(t, b.conn, "contacts", "", func(in *store.SyncInstance) { in.LeaseOwner = "run-1" })
+		write := func(owner string) error {
+			return b.store.Records().Write(b.ctx, func(tx store.RecordTx) error {
+				if err := tx.Hold(b.ctx, inst.ID, owner); err != nil {
+					return err
+				}
+				if _, err := tx.Upsert(b.ctx, b.scope, []store.RecordWrite{rec(owner, `{}`)}, 1); err != nil {
+					return err
+				}
+				return tx.SetCheckpoint(b.ctx, inst.ID, []byte(`{"by":"`+owner+`"}`))
+			})
+		}
+		if err := write("run-1"); err != nil {
+			t.Fatalf("the lease holder's write: %v", err)
+		}
+		if err := write("run-0"); !errors.Is(err, store.ErrLeaseLost) {
+			t.Fatalf("another owner's write: error = %v, want ErrLeaseLost", err)
+		}
+		err := b.store.Records().Write(b.ctx, func(tx store.RecordTx) error { return tx.Hold(b.ctx, uuid.NewString(), "run-1") })
+		if !errors.Is(err, store.ErrLeaseLost) && !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("Hold of an unknown instance: error = %v", err)
+		}
+		if got := recordIDs(b.records(t, store.RecordQuery{Scope: b.scope})); got != "run-1" {
+			t.Fatalf("records = %s, want only the lease holder's", got)
+		}
+		if cp, err := b.store.SyncInstances().Checkpoint(b.ctx, inst.ID); err != nil || string(cp) != `{"by":"run-1"}` {
+			t.Fatalf("checkpoint = %s, %v", cp, err)
+		}
+	})
 	t.Run("ConcurrentWritersNeverSkipAReader", func(t *testing.T) {
 		t.Parallel()
 		b := setupRecords(t, newDB)
