@@ -286,6 +286,7 @@ func (s *Service) succeeded(ctx context.Context, in *store.SyncInstance, def *fu
 		return nil
 	})
 	if errors.Is(err, errLeaseLost) {
+		_ = s.o.Instances.FinishRun(ctx, rec.ID, store.SyncError, counts, failureJSON(&functions.Failure{Type: "lease_lost", Message: errLeaseLost.Error()}), end)
 		return nil
 	}
 	if err != nil {

@@ -187,8 +187,10 @@ func New(o Options) *Service {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Node == "" {
+		// Host name and pid alone are not unique: containers on one host
+		// name all run as pid 1, and tests run several nodes in a process.
 		host, _ := os.Hostname()
-		o.Node = fmt.Sprintf("%s:%d", host, os.Getpid())
+		o.Node = fmt.Sprintf("%s:%d:%s", host, os.Getpid(), newToken()[:6])
 	}
 	return &Service{o: o}
 }
