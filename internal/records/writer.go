@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"sync"
+	"time"
 
 	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/store"
@@ -54,6 +55,7 @@ type Writer struct {
 	base       store.RecordScope // environment, connection and variant
 	instanceID string
 	leaseOwner string
+	leaseTTL   time.Duration
 	generation int64
 	ctx        context.Context // the background writes'
 
@@ -83,13 +85,13 @@ const maxInFlight = 4
 
 // Writer returns the writer of one run of a sync instance: records go to
 // base's connection and variant, marked seen at generation, and every
-// write first checks that leaseOwner still holds the instance's run ("":
-// no check).
-func (s *Service) Writer(ctx context.Context, base store.RecordScope, instanceID, leaseOwner string, generation int64) *Writer {
+// write first checks that leaseOwner still holds the instance's run and
+// extends its lease by leaseTTL (leaseOwner "": no check).
+func (s *Service) Writer(ctx context.Context, base store.RecordScope, instanceID, leaseOwner string, leaseTTL time.Duration, generation int64) *Writer {
 	if base.Variant == "" {
 		base.Variant = store.DefaultVariant
 	}
-	w := &Writer{store: s.store, base: base, instanceID: instanceID, leaseOwner: leaseOwner, generation: generation,
+	w := &Writer{store: s.store, base: base, instanceID: instanceID, leaseOwner: leaseOwner, leaseTTL: leaseTTL, generation: generation,
 		ctx: context.WithoutCancel(ctx), units: make(chan unit, maxInFlight), done: make(chan struct{}),
 		counts: map[string]store.RecordCounts{}}
 	w.idle = sync.NewCond(&w.mu)
@@ -320,7 +322,7 @@ func (w *Writer) write(units []unit) (map[string]store.RecordCounts, error) {
 	counts := map[string]store.RecordCounts{}
 	err := w.store.Write(ctx, func(tx store.RecordTx) error {
 		if w.leaseOwner != "" {
-			if err := tx.Hold(ctx, w.instanceID, w.leaseOwner); err != nil {
+			if err := tx.Hold(ctx, w.instanceID, w.leaseOwner, time.Now().Add(w.leaseTTL)); err != nil {
 				return err
 			}
 		}

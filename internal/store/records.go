@@ -96,11 +96,12 @@ type RecordTx interface {
 	// returns how many.
 	DeleteUnseen(ctx context.Context, scope RecordScope, generation int64) (int, error)
 	// Hold checks that leaseOwner still holds the sync instance's run,
-	// and keeps it so until the transaction ends: a run that lost its
-	// lease (its node looked dead and another took over) cannot write
-	// records or a checkpoint behind the new run's back. ErrLeaseLost
+	// extends its lease to until, and keeps it so until the transaction
+	// ends: a run that lost its lease (its node looked dead and another
+	// took over) cannot write records or a checkpoint behind the new
+	// run's back, and a run that writes never looks dead. ErrLeaseLost
 	// otherwise.
-	Hold(ctx context.Context, instanceID, leaseOwner string) error
+	Hold(ctx context.Context, instanceID, leaseOwner string, until time.Time) error
 	// SetCheckpoint replaces the sync instance's checkpoint (plaintext
 	// JSON; sealed at rest); nil clears it.
 	SetCheckpoint(ctx context.Context, instanceID string, checkpoint []byte) error

@@ -463,7 +463,9 @@ func TestSyncTimeout(t *testing.T) {
 	if st.Status != "ERROR" {
 		t.Fatalf("a run past its limit: %+v", st)
 	}
-	var errOut struct{ Syncs []struct{ Error json.RawMessage } }
+	var errOut struct {
+		Syncs []struct{ Error json.RawMessage }
+	}
 	_ = json.Unmarshal(w.call("GET", "/sync/status?provider_config_key=github&syncs=items&connection_id=c1", nil, nil, http.StatusOK), &errOut)
 	if len(errOut.Syncs) != 1 || !strings.Contains(string(errOut.Syncs[0].Error), "timeout") {
 		t.Fatalf("error %s, want a timeout", errOut.Syncs[0].Error)

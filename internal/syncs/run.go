@@ -107,7 +107,7 @@ func (s *Service) run(ctx context.Context, in *store.SyncInstance, opts runOptio
 	}
 
 	r := &runSync{s: s, in: in}
-	r.writer = s.o.Records.Writer(ctx, store.RecordScope{EnvironmentID: in.EnvironmentID, ConnectionRef: in.ConnectionRef, Variant: in.Variant}, in.ID, leaseID, in.Generation)
+	r.writer = s.o.Records.Writer(ctx, store.RecordScope{EnvironmentID: in.EnvironmentID, ConnectionRef: in.ConnectionRef, Variant: in.Variant}, in.ID, leaseID, s.o.LeaseTTL, in.Generation)
 	defer r.writer.Close()
 
 	heartbeat := make(chan struct{})

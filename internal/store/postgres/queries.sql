@@ -681,9 +681,10 @@ SELECT checkpoint FROM sync_instances WHERE id = $1;
 UPDATE sync_instances SET checkpoint = $1 WHERE id = $2;
 
 -- name: HoldSyncLease
--- The row lock keeps a takeover from committing between this check and
--- the end of the records transaction it guards.
-SELECT lease_owner FROM sync_instances WHERE id = $1 FOR UPDATE;
+-- Extends the lease if its owner still holds it (one row) and none
+-- otherwise; the row lock it takes keeps a takeover from committing
+-- before the records transaction it guards ends.
+UPDATE sync_instances SET lease_until = $1 WHERE id = $2 AND lease_owner = $3;
 
 -- name: ListSealedSyncInstances
 SELECT id, checkpoint FROM sync_instances WHERE checkpoint IS NOT NULL;

@@ -613,9 +613,10 @@ SELECT checkpoint FROM sync_instances WHERE id = ?;
 UPDATE sync_instances SET checkpoint = ? WHERE id = ?;
 
 -- name: HoldSyncLease
--- SQLite has one writer: the transaction this runs in excludes every
--- other until it commits.
-SELECT lease_owner FROM sync_instances WHERE id = ?;
+-- Extends the lease if its owner still holds it (one row) and none
+-- otherwise. SQLite has one writer: the transaction this runs in excludes
+-- every other until it commits.
+UPDATE sync_instances SET lease_until = ? WHERE id = ? AND lease_owner = ?;
 
 -- name: ListSealedSyncInstances
 SELECT id, checkpoint FROM sync_instances WHERE checkpoint IS NOT NULL;

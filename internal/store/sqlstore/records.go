@@ -289,19 +289,17 @@ func (t *recordTx) DeleteUnseen(ctx context.Context, s store.RecordScope, genera
 }
 
 // Hold implements store.RecordTx.
-func (t *recordTx) Hold(ctx context.Context, instanceID, leaseOwner string) error {
-	if !isUUID(instanceID) {
-		return fmt.Errorf("sync instance %s: %w", instanceID, store.ErrNotFound)
-	}
-	var owner sql.NullString
-	err := t.tx.QueryRowContext(ctx, t.db.q("HoldSyncLease"), instanceID).Scan(&owner)
-	if errors.Is(err, sql.ErrNoRows) {
+func (t *recordTx) Hold(ctx context.Context, instanceID, leaseOwner string, until time.Time) error {
+	if !isUUID(instanceID) || leaseOwner == "" {
 		return fmt.Errorf("sync instance %s: %w", instanceID, store.ErrLeaseLost)
 	}
+	res, err := t.tx.ExecContext(ctx, t.db.q("HoldSyncLease"), until.UTC(), instanceID, leaseOwner)
 	if err != nil {
-		return fmt.Errorf("check the lease of sync instance %s: %w", instanceID, err)
+		return fmt.Errorf("hold the lease of sync instance %s: %w", instanceID, err)
 	}
-	if owner.String != leaseOwner {
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("hold the lease of sync instance %s: %w", instanceID, err)
+	} else if n == 0 {
 		return fmt.Errorf("sync instance %s: %w", instanceID, store.ErrLeaseLost)
 	}
 	return nil

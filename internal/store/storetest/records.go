@@ -454,7 +454,7 @@ func testRecords(t *testing.T, newDB func(t *testing.T) Database) {
 		inst := b.syncInstance(t, b.conn, "contacts", "", func(in *store.SyncInstance) { in.LeaseOwner = "run-1" })
 		write := func(owner string) error {
 			return b.store.Records().Write(b.ctx, func(tx store.RecordTx) error {
-				if err := tx.Hold(b.ctx, inst.ID, owner); err != nil {
+				if err := tx.Hold(b.ctx, inst.ID, owner, time.Now().Add(time.Minute)); err != nil {
 					return err
 				}
 				if _, err := tx.Upsert(b.ctx, b.scope, []store.RecordWrite{rec(owner, `{}`)}, 1); err != nil {
@@ -469,12 +469,15 @@ func testRecords(t *testing.T, newDB func(t *testing.T) Database) {
 		if err := write("run-0"); !errors.Is(err, store.ErrLeaseLost) {
 			t.Fatalf("another owner's write: error = %v, want ErrLeaseLost", err)
 		}
-		err := b.store.Records().Write(b.ctx, func(tx store.RecordTx) error { return tx.Hold(b.ctx, uuid.NewString(), "run-1") })
+		err := b.store.Records().Write(b.ctx, func(tx store.RecordTx) error { return tx.Hold(b.ctx, uuid.NewString(), "run-1", time.Now().Add(time.Minute)) })
 		if !errors.Is(err, store.ErrLeaseLost) && !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("Hold of an unknown instance: error = %v", err)
 		}
 		if got := recordIDs(b.records(t, store.RecordQuery{Scope: b.scope})); got != "run-1" {
 			t.Fatalf("records = %s, want only the lease holder's", got)
+		}
+		if got, err := b.store.SyncInstances().Get(b.ctx, inst.EnvironmentID, inst.ID); err != nil || got.LeaseUntil == nil || got.LeaseUntil.Before(time.Now().Add(30*time.Second)) {
+			t.Fatalf("the holder's write did not extend its lease: %+v, %v", got, err)
 		}
 		if cp, err := b.store.SyncInstances().Checkpoint(b.ctx, inst.ID); err != nil || string(cp) != `{"by":"run-1"}` {
 			t.Fatalf("checkpoint = %s, %v", cp, err)
