@@ -469,7 +469,9 @@ func testRecords(t *testing.T, newDB func(t *testing.T) Database) {
 		if err := write("run-0"); !errors.Is(err, store.ErrLeaseLost) {
 			t.Fatalf("another owner's write: error = %v, want ErrLeaseLost", err)
 		}
-		err := b.store.Records().Write(b.ctx, func(tx store.RecordTx) error { return tx.Hold(b.ctx, uuid.NewString(), "run-1", time.Now().Add(time.Minute)) })
+		err := b.store.Records().Write(b.ctx, func(tx store.RecordTx) error {
+			return tx.Hold(b.ctx, uuid.NewString(), "run-1", time.Now().Add(time.Minute))
+		})
 		if !errors.Is(err, store.ErrLeaseLost) && !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("Hold of an unknown instance: error = %v", err)
 		}
