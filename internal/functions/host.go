@@ -98,6 +98,9 @@ const (
 	RecordsTrackDeletesStart = "trackDeletesStart"
 	RecordsTrackDeletesEnd   = "trackDeletesEnd"
 	RecordsDeletePrevious    = "deleteRecordsFromPreviousExecutions"
+	// RecordsSetMerging carries setMergingStrategy: Records holds the
+	// strategy's name as a JSON string.
+	RecordsSetMerging = "setMergingStrategy"
 )
 
 // RecordOp is one call of a sync's record methods.

@@ -67,7 +67,7 @@ func init() {
 		"sleep":                   opSleep,
 		"getRecordsByIds":         opRecordsByIDs,
 	}
-	for _, op := range []string{RecordsSave, RecordsUpdate, RecordsDelete, RecordsTrackDeletesStart, RecordsTrackDeletesEnd, RecordsDeletePrevious} {
+	for _, op := range []string{RecordsSave, RecordsUpdate, RecordsDelete, RecordsTrackDeletesStart, RecordsTrackDeletesEnd, RecordsDeletePrevious, RecordsSetMerging} {
 		asyncOps[op] = opRecords(op)
 	}
 }

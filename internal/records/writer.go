@@ -63,8 +63,14 @@ type Writer struct {
 	units chan unit
 	done  chan struct{}
 
-	mu       sync.Mutex
-	idle     *sync.Cond
+	mu   sync.Mutex
+	idle *sync.Cond
+	// keepNewer holds, per model saved with "ignore_if_modified_after_
+	// cursor", the scope's last cursor as of the run's last write: a
+	// stored record above it was changed by another writer since.
+	keepNewer map[string]int64
+	// Skipped counts the records left alone for being newer.
+	skipped  int
 	ops      []op
 	pending  int
 	inFlight int
@@ -224,6 +230,46 @@ func (w *Writer) Flush(context.Context) error {
 	return w.err
 }
 
+// SetMerging turns "ignore_if_modified_after_cursor" on or off for the
+// run's later saves of model. Turning it on writes what is queued, then
+// notes the scope's last cursor: from there, a record another writer
+// changes is not overwritten by this run.
+func (w *Writer) SetMerging(ctx context.Context, model string, keepNewer bool) error {
+	if err := w.Flush(ctx); err != nil {
+		return err
+	}
+	if !keepNewer {
+		w.mu.Lock()
+		delete(w.keepNewer, model)
+		w.mu.Unlock()
+		return nil
+	}
+	var last int64
+	err := w.store.Write(ctx, func(tx store.RecordTx) error {
+		var err error
+		_, _, last, err = tx.UpsertUnlessNewer(ctx, w.scope(model), nil, w.generation, 0)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set the merging strategy of %s: %w", model, err)
+	}
+	w.mu.Lock()
+	if w.keepNewer == nil {
+		w.keepNewer = map[string]int64{}
+	}
+	w.keepNewer[model] = last
+	w.mu.Unlock()
+	return nil
+}
+
+// Skipped counts the records saves left alone because another writer
+// changed them during the run.
+func (w *Writer) Skipped() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.skipped
+}
+
 // Close stops the background writer once what was handed off is written
 // (what is only queued is dropped: Flush first to keep it).
 func (w *Writer) Close() {
@@ -348,7 +394,21 @@ func (w *Writer) apply(ctx context.Context, tx store.RecordTx, o op) (store.Reco
 	scope := w.scope(o.model)
 	switch o.kind {
 	case opSave:
-		return tx.Upsert(ctx, scope, o.writes, w.generation)
+		w.mu.Lock()
+		after, keep := w.keepNewer[o.model]
+		w.mu.Unlock()
+		if !keep {
+			return tx.Upsert(ctx, scope, o.writes, w.generation)
+		}
+		c, skipped, last, err := tx.UpsertUnlessNewer(ctx, scope, o.writes, w.generation, after)
+		if err == nil {
+			// Noted now, though the transaction may yet fail: a failed
+			// write stops the writer for good.
+			w.mu.Lock()
+			w.keepNewer[o.model], w.skipped = last, w.skipped+skipped
+			w.mu.Unlock()
+		}
+		return c, err
 	case opUpdate:
 		ids := make([]string, len(o.writes))
 		for i, wr := range o.writes {

@@ -84,6 +84,13 @@ type RecordTx interface {
 	// generation moves (so delete detection knows it was seen). ids must
 	// be unique within records (the caller resolves duplicates).
 	Upsert(ctx context.Context, scope RecordScope, records []RecordWrite, generation int64) (RecordCounts, error)
+	// UpsertUnlessNewer is Upsert for a run that must not overwrite what
+	// another writer (a webhook) changed meanwhile: a stored record whose
+	// cursor is above after is left as it is and counted in skipped. It
+	// returns the scope's last cursor once written (with no records, the
+	// scope's last cursor now), which is the after of the run's next
+	// write.
+	UpsertUnlessNewer(ctx context.Context, scope RecordScope, records []RecordWrite, generation, after int64) (counts RecordCounts, skipped int, last int64, err error)
 	// Payloads returns the stored payloads of those of ids that exist and
 	// are not deleted (nor pruned), keyed by id.
 	Payloads(ctx context.Context, scope RecordScope, ids []string) (map[string][]byte, error)

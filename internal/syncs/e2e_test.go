@@ -471,3 +471,89 @@ func TestSyncTimeout(t *testing.T) {
 		t.Fatalf("error %s, want a timeout", errOut.Syncs[0].Error)
 	}
 }
+
+// TestSyncMergingStrategy: with ignore_if_modified_after_cursor, a run's
+// saves leave alone a record another writer changed during the run.
+func TestSyncMergingStrategy(t *testing.T) {
+	t.Parallel()
+	for _, backend := range apptest.Backends() {
+		t.Run(string(backend), func(t *testing.T) {
+			t.Parallel()
+			testMergingStrategy(t, backend)
+		})
+	}
+}
+
+func testMergingStrategy(t *testing.T, backend apptest.Backend) {
+	w := newWorld(t, backend, map[string]string{"PATCHBAY_SYNC_ATTEMPTS": "1"})
+	// slow saves five items, waits until another writer has changed
+	// item-1, then saves all five again from its stale copy.
+	slow := `import { createSync } from 'nango';
+import * as z from 'zod';
+const Item = z.object({ id: z.string(), title: z.string(), n: z.number() });
+export default createSync({
+  description: 'Slow', version: '1.0.0', frequency: 'every day', autoStart: false,
+  models: { Item },
+  exec: async (nango) => {
+    await nango.setMergingStrategy({ strategy: 'ignore_if_modified_after_cursor' }, 'Item');
+    const page = [1, 2, 3, 4, 5].map((n) => ({ id: 'item-' + n, title: 'first', n }));
+    await nango.batchSave(page, 'Item');
+    for (let i = 0; i < 600; i++) {
+      const got = await nango.getRecordsByIds(['item-1'], 'Item');
+      if (got.get('item-1')?.title === 'other') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await nango.batchSave(page.map((r) => ({ ...r, title: 'stale' })), 'Item');
+  },
+});
+`
+	other := strings.Replace(strings.Replace(slow, "'Slow'", "'Other'", 1),
+		`exec: async (nango) => {`, `exec: async (nango) => { await nango.batchSave([{ id: 'item-1', title: 'other', n: 1 }], 'Item'); return;`, 1)
+	w.call("POST", "/functions/deploy", map[string]any{"files": map[string]string{"github/syncs/slow.ts": slow, "github/syncs/other.ts": other}}, nil, http.StatusOK)
+	w.connect("c1", map[string]any{"count": 0})
+	trigger := func(name string) {
+		w.call("POST", "/sync/trigger", map[string]any{"provider_config_key": "github", "syncs": []string{name}, "connection_id": "c1"}, nil, http.StatusOK)
+	}
+	statusOf := func(name string) status {
+		var out struct{ Syncs []status }
+		if err := json.Unmarshal(w.call("GET", "/sync/status?provider_config_key=github&syncs="+name+"&connection_id=c1", nil, nil, http.StatusOK), &out); err != nil || len(out.Syncs) != 1 {
+			t.Fatalf("status: %v %+v", err, out)
+		}
+		return out.Syncs[0]
+	}
+	waitDone := func(name string) status {
+		for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			if st := statusOf(name); st.FinishedAt != nil && st.Status != "RUNNING" {
+				return st
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never finished", name)
+			}
+		}
+	}
+	trigger("slow")
+	for deadline := time.Now().Add(90 * time.Second); len(w.records("c1", "")) < 5; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the slow run saved nothing")
+		}
+	}
+	trigger("other")
+	// Never started (autoStart false), so STOPPED between triggered runs.
+	if st := waitDone("other"); st.Status != "STOPPED" || st.LatestResult["Item"]["updated"] != 1 {
+		t.Fatalf("other: %+v", st)
+	}
+	st := waitDone("slow")
+	if st.Status != "STOPPED" || st.LatestResult["Item"]["added"] != 5 || st.LatestResult["Item"]["updated"] != 4 {
+		t.Fatalf("slow: %+v", st)
+	}
+	titles := map[string]string{}
+	for _, r := range w.records("c1", "") {
+		titles[r.ID] = r.Title
+	}
+	want := map[string]string{"item-1": "other", "item-2": "stale", "item-3": "stale", "item-4": "stale", "item-5": "stale"}
+	for id, title := range want {
+		if titles[id] != title {
+			t.Fatalf("titles %v, want %v", titles, want)
+		}
+	}
+}

@@ -98,6 +98,12 @@ func (r *runSync) Records(ctx context.Context, op *functions.RecordOp) error {
 		}
 	case functions.RecordsTrackDeletesStart:
 		return nil // the run's generation marks what it saves from its start
+	case functions.RecordsSetMerging:
+		var strategy string
+		if len(op.Records) != 1 || json.Unmarshal(op.Records[0], &strategy) != nil {
+			return &functions.HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: "setMergingStrategy: a strategy is required"}
+		}
+		return hostErr(r.writer.SetMerging(ctx, op.Model, strategy == "ignore_if_modified_after_cursor"))
 	case functions.RecordsTrackDeletesEnd, functions.RecordsDeletePrevious:
 		r.mu.Lock()
 		if r.tracked == nil {

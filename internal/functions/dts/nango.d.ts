@@ -225,7 +225,7 @@ export interface NangoSync<
     deleteRecordsFromPreviousExecutions<K extends keyof TModels & string>(model: K): Promise<unknown>;
     /** The stored (not deleted) records of a model with these ids, by id. */
     getRecordsByIds<K extends keyof TModels & string>(ids: Array<string | number>, model: K): Promise<Map<string, z.infer<TModels[K]>>>;
-    /** Accepted for compatibility; saved records always replace stored ones. */
+    /** With ignore_if_modified_after_cursor, later saves leave alone records another writer changed since this run last wrote. */
     setMergingStrategy<K extends keyof TModels & string>(merging: { strategy: 'override' | 'ignore_if_modified_after_cursor' }, model: K): Promise<void>;
 
     /** The checkpoint the previous run saved, null when none. */

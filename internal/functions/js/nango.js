@@ -290,16 +290,17 @@ export class Nango {
     return out;
   }
 
-  // setMergingStrategy is accepted for compatibility; saved records always
-  // replace stored ones ("override"), as a run's writes are serialised with
-  // every other write of its connection's records.
+  // setMergingStrategy: with "ignore_if_modified_after_cursor" the run's
+  // later saves of the model leave alone the records another writer (a
+  // webhook) changed since the run last wrote; "override" (the default)
+  // replaces them.
   async setMergingStrategy(merging, model) {
     checkModel(this, model, 'setMergingStrategy');
     const strategy = merging && merging.strategy;
     if (strategy !== 'override' && strategy !== 'ignore_if_modified_after_cursor') {
       throw new TypeError(`setMergingStrategy: unknown strategy ${strategy}`);
     }
-    return undefined;
+    await call('setMergingStrategy', { model, records: [strategy] });
   }
 
   trackDeletesStart(model) {

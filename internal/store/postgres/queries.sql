@@ -406,9 +406,9 @@ UPDATE record_scopes SET last_cursor = $1, live = live + $2
 WHERE connection_ref = $3 AND model = $4 AND variant = $5;
 
 -- name: ExistingRecords
-SELECT r.external_id, r.hash, r.deleted_at IS NOT NULL
+SELECT r.external_id, r.hash, r.deleted_at IS NOT NULL, r.cursor
 FROM unnest($4::text[]) AS i (id)
-CROSS JOIN LATERAL (SELECT external_id, hash, deleted_at FROM records
+CROSS JOIN LATERAL (SELECT external_id, hash, deleted_at, cursor FROM records
     WHERE connection_ref = $1 AND model = $2 AND variant = $3 AND external_id = i.id LIMIT 1) AS r;
 
 -- $1-$7 are the batch's (environment, scope, now, generation, scope id);

@@ -368,7 +368,7 @@ WHERE connection_ref = ? AND model = ? AND variant = ?;
 -- Lookups by id name their index: SQLite cannot tell how many ids json_each
 -- holds, and would otherwise scan the whole scope for a handful of them.
 -- name: ExistingRecords
-SELECT external_id, hash, deleted_at IS NOT NULL FROM records INDEXED BY records_external_id
+SELECT external_id, hash, deleted_at IS NOT NULL, cursor FROM records INDEXED BY records_external_id
 WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3) AND external_id IN (SELECT value FROM json_each(?4));
 
 -- ?1-?7 are the batch's (environment, scope, now, generation, scope id);

@@ -82,6 +82,7 @@ func (t *recordTx) save(ctx context.Context, s store.RecordScope, st *scopeState
 type storedRecordState struct {
 	hash    string
 	deleted bool
+	cursor  int64
 }
 
 // existing returns the stored state of those of ids that exist.
@@ -99,7 +100,7 @@ func (t *recordTx) existing(ctx context.Context, s store.RecordScope, ids []stri
 	for rows.Next() {
 		var id string
 		var st storedRecordState
-		if err := rows.Scan(&id, &st.hash, &st.deleted); err != nil {
+		if err := rows.Scan(&id, &st.hash, &st.deleted, &st.cursor); err != nil {
 			return nil, err
 		}
 		out[id] = st
@@ -108,13 +109,40 @@ func (t *recordTx) existing(ctx context.Context, s store.RecordScope, ids []stri
 }
 
 func (t *recordTx) Upsert(ctx context.Context, s store.RecordScope, recs []store.RecordWrite, generation int64) (store.RecordCounts, error) {
+	counts, _, _, err := t.upsert(ctx, s, recs, generation, 0)
+	return counts, err
+}
+
+// UpsertUnlessNewer implements store.RecordTx.
+func (t *recordTx) UpsertUnlessNewer(ctx context.Context, s store.RecordScope, recs []store.RecordWrite, generation, after int64) (store.RecordCounts, int, int64, error) {
+	if after <= 0 {
+		// upsert reads 0 as "no check"; cursors start at 1, so -1 keeps
+		// the same records 0 would.
+		after = -1
+	}
+	return t.upsert(ctx, s, recs, generation, after)
+}
+
+// upsert saves recs; with keepAbove > 0 (or -1), a stored record whose
+// cursor is above it is left as it is and counted as skipped. It returns
+// the scope's last cursor after the write.
+func (t *recordTx) upsert(ctx context.Context, s store.RecordScope, recs []store.RecordWrite, generation, keepAbove int64) (store.RecordCounts, int, int64, error) {
 	var counts store.RecordCounts
+	skipped := 0
+	if len(recs) == 0 && keepAbove == 0 {
+		return counts, 0, 0, checkScope(s)
+	}
+	failed := func(err error) (store.RecordCounts, int, int64, error) {
+		return store.RecordCounts{}, 0, 0, fmt.Errorf("save %s records: %w", s.Model, err)
+	}
 	if len(recs) == 0 {
-		return counts, checkScope(s)
+		st, err := t.lock(ctx, s)
+		if err != nil {
+			return failed(err)
+		}
+		return counts, 0, st.last, nil
 	}
-	fail := func(err error) (store.RecordCounts, error) {
-		return store.RecordCounts{}, fmt.Errorf("save %s records: %w", s.Model, err)
-	}
+	fail := func(err error) (store.RecordCounts, int, int64, error) { return failed(err) }
 	st, err := t.lock(ctx, s)
 	if err != nil {
 		return fail(err)
@@ -148,6 +176,11 @@ func (t *recordTx) Upsert(ctx context.Context, s store.RecordScope, recs []store
 		}
 		action := store.RecordUpdated
 		switch old, ok := stored[rec.ID]; {
+		case ok && keepAbove != 0 && old.cursor > keepAbove:
+			// Changed by another writer (a webhook) since this run last
+			// wrote: its version is newer than the run's.
+			skipped++
+			continue
 		case !ok:
 			action = store.RecordAdded
 			counts.Added++
@@ -186,7 +219,7 @@ func (t *recordTx) Upsert(ctx context.Context, s store.RecordScope, recs []store
 			return fail(err)
 		}
 	}
-	return counts, nil
+	return counts, skipped, st.last, nil
 }
 
 func (t *recordTx) Payloads(ctx context.Context, s store.RecordScope, ids []string) (map[string][]byte, error) {
