@@ -33,6 +33,12 @@ type op struct {
 	model  string
 	writes []store.RecordWrite
 	ids    []string
+	// raw holds a save's records still to be checked against schema
+	// (SaveChecked), done by the background writer; invalid hears of those
+	// it leaves out.
+	raw     []json.RawMessage
+	schema  *Schema
+	invalid func([]*Invalid)
 }
 
 // Writer collects the record writes of one sync run and writes them, in
@@ -142,6 +148,34 @@ func (w *Writer) Save(ctx context.Context, model string, ids []string, payloads 
 	return w.queue(ctx, op{kind: opSave, model: model, writes: writes})
 }
 
+// SaveChecked queues records of model (batchSave) to be checked against
+// schema behind the run, off the function's path: a record the schema
+// refuses, or over MaxRecordBytes, is left out and reported to invalid
+// (called from the background writer).
+func (w *Writer) SaveChecked(ctx context.Context, model string, schema *Schema, payloads []json.RawMessage, invalid func([]*Invalid)) error {
+	return w.queue(ctx, op{kind: opSave, model: model, raw: payloads, schema: schema, invalid: invalid})
+}
+
+// check turns a SaveChecked op into writes.
+func (o *op) check() {
+	if o.raw == nil {
+		return
+	}
+	ids, valid, bad := o.schema.Check(o.raw)
+	o.writes = make([]store.RecordWrite, 0, len(valid))
+	for i, id := range ids {
+		if len(valid[i]) > MaxRecordBytes {
+			bad = append(bad, &Invalid{Index: -1, ID: id, Problems: []string{fmt.Sprintf("the record is %d bytes; a record may have at most 1 MiB", len(valid[i]))}})
+			continue
+		}
+		o.writes = append(o.writes, store.RecordWrite{ID: id, Payload: valid[i], Hash: Hash(valid[i])})
+	}
+	if len(bad) > 0 && o.invalid != nil {
+		o.invalid(bad)
+	}
+	o.raw = nil
+}
+
 // Update queues partial records of model (batchUpdate): each is merged
 // into the stored record with its id; ids not stored are skipped.
 func (w *Writer) Update(ctx context.Context, model string, ids []string, payloads []json.RawMessage) error {
@@ -175,7 +209,7 @@ func (w *Writer) queue(_ context.Context, o op) error {
 		return w.err
 	}
 	w.ops = append(w.ops, o)
-	w.pending += max(len(o.writes), len(o.ids), 1)
+	w.pending += max(len(o.writes), len(o.ids), len(o.raw), 1)
 	full := w.pending >= flushAfter
 	w.mu.Unlock()
 	if full {
@@ -337,6 +371,12 @@ func (w *Writer) background() {
 		var counts map[string]store.RecordCounts
 		var err error
 		if !failed {
+			// Outside the transaction: on SQLite it holds the one writer.
+			for i := range batch {
+				for j := range batch[i].ops {
+					batch[i].ops[j].check()
+				}
+			}
 			counts, err = w.write(batch)
 		}
 		w.mu.Lock()

@@ -39,7 +39,7 @@ export default createSync({
     for (let i = cp.next; i < count; i += 10) {
       const page = [];
       for (let j = i; j < Math.min(i + 10, count); j++) page.push({ id: 'item-' + j, title: v + '-' + j, n: j });
-      if (md.invalid && i === 0) page.push({ id: 'bad', title: 5, n: 'x' });
+      if (md.invalid && i === 0) page.push({ id: 'bad', title: 5, n: 'x' }, { id: 'huge', title: 'x'.repeat(1 << 20), n: 0 });
       await nango.batchSave(page, 'Item');
       await nango.saveCheckpoint({ next: i + 10 });
       if (md.fail_at !== undefined && i + 10 >= md.fail_at) throw new Error('failed at ' + (i + 10));
@@ -217,8 +217,8 @@ func TestSyncLifecycle(t *testing.T) {
 			start := time.Now().Add(-time.Second)
 			w.connect("c1", map[string]any{"count": 25, "invalid": true})
 
-			// The initial run saves 25 items; the invalid record is
-			// skipped, the checkpoint cleared at the end.
+			// The initial run saves 25 items; the invalid record and the
+			// one over 1 MiB are skipped, the checkpoint cleared at the end.
 			st := w.waitRun("c1", start)
 			if st.Status != "SUCCESS" || st.Type != "INITIAL" || st.RecordCount["Item"] != 25 || st.LatestResult["Item"]["added"] != 25 {
 				t.Fatalf("after the initial run: %+v", st)

@@ -80,17 +80,21 @@ func (r *runSync) Records(ctx context.Context, op *functions.RecordOp) error {
 	}
 	switch op.Op {
 	case functions.RecordsSave, functions.RecordsUpdate, functions.RecordsDelete:
-		// Saved records must fit their model; updates and deletions carry
-		// only some fields, so only their ids are checked.
-		schema := anyRecord
-		if op.Op == functions.RecordsSave && r.schemas[op.Model] != nil {
-			schema = r.schemas[op.Model]
+		// Saved records must fit their model, which the writer checks
+		// behind the run; updates and deletions carry only some fields, so
+		// only their ids are checked, here.
+		if op.Op == functions.RecordsSave {
+			schema := anyRecord
+			if r.schemas[op.Model] != nil {
+				schema = r.schemas[op.Model]
+			}
+			return hostErr(r.writer.SaveChecked(ctx, op.Model, schema, op.Records, func(invalid []*records.Invalid) {
+				r.skipped(op.Op, op.Model, invalid)
+			}))
 		}
-		ids, valid, invalid := schema.Check(op.Records)
+		ids, valid, invalid := anyRecord.Check(op.Records)
 		r.skipped(op.Op, op.Model, invalid)
 		switch op.Op {
-		case functions.RecordsSave:
-			return hostErr(r.writer.Save(ctx, op.Model, ids, valid))
 		case functions.RecordsUpdate:
 			return hostErr(r.writer.Update(ctx, op.Model, ids, valid))
 		default:
