@@ -23,7 +23,7 @@ type Syncs interface {
 	CreateVariant(ctx context.Context, environmentID, integrationKey, connectionID, syncName, variant string) (*store.SyncInstance, error)
 	DeleteVariant(ctx context.Context, environmentID, integrationKey, connectionID, syncName, variant string) error
 	ListRecords(ctx context.Context, t syncs.RecordTarget, q records.Query) (*records.Page, error)
-	PruneRecords(ctx context.Context, t syncs.RecordTarget, untilCursor string) (int, error)
+	PruneRecords(ctx context.Context, t syncs.RecordTarget, untilCursor string, limit int) (int, bool, error)
 }
 
 func (s *Server) syncRoutes() {
@@ -304,18 +304,17 @@ func writeRecords(w http.ResponseWriter, page *records.Page) {
 }
 
 // pruneRecords serves PATCH /records/prune: {model, until_cursor,
-// variant?, limit?} → {count, has_more}. The whole range is pruned in one
-// call, so has_more is always false.
+// variant?, limit?} → {count, has_more}.
 func (s *Server) pruneRecords(w http.ResponseWriter, r *http.Request) {
 	t := recordTarget(r)
 	var cursor string
+	var limit int
 	if !s.decodeRequest(w, r, map[string]field{
 		"model":        {dest: &t.Model, required: true},
 		"variant":      {dest: &t.Variant},
 		"until_cursor": {dest: &cursor, required: true},
 		"limit": {dest: nested(func(raw json.RawMessage, path []any) []fieldError {
-			var n int
-			if err := json.Unmarshal(raw, &n); err != nil || n < 1 {
+			if err := json.Unmarshal(raw, &limit); err != nil || limit < 1 {
 				return []fieldError{{Code: "invalid_type", Message: "expected a positive whole number, received " + jsonKind(raw), Path: path}}
 			}
 			return nil
@@ -323,10 +322,10 @@ func (s *Server) pruneRecords(w http.ResponseWriter, r *http.Request) {
 	}) {
 		return
 	}
-	n, err := s.syncs.PruneRecords(r.Context(), t, cursor)
+	n, more, err := s.syncs.PruneRecords(r.Context(), t, cursor, limit)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"count": n, "has_more": false})
+	writeJSON(w, http.StatusOK, map[string]any{"count": n, "has_more": more})
 }

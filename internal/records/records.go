@@ -274,24 +274,37 @@ func appendTime(b []byte, t time.Time) []byte {
 	return append(b, '"')
 }
 
-// Prune drops the payloads of a scope's records up to the cursor
-// (PATCH /records/prune) and returns how many it pruned.
-func (s *Service) Prune(ctx context.Context, scope store.RecordScope, cursor string) (int, error) {
+// Prune bounds of PATCH /records/prune.
+const (
+	DefaultPruneLimit = 5000
+	MaxPruneLimit     = 100_000
+)
+
+// Prune drops the payloads of up to limit of a scope's records up to the
+// cursor, oldest first (PATCH /records/prune), and returns how many it
+// pruned and whether some are left (call again).
+func (s *Service) Prune(ctx context.Context, scope store.RecordScope, cursor string, limit int) (int, bool, error) {
+	if limit == 0 {
+		limit = DefaultPruneLimit
+	}
+	if limit < 1 || limit > MaxPruneLimit {
+		return 0, false, &Error{Kind: fault.Invalid, Code: "invalid_body", Field: "limit", Message: fmt.Sprintf("limit must be from 1 to %d", MaxPruneLimit)}
+	}
 	if scope.Model == "" {
-		return 0, &Error{Kind: fault.Invalid, Code: "invalid_body", Field: "model", Message: "model is required"}
+		return 0, false, &Error{Kind: fault.Invalid, Code: "invalid_body", Field: "model", Message: "model is required"}
 	}
 	if scope.Variant == "" {
 		scope.Variant = store.DefaultVariant
 	}
 	c, err := DecodeCursor(cursor)
 	if err != nil || cursor == "" {
-		return 0, &Error{Kind: fault.Invalid, Code: "invalid_body", Field: "until_cursor", Message: fmt.Sprintf("cursor %q is not a cursor this server gave", cursor)}
+		return 0, false, &Error{Kind: fault.Invalid, Code: "invalid_body", Field: "until_cursor", Message: fmt.Sprintf("cursor %q is not a cursor this server gave", cursor)}
 	}
-	n, err := s.store.Prune(ctx, scope, c)
+	n, err := s.store.Prune(ctx, scope, c, limit)
 	if err != nil {
-		return 0, fmt.Errorf("prune records of %s: %w", scope.Model, err)
+		return 0, false, fmt.Errorf("prune records of %s: %w", scope.Model, err)
 	}
-	return n, nil
+	return n, n == limit, nil
 }
 
 // Purge removes the selected records for good, in transactions of chunk

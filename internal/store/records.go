@@ -156,10 +156,11 @@ type Records interface {
 	// Counts returns the number of live (not deleted) records per model of
 	// a connection's variant.
 	Counts(ctx context.Context, connectionRef, variant string) (map[string]int64, error)
-	// Prune drops the payload of the scope's records up to and including
-	// cursor upTo, keeping their ids and metadata, and returns how many it
-	// pruned.
-	Prune(ctx context.Context, scope RecordScope, upTo int64) (int, error)
+	// Prune drops the payload of the limit oldest records of the scope up
+	// to and including cursor upTo that still have one, keeping their ids
+	// and metadata, and returns how many it pruned (fewer than limit: none
+	// is left).
+	Prune(ctx context.Context, scope RecordScope, upTo int64, limit int) (int, error)
 	// Purge removes up to limit of the selected records for good and
 	// returns how many; callers repeat until it returns less than limit,
 	// which keeps each transaction short however many records there are.

@@ -557,3 +557,42 @@ export default createSync({
 		}
 	}
 }
+
+// TestRecordsPrune: PATCH /records/prune drops payloads oldest first, a
+// limit at a time, and a resync restores them.
+func TestRecordsPrune(t *testing.T) {
+	t.Parallel()
+	for _, backend := range apptest.Backends() {
+		t.Run(string(backend), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, backend, nil)
+			start := time.Now().Add(-time.Second)
+			w.connect("c1", map[string]any{"count": 25})
+			w.waitRun("c1", start)
+			all := w.records("c1", "")
+			last := all[len(all)-1].Meta.Cursor
+			h := map[string]string{"Connection-Id": "c1", "Provider-Config-Key": "github"}
+			for i, want := range []string{`{"count":10,"has_more":true}`, `{"count":10,"has_more":true}`, `{"count":5,"has_more":false}`} {
+				out := w.call("PATCH", "/records/prune", map[string]any{"model": "Item", "until_cursor": last, "limit": 10}, h, http.StatusOK)
+				if strings.TrimSpace(string(out)) != want {
+					t.Fatalf("prune %d: %s, want %s", i, out, want)
+				}
+			}
+			for _, r := range w.records("c1", "") {
+				if r.Title != "" || r.ID == "" || r.Meta.Cursor == "" {
+					t.Fatalf("a pruned record: %+v", r)
+				}
+			}
+			since := time.Now()
+			w.call("POST", "/sync/trigger", map[string]any{"provider_config_key": "github", "syncs": []string{"items"}, "connection_id": "c1"}, nil, http.StatusOK)
+			if st := w.waitRun("c1", since); st.Status != "SUCCESS" || st.LatestResult["Item"]["updated"] != 25 {
+				t.Fatalf("the resync: %+v", st)
+			}
+			for _, r := range w.records("c1", "") {
+				if r.Title == "" {
+					t.Fatalf("the resync did not restore %+v", r)
+				}
+			}
+		})
+	}
+}

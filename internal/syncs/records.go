@@ -79,14 +79,15 @@ func (s *Service) ListRecords(ctx context.Context, t RecordTarget, q records.Que
 	return s.o.Records.List(ctx, parsed)
 }
 
-// PruneRecords serves PATCH /records/prune: the payloads of the model's
-// records up to the cursor are dropped.
-func (s *Service) PruneRecords(ctx context.Context, t RecordTarget, untilCursor string) (int, error) {
+// PruneRecords serves PATCH /records/prune: the payloads of up to limit
+// (0: the default) of the model's records up to the cursor are dropped,
+// oldest first; more is whether some are left.
+func (s *Service) PruneRecords(ctx context.Context, t RecordTarget, untilCursor string, limit int) (n int, more bool, err error) {
 	scope, err := s.scope(ctx, t, "model")
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	return s.o.Records.Prune(ctx, scope, untilCursor)
+	return s.o.Records.Prune(ctx, scope, untilCursor, limit)
 }
 
 // declares reports whether a deployed sync declares model, and else the

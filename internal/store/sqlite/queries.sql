@@ -443,9 +443,14 @@ WHERE connection_ref = ?1 AND (?2 IS NULL OR model = ?2) AND (?3 IS NULL OR vari
 -- name: LockAllRecordScopes
 SELECT last_cursor FROM record_scopes;
 
+-- The ?5 oldest unpruned records up to cursor ?4.
 -- name: PruneRecords
-UPDATE records SET payload = NULL
-WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3) AND cursor <= ?4 AND payload IS NOT NULL;
+-- The hash goes too, so saving the same record again restores its payload.
+UPDATE records SET payload = NULL, hash = ''
+WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3)
+    AND cursor IN (SELECT cursor FROM records
+        WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3)
+            AND cursor <= ?4 AND payload IS NOT NULL ORDER BY cursor LIMIT ?5);
 
 -- Up to ?5 records of a connection, narrowed when ?2, ?3, ?4 are set;
 -- returns each one's scope and whether it was live, for the scopes' counts.

@@ -451,7 +451,10 @@ func (r records) Counts(ctx context.Context, connectionRef, variant string) (map
 	return out, nil
 }
 
-func (r records) Prune(ctx context.Context, s store.RecordScope, upTo int64) (int, error) {
+func (r records) Prune(ctx context.Context, s store.RecordScope, upTo int64, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, errors.New("prune records: the limit must be positive")
+	}
 	if !isUUID(s.ConnectionRef) {
 		return 0, nil
 	}
@@ -460,7 +463,7 @@ func (r records) Prune(ctx context.Context, s store.RecordScope, upTo int64) (in
 		if err := drain(tx.QueryContext(ctx, r.db.q("LockRecordScopes"), s.ConnectionRef, s.Model, s.Variant)); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, r.db.q("PruneRecords"), s.ConnectionRef, s.Model, s.Variant, upTo)
+		res, err := tx.ExecContext(ctx, r.db.q("PruneRecords"), s.ConnectionRef, s.Model, s.Variant, upTo, limit)
 		if err != nil {
 			return err
 		}

@@ -286,11 +286,19 @@ func testRecords(t *testing.T, newDB func(t *testing.T) Database) {
 		b := setupRecords(t, newDB)
 		b.upsert(t, b.scope, 1, rec("a", `{"n":1}`), rec("b", `{"n":2}`), rec("c", `{"n":3}`))
 		recs := b.records(t, store.RecordQuery{Scope: b.scope})
-		n, err := b.store.Records().Prune(b.ctx, b.scope, recs[1].Cursor)
-		if err != nil || n != 2 {
-			t.Fatalf("Prune = %d, %v; want 2", n, err)
+		// A limit of 1 prunes the oldest first, then the next.
+		n, err := b.store.Records().Prune(b.ctx, b.scope, recs[1].Cursor, 1)
+		if err != nil || n != 1 {
+			t.Fatalf("Prune limit 1 = %d, %v; want 1", n, err)
 		}
-		if n, err := b.store.Records().Prune(b.ctx, b.scope, recs[1].Cursor); err != nil || n != 0 {
+		if got := b.records(t, store.RecordQuery{Scope: b.scope}); got[0].Payload != nil || got[1].Payload == nil {
+			t.Fatalf("limit 1 pruned %s and %s", got[0].Payload, got[1].Payload)
+		}
+		n, err = b.store.Records().Prune(b.ctx, b.scope, recs[1].Cursor, 10)
+		if err != nil || n != 1 {
+			t.Fatalf("Prune = %d, %v; want 1", n, err)
+		}
+		if n, err := b.store.Records().Prune(b.ctx, b.scope, recs[1].Cursor, 10); err != nil || n != 0 {
 			t.Fatalf("second Prune = %d, %v; want 0", n, err)
 		}
 		pruned := b.records(t, store.RecordQuery{Scope: b.scope})
@@ -626,7 +634,7 @@ func testRecords(t *testing.T, newDB func(t *testing.T) Database) {
 		other := b.scope
 		other.Variant = "eu"
 		b.upsert(t, other, 1, rec("x", `{"eu":true}`))
-		if _, err := b.store.Records().Prune(b.ctx, b.scope, 1); err != nil { // a NULL payload stays NULL
+		if _, err := b.store.Records().Prune(b.ctx, b.scope, 1, 10); err != nil { // a NULL payload stays NULL
 			t.Fatal(err)
 		}
 		if err := b.store.SyncInstances().SetCheckpoint(b.ctx, inst.ID, []byte(`{"page":9}`)); err != nil {
