@@ -48,7 +48,13 @@ func (s *Service) Deployed(ctx context.Context, environmentID string, deployed [
 				break
 			}
 		}
-		s.o.Logger.InfoContext(ctx, "sync deployed", "integration", dep.IntegrationKey, "sync", dep.Name, "version", dep.Version, "auto_start", def.AutoStart)
+		if d.Changed {
+			// Existing instances keep their checkpoints and records; a
+			// changed model or paging scheme may call for a resync, which
+			// is the customer's to ask for.
+			s.o.Logger.InfoContext(ctx, "sync deployed; existing instances keep their checkpoints and records (POST /sync/trigger with opts.reset resyncs)",
+				"integration", dep.IntegrationKey, "sync", dep.Name, "version", dep.Version, "auto_start", def.AutoStart)
+		}
 	}
 	return nil
 }
