@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/store"
 )
 
 func TestSchemaCheck(t *testing.T) {
@@ -49,5 +52,34 @@ func TestSchemaCheck(t *testing.T) {
 	ids, _, invalid = anyRec.Check([]json.RawMessage{json.RawMessage(`{"id":12.50}`), json.RawMessage(`{"id":""}`)})
 	if len(ids) != 1 || ids[0] != "12.50" || len(invalid) != 1 {
 		t.Fatalf("ids %v invalid %v", ids, invalid)
+	}
+}
+
+func TestRender(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 3, 4, 5, 6, 7, 890_123_456, time.FixedZone("x", 3600))
+	del := time.Date(999, 12, 31, 23, 59, 59, 0, time.UTC)
+	cases := []struct {
+		rec  store.Record
+		want string
+	}{
+		{store.Record{ID: "a", Payload: json.RawMessage(`{"id":"a","n":1} `), FirstSeenAt: at, LastModifiedAt: at, LastAction: "ADDED", Cursor: 42},
+			`{"id":"a","n":1,"_nango_metadata":{"first_seen_at":"2026-03-04T04:06:07.890Z","last_modified_at":"2026-03-04T04:06:07.890Z","last_action":"ADDED","deleted_at":null,"cursor":"` + EncodeCursor(42) + `"}}`},
+		{store.Record{ID: `q"1`, FirstSeenAt: at, LastModifiedAt: at, LastAction: "DELETED", DeletedAt: &del, Cursor: 7},
+			`{"id":"q\"1","_nango_metadata":{"first_seen_at":"2026-03-04T04:06:07.890Z","last_modified_at":"2026-03-04T04:06:07.890Z","last_action":"DELETED","deleted_at":"0999-12-31T23:59:59.000Z","cursor":"` + EncodeCursor(7) + `"}}`},
+		{store.Record{ID: "e", Payload: json.RawMessage(`{}`), FirstSeenAt: at, LastModifiedAt: at, LastAction: "UPDATED", Cursor: 1},
+			`{"_nango_metadata":{"first_seen_at":"2026-03-04T04:06:07.890Z","last_modified_at":"2026-03-04T04:06:07.890Z","last_action":"UPDATED","deleted_at":null,"cursor":"` + EncodeCursor(1) + `"}}`},
+	}
+	for _, c := range cases {
+		got := string(Render(&c.rec))
+		if got != c.want {
+			t.Errorf("Render(%s) =\n%s\nwant\n%s", c.rec.ID, got, c.want)
+		}
+		if !json.Valid([]byte(got)) {
+			t.Errorf("Render(%s) is not JSON", c.rec.ID)
+		}
+		if c, err := DecodeCursor(EncodeCursor(1234567)); err != nil || c != 1234567 {
+			t.Errorf("cursor round trip: %d %v", c, err)
+		}
 	}
 }
