@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -65,7 +67,27 @@ func TestNoPlaintextSecretsOnDisk(t *testing.T) {
 		"prod secret key":    apptest.ProdKey,
 		"private key body":   strings.Split(privateKey, "\n")[3], // a line of the key material
 		"private key header": "BEGIN RSA PRIVATE KEY",
+		"api key":            "sk-ant-canary-0d9e7c1b-plaintext",
+		// What the sync below makes of the API key (reversed, upper-cased):
+		// data that exists only at run time, unlike the sync's source,
+		// which is stored as it is.
+		"record payload": "txetnialp-b1c7e9d0-yranac-tna-ks",
+		"checkpoint":     "SK-ANT-CANARY-0D9E7C1B-PLAINTEXT",
 	}
+	// A sync that saves a record and a checkpoint holding canaries, so
+	// the records cache is held to the same rule.
+	canarySync := `import { createSync } from 'nango';
+import * as z from 'zod';
+export default createSync({
+  description: 'Canary', version: '1.0.0', frequency: 'every day', autoStart: true,
+  models: { Note: z.object({ id: z.string(), text: z.string() }) },
+  exec: async (nango) => {
+    const key = String(await nango.getToken());
+    await nango.batchSave([{ id: 'n1', text: key.split('').reverse().join('') }], 'Note');
+    await nango.saveCheckpoint({ at: key.toUpperCase() });
+  },
+});
+`
 
 	steps := []func() error{
 		func() error {
@@ -89,6 +111,33 @@ func TestNoPlaintextSecretsOnDisk(t *testing.T) {
 			return err
 		},
 		func() error { _, err := c.GetIntegration(ctx, "custom", "credentials"); return err },
+		func() error {
+			_, err := c.CreateIntegration(ctx, client.CreateIntegrationRequest{UniqueKey: "notes", Provider: "anthropic"})
+			return err
+		},
+		func() error {
+			_, err := c.DeployFunctions(ctx, map[string]string{"notes/syncs/canary.ts": canarySync}, nil)
+			return err
+		},
+		func() error {
+			_, err := c.ImportConnection(ctx, client.ImportConnectionRequest{ProviderConfigKey: "notes", ConnectionID: "n",
+				Credentials: client.ImportCredentials{Type: "API_KEY", APIKey: secrets["api key"]}})
+			return err
+		},
+		func() error { // the initial run saves the record and the checkpoint
+			for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
+				st, err := c.SyncStatus(ctx, client.SyncSelection{IntegrationKey: "notes", ConnectionID: "n"})
+				if err != nil {
+					return err
+				}
+				if len(st) == 1 && st[0].Status == "SUCCESS" && st[0].RecordCount["Note"] == 1 {
+					return nil
+				}
+				if time.Now().After(deadline) {
+					return fmt.Errorf("the canary sync did not run: %+v", st)
+				}
+			}
+		},
 	}
 	for i, step := range steps {
 		if err := step(); err != nil {
@@ -131,6 +180,10 @@ func TestNoPlaintextSecretsOnDisk(t *testing.T) {
 	got, err := again.Client().GetIntegration(ctx, "github", "credentials")
 	if err != nil || got.Credentials.ClientSecret != secrets["rotated secret"] {
 		t.Fatalf("after restart: %+v, %v", got, err)
+	}
+	page, err := again.Client().ListRecords(ctx, "notes", "n", client.ListRecordsOptions{Model: "Note"})
+	if err != nil || len(page.Records) != 1 || !bytes.Contains(page.Records[0].JSON, []byte(secrets["record payload"])) {
+		t.Fatalf("the record after restart: %+v, %v", page, err)
 	}
 }
 
