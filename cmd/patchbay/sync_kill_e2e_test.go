@@ -398,7 +398,11 @@ func checkResumed(t *testing.T, first, second []listPage, contacts, savedAtKill 
 	if resume.offset < savedAtKill-killListPage {
 		t.Errorf("the run resumed at contact %d, but %d were saved before the kill", resume.offset, savedAtKill)
 	}
-	if !slices.ContainsFunc(first, func(p listPage) bool { return p.cursor == resume.cursor }) {
+	// The sync asks for the next page while it saves one, and the
+	// checkpoint after a page names the next: the kill can catch that
+	// request in flight, before the simulator logged it.
+	inFlight := resume.offset == first[len(first)-1].offset+killListPage
+	if !inFlight && !slices.ContainsFunc(first, func(p listPage) bool { return p.cursor == resume.cursor }) {
 		t.Errorf("the run resumed at cursor %q, which the killed server never reached", resume.cursor)
 	}
 	asked := map[int]int{}
