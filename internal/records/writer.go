@@ -138,16 +138,6 @@ func checkWrites(model string, ids []string, payloads []json.RawMessage) ([]stor
 	return out, nil
 }
 
-// Save queues records of model (batchSave): inserted, or replacing the
-// stored ones with the same id.
-func (w *Writer) Save(ctx context.Context, model string, ids []string, payloads []json.RawMessage) error {
-	writes, err := checkWrites(model, ids, payloads)
-	if err != nil {
-		return err
-	}
-	return w.queue(ctx, op{kind: opSave, model: model, writes: writes})
-}
-
 // SaveChecked queues records of model (batchSave) to be checked against
 // schema behind the run, off the function's path: a record the schema
 // refuses, or over MaxRecordBytes, is left out and reported to invalid

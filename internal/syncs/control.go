@@ -189,16 +189,15 @@ func (s *Service) setEnabled(ctx context.Context, sel Selection, enabled bool) e
 	if err != nil {
 		return err
 	}
+	defs, err := s.syncDefs(ctx, sel.EnvironmentID, sel.IntegrationKey)
+	if err != nil {
+		return err
+	}
 	var errs []error
 	for _, in := range ins {
-		dep, err := s.o.Deployments.Get(ctx, in.EnvironmentID, in.IntegrationKey, in.SyncName)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		def, err := definition(dep)
-		if err != nil {
-			errs = append(errs, err)
+		def := defs[in.SyncName]
+		if def == nil {
+			errs = append(errs, notFound("unknown_sync", "no sync %q is deployed for integration %s", in.SyncName, in.IntegrationKey))
 			continue
 		}
 		_, err = s.o.Instances.Update(ctx, in.EnvironmentID, in.ID, func(cur *store.SyncInstance) error {
@@ -335,13 +334,13 @@ func (s *Service) SetFrequency(ctx context.Context, sel Selection, frequency *st
 		return "", notFound("unknown_sync", "no variant %s of sync %s on connection %s", sel.Syncs[0].Variant, sel.Syncs[0].Name, sel.ConnectionID)
 	}
 	in := ins[0]
-	dep, err := s.o.Deployments.Get(ctx, in.EnvironmentID, in.IntegrationKey, in.SyncName)
-	if err != nil {
-		return "", fmt.Errorf("deployment %s: %w", in.SyncName, err)
-	}
-	def, err := definition(dep)
+	defs, err := s.syncDefs(ctx, sel.EnvironmentID, sel.IntegrationKey)
 	if err != nil {
 		return "", err
+	}
+	def := defs[in.SyncName]
+	if def == nil {
+		return "", notFound("unknown_sync", "no sync %q is deployed for integration %s", in.SyncName, in.IntegrationKey)
 	}
 	_, err = s.o.Instances.Update(ctx, in.EnvironmentID, in.ID, func(cur *store.SyncInstance) error {
 		cur.Frequency = d

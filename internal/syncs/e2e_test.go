@@ -406,8 +406,6 @@ func TestSyncBadInput(t *testing.T) {
 	}
 }
 
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
-
 // TestSyncAutoStartFalse: a sync deployed with autoStart false gets
 // stopped instances that run only once started.
 func TestSyncAutoStartFalse(t *testing.T) {

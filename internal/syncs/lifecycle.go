@@ -141,16 +141,13 @@ func (s *Service) purgeRecords(ctx context.Context, in *store.SyncInstance) erro
 // models are the models an instance's sync declares (none if its
 // deployment is gone).
 func (s *Service) models(ctx context.Context, in *store.SyncInstance) ([]string, error) {
-	dep, err := s.o.Deployments.Get(ctx, in.EnvironmentID, in.IntegrationKey, in.SyncName)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("deployment %s: %w", in.SyncName, err)
-	}
-	def, err := definition(dep)
+	defs, err := s.syncDefs(ctx, in.EnvironmentID, in.IntegrationKey)
 	if err != nil {
 		return nil, err
+	}
+	def := defs[in.SyncName]
+	if def == nil {
+		return nil, nil
 	}
 	out := make([]string, 0, len(def.Models))
 	for m := range def.Models {

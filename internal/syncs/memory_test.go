@@ -1,6 +1,7 @@
 package syncs_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"runtime"
@@ -102,7 +103,7 @@ func (w *world) statusOf(integration, syncName, conn string) status {
 	w.t.Helper()
 	var out struct{ Syncs []status }
 	body := w.call("GET", "/sync/status?provider_config_key="+integration+"&syncs="+syncName+"&connection_id="+conn, nil, nil, http.StatusOK)
-	if err := jsonUnmarshal(body, &out); err != nil || len(out.Syncs) == 0 {
+	if err := json.Unmarshal(body, &out); err != nil || len(out.Syncs) == 0 {
 		w.t.Fatalf("status: %s", body)
 	}
 	return out.Syncs[0]

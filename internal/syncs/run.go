@@ -374,9 +374,6 @@ func (s *Service) endRun(in *store.SyncInstance, def *functions.Definition, end 
 		freq = frequencyOf(in, def)
 	}
 	next := end.Add(freq + spread(in.ID, freq/20))
-	if in.NextRunAt != nil && in.NextRunAt.Before(next) {
-		return // triggered during the run: keep the earlier time
-	}
 	in.NextRunAt = &next
 }
 
