@@ -55,11 +55,13 @@ const (
 	// contacts.ts).
 	killListPage = 100
 	// killMaxRefetch bounds the pages a run reads past its last written
-	// checkpoint, which a resumed run reads again: the sync reads one page
-	// ahead of the one it saves, and records.Writer writes behind the run,
-	// a page and its checkpoint per unit: one unit being written, up to
-	// four queued (records.maxInFlight), and one the run waits to queue.
-	killMaxRefetch = 1 + 1 + 4 + 1
+	// checkpoint, which a resumed run reads again. records.Writer writes
+	// behind the run, a page and its checkpoint per unit: one unit being
+	// written, up to four queued (records.maxInFlight) and one the run
+	// waits to queue; then the page the function is saving, and the one
+	// it reads ahead of it. (The count first left out the page being
+	// saved; a full-size run on PostgreSQL met all 8.)
+	killMaxRefetch = 1 + 4 + 1 + 1 + 1
 	// killFirstID is the simulator's first contact id; ids are contiguous
 	// from it.
 	killFirstID = 1001
