@@ -81,7 +81,8 @@ type RecordTx interface {
 	// new id is ADDED; a changed payload (other hash), or a deleted record
 	// saved again, is UPDATED; both get a new cursor and last_modified_at.
 	// An unchanged record keeps its cursor and metadata: only its
-	// generation moves (so delete detection knows it was seen). ids must
+	// generation moves (so delete detection knows it was seen), and the
+	// time it was last seen (so retention keeps it). ids must
 	// be unique within records (the caller resolves duplicates).
 	Upsert(ctx context.Context, scope RecordScope, records []RecordWrite, generation int64) (RecordCounts, error)
 	// UpsertUnlessNewer is Upsert for a run that must not overwrite what
@@ -141,8 +142,12 @@ type RecordPurge struct {
 	// OrphansOf removes the records of the environment's connections that
 	// no longer exist (ConnectionRef is then ignored).
 	OrphansOf string
-	// UntouchedBefore, when set, keeps only records last modified before
-	// it in the selection (retention of stale records).
+	// UntouchedBefore, when set, keeps only records no write has seen
+	// since it in the selection (retention of stale records): not saved,
+	// changed or unchanged, nor deleted. Not last_modified_at, which an
+	// unchanged save keeps: a record a full resync saves as it was is
+	// fresh data. Deleted records count too: a tombstone goes once it is
+	// as old.
 	UntouchedBefore *time.Time
 }
 

@@ -416,16 +416,20 @@ CROSS JOIN LATERAL (SELECT external_id, hash, deleted_at, cursor FROM records
 -- undelete: first_seen_at stays.
 -- name: UpsertRecords
 INSERT INTO records (environment_id, connection_ref, model, variant, external_id, scope_id, cursor, payload, hash,
-    first_seen_at, last_modified_at, last_action, deleted_at, generation)
+    first_seen_at, last_modified_at, last_action, deleted_at, generation, last_seen_at)
 SELECT $1::uuid, $2::uuid, $3::text, $4::text, r.id, $7::bigint, r.cursor, r.payload, r.hash, $5::timestamptz,
-    $5::timestamptz, r.action, NULL, $6::bigint
+    $5::timestamptz, r.action, NULL, $6::bigint, $5::timestamptz
 FROM unnest($8::text[], $9::bigint[], $10::bytea[], $11::text[], $12::text[]) AS r (id, cursor, payload, hash, action)
 ON CONFLICT (connection_ref, model, variant, external_id) DO UPDATE SET cursor = excluded.cursor,
     payload = excluded.payload, hash = excluded.hash, last_modified_at = excluded.last_modified_at,
-    last_action = excluded.last_action, deleted_at = NULL, generation = excluded.generation;
+    last_action = excluded.last_action, deleted_at = NULL, generation = excluded.generation,
+    last_seen_at = excluded.last_seen_at;
 
+-- Unchanged records: seen (generation, and last_seen_at $6 for retention),
+-- not modified. Neither column is indexed, so this stays a heap-only
+-- update.
 -- name: TouchRecords
-UPDATE records SET generation = $1
+UPDATE records SET generation = $1, last_seen_at = $6
 FROM (SELECT r.tid FROM unnest($5::text[]) AS i (id)
       CROSS JOIN LATERAL (SELECT ctid AS tid FROM records
           WHERE connection_ref = $2 AND model = $3 AND variant = $4 AND external_id = i.id LIMIT 1) AS r) AS seen
@@ -441,7 +445,7 @@ WHERE r.deleted_at IS NULL AND r.payload IS NOT NULL;
 -- $1-$5 are the batch's (now, generation, scope); $6-$7 the rows' (id,
 -- cursor).
 -- name: DeleteRecords
-UPDATE records SET last_action = 'DELETED', deleted_at = $1, last_modified_at = $1, generation = $2, cursor = d.cursor
+UPDATE records SET last_action = 'DELETED', deleted_at = $1, last_modified_at = $1, last_seen_at = $1, generation = $2, cursor = d.cursor
 FROM (SELECT r.tid, u.cursor FROM unnest($6::text[], $7::bigint[]) AS u (id, cursor)
       CROSS JOIN LATERAL (SELECT ctid AS tid FROM records
           WHERE connection_ref = $3 AND model = $4 AND variant = $5 AND external_id = u.id AND deleted_at IS NULL
@@ -451,7 +455,7 @@ WHERE records.ctid = d.tid;
 -- The live records not seen since generation $6 get the cursors after $2,
 -- in their current cursor order.
 -- name: DeleteUnseenRecords
-UPDATE records SET last_action = 'DELETED', deleted_at = $1, last_modified_at = $1, cursor = $2 + unseen.n
+UPDATE records SET last_action = 'DELETED', deleted_at = $1, last_modified_at = $1, last_seen_at = $1, cursor = $2 + unseen.n
 FROM (SELECT ctid AS tid, row_number() OVER (ORDER BY cursor) AS n FROM records
       WHERE connection_ref = $3 AND model = $4 AND variant = $5 AND deleted_at IS NULL AND generation < $6) AS unseen
 WHERE records.ctid = unseen.tid;
@@ -510,7 +514,7 @@ WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = $1 AND mod
 DELETE FROM records WHERE ctid = ANY(ARRAY(
     SELECT ctid FROM records
     WHERE connection_ref = $1 AND ($2::text IS NULL OR model = $2::text) AND ($3::text IS NULL OR variant = $3::text)
-        AND ($4::timestamptz IS NULL OR last_modified_at < $4::timestamptz)
+        AND ($4::timestamptz IS NULL OR last_seen_at < $4::timestamptz)
     LIMIT $5))
 RETURNING model, variant, deleted_at IS NULL;
 

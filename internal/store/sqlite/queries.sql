@@ -376,14 +376,17 @@ WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?1 AND mod
 -- undelete: first_seen_at stays.
 -- name: UpsertRecords
 INSERT INTO records (environment_id, connection_ref, model, variant, external_id, scope_id, cursor, payload, hash,
-    first_seen_at, last_modified_at, last_action, deleted_at, generation)
-VALUES (?1, ?2, ?3, ?4, ?8, ?7, ?9, ?10, ?11, ?5, ?5, ?12, NULL, ?6)
+    first_seen_at, last_modified_at, last_action, deleted_at, generation, last_seen_at)
+VALUES (?1, ?2, ?3, ?4, ?8, ?7, ?9, ?10, ?11, ?5, ?5, ?12, NULL, ?6, ?5)
 ON CONFLICT (scope_id, external_id) DO UPDATE SET cursor = excluded.cursor,
     payload = excluded.payload, hash = excluded.hash, last_modified_at = excluded.last_modified_at,
-    last_action = excluded.last_action, deleted_at = NULL, generation = excluded.generation;
+    last_action = excluded.last_action, deleted_at = NULL, generation = excluded.generation,
+    last_seen_at = excluded.last_seen_at;
 
+-- Unchanged records: seen (generation, and last_seen_at ?6 for retention),
+-- not modified.
 -- name: TouchRecords
-UPDATE records INDEXED BY records_external_id SET generation = ?1
+UPDATE records INDEXED BY records_external_id SET generation = ?1, last_seen_at = ?6
 WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?2 AND model = ?3 AND variant = ?4) AND external_id IN (SELECT value FROM json_each(?5));
 
 -- name: RecordPayloads
@@ -394,13 +397,13 @@ WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?1 AND mod
 -- ?1-?5 are the batch's (now, generation, scope); ?6-?7 the row's (id,
 -- cursor).
 -- name: DeleteRecords
-UPDATE records SET last_action = 'DELETED', deleted_at = ?1, last_modified_at = ?1, generation = ?2, cursor = ?7
+UPDATE records SET last_action = 'DELETED', deleted_at = ?1, last_modified_at = ?1, last_seen_at = ?1, generation = ?2, cursor = ?7
 WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?3 AND model = ?4 AND variant = ?5) AND external_id = ?6 AND deleted_at IS NULL;
 
 -- The live records not seen since generation ?6 get the cursors after ?2,
 -- in their current cursor order.
 -- name: DeleteUnseenRecords
-UPDATE records SET last_action = 'DELETED', deleted_at = ?1, last_modified_at = ?1, cursor = ?2 + unseen.n
+UPDATE records SET last_action = 'DELETED', deleted_at = ?1, last_modified_at = ?1, last_seen_at = ?1, cursor = ?2 + unseen.n
 FROM (SELECT scope_id, external_id, row_number() OVER (ORDER BY cursor) AS n FROM records
       WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?3 AND model = ?4 AND variant = ?5) AND deleted_at IS NULL AND generation < ?6) AS unseen
 WHERE records.scope_id = unseen.scope_id AND records.external_id = unseen.external_id;
@@ -459,7 +462,7 @@ DELETE FROM records WHERE (scope_id, cursor) IN (
     SELECT scope_id, cursor FROM records
     WHERE scope_id IN (SELECT id FROM record_scopes
             WHERE connection_ref = ?1 AND (?2 IS NULL OR model = ?2) AND (?3 IS NULL OR variant = ?3))
-        AND (?4 IS NULL OR last_modified_at < ?4)
+        AND (?4 IS NULL OR last_seen_at < ?4)
     LIMIT ?5)
 RETURNING model, variant, deleted_at IS NULL;
 

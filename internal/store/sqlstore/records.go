@@ -210,12 +210,12 @@ func (t *recordTx) upsert(ctx context.Context, s store.RecordScope, recs []store
 	}
 	if len(unchanged) > 0 {
 		// Unchanged records keep their cursor and metadata: only the
-		// generation says they were seen.
+		// generation and last_seen_at (retention) say they were seen.
 		list, err := t.db.listArg(unchanged)
 		if err != nil {
 			return fail(err)
 		}
-		if _, err := t.tx.ExecContext(ctx, t.db.q("TouchRecords"), generation, s.ConnectionRef, s.Model, s.Variant, list); err != nil {
+		if _, err := t.tx.ExecContext(ctx, t.db.q("TouchRecords"), generation, s.ConnectionRef, s.Model, s.Variant, list, t.db.now()); err != nil {
 			return fail(err)
 		}
 	}

@@ -374,8 +374,7 @@ func testRecords(t *testing.T, newDB func(t *testing.T) Database) {
 			t.Fatalf("after a purge, a new record's cursor = %+v", got)
 		}
 
-		// Retention: only what was not touched since.
-		fill(companies, 1) // Company-0 again: unchanged, its last_modified_at stays
+		// Retention, narrowed to one model (PurgeUntouched has the rest).
 		recs := b.records(t, store.RecordQuery{Scope: companies})
 		cut := recs[len(recs)-1].LastModifiedAt.Add(time.Microsecond)
 		if n := purge(store.RecordPurge{ConnectionRef: b.conn.ID, Model: "Company", UntouchedBefore: &cut}, 100); n != 3 {
@@ -412,6 +411,68 @@ func testRecords(t *testing.T, newDB func(t *testing.T) Database) {
 		}
 		if _, err := b.store.Records().Purge(b.ctx, store.RecordPurge{}, 10); err == nil {
 			t.Fatal("a purge that selects nothing was accepted")
+		}
+	})
+	t.Run("PurgeUntouched", func(t *testing.T) {
+		t.Parallel()
+		b := setupRecords(t, newDB)
+		companies := b.scopeOf(b.conn, "Company", store.DefaultVariant)
+		write := func(fn func(tx store.RecordTx) error) {
+			t.Helper()
+			if err := b.store.Records().Write(b.ctx, fn); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b.upsert(t, b.scope, 1, rec("a", `{"v":1}`), rec("b", `{"v":1}`), rec("c", `{"v":1}`), rec("d", `{"v":1}`), rec("e", `{"v":1}`))
+		b.upsert(t, companies, 1, rec("x", `{}`), rec("y", `{}`))
+		write(func(tx store.RecordTx) error { _, err := tx.Delete(b.ctx, b.scope, []string{"e"}, 1); return err })
+		before := recordsByID(b.records(t, store.RecordQuery{Scope: b.scope}))
+		// The store stamps writes with its own clock: the pauses keep the
+		// cut strictly between the two rounds, at any timestamp precision.
+		time.Sleep(5 * time.Millisecond)
+		cut := time.Now().UTC()
+		time.Sleep(5 * time.Millisecond)
+		// After the cut: a saved unchanged (a full resync), b changed, c
+		// deleted, y saved unchanged and x deleted by delete detection.
+		// Untouched since: d, and e's tombstone.
+		if got := b.upsert(t, b.scope, 2, rec("a", `{"v":1}`), rec("b", `{"v":2}`)); got != (store.RecordCounts{Updated: 1}) {
+			t.Fatalf("second round = %+v", got)
+		}
+		write(func(tx store.RecordTx) error { _, err := tx.Delete(b.ctx, b.scope, []string{"c"}, 2); return err })
+		b.upsert(t, companies, 2, rec("y", `{}`))
+		write(func(tx store.RecordTx) error { _, err := tx.DeleteUnseen(b.ctx, companies, 2); return err })
+		if c, err := b.store.Records().Counts(b.ctx, b.conn.ID, store.DefaultVariant); err != nil || c["Contact"] != 3 || c["Company"] != 1 {
+			t.Fatalf("Counts before the purge = %v, %v", c, err)
+		}
+
+		p := store.RecordPurge{ConnectionRef: b.conn.ID, UntouchedBefore: &cut}
+		for i, want := range []int{1, 1, 0} {
+			n, err := b.store.Records().Purge(b.ctx, p, 1)
+			if err != nil || n != want {
+				t.Fatalf("purge chunk %d = %d, %v; want %d", i, n, err, want)
+			}
+		}
+		got := recordsByID(b.records(t, store.RecordQuery{Scope: b.scope}))
+		if len(got) != 3 || got["a"] == nil || got["b"] == nil || got["c"] == nil {
+			t.Fatalf("contacts after the purge = %s, want a,b,c", recordIDs(b.records(t, store.RecordQuery{Scope: b.scope})))
+		}
+		if a := got["a"]; a.Cursor != before["a"].Cursor || !a.LastModifiedAt.Equal(before["a"].LastModifiedAt) {
+			t.Fatalf("an unchanged save modified a: %+v, was %+v", a, before["a"])
+		}
+		if cs := b.records(t, store.RecordQuery{Scope: companies}); recordIDs(cs) != "y,x" && recordIDs(cs) != "x,y" {
+			t.Fatalf("companies after the purge = %s, want x (a recent tombstone) and y", recordIDs(cs))
+		}
+		// The live counts lost d, not e (already deleted): they still match
+		// what List holds.
+		if c, err := b.store.Records().Counts(b.ctx, b.conn.ID, store.DefaultVariant); err != nil || c["Contact"] != 2 || c["Company"] != 1 {
+			t.Fatalf("Counts after the purge = %v, %v; want Contact 2 (a, b), Company 1 (y)", c, err)
+		}
+		// A purged id saved again is new, above what a client already read.
+		if got := b.upsert(t, b.scope, 3, rec("d", `{"v":1}`)); got.Added != 1 {
+			t.Fatalf("d saved again = %+v, want added", got)
+		}
+		if c, err := b.store.Records().Counts(b.ctx, b.conn.ID, store.DefaultVariant); err != nil || c["Contact"] != 3 {
+			t.Fatalf("Counts after d came back = %v, %v", c, err)
 		}
 	})
 	t.Run("CheckpointCommitsWithRecords", func(t *testing.T) {
