@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/patchbay/patchbay/wire"
@@ -111,6 +112,35 @@ func (c *Client) DryrunFunction(ctx context.Context, req DryrunRequest) (*Dryrun
 	}
 	var out DryrunResponse
 	if err := c.sendFunctions(ctx, "/functions/dryrun", req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Undeployed is the answer of UndeployFunction: the function removed.
+type Undeployed = wire.Undeployed
+
+// UndeployFunction removes the function deployed as name in an
+// integration (DELETE /functions/{integration}/{name}). A sync's
+// instances stop and its records are deleted. typ ("action", "sync",
+// "on-event") picks among functions of different types sharing the name;
+// "" means whichever is deployed. Nothing deployed under the name yields
+// an *Error for which IsNotFound reports true.
+func (c *Client) UndeployFunction(ctx context.Context, integrationKey, name, typ string) (*Undeployed, error) {
+	integ, err := segment("integration unique key", integrationKey)
+	if err != nil {
+		return nil, err
+	}
+	fn, err := segment("function name", name)
+	if err != nil {
+		return nil, err
+	}
+	r := request{method: http.MethodDelete, path: "/functions/" + integ + "/" + fn}
+	if typ != "" {
+		r.query = url.Values{"type": {typ}}
+	}
+	var out Undeployed
+	if err := c.send(ctx, r, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

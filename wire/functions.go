@@ -25,6 +25,16 @@ type Deployed struct {
 	Changed bool `json:"changed"`
 }
 
+// Undeployed is the answer of DELETE /functions/{integration}/{name}:
+// the function removed.
+type Undeployed struct {
+	Integration string `json:"integration"`
+	Name        string `json:"name"`
+	// Type is "action", "sync" or "on-event".
+	Type    string `json:"type"`
+	Version string `json:"version"`
+}
+
 // Position is one compiler diagnostic: the members of a compile_error's
 // "positions".
 type Position struct {

@@ -33,7 +33,7 @@ const testTimeout = 2 * time.Minute
 func addFunctionCommands(root *cobra.Command, stdout, stderr io.Writer, getenv func(string) string) {
 	d := &devCLI{stdout: stdout, stderr: stderr, getenv: getenv}
 	d.ui = newUI(stdout, getenv)
-	root.AddCommand(d.initCommand(), d.compileCommand(), d.testCommand(), d.deployCommand(), d.dryrunCommand())
+	root.AddCommand(d.initCommand(), d.compileCommand(), d.testCommand(), d.deployCommand(), d.undeployCommand(), d.dryrunCommand())
 }
 
 type devCLI struct {

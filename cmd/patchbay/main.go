@@ -1,7 +1,7 @@
 // Command patchbay is the whole Patchbay platform in one binary: `patchbay
 // serve` runs the API and the workers on an embedded SQLite store or on
 // PostgreSQL; `keys` manages secret keys; `init`, `compile`, `test`,
-// `dryrun` and `deploy` work on a functions project; `simulate` and `bench`
+// `dryrun`, `deploy` and `undeploy` work on a functions project; `simulate` and `bench`
 // run the provider simulator and load tests; `sync` and `records` drive
 // and read syncs.
 package main

@@ -106,6 +106,10 @@ type Options struct {
 	// Deployed, when set, hears about every successful deploy (syncs make
 	// their instances).
 	Deployed func(ctx context.Context, environmentID string, deployed []functions.Deployed) error
+	// UndeploySync, when set, removes a sync being undeployed: its
+	// instances and records, and the deployment by calling remove at the
+	// point it chooses. Without it a sync's deployment is just deleted.
+	UndeploySync func(ctx context.Context, dep *store.Deployment, remove func(context.Context) error) error
 	// Done is told about finished async runs (the async_action webhook).
 	Done func(ctx context.Context, run *store.ActionRun)
 	// RetryBase is the first wait between attempts of a synchronous

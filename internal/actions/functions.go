@@ -30,6 +30,78 @@ func (s *Service) Deploy(ctx context.Context, environmentID string, files map[st
 	return deployed, nil
 }
 
+// Undeploy removes the function deployed as name in an integration
+// (DELETE /functions/{integration}/{name}) and returns what it removed.
+// typ ("action", "sync", "on-event"; "" for any) picks among functions of
+// different types sharing the name; without it such a name is a Conflict
+// naming type. A sync's instances stop and its records go with it.
+func (s *Service) Undeploy(ctx context.Context, environmentID, integrationKey, name, typ string) (*store.Deployment, error) {
+	switch typ {
+	case "", "action", "sync", "on-event":
+	default:
+		return nil, &UndeployError{Kind: fault.Invalid, Code: "invalid_query_params", Field: "type", Message: fmt.Sprintf("type %q is not one of action, sync, on-event", typ)}
+	}
+	deps, err := s.o.Deployments.List(ctx, environmentID, integrationKey)
+	if err != nil {
+		return nil, fmt.Errorf("deployments of %s: %w", integrationKey, err)
+	}
+	var match []*store.Deployment
+	for _, d := range deps {
+		if d.Name == name && (typ == "" || d.Type == typ) {
+			match = append(match, d)
+		}
+	}
+	switch {
+	case len(match) == 0 && typ != "":
+		return nil, &UndeployError{Kind: fault.NotFound, Code: "unknown_function", Message: fmt.Sprintf("no %s %q is deployed for integration %s", typ, name, integrationKey)}
+	case len(match) == 0:
+		return nil, &UndeployError{Kind: fault.NotFound, Code: "unknown_function", Message: fmt.Sprintf("no function %q is deployed for integration %s", name, integrationKey)}
+	case len(match) > 1:
+		return nil, &UndeployError{Kind: fault.Conflict, Code: "ambiguous_function", Field: "type",
+			Message: fmt.Sprintf("%d functions named %q are deployed for integration %s; type says which", len(match), name, integrationKey)}
+	}
+	dep := match[0]
+	remove := func(ctx context.Context) error {
+		err := s.o.Deployments.Delete(ctx, environmentID, integrationKey, name)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("delete deployment %s/%s: %w", integrationKey, name, err)
+		}
+		// Not found: a concurrent undeploy removed it first, which is
+		// what was asked.
+		return nil
+	}
+	if dep.Type == "sync" && s.o.UndeploySync != nil {
+		err = s.o.UndeploySync(ctx, dep, remove)
+	} else {
+		err = remove(ctx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("undeploy %s/%s: %w", integrationKey, name, err)
+	}
+	s.o.Logger.InfoContext(ctx, "function undeployed", "integration", integrationKey, "function", name, "type", dep.Type)
+	return dep, nil
+}
+
+// UndeployError is a refused undeploy: nothing deployed under the name,
+// or a name that needs its type; Field names the query parameter at
+// fault.
+type UndeployError struct {
+	Kind    fault.Kind
+	Code    string
+	Message string
+	Field   string
+}
+
+func (e *UndeployError) Error() string { return fault.Describe(e.Code, e.Message, nil) }
+
+// FaultKind says what kind of refusal e is.
+func (e *UndeployError) FaultKind() fault.Kind { return e.Kind }
+
+// Fault tells the caller what went wrong.
+func (e *UndeployError) Fault() fault.Detail {
+	return fault.Detail{Kind: e.Kind, Code: e.Code, Message: e.Message, Field: fault.DottedPath(e.Field)}
+}
+
 // Deployments lists an environment's deployed functions.
 func (s *Service) Deployments(ctx context.Context, environmentID string) ([]*store.Deployment, error) {
 	return s.o.Deployments.List(ctx, environmentID, "")

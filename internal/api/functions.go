@@ -23,6 +23,7 @@ type Actions interface {
 	Get(ctx context.Context, environmentID, id string) (*store.ActionRun, error)
 	Deploy(ctx context.Context, environmentID string, files map[string]string, only []string) ([]functions.Deployed, error)
 	Deployments(ctx context.Context, environmentID string) ([]*store.Deployment, error)
+	Undeploy(ctx context.Context, environmentID, integrationKey, name, typ string) (*store.Deployment, error)
 	Dryrun(ctx context.Context, req actions.DryrunRequest) (*functions.DryrunResult, error)
 }
 
@@ -40,6 +41,7 @@ func (s *Server) functionRoutes() {
 	private := func(pattern string, h http.HandlerFunc) { s.mux.Handle(pattern, s.authenticate(h)) }
 	private("POST /functions/deploy", s.deployFunctions)
 	private("POST /functions/dryrun", s.dryrunFunction)
+	private("DELETE /functions/{integration}/{name}", s.undeployFunction)
 	private("GET /scripts/config", s.scriptsConfig)
 	private("POST /action/trigger", s.triggerAction)
 	private("GET /action/{id}", s.getActionRun)
@@ -63,6 +65,31 @@ func (s *Server) deployFunctions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, wire.DeployResult{Deployed: deployed})
+}
+
+// undeployFunction serves DELETE /functions/{integration}/{name}?type=:
+// 200 with the removed function ({integration, name, type, version}), so
+// a caller sees what went; 404 unknown_function when nothing is deployed
+// under the name (of that type); 409 naming type when functions of
+// different types share the name and type does not pick one. A sync's
+// instances stop and its records are deleted before the answer.
+func (s *Server) undeployFunction(w http.ResponseWriter, r *http.Request) {
+	if err := checkQuery(r, map[string][]string{"type": {"action", "sync", "on-event"}}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	typ := r.URL.Query().Get("type")
+	if len(r.URL.Query()["type"]) > 1 || strings.Contains(typ, ",") {
+		s.writeError(w, r, &apiError{status: http.StatusBadRequest, Code: "invalid_query_params", Message: "type: give one type",
+			Errors: []fieldError{{Code: "invalid_type", Message: "give one type", Path: []any{"type"}}}})
+		return
+	}
+	dep, err := s.actions.Undeploy(r.Context(), environment(r.Context()).ID, r.PathValue("integration"), r.PathValue("name"), typ)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, wire.Undeployed{Integration: dep.IntegrationKey, Name: dep.Name, Type: dep.Type, Version: dep.Version})
 }
 
 // dryrunFunction serves POST /functions/dryrun.

@@ -169,6 +169,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Logger:       logger,
 		Done:         webhooks.AsyncActionEvents{Sender: a.webhooks}.Done,
 		Deployed:     a.syncs.Deployed,
+		UndeploySync: a.syncs.Undeploy,
 	})
 	if a.jobs, err = newJobs(a.store, a.actions, a.syncs, max(fc.PerEnvironment, 1), syncWorkers(fc.Node), logger); err != nil {
 		return nil, err

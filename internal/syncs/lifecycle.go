@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/functions"
@@ -171,4 +173,126 @@ func (s *Service) Maintain(ctx context.Context, environmentIDs []string, keepRun
 		errs = append(errs, fmt.Errorf("delete old run records: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// Undeploy stops and removes a deployed sync: its instances, then its
+// records, then the deployment itself (remove deletes it). The instances
+// go first so that a run in progress ends: its next heartbeat or write
+// finds its instance gone and it stops as a lost lease, saving nothing
+// more. The records are found from the integration's connections and the
+// sync's models, not from the instances, and the deployment goes last, so
+// an undeploy that fails part way (the request cancelled, the node
+// stopped) can simply be made again.
+func (s *Service) Undeploy(ctx context.Context, dep *store.Deployment, remove func(context.Context) error) error {
+	defer s.defs.drop(dep.EnvironmentID, dep.IntegrationKey)
+	models, err := s.ownModels(ctx, dep)
+	if err != nil {
+		return err
+	}
+	if err := s.deleteInstances(ctx, dep); err != nil {
+		return err
+	}
+	if err := s.purgeModels(ctx, dep, models); err != nil {
+		return err
+	}
+	if err := remove(ctx); err != nil {
+		return err
+	}
+	// An instance made between the first deletion and the removal (a new
+	// connection, a status request naming a connection) would outlive its
+	// sync: delete it too, with whatever its run saved.
+	gone, err := s.o.Instances.List(ctx, store.SyncInstanceFilter{EnvironmentID: dep.EnvironmentID, IntegrationKey: dep.IntegrationKey, SyncNames: []string{dep.Name}})
+	if err != nil {
+		return fmt.Errorf("sync instances of %s: %w", dep.Name, err)
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	if err := s.deleteInstances(ctx, dep); err != nil {
+		return err
+	}
+	return s.purgeModels(ctx, dep, models)
+}
+
+// ownModels are the models of a sync's deployment that no other sync of
+// its integration declares: records know models, not syncs, so records of
+// a model another sync also saves stay.
+func (s *Service) ownModels(ctx context.Context, dep *store.Deployment) ([]string, error) {
+	def, err := definition(dep)
+	if err != nil {
+		return nil, err
+	}
+	deps, err := s.o.Deployments.List(ctx, dep.EnvironmentID, dep.IntegrationKey)
+	if err != nil {
+		return nil, fmt.Errorf("deployments of %s: %w", dep.IntegrationKey, err)
+	}
+	shared := map[string]bool{}
+	for _, other := range deps {
+		if other.Type != "sync" || other.Name == dep.Name {
+			continue
+		}
+		od, err := definition(other)
+		if err != nil {
+			return nil, err
+		}
+		for m := range od.Models {
+			shared[m] = true
+		}
+	}
+	var out []string
+	for _, m := range slices.Sorted(maps.Keys(def.Models)) {
+		if !shared[m] {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// deleteInstances deletes a sync's instances on every connection and
+// variant.
+func (s *Service) deleteInstances(ctx context.Context, dep *store.Deployment) error {
+	ins, err := s.o.Instances.List(ctx, store.SyncInstanceFilter{EnvironmentID: dep.EnvironmentID, IntegrationKey: dep.IntegrationKey, SyncNames: []string{dep.Name}})
+	if err != nil {
+		return fmt.Errorf("sync instances of %s: %w", dep.Name, err)
+	}
+	if len(ins) == 0 {
+		return nil
+	}
+	gone, err := s.o.Instances.Delete(ctx, dep.EnvironmentID, ins[0].IntegrationID, "", dep.Name, "")
+	if err != nil {
+		return fmt.Errorf("delete the instances of sync %s: %w", dep.Name, err)
+	}
+	s.o.Logger.InfoContext(ctx, "sync undeployed: instances deleted", "integration", dep.IntegrationKey, "sync", dep.Name, "instances", len(gone))
+	return nil
+}
+
+// purgeModels removes the records of models on every connection of the
+// sync's integration, all variants, a chunk per transaction
+// (records.Service.Purge).
+func (s *Service) purgeModels(ctx context.Context, dep *store.Deployment, models []string) error {
+	if len(models) == 0 {
+		return nil
+	}
+	const pageSize = 1000
+	total := 0
+	for page := 0; ; page++ {
+		conns, err := s.o.Connections.List(ctx, store.ConnectionFilter{EnvironmentID: dep.EnvironmentID, IntegrationKey: dep.IntegrationKey, Limit: pageSize, Page: page})
+		if err != nil {
+			return fmt.Errorf("connections of %s: %w", dep.IntegrationKey, err)
+		}
+		for _, c := range conns {
+			for _, m := range models {
+				n, err := s.o.Records.Purge(ctx, store.RecordPurge{ConnectionRef: c.ID, Model: m}, 0)
+				total += n
+				if err != nil {
+					return fmt.Errorf("purge %s records of %s: %w", m, c.ConnectionID, err)
+				}
+			}
+		}
+		if len(conns) < pageSize {
+			break
+		}
+	}
+	s.o.Logger.InfoContext(ctx, "sync undeployed: records purged", "integration", dep.IntegrationKey, "sync", dep.Name, "records", total)
+	return nil
 }

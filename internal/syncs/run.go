@@ -123,9 +123,7 @@ func (s *Service) run(ctx context.Context, in *store.SyncInstance, opts runOptio
 		if !errors.Is(cause, errLeaseLost) {
 			cause = runErr
 		}
-		_ = s.o.Instances.FinishRun(context.WithoutCancel(ctx), rec.ID, store.SyncError, r.counts(), failureJSON(&functions.Failure{Type: "lease_lost", Message: cause.Error()}), s.now())
-		s.o.Logger.WarnContext(ctx, "sync run stopped: another node took it over", "sync", in.SyncName, "connection", in.ConnectionID)
-		return nil
+		return s.leaseLost(ctx, in, rec, r, cause)
 	}
 	// Whatever happened, the records saved so far are kept: a resumed or
 	// later run goes on from the last checkpoint, and saving a record
@@ -134,7 +132,16 @@ func (s *Service) run(ctx context.Context, in *store.SyncInstance, opts runOptio
 	if runErr == nil {
 		runErr = r.finish(bg, def)
 	} else if err := r.writer.Flush(bg); err != nil {
+		// The function saw a write refused for a lost lease as its own
+		// failure (the host error does not carry the cause); the writer
+		// keeps the cause.
+		if errors.Is(err, store.ErrLeaseLost) {
+			return s.leaseLost(ctx, in, rec, r, err)
+		}
 		s.o.Logger.WarnContext(ctx, "sync run: keep the records of a failed run", "sync", in.SyncName, "connection", in.ConnectionID, "err", err)
+	}
+	if errors.Is(runErr, store.ErrLeaseLost) {
+		return s.leaseLost(ctx, in, rec, r, runErr)
 	}
 	if runErr == nil {
 		return s.succeeded(bg, in, def, rec, r, leaseID)
@@ -147,6 +154,16 @@ func (s *Service) run(ctx context.Context, in *store.SyncInstance, opts runOptio
 		return fmt.Errorf("sync %s stopped with its node: %w", in.SyncName, ctx.Err())
 	}
 	return s.failed(bg, in, def, rec, r, leaseID, runErr, last)
+}
+
+// leaseLost ends a run whose lease is gone: another node took the run
+// over, or the instance was deleted (its sync undeployed, its connection
+// deleted). There is nothing to record on the instance and nothing to
+// retry, so the job ends without an error.
+func (s *Service) leaseLost(ctx context.Context, in *store.SyncInstance, rec *store.SyncRun, r *runSync, cause error) error {
+	_ = s.o.Instances.FinishRun(context.WithoutCancel(ctx), rec.ID, store.SyncError, r.counts(), failureJSON(&functions.Failure{Type: "lease_lost", Message: cause.Error()}), s.now())
+	s.o.Logger.WarnContext(ctx, "sync run stopped: its lease is gone (another node took the run over, or the sync or its connection was removed)", "sync", in.SyncName, "connection", in.ConnectionID)
+	return nil
 }
 
 // prepare applies a triggered run's options before it starts: reset
@@ -285,7 +302,9 @@ func (s *Service) succeeded(ctx context.Context, in *store.SyncInstance, def *fu
 		}
 		return nil
 	})
-	if errors.Is(err, errLeaseLost) {
+	if errors.Is(err, errLeaseLost) || errors.Is(err, store.ErrNotFound) {
+		// Another run has the instance, or it is gone (its sync undeployed,
+		// its connection deleted): nothing is left to record or schedule.
 		_ = s.o.Instances.FinishRun(ctx, rec.ID, store.SyncError, counts, failureJSON(&functions.Failure{Type: "lease_lost", Message: errLeaseLost.Error()}), end)
 		return nil
 	}
@@ -334,8 +353,8 @@ func (s *Service) failed(ctx context.Context, in *store.SyncInstance, def *funct
 		}
 		return nil
 	})
-	if errors.Is(err, errLeaseLost) {
-		return nil
+	if errors.Is(err, errLeaseLost) || errors.Is(err, store.ErrNotFound) {
+		return nil // as in succeeded: the instance is another run's, or gone
 	}
 	if err != nil {
 		return fmt.Errorf("record the failure of sync %s: %w", in.SyncName, err)
