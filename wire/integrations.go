@@ -50,6 +50,10 @@ type FunctionLimits struct {
 	// ConnectionConcurrency caps the executions running at once on one
 	// connection.
 	ConnectionConcurrency int `json:"connection_concurrency,omitempty"`
+	// RecordsRetentionDays purges the records of the integration's
+	// connections that no sync run has saved (changed or not) or deleted
+	// for that many days; 0 keeps every record.
+	RecordsRetentionDays int `json:"records_retention_days,omitempty"`
 }
 
 // Integration is Nango's integration object as the server answers it

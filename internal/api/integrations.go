@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/integrations"
@@ -38,6 +39,7 @@ func (s *Server) integrationJSON(env *store.Environment, in *store.Integration, 
 		if f.SyncTimeout > 0 {
 			out.Settings.Functions.SyncTimeout = f.SyncTimeout.String()
 		}
+		out.Settings.Functions.RecordsRetentionDays = int(f.RecordsRetention / (24 * time.Hour))
 	}
 	if slices.Contains(include, "webhook") {
 		out.WebhookURL = s.serverURL + "/webhook/" + env.ID + "/" + url.PathEscape(in.UniqueKey)
@@ -125,6 +127,7 @@ func settingsFields(dst **integrations.SettingsInput) nested {
 					"action_timeout":         {dest: &f.ActionTimeout},
 					"sync_timeout":           {dest: &f.SyncTimeout},
 					"connection_concurrency": {dest: integer(func(n int) { f.ConnectionConcurrency = n })},
+					"records_retention_days": {dest: integer(func(n int) { f.RecordsRetentionDays = n })},
 				})
 			})},
 		})

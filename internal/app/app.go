@@ -366,6 +366,9 @@ func (a *App) maintain(ctx context.Context, interval time.Duration) {
 // Proxy is the node's proxy (for tests and tools).
 func (a *App) Proxy() *proxy.Proxy { return a.proxy }
 
+// Syncs is the node's sync service (for tests and tools).
+func (a *App) Syncs() *syncs.Service { return a.syncs }
+
 // EnvironmentID returns the id of the environment named name.
 func (a *App) EnvironmentID(ctx context.Context, name string) (string, error) {
 	env, err := a.store.Environments().ByName(ctx, name)

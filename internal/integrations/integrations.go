@@ -109,6 +109,9 @@ type FunctionLimitsInput struct {
 	ActionTimeout         string
 	SyncTimeout           string
 	ConnectionConcurrency int
+	// RecordsRetentionDays purges records no sync run has saved or
+	// deleted for that many days; 0 keeps them all.
+	RecordsRetentionDays int
 }
 
 // RateLimitInput is a rate limit as the API carries it. Burst is nil for

@@ -45,6 +45,9 @@ const (
 	maxActionTimeout     = functions.MaxActionTimeout
 	maxSyncTimeout       = 7 * 24 * time.Hour
 	maxConcurrency       = 100_000
+	// Ten years: past that, retention is "keep everything", which is
+	// leaving the setting out.
+	maxRecordsRetentionDays = 3650
 )
 
 // functionLimits checks per-integration function limits.
@@ -73,6 +76,11 @@ func (v *validator) functionLimits(in *FunctionLimitsInput) *store.FunctionLimit
 	}
 	if in.ConnectionConcurrency < 0 || in.ConnectionConcurrency > maxConcurrency {
 		v.add("invalid", fmt.Sprintf("must be between 1 and %d (0 keeps the node's)", maxConcurrency), path("connection_concurrency")...)
+	}
+	if d := in.RecordsRetentionDays; d < 0 || d > maxRecordsRetentionDays {
+		v.add("invalid", fmt.Sprintf("must be between 1 and %d days (0 keeps every record)", maxRecordsRetentionDays), path("records_retention_days")...)
+	} else {
+		out.RecordsRetention = time.Duration(d) * 24 * time.Hour
 	}
 	return out
 }

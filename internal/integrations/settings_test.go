@@ -47,6 +47,16 @@ func TestSettingsRules(t *testing.T) {
 				"settings.allowed_base_urls.7:invalid"}},
 		{name: "too many base urls", in: &SettingsInput{AllowedBaseURLs: make([]string, 21)},
 			want: []string{"settings.allowed_base_urls:too_long"}},
+		{name: "records retention", in: &SettingsInput{Functions: &FunctionLimitsInput{SyncTimeout: "2h", RecordsRetentionDays: 30}},
+			out: store.IntegrationSettings{Functions: &store.FunctionLimits{SyncTimeout: 2 * time.Hour, RecordsRetention: 30 * 24 * time.Hour}}},
+		{name: "records retention bounds", in: &SettingsInput{Functions: &FunctionLimitsInput{RecordsRetentionDays: 1}},
+			out: store.IntegrationSettings{Functions: &store.FunctionLimits{RecordsRetention: 24 * time.Hour}}},
+		{name: "records retention off", in: &SettingsInput{Functions: &FunctionLimitsInput{}},
+			out: store.IntegrationSettings{Functions: &store.FunctionLimits{}}},
+		{name: "records retention negative", in: &SettingsInput{Functions: &FunctionLimitsInput{RecordsRetentionDays: -1}},
+			want: []string{"settings.functions.records_retention_days:invalid"}},
+		{name: "records retention too long", in: &SettingsInput{Functions: &FunctionLimitsInput{RecordsRetentionDays: 3651}},
+			want: []string{"settings.functions.records_retention_days:invalid"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -141,6 +141,11 @@ type FunctionLimits struct {
 	// SyncTimeout bounds one sync run.
 	SyncTimeout           time.Duration
 	ConnectionConcurrency int
+	// RecordsRetention, when set (whole days), is how long a record of
+	// the integration's connections is kept once no sync run saves or
+	// deletes it any more; zero keeps every record (there is no node
+	// default).
+	RecordsRetention time.Duration
 }
 
 // RateLimitOverride is a provider limit set on one integration: at most

@@ -594,3 +594,70 @@ func TestRecordsPrune(t *testing.T) {
 		})
 	}
 }
+
+// TestRecordsRetention: with settings.functions.records_retention_days,
+// housekeeping purges the records no run has saved for that long, and
+// keeps those a later run saved unchanged (a full resync touches them
+// without modifying them).
+func TestRecordsRetention(t *testing.T) {
+	t.Parallel()
+	for _, backend := range apptest.Backends() {
+		t.Run(string(backend), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, backend, nil)
+			for _, bad := range []int{-1, 3651} {
+				out := w.call("PATCH", "/integrations/github", map[string]any{"settings": map[string]any{"functions": map[string]any{"records_retention_days": bad}}}, nil, http.StatusBadRequest)
+				if !strings.Contains(string(out), "records_retention_days") {
+					t.Fatalf("retention %d refused with %s, which does not name the field", bad, out)
+				}
+			}
+			out := w.call("PATCH", "/integrations/github", map[string]any{"settings": map[string]any{"functions": map[string]any{"records_retention_days": 1}}}, nil, http.StatusOK)
+			if !strings.Contains(string(out), `"records_retention_days":1`) {
+				t.Fatalf("settings answer %s", out)
+			}
+			start := time.Now().Add(-time.Second)
+			w.connect("c1", map[string]any{"count": 5})
+			if st := w.waitRun("c1", start); st.Status != "SUCCESS" || st.RecordCount["Item"] != 5 {
+				t.Fatalf("the first run: %+v", st)
+			}
+			// mid parts the two runs: retention as of a day after it keeps
+			// what the second run saved, unchanged as it is.
+			time.Sleep(10 * time.Millisecond)
+			mid := time.Now()
+			time.Sleep(10 * time.Millisecond)
+			w.setMetadata("c1", map[string]any{"count": 3})
+			since := time.Now()
+			w.call("POST", "/sync/trigger", map[string]any{"provider_config_key": "github", "syncs": []string{"items"}, "connection_id": "c1"}, nil, http.StatusOK)
+			if st := w.waitRun("c1", since); st.Status != "SUCCESS" || st.LatestResult["Item"]["updated"] != 0 || st.LatestResult["Item"]["added"] != 0 {
+				t.Fatalf("the second run changed records: %+v", st)
+			}
+			envID, err := w.pb.App.EnvironmentID(t.Context(), "dev")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A day after the first run's saves, not yet after the second's.
+			n, err := w.pb.App.Syncs().PurgeUntouched(t.Context(), []string{envID}, mid.Add(24*time.Hour))
+			if err != nil || n != 2 {
+				t.Fatalf("PurgeUntouched = %d, %v; want 2 (item-3, item-4)", n, err)
+			}
+			var ids []string
+			for _, r := range w.records("c1", "") {
+				ids = append(ids, r.ID)
+			}
+			sort.Strings(ids)
+			if fmt.Sprint(ids) != "[item-0 item-1 item-2]" {
+				t.Fatalf("records after retention: %v, want item-0..2", ids)
+			}
+			if st := w.status("c1"); st.RecordCount["Item"] != 3 {
+				t.Fatalf("recordCount after retention = %v, want 3", st.RecordCount)
+			}
+			// Past a day after the second run too: nothing is left.
+			if n, err := w.pb.App.Syncs().PurgeUntouched(t.Context(), []string{envID}, time.Now().Add(25*time.Hour)); err != nil || n != 3 {
+				t.Fatalf("PurgeUntouched later = %d, %v; want 3", n, err)
+			}
+			if got := w.records("c1", ""); len(got) != 0 {
+				t.Fatalf("records left: %+v", got)
+			}
+		})
+	}
+}

@@ -159,7 +159,9 @@ func (s *Service) models(ctx context.Context, in *store.SyncInstance) ([]string,
 }
 
 // Maintain does the periodic housekeeping: records of connections that no
-// longer exist are purged, and run records older than keepRuns removed.
+// longer exist are purged, records untouched past their integration's
+// retention too (hourly: see retentionEvery), and run records older than
+// keepRuns removed.
 func (s *Service) Maintain(ctx context.Context, environmentIDs []string, keepRuns time.Duration) error {
 	var errs []error
 	for _, env := range environmentIDs {
@@ -167,6 +169,11 @@ func (s *Service) Maintain(ctx context.Context, environmentIDs []string, keepRun
 			errs = append(errs, fmt.Errorf("purge orphaned records: %w", err))
 		} else if n > 0 {
 			s.o.Logger.InfoContext(ctx, "purged the records of deleted connections", "environment", env, "records", n)
+		}
+	}
+	if now := s.now(); s.retentionDue(now) {
+		if _, err := s.PurgeUntouched(ctx, environmentIDs, now); err != nil {
+			errs = append(errs, fmt.Errorf("records retention: %w", err))
 		}
 	}
 	if _, err := s.o.Instances.DeleteRunsBefore(ctx, s.now().Add(-keepRuns)); err != nil {

@@ -72,9 +72,11 @@ type Connections interface {
 	List(ctx context.Context, f store.ConnectionFilter) ([]*store.Connection, error)
 }
 
-// Integrations give per-integration function limits.
+// Integrations give per-integration function limits and records
+// retention.
 type Integrations interface {
 	Get(ctx context.Context, environmentID, uniqueKey string) (*store.Integration, error)
+	List(ctx context.Context, environmentID string) ([]*store.Integration, error)
 }
 
 // Job is one queued run: the instance and the queue token it was queued
@@ -158,6 +160,10 @@ type Service struct {
 	schemaCache map[string]map[string]*records.Schema
 
 	defs defsCache
+
+	// retainedAt is when Maintain last applied records retention
+	// (UnixNano; 0: not yet).
+	retainedAt atomic.Int64
 }
 
 // New returns a Service.

@@ -67,6 +67,7 @@ type functionLimitsJSON struct {
 	ActionTimeout         string `json:"action_timeout,omitempty"`
 	SyncTimeout           string `json:"sync_timeout,omitempty"`
 	ConnectionConcurrency int    `json:"connection_concurrency,omitempty"`
+	RecordsRetentionDays  int    `json:"records_retention_days,omitempty"`
 }
 
 func encodeSettings(v store.IntegrationSettings) (string, error) {
@@ -75,7 +76,8 @@ func encodeSettings(v store.IntegrationSettings) (string, error) {
 		out.RateLimit = &rateLimitJSON{Requests: r.Requests, Interval: r.Interval.String(), Burst: r.Burst}
 	}
 	if f := v.Functions; f != nil {
-		out.Functions = &functionLimitsJSON{MemoryBytes: f.Memory, ConnectionConcurrency: f.ConnectionConcurrency}
+		out.Functions = &functionLimitsJSON{MemoryBytes: f.Memory, ConnectionConcurrency: f.ConnectionConcurrency,
+			RecordsRetentionDays: int(f.RecordsRetention / (24 * time.Hour))}
 		if f.ActionTimeout > 0 {
 			out.Functions.ActionTimeout = f.ActionTimeout.String()
 		}
@@ -101,7 +103,8 @@ func decodeSettings(b []byte) (store.IntegrationSettings, error) {
 		out.RateLimit = &store.RateLimitOverride{Requests: r.Requests, Interval: interval, Burst: r.Burst}
 	}
 	if f := in.Functions; f != nil {
-		out.Functions = &store.FunctionLimits{Memory: f.MemoryBytes, ConnectionConcurrency: f.ConnectionConcurrency}
+		out.Functions = &store.FunctionLimits{Memory: f.MemoryBytes, ConnectionConcurrency: f.ConnectionConcurrency,
+			RecordsRetention: time.Duration(f.RecordsRetentionDays) * 24 * time.Hour}
 		if f.ActionTimeout != "" {
 			d, err := time.ParseDuration(f.ActionTimeout)
 			if err != nil {
