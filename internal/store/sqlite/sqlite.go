@@ -96,6 +96,8 @@ func open(ctx context.Context, read, write *sql.DB, v *vault.Vault) (*Store, err
 		// For the same reason, token buckets in this process are shared by
 		// everything that uses the database.
 		Throttles: sqlstore.NewProcessThrottles(),
+		// modernc's SQLite compiles a statement each time it is run.
+		PrepareOnce: true,
 	}
 	db, err := sqlstore.New(ctx, read, write, d, v)
 	if err != nil {

@@ -64,7 +64,7 @@ func (t *recordTx) lock(ctx context.Context, s store.RecordScope) (*scopeState, 
 		return st, nil
 	}
 	st := &scopeState{}
-	if err := t.tx.QueryRowContext(ctx, t.db.q("LockRecordScope"), s.ConnectionRef, s.Model, s.Variant, s.EnvironmentID).Scan(&st.id, &st.last); err != nil {
+	if err := t.db.txQueryRow(ctx, t.tx, "LockRecordScope", s.ConnectionRef, s.Model, s.Variant, s.EnvironmentID).Scan(&st.id, &st.last); err != nil {
 		return nil, fmt.Errorf("lock scope: %w", err)
 	}
 	t.scopes[k] = st
@@ -73,7 +73,7 @@ func (t *recordTx) lock(ctx context.Context, s store.RecordScope) (*scopeState, 
 
 // save writes the scope's last cursor and moves its live count by delta.
 func (t *recordTx) save(ctx context.Context, s store.RecordScope, st *scopeState, delta int) error {
-	if _, err := t.tx.ExecContext(ctx, t.db.q("SaveRecordScope"), st.last, delta, s.ConnectionRef, s.Model, s.Variant); err != nil {
+	if _, err := t.db.txExec(ctx, t.tx, "SaveRecordScope", st.last, delta, s.ConnectionRef, s.Model, s.Variant); err != nil {
 		return fmt.Errorf("save scope: %w", err)
 	}
 	return nil
@@ -91,7 +91,7 @@ func (t *recordTx) existing(ctx context.Context, s store.RecordScope, ids []stri
 	if err != nil {
 		return nil, err
 	}
-	rows, err := t.tx.QueryContext(ctx, t.db.q("ExistingRecords"), s.ConnectionRef, s.Model, s.Variant, list)
+	rows, err := t.db.txQuery(ctx, t.tx, "ExistingRecords", s.ConnectionRef, s.Model, s.Variant, list)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +215,7 @@ func (t *recordTx) upsert(ctx context.Context, s store.RecordScope, recs []store
 		if err != nil {
 			return fail(err)
 		}
-		if _, err := t.tx.ExecContext(ctx, t.db.q("TouchRecords"), generation, s.ConnectionRef, s.Model, s.Variant, list, t.db.now()); err != nil {
+		if _, err := t.db.txExec(ctx, t.tx, "TouchRecords", generation, s.ConnectionRef, s.Model, s.Variant, list, t.db.now()); err != nil {
 			return fail(err)
 		}
 	}
@@ -234,7 +234,7 @@ func (t *recordTx) Payloads(ctx context.Context, s store.RecordScope, ids []stri
 	if err != nil {
 		return nil, err
 	}
-	rows, err := t.tx.QueryContext(ctx, t.db.q("RecordPayloads"), s.ConnectionRef, s.Model, s.Variant, list)
+	rows, err := t.db.txQuery(ctx, t.tx, "RecordPayloads", s.ConnectionRef, s.Model, s.Variant, list)
 	if err != nil {
 		return nil, fmt.Errorf("read %s records: %w", s.Model, err)
 	}
@@ -326,7 +326,7 @@ func (t *recordTx) Hold(ctx context.Context, instanceID, leaseOwner string, unti
 	if !isUUID(instanceID) || leaseOwner == "" {
 		return fmt.Errorf("sync instance %s: %w", instanceID, store.ErrLeaseLost)
 	}
-	res, err := t.tx.ExecContext(ctx, t.db.q("HoldSyncLease"), until.UTC(), instanceID, leaseOwner)
+	res, err := t.db.txExec(ctx, t.tx, "HoldSyncLease", until.UTC(), instanceID, leaseOwner)
 	if err != nil {
 		return fmt.Errorf("hold the lease of sync instance %s: %w", instanceID, err)
 	}
@@ -355,7 +355,13 @@ func setCheckpoint(ctx context.Context, db *DB, ex execer, instanceID string, ch
 	if checkpoint != nil {
 		sealed = db.seal(checkpoint, "sync_instances", "checkpoint", instanceID)
 	}
-	res, err := ex.ExecContext(ctx, db.q("SetSyncCheckpoint"), sealed, instanceID)
+	var res sql.Result
+	var err error
+	if tx, ok := ex.(*sql.Tx); ok {
+		res, err = db.txExec(ctx, tx, "SetSyncCheckpoint", sealed, instanceID)
+	} else {
+		res, err = ex.ExecContext(ctx, db.q("SetSyncCheckpoint"), sealed, instanceID)
+	}
 	if err != nil {
 		return fmt.Errorf("set checkpoint of sync instance %s: %w", instanceID, err)
 	}
@@ -392,7 +398,7 @@ func (r records) List(ctx context.Context, q store.RecordQuery) ([]*store.Record
 		}
 		query, args = "ListRecordsByIDs", append(args, ids)
 	}
-	rows, err := r.db.read.QueryContext(ctx, r.db.q(query), args...)
+	rows, err := r.db.readQuery(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list %s records: %w", s.Model, err)
 	}

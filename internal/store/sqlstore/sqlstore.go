@@ -46,6 +46,11 @@ type Dialect struct {
 	// list is a JSON array (json_each) and a batch statement runs once per
 	// row. See batch.go.
 	ArrayParams bool
+	// PrepareOnce is whether the hot statements are prepared once per
+	// pool and kept (stmts.go): right where the driver compiles a
+	// statement every time otherwise (SQLite), needless where it caches
+	// them itself (pgx).
+	PrepareOnce bool
 }
 
 // queryNames lists every statement a dialect must provide.
@@ -139,6 +144,7 @@ type DB struct {
 
 	logger     *slog.Logger
 	unreadable atomic.Int64 // rows met that could not be decoded
+	stmts      stmts
 }
 
 // encryptionCheckKey names the meta row holding a sealed constant, which
@@ -168,6 +174,9 @@ func New(ctx context.Context, read, write *sql.DB, d Dialect, v *vault.Vault) (*
 	}
 	db := &DB{read: read, write: write, d: d, vault: v, now: func() time.Time { return time.Now().UTC() }, logger: slog.Default()}
 	if err := db.checkEncryptionKey(ctx); err != nil {
+		return nil, err
+	}
+	if err := db.prepareHot(ctx); err != nil {
 		return nil, err
 	}
 	return db, nil
@@ -240,7 +249,7 @@ func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) 
 
 // Close implements store.Store.
 func (db *DB) Close() error {
-	err := db.write.Close()
+	err := errors.Join(db.closeStmts(), db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}
