@@ -119,12 +119,27 @@ func (x *execution) request(raw json.RawMessage) (*HTTPRequest, error) {
 // proxyResult is a response as the nango module turns it into axios'
 // shape: body as text (JSON parsed there when json is set) or as base64
 // bytes.
+//
+// The text body is handed to the function beside the result's JSON, not
+// inside it (sideBody): as a JSON string it was escaped here, unescaped by
+// the sandbox's parse of the result, and only then parsed as JSON. For a
+// sync reading pages of records that round trip was a sixth of the time
+// the sandbox spends per record.
 type proxyResult struct {
 	Status     int               `json:"status"`
 	Headers    map[string]string `json:"headers"`
-	Body       string            `json:"body"`
+	Body       string            `json:"-"`
 	BodyBase64 *string           `json:"bodyBase64,omitempty"`
 	JSON       bool              `json:"json,omitempty"`
+}
+
+// sideBody implements sideBodied.
+func (r *proxyResult) sideBody() (string, bool) { return r.Body, r.BodyBase64 == nil }
+
+// sideBodied is a result whose text body travels beside its JSON, as
+// __pb_settle's last arguments, and is set as its body member there.
+type sideBodied interface {
+	sideBody() (body string, ok bool)
 }
 
 func opProxy(x *execution, raw json.RawMessage) (func(ctx context.Context) (any, error), error) {

@@ -312,6 +312,9 @@ type opResult struct {
 	id      int
 	ok      bool
 	payload string
+	// body is set as the result's body member (see sideBodied).
+	body    string
+	hasBody bool
 }
 
 func (r *Runtime) start(ctx context.Context, e *Execution, g *gate) (_ *execution, err error) {
@@ -415,7 +418,7 @@ func (x *execution) loop() (json.RawMessage, error) {
 		select {
 		case res := <-x.results:
 			x.inFlight--
-			if _, err := settle.Call(quickjs.UndefinedValue, res.id, res.ok, res.payload); err != nil {
+			if _, err := settle.Call(quickjs.UndefinedValue, res.id, res.ok, res.payload, res.hasBody, res.body); err != nil {
 				return nil, x.failure(err)
 			}
 		case <-x.ctx.Done():
@@ -492,6 +495,8 @@ func (x *execution) deliver(id int, out any, err error) {
 		if b, merr = json.Marshal(out); merr != nil {
 			res.ok = false
 			b, _ = json.Marshal(hostErrorInfo(merr))
+		} else if sb, ok := out.(sideBodied); ok {
+			res.body, res.hasBody = sb.sideBody()
 		}
 	}
 	res.payload = string(b)

@@ -45,7 +45,9 @@ export function done(ok, payload) {
 }
 
 Object.defineProperty(globalThis, '__pb_settle', {
-  value(id, ok, payload) {
+  // A response's text body comes beside the result's JSON (hasBody,
+  // body), so it is not escaped into it and parsed twice.
+  value(id, ok, payload, hasBody, body) {
     const p = pending.get(id);
     if (!p) return;
     pending.delete(id);
@@ -56,6 +58,7 @@ Object.defineProperty(globalThis, '__pb_settle', {
       p.reject(e);
       return;
     }
+    if (hasBody === true && value !== null && typeof value === 'object') value.body = body;
     if (ok) p.resolve(value);
     else p.reject(new HostError(value));
   },
