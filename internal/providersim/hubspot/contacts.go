@@ -152,13 +152,7 @@ func (p *Provider) listContacts(w http.ResponseWriter, r *http.Request, c call) 
 	}
 	p.mu.RUnlock()
 
-	res := struct {
-		Results []contactJSON `json:"results"`
-		Paging  *paging       `json:"paging,omitempty"`
-	}{Results: make([]contactJSON, 0, len(page))}
-	for _, ct := range page {
-		res.Results = append(res.Results, render(ct, props))
-	}
+	var pg *paging
 	if next >= 0 {
 		after := encodeCursor(contactID(next))
 		nq := url.Values{}
@@ -166,9 +160,9 @@ func (p *Provider) listContacts(w http.ResponseWriter, r *http.Request, c call) 
 			nq[k] = v
 		}
 		nq.Set("after", after)
-		res.Paging = &paging{Next: &pagingNext{After: after, Link: p.s.BaseURL() + r.URL.Path + "?" + nq.Encode()}}
+		pg = &paging{Next: &pagingNext{After: after, Link: p.s.BaseURL() + r.URL.Path + "?" + nq.Encode()}}
 	}
-	sim.WriteJSON(w, http.StatusOK, res)
+	writePage(w, -1, page, props, pg)
 }
 
 type paging struct {

@@ -642,16 +642,9 @@ func (p *Provider) searchContacts(w http.ResponseWriter, r *http.Request, c call
 	total, page := p.search(pt, q)
 	p.mu.RUnlock()
 
-	res := struct {
-		Total   int           `json:"total"`
-		Results []contactJSON `json:"results"`
-		Paging  *paging       `json:"paging,omitempty"`
-	}{Total: total, Results: make([]contactJSON, 0, len(page))}
-	for _, ct := range page {
-		res.Results = append(res.Results, render(ct, q.props))
-	}
+	var pg *paging
 	if next := q.after + len(page); len(page) > 0 && next < total {
-		res.Paging = &paging{Next: &pagingNext{After: strconv.Itoa(next)}}
+		pg = &paging{Next: &pagingNext{After: strconv.Itoa(next)}}
 	}
-	sim.WriteJSON(w, http.StatusOK, res)
+	writePage(w, total, page, q.props, pg)
 }
