@@ -372,13 +372,11 @@ func opRecordsByIDs(x *execution, raw json.RawMessage) (func(ctx context.Context
 
 func opRecords(op string) asyncOp {
 	return func(x *execution, raw json.RawMessage) (func(ctx context.Context) (any, error), error) {
-		var args struct {
-			Model   string            `json:"model"`
-			Records []json.RawMessage `json:"records"`
-			Invalid int               `json:"invalid"`
-		}
-		if err := decodeArgs(raw, &args); err != nil {
-			return nil, err
+		args, ok := splitRecordArgs(raw)
+		if !ok {
+			if err := decodeArgs(raw, &args); err != nil {
+				return nil, err
+			}
 		}
 		if args.Model == "" {
 			return nil, &HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: op + ": the model name is required"}
