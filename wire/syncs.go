@@ -27,6 +27,11 @@ type SyncStatus struct {
 	LatestResult map[string]RecordCounts `json:"latestResult"`
 	// RecordCount is the live records per model.
 	RecordCount map[string]int64 `json:"recordCount"`
+	// InvalidRecords counts per model the records the last finished run
+	// skipped as invalid (failing the model's schema, or over 1 MiB):
+	// Patchbay's addition to Nango's shape, which leaves latestResult as
+	// Nango has it.
+	InvalidRecords map[string]int `json:"invalidRecords"`
 	// Checkpoint is the instance's saved checkpoint, null when none.
 	Checkpoint json.RawMessage `json:"checkpoint"`
 	// Error is the last failure, when the status is ERROR.

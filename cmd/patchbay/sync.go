@@ -225,7 +225,7 @@ func (d *devCLI) waitSyncs(ctx context.Context, c *client.Client, sel client.Syn
 			mark, state = u.red("✗"), u.red(st.Status)
 			failed = append(failed, syncName(st.Name, st.Variant)+" on "+st.ConnectionID)
 		}
-		fmt.Fprintf(d.stdout, "%s %s on %s: %s  %s\n", mark, syncName(st.Name, st.Variant), st.ConnectionID, state, runResult(st.LatestResult))
+		fmt.Fprintf(d.stdout, "%s %s on %s: %s  %s\n", mark, syncName(st.Name, st.Variant), st.ConnectionID, state, runResult(st.LatestResult, st.InvalidRecords))
 		if st.Status == "ERROR" {
 			fmt.Fprintf(d.stdout, "  %s\n", syncError(st.Error))
 		}
@@ -264,15 +264,33 @@ func syncProgress(list []client.SyncStatus, running int, before map[string]int64
 	return what + " · " + strings.Join(parts, ", ")
 }
 
-// runResult formats a finished run's changes per model.
-func runResult(result map[string]wire.RecordCounts) string {
-	if len(result) == 0 {
+// runResult formats a finished run's changes per model, and the records
+// it skipped as invalid.
+func runResult(result map[string]wire.RecordCounts, invalid map[string]int) string {
+	models := map[string]bool{}
+	for m := range result {
+		models[m] = true
+	}
+	for m, n := range invalid {
+		if n > 0 {
+			models[m] = true // a model whose every record was skipped too
+		}
+	}
+	if len(models) == 0 {
 		return "no records changed"
 	}
-	parts := make([]string, 0, len(result))
-	for _, m := range slices.Sorted(maps.Keys(result)) {
-		r := result[m]
-		parts = append(parts, fmt.Sprintf("%s: %d added, %d updated, %d deleted", m, r.Added, r.Updated, r.Deleted))
+	parts := make([]string, 0, len(models))
+	for _, m := range slices.Sorted(maps.Keys(models)) {
+		var part string
+		if r, ok := result[m]; ok {
+			part = fmt.Sprintf("%s: %d added, %d updated, %d deleted", m, r.Added, r.Updated, r.Deleted)
+			if invalid[m] > 0 {
+				part += fmt.Sprintf(", %d invalid skipped", invalid[m])
+			}
+		} else {
+			part = fmt.Sprintf("%s: %d invalid skipped", m, invalid[m])
+		}
+		parts = append(parts, part)
 	}
 	return strings.Join(parts, "; ")
 }
@@ -385,7 +403,12 @@ func (d *devCLI) printSyncStatus(list []client.SyncStatus) {
 	for _, st := range list {
 		records := make([]string, 0, len(st.RecordCount))
 		for _, m := range slices.Sorted(maps.Keys(st.RecordCount)) {
-			records = append(records, fmt.Sprintf("%s %d", m, st.RecordCount[m]))
+			r := fmt.Sprintf("%s %d", m, st.RecordCount[m])
+			if n := st.InvalidRecords[m]; n > 0 {
+				// The last run's, as latestResult: what it left out.
+				r += fmt.Sprintf(" (%d invalid skipped)", n)
+			}
+			records = append(records, r)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", syncName(st.Name, st.Variant), st.ConnectionID, st.Status, st.Type,
 			when(st.FinishedAt), when(st.NextScheduledSyncAt), cmpOr(st.Frequency, "-"), cmpOr(strings.Join(records, ", "), "-"))

@@ -67,8 +67,10 @@ type SyncInstance struct {
 	RunType      string
 	RunStartedAt *time.Time
 	// RunResult accumulates the current run's counts per model, so a
-	// resumed run reports the whole run.
-	RunResult map[string]RecordCounts
+	// resumed run reports the whole run; RunInvalid likewise the records
+	// it skipped as invalid (failing the model's schema, or too big).
+	RunResult  map[string]RecordCounts
+	RunInvalid map[string]int
 
 	// LastStatus is the last finished run's outcome (SyncSuccess,
 	// SyncError, "" before any).
@@ -82,8 +84,11 @@ type SyncInstance struct {
 	LastSuccessAt *time.Time
 	// Failures counts consecutive failed runs.
 	Failures int
-	// LatestResult is the last finished run's counts per model.
-	LatestResult map[string]RecordCounts
+	// LatestResult is the last finished run's counts per model, and
+	// LatestInvalid the records it skipped as invalid per model (models
+	// without any left out).
+	LatestResult  map[string]RecordCounts
+	LatestInvalid map[string]int
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -116,7 +121,10 @@ type SyncRun struct {
 	// stays "running".
 	Status string
 	Result map[string]RecordCounts
-	Error  json.RawMessage
+	// Invalid counts the records the attempt's run skipped as invalid,
+	// per model (of a resumed run, the earlier attempts' too).
+	Invalid map[string]int
+	Error   json.RawMessage
 }
 
 // SyncInstances stores sync instances.
@@ -160,8 +168,9 @@ type SyncInstances interface {
 
 	// StartRun records an attempt (ID and StartedAt filled in).
 	StartRun(ctx context.Context, run *SyncRun) error
-	// FinishRun records its end.
-	FinishRun(ctx context.Context, id, status string, result map[string]RecordCounts, runErr json.RawMessage, endedAt time.Time) error
+	// FinishRun records its end: its counts and its invalid records per
+	// model.
+	FinishRun(ctx context.Context, id, status string, result map[string]RecordCounts, invalid map[string]int, runErr json.RawMessage, endedAt time.Time) error
 	// Runs returns an instance's attempts, oldest first, at most limit
 	// (the newest).
 	Runs(ctx context.Context, instanceID string, limit int) ([]*SyncRun, error)

@@ -243,13 +243,16 @@ func (s *Service) Status(ctx context.Context, sel Selection) ([]wire.SyncStatus,
 		st := wire.SyncStatus{
 			ID: in.ID, ConnectionID: in.ConnectionID, Name: in.SyncName, Variant: in.Variant,
 			Status: statusOf(in), Type: in.RunType, FinishedAt: in.FinishedAt, NextScheduledSyncAt: in.NextRunAt,
-			LatestResult: map[string]wire.RecordCounts{}, Error: in.LastError,
+			LatestResult: map[string]wire.RecordCounts{}, InvalidRecords: map[string]int{}, Error: in.LastError,
 		}
 		if st.Type == "" {
 			st.Type = store.SyncInitial
 		}
 		for m, c := range in.LatestResult {
 			st.LatestResult[m] = wire.RecordCounts(c)
+		}
+		for m, n := range in.LatestInvalid {
+			st.InvalidRecords[m] = n
 		}
 		if def := defs[in.SyncName]; def != nil {
 			st.Frequency = def.Frequency
@@ -265,6 +268,8 @@ func (s *Service) Status(ctx context.Context, sel Selection) ([]wire.SyncStatus,
 			}
 			for m := range def.Models {
 				st.RecordCount[m] = counts[key][m]
+				// Every model shows, 0 when the last run skipped none.
+				st.InvalidRecords[m] = in.LatestInvalid[m]
 			}
 		}
 		cp, err := s.o.Instances.Checkpoint(ctx, in.ID)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"sync"
-	"sync/atomic"
 
 	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/functions"
@@ -30,9 +29,10 @@ type runSync struct {
 	// log reports a skipped record in the run's log.
 	log func(level, message string)
 
-	invalid atomic.Int64
-
 	mu sync.Mutex
+	// invalid counts the records this attempt skipped as invalid, per
+	// model; the writer reports some from behind the run, hence mu.
+	invalid map[string]int
 	// tracked are the models whose deletions are detected when the run
 	// succeeds (trackDeletesEnd, deleteRecordsFromPreviousExecutions):
 	// done then, not when called, so a run that fails after calling them
@@ -51,6 +51,35 @@ func (r *runSync) counts() map[string]store.RecordCounts {
 		out[m] = out[m].Add(c)
 	}
 	return out
+}
+
+// invalidCounts are the records the run skipped as invalid so far, per
+// model: the earlier attempts' (a resumed run) plus this one's, as counts
+// does for changes. Nil when none.
+func (r *runSync) invalidCounts() map[string]int {
+	out := maps.Clone(r.in.RunInvalid)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for m, n := range r.invalid {
+		if out == nil {
+			out = map[string]int{}
+		}
+		out[m] += n
+	}
+	return out
+}
+
+// addInvalid counts n records of model skipped as invalid.
+func (r *runSync) addInvalid(model string, n int) {
+	if n <= 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.invalid == nil {
+		r.invalid = map[string]int{}
+	}
+	r.invalid[model] += n
 }
 
 func hostErr(err error) error {
@@ -75,9 +104,7 @@ func (r *runSync) Records(ctx context.Context, op *functions.RecordOp) error {
 	if err := r.checkModel(op.Model); err != nil {
 		return err
 	}
-	if op.Invalid > 0 {
-		r.invalid.Add(int64(op.Invalid))
-	}
+	r.addInvalid(op.Model, op.Invalid)
 	switch op.Op {
 	case functions.RecordsSave, functions.RecordsUpdate, functions.RecordsDelete:
 		// Saved records must fit their model, which the writer checks
@@ -154,7 +181,7 @@ func (r *runSync) skipped(method, model string, invalid []*records.Invalid) {
 	if len(invalid) == 0 {
 		return
 	}
-	r.invalid.Add(int64(len(invalid)))
+	r.addInvalid(model, len(invalid))
 	if r.log == nil {
 		return
 	}

@@ -69,7 +69,7 @@ func (s *Service) lease(ctx context.Context, job Job, leaseID string) (*store.Sy
 			in.RunID = uuid.Must(uuid.NewV7()).String()
 			started := now
 			in.RunStartedAt = &started
-			in.RunResult = map[string]store.RecordCounts{}
+			in.RunResult, in.RunInvalid = map[string]store.RecordCounts{}, nil
 			if opts.Reset {
 				in.LastSuccessAt = nil
 			}
@@ -101,7 +101,7 @@ func (s *Service) run(ctx context.Context, in *store.SyncInstance, opts runOptio
 	if opts.Reset || opts.EmptyCache {
 		if err := s.prepare(ctx, in, opts); err != nil {
 			s.release(ctx, in, leaseID)
-			_ = s.o.Instances.FinishRun(ctx, rec.ID, store.SyncError, nil, failureJSON(hostFailure(err)), s.now())
+			_ = s.o.Instances.FinishRun(ctx, rec.ID, store.SyncError, nil, nil, failureJSON(hostFailure(err)), s.now())
 			return err
 		}
 	}
@@ -150,7 +150,7 @@ func (s *Service) run(ctx context.Context, in *store.SyncInstance, opts runOptio
 		// The node is stopping: the run is resumed by the next attempt,
 		// here after a restart or on another node.
 		s.release(bg, in, leaseID)
-		_ = s.o.Instances.FinishRun(bg, rec.ID, store.SyncError, r.counts(), failureJSON(&functions.Failure{Type: functions.FailureCancelled, Message: "the node stopped"}), s.now())
+		_ = s.o.Instances.FinishRun(bg, rec.ID, store.SyncError, r.counts(), r.invalidCounts(), failureJSON(&functions.Failure{Type: functions.FailureCancelled, Message: "the node stopped"}), s.now())
 		return fmt.Errorf("sync %s stopped with its node: %w", in.SyncName, ctx.Err())
 	}
 	return s.failed(bg, in, def, rec, r, leaseID, runErr, last)
@@ -161,7 +161,7 @@ func (s *Service) run(ctx context.Context, in *store.SyncInstance, opts runOptio
 // deleted). There is nothing to record on the instance and nothing to
 // retry, so the job ends without an error.
 func (s *Service) leaseLost(ctx context.Context, in *store.SyncInstance, rec *store.SyncRun, r *runSync, cause error) error {
-	_ = s.o.Instances.FinishRun(context.WithoutCancel(ctx), rec.ID, store.SyncError, r.counts(), failureJSON(&functions.Failure{Type: "lease_lost", Message: cause.Error()}), s.now())
+	_ = s.o.Instances.FinishRun(context.WithoutCancel(ctx), rec.ID, store.SyncError, r.counts(), r.invalidCounts(), failureJSON(&functions.Failure{Type: "lease_lost", Message: cause.Error()}), s.now())
 	s.o.Logger.WarnContext(ctx, "sync run stopped: its lease is gone (another node took the run over, or the sync or its connection was removed)", "sync", in.SyncName, "connection", in.ConnectionID)
 	return nil
 }
@@ -194,14 +194,14 @@ func (s *Service) heartbeat(ctx context.Context, in *store.SyncInstance, leaseID
 			return
 		case <-t.C:
 		}
-		counts := r.counts()
+		counts, invalid := r.counts(), r.invalidCounts()
 		_, err := s.o.Instances.Update(ctx, in.EnvironmentID, in.ID, func(cur *store.SyncInstance) error {
 			if cur.LeaseOwner != leaseID {
 				return errLeaseLost
 			}
 			until := s.now().Add(s.o.LeaseTTL)
 			cur.LeaseUntil = &until
-			cur.RunResult = counts
+			cur.RunResult, cur.RunInvalid = counts, invalid
 			return nil
 		})
 		switch {
@@ -286,7 +286,7 @@ func (s *Service) limits(ctx context.Context, in *store.SyncInstance) (functions
 
 // succeeded records a successful run and schedules the next.
 func (s *Service) succeeded(ctx context.Context, in *store.SyncInstance, def *functions.Definition, rec *store.SyncRun, r *runSync, leaseID string) error {
-	counts := r.counts()
+	counts, invalid := r.counts(), r.invalidCounts()
 	end := s.now()
 	var next *store.SyncInstance
 	updated, err := s.o.Instances.Update(ctx, in.EnvironmentID, in.ID, func(cur *store.SyncInstance) error {
@@ -296,6 +296,7 @@ func (s *Service) succeeded(ctx context.Context, in *store.SyncInstance, def *fu
 		cur.LastStatus, cur.LastError, cur.Failures = store.SyncSuccess, nil, 0
 		cur.FinishedAt, cur.LastSuccessAt = &end, cur.RunStartedAt
 		cur.LatestResult, cur.RunResult = counts, nil
+		cur.LatestInvalid, cur.RunInvalid = invalid, nil
 		s.endRun(cur, def, end)
 		if cur.QueueToken != "" {
 			next = cur
@@ -305,16 +306,16 @@ func (s *Service) succeeded(ctx context.Context, in *store.SyncInstance, def *fu
 	if errors.Is(err, errLeaseLost) || errors.Is(err, store.ErrNotFound) {
 		// Another run has the instance, or it is gone (its sync undeployed,
 		// its connection deleted): nothing is left to record or schedule.
-		_ = s.o.Instances.FinishRun(ctx, rec.ID, store.SyncError, counts, failureJSON(&functions.Failure{Type: "lease_lost", Message: errLeaseLost.Error()}), end)
+		_ = s.o.Instances.FinishRun(ctx, rec.ID, store.SyncError, counts, invalid, failureJSON(&functions.Failure{Type: "lease_lost", Message: errLeaseLost.Error()}), end)
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("record the end of sync %s: %w", in.SyncName, err)
 	}
-	_ = s.o.Instances.FinishRun(ctx, rec.ID, store.SyncSuccess, counts, nil, end)
+	_ = s.o.Instances.FinishRun(ctx, rec.ID, store.SyncSuccess, counts, invalid, nil, end)
 	s.o.Logger.DebugContext(ctx, "sync run succeeded", "integration", in.IntegrationKey, "connection", in.ConnectionID, "sync", in.SyncName,
-		"variant", in.Variant, "type", in.RunType, "result", counts, "invalid_records", r.invalid.Load())
-	s.notify(ctx, updated, counts, nil, end)
+		"variant", in.Variant, "type", in.RunType, "result", counts, "invalid_records", invalid)
+	s.notify(ctx, updated, counts, invalid, nil, end)
 	if next != nil {
 		return s.enqueue(ctx, next)
 	}
@@ -326,9 +327,9 @@ func (s *Service) succeeded(ctx context.Context, in *store.SyncInstance, def *fu
 // scheduled run (which starts from the checkpoint the failed run left).
 func (s *Service) failed(ctx context.Context, in *store.SyncInstance, def *functions.Definition, rec *store.SyncRun, r *runSync, leaseID string, runErr error, last bool) error {
 	f := hostFailure(runErr)
-	counts := r.counts()
+	counts, invalid := r.counts(), r.invalidCounts()
 	end := s.now()
-	_ = s.o.Instances.FinishRun(ctx, rec.ID, store.SyncError, counts, failureJSON(f), end)
+	_ = s.o.Instances.FinishRun(ctx, rec.ID, store.SyncError, counts, invalid, failureJSON(f), end)
 	retry := !last && retryable(f)
 	var next *store.SyncInstance
 	updated, err := s.o.Instances.Update(ctx, in.EnvironmentID, in.ID, func(cur *store.SyncInstance) error {
@@ -340,13 +341,14 @@ func (s *Service) failed(ctx context.Context, in *store.SyncInstance, def *funct
 			// Still queued under the same token: the queue's next attempt
 			// resumes this run.
 			cur.QueuedAt = &end
-			cur.RunResult = counts
+			cur.RunResult, cur.RunInvalid = counts, invalid
 			return nil
 		}
 		cur.LastStatus, cur.LastError = store.SyncError, failureJSON(f)
 		cur.Failures++
 		cur.FinishedAt = &end
 		cur.LatestResult, cur.RunResult = counts, nil
+		cur.LatestInvalid, cur.RunInvalid = invalid, nil
 		s.endRun(cur, def, end)
 		if cur.QueueToken != "" {
 			next = cur
@@ -364,7 +366,7 @@ func (s *Service) failed(ctx context.Context, in *store.SyncInstance, def *funct
 	if retry {
 		return fmt.Errorf("sync %s failed: %s", in.SyncName, f.Message)
 	}
-	s.notify(ctx, updated, counts, f, end)
+	s.notify(ctx, updated, counts, invalid, f, end)
 	if next != nil {
 		return s.enqueue(ctx, next)
 	}
@@ -412,9 +414,9 @@ func (s *Service) release(ctx context.Context, in *store.SyncInstance, leaseID s
 	}
 }
 
-// notify sends one outcome per model the run changed, or one for a
-// failure.
-func (s *Service) notify(ctx context.Context, in *store.SyncInstance, counts map[string]store.RecordCounts, f *functions.Failure, end time.Time) {
+// notify sends one outcome per model the run changed, with the records it
+// skipped as invalid, or one for a failure.
+func (s *Service) notify(ctx context.Context, in *store.SyncInstance, counts map[string]store.RecordCounts, invalid map[string]int, f *functions.Failure, end time.Time) {
 	if s.o.Events == nil || in == nil {
 		return
 	}
@@ -435,7 +437,7 @@ func (s *Service) notify(ctx context.Context, in *store.SyncInstance, counts map
 			continue
 		}
 		o := base
-		o.Model, o.Counts = model, c
+		o.Model, o.Counts, o.Invalid = model, c, invalid[model]
 		s.o.Events.SyncFinished(ctx, o)
 	}
 }

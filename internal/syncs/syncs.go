@@ -103,6 +103,8 @@ type Outcome struct {
 	Model          string
 	Type           string // store.SyncInitial or store.SyncIncremental
 	Counts         store.RecordCounts
+	// Invalid counts the model's records the run skipped as invalid.
+	Invalid int
 	// ModifiedAfter is the run's start: records it changed were modified
 	// at or after it.
 	ModifiedAfter time.Time

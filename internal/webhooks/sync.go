@@ -26,6 +26,11 @@ type SyncPayload struct {
 	Error          *AuthErrorField `json:"error,omitempty"`
 	StartedAt      string          `json:"startedAt,omitempty"`
 	FailedAt       string          `json:"failedAt,omitempty"`
+	// InvalidRecords counts the model's records the run skipped as
+	// invalid: Patchbay's addition, left out when none, so the body is
+	// Nango's unless there were some (receivers ignore members they do
+	// not know).
+	InvalidRecords int `json:"invalidRecords,omitempty"`
 }
 
 // SyncResponseResult counts a model's changes.
@@ -57,6 +62,7 @@ func (e SyncEvents) SyncFinished(ctx context.Context, o syncs.Outcome) {
 		p.StartedAt, p.FailedAt = stamp(o.StartedAt), stamp(o.FinishedAt)
 	} else {
 		p.ResponseResults = &SyncResponseResult{Added: o.Counts.Added, Updated: o.Counts.Updated, Deleted: o.Counts.Deleted}
+		p.InvalidRecords = o.Invalid
 	}
 	e.Sender.Send(ctx, o.EnvironmentID, p)
 }

@@ -41,14 +41,16 @@ func (s syncInstances) scan(row rowScanner) (*store.SyncInstance, error) {
 		in.LastError = json.RawMessage(lastError)
 	}
 	for _, col := range []struct {
-		name string
-		src  []byte
-		dst  *map[string]store.RecordCounts
-	}{{"run_result", runResult, &in.RunResult}, {"latest_result", latestResult, &in.LatestResult}} {
+		name    string
+		src     []byte
+		dst     *map[string]store.RecordCounts
+		invalid *map[string]int
+	}{{"run_result", runResult, &in.RunResult, &in.RunInvalid}, {"latest_result", latestResult, &in.LatestResult, &in.LatestInvalid}} {
 		if col.src == nil {
 			continue
 		}
-		if err := json.Unmarshal(col.src, col.dst); err != nil {
+		var err error
+		if *col.dst, *col.invalid, err = decodeResult(col.src); err != nil {
 			return in, s.db.unreadableRow("sync_instances", in.ID, col.name, err)
 		}
 	}
@@ -66,16 +68,61 @@ func rawJSON(what string, raw json.RawMessage) (any, error) {
 	return string(raw), nil
 }
 
+// storedCounts is one model's member of a result column: what the run
+// changed and, when it skipped any, how many records it skipped as
+// invalid. Both live in the one column so a run's result is written and
+// read whole; rows written before invalid counts were kept read as none.
+type storedCounts struct {
+	// A nil pointer leaves the counts out: a model with invalid records
+	// only has no counts, as before.
+	*store.RecordCounts
+	Invalid int `json:"invalid,omitempty"`
+}
+
 // resultJSON is a counts column's value: NULL for no counts.
-func resultJSON(result map[string]store.RecordCounts) (any, error) {
-	if result == nil {
+func resultJSON(result map[string]store.RecordCounts, invalid map[string]int) (any, error) {
+	if result == nil && len(invalid) == 0 {
 		return nil, nil
 	}
-	b, err := json.Marshal(result)
+	out := make(map[string]storedCounts, len(result)+len(invalid))
+	for m, c := range result {
+		out[m] = storedCounts{RecordCounts: &c}
+	}
+	for m, n := range invalid {
+		if n > 0 {
+			e := out[m]
+			e.Invalid = n
+			out[m] = e
+		}
+	}
+	b, err := json.Marshal(out)
 	if err != nil {
 		return nil, err
 	}
 	return string(b), nil
+}
+
+// decodeResult reads a counts column: the counts per model (never nil)
+// and the invalid records per model (nil when none).
+func decodeResult(src []byte) (map[string]store.RecordCounts, map[string]int, error) {
+	var stored map[string]storedCounts
+	if err := json.Unmarshal(src, &stored); err != nil {
+		return nil, nil, err
+	}
+	counts := make(map[string]store.RecordCounts, len(stored))
+	var invalid map[string]int
+	for m, e := range stored {
+		if e.RecordCounts != nil {
+			counts[m] = *e.RecordCounts
+		}
+		if e.Invalid > 0 {
+			if invalid == nil {
+				invalid = map[string]int{}
+			}
+			invalid[m] = e.Invalid
+		}
+	}
+	return counts, invalid, nil
 }
 
 // args returns the mutable columns, in UpdateSyncInstance's order (which
@@ -89,11 +136,11 @@ func (s syncInstances) args(in *store.SyncInstance) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	runResult, err := resultJSON(in.RunResult)
+	runResult, err := resultJSON(in.RunResult, in.RunInvalid)
 	if err != nil {
 		return nil, err
 	}
-	latestResult, err := resultJSON(in.LatestResult)
+	latestResult, err := resultJSON(in.LatestResult, in.LatestInvalid)
 	if err != nil {
 		return nil, err
 	}
@@ -377,7 +424,7 @@ func (s syncInstances) StartRun(ctx context.Context, run *store.SyncRun) error {
 	if n.Status == "" {
 		n.Status = syncRunning
 	}
-	result, err := resultJSON(n.Result)
+	result, err := resultJSON(n.Result, n.Invalid)
 	if err != nil {
 		return fmt.Errorf("start run: %w", err)
 	}
@@ -393,11 +440,11 @@ func (s syncInstances) StartRun(ctx context.Context, run *store.SyncRun) error {
 	return nil
 }
 
-func (s syncInstances) FinishRun(ctx context.Context, id, status string, result map[string]store.RecordCounts, runErr json.RawMessage, endedAt time.Time) error {
+func (s syncInstances) FinishRun(ctx context.Context, id, status string, result map[string]store.RecordCounts, invalid map[string]int, runErr json.RawMessage, endedAt time.Time) error {
 	if !isUUID(id) {
 		return fmt.Errorf("finish run %s: %w", id, store.ErrNotFound)
 	}
-	res, err := resultJSON(result)
+	res, err := resultJSON(result, invalid)
 	if err != nil {
 		return fmt.Errorf("finish run %s: %w", id, err)
 	}
@@ -439,7 +486,8 @@ func (s syncInstances) Runs(ctx context.Context, instanceID string, limit int) (
 		}
 		r.StartedAt, r.EndedAt = r.StartedAt.UTC(), timePtr(ended)
 		if result != nil {
-			if err := json.Unmarshal(result, &r.Result); err != nil {
+			var err error
+			if r.Result, r.Invalid, err = decodeResult(result); err != nil {
 				s.db.skipUnreadable(ctx, "sync runs", "sync_runs", r.ID, "result", err)
 				continue
 			}

@@ -155,8 +155,11 @@ func testSyncInstances(t *testing.T, newDB func(t *testing.T) Database) {
 			QueueToken: uuid.NewString(), QueuedAt: &syncTime, RunOptions: json.RawMessage(`{"reset":true}`),
 			LeaseOwner: "node-1", LeaseUntil: &lease, Generation: 7, RunID: uuid.NewString(), RunType: store.SyncIncremental,
 			RunStartedAt: &started, RunResult: map[string]store.RecordCounts{"Contact": {Added: 1, Updated: 2, Deleted: 3}},
+			// Deal has invalid records only: no counts.
+			RunInvalid: map[string]int{"Contact": 2, "Deal": 1},
 			LastStatus: store.SyncError, LastError: json.RawMessage(`{"type":"script","message":"boom"}`), FinishedAt: &started,
 			LastSuccessAt: &started, Failures: 2, LatestResult: map[string]store.RecordCounts{"Contact": {Added: 4}},
+			LatestInvalid: map[string]int{"Contact": 3},
 		}
 		got, err := b.store.SyncInstances().Update(b.ctx, b.env.ID, in.ID, func(s *store.SyncInstance) error {
 			id := s.ID
@@ -461,13 +464,14 @@ func testSyncInstances(t *testing.T, newDB func(t *testing.T) Database) {
 			runs = append(runs, r)
 		}
 		result := map[string]store.RecordCounts{"Contact": {Added: 5}}
-		if err := si.FinishRun(b.ctx, runs[0].ID, store.SyncSuccess, result, nil, syncTime); err != nil {
+		invalid := map[string]int{"Contact": 2, "Deal": 7}
+		if err := si.FinishRun(b.ctx, runs[0].ID, store.SyncSuccess, result, invalid, nil, syncTime); err != nil {
 			t.Fatal(err)
 		}
-		if err := si.FinishRun(b.ctx, runs[1].ID, store.SyncError, nil, json.RawMessage(`{"message":"boom"}`), syncTime.Add(time.Hour)); err != nil {
+		if err := si.FinishRun(b.ctx, runs[1].ID, store.SyncError, nil, nil, json.RawMessage(`{"message":"boom"}`), syncTime.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if err := si.FinishRun(b.ctx, uuid.NewString(), store.SyncSuccess, nil, nil, syncTime); !errors.Is(err, store.ErrNotFound) {
+		if err := si.FinishRun(b.ctx, uuid.NewString(), store.SyncSuccess, nil, nil, nil, syncTime); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("FinishRun(unknown) error = %v, want ErrNotFound", err)
 		}
 		got, err := si.Runs(b.ctx, in.ID, 10)
@@ -479,10 +483,11 @@ func testSyncInstances(t *testing.T, newDB func(t *testing.T) Database) {
 				t.Fatalf("run %d = %+v, want %+v", i, r, runs[i])
 			}
 		}
-		if g := got[0]; g.Status != store.SyncSuccess || g.EndedAt == nil || !g.EndedAt.Equal(syncTime) || !reflect.DeepEqual(g.Result, result) {
+		if g := got[0]; g.Status != store.SyncSuccess || g.EndedAt == nil || !g.EndedAt.Equal(syncTime) || !reflect.DeepEqual(g.Result, result) ||
+			!reflect.DeepEqual(g.Invalid, invalid) {
 			t.Fatalf("finished run = %+v", g)
 		}
-		if g := got[1]; g.Status != store.SyncError || !sameJSON(t, g.Error, json.RawMessage(`{"message":"boom"}`)) {
+		if g := got[1]; g.Status != store.SyncError || !sameJSON(t, g.Error, json.RawMessage(`{"message":"boom"}`)) || g.Invalid != nil {
 			t.Fatalf("failed run = %+v", g)
 		}
 		if g := got[3]; g.Status != "running" || g.EndedAt != nil {
