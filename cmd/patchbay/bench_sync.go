@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -53,8 +54,12 @@ const (
 	benchSyncMaxSize    = 100_000_000            // the simulator's largest portal
 )
 
-// benchSyncReadLimits are the GET /records page sizes read back.
-var benchSyncReadLimits = []int{benchSyncReadAt, 10_000}
+// benchSyncReadLimits are the GET /records page sizes read back, in
+// order. The first read after the sync is also the first time the
+// database reads what it just wrote (PostgreSQL then sets each row's
+// visibility hint bits, writing the pages again), so the limit the target
+// is for is read twice: once cold, once as later reads find it.
+var benchSyncReadLimits = []int{benchSyncReadAt, benchSyncReadAt, 10_000}
 
 func benchSyncCommand(stdout, stderr io.Writer) *cobra.Command {
 	var (
@@ -157,11 +162,14 @@ func runSyncBench(ctx context.Context, stdout, stderr io.Writer, contacts int, p
 		return err
 	}
 	reads := make([]benchPhase, 0, len(benchSyncReadLimits))
-	for _, limit := range benchSyncReadLimits {
+	for i, limit := range benchSyncReadLimits {
 		rss.reset()
 		r, err := w.readBack(ctx, limit)
 		if err != nil {
 			return err
+		}
+		if slices.Contains(benchSyncReadLimits[:i], limit) {
+			r.name += " again"
 		}
 		r.peakRSS = rss.peak()
 		if r.records != contacts {
@@ -539,7 +547,7 @@ func printSyncBench(stdout io.Writer, saved benchPhase, reads []benchPhase) erro
 	row(saved, benchSyncTargetSaved)
 	for _, r := range reads {
 		target := 0.0
-		if strings.HasSuffix(r.name, " "+strconv.Itoa(benchSyncReadAt)) {
+		if strings.HasSuffix(strings.TrimSuffix(r.name, " again"), " "+strconv.Itoa(benchSyncReadAt)) {
 			target = benchSyncTargetRead
 		}
 		row(r, target)

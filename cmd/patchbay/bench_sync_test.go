@@ -82,7 +82,7 @@ func TestBenchSync(t *testing.T) {
 		}
 		phases[f[0]] = true
 	}
-	for _, want := range []string{"sync (end to end)", "read, limit 1000", "read, limit 10000"} {
+	for _, want := range []string{"sync (end to end)", "read, limit 1000", "read, limit 1000 again", "read, limit 10000"} {
 		if !phases[want] {
 			t.Errorf("no %q row in\n%s", want, out)
 		}
