@@ -14,7 +14,8 @@ import (
 
 // SyncStatus is one sync instance (a sync, a connection and a variant) as
 // SyncStatus reports it: Status is RUNNING, PAUSED, STOPPED, SUCCESS or
-// ERROR; LatestResult holds the last finished run's changes per model and
+// ERROR; LatestResult holds the last finished run's changes per model,
+// InvalidRecords the records that run skipped as invalid per model, and
 // RecordCount the live records per model.
 type SyncStatus = wire.SyncStatus
 
