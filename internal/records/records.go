@@ -113,10 +113,14 @@ type Query struct {
 // Page is one page of records in Nango's shape.
 type Page struct {
 	// Records are JSON objects: each record's own fields and its
-	// _nango_metadata.
+	// _nango_metadata. They are slices of Body.
 	Records []json.RawMessage
 	// NextCursor is empty on the last page.
 	NextCursor string
+	// Body is the page as GET /records answers it, Nango's
+	// {"records": […], "next_cursor": …}, written once: a page may hold
+	// ten thousand records, which another copy would double in memory.
+	Body []byte
 }
 
 var filterActions = map[string]string{
@@ -207,18 +211,34 @@ func (s *Service) List(ctx context.Context, q store.RecordQuery) (*Page, error) 
 	}
 	// One buffer for the page: a record each would be as many allocations
 	// and copies.
-	size := 0
+	size := len(pageHead) + len(pageTail) + 64
 	for _, r := range recs {
 		size += len(r.Payload) + renderedMetaSize
 	}
-	buf := make([]byte, 0, size)
-	for _, r := range recs {
+	buf := append(make([]byte, 0, size), pageHead...)
+	for i, r := range recs {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
 		start := len(buf)
 		buf = AppendRecord(buf, r)
 		page.Records = append(page.Records, buf[start:len(buf):len(buf)])
 	}
+	buf = append(buf, pageTail...)
+	if page.NextCursor == "" {
+		buf = append(buf, "null"...)
+	} else {
+		buf = strconv.AppendQuote(buf, page.NextCursor) // base64url: nothing to escape
+	}
+	page.Body = append(buf, "}\n"...)
 	return page, nil
 }
+
+// The parts of a page's body around its records.
+const (
+	pageHead = `{"records":[`
+	pageTail = `],"next_cursor":`
+)
 
 // Render is a record as GET /records shows it: its own fields, then
 // _nango_metadata. The payload is spliced, not re-encoded: records are
