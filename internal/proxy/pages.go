@@ -34,6 +34,26 @@ type PageObserver func(method, endpoint string, query url.Values, status int, he
 // PagesObserved is Pages with observe called for every page fetched.
 func (p *Proxy) PagesObserved(ctx context.Context, req Request, caller *catalog.PaginateConfig, limit int, observe PageObserver) iter.Seq2[[]json.RawMessage, error] {
 	return func(yield func([]json.RawMessage, error) bool) {
+		for page, err := range p.PaginatePages(ctx, req, caller, limit, observe) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if len(page.Records) == 0 {
+				continue
+			}
+			if !yield(page.Records, nil) {
+				return
+			}
+		}
+	}
+}
+
+// PaginatePages is PagesObserved yielding whole pages, as nango.paginate
+// hands them to a function (see PaginatePages in paginate.go); observe
+// may be nil.
+func (p *Proxy) PaginatePages(ctx context.Context, req Request, caller *catalog.PaginateConfig, limit int, observe PageObserver) iter.Seq2[*Page, error] {
+	return func(yield func(*Page, error) bool) {
 		_, prov, _, base, err := p.resolve(ctx, &req)
 		if err != nil {
 			yield(nil, err)
@@ -53,17 +73,18 @@ func (p *Proxy) PagesObserved(ctx context.Context, req Request, caller *catalog.
 			if err == nil && observe != nil {
 				endpoint, query := pr.Endpoint, pr.Query
 				if pr.URL != "" {
+					// A followed link is recorded as Nango's runtime asks
+					// for it: its whole path, on the link's origin.
 					if u, perr := url.Parse(pr.URL); perr == nil {
-						endpoint = strings.TrimPrefix(u.Path, strings.TrimRight(mustPath(base), "/"))
-						query = u.Query()
+						endpoint, query = u.Path, u.Query()
 					}
 				}
 				observe(pr.Method, endpoint, query, status, header, body)
 			}
 			return status, header, body, err
 		}
-		for records, err := range Paginate(ctx, fetch, first, providerCfg, caller, limit) {
-			if !yield(records, err) {
+		for page, err := range PaginatePages(ctx, fetch, first, providerCfg, caller, limit) {
+			if !yield(page, err) {
 				return
 			}
 		}
@@ -92,16 +113,26 @@ func (p *Proxy) fetchPage(ctx context.Context, tmpl Request, base string, pr Pag
 	if len(pr.Query) > 0 {
 		endpoint += "?" + pr.Query.Encode()
 	}
+	req := tmpl
 	if pr.URL != "" {
-		// A next link: Paginate checked its host; Do's guard checks it
-		// again as an endpoint below the base.
+		// A next link: Paginate checked it is on the base URL's scheme and
+		// host; Do's guard checks it again. A link outside the base URL's
+		// path is followed as Nango's runtime does, with its origin as the
+		// base URL (linkOrigin lets exactly that override through).
 		rest, ok := strings.CutPrefix(pr.URL, strings.TrimRight(base, "/"))
-		if !ok {
-			return 0, nil, nil, errorf(fault.Upstream, "invalid_next_link", "the provider's next link is not under its base URL")
+		if !ok || (rest != "" && rest[0] != '/' && rest[0] != '?') {
+			u, err := url.Parse(pr.URL)
+			if err != nil {
+				return 0, nil, nil, errorf(fault.Upstream, "invalid_next_link", "the provider's next link is not a URL")
+			}
+			rest = u.EscapedPath()
+			if u.RawQuery != "" {
+				rest += "?" + u.RawQuery
+			}
+			req.BaseURLOverride, req.linkOrigin = linkOrigin(u), true
 		}
 		endpoint = rest
 	}
-	req := tmpl
 	req.Endpoint = endpoint
 	req.Method = pr.Method
 	req.Header = pr.Header
@@ -132,14 +163,4 @@ func (p *Proxy) fetchPage(ctx context.Context, tmpl Request, base string, pr Pag
 		return 0, nil, nil, errorf(fault.Upstream, "page_too_large", "a page is larger than %d MiB", maxPageBytes>>20)
 	}
 	return resp.StatusCode, resp.Header, body, nil
-}
-
-// mustPath is base's path ("" when base does not parse: fetchPage has
-// refused such a base already).
-func mustPath(base string) string {
-	u, err := url.Parse(base)
-	if err != nil {
-		return ""
-	}
-	return u.Path
 }

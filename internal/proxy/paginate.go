@@ -68,7 +68,8 @@ type PageRequest struct {
 }
 
 // clone copies the maps Paginate writes to, so a Fetch never sees a
-// request change under it.
+// request change under it. Nested body objects are copied when a
+// parameter path is set into them (setBodyPath).
 func (r PageRequest) clone() PageRequest {
 	r.Query = maps.Clone(r.Query)
 	r.Header = r.Header.Clone()
@@ -107,6 +108,10 @@ type PageError struct {
 	Status int
 	// Body is the start of the provider's answer (at most 1 KiB).
 	Body string
+	// Header and Response are the provider's whole answer: a function
+	// receives the refusal as nango.proxy's errors, with error.response.
+	Header   http.Header
+	Response []byte
 }
 
 func (e *PageError) Error() string {
@@ -139,7 +144,8 @@ type paginationType interface {
 // pager steps one run from page to page.
 type pager interface {
 	// next turns req, the request of the page just received, into the
-	// next page's request; false means that page was the last.
+	// next page's request; false means that page was the last. It sets
+	// page.next and page.onPage, what Nango's on_page is told.
 	next(req *PageRequest, page *pageAnswer) (bool, error)
 }
 
@@ -219,6 +225,31 @@ func mergePaginateOver(out *catalog.PaginateConfig, c *catalog.PaginateConfig) {
 	}
 }
 
+// Page is one page of a run, as PaginatePages yields it.
+type Page struct {
+	// Records are the records of the page: the array at response_path,
+	// or the whole body without one. Nil when link pagination found
+	// something else there (see Data).
+	Records []json.RawMessage
+	// Data is the value at response_path (the whole body without one) as
+	// the provider sent it, nil when the path is missing. Link pagination
+	// yields it whatever it is, as Nango's runtime does.
+	Data json.RawMessage
+	// Next is what Nango's on_page receives as nextPageParam: the cursor
+	// (a string or json.Number), the next link as the provider wrote it,
+	// or for offset pagination the offset this page was asked at; nil
+	// when there is none.
+	Next any
+	// OnPage says whether Nango's runtime calls on_page after this page:
+	// it does after every page but an offset run's short last one.
+	OnPage bool
+	// Status, Header and Body are the provider's answer, for on_page's
+	// response.
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
 // Paginate fetches the pages first leads to, following the merge of
 // caller over provider (see MergePaginate), and yields each page's
 // records. limit, when positive, is the page size asked for under
@@ -228,11 +259,35 @@ func mergePaginateOver(out *catalog.PaginateConfig, c *catalog.PaginateConfig) {
 // or when the consumer stops; no request is made after that. Empty pages
 // are never yielded.
 func Paginate(ctx context.Context, fetch Fetch, first PageRequest, provider, caller *catalog.PaginateConfig, limit int) iter.Seq2[[]json.RawMessage, error] {
+	return paginateRecords(ctx, fetch, first, provider, caller, limit, MaxPages)
+}
+
+func paginateRecords(ctx context.Context, fetch Fetch, first PageRequest, provider, caller *catalog.PaginateConfig, limit, maxPages int) iter.Seq2[[]json.RawMessage, error] {
+	return func(yield func([]json.RawMessage, error) bool) {
+		for page, err := range paginate(ctx, fetch, first, provider, caller, limit, maxPages) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if len(page.Records) == 0 {
+				continue
+			}
+			if !yield(page.Records, nil) {
+				return
+			}
+		}
+	}
+}
+
+// PaginatePages is Paginate yielding whole pages, as nango.paginate hands
+// them to a function: link pagination's pages are yielded even when
+// empty or not an array, as Nango's runtime does.
+func PaginatePages(ctx context.Context, fetch Fetch, first PageRequest, provider, caller *catalog.PaginateConfig, limit int) iter.Seq2[*Page, error] {
 	return paginate(ctx, fetch, first, provider, caller, limit, MaxPages)
 }
 
-func paginate(ctx context.Context, fetch Fetch, first PageRequest, provider, caller *catalog.PaginateConfig, limit, maxPages int) iter.Seq2[[]json.RawMessage, error] {
-	return func(yield func([]json.RawMessage, error) bool) {
+func paginate(ctx context.Context, fetch Fetch, first PageRequest, provider, caller *catalog.PaginateConfig, limit, maxPages int) iter.Seq2[*Page, error] {
+	return func(yield func(*Page, error) bool) {
 		run, req, pg, err := startPageRun(first, provider, caller, limit)
 		if err != nil {
 			yield(nil, err)
@@ -249,25 +304,29 @@ func paginate(ctx context.Context, fetch Fetch, first PageRequest, provider, cal
 				return
 			}
 			if status < 200 || status > 299 {
-				yield(nil, &PageError{Page: n, Status: status, Body: pageErrorBody(body)})
+				yield(nil, &PageError{Page: n, Status: status, Body: pageErrorBody(body), Header: header, Response: body})
 				return
 			}
 			answer := &pageAnswer{header: header, body: pageBody{raw: body}}
-			records, err := answer.body.records(run.cfg.ResponsePath)
+			data, records, err := answer.body.records(run.cfg.ResponsePath, run.anyShape)
 			if err != nil {
 				yield(nil, fmt.Errorf("paginate: page %d: %w", n, err))
 				return
 			}
-			if len(records) == 0 {
+			if len(records) == 0 && !run.anyShape {
 				return
 			}
 			answer.records = len(records)
-			if !yield(records, nil) {
+			// The next request is worked out before the page is yielded, so
+			// the page carries what on_page is told; its error still comes
+			// after the page, as the page itself was fine.
+			more, nextErr := pg.next(&req, answer)
+			page := &Page{Records: records, Data: data, Next: answer.next, OnPage: answer.onPage, Status: status, Header: header, Body: body}
+			if !yield(page, nil) {
 				return
 			}
-			more, err := pg.next(&req, answer)
-			if err != nil {
-				yield(nil, fmt.Errorf("paginate: page %d: %w", n, err))
+			if nextErr != nil {
+				yield(nil, fmt.Errorf("paginate: page %d: %w", n, nextErr))
 				return
 			}
 			if !more {
@@ -287,8 +346,14 @@ type pageRun struct {
 	// inBody puts pagination parameters in the JSON body (POST, PUT,
 	// PATCH) instead of the query.
 	inBody bool
-	// limit is the page size asked for, 0 when unknown.
+	// limit is the page size the function asked for (paginate.limit), 0
+	// for none. Only it ends an offset run at a short page, as in Nango:
+	// a page size the caller put in the request itself may be more than
+	// the provider serves, and stopping there would lose records.
 	limit int
+	// anyShape yields every page's value at response_path whatever it is,
+	// empty pages included (link pagination, as Nango's runtime does).
+	anyShape bool
 }
 
 func startPageRun(first PageRequest, provider, caller *catalog.PaginateConfig, limit int) (*pageRun, PageRequest, pager, error) {
@@ -305,22 +370,25 @@ func startPageRun(first PageRequest, provider, caller *catalog.PaginateConfig, l
 	switch req.Method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch:
 		run.inBody = true
+		// Nango's runtime sets every body member with lodash's set, the
+		// caller's own included, so a dotted name nests there too.
+		req.Body = expandBodyPaths(req.Body)
 	}
 	switch {
 	case limit < 0:
 		return nil, req, nil, &PaginateConfigError{Field: "limit", Msg: fmt.Sprintf("must not be negative, got %d", limit)}
-	case limit > 0 && cfg.LimitNameInRequest == "":
-		return nil, req, nil, &PaginateConfigError{Field: "limit_name_in_request", Msg: "required when a limit is set"}
+	case limit > 0 && cfg.LimitNameInRequest == "" && cfg.Type == catalog.PaginateCursor:
+		// Nango's runtime refuses this for cursor pagination only.
+		return nil, req, nil, &PaginateConfigError{Field: "limit_name_in_request", Msg: "required for cursor pagination when a limit is set"}
 	case limit > 0:
 		run.limit = limit
-		run.set(&req, cfg.LimitNameInRequest, limit)
-	case cfg.LimitNameInRequest != "":
-		// The caller may have put the page size in the request itself.
-		if v, ok := run.get(&req, cfg.LimitNameInRequest); ok {
-			if n, err := strconv.Atoi(v); err == nil && n > 0 {
-				run.limit = n
-			}
+		name := cfg.LimitNameInRequest
+		if name == "" {
+			// What Nango's runtime sends for link and offset pagination:
+			// the limit under the name JavaScript gives an undefined key.
+			name = "undefined"
 		}
+		run.set(&req, name, limit)
 	}
 	pg, err := paginationTypes[cfg.Type].start(&run.cfg, run, &req)
 	if err != nil {
@@ -330,13 +398,12 @@ func startPageRun(first PageRequest, provider, caller *catalog.PaginateConfig, l
 }
 
 // set puts a pagination parameter where this run sends them. Values keep
-// their JSON type in a body and are formatted in a query.
+// their JSON type in a body and are formatted in a query. In a body the
+// name is a path, as lodash's set reads it ("variables.first" nests); in
+// a query it is the parameter's name as is.
 func (r *pageRun) set(req *PageRequest, name string, v any) {
 	if r.inBody {
-		if req.Body == nil {
-			req.Body = map[string]any{}
-		}
-		req.Body[name] = v
+		req.Body = setBodyPath(req.Body, name, v)
 		return
 	}
 	if req.Query == nil {
@@ -348,7 +415,7 @@ func (r *pageRun) set(req *PageRequest, name string, v any) {
 // get reads a parameter the caller already put where this run sends them.
 func (r *pageRun) get(req *PageRequest, name string) (string, bool) {
 	if r.inBody {
-		v, ok := req.Body[name]
+		v, ok := bodyPath(req.Body, name)
 		if !ok || v == nil {
 			return "", false
 		}
@@ -358,6 +425,75 @@ func (r *pageRun) get(req *PageRequest, name string) (string, bool) {
 		return "", false
 	}
 	return req.Query.Get(name), true
+}
+
+// setBodyPath sets the value at a path in a JSON body, as lodash's set
+// does: "variables.first" and "a[0]" step into objects, made where
+// missing or not an object. The objects along the path are copied, not
+// changed, as an earlier page's request may share them.
+func setBodyPath(body map[string]any, path string, v any) map[string]any {
+	segs := splitJSONPath(path)
+	if len(segs) == 0 {
+		segs = []string{path}
+	}
+	out := maps.Clone(body)
+	if out == nil {
+		out = map[string]any{}
+	}
+	cur := out
+	for _, seg := range segs[:len(segs)-1] {
+		child, _ := cur[seg].(map[string]any)
+		child = maps.Clone(child)
+		if child == nil {
+			child = map[string]any{}
+		}
+		cur[seg] = child
+		cur = child
+	}
+	cur[segs[len(segs)-1]] = v
+	return out
+}
+
+// bodyPath reads the value at a path in a JSON body, as lodash's get
+// does (a top-level key named exactly path first).
+func bodyPath(body map[string]any, path string) (any, bool) {
+	if v, ok := body[path]; ok {
+		return v, true
+	}
+	var cur any = body
+	for _, seg := range splitJSONPath(path) {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[seg]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// expandBodyPaths nests the caller's dotted body members ("a.b": 1 is
+// {"a":{"b":1}}), as Nango's runtime rebuilds a paginated body with
+// lodash's set.
+func expandBodyPaths(body map[string]any) map[string]any {
+	var dotted []string
+	for k := range body {
+		if strings.ContainsAny(k, ".[") {
+			dotted = append(dotted, k)
+		}
+	}
+	if len(dotted) == 0 {
+		return body
+	}
+	slices.Sort(dotted)
+	out := maps.Clone(body)
+	for _, k := range dotted {
+		v := out[k]
+		delete(out, k)
+		out = setBodyPath(out, k, v)
+	}
+	return out
 }
 
 func formatPageParam(v any) string {
@@ -380,6 +516,9 @@ type pageAnswer struct {
 	header  http.Header
 	body    pageBody
 	records int
+	// next and onPage are set by the pager: see Page.
+	next   any
+	onPage bool
 }
 
 // cursorPagination sends the cursor found in each answer back as a
@@ -414,17 +553,18 @@ type cursorPager struct {
 
 func (p *cursorPager) next(req *PageRequest, page *pageAnswer) (bool, error) {
 	cfg := &p.run.cfg
+	// Nango's runtime calls on_page after every page of a cursor run,
+	// the last one with no nextPageParam.
+	page.onPage = true
 	raw, found, err := page.body.at(cfg.CursorPathInResponse)
 	if err != nil || !found {
 		return false, err
 	}
-	value, text, err := cursorValue(raw)
-	if err != nil {
-		return false, fmt.Errorf("cursor_path_in_response %q: %w", cfg.CursorPathInResponse, err)
-	}
+	value, text := cursorValue(raw)
 	if text == "" {
 		return false, nil
 	}
+	page.next = value
 	if text == p.sent {
 		return false, fmt.Errorf("%w: cursor %s repeats", ErrPaginationLoop, cfg.CursorPathInResponse)
 	}
@@ -434,31 +574,32 @@ func (p *cursorPager) next(req *PageRequest, page *pageAnswer) (bool, error) {
 }
 
 // cursorValue reads a cursor: a string (trimmed) or a number, kept as
-// such for a JSON body. null is no cursor; anything else is a config that
-// points at the wrong field.
-func cursorValue(raw json.RawMessage) (value any, text string, err error) {
+// such for a JSON body. Anything else is no cursor, the run's end, as in
+// Nango's runtime.
+func cursorValue(raw json.RawMessage) (value any, text string) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
-		return nil, "", nil
+		return nil, ""
 	}
 	switch raw[0] {
-	case 'n':
-		return nil, "", nil
 	case '"':
 		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, "", err
+		if json.Unmarshal(raw, &s) != nil {
+			return nil, ""
 		}
 		s = strings.TrimSpace(s)
-		return s, s, nil
-	case '{', '[', 't', 'f':
-		return nil, "", fmt.Errorf("is %s, not a string or number", pageJSONKind(raw))
+		if s == "" {
+			return nil, ""
+		}
+		return s, s
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		var n json.Number
+		if json.Unmarshal(raw, &n) != nil {
+			return nil, ""
+		}
+		return n, n.String()
 	}
-	var n json.Number
-	if err := json.Unmarshal(raw, &n); err != nil {
-		return nil, "", err
-	}
-	return n, n.String(), nil
+	return nil, ""
 }
 
 // linkPagination follows the next link from a Link header relation or a
@@ -477,6 +618,7 @@ func (linkPagination) validate(c *catalog.PaginateConfig) error {
 }
 
 func (linkPagination) start(_ *catalog.PaginateConfig, run *pageRun, first *PageRequest) (pager, error) {
+	run.anyShape = true
 	home := first.BaseURL
 	if home == "" {
 		home = first.URL
@@ -494,10 +636,12 @@ type linkPager struct {
 }
 
 func (p *linkPager) next(req *PageRequest, page *pageAnswer) (bool, error) {
+	page.onPage = true
 	link, err := p.link(page)
 	if err != nil || link == "" {
 		return false, err
 	}
+	page.next = link
 	current, err := req.absURL()
 	if err != nil {
 		return false, err
@@ -513,7 +657,10 @@ func (p *linkPager) next(req *PageRequest, page *pageAnswer) (bool, error) {
 		return false, fmt.Errorf("%w: %s://%s is not %s", ErrLinkOffHost, u.Scheme, u.Host, p.origin)
 	}
 	if u.String() == current.String() {
-		return false, fmt.Errorf("%w: the next link is the page just fetched", ErrPaginationLoop)
+		// Nango's runtime ends a run whose next link repeats the last
+		// one; it fetches that page once more first, which only repeats
+		// its records.
+		return false, nil
 	}
 	req.URL, req.Endpoint, req.Query = u.String(), "", nil
 	return true, nil
@@ -606,6 +753,9 @@ func (p *offsetPager) next(req *PageRequest, page *pageAnswer) (bool, error) {
 	if p.run.limit > 0 && page.records < p.run.limit {
 		return false, nil
 	}
+	// Nango's on_page gets the offset the page was asked at, and is not
+	// called after a short last page.
+	page.next, page.onPage = p.offset, true
 	if p.perPage {
 		p.offset++
 	} else {
@@ -624,41 +774,51 @@ type pageBody struct {
 	array   []json.RawMessage
 }
 
-// records are the page's records: the array at path, or the whole body.
-// A missing or null path, or an empty body, is an empty page.
-func (b *pageBody) records(path string) ([]json.RawMessage, error) {
+// records are the page's records: the array at path, or the whole body;
+// data is that value as sent, nil when path is missing. A missing or
+// null path, or an empty body, is an empty page. Anything but an array
+// there is an error, unless anyShape takes the value as it is.
+func (b *pageBody) records(path string, anyShape bool) (data json.RawMessage, records []json.RawMessage, err error) {
 	raw := json.RawMessage(b.raw)
 	if path != "" {
 		v, found, err := b.at(path)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !found {
-			return nil, nil
+			return nil, nil, nil
 		}
 		raw = v
 	}
 	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] == 'n' {
-		return nil, nil
+	if len(raw) == 0 {
+		return nil, nil, nil
+	}
+	if raw[0] == 'n' {
+		return raw, nil, nil
 	}
 	if raw[0] != '[' {
-		if path == "" {
-			return nil, fmt.Errorf("the response is %s, not an array of records: set response_path", pageJSONKind(raw))
+		switch {
+		case anyShape:
+			if err := b.decode(); err != nil {
+				return nil, nil, err
+			}
+			return raw, nil, nil
+		case path == "":
+			return nil, nil, fmt.Errorf("the response is %s, not an array of records: set response_path", pageJSONKind(raw))
 		}
-		return nil, fmt.Errorf("response_path %q is %s, not an array", path, pageJSONKind(raw))
+		return nil, nil, fmt.Errorf("response_path %q is %s, not an array", path, pageJSONKind(raw))
 	}
 	if path == "" {
 		if err := b.decode(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return b.array, nil
+		return raw, b.array, nil
 	}
-	var records []json.RawMessage
 	if err := json.Unmarshal(raw, &records); err != nil {
-		return nil, fmt.Errorf("response_path %q: %w", path, err)
+		return nil, nil, fmt.Errorf("response_path %q: %w", path, err)
 	}
-	return records, nil
+	return raw, records, nil
 }
 
 // decode decodes the top level (object or array) once.
@@ -688,14 +848,18 @@ func (b *pageBody) decode() error {
 	return nil
 }
 
-// at finds the value at a lodash-style path: dot-separated keys and
-// indexes ("paging.next.after", "items.0.id", "data[0].id"); a negative
-// index counts from the end ("data[-1].id" is the last record's id, how
-// Stripe's starting_after cursor is found). found is false when any step
-// is missing.
+// at finds the value at a path as lodash's get reads it: a top-level key
+// named exactly path first ("@odata.nextLink"), else dot-separated keys
+// and indexes ("paging.next.after", "items.0.id", "data[0].id"); a
+// negative index counts from the end ("data[-1].id" is the last record's
+// id, how Stripe's starting_after cursor is found). found is false when
+// any step is missing.
 func (b *pageBody) at(path string) (json.RawMessage, bool, error) {
 	if err := b.decode(); err != nil {
 		return nil, false, err
+	}
+	if v, ok := b.object[path]; ok && path != "" {
+		return v, true, nil
 	}
 	segs := splitJSONPath(path)
 	if len(segs) == 0 {

@@ -148,6 +148,10 @@ type Request struct {
 	BaseURLOverride string
 	// Decompress makes the proxy decode gzip/deflate responses.
 	Decompress bool
+	// linkOrigin lets a BaseURLOverride that is exactly the provider's
+	// base URL's scheme and host through: pagination follows a next link
+	// outside the base URL's path that way, as Nango's runtime does.
+	linkOrigin bool
 }
 
 // Error is a failure before any provider answer reached the caller. It
@@ -214,7 +218,7 @@ func (p *Proxy) resolve(ctx context.Context, req *Request) (*store.Connection, *
 	if err != nil {
 		return nil, nil, nil, "", fmt.Errorf("integration %q: %w", req.IntegrationKey, err)
 	}
-	base, err := p.baseURL(prov, integ, conn, req.BaseURLOverride)
+	base, err := p.baseURL(prov, integ, conn, req.BaseURLOverride, req.linkOrigin)
 	if err != nil {
 		return nil, nil, nil, "", err
 	}
@@ -443,7 +447,7 @@ func drain(resp *http.Response) {
 
 // baseURL picks and fills the provider's base URL, or the caller's
 // override when the integration allows it.
-func (p *Proxy) baseURL(prov *catalog.Provider, integ *store.Integration, conn *store.Connection, override string) (string, error) {
+func (p *Proxy) baseURL(prov *catalog.Provider, integ *store.Integration, conn *store.Connection, override string, originOK bool) (string, error) {
 	values := lazyValues{conn: conn, now: p.now}
 	var base string
 	if prov.Proxy != nil && prov.Proxy.BaseURL != "" {
@@ -454,7 +458,7 @@ func (p *Proxy) baseURL(prov *catalog.Provider, integ *store.Integration, conn *
 		base = b
 	}
 	if override != "" {
-		if !overrideAllowed(override, base, integ.Settings.AllowedBaseURLs) {
+		if !overrideAllowed(override, base, integ.Settings.AllowedBaseURLs) && !(originOK && isOriginOf(override, base)) {
 			return "", errorf(fault.Invalid, "base_url_override_not_allowed",
 				"Base-Url-Override must be the provider's base URL or one of the integration's settings.allowed_base_urls")
 		}
@@ -464,6 +468,12 @@ func (p *Proxy) baseURL(prov *catalog.Provider, integ *store.Integration, conn *
 		return "", errorf(fault.Invalid, "missing_base_url", "provider %q has no proxy base URL; send Base-Url-Override", prov.Name)
 	}
 	return base, nil
+}
+
+// isOriginOf reports whether origin is base's scheme://host[:port].
+func isOriginOf(origin, base string) bool {
+	u, err := url.Parse(base)
+	return err == nil && u.Host != "" && linkOrigin(u) == origin
 }
 
 func overrideAllowed(override, base string, allowed []string) bool {
