@@ -191,6 +191,10 @@ func (s *Server) createConnectSession(w http.ResponseWriter, r *http.Request) {
 		"allowed_integrations":         {dest: stringList(&in.AllowedIntegrations)},
 		"integrations_config_defaults": {dest: rawObjects(&in.IntegrationsConfigDefaults, configDefaults)},
 		"tags":                         {dest: tagsField(&in.Tags)},
+		// Nango's Connect UI overrides per integration and webhook URL
+		// per connection: neither has a setting here yet.
+		"overrides":            ignore("object"),
+		"webhook_url_override": ignore("string"),
 	}) {
 		return
 	}
@@ -206,6 +210,9 @@ func (s *Server) reconnectSession(w http.ResponseWriter, r *http.Request) {
 		"organization":                 {dest: organizationFields(&in.Organization)},
 		"integrations_config_defaults": {dest: rawObjects(&in.IntegrationsConfigDefaults, configDefaults)},
 		"tags":                         {dest: tagsField(&in.Tags)},
+		// As on POST /connect/sessions.
+		"overrides":            ignore("object"),
+		"webhook_url_override": ignore("string"),
 	}) {
 		return
 	}
@@ -331,7 +338,7 @@ func (s *Server) credentialFlow(m *authmode.Mode) http.HandlerFunc {
 				}
 			}
 			if len(fields) > 0 {
-				if err := decodeBody(body, fields); err != nil {
+				if err := decodeBody(w, body, fields); err != nil {
 					return err
 				}
 			}

@@ -32,6 +32,9 @@ type Connections interface {
 	Patch(ctx context.Context, environmentID, integrationKey, connectionID string, in auth.PatchInput) (*store.Connection, error)
 	Delete(ctx context.Context, environmentID, integrationKey, connectionID string) error
 	SetMetadata(ctx context.Context, environmentID, integrationKey string, connectionIDs []string, metadata map[string]any, merge bool) ([]*store.Connection, error)
+	// AppJWT is a new JWT of the GitHub App c was installed from, "" when
+	// c is no app installation.
+	AppJWT(ctx context.Context, c *store.Connection) (string, error)
 }
 
 const maxIDLen = auth.MaxIDLength
@@ -108,10 +111,15 @@ func credentialsJSON(c *store.Credentials, withRefreshToken bool) (json.RawMessa
 // as tags[key]=value.
 var listQueryParams = []string{"connectionId", "search", "endUserId", "integrationId", "limit", "page"}
 
+// listIgnoredParams are GET /connections' parameters of Nango's that
+// Patchbay accepts and ignores: the store cannot filter on an end user's
+// organization yet.
+var listIgnoredParams = []string{"endUserOrganizationId"}
+
 var tagParam = regexp.MustCompile(`^tags\[([^\[\]]*)\]$`)
 
 func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) {
-	f, err := listFilter(r)
+	f, err := listFilter(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -131,12 +139,15 @@ func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) {
 
 // listFilter reads GET /connections' query string, reporting every bad
 // parameter at once.
-func listFilter(r *http.Request) (store.ConnectionFilter, *apiError) {
+func listFilter(w http.ResponseWriter, r *http.Request) (store.ConnectionFilter, *apiError) {
 	var f store.ConnectionFilter
 	q := queryReader{values: r.URL.Query()}
 	allowed := map[string][]string{}
 	for _, name := range listQueryParams {
 		allowed[name] = nil
+	}
+	for _, name := range listIgnoredParams {
+		allowed[name] = ignoredParam
 	}
 	for name, values := range q.values {
 		if m := tagParam.FindStringSubmatch(name); m != nil {
@@ -147,7 +158,7 @@ func listFilter(r *http.Request) (store.ConnectionFilter, *apiError) {
 			f.Tags[m[1]] = values[len(values)-1]
 		}
 	}
-	if err := checkQuery(r, allowed); err != nil {
+	if err := acceptQuery(w, r, allowed); err != nil {
 		return f, err
 	}
 	f.ConnectionID = q.text("connectionId", maxIDLen)
@@ -245,6 +256,9 @@ var getConnectionQuery = map[string][]string{
 	"provider_config_key": nil,
 	"force_refresh":       {"true", "false"},
 	"refresh_token":       {"true", "false"},
+	// Adds jwtToken, the GitHub App's own JWT, to an app installation's
+	// credentials (see auth.Service.AppJWT).
+	"refresh_github_app_jwt_token": {"true", "false"},
 }
 
 // integrationKeyParam returns the required provider_config_key query
@@ -276,7 +290,18 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) {
 	out := toConnectionJSON(c)
 	fetched := isoTime(time.Now())
 	out.LastFetchedAt = &fetched
-	if out.Credentials, err = credentialsJSON(&c.Credentials, withRefresh); err != nil {
+	view := auth.CredentialsView(&c.Credentials, withRefresh)
+	if q.Get("refresh_github_app_jwt_token") == "true" {
+		appJWT, err := s.connections.AppJWT(r.Context(), c)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if appJWT != "" {
+			view["jwtToken"] = appJWT // Nango's name
+		}
+	}
+	if out.Credentials, err = json.Marshal(view); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -523,9 +548,12 @@ func (s *Server) patchConnection(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apiErr)
 		return
 	}
-	if err := decodeBody(body, map[string]field{
+	if err := decodeBody(w, body, map[string]field{
 		"end_user": {dest: endUserField(&in.EndUser)},
 		"tags":     {dest: tagsField(&in.Tags)},
+		// Outbound webhooks go to the environment's URLs; a connection
+		// cannot have its own yet.
+		"webhook_url_override": ignore("string"),
 	}); err != nil {
 		s.writeError(w, r, err)
 		return

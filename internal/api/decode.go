@@ -91,6 +91,12 @@ func decodeObject(data []byte, path []any, fields map[string]field) []fieldError
 			*dest = &s
 		case nested:
 			errs = append(errs, dest(raw, p)...)
+		case ignoredMember:
+			if dest.kind != "" && jsonKind(raw) != dest.kind {
+				errs = append(errs, fieldError{Code: "invalid_type", Message: fmt.Sprintf("expected a %s, received %s", dest.kind, jsonKind(raw)), Path: p})
+			} else {
+				errs = append(errs, fieldError{Code: ignoredCode, Path: p})
+			}
 		default:
 			panic(fmt.Sprintf("api: unsupported field destination %T", f.dest))
 		}
@@ -121,7 +127,7 @@ func (s *Server) decodeLimited(w http.ResponseWriter, r *http.Request, limit int
 		s.writeError(w, r, err)
 		return false
 	}
-	if err := decodeBody(body, fields); err != nil {
+	if err := decodeBody(w, body, fields); err != nil {
 		s.writeError(w, r, err)
 		return false
 	}
@@ -129,8 +135,9 @@ func (s *Server) decodeLimited(w http.ResponseWriter, r *http.Request, limit int
 }
 
 // decodeBody is decodeObject over a whole request body, with the checks that
-// only apply at the top: a single JSON value and nothing after it.
-func decodeBody(data []byte, fields map[string]field) *apiError {
+// only apply at the top: a single JSON value and nothing after it. Members
+// accepted and ignored (ignore) are named in the answer's ignoredHeader.
+func decodeBody(w http.ResponseWriter, data []byte, fields map[string]field) *apiError {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var top json.RawMessage
 	if err := dec.Decode(&top); err != nil {
@@ -142,7 +149,15 @@ func decodeBody(data []byte, fields map[string]field) *apiError {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return invalidBody(fieldError{Code: "invalid_json", Message: "unexpected data after the JSON object", Path: []any{}})
 	}
-	if errs := decodeObject(top, []any{}, fields); len(errs) > 0 {
+	var errs []fieldError
+	for _, e := range decodeObject(top, []any{}, fields) {
+		if e.Code == ignoredCode {
+			noteIgnored(w, pathString(e.Path))
+		} else {
+			errs = append(errs, e)
+		}
+	}
+	if len(errs) > 0 {
 		return invalidBody(errs...)
 	}
 	return nil
@@ -219,7 +234,7 @@ func checkQuery(r *http.Request, allowed map[string][]string) *apiError {
 			errs = append(errs, fieldError{Code: "unrecognized_key", Message: fmt.Sprintf("unknown query parameter %q", name), Path: []any{name}})
 			continue
 		}
-		if values == nil {
+		if values == nil || isIgnoredParam(values) {
 			continue
 		}
 		for _, v := range q[name] {
@@ -261,4 +276,67 @@ func boolField(dst *bool) nested {
 		}
 		return nil
 	}
+}
+
+// ignoredHeader names, in an answer, what the request sent that Nango's API
+// takes but Patchbay accepts without acting on: query parameters by name,
+// body members by path, comma-separated. A caller moving from Nango sees
+// what has no effect here instead of the request failing; what Nango itself
+// would refuse is still refused.
+const ignoredHeader = "X-Patchbay-Ignored"
+
+// ignoredMarker is the value list of an ignored parameter: it holds a NUL,
+// so it is no value a parameter could really be restricted to.
+const ignoredMarker = "\x00ignored"
+
+// ignoredParam marks, in a route's allowed query parameters, one that
+// Nango's API takes and Patchbay accepts and ignores (see acceptQuery).
+var ignoredParam = []string{ignoredMarker}
+
+func isIgnoredParam(values []string) bool { return len(values) == 1 && values[0] == ignoredMarker }
+
+// acceptQuery is checkQuery for a route whose allowed parameters include
+// ignored ones (ignoredParam): those the request gives are named in the
+// answer's ignoredHeader.
+func acceptQuery(w http.ResponseWriter, r *http.Request, allowed map[string][]string) *apiError {
+	if err := checkQuery(r, allowed); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		if isIgnoredParam(allowed[name]) {
+			noteIgnored(w, name)
+		}
+	}
+	return nil
+}
+
+// ignoredCode marks, among decodeObject's results, a member accepted and
+// ignored; decodeBody takes these out and names them in ignoredHeader. The
+// NUL keeps it from ever being a real error code.
+const ignoredCode = "\x00ignored"
+
+// ignoredMember is the destination of a body member Nango's API takes and
+// Patchbay accepts and ignores. kind, when set, is the JSON kind Nango
+// requires of it (as jsonKind names it): a value of another kind is refused
+// as Nango would refuse it.
+type ignoredMember struct{ kind string }
+
+// ignore is an ignoredMember of the given JSON kind ("" for any).
+func ignore(kind string) field { return field{dest: ignoredMember{kind: kind}} }
+
+// noteIgnored adds names to the answer's ignoredHeader, keeping one
+// comma-separated value.
+func noteIgnored(w http.ResponseWriter, names ...string) {
+	h := w.Header()
+	var list []string
+	if v := h.Get(ignoredHeader); v != "" {
+		list = strings.Split(v, ", ")
+	}
+	for _, n := range names {
+		if !slices.Contains(list, n) {
+			list = append(list, n)
+		}
+	}
+	h.Set(ignoredHeader, strings.Join(list, ", "))
 }

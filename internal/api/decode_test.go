@@ -56,7 +56,7 @@ func FuzzDecodeBody(f *testing.F) {
 		var key, provider string
 		var display *string
 		var creds *store.IntegrationCredentials
-		err := decodeBody(body, map[string]field{
+		err := decodeBody(httptest.NewRecorder(), body, map[string]field{
 			"unique_key":   {dest: &key, required: true},
 			"provider":     {dest: &provider},
 			"display_name": {dest: &display},

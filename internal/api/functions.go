@@ -124,11 +124,22 @@ func (s *Server) dryrunFunction(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
+// scriptsConfigQuery is GET /scripts/config's query: format=nango (the
+// default) or openai, as Nango's.
+var scriptsConfigQuery = map[string][]string{"format": {"nango", "openai"}}
+
 // scriptsConfig serves GET /scripts/config: the deployed functions per
-// integration, in the shape of Nango's.
+// integration, in the shape of Nango's, or with format=openai as OpenAI
+// function-calling definitions ({data: [{name, description, parameters}]}).
 func (s *Server) scriptsConfig(w http.ResponseWriter, r *http.Request) {
-	if err := checkQuery(r, nil); err != nil {
+	if err := checkQuery(r, scriptsConfigQuery); err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	format := r.URL.Query().Get("format")
+	if len(r.URL.Query()["format"]) > 1 || strings.Contains(format, ",") {
+		s.writeError(w, r, &apiError{status: http.StatusBadRequest, Code: "invalid_query_params", Message: "format: give one format",
+			Errors: []fieldError{{Code: "invalid_type", Message: "give one format", Path: []any{"format"}}}})
 		return
 	}
 	ctx := r.Context()
@@ -177,7 +188,85 @@ func (s *Server) scriptsConfig(w http.ResponseWriter, r *http.Request) {
 	if out == nil {
 		out = []*integrationConfig{}
 	}
+	if format == "openai" {
+		fns := []openAIFunction{}
+		for _, ic := range out {
+			for _, e := range ic.Syncs {
+				fns = append(fns, openAIFunctionOf(e, "sync", ic.Provider))
+			}
+			for _, e := range ic.Actions {
+				fns = append(fns, openAIFunctionOf(e, "action", ic.Provider))
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": fns})
+		return
+	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// openAIFunction is a function in OpenAI's function-calling format, as
+// Nango's /scripts/config?format=openai lists them.
+type openAIFunction struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Parameters  struct {
+		Type       string         `json:"type"`
+		Properties map[string]any `json:"properties"`
+		Required   []string       `json:"required"`
+	} `json:"parameters"`
+}
+
+// openAIFunctionOf converts one /scripts/config entry as Nango does: a sync
+// takes no parameters; an action's are its input's JSON Schema properties,
+// each described by the "- name: text" line of the action's description
+// when it has one (a description of the property in the schema yields to
+// it), and required as the schema says.
+func openAIFunctionOf(entry map[string]any, kind, provider string) openAIFunction {
+	var f openAIFunction
+	f.Name, _ = entry["name"].(string)
+	f.Description, _ = entry["description"].(string)
+	if f.Description == "" {
+		f.Description = fmt.Sprintf("Execute the %s %s for %s", f.Name, kind, provider)
+	}
+	f.Parameters.Type = "object"
+	f.Parameters.Properties = map[string]any{}
+	f.Parameters.Required = []string{}
+	if kind != "action" {
+		return f
+	}
+	schema, _ := entry["json_schema"].(map[string]any)
+	raw, _ := schema["input"].(json.RawMessage)
+	var input struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+		Required   []string                   `json:"required"`
+	}
+	if len(raw) > 0 && json.Unmarshal(raw, &input) == nil {
+		for name, p := range input.Properties {
+			f.Parameters.Properties[name] = p
+		}
+		if input.Required != nil {
+			f.Parameters.Required = input.Required
+		}
+	}
+	for _, line := range strings.Split(f.Description, "\n") {
+		item, ok := strings.CutPrefix(strings.TrimSpace(line), "-")
+		if !ok {
+			continue
+		}
+		name, text, ok := strings.Cut(strings.TrimSpace(item), ":")
+		name = strings.TrimSpace(name)
+		p, known := input.Properties[name]
+		if !ok || !known {
+			continue
+		}
+		var prop map[string]any
+		if json.Unmarshal(p, &prop) != nil || prop == nil {
+			continue
+		}
+		prop["description"] = strings.TrimSpace(text)
+		f.Parameters.Properties[name] = prop
+	}
+	return f
 }
 
 // scriptConfig is one function's entry of /scripts/config. Nango's field

@@ -170,6 +170,11 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) {
 		"display_name": {dest: &in.DisplayName},
 		"credentials":  {dest: credentialsFields(&in.Credentials)},
 		"settings":     {dest: settingsFields(&in.Settings)},
+		// Nango's, without an equivalent here: Patchbay forwards no
+		// provider webhooks to the customer, and no catalog entry
+		// declares an integration_config schema.
+		"forward_webhooks":   ignore("boolean"),
+		"integration_config": ignore("object"),
 	}) {
 		return
 	}
@@ -189,6 +194,9 @@ func (s *Server) updateIntegration(w http.ResponseWriter, r *http.Request) {
 		"display_name": {dest: &in.DisplayName},
 		"credentials":  {dest: credentialsFields(&in.Credentials)},
 		"settings":     {dest: settingsFields(&in.Settings)},
+		// As on create.
+		"forward_webhooks":   ignore("boolean"),
+		"integration_config": ignore("object"),
 	}) {
 		return
 	}

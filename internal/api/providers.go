@@ -59,7 +59,9 @@ func logoURL(serverURL, provider string) string {
 func (s *Server) logoURL(provider string) string { return logoURL(s.serverURL, provider) }
 
 func (s *Server) listProviders(w http.ResponseWriter, r *http.Request) {
-	if err := checkQuery(r, map[string][]string{"search": nil}); err != nil {
+	// connect_session_token is how Nango's frontend reaches this route;
+	// here the secret key authenticates it, and the token adds nothing.
+	if err := acceptQuery(w, r, map[string][]string{"search": nil, "connect_session_token": ignoredParam}); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -39,6 +39,7 @@ func (s *Server) syncRoutes() {
 	private("POST /sync/{name}/variant/{variant}", s.createSyncVariant)
 	private("DELETE /sync/{name}/variant/{variant}", s.deleteSyncVariant)
 	private("GET /records", s.listRecords)
+	private("GET /records/{$}", s.listRecords) // where Nango's node SDK sends it
 	private("PATCH /records/prune", s.pruneRecords)
 }
 
@@ -162,7 +163,9 @@ func (s *Server) syncStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	if !(len(names) == 1 && names[0] == "*") {
 		for _, n := range names {
-			sel.Syncs = append(sel.Syncs, syncs.Ref{Name: n})
+			// Nango's SDK names a variant as name::variant.
+			name, variant, _ := strings.Cut(n, "::")
+			sel.Syncs = append(sel.Syncs, syncs.Ref{Name: name, Variant: variant})
 		}
 	}
 	out, err := s.syncs.Status(r.Context(), sel)
