@@ -403,11 +403,15 @@ func (r records) List(ctx context.Context, q store.RecordQuery) ([]*store.Record
 		return nil, fmt.Errorf("list %s records: %w", s.Model, err)
 	}
 	defer rows.Close()
-	out = make([]*store.Record, 0, min(limit, 1024))
-	v := r.db.currentVault()
+	read := make([]*store.Record, 0, min(limit, 1024))
+	// The payloads are opened (AES-GCM) by a second goroutine, a batch at
+	// a time, while this one reads the next rows: a page is one client's
+	// wait, and the two halves take about as long as each other.
+	o := newRecordOpener(ctx, r.db, s, limit >= openAsideFrom)
+	defer o.stop()
 	for rows.Next() {
 		rec := &store.Record{}
-		var sealed sql.RawBytes
+		var sealed []byte
 		var first, modified, deleted dbTime
 		if err := rows.Scan(&rec.ID, &sealed, &first, &modified, &rec.LastAction, &deleted, &rec.Cursor); err != nil {
 			return nil, fmt.Errorf("list %s records: %w", s.Model, err)
@@ -416,21 +420,103 @@ func (r records) List(ctx context.Context, q store.RecordQuery) ([]*store.Record
 		if deleted.Valid {
 			rec.DeletedAt = &deleted.Time
 		}
-		if sealed != nil {
-			plain, err := v.Open(sealed, recordAAD(s.ConnectionRef, s.Model, s.Variant, rec.ID))
-			if err != nil {
-				r.db.skipUnreadable(ctx, "records", "records", rec.ID, "payload", err,
-					"connection_ref", s.ConnectionRef, "model", s.Model, "variant", s.Variant)
-				continue
-			}
-			rec.Payload = plain
-		}
-		out = append(out, rec)
+		// Payload holds the sealed bytes until opened.
+		rec.Payload = sealed
+		read = append(read, rec)
+		o.add(rec)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list %s records: %w", s.Model, err)
 	}
+	o.stop()
+	out = read[:0]
+	for _, rec := range read {
+		if rec.Cursor != unreadableRecord {
+			out = append(out, rec)
+		}
+	}
 	return out, nil
+}
+
+// openAsideFrom is the page size from which payloads are opened by a
+// second goroutine; below it, the hand-over costs more than it saves.
+const openAsideFrom = 256
+
+// openBatch is how many records the opener takes at a time.
+const openBatch = 128
+
+// unreadableRecord marks, in Cursor, a record whose payload did not open
+// (it is left out of the page and counted).
+const unreadableRecord = -1
+
+// recordOpener opens the sealed payloads of a page's records in place,
+// beside the reading or, for small pages, as they are read.
+type recordOpener struct {
+	ctx     context.Context
+	db      *DB
+	v       *vault.Vault
+	s       store.RecordScope
+	batch   []*store.Record
+	batches chan []*store.Record
+	done    chan struct{}
+	stopped bool
+}
+
+func newRecordOpener(ctx context.Context, db *DB, s store.RecordScope, aside bool) *recordOpener {
+	o := &recordOpener{ctx: ctx, db: db, v: db.currentVault(), s: s}
+	if aside {
+		o.batches, o.done = make(chan []*store.Record, 4), make(chan struct{})
+		go func() {
+			defer close(o.done)
+			for b := range o.batches {
+				for _, rec := range b {
+					o.open(rec)
+				}
+			}
+		}()
+	}
+	return o
+}
+
+// add queues rec's payload to be opened.
+func (o *recordOpener) add(rec *store.Record) {
+	if o.batches == nil {
+		o.open(rec)
+		return
+	}
+	o.batch = append(o.batch, rec)
+	if len(o.batch) == openBatch {
+		o.batches <- o.batch
+		o.batch = make([]*store.Record, 0, openBatch)
+	}
+}
+
+// stop opens what is queued and waits until every payload is open; it
+// may be called again.
+func (o *recordOpener) stop() {
+	if o.batches == nil || o.stopped {
+		return
+	}
+	o.stopped = true
+	if len(o.batch) > 0 {
+		o.batches <- o.batch
+	}
+	close(o.batches)
+	<-o.done
+}
+
+func (o *recordOpener) open(rec *store.Record) {
+	if rec.Payload == nil {
+		return // pruned
+	}
+	plain, err := o.v.Open(rec.Payload, recordAAD(o.s.ConnectionRef, o.s.Model, o.s.Variant, rec.ID))
+	if err != nil {
+		o.db.skipUnreadable(o.ctx, "records", "records", rec.ID, "payload", err,
+			"connection_ref", o.s.ConnectionRef, "model", o.s.Model, "variant", o.s.Variant)
+		rec.Payload, rec.Cursor = nil, unreadableRecord
+		return
+	}
+	rec.Payload = plain
 }
 
 func (r records) Counts(ctx context.Context, connectionRef, variant string) (map[string]int64, error) {

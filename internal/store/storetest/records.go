@@ -657,6 +657,36 @@ func testRecords(t *testing.T, newDB func(t *testing.T) Database) {
 			t.Fatalf("UnreadableRows grew by %d, want 1", n)
 		}
 	})
+	t.Run("UnreadableInALargePage", func(t *testing.T) {
+		// Large pages open their payloads beside the reading: the page
+		// keeps its order and leaves out only what does not open.
+		t.Parallel()
+		b := setupRecords(t, newDB)
+		const n = 700
+		recs := make([]store.RecordWrite, n)
+		for i := range recs {
+			recs[i] = rec(fmt.Sprintf("r%04d", i), fmt.Sprintf(`{"n":%d}`, i))
+		}
+		b.upsert(t, b.scope, 1, recs...)
+		before := b.store.UnreadableRows()
+		b.db.Exec(t, `UPDATE records SET payload = (SELECT payload FROM records WHERE external_id = 'r0001') WHERE external_id = 'r0500'`)
+		got := b.records(t, store.RecordQuery{Scope: b.scope, Limit: 1000})
+		if len(got) != n-1 {
+			t.Fatalf("%d records, want %d", len(got), n-1)
+		}
+		for i, j := 0, 0; i < n; i++ {
+			if i == 500 {
+				continue
+			}
+			if r := got[j]; r.ID != fmt.Sprintf("r%04d", i) || string(r.Payload) != fmt.Sprintf(`{"n":%d}`, i) || (j > 0 && r.Cursor <= got[j-1].Cursor) {
+				t.Fatalf("record %d = %s %s (cursor %d)", j, r.ID, r.Payload, r.Cursor)
+			}
+			j++
+		}
+		if d := b.store.UnreadableRows() - before; d != 1 {
+			t.Fatalf("UnreadableRows grew by %d, want 1", d)
+		}
+	})
 	t.Run("NoPlaintextInTheDatabase", func(t *testing.T) {
 		t.Parallel()
 		b := setupRecords(t, newDB)
