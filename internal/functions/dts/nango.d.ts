@@ -191,6 +191,8 @@ export interface NangoAction<TMetadata = JsonObject> {
     /** Merges into the connection's metadata. */
     updateMetadata(metadata: Partial<TMetadata>): Promise<void>;
     getEnvironmentVariables(): Promise<EnvironmentVariable[] | null>;
+    /** Parses input with zodSchema: its safeParse result, or each issue logged and an ActionError thrown. */
+    zodValidateInput<T = any, Z = any>(args: { zodSchema: z.ZodType<Z>; input: T }): Promise<{ success: true; data: Z }>;
 
     /** Takes a named lock shared by every execution; false when held. */
     tryAcquireLock(options: { key: string; ttlMs: number }): Promise<boolean>;

@@ -151,7 +151,8 @@ export class Nango {
   async proxy(config) {
     const raw = await call('proxy', requestArgs(config));
     const response = responseFrom(raw, config);
-    if (response.status >= 400) throw new HttpError(response, config);
+    // A fixture's recorded error is handed over, as Nango's test mocks do.
+    if (response.status >= 400 && !raw.recorded) throw new HttpError(response, config);
     return response;
   }
 
@@ -177,22 +178,30 @@ export class Nango {
 
   // paginate yields the records of each page; the pagination itself (the
   // provider's proxy.paginate merged under config.paginate) runs in Go.
+  // config.paginate.on_page, a function, cannot go there: it is called
+  // here after each page, as Nango's runtime does, with the provider's
+  // answer, which Go sends only then. A refused page is thrown as
+  // nango.proxy throws it.
   async *paginate(config) {
     const args = requestArgs(config);
     args.paginate = config.paginate || undefined;
+    const onPage = config.paginate && typeof config.paginate.on_page === 'function' ? config.paginate.on_page : undefined;
     const { handle } = await call('paginate.start', args);
-    let finished = false;
+    const next = onPage ? { handle, response: true } : { handle };
     try {
       for (;;) {
-        const page = await call('paginate.next', { handle });
-        if (page.done) {
-          finished = true;
-          return;
+        const page = await call('paginate.next', next);
+        if (page.done) return;
+        if (page.refused) throw new HttpError(responseFrom({ ...page.response, body: page.body }, config), config);
+        yield page.data;
+        if (onPage && page.onPage) {
+          await onPage({ nextPageParam: page.next, response: responseFrom({ ...page.response, body: page.body }, config) });
         }
-        yield page.records;
       }
     } finally {
-      if (!finished) await call('paginate.close', { handle });
+      // However the loop ends (the last page, a break, a throw), the
+      // pagination's slot is freed: a function may run many in turn.
+      await call('paginate.close', { handle });
     }
   }
 
@@ -230,6 +239,27 @@ export class Nango {
 
   getEnvironmentVariables() {
     return call('getEnvironmentVariables', {});
+  }
+
+  // zodValidateInput({zodSchema, input}) is Nango's runner-sdk method: the
+  // safeParse result when input fits, else each issue logged at error
+  // level and an ActionError {message: 'Invalid input provided'} thrown.
+  // Under `patchbay test` (input validation skipped, as Nango's test
+  // mock does) it hands the input back unparsed, so a request built from
+  // it keeps the caller's keys and their order.
+  async zodValidateInput({ zodSchema, input } = {}) {
+    if (this.__skipInputValidation === true) return { success: true, data: input };
+    if (zodSchema === null || typeof zodSchema !== 'object' || typeof zodSchema.safeParse !== 'function') {
+      throw new TypeError('zodValidateInput: zodSchema must be a zod schema');
+    }
+    const parsed = zodSchema.safeParse(input);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        this.log(`Invalid input provided: ${issue.message} at path ${(issue.path || []).join('.')}`, { level: 'error' });
+      }
+      throw new ActionError({ message: 'Invalid input provided' });
+    }
+    return parsed;
   }
 
   // tryAcquireLock({key, ttlMs}) or tryAcquireLock(key, ttlMs).
