@@ -151,8 +151,7 @@ export class Nango {
   async proxy(config) {
     const raw = await call('proxy', requestArgs(config));
     const response = responseFrom(raw, config);
-    // A fixture's recorded error is handed over, as Nango's test mocks do.
-    if (response.status >= 400 && !raw.recorded) throw new HttpError(response, config);
+    if (response.status >= 400) throw new HttpError(response, config);
     return response;
   }
 
@@ -178,30 +177,22 @@ export class Nango {
 
   // paginate yields the records of each page; the pagination itself (the
   // provider's proxy.paginate merged under config.paginate) runs in Go.
-  // config.paginate.on_page, a function, cannot go there: it is called
-  // here after each page, as Nango's runtime does, with the provider's
-  // answer, which Go sends only then. A refused page is thrown as
-  // nango.proxy throws it.
   async *paginate(config) {
     const args = requestArgs(config);
     args.paginate = config.paginate || undefined;
-    const onPage = config.paginate && typeof config.paginate.on_page === 'function' ? config.paginate.on_page : undefined;
     const { handle } = await call('paginate.start', args);
-    const next = onPage ? { handle, response: true } : { handle };
+    let finished = false;
     try {
       for (;;) {
-        const page = await call('paginate.next', next);
-        if (page.done) return;
-        if (page.refused) throw new HttpError(responseFrom({ ...page.response, body: page.body }, config), config);
-        yield page.data;
-        if (onPage && page.onPage) {
-          await onPage({ nextPageParam: page.next, response: responseFrom({ ...page.response, body: page.body }, config) });
+        const page = await call('paginate.next', { handle });
+        if (page.done) {
+          finished = true;
+          return;
         }
+        yield page.records;
       }
     } finally {
-      // However the loop ends (the last page, a break, a throw), the
-      // pagination's slot is freed: a function may run many in turn.
-      await call('paginate.close', { handle });
+      if (!finished) await call('paginate.close', { handle });
     }
   }
 
