@@ -84,3 +84,54 @@ func surfaceRun(t *testing.T, rt *Runtime, h *fakeHost, imports, body string) st
 	}
 	return strings.TrimSpace(string(out))
 }
+
+func TestZodTemplateGaps(t *testing.T) {
+	t.Parallel()
+	vm := zodVM(t)
+	zodRun(t, vm, []zodCase{
+		// .e164(), z.e164(): zod's pattern, which JSON Schema gets beside the format
+		{"e164 accepts", `z.string().e164().parse('+15551234567')`, `"+15551234567"`},
+		{"e164 refuses", `issues(z.e164(), '5551234567')`,
+			`[{"code":"invalid_format","origin":"string","format":"e164","pattern":"/^\\+(?:[0-9]){6,14}[0-9]$/","path":[],"message":"Invalid E.164 number"}]`},
+		{"e164 too short", `codes(z.string().e164(), '+12345')`, `[{"code":"invalid_format","path":[]}]`},
+		{"e164 JSON Schema", `js(z.string().e164())`, `{"type":"string","format":"e164","pattern":"^\\+(?:[0-9]){6,14}[0-9]$"}`},
+		// .uuidv4() and friends: the version digit is checked; the format stays uuid
+		{"uuidv4 accepts", `z.string().uuidv4().parse('9b2f4c1e-3a5d-4e6f-8a7b-1c2d3e4f5a6b')`, `"9b2f4c1e-3a5d-4e6f-8a7b-1c2d3e4f5a6b"`},
+		{"uuidv4 refuses v7", `codes(z.uuidv4(), '0190a6b2-3a5d-7e6f-8a7b-1c2d3e4f5a6b')`, `[{"code":"invalid_format","path":[]}]`},
+		{"uuidv7 accepts v7", `z.uuidv7().safeParse('0190a6b2-3a5d-7e6f-8a7b-1c2d3e4f5a6b').success`, `true`},
+		{"uuidv4 JSON Schema", `js(z.string().uuidv4())`, `{"type":"string","format":"uuid"}`},
+		{"uuidv4 message", `z.uuidv4().safeParse('x').error.issues[0].message`, `"Invalid UUID"`},
+		// .check(z.describe()) and other checks
+		{"check describe", `z.string().check(z.describe('The id')).description`, `"The id"`},
+		{"check describe JSON Schema", `js(z.object({ a: z.string().optional().check(z.describe('A')), n: z.number().check(z.describe('N')) }))`,
+			`{"type":"object","properties":{"a":{"type":"string","description":"A"},"n":{"type":"number","description":"N"}},"required":["n"],"additionalProperties":false}`},
+		{"check describe keeps parsing", `z.object({ a: z.string().optional().check(z.describe('A')) }).parse({})`, `{}`},
+		{"check meta", `js(z.string().check(z.meta({ title: 'T', examples: ['x'] })))`, `{"type":"string","title":"T","examples":["x"]}`},
+		{"check refine", `codes(z.number().check(z.refine((n) => n > 0, 'positive')), -1)`, `[{"code":"custom","path":[]}]`},
+		{"check refine message", `z.number().check(z.refine((n) => n > 0, 'positive')).safeParse(-1).error.issues[0].message`, `"positive"`},
+		{"check function pushes issues", `issues(z.string().check((ctx) => { if (ctx.value.length < 3) ctx.issues.push({ code: 'custom', message: 'short', input: ctx.value }); }), 'ab')`,
+			`[{"code":"custom","path":[],"message":"short"}]`},
+		{"check function passes", `z.string().check((ctx) => {}).parse('abc')`, `"abc"`},
+		{"check nested path", `codes(z.object({ s: z.string().check((ctx) => { ctx.issues.push({ code: 'custom', message: 'no' }); }) }), { s: 'x' })`,
+			`[{"code":"custom","path":["s"]}]`},
+		{"check refuses others", `(() => { try { z.string().check(1); return 'no error'; } catch (e) { return e.name; } })()`, `"TypeError"`},
+		// top-level parse functions
+		{"z.parse", `z.parse(z.object({ a: z.string() }), { a: 'x', b: 1 })`, `{"a":"x"}`},
+		{"z.parse throws", `(() => { try { z.parse(z.string(), 1); return 'no error'; } catch (e) { return e instanceof z.ZodError; } })()`, `true`},
+		{"z.safeParse", `z.safeParse(z.object({ data: z.number() }), { data: 'x' }).success`, `false`},
+		{"z.safeParse data", `z.safeParse(z.number(), 2)`, `{"success":true,"data":2}`},
+		// z.function(): a schema that accepts functions
+		{"function in an object", `typeof z.object({ getInput: z.function() }).parse({ getInput: () => 1 }).getInput`, `"function"`},
+		{"function refuses others", `issues(z.object({ getInput: z.function() }), { getInput: 1 })`,
+			`[{"code":"invalid_type","expected":"function","path":["getInput"],"message":"Invalid input: expected function, received number"}]`},
+		{"function implement", `z.function({ input: [z.string()], output: z.number() }).implement((s) => s.length)('abc')`, `3`},
+		{"function implement checks args", `(() => { try { z.function().input([z.string()]).implement((s) => s)(1); return 'no error'; } catch (e) { return e instanceof z.ZodError; } })()`, `true`},
+		{"function parsed with input is wrapped", `z.function({ output: z.string() }).safeParse(() => 1).data === undefined`, `false`},
+		{"function JSON Schema", `js(z.object({ f: z.function().optional() }))`, `{"type":"object","properties":{"f":{}},"additionalProperties":false}`},
+		{"namespace exports", `['e164', 'uuidv4', 'uuidv6', 'uuidv7', 'function', 'describe', 'meta', 'refine', 'superRefine', 'parse', 'safeParse', 'parseAsync', 'safeParseAsync']
+		  .filter((k) => typeof zNS[k] !== 'function' || zNS[k] !== z[k])`, `[]`},
+	})
+	if got := zodAwait(t, vm, `z.safeParseAsync(z.string(), 'x')`); got != `{"success":true,"data":"x"}` {
+		t.Errorf("z.safeParseAsync = %s", got)
+	}
+}

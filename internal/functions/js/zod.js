@@ -100,6 +100,7 @@ const FORMAT_NOUNS = {
   url: 'URL',
   uuid: 'UUID',
   guid: 'GUID',
+  e164: 'E.164 number',
   datetime: 'ISO datetime',
   date: 'ISO date',
   time: 'ISO time',
@@ -510,11 +511,36 @@ function superRefineCheck(fn) {
   };
 }
 
+// A zod 4 check function: it gets {value, issues} and pushes onto issues.
+function pushCheck(fn) {
+  return {
+    kind: 'custom',
+    run(v, ctx) {
+      const path = ctx.path.slice();
+      const payload = { value: v, issues: [] };
+      const report = () => {
+        for (const iss of payload.issues) reportUserIssue(ctx, path, iss, v);
+      };
+      const r = fn(payload);
+      if (isThenable(r)) {
+        if (!ctx.async) throw asyncParseError();
+        ctx.pending.push(r.then(report));
+      } else {
+        report();
+      }
+      return v;
+    },
+  };
+}
+
 // ─── String formats (our own validators) ────────────────────────────────────
 
 // RFC 5322 dot-atom local part, dotted domain ending in a 2+ letter TLD.
 const EMAIL_RE =
   /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/;
+// E.164 phone numbers: '+', then 7 to 15 digits (zod's own pattern, which
+// toJSONSchema emits beside the format, as zod does).
+const E164_RE = /^\+(?:[0-9]){6,14}[0-9]$/;
 // Any 8-4-4-4-12 hex string.
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -716,6 +742,19 @@ class ZodType {
   // ── refinements ──
   refine(fn, params) { return this._with(refineCheck(fn, params)); }
   superRefine(fn) { return this._with(superRefineCheck(fn)); }
+  // check(...checks), zod 4's way to add checks: z.describe()/z.meta()
+  // (metadata), z.refine()/z.superRefine() (our check objects), or a
+  // function given {value, issues} that pushes issues.
+  check(...checks) {
+    let out = this;
+    for (const ch of checks) {
+      if (typeof ch === 'function') out = out._with(pushCheck(ch));
+      else if (ch && ch.kind === 'meta') out = out.meta(ch.meta);
+      else if (ch && typeof ch.run === 'function') out = out._with(ch);
+      else throw new TypeError('check() expects z.describe(), z.meta(), z.refine(), z.superRefine() or a function');
+    }
+    return out;
+  }
 
   // ── metadata ──
   describe(description) {
@@ -751,7 +790,7 @@ class ZodType {
 // ─── Primitives ─────────────────────────────────────────────────────────────
 
 // Maps our format names to JSON Schema's `format` keyword.
-const JSON_FORMATS = { email: 'email', url: 'uri', uuid: 'uuid', guid: 'uuid', datetime: 'date-time', date: 'date' };
+const JSON_FORMATS = { email: 'email', url: 'uri', uuid: 'uuid', guid: 'uuid', e164: 'e164', datetime: 'date-time', date: 'date' };
 
 class ZodString extends ZodType {
   _parse(input, ctx) {
@@ -812,6 +851,12 @@ class ZodString extends ZodType {
     const spec = normParams(params);
     const re = uuidRegExp(spec && spec.version);
     return this._with(formatCheck('uuid', (s) => re.test(s), params, { pattern: re.toString() }, undefined, 'uuid'));
+  }
+  uuidv4(params) { return this.uuid(Object.assign({}, normParams(params), { version: 'v4' })); }
+  uuidv6(params) { return this.uuid(Object.assign({}, normParams(params), { version: 'v6' })); }
+  uuidv7(params) { return this.uuid(Object.assign({}, normParams(params), { version: 'v7' })); }
+  e164(params) {
+    return this._with(formatCheck('e164', (s) => E164_RE.test(s), params, { pattern: E164_RE.toString() }, E164_RE.source, 'e164'));
   }
   guid(params) {
     return this._with(formatCheck('guid', (s) => GUID_RE.test(s), params, { pattern: GUID_RE.toString() }, undefined, 'guid'));
@@ -1677,6 +1722,40 @@ class ZodCustom extends ZodType {
   }
 }
 
+// z.function({ input?, output? }): accepts a function; with input or
+// output declared, parsing returns it wrapped so that its arguments and
+// result are parsed on each call (zod 4.1's function schemas). JSON
+// Schema cannot describe a function: {}.
+class ZodFunction extends ZodType {
+  _parse(input, ctx) {
+    if (typeof input !== 'function') return this._typeIssue(ctx, input, 'function');
+    return this.def.input || this.def.output ? this.implement(input) : input;
+  }
+  input(...items) {
+    const args = items.length === 1 && Array.isArray(items[0]) ? tuple(items[0]) : items.length === 1 && isSchema(items[0]) ? items[0] : tuple(items);
+    return this._clone({ input: args });
+  }
+  output(schema) { return this._clone({ output: schema }); }
+  implement(fn) {
+    if (typeof fn !== 'function') throw new TypeError('implement() expects a function');
+    const { input, output } = this.def;
+    return function (...args) {
+      const parsedArgs = input ? input.parse(args) : args;
+      const out = fn.apply(this, parsedArgs);
+      return output ? output.parse(out) : out;
+    };
+  }
+  implementAsync(fn) {
+    if (typeof fn !== 'function') throw new TypeError('implementAsync() expects a function');
+    const { input, output } = this.def;
+    return async function (...args) {
+      const parsedArgs = input ? await input.parseAsync(args) : args;
+      const out = await fn.apply(this, parsedArgs);
+      return output ? output.parseAsync(out) : out;
+    };
+  }
+}
+
 // ─── JSON Schema ────────────────────────────────────────────────────────────
 
 const DRAFT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
@@ -1764,6 +1843,10 @@ const email = (params) => string().email(params);
 const url = (params) => string().url(params);
 const httpUrl = (params) => string().url(Object.assign({ protocol: /^https?$/ }, normParams(params)));
 const uuid = (params) => string().uuid(params);
+const uuidv4 = (params) => string().uuidv4(params);
+const uuidv6 = (params) => string().uuidv6(params);
+const uuidv7 = (params) => string().uuidv7(params);
+const e164 = (params) => string().e164(params);
 const guid = (params) => string().guid(params);
 const iso = {
   datetime: (params) => string().datetime(params),
@@ -1824,6 +1907,26 @@ function _instanceof(Cls, params) {
 }
 
 const transform = (fn) => new ZodTransform({ type: 'transform', fn });
+
+function _function(params) {
+  const p = params || {};
+  let schema = new ZodFunction({ type: 'function' });
+  if (p.input !== undefined) schema = Array.isArray(p.input) ? schema.input(p.input) : schema.input(p.input);
+  if (p.output !== undefined) schema = schema.output(p.output);
+  return schema;
+}
+
+// zod 4's check builders, for schema.check(…).
+const describe = (description) => ({ kind: 'meta', meta: { description } });
+const meta = (data) => ({ kind: 'meta', meta: data });
+const refine = (fn, params) => refineCheck(fn, params);
+const superRefine = (fn) => superRefineCheck(fn);
+
+// zod 4's top-level parse functions: z.parse(schema, data) & co.
+const parse = (schema, data) => schema.parse(data);
+const safeParse = (schema, data) => schema.safeParse(data);
+const parseAsync = (schema, data) => schema.parseAsync(data);
+const safeParseAsync = (schema, data) => schema.safeParseAsync(data);
 const pipe = (a, b) => a.pipe(b);
 const preprocess = (fn, schema) => transform(fn).pipe(schema);
 
@@ -1862,7 +1965,8 @@ const config = () => ({});
 
 const z = {
   string, number, int, boolean, bigint, date, null: _null, undefined: _undefined, void: _void,
-  any, unknown, never, email, url, httpUrl, uuid, guid, iso, literal, enum: _enum, nativeEnum: _enum,
+  any, unknown, never, email, url, httpUrl, uuid, uuidv4, uuidv6, uuidv7, e164, guid, iso, literal, enum: _enum, nativeEnum: _enum,
+  function: _function, describe, meta, refine, superRefine, parse, safeParse, parseAsync, safeParseAsync,
   array, object, strictObject, looseObject, union, discriminatedUnion, intersection, record,
   partialRecord, tuple, optional, nullable, nullish, lazy, custom, instanceof: _instanceof,
   transform, pipe, preprocess, coerce, toJSONSchema, prettifyError, flattenError, config, NEVER,
@@ -1870,13 +1974,14 @@ const z = {
   ZodDate, ZodNull, ZodUndefined, ZodVoid, ZodAny, ZodUnknown, ZodNever, ZodLiteral, ZodEnum,
   ZodArray, ZodObject, ZodUnion, ZodDiscriminatedUnion, ZodIntersection, ZodRecord, ZodTuple,
   ZodOptional, ZodNullable, ZodDefault, ZodCatch, ZodReadonly, ZodTransform, ZodPipe, ZodLazy,
-  ZodCustom,
+  ZodCustom, ZodFunction,
 };
 
 export {
   z, z as default,
   string, number, int, boolean, bigint, date, _null as null, _undefined as undefined, _void as void,
-  any, unknown, never, email, url, httpUrl, uuid, guid, iso, literal, _enum as enum, _enum as nativeEnum,
+  any, unknown, never, email, url, httpUrl, uuid, uuidv4, uuidv6, uuidv7, e164, guid, iso, literal, _enum as enum, _enum as nativeEnum,
+  _function as function, describe, meta, refine, superRefine, parse, safeParse, parseAsync, safeParseAsync,
   array, object, strictObject, looseObject, union, discriminatedUnion, intersection, record,
   partialRecord, tuple, optional, nullable, nullish, lazy, custom, _instanceof as instanceof,
   transform, pipe, preprocess, coerce, toJSONSchema, prettifyError, flattenError, config, NEVER,
@@ -1884,5 +1989,5 @@ export {
   ZodDate, ZodNull, ZodUndefined, ZodVoid, ZodAny, ZodUnknown, ZodNever, ZodLiteral, ZodEnum,
   ZodArray, ZodObject, ZodUnion, ZodDiscriminatedUnion, ZodIntersection, ZodRecord, ZodTuple,
   ZodOptional, ZodNullable, ZodDefault, ZodCatch, ZodReadonly, ZodTransform, ZodPipe, ZodLazy,
-  ZodCustom,
+  ZodCustom, ZodFunction,
 };
