@@ -75,8 +75,64 @@ export const createSync = n.createSync, createAction = n.createAction, createOnE
 		"node:crypto": cryptoShim,
 		"buffer":      bufferShim,
 		"node:buffer": bufferShim,
+		// The rest of the modules Nango's CLI lets functions import
+		// (its allowedPackages), with the parts its templates use.
+		"url":                urlShim,
+		"node:url":           urlShim,
+		"nango/experimental": experimentalShim,
 	}
 })
+
+// urlShim is Node's url module: the WHATWG classes (templates import
+// URLSearchParams from it) and the file: URL conversions, on POSIX paths.
+const urlShim = `export const URL = globalThis.URL, URLSearchParams = globalThis.URLSearchParams;
+export function fileURLToPath(u) {
+  const url = typeof u === 'string' ? new URL(u) : u;
+  if (!(url instanceof URL)) throw new TypeError('The "path" argument must be of type string or an instance of URL.');
+  if (url.protocol !== 'file:') throw new TypeError('The URL must be of scheme file');
+  if (url.hostname !== '' && url.hostname !== 'localhost') throw new TypeError('File URL host must be "localhost" or empty on this platform');
+  if (/%2f/i.test(url.pathname)) throw new TypeError('File URL path must not include encoded / characters');
+  return decodeURIComponent(url.pathname);
+}
+export function pathToFileURL(p) {
+  const s = String(p);
+  const abs = s.startsWith('/') ? s : '/' + s;
+  const u = new URL('file://');
+  u.pathname = abs.replace(/%/g, '%25').replace(/\\/g, '%5C').replace(/\n/g, '%0A').replace(/\r/g, '%0D').replace(/\t/g, '%09');
+  return u;
+}
+export function format(u) {
+  if (u instanceof URL) return u.href;
+  if (typeof u === 'string') return new URL(u).href;
+  throw new TypeError('url.format: only URL objects and strings are supported here');
+}
+export function domainToASCII(d) {
+  try { return new URL('http://' + d).hostname; } catch { return ''; }
+}
+export default { URL, URLSearchParams, fileURLToPath, pathToFileURL, format, domainToASCII };
+`
+
+// experimentalShim is nango/experimental: createFunction builds Nango's
+// definition object ({type: 'function', …, capabilities}) so a file
+// using it compiles; Patchbay runs actions, syncs and event handlers, so
+// deploying one is refused by its type, with a message that says so.
+const experimentalShim = `export function deriveFunctionCapabilities(params) {
+  const models = params && params.data && params.data.models;
+  const requires = (params && params.requires) || {};
+  const connectionLess = requires.connection === false;
+  return {
+    usesRecords: !!models && Object.keys(models).length > 0,
+    usesCheckpoints: !!(params && params.data && params.data.checkpoint),
+    usesMetadata: !!(params && params.data && params.data.metadata),
+    usesOutbound: !connectionLess && requires.outbound !== false,
+    usesInvoke: requires.invoke === true,
+  };
+}
+export function createFunction(params) {
+  return { type: 'function', ...params, capabilities: deriveFunctionCapabilities(params) };
+}
+export default { createFunction, deriveFunctionCapabilities };
+`
 
 const cryptoShim = `const c = globalThis.crypto;
 export default c;
@@ -216,7 +272,7 @@ func resolve(files map[string]string, entry string, a api.OnResolveArgs) (api.On
 		return api.OnResolveResult{Path: a.Path, Namespace: nsLibrary}, nil
 	}
 	if !strings.HasPrefix(a.Path, "./") && !strings.HasPrefix(a.Path, "../") {
-		return api.OnResolveResult{}, fmt.Errorf("cannot import %q: a function may import \"nango\", \"zod\", \"crypto\", \"buffer\" and its own files by relative path (npm packages and Node modules are not available in the sandbox)", a.Path)
+		return api.OnResolveResult{}, fmt.Errorf("cannot import %q: a function may import \"nango\", \"zod\", \"crypto\", \"buffer\", \"url\", \"nango/experimental\" and its own files by relative path (npm packages and Node modules are not available in the sandbox)", a.Path)
 	}
 	base := path.Dir(a.Importer)
 	target := path.Join(base, a.Path)

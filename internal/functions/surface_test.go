@@ -135,3 +135,39 @@ func TestZodTemplateGaps(t *testing.T) {
 		t.Errorf("z.safeParseAsync = %s", got)
 	}
 }
+
+// The modules Nango's CLI allows besides nango and zod (its
+// allowedPackages), as templates import them.
+func TestAllowedModules(t *testing.T) {
+	t.Parallel()
+	rt := NewRuntime()
+	cases := []struct {
+		name, imports, body, want string
+	}{
+		{"url's URLSearchParams", `import { URLSearchParams } from 'url';`,
+			`return new URLSearchParams({ a: '1', b: 'x y' }).toString();`, `"a=1&b=x+y"`},
+		{"url is the global's", `import { URL as U, URLSearchParams as P } from 'node:url';`,
+			`return [U === URL, P === URLSearchParams];`, `[true,true]`},
+		{"fileURLToPath", `import { fileURLToPath } from 'url';`,
+			`return [fileURLToPath('file:///tmp/a%20b/c.ts'), fileURLToPath(new URL('file://localhost/x'))];`, `["/tmp/a b/c.ts","/x"]`},
+		{"fileURLToPath refuses others", `import url from 'url';`,
+			`try { url.fileURLToPath('https://example.com/a'); return 'no error'; } catch (e) { return e.message; }`, `"The URL must be of scheme file"`},
+		{"pathToFileURL", `import { pathToFileURL } from 'url';`,
+			`return pathToFileURL('/tmp/a b/100%.ts').href;`, `"file:///tmp/a%20b/100%25.ts"`},
+		{"format", `import { format } from 'url';`,
+			`return format(new URL('https://EXAMPLE.com/a?b=1'));`, `"https://example.com/a?b=1"`},
+		{"nango/experimental createFunction", `import { createFunction } from 'nango/experimental';`,
+			`const f = createFunction({ description: 'd', requires: { outbound: false }, exec: async () => 1 }); return [f.type, f.capabilities];`,
+			`["function",{"usesRecords":false,"usesCheckpoints":false,"usesMetadata":false,"usesOutbound":false,"usesInvoke":false}]`},
+		{"zod's new names through the shim", `import { z } from 'zod'; import * as zz from 'zod';`,
+			`return [z.e164().safeParse('+15551234567').success, typeof zz.function, zz.parse(zz.string(), 'x')];`, `[true,"function","x"]`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			if got := surfaceRun(t, rt, &fakeHost{}, c.imports, c.body); got != c.want {
+				t.Errorf("got  %s\nwant %s", got, c.want)
+			}
+		})
+	}
+}
