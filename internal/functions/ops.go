@@ -66,6 +66,7 @@ func init() {
 		"releaseAllLocks":         simple(func(ctx context.Context, h Host) (any, error) { return nil, h.ReleaseAllLocks(ctx) }),
 		"sleep":                   opSleep,
 		"getRecordsByIds":         opRecordsByIDs,
+		"listRecords":             opListRecords,
 	}
 	for _, op := range []string{RecordsSave, RecordsUpdate, RecordsDelete, RecordsTrackDeletesStart, RecordsTrackDeletesEnd, RecordsDeletePrevious, RecordsSetMerging} {
 		asyncOps[op] = opRecords(op)

@@ -1,6 +1,8 @@
 package functions
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -167,6 +169,89 @@ func TestAllowedModules(t *testing.T) {
 			t.Parallel()
 			if got := surfaceRun(t, rt, &fakeHost{}, c.imports, c.body); got != c.want {
 				t.Errorf("got  %s\nwant %s", got, c.want)
+			}
+		})
+	}
+}
+
+// listingHost is a fakeHost that stores records: pages by cursor.
+type listingHost struct {
+	*fakeHost
+	pages   map[string]*RecordsPage
+	cursors []string
+}
+
+func (h *listingHost) ListRecords(_ context.Context, model, cursor string) (*RecordsPage, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.cursors = append(h.cursors, model+"@"+cursor)
+	if model == "Refused" {
+		return nil, ErrNotInSync
+	}
+	return h.pages[cursor], nil
+}
+
+func TestListRecords(t *testing.T) {
+	t.Parallel()
+	rt := NewRuntime()
+	pages := map[string]*RecordsPage{
+		"":   {Records: []json.RawMessage{json.RawMessage(`{"id":"1"}`), json.RawMessage(`{"id":"2"}`)}, NextCursor: "c2"},
+		"c2": {Records: []json.RawMessage{json.RawMessage(`{"id":"3"}`)}},
+		"c9": {},
+	}
+	cases := []struct {
+		name    string
+		host    Host
+		call    string
+		want    string   // what the sync logs: the ids listed, or the error
+		cursors []string // the pages asked for
+	}{
+		{"every page", &listingHost{fakeHost: &fakeHost{}, pages: pages}, `nango.listRecords('Item')`, `info ["1","2","3"]`, []string{"Item@", "Item@c2"}},
+		{"from a cursor", &listingHost{fakeHost: &fakeHost{}, pages: pages}, `nango.listRecords('Item', { cursor: 'c2' })`, `info ["3"]`, []string{"Item@c2"}},
+		{"an empty page", &listingHost{fakeHost: &fakeHost{}, pages: pages}, `nango.listRecords('Item', { cursor: 'c9' })`, `info []`, []string{"Item@c9"}},
+		{"a host that stores nothing", &fakeHost{}, `nango.listRecords('Item')`, `info []`, nil},
+		{"a model the sync does not declare", &listingHost{fakeHost: &fakeHost{}, pages: pages}, `nango.listRecords('Other')`,
+			`error listRecords: unknown model Other; the sync declares Item, Refused`, nil},
+		{"the host's refusal", &listingHost{fakeHost: &fakeHost{}, pages: pages}, `nango.listRecords('Refused')`,
+			`error this method is available in syncs only`, []string{"Refused@"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			src := `import { createSync } from 'nango';
+import * as z from 'zod';
+export default createSync({
+  frequency: 'every hour',
+  models: { Item: z.object({ id: z.string() }), Refused: z.object({ id: z.string() }) },
+  exec: async (nango) => {
+    try {
+      const ids = [];
+      for await (const r of ` + c.call + `) ids.push(r.id);
+      nango.log(JSON.stringify(ids));
+    } catch (e) {
+      nango.log(e.message, { level: 'error' });
+    }
+  },
+});`
+			b := compileOne(t, map[string]string{"github/syncs/s.ts": src}, "github/syncs/s.ts")
+			_, err := rt.Run(context.Background(), &Execution{Bundle: b, Kind: KindSync, Host: c.host,
+				Info: Info{Name: "s", ConnectionID: "c1", ProviderConfigKey: "github", Provider: "github"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var logs []string
+			var cursors []string
+			switch h := c.host.(type) {
+			case *listingHost:
+				logs, cursors = h.logs, h.cursors
+			case *fakeHost:
+				logs = h.logs
+			}
+			if len(logs) != 1 || logs[0] != c.want {
+				t.Errorf("logs = %q, want [%q]", logs, c.want)
+			}
+			if !slices.Equal(cursors, c.cursors) {
+				t.Errorf("pages asked = %q, want %q", cursors, c.cursors)
 			}
 		})
 	}

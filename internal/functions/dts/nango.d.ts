@@ -227,6 +227,8 @@ export interface NangoSync<
     deleteRecordsFromPreviousExecutions<K extends keyof TModels & string>(model: K): Promise<unknown>;
     /** The stored (not deleted) records of a model with these ids, by id. */
     getRecordsByIds<K extends keyof TModels & string>(ids: Array<string | number>, model: K): Promise<Map<string, z.infer<TModels[K]>>>;
+    /** The model's stored records (with _nango_metadata), a page at a time from options.cursor. */
+    listRecords<K extends keyof TModels & string>(model: K, options?: { cursor?: string }): AsyncGenerator<z.infer<TModels[K]> & { _nango_metadata?: JsonObject }>;
     /** With ignore_if_modified_after_cursor, later saves leave alone records another writer changed since this run last wrote. */
     setMergingStrategy<K extends keyof TModels & string>(merging: { strategy: 'override' | 'ignore_if_modified_after_cursor' }, model: K): Promise<void>;
 

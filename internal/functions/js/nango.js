@@ -311,6 +311,18 @@ export class Nango {
     return out;
   }
 
+  // listRecords yields the model's stored records (as GET /records shows
+  // them), a page at a time from options.cursor, as Nango's runner does.
+  async *listRecords(model, options) {
+    checkModel(this, model, 'listRecords');
+    let cursor = options && options.cursor ? String(options.cursor) : undefined;
+    do {
+      const page = await call('listRecords', { model, cursor });
+      for (const r of page.records) yield r;
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
   // setMergingStrategy: with "ignore_if_modified_after_cursor" the run's
   // later saves of the model leave alone the records another writer (a
   // webhook) changed since the run last wrote; "override" (the default)
