@@ -30,7 +30,8 @@ type Host interface {
 	Proxy(ctx context.Context, req *HTTPRequest) (*HTTPResponse, error)
 	// Paginate runs the provider's pagination (cfg merged over the
 	// provider's proxy.paginate), limit records per page (0: default).
-	Paginate(ctx context.Context, req *HTTPRequest, cfg *catalog.PaginateConfig, limit int) iter.Seq2[[]json.RawMessage, error]
+	// A page the provider refuses ends it with a *PageError.
+	Paginate(ctx context.Context, req *HTTPRequest, cfg *catalog.PaginateConfig, limit int) iter.Seq2[*Page, error]
 	// Connection returns the connection in the shape of Nango's
 	// getConnection (credentials included).
 	Connection(ctx context.Context) (map[string]any, error)
@@ -89,6 +90,31 @@ type HTTPResponse struct {
 	Headers map[string]string
 	Body    []byte
 }
+
+// Page is one page of a nango.paginate run.
+type Page struct {
+	// Data is what the function's loop receives: the page's records (the
+	// value at response_path), or for link pagination whatever is there;
+	// nil when nothing is.
+	Data json.RawMessage
+	// Next is on_page's nextPageParam (nil: none); OnPage says whether
+	// on_page is called after this page, as Nango's runtime does.
+	Next   any
+	OnPage bool
+	// Response is the provider's answer, on_page's response.
+	Response *HTTPResponse
+}
+
+// PageError is a page of a nango.paginate run the provider refused: the
+// function receives it as nango.proxy's errors (error.status,
+// error.response.status, error.response.data).
+type PageError struct {
+	Response *HTTPResponse
+	Err      error
+}
+
+func (e *PageError) Error() string { return e.Err.Error() }
+func (e *PageError) Unwrap() error { return e.Err }
 
 // Record operations of syncs.
 const (

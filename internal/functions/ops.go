@@ -171,10 +171,12 @@ func opProxy(x *execution, raw json.RawMessage) (func(ctx context.Context) (any,
 }
 
 // pager is one nango.paginate in progress: a pulled iterator that the
-// function advances page by page.
+// function advances page by page. Its slot among the execution's
+// paginations is freed by paginate.close, which nango.paginate calls
+// however the loop ends (last page, break, error).
 type pager struct {
 	mu   sync.Mutex
-	next func() ([]json.RawMessage, error, bool)
+	next func() (*Page, error, bool)
 	stop func()
 }
 
@@ -234,6 +236,48 @@ func opPaginateStart(x *execution, raw json.RawMessage) (func(ctx context.Contex
 
 type handleArgs struct {
 	Handle int `json:"handle"`
+	// Response asks for the provider's answer with each page, for the
+	// function's on_page.
+	Response bool `json:"response,omitempty"`
+}
+
+// pageResult is one step of nango.paginate: a page (Data, absent when
+// the page has nothing there), the end (Done), or the provider's refusal
+// (Refused), which the nango module throws as nango.proxy's errors.
+type pageResult struct {
+	Done    bool            `json:"done,omitempty"`
+	Data    json.RawMessage `json:"data,omitempty"`
+	Next    any             `json:"next,omitempty"`
+	OnPage  bool            `json:"onPage,omitempty"`
+	Refused bool            `json:"refused,omitempty"`
+	// Response is the provider's answer, for on_page or the refusal; its
+	// text body travels beside the result's JSON (sideBody).
+	Response *proxyResult `json:"response,omitempty"`
+}
+
+// sideBody implements sideBodied.
+func (r *pageResult) sideBody() (string, bool) {
+	if r.Response == nil {
+		return "", false
+	}
+	return r.Response.sideBody()
+}
+
+// pageResponse is resp in the shape the nango module turns into axios'.
+func pageResponse(resp *HTTPResponse) *proxyResult {
+	out := &proxyResult{Status: resp.Status, Headers: make(map[string]string, len(resp.Headers))}
+	for k, v := range resp.Headers {
+		out.Headers[strings.ToLower(k)] = v
+	}
+	mediaType, _, _ := mime.ParseMediaType(out.Headers["content-type"])
+	if !utf8.Valid(resp.Body) {
+		s := base64.StdEncoding.EncodeToString(resp.Body)
+		out.BodyBase64 = &s
+		return out
+	}
+	out.Body = string(resp.Body)
+	out.JSON = mediaType == "application/json" || strings.HasSuffix(mediaType, "+json")
+	return out
 }
 
 func opPaginateNext(x *execution, raw json.RawMessage) (func(ctx context.Context) (any, error), error) {
@@ -249,19 +293,28 @@ func opPaginateNext(x *execution, raw json.RawMessage) (func(ctx context.Context
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		if p.next == nil {
-			return map[string]any{"done": true}, nil
+			return &pageResult{Done: true}, nil
 		}
-		records, err, ok := p.next()
+		page, err, ok := p.next()
 		if !ok {
-			return map[string]any{"done": true}, nil
+			// Over: the iterator's goroutine can go now; the slot is
+			// freed by paginate.close.
+			p.stop()
+			p.stop, p.next = nil, nil
+			return &pageResult{Done: true}, nil
+		}
+		var pe *PageError
+		if errors.As(err, &pe) && pe.Response != nil {
+			return &pageResult{Refused: true, Response: pageResponse(pe.Response)}, nil
 		}
 		if err != nil {
 			return nil, err
 		}
-		if records == nil {
-			records = []json.RawMessage{}
+		out := &pageResult{Data: page.Data, Next: page.Next, OnPage: page.OnPage}
+		if args.Response && page.OnPage && page.Response != nil {
+			out.Response = pageResponse(page.Response)
 		}
-		return map[string]any{"done": false, "records": records}, nil
+		return out, nil
 	}, nil
 }
 
@@ -505,8 +558,8 @@ func (refusingHost) Proxy(context.Context, *HTTPRequest) (*HTTPResponse, error) 
 	return nil, errTopLevel
 }
 
-func (refusingHost) Paginate(context.Context, *HTTPRequest, *catalog.PaginateConfig, int) iter.Seq2[[]json.RawMessage, error] {
-	return func(yield func([]json.RawMessage, error) bool) { yield(nil, errTopLevel) }
+func (refusingHost) Paginate(context.Context, *HTTPRequest, *catalog.PaginateConfig, int) iter.Seq2[*Page, error] {
+	return func(yield func(*Page, error) bool) { yield(nil, errTopLevel) }
 }
 func (refusingHost) Connection(context.Context) (map[string]any, error) { return nil, errTopLevel }
 func (refusingHost) Token(context.Context) (any, error)                 { return nil, errTopLevel }

@@ -240,6 +240,29 @@ func (w *Writer) Checkpoint(_ context.Context, checkpoint []byte) error {
 	return w.handOff(checkpoint, true)
 }
 
+// listLimit is the page size of nango.listRecords: pages are rendered
+// whole, so a sync walking a large model holds one page at a time.
+const listLimit = 1000
+
+// List returns a page of model's records after cursor ("" for the first)
+// as GET /records renders them (a deleted one with its deleted_at), for
+// nango.listRecords. What the run queued is written first, so its own
+// saves are listed too.
+func (w *Writer) List(ctx context.Context, model, cursor string) (*Page, error) {
+	q := store.RecordQuery{Scope: w.scope(model), Limit: listLimit}
+	if cursor != "" {
+		c, err := DecodeCursor(cursor)
+		if err != nil {
+			return nil, refuse("invalid_cursor", "listRecords: %v", err)
+		}
+		q.After = c
+	}
+	if err := w.Flush(ctx); err != nil {
+		return nil, err
+	}
+	return New(w.store).List(ctx, q)
+}
+
 // Flush writes what is queued and waits until everything handed off is
 // written; it returns the first write's failure, if any.
 func (w *Writer) Flush(context.Context) error {

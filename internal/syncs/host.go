@@ -212,6 +212,18 @@ func (r *runSync) RecordsByIDs(ctx context.Context, model string, ids []string) 
 	return out, nil
 }
 
+// ListRecords implements serverhost.Sync (nango.listRecords).
+func (r *runSync) ListRecords(ctx context.Context, model, cursor string) (*functions.RecordsPage, error) {
+	if err := r.checkModel(model); err != nil {
+		return nil, err
+	}
+	page, err := r.writer.List(ctx, model, cursor)
+	if err != nil {
+		return nil, hostErr(err)
+	}
+	return &functions.RecordsPage{Records: page.Records, NextCursor: page.NextCursor}, nil
+}
+
 // Checkpoint implements serverhost.Sync.
 func (r *runSync) Checkpoint(ctx context.Context) (map[string]any, error) {
 	b, err := r.s.o.Instances.Checkpoint(ctx, r.in.ID)

@@ -177,22 +177,30 @@ export class Nango {
 
   // paginate yields the records of each page; the pagination itself (the
   // provider's proxy.paginate merged under config.paginate) runs in Go.
+  // config.paginate.on_page, a function, cannot go there: it is called
+  // here after each page, as Nango's runtime does, with the provider's
+  // answer, which Go sends only then. A refused page is thrown as
+  // nango.proxy throws it.
   async *paginate(config) {
     const args = requestArgs(config);
     args.paginate = config.paginate || undefined;
+    const onPage = config.paginate && typeof config.paginate.on_page === 'function' ? config.paginate.on_page : undefined;
     const { handle } = await call('paginate.start', args);
-    let finished = false;
+    const next = onPage ? { handle, response: true } : { handle };
     try {
       for (;;) {
-        const page = await call('paginate.next', { handle });
-        if (page.done) {
-          finished = true;
-          return;
+        const page = await call('paginate.next', next);
+        if (page.done) return;
+        if (page.refused) throw new HttpError(responseFrom({ ...page.response, body: page.body }, config), config);
+        yield page.data;
+        if (onPage && page.onPage) {
+          await onPage({ nextPageParam: page.next, response: responseFrom({ ...page.response, body: page.body }, config) });
         }
-        yield page.records;
       }
     } finally {
-      if (!finished) await call('paginate.close', { handle });
+      // However the loop ends (the last page, a break, a throw), the
+      // pagination's slot is freed: a function may run many in turn.
+      await call('paginate.close', { handle });
     }
   }
 

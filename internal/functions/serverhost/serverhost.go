@@ -90,6 +90,8 @@ type Target struct {
 type Sync interface {
 	Records(ctx context.Context, op *functions.RecordOp) error
 	RecordsByIDs(ctx context.Context, model string, ids []string) ([]json.RawMessage, error)
+	// ListRecords is nango.listRecords (functions.RecordLister).
+	ListRecords(ctx context.Context, model, cursor string) (*functions.RecordsPage, error)
 	Checkpoint(ctx context.Context) (map[string]any, error)
 	SaveCheckpoint(ctx context.Context, checkpoint map[string]any) error
 }
@@ -105,6 +107,7 @@ func New(d *Deps, t Target) *Host { return &Host{d: d, t: t} }
 
 var _ functions.Host = (*Host)(nil)
 var _ functions.PageRecorder = (*Host)(nil)
+var _ functions.RecordLister = (*Host)(nil)
 
 func (h *Host) request(req *functions.HTTPRequest) (*proxy.Request, error) {
 	endpoint := req.Endpoint
@@ -399,6 +402,14 @@ func (h *Host) RecordsByIDs(ctx context.Context, model string, ids []string) ([]
 		return nil, functions.ErrNotInSync
 	}
 	return h.t.Sync.RecordsByIDs(ctx, model, ids)
+}
+
+// ListRecords lists the sync's stored records (nango.listRecords).
+func (h *Host) ListRecords(ctx context.Context, model, cursor string) (*functions.RecordsPage, error) {
+	if h.t.Sync == nil {
+		return nil, functions.ErrNotInSync
+	}
+	return h.t.Sync.ListRecords(ctx, model, cursor)
 }
 
 // Log writes the function's line to the server's log at debug level, with
