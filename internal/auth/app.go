@@ -148,3 +148,24 @@ func (s *Service) AppJWT(ctx context.Context, c *store.Connection) (string, erro
 	}
 	return s.appJWT(integ)
 }
+
+// importInstallation mints the first installation token of an app
+// installation imported by its installation_id alone, as Nango does, into
+// c. The installation's address is checked like every URL a connection's
+// config makes Patchbay call.
+func (s *Service) importInstallation(ctx context.Context, p *catalog.Provider, integ *store.Integration, config map[string]any, c store.Credentials) (store.Credentials, error) {
+	if id, ok := config["installation_id"]; !ok || fmt.Sprint(id) == "" {
+		return c, &Error{Kind: fault.Invalid, Code: "missing_installation_id",
+			Message: "credentials.installation_id is required to mint the installation's token, or give credentials.access_token",
+			Field:   []string{"credentials", "installation_id"}}
+	}
+	if err := s.checkConfigURLs(ctx, p, config, fromConfig); err != nil {
+		return c, err
+	}
+	minted, err := s.installationToken(ctx, p, integ, config)
+	if err != nil {
+		return c, err
+	}
+	c.AccessToken, c.ExpiresAt, c.Raw = minted.AccessToken, minted.ExpiresAt, minted.Raw
+	return c, nil
+}

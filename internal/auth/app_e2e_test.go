@@ -157,3 +157,56 @@ func TestOAuth1Trello(t *testing.T) {
 	}
 	resp.Body.Close()
 }
+
+// TestGitHubAppImportByInstallation: an installation imported by its
+// installation_id alone, as Nango takes it, gets its token minted at once;
+// and refresh_github_app_jwt_token gives the app's own JWT, which GitHub
+// takes as the app.
+func TestGitHubAppImportByInstallation(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	pemKey := appKey()
+	registerApp(t, w, map[string]any{"app_id": 4545, "slug": "patchbay-import", "private_key": pemKey})
+	resp, err := http.Post(w.sim.URL()+"/_control/github/installations", "application/json",
+		strings.NewReader(`{"id":45450001,"app_id":4545,"account":"octocat","repositories":["octocat/hello-world"]}`))
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("install the app: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	w.createIntegration(map[string]any{"unique_key": "gh-import", "provider": "github-app",
+		"credentials": map[string]any{"type": "APP", "app_id": "4545", "app_link": w.sim.URL() + "/github/apps/patchbay-import", "private_key": pemKey}})
+
+	var c connectionJSON
+	w.call("POST", "/connections", map[string]any{"provider_config_key": "gh-import", "connection_id": "imported",
+		"credentials": map[string]any{"type": "APP", "app_id": "4545", "installation_id": "45450001"}}, http.StatusCreated, &c)
+	if c.Credentials.Type != "APP" || !strings.HasPrefix(c.Credentials.AccessToken, "ghs_") || c.Credentials.ExpiresAt == "" {
+		t.Fatalf("credentials = %+v", c.Credentials)
+	}
+	if c.ConnectionConfig["installation_id"] != "45450001" {
+		t.Errorf("connection_config = %v", c.ConnectionConfig)
+	}
+	// Neither a token nor an installation: refused, naming the field.
+	status, raw := w.do(apptest.DevKey, "POST", "/connections", map[string]any{"provider_config_key": "gh-import", "connection_id": "nothing",
+		"credentials": map[string]any{"type": "APP", "app_id": "4545"}})
+	if status != http.StatusBadRequest || !strings.Contains(string(raw), `"installation_id"`) {
+		t.Errorf("import without installation: %d %s", status, raw)
+	}
+
+	var withJWT struct {
+		Credentials map[string]any `json:"credentials"`
+	}
+	w.call("GET", "/connections/imported?provider_config_key=gh-import&refresh_github_app_jwt_token=true", nil, http.StatusOK, &withJWT)
+	appJWT, _ := withJWT.Credentials["jwtToken"].(string)
+	req, _ := http.NewRequest("GET", w.sim.URL()+"/github/app", nil)
+	req.Header.Set("Authorization", "Bearer "+appJWT)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var app struct {
+		ID int64 `json:"id"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&app); err != nil || resp.StatusCode != http.StatusOK || app.ID != 4545 {
+		t.Errorf("GET /app as the jwtToken: %d %+v %v", resp.StatusCode, app, err)
+	}
+}

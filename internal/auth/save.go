@@ -189,6 +189,11 @@ func (s *Service) Import(ctx context.Context, in ImportInput) (*store.Connection
 			c.Raw = compact.Bytes()
 		}
 	}
+	if authmode.Get(want).Mint == authmode.MintInstallation && c.AccessToken == "" {
+		if c, err = s.importInstallation(ctx, p, integ, in.ConnectionConfig, c); err != nil {
+			return nil, false, err
+		}
+	}
 	missing := ""
 	if imp := authmode.Get(want).Import; imp != nil {
 		for _, name := range imp.Stored {

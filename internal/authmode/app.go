@@ -8,7 +8,9 @@ var App = &Mode{
 	Name:        "APP",
 	Integration: &Fields{Required: []string{"app_id", "app_link", "private_key"}, Optional: []string{"webhook_secret"}},
 	Import: &Import{
-		Fields: Fields{Required: []string{"access_token"}, Optional: []string{"expires_at", "app_id", "installation_id"}},
+		// Nango imports an installation by its id alone and mints its
+		// token; an access token, when given, is kept as it is.
+		Fields: Fields{Optional: []string{"access_token", "expires_at", "app_id", "installation_id"}},
 		Config: []string{"app_id", "installation_id"},
 		Stored: []string{"access_token"},
 	},
