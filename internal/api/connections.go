@@ -252,13 +252,26 @@ func stringPath(p []string) []any {
 
 // --- GET /connections/{connectionId} ---
 
+// Nango reads its boolean query parameters as zod's stringbool does, so
+// these words are what they may be.
+var (
+	truthy    = []string{"true", "1", "yes", "on", "y", "enabled"}
+	queryBool = append(slices.Clip(truthy), "false", "0", "no", "off", "n", "disabled")
+)
+
+// queryTrue reports whether the boolean parameter name (one of queryBool,
+// checked by checkQuery) is set to a true value.
+func queryTrue(r *http.Request, name string) bool {
+	return slices.Contains(truthy, strings.ToLower(r.URL.Query().Get(name)))
+}
+
 var getConnectionQuery = map[string][]string{
 	"provider_config_key": nil,
-	"force_refresh":       {"true", "false"},
-	"refresh_token":       {"true", "false"},
+	"force_refresh":       queryBool,
+	"refresh_token":       queryBool,
 	// Adds jwtToken, the GitHub App's own JWT, to an app installation's
 	// credentials (see auth.Service.AppJWT).
-	"refresh_github_app_jwt_token": {"true", "false"},
+	"refresh_github_app_jwt_token": queryBool,
 }
 
 // integrationKeyParam returns the required provider_config_key query
@@ -280,8 +293,7 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) {
 	if key == "" {
 		return
 	}
-	q := r.URL.Query()
-	force, withRefresh := q.Get("force_refresh") == "true", q.Get("refresh_token") == "true"
+	force, withRefresh := queryTrue(r, "force_refresh"), queryTrue(r, "refresh_token")
 	c, err := s.connections.Connection(r.Context(), environment(r.Context()).ID, key, r.PathValue("connectionId"), force)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -291,7 +303,7 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) {
 	fetched := isoTime(time.Now())
 	out.LastFetchedAt = &fetched
 	view := auth.CredentialsView(&c.Credentials, withRefresh)
-	if q.Get("refresh_github_app_jwt_token") == "true" {
+	if queryTrue(r, "refresh_github_app_jwt_token") {
 		appJWT, err := s.connections.AppJWT(r.Context(), c)
 		if err != nil {
 			s.writeError(w, r, err)

@@ -558,7 +558,7 @@ func TestConnectionBadInput(t *testing.T) {
 
 		// GET /connections/{id}
 		{name: "get without integration", method: "GET", path: "/connections/known", status: 400, code: "invalid_query_params", wantPath: "provider_config_key"},
-		{name: "get bad force_refresh", method: "GET", path: "/connections/known?provider_config_key=stripe&force_refresh=yes", status: 400, code: "invalid_query_params", wantPath: "force_refresh"},
+		{name: "get bad force_refresh", method: "GET", path: "/connections/known?provider_config_key=stripe&force_refresh=maybe", status: 400, code: "invalid_query_params", wantPath: "force_refresh"},
 		{name: "get unknown param", method: "GET", path: "/connections/known?provider_config_key=stripe&include=all", status: 400, code: "invalid_query_params", wantPath: "include"},
 		{name: "get unknown", method: "GET", path: "/connections/missing-one?provider_config_key=stripe", status: 404, code: "unknown_connection", mentions: "missing-one"},
 		{name: "get from another integration", method: "GET", path: "/connections/known?provider_config_key=github", status: 404, code: "unknown_connection", mentions: "known"},
