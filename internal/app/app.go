@@ -137,7 +137,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 	a.deploys = cache.NewDeployments(a.store.Deployments(), a.store.Notifier(), 0)
 	fc := cfg.FunctionConcurrency
 	limiter := functions.NewLimiter(fc.PerConnection, fc.PerEnvironment, fc.Node)
-	hostDeps := &serverhost.Deps{Proxy: a.proxy, Auth: a.auth, Variables: a.store.Settings(), Locks: a.store.FunctionLocks(), Logger: logger}
+	hostDeps := &serverhost.Deps{Proxy: a.proxy, Auth: a.auth, Variables: a.store.Settings(), Locks: a.store.FunctionLocks(), Logger: logger, Guard: guard}
 	a.syncs = syncs.New(syncs.Options{
 		Instances:    a.store.SyncInstances(),
 		Records:      records.New(a.store.Records()),

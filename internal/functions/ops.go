@@ -67,6 +67,7 @@ func init() {
 		"sleep":                   opSleep,
 		"getRecordsByIds":         opRecordsByIDs,
 		"listRecords":             opListRecords,
+		"uncontrolledFetch":       opUncontrolledFetch,
 	}
 	for _, op := range []string{RecordsSave, RecordsUpdate, RecordsDelete, RecordsTrackDeletesStart, RecordsTrackDeletesEnd, RecordsDeletePrevious, RecordsSetMerging} {
 		asyncOps[op] = opRecords(op)

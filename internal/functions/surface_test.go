@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -254,5 +255,109 @@ export default createSync({
 				t.Errorf("pages asked = %q, want %q", cursors, c.cursors)
 			}
 		})
+	}
+}
+
+// fetchingHost is a fakeHost that answers nango.uncontrolledFetch.
+type fetchingHost struct {
+	*fakeHost
+	fetched []*FetchRequest
+	answer  *HTTPResponse
+	err     error
+}
+
+func (h *fetchingHost) Fetch(_ context.Context, req *FetchRequest) (*HTTPResponse, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.fetched = append(h.fetched, req)
+	return h.answer, h.err
+}
+
+func TestUncontrolledFetch(t *testing.T) {
+	t.Parallel()
+	rt := NewRuntime()
+	jsonAnswer := &HTTPResponse{Status: 201, Headers: map[string]string{"Content-Type": "application/json", "X-Id": "7"}, Body: []byte(`{"ok":true}`)}
+	body := "a=1"
+	cases := []struct {
+		name string
+		host *fetchingHost
+		body string
+		want string
+		sent *FetchRequest // the request the host got, nil when none
+	}{
+		{"json answer", &fetchingHost{answer: jsonAnswer},
+			`const r = await nango.uncontrolledFetch({ url: new URL('https://api.example.com/x?q=1'), method: 'post', headers: { 'Content-Type': 'text/plain', N: 1 }, body: 'a=1' });
+			 return [r.ok, r.status, r.headers.get('x-id'), r.headers.get('content-type'), r.headers.get('missing'), r.url, await r.json(), r.bodyUsed];`,
+			`[true,201,"7","application/json",null,"https://api.example.com/x?q=1",{"ok":true},true]`,
+			&FetchRequest{URL: "https://api.example.com/x?q=1", Method: "POST", Headers: map[string]string{"Content-Type": "text/plain", "N": "1"}, Body: &body}},
+		{"text, then read again", &fetchingHost{answer: &HTTPResponse{Status: 404, Body: []byte("nope")}},
+			`const r = await nango.uncontrolledFetch({ url: 'https://api.example.com/' });
+			 const c = r.clone();
+			 const t = await r.text();
+			 try { await r.text(); } catch (e) { return [r.ok, t, await c.text(), e.name]; }`,
+			`[false,"nope","nope","TypeError"]`,
+			&FetchRequest{URL: "https://api.example.com/", Method: "GET", Headers: map[string]string{}}},
+		{"bytes", &fetchingHost{answer: &HTTPResponse{Status: 200, Body: []byte{0xff, 0, 1}}},
+			`const r = await nango.uncontrolledFetch({ url: 'https://api.example.com/bin', body: null });
+			 return Array.from(new Uint8Array(await r.arrayBuffer()));`,
+			`[255,0,1]`,
+			&FetchRequest{URL: "https://api.example.com/bin", Method: "GET", Headers: map[string]string{}}},
+		{"the host's refusal", &fetchingHost{err: &HostError{Code: "url_not_allowed", Message: "refused"}},
+			`try { await nango.uncontrolledFetch({ url: 'https://10.0.0.1/' }); } catch (e) { return [e.code, e.message]; }`,
+			`["url_not_allowed","refused"]`,
+			&FetchRequest{URL: "https://10.0.0.1/", Method: "GET", Headers: map[string]string{}}},
+		{"not a URL", &fetchingHost{},
+			`try { await nango.uncontrolledFetch({ url: 'file:///etc/passwd' }); } catch (e) { return e.code; }`,
+			`"invalid_arguments"`, nil},
+		{"a body that is not a string", &fetchingHost{},
+			`try { await nango.uncontrolledFetch({ url: 'https://a.example/', body: { a: 1 } }); } catch (e) { return e.message; }`,
+			`"uncontrolledFetch: body must be a string"`, nil},
+		{"a host without it", nil,
+			`try { await nango.uncontrolledFetch({ url: 'https://a.example/' }); } catch (e) { return e.code; }`,
+			`"fetch_not_available"`, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var h Host = &fakeHost{} // nil host: one without Fetcher
+			if c.host != nil {
+				c.host.fakeHost = &fakeHost{}
+				h = c.host
+			}
+			src := "import { createAction } from 'nango';\nexport default createAction({ exec: async (nango) => {\n" + c.body + "\n} });"
+			out, err := runAction(t, rt, src, `{}`, h, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out) != c.want {
+				t.Errorf("out = %s\nwant  %s", out, c.want)
+			}
+			if c.host == nil {
+				return
+			}
+			switch {
+			case c.sent == nil && len(c.host.fetched) != 0:
+				t.Errorf("sent %+v, want nothing", c.host.fetched[0])
+			case c.sent != nil && (len(c.host.fetched) != 1 || !reflect.DeepEqual(c.host.fetched[0], c.sent)):
+				t.Errorf("sent %+v, want %+v", c.host.fetched, c.sent)
+			}
+		})
+	}
+}
+
+// A dry run passes uncontrolledFetch to the server's host and records it.
+func TestCaptureFetch(t *testing.T) {
+	t.Parallel()
+	inner := &fetchingHost{fakeHost: &fakeHost{}, answer: &HTTPResponse{Status: 200, Body: []byte(`{"a":1}`)}}
+	c := NewCapture(inner, nil, nil, true)
+	if _, err := c.Fetch(t.Context(), &FetchRequest{URL: "https://a.example/x", Method: "GET"}); err != nil {
+		t.Fatal(err)
+	}
+	calls := c.Result().Calls
+	if len(calls) != 1 || calls[0].Endpoint != "https://a.example/x" || string(calls[0].Response) != `{"a":1}` {
+		t.Fatalf("calls = %+v", calls)
+	}
+	if _, err := NewCapture(&fakeHost{}, nil, nil, true).Fetch(t.Context(), &FetchRequest{URL: "https://a.example/"}); !errors.Is(err, ErrFetchNotAvailable) {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -191,6 +191,11 @@ export interface NangoAction<TMetadata = JsonObject> {
     /** Merges into the connection's metadata. */
     updateMetadata(metadata: Partial<TMetadata>): Promise<void>;
     getEnvironmentVariables(): Promise<EnvironmentVariable[] | null>;
+    /** A plain request to any URL allowed by the server's outbound policy, without the connection's credentials or retries. */
+    uncontrolledFetch(options: { url: URL | string; method?: string; headers?: Record<string, string>; body?: string | null }): Promise<{
+        ok: boolean; status: number; statusText: string; url: string; headers: { get(name: string): string | null; has(name: string): boolean };
+        text(): Promise<string>; json<T = any>(): Promise<T>; arrayBuffer(): Promise<ArrayBuffer>; bytes(): Promise<Uint8Array>;
+    }>;
     /** Parses input with zodSchema: its safeParse result, or each issue logged and an ActionError thrown. */
     zodValidateInput<T = any, Z = any>(args: { zodSchema: z.ZodType<Z>; input: T }): Promise<{ success: true; data: Z }>;
 

@@ -119,6 +119,81 @@ function responseFrom(raw, config) {
   return { status: raw.status, statusText: raw.statusText || '', headers: raw.headers || {}, data, config };
 }
 
+// FetchHeaders and FetchResponse are the parts of fetch's Headers and
+// Response that code reading an uncontrolledFetch answer uses (QuickJS
+// has neither). Header names are lower case, as fetch has them.
+class FetchHeaders {
+  #map;
+  constructor(map) {
+    this.#map = new Map(Object.entries(map || {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+  }
+  get(name) {
+    const v = this.#map.get(String(name).toLowerCase());
+    return v === undefined ? null : v;
+  }
+  has(name) {
+    return this.#map.has(String(name).toLowerCase());
+  }
+  forEach(fn, thisArg) {
+    for (const [k, v] of this.#map) fn.call(thisArg, v, k, this);
+  }
+  entries() {
+    return this.#map.entries();
+  }
+  keys() {
+    return this.#map.keys();
+  }
+  values() {
+    return this.#map.values();
+  }
+  [Symbol.iterator]() {
+    return this.#map.entries();
+  }
+}
+
+class FetchResponse {
+  #raw;
+  constructor(raw, url) {
+    this.#raw = raw;
+    this.status = raw.status;
+    this.statusText = raw.statusText || '';
+    this.ok = raw.status >= 200 && raw.status < 300;
+    this.headers = new FetchHeaders(raw.headers);
+    this.url = url;
+    this.redirected = false;
+    this.type = 'basic';
+    this.bodyUsed = false;
+  }
+  #consume() {
+    if (this.bodyUsed) throw new TypeError('Body is unusable: Body has already been read');
+    this.bodyUsed = true;
+    const raw = this.#raw;
+    return raw.bodyBase64 !== undefined ? Buffer.from(raw.bodyBase64, 'base64') : Buffer.from(raw.body || '', 'utf8');
+  }
+  async text() {
+    const raw = this.#raw;
+    if (raw.bodyBase64 === undefined) {
+      this.#consume();
+      return raw.body || '';
+    }
+    return new TextDecoder().decode(this.#consume());
+  }
+  async json() {
+    return JSON.parse(await this.text());
+  }
+  async arrayBuffer() {
+    const b = this.#consume();
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+  }
+  async bytes() {
+    return new Uint8Array(await this.arrayBuffer());
+  }
+  clone() {
+    if (this.bodyUsed) throw new TypeError('Response.clone: Body has already been consumed.');
+    return new FetchResponse(this.#raw, this.url);
+  }
+}
+
 function formatLog(args) {
   return args
     .map((a) => {
@@ -238,6 +313,22 @@ export class Nango {
 
   getEnvironmentVariables() {
     return call('getEnvironmentVariables', {});
+  }
+
+  // uncontrolledFetch({url, method, headers, body}) is a plain request to
+  // any URL, without the connection's credentials or retries, answered
+  // with a fetch Response. The host checks the URL and every redirect
+  // against the outbound address policy.
+  async uncontrolledFetch(options) {
+    if (options === null || typeof options !== 'object') throw new TypeError('uncontrolledFetch expects {url, method?, headers?, body?}');
+    const url = options.url instanceof URL ? options.url.href : String(options.url);
+    let body = options.body;
+    if (typeof URLSearchParams === 'function' && body instanceof URLSearchParams) body = body.toString();
+    if (body !== undefined && body !== null && typeof body !== 'string') throw new TypeError('uncontrolledFetch: body must be a string');
+    const headers = {};
+    for (const [k, v] of Object.entries(options.headers || {})) if (v !== undefined && v !== null) headers[k] = String(v);
+    const raw = await call('uncontrolledFetch', { url, method: String(options.method || 'GET'), headers, body: body ?? undefined });
+    return new FetchResponse(raw, url);
   }
 
   // zodValidateInput({zodSchema, input}) is Nango's runner-sdk method: the

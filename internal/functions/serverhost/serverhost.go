@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/api/httperr"
@@ -26,6 +27,7 @@ import (
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/fault"
 	"github.com/patchbay/patchbay/internal/functions"
+	"github.com/patchbay/patchbay/internal/outbound"
 	"github.com/patchbay/patchbay/internal/proxy"
 	"github.com/patchbay/patchbay/internal/store"
 )
@@ -42,6 +44,13 @@ type Deps struct {
 	Variables Variables
 	Locks     Locks
 	Logger    *slog.Logger
+	// Guard is the outbound address policy nango.uncontrolledFetch's
+	// requests go through (nil: the strict default).
+	Guard *outbound.Guard
+
+	fetchOnce   sync.Once
+	fetchGuard  *outbound.Guard
+	fetchClient *http.Client
 }
 
 // Proxy sends a function's requests (*proxy.Proxy).
@@ -108,6 +117,7 @@ func New(d *Deps, t Target) *Host { return &Host{d: d, t: t} }
 var _ functions.Host = (*Host)(nil)
 var _ functions.PageRecorder = (*Host)(nil)
 var _ functions.RecordLister = (*Host)(nil)
+var _ functions.Fetcher = (*Host)(nil)
 
 func (h *Host) request(req *functions.HTTPRequest) (*proxy.Request, error) {
 	endpoint := req.Endpoint
