@@ -375,6 +375,9 @@ func (ic *importedCredentials) decode(raw json.RawMessage, path []any) []fieldEr
 	for _, name := range spec.Optional {
 		fields[name] = field{dest: values[name]}
 	}
+	for name, kind := range spec.Ignored {
+		fields[name] = ignore(kind)
+	}
 	var providerFields map[string]*string
 	if spec.ProviderFields {
 		providerFields = map[string]*string{}
@@ -408,6 +411,16 @@ func (ic *importedCredentials) decode(raw json.RawMessage, path []any) []fieldEr
 			errs = append(errs, fieldError{Code: "invalid_date", Message: "must be an RFC 3339 date-time, e.g. 2030-01-02T15:04:05Z", Path: append(slices.Clip(path), "expires_at")})
 		} else {
 			c.ExpiresAt = &t
+		}
+	}
+	// What Patchbay ignores is not kept either: config_override carries
+	// a client secret nothing here would use.
+	for name := range spec.Ignored {
+		if _, given := members[name]; given {
+			delete(members, name)
+			if b, err := json.Marshal(members); err == nil {
+				raw = b
+			}
 		}
 	}
 	ic.raw = raw

@@ -62,6 +62,7 @@ func TestNangoParams(t *testing.T) {
 		name, method, path, body string
 		status                   int
 		ignored                  string // X-Patchbay-Ignored; "" for none
+		absent                   string // not in the answer
 		code, wantPath           string // for errors
 	}{
 		// GET /connections/{id}: what getConnection, getToken and
@@ -74,6 +75,14 @@ func TestNangoParams(t *testing.T) {
 			status: 400, code: "invalid_query_params", wantPath: "refresh_github_app_jwt_token"},
 		{name: "unknown connection parameter", method: "GET", path: "/connections/c1?provider_config_key=github&include=all",
 			status: 400, code: "invalid_query_params", wantPath: "include"},
+
+		// POST /connections: Nango's per-connection OAuth client.
+		{name: "import with a config override", method: "POST", path: "/connections",
+			body:   `{"provider_config_key":"github","connection_id":"c2","credentials":{"type":"OAUTH2","access_token":"gho_2","config_override":{"client_id":"own","client_secret":"own-secret"}}}`,
+			status: 201, ignored: "credentials.config_override", absent: "own-secret"},
+		{name: "config override not an object", method: "POST", path: "/connections",
+			body:   `{"provider_config_key":"github","connection_id":"c3","credentials":{"type":"OAUTH2","access_token":"gho_3","config_override":"x"}}`,
+			status: 400, code: "invalid_body", wantPath: "credentials.config_override"},
 
 		// GET /connections.
 		{name: "list by end user organization", method: "GET", path: "/connections?endUserOrganizationId=org-1&endUserId=u", status: 200, ignored: "endUserOrganizationId"},
@@ -129,6 +138,9 @@ func TestNangoParams(t *testing.T) {
 			}
 			if got := res.header.Get("X-Patchbay-Ignored"); tt.status < 300 && got != tt.ignored {
 				t.Errorf("X-Patchbay-Ignored = %q, want %q", got, tt.ignored)
+			}
+			if tt.absent != "" && strings.Contains(string(res.body), tt.absent) {
+				t.Errorf("%q in the answer: %s", tt.absent, res.body)
 			}
 			if tt.code == "" {
 				return

@@ -96,6 +96,10 @@ type Import struct {
 	// but belong in the connection config (an installation's app_id and
 	// installation_id, which its tokens are minted from).
 	Config []string
+	// Ignored are members Nango's import takes that Patchbay accepts
+	// without acting on, each with the JSON kind Nango requires of it
+	// ("object", "string"); the API names them in X-Patchbay-Ignored.
+	Ignored map[string]string
 }
 
 // Form is the credentials form of a mode an end user connects by typing

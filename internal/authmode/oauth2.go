@@ -15,6 +15,9 @@ var OAuth2 = &Mode{
 		Fields:  Fields{Required: []string{"access_token"}, Optional: []string{"refresh_token", "expires_at"}},
 		KeepRaw: true,
 		Stored:  []string{"access_token"},
+		// Nango's per-connection OAuth client ({client_id,
+		// client_secret}): refreshes here use the integration's.
+		Ignored: map[string]string{"config_override": "object"},
 	},
 	Browser:           BrowserOAuth2,
 	Mint:              MintRefreshToken,
