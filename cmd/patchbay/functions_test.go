@@ -594,7 +594,7 @@ func (h *simHost) Proxy(ctx context.Context, r *functions.HTTPRequest) (*functio
 	return out, nil
 }
 
-func (h *simHost) Paginate(ctx context.Context, r *functions.HTTPRequest, cfg *catalog.PaginateConfig, limit int) iter.Seq2[[]json.RawMessage, error] {
+func (h *simHost) Paginate(ctx context.Context, r *functions.HTTPRequest, cfg *catalog.PaginateConfig, limit int) iter.Seq2[*functions.Page, error] {
 	first := proxy.PageRequest{Method: r.Method, BaseURL: h.base, Endpoint: r.Endpoint, Query: url.Values{}}
 	for k, v := range r.Params {
 		first.Query.Set(k, v)
@@ -609,7 +609,17 @@ func (h *simHost) Paginate(ctx context.Context, r *functions.HTTPRequest, cfg *c
 		}
 		return h.do(ctx, pr.Method, target, nil)
 	}
-	return proxy.Paginate(ctx, fetch, first, h.paginate, cfg, limit)
+	return func(yield func(*functions.Page, error) bool) {
+		for p, err := range proxy.PaginatePages(ctx, fetch, first, h.paginate, cfg, limit) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(&functions.Page{Data: p.Data, Next: p.Next, OnPage: p.OnPage}, nil) {
+				return
+			}
+		}
+	}
 }
 
 // TestScaffoldRunsAgainstSimulator checks the example project uses

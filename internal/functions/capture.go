@@ -95,7 +95,7 @@ func (c *Capture) record(req *HTTPRequest, endpoint string, params map[string]st
 	c.mu.Unlock()
 }
 
-func (c *Capture) Paginate(ctx context.Context, req *HTTPRequest, cfg *catalog.PaginateConfig, limit int) iter.Seq2[[]json.RawMessage, error] {
+func (c *Capture) Paginate(ctx context.Context, req *HTTPRequest, cfg *catalog.PaginateConfig, limit int) iter.Seq2[*Page, error] {
 	if !c.RecordCalls {
 		return c.Inner.Paginate(ctx, req, cfg, limit)
 	}
@@ -115,7 +115,7 @@ func (c *Capture) Paginate(ctx context.Context, req *HTTPRequest, cfg *catalog.P
 // pagination, for Capture's fixtures.
 type PageRecorder interface {
 	PaginateRecorded(ctx context.Context, req *HTTPRequest, cfg *catalog.PaginateConfig, limit int,
-		page func(method, endpoint string, params map[string]string, resp *HTTPResponse)) iter.Seq2[[]json.RawMessage, error]
+		page func(method, endpoint string, params map[string]string, resp *HTTPResponse)) iter.Seq2[*Page, error]
 }
 
 func (c *Capture) Connection(ctx context.Context) (map[string]any, error) {

@@ -21,6 +21,7 @@ type fakeHost struct {
 	requests []*HTTPRequest
 	respond  func(*HTTPRequest) *HTTPResponse
 	pages    [][]json.RawMessage
+	paginate func(ctx context.Context, req *HTTPRequest, cfg *catalog.PaginateConfig, limit int) iter.Seq2[*Page, error]
 	metadata map[string]any
 	logs     []string
 	records  []*RecordOp
@@ -37,10 +38,14 @@ func (h *fakeHost) Proxy(_ context.Context, req *HTTPRequest) (*HTTPResponse, er
 	return &HTTPResponse{Status: 200, Headers: map[string]string{"Content-Type": "application/json"}, Body: []byte(`{"ok":true}`)}, nil
 }
 
-func (h *fakeHost) Paginate(ctx context.Context, req *HTTPRequest, _ *catalog.PaginateConfig, _ int) iter.Seq2[[]json.RawMessage, error] {
-	return func(yield func([]json.RawMessage, error) bool) {
+func (h *fakeHost) Paginate(ctx context.Context, req *HTTPRequest, cfg *catalog.PaginateConfig, limit int) iter.Seq2[*Page, error] {
+	if h.paginate != nil {
+		return h.paginate(ctx, req, cfg, limit)
+	}
+	return func(yield func(*Page, error) bool) {
 		for _, p := range h.pages {
-			if !yield(p, nil) {
+			data, _ := json.Marshal(p)
+			if !yield(&Page{Data: data}, nil) {
 				return
 			}
 		}

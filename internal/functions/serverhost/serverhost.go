@@ -56,7 +56,7 @@ type Deps struct {
 // Proxy sends a function's requests (*proxy.Proxy).
 type Proxy interface {
 	Do(ctx context.Context, req *proxy.Request) (*http.Response, error)
-	PagesObserved(ctx context.Context, req proxy.Request, cfg *catalog.PaginateConfig, limit int, observe proxy.PageObserver) iter.Seq2[[]json.RawMessage, error]
+	PaginatePages(ctx context.Context, req proxy.Request, cfg *catalog.PaginateConfig, limit int, observe proxy.PageObserver) iter.Seq2[*proxy.Page, error]
 }
 
 // Connections reads and changes the execution's connection
@@ -227,16 +227,16 @@ func flatten(h http.Header) map[string]string {
 }
 
 // Paginate runs the proxy's pagination.
-func (h *Host) Paginate(ctx context.Context, req *functions.HTTPRequest, cfg *catalog.PaginateConfig, limit int) iter.Seq2[[]json.RawMessage, error] {
+func (h *Host) Paginate(ctx context.Context, req *functions.HTTPRequest, cfg *catalog.PaginateConfig, limit int) iter.Seq2[*functions.Page, error] {
 	return h.PaginateRecorded(ctx, req, cfg, limit, nil)
 }
 
 // PaginateRecorded is Paginate reporting each page (for dry runs).
 func (h *Host) PaginateRecorded(ctx context.Context, req *functions.HTTPRequest, cfg *catalog.PaginateConfig, limit int,
-	page func(method, endpoint string, params map[string]string, resp *functions.HTTPResponse)) iter.Seq2[[]json.RawMessage, error] {
+	page func(method, endpoint string, params map[string]string, resp *functions.HTTPResponse)) iter.Seq2[*functions.Page, error] {
 	pr, err := h.request(req)
 	if err != nil {
-		return func(yield func([]json.RawMessage, error) bool) { yield(nil, err) }
+		return func(yield func(*functions.Page, error) bool) { yield(nil, err) }
 	}
 	var observe proxy.PageObserver
 	if page != nil {
@@ -248,9 +248,14 @@ func (h *Host) PaginateRecorded(ctx context.Context, req *functions.HTTPRequest,
 			page(method, endpoint, params, &functions.HTTPResponse{Status: status, Headers: flatten(header), Body: body})
 		}
 	}
-	return func(yield func([]json.RawMessage, error) bool) {
-		for records, err := range h.d.Proxy.PagesObserved(ctx, *pr, cfg, limit, observe) {
-			if !yield(records, hostErrorOrNil(err)) {
+	return func(yield func(*functions.Page, error) bool) {
+		for p, err := range h.d.Proxy.PaginatePages(ctx, *pr, cfg, limit, observe) {
+			if err != nil {
+				yield(nil, pageError(err))
+				return
+			}
+			resp := &functions.HTTPResponse{Status: p.Status, Headers: flatten(p.Header), Body: p.Body}
+			if !yield(&functions.Page{Data: p.Data, Next: p.Next, OnPage: p.OnPage, Response: resp}, nil) {
 				return
 			}
 		}
@@ -260,6 +265,16 @@ func (h *Host) PaginateRecorded(ctx context.Context, req *functions.HTTPRequest,
 func hostErrorOrNil(err error) error {
 	if err == nil {
 		return nil
+	}
+	return hostError(err)
+}
+
+// pageError is a pagination's error for the function: a page the
+// provider refused keeps its answer, to be thrown as nango.proxy's are.
+func pageError(err error) error {
+	var pe *proxy.PageError
+	if errors.As(err, &pe) {
+		return &functions.PageError{Response: &functions.HTTPResponse{Status: pe.Status, Headers: flatten(pe.Header), Body: pe.Response}, Err: err}
 	}
 	return hostError(err)
 }
