@@ -73,6 +73,7 @@ function jwtClaims(token) {
 }
 
 let accessToken;
+let issueNumber;
 
 // The table: in order, since later cases build on earlier ones (the
 // connection is deleted last).
@@ -193,6 +194,12 @@ const cases = [
         assert.deepEqual(res.tags, { plan: 'pro' });
         assert.equal(ignored(), 'webhook_url_override');
     }],
+    ['waitForConnection', async () => {
+        await nango.patchConnection({ connectionId: conn, provider_config_key: key }, { end_user: { id: 'user-9', email: 'u9@example.com' } });
+        const found = await nango.waitForConnection(key, 'user-9');
+        assert.equal(found.connection_id, conn);
+        assert.equal(found.end_user.id, 'user-9');
+    }],
     ['createConnectSession', async () => {
         const res = await nango.createConnectSession({ end_user: { id: 'user-1', email: 'u@example.com' }, allowed_integrations: [key], tags: { plan: 'pro' } });
         assert.match(res.data.token, /^nango_connect_session_[0-9a-f]{64}$/);
@@ -212,6 +219,13 @@ const cases = [
         const res = await nango.post({ endpoint: '/repos/octocat/hello-world/issues', providerConfigKey: key, connectionId: conn, data: { title: 'Filed through the SDK' } });
         assert.equal(res.status, 201);
         assert.equal(res.data.title, 'Filed through the SDK');
+        issueNumber = res.data.number;
+    }],
+    ['patch (proxy)', async () => {
+        const res = await nango.patch({ endpoint: `/repos/octocat/hello-world/issues/${issueNumber}`, providerConfigKey: key, connectionId: conn, data: { state: 'closed' } });
+        assert.equal(res.status, 200);
+        assert.equal(res.data.number, issueNumber);
+        assert.equal(res.data.state, 'closed');
     }],
     ['proxy (params)', async () => {
         const res = await nango.proxy({ method: 'GET', endpoint: '/repos/octocat/hello-world/issues', params: { per_page: '2' }, providerConfigKey: key, connectionId: conn });
