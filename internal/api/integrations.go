@@ -101,12 +101,28 @@ func credentialsFields(dst **store.IntegrationCredentials) nested {
 			"type":           {dest: &c.Type, required: true},
 			"client_id":      {dest: &c.ClientID},
 			"client_secret":  {dest: &c.ClientSecret},
-			"scopes":         {dest: &c.Scopes},
-			"webhook_secret": {dest: &c.WebhookSecret},
+			"scopes":         {dest: nullableString(&c.Scopes)}, // null as left out, as Nango takes it
+			"webhook_secret": {dest: nullableString(&c.WebhookSecret)},
 			"app_id":         {dest: &c.AppID},
 			"app_link":       {dest: &c.AppLink},
 			"private_key":    {dest: &c.PrivateKey},
 		})
+	}
+}
+
+// nullableString decodes a string member into *dst, null as "".
+func nullableString(dst *string) nested {
+	return func(raw json.RawMessage, path []any) []fieldError {
+		if isNull(raw) {
+			return nil
+		}
+		if jsonKind(raw) != "string" || json.Unmarshal(raw, dst) != nil {
+			return []fieldError{{Code: "invalid_type", Message: "expected a string or null, received " + jsonKind(raw), Path: path}}
+		}
+		if fe := checkNUL(*dst, path); fe != nil {
+			return []fieldError{*fe}
+		}
+		return nil
 	}
 }
 
