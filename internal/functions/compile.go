@@ -80,6 +80,7 @@ export const createSync = n.createSync, createAction = n.createAction, createOnE
 		"url":                urlShim,
 		"node:url":           urlShim,
 		"nango/experimental": experimentalShim,
+		"unzipper":           unzipperShim,
 	}
 })
 
@@ -110,6 +111,12 @@ export function domainToASCII(d) {
   try { return new URL('http://' + d).hostname; } catch { return ''; }
 }
 export default { URL, URLSearchParams, fileURLToPath, pathToFileURL, format, domainToASCII };
+`
+
+// unzipperShim hands out the unzipper stand-in of js/modules.js.
+const unzipperShim = `const u = globalThis.__pb_unzipper;
+export default u;
+export const Open = u.Open;
 `
 
 // experimentalShim is nango/experimental: createFunction builds Nango's
@@ -272,7 +279,7 @@ func resolve(files map[string]string, entry string, a api.OnResolveArgs) (api.On
 		return api.OnResolveResult{Path: a.Path, Namespace: nsLibrary}, nil
 	}
 	if !strings.HasPrefix(a.Path, "./") && !strings.HasPrefix(a.Path, "../") {
-		return api.OnResolveResult{}, fmt.Errorf("cannot import %q: a function may import \"nango\", \"zod\", \"crypto\", \"buffer\", \"url\", \"nango/experimental\" and its own files by relative path (npm packages and Node modules are not available in the sandbox)", a.Path)
+		return api.OnResolveResult{}, fmt.Errorf("cannot import %q: a function may import \"nango\", \"zod\", \"crypto\", \"buffer\", \"url\", \"nango/experimental\", \"unzipper\" and its own files by relative path (npm packages and Node modules are not available in the sandbox)", a.Path)
 	}
 	base := path.Dir(a.Importer)
 	target := path.Join(base, a.Path)

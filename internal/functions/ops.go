@@ -40,6 +40,7 @@ var syncOps = map[string]syncOp{
 	"digest":      opDigest,
 	"randomUUID":  func(*execution, json.RawMessage) (any, error) { return uuid.NewString(), nil },
 	"randomBytes": opRandomBytes,
+	"unzip":       opUnzip,
 }
 
 // asyncOps is assigned in init: startOp reads it, and a package-level

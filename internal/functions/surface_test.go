@@ -1,9 +1,13 @@
 package functions
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -359,5 +363,65 @@ func TestCaptureFetch(t *testing.T) {
 	}
 	if _, err := NewCapture(&fakeHost{}, nil, nil, true).Fetch(t.Context(), &FetchRequest{URL: "https://a.example/"}); !errors.Is(err, ErrFetchNotAvailable) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// zipOf is an archive of files (a name ending in / is a directory).
+func zipOf(t *testing.T, files ...[2]string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range files {
+		w, err := zw.Create(f[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(w, f[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(buf.Bytes())
+}
+
+func TestUnzipper(t *testing.T) {
+	t.Parallel()
+	rt := NewRuntime()
+	const read = `const dir = await unzipper.Open.buffer(Buffer.from(input.zip, 'base64'));
+const out = [];
+for (const f of dir.files) out.push([f.path, f.type, f.uncompressedSize, (await f.buffer()).toString('utf8')]);
+return out;`
+	const fails = `try { await unzipper.Open.buffer(Buffer.from(input.zip, 'base64')); return 'no error'; } catch (e) { return e.message; }`
+	cases := []struct {
+		name, imports, body, zip, want string
+	}{
+		{"files and a directory", `import unzipper from 'unzipper';`, read,
+			zipOf(t, [2]string{"a.json", `{"a":1}`}, [2]string{"d/", ""}, [2]string{"d/b.txt", "héllo"}),
+			`[["a.json","File",7,"{\"a\":1}"],["d/","Directory",0,""],["d/b.txt","File",6,"héllo"]]`},
+		{"the named import", `import { Open } from 'unzipper'; const unzipper = { Open };`, read,
+			zipOf(t, [2]string{"x", "y"}), `[["x","File",1,"y"]]`},
+		{"not a zip", `import unzipper from 'unzipper';`, fails,
+			base64.StdEncoding.EncodeToString([]byte("plain text")), `"unzip: zip: not a valid zip file"`},
+		{"a bomb", `import unzipper from 'unzipper';`, fails,
+			zipOf(t, [2]string{"zeros", strings.Repeat("\x00", maxUnzipped+1)}), `"unzip: the archive inflates to more than 64 MiB"`},
+		{"no file system", `import unzipper from 'unzipper';`,
+			`try { await unzipper.Open.file('/etc/passwd'); } catch (e) { return e.message; }`, "",
+			`"unzipper: Open.file is not supported here (there is no file system or network); use Open.buffer"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			src := "import { createAction } from 'nango';\n" + c.imports + "\nexport default createAction({ exec: async (nango, input) => {\n" + c.body + "\n} });"
+			in, _ := json.Marshal(map[string]string{"zip": c.zip})
+			out, err := runAction(t, rt, src, string(in), &fakeHost{}, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out) != c.want {
+				t.Errorf("out = %s\nwant  %s", out, c.want)
+			}
+		})
 	}
 }

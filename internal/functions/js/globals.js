@@ -10,6 +10,7 @@
 
 import { call, callSync } from './host.js';
 import { formatLog } from './nango.js';
+import './modules.js';
 
 // Globals are non-enumerable, writable and configurable, as in browsers.
 function defineGlobal(name, value) {
