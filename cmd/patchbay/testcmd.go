@@ -121,7 +121,9 @@ func (d *devCLI) testOne(ctx context.Context, rt *functions.Runtime, cat *catalo
 		Info: functions.Info{Name: r.Name, ConnectionID: testConnectionID, ProviderConfigKey: r.Integration, Provider: r.Integration},
 	}
 	if kind == functions.KindAction {
-		exec.Input = f.Input
+		// As Nango's test runner: the raw input, neither input nor output
+		// checked against the schemas.
+		exec.Input, exec.Validation = f.Input, functions.Unvalidated
 	}
 	start := time.Now()
 	out, runErr := rt.Run(ctx, exec)

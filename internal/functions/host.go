@@ -89,6 +89,15 @@ type HTTPResponse struct {
 	Status  int
 	Headers map[string]string
 	Body    []byte
+	// Recorded marks an answer replayed from a test fixture, handed over
+	// as Nango's test mocks do: Body is the JSON text of the recorded
+	// value, which the function gets as that value whatever the content
+	// type, and an error status is returned to the function as
+	// {data, status} rather than thrown.
+	Recorded bool
+	// Binary, with Recorded, says Body holds bytes (a recorded Buffer),
+	// handed over as a Buffer.
+	Binary bool
 }
 
 // Page is one page of a nango.paginate run.

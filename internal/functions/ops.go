@@ -133,6 +133,8 @@ type proxyResult struct {
 	Headers    map[string]string `json:"headers"`
 	Body       string            `json:"-"`
 	BodyBase64 *string           `json:"bodyBase64,omitempty"`
+	// Recorded: a fixture's answer, never thrown (HTTPResponse.Recorded).
+	Recorded bool `json:"recorded,omitempty"`
 	JSON       bool              `json:"json,omitempty"`
 }
 
@@ -159,9 +161,12 @@ func opProxy(x *execution, raw json.RawMessage) (func(ctx context.Context) (any,
 		for k, v := range resp.Headers {
 			out.Headers[strings.ToLower(k)] = v
 		}
+		out.Recorded = resp.Recorded
 		mediaType, _, _ := mime.ParseMediaType(out.Headers["content-type"])
 		switch {
-		case req.ResponseType == "arraybuffer" || !utf8.Valid(resp.Body):
+		case resp.Recorded && !resp.Binary:
+			out.Body, out.JSON = string(resp.Body), true
+		case req.ResponseType == "arraybuffer" || !utf8.Valid(resp.Body) || resp.Binary:
 			s := base64.StdEncoding.EncodeToString(resp.Body)
 			out.BodyBase64 = &s
 		default:

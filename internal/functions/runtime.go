@@ -76,6 +76,9 @@ type Execution struct {
 	Info   Info
 	Host   Host
 	Limits Limits
+	// Validation says how an action's input and output are checked
+	// (the zero value: input enforced, output warned about).
+	Validation Validation
 }
 
 // Failure is a function's failure, as the caller reports it (Type says
@@ -276,7 +279,11 @@ func (r *Runtime) run(ctx context.Context, e *Execution, g *gate) (json.RawMessa
 	if err != nil {
 		return nil, err
 	}
-	if _, err := x.vm.Call("__pb_run", string(e.Kind), input, string(info)); err != nil {
+	validation, err := json.Marshal(e.Validation)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := x.vm.Call("__pb_run", string(e.Kind), input, string(info), string(validation)); err != nil {
 		return nil, x.failure(err)
 	}
 	return x.loop()

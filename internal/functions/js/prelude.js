@@ -72,22 +72,31 @@ class Invalid extends Error {
   }
 }
 
-async function run(kind, input, info) {
+// run runs the function. validation (Go's functions.Validation) says
+// whether the input is checked and what an invalid output does; exec gets
+// the input as sent either way, not zod's parsed copy, which reorders and
+// strips keys (Nango's runner passes the raw input too).
+async function run(kind, input, info, validation) {
   const def = loadDefinition();
   const nango = new Nango(info);
   switch (kind) {
     case 'action': {
       if (def.type !== 'action') throw new Error(`${info.name} is a ${def.type}, not an action`);
-      let arg = input;
-      if (isSchema(def.input)) {
-        const r = def.input.safeParse(input === null ? undefined : input);
+      const arg = input === null && isSchema(def.input) ? undefined : input;
+      // nango.zodValidateInput skips too, as Nango's test mock does.
+      if (validation.skipInput) Object.defineProperty(nango, '__skipInputValidation', { value: true, enumerable: false });
+      if (isSchema(def.input) && !validation.skipInput) {
+        const r = def.input.safeParse(arg);
         if (!r.success) throw new Invalid('invalid_input', 'Invalid action input', r.error.issues);
-        arg = r.data;
       }
       const out = await def.exec(nango, arg);
-      if (isSchema(def.output)) {
+      if (isSchema(def.output) && validation.output !== 'skip') {
         const r = def.output.safeParse(out);
-        if (!r.success) throw new Invalid('invalid_output', 'Invalid action output', r.error.issues);
+        if (!r.success) {
+          const invalid = new Invalid('invalid_output', 'Invalid action output', r.error.issues);
+          if (validation.output === 'enforce') throw invalid;
+          nango.log(invalid.message, { level: 'warn' });
+        }
       }
       return out;
     }
@@ -156,6 +165,6 @@ function settleWith(promise) {
 }
 
 constant('__pb_describe', () => JSON.stringify(describeDefinition()));
-constant('__pb_run', (kind, input, info) => {
-  settleWith(Promise.resolve().then(() => run(kind, JSON.parse(input), JSON.parse(info))));
+constant('__pb_run', (kind, input, info, validation) => {
+  settleWith(Promise.resolve().then(() => run(kind, JSON.parse(input), JSON.parse(info), validation ? JSON.parse(validation) : {})));
 });
