@@ -133,9 +133,9 @@ type proxyResult struct {
 	Headers    map[string]string `json:"headers"`
 	Body       string            `json:"-"`
 	BodyBase64 *string           `json:"bodyBase64,omitempty"`
+	JSON       bool              `json:"json,omitempty"`
 	// Recorded: a fixture's answer, never thrown (HTTPResponse.Recorded).
 	Recorded bool `json:"recorded,omitempty"`
-	JSON       bool              `json:"json,omitempty"`
 }
 
 // sideBody implements sideBodied.
@@ -161,8 +161,8 @@ func opProxy(x *execution, raw json.RawMessage) (func(ctx context.Context) (any,
 		for k, v := range resp.Headers {
 			out.Headers[strings.ToLower(k)] = v
 		}
-		out.Recorded = resp.Recorded
 		mediaType, _, _ := mime.ParseMediaType(out.Headers["content-type"])
+		out.Recorded = resp.Recorded
 		switch {
 		case resp.Recorded && !resp.Binary:
 			out.Body, out.JSON = string(resp.Body), true
