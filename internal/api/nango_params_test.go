@@ -28,6 +28,7 @@ func startNangoParamsServer(t *testing.T) *nangoParamsServer {
 	s := &nangoParamsServer{srv: apptest.Start(t, apptest.Options{}), appKey: rsaPEM(t)}
 	for _, c := range []struct{ path, body string }{
 		{"/integrations", `{"unique_key":"github","provider":"github","credentials":{"type":"OAUTH2","client_id":"i","client_secret":"s"}}`},
+		{"/integrations", `{"unique_key":"zoom","provider":"zoom-cc"}`},
 		{"/connections", `{"provider_config_key":"github","connection_id":"c1","credentials":{"type":"OAUTH2","access_token":"gho_token"}}`},
 		{"/integrations", mustJSON(t, map[string]any{"unique_key": "gh-app", "provider": "github-app",
 			"credentials": map[string]any{"type": "APP", "app_id": "4242", "app_link": "https://github.com/apps/patchbay-test", "private_key": s.appKey}})},
@@ -80,6 +81,9 @@ func TestNangoParams(t *testing.T) {
 		{name: "import with a config override", method: "POST", path: "/connections",
 			body:   `{"provider_config_key":"github","connection_id":"c2","credentials":{"type":"OAUTH2","access_token":"gho_2","config_override":{"client_id":"own","client_secret":"own-secret"}}}`,
 			status: 201, ignored: "credentials.config_override", absent: "own-secret"},
+		{name: "import with a client certificate", method: "POST", path: "/connections",
+			body:   `{"provider_config_key":"zoom","connection_id":"cc1","credentials":{"type":"OAUTH2_CC","token":"t","client_id":"i","client_secret":"s","client_certificate":"CERT","client_private_key":"PRIVATE"}}`,
+			status: 201, ignored: "credentials.client_certificate, credentials.client_private_key", absent: "PRIVATE"},
 		{name: "config override not an object", method: "POST", path: "/connections",
 			body:   `{"provider_config_key":"github","connection_id":"c3","credentials":{"type":"OAUTH2","access_token":"gho_3","config_override":"x"}}`,
 			status: 400, code: "invalid_body", wantPath: "credentials.config_override"},

@@ -14,6 +14,9 @@ var ClientCredentials = &Mode{
 		Fields:  Fields{Required: []string{"token", "client_id", "client_secret"}, Optional: []string{"expires_at"}},
 		KeepRaw: true,
 		Stored:  []string{"token"},
+		// Nango's mutual-TLS client key pair: token requests here
+		// present no client certificate.
+		Ignored: map[string]string{"client_certificate": "string", "client_private_key": "string"},
 	},
 	Form: &Form{
 		Path: "/oauth2/auth/",
