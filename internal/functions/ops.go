@@ -41,6 +41,7 @@ var syncOps = map[string]syncOp{
 	"randomUUID":  func(*execution, json.RawMessage) (any, error) { return uuid.NewString(), nil },
 	"randomBytes": opRandomBytes,
 	"unzip":       opUnzip,
+	"timeZone":    opTimeZone,
 }
 
 // asyncOps is assigned in init: startOp reads it, and a package-level

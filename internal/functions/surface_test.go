@@ -425,3 +425,44 @@ return out;`
 		})
 	}
 }
+
+func TestIntl(t *testing.T) {
+	t.Parallel()
+	rt := NewRuntime()
+	// 2024-01-02T15:04:05.678Z, a Tuesday; in New York 10:04 (EST, -5).
+	const at = `const d = new Date(Date.UTC(2024, 0, 2, 15, 4, 5, 678));`
+	cases := []struct{ name, body, want string }{
+		{"a template's toLocaleString", `return d.toLocaleString('en-US', { year: '2-digit', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: true, timeZone: 'America/New_York' }).replace(',', '');`,
+			`"01/02/24 10:04 AM"`},
+		{"toLocaleString defaults", `return [d.toLocaleString('en-US'), d.toLocaleDateString(), d.toLocaleTimeString('en-US', { timeZone: 'Asia/Kolkata' })];`,
+			`["1/2/2024, 3:04:05 PM","1/2/2024","8:34:05 PM"]`},
+		{"DateTimeFormat text months", `return [
+  new Intl.DateTimeFormat('en-US', { dateStyle: 'full', timeZone: 'UTC' }).format(d),
+  new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', year: 'numeric' }).format(d),
+  new Intl.DateTimeFormat('en-US', { month: 'long', year: 'numeric' }).format(d),
+  new Intl.DateTimeFormat('en-US', { hour: '2-digit', minute: '2-digit', hour12: false }).format(d),
+  new Intl.DateTimeFormat('en-US', { hour: 'numeric', timeZoneName: 'short', timeZone: 'America/New_York' }).format(d),
+  new Intl.DateTimeFormat().format(d)];`,
+			`["Tuesday, January 2, 2024","Jan 2, 2024","January 2024","15:04","10 AM EST","1/2/2024"]`},
+		{"formatToParts", `return new Intl.DateTimeFormat('en-US', { year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(d).filter((p) => p.type !== 'literal').map((p) => p.type + '=' + p.value);`,
+			`["month=01","day=02","year=2024"]`},
+		{"an unknown time zone", `try { new Intl.DateTimeFormat('en-US', { timeZone: 'Mars/Olympus' }); } catch (e) { return [e.name, e.message]; }`,
+			`["RangeError","Invalid time zone specified: Mars/Olympus"]`},
+		{"NumberFormat", `return [
+  new Intl.NumberFormat('en-US').format(1234567.891),
+  new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(-1234.5),
+  new Intl.NumberFormat('en-US', { style: 'currency', currency: 'CHF' }).format(3).replace('\u00a0', '_'),
+  new Intl.NumberFormat('en-US', { style: 'percent' }).format(0.256),
+  new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false }).format(1234.5),
+  (1234.5).toLocaleString('en-US'), (0.1).toLocaleString()];`,
+			`["1,234,567.891","-$1,234.50","CHF_3.00","26%","1234.50","1,234.5","0.1"]`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			if got := surfaceRun(t, rt, &fakeHost{}, "", at+"\n"+c.body); got != c.want {
+				t.Errorf("got  %s\nwant %s", got, c.want)
+			}
+		})
+	}
+}

@@ -11,6 +11,7 @@
 import { call, callSync } from './host.js';
 import { formatLog } from './nango.js';
 import './modules.js';
+import { installIntl } from './intl.js';
 
 // Globals are non-enumerable, writable and configurable, as in browsers.
 function defineGlobal(name, value) {
@@ -2061,3 +2062,4 @@ defineGlobal('setImmediate', setImmediate);
 defineGlobal('clearImmediate', clearImmediate);
 defineGlobal('queueMicrotask', queueMicrotask);
 defineGlobal('crypto', cryptoObject);
+installIntl(defineGlobal);
