@@ -73,10 +73,19 @@ func (p *Proxy) PaginatePages(ctx context.Context, req Request, caller *catalog.
 			if err == nil && observe != nil {
 				endpoint, query := pr.Endpoint, pr.Query
 				if pr.URL != "" {
-					// A followed link is recorded as Nango's runtime asks
-					// for it: its whole path, on the link's origin.
+					// A followed link is recorded as fetchPage asks for it:
+					// below the base URL's path, or when outside it by its
+					// whole path (the link's origin as the base URL, as
+					// Nango's runtime asks for it). Below the base it
+					// replays against the catalog's base URL wherever it
+					// was recorded (the simulator's base has a path).
 					if u, perr := url.Parse(pr.URL); perr == nil {
 						endpoint, query = u.Path, u.Query()
+						if b, berr := url.Parse(base); berr == nil {
+							if rest, ok := strings.CutPrefix(u.Path, strings.TrimRight(b.Path, "/")); ok && (rest == "" || rest[0] == '/') {
+								endpoint = rest
+							}
+						}
 					}
 				}
 				observe(pr.Method, endpoint, query, status, header, body)

@@ -377,9 +377,14 @@ func TestPaginateLinkOutsideBasePath(t *testing.T) {
 		mu.Unlock()
 		switch r.URL.Path {
 		case "/v2/items":
+			if r.URL.Query().Get("page") == "3" {
+				io.WriteString(w, `[{"id":2}]`)
+				return
+			}
 			w.Header().Set("Link", "<"+srv.URL+"/v3/items?page=2>; rel=\"next\"")
 			io.WriteString(w, `[{"id":0}]`)
 		case "/v3/items":
+			w.Header().Set("Link", "<"+srv.URL+"/v2/items?page=3>; rel=\"next\"")
 			io.WriteString(w, `[{"id":1}]`)
 		default:
 			http.NotFound(w, r)
@@ -410,12 +415,13 @@ func TestPaginateLinkOutsideBasePath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pgWantIDs(t, ids, 2)
-	if want := []string{"/v2/items Bearer k", "/v3/items?page=2 Bearer k"}; !reflect.DeepEqual(seen, want) {
+	pgWantIDs(t, ids, 3)
+	if want := []string{"/v2/items Bearer k", "/v3/items?page=2 Bearer k", "/v2/items?page=3 Bearer k"}; !reflect.DeepEqual(seen, want) {
 		t.Errorf("provider saw %q, want %q", seen, want)
 	}
-	// Recorded as Nango asks for it: the link's whole path.
-	if want := []string{"/items?", "/v3/items?page=2"}; !reflect.DeepEqual(observed, want) {
+	// Recorded as asked for: outside the base URL's path, the link's
+	// whole path; below it, the path below it.
+	if want := []string{"/items?", "/v3/items?page=2", "/items?page=3"}; !reflect.DeepEqual(observed, want) {
 		t.Errorf("observed %q, want %q", observed, want)
 	}
 	u, _ := url.Parse(srv.URL)
