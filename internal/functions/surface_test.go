@@ -466,3 +466,22 @@ func TestIntl(t *testing.T) {
 		})
 	}
 }
+
+// Under patchbay test (Unvalidated), zodValidateInput hands the input back
+// as sent, as Nango's test mock does: not parsed, not checked.
+func TestZodValidateInputUnvalidated(t *testing.T) {
+	t.Parallel()
+	src := `import { createAction } from 'nango';
+import * as z from 'zod';
+export default createAction({ exec: async (nango, input) => nango.zodValidateInput({ zodSchema: z.object({ id: z.string() }), input }) });`
+	b := compileOne(t, map[string]string{"github/actions/a.ts": src}, "github/actions/a.ts")
+	h := &fakeHost{}
+	out, err := NewRuntime().Run(context.Background(), &Execution{Bundle: b, Kind: KindAction, Input: json.RawMessage(`{"z":1,"id":2}`), Host: h,
+		Validation: Unvalidated, Info: Info{Name: "a", ConnectionID: "c1", ProviderConfigKey: "github", Provider: "github"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != `{"success":true,"data":{"z":1,"id":2}}` || len(h.logs) != 0 {
+		t.Fatalf("out = %s, logs %q", out, h.logs)
+	}
+}
