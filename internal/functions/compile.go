@@ -81,6 +81,7 @@ export const createSync = n.createSync, createAction = n.createAction, createOnE
 		"node:url":           urlShim,
 		"nango/experimental": experimentalShim,
 		"unzipper":           unzipperShim,
+		"soap":               soapShim,
 	}
 })
 
@@ -117,6 +118,15 @@ export default { URL, URLSearchParams, fileURLToPath, pathToFileURL, format, dom
 const unzipperShim = `const u = globalThis.__pb_unzipper;
 export default u;
 export const Open = u.Open;
+`
+
+// soapShim hands out the soap stand-in of js/modules.js. The named
+// exports read the object when called, so a test's vi.spyOn on the
+// default export reaches the named imports too.
+const soapShim = `const s = globalThis.__pb_soap;
+export default s;
+export const createClientAsync = (...a) => s.createClientAsync(...a), createClient = (...a) => s.createClient(...a),
+  WSSecurity = s.WSSecurity, BasicAuthSecurity = s.BasicAuthSecurity, BearerSecurity = s.BearerSecurity, security = s.security;
 `
 
 // experimentalShim is nango/experimental: createFunction builds Nango's
@@ -279,7 +289,7 @@ func resolve(files map[string]string, entry string, a api.OnResolveArgs) (api.On
 		return api.OnResolveResult{Path: a.Path, Namespace: nsLibrary}, nil
 	}
 	if !strings.HasPrefix(a.Path, "./") && !strings.HasPrefix(a.Path, "../") {
-		return api.OnResolveResult{}, fmt.Errorf("cannot import %q: a function may import \"nango\", \"zod\", \"crypto\", \"buffer\", \"url\", \"nango/experimental\", \"unzipper\" and its own files by relative path (npm packages and Node modules are not available in the sandbox)", a.Path)
+		return api.OnResolveResult{}, fmt.Errorf("cannot import %q: a function may import \"nango\", \"zod\", \"crypto\", \"buffer\", \"url\", \"nango/experimental\", \"unzipper\", \"soap\" and its own files by relative path (npm packages and Node modules are not available in the sandbox)", a.Path)
 	}
 	base := path.Dir(a.Importer)
 	target := path.Join(base, a.Path)

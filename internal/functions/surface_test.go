@@ -485,3 +485,34 @@ export default createAction({ exec: async (nango, input) => nango.zodValidateInp
 		t.Fatalf("out = %s, logs %q", out, h.logs)
 	}
 }
+
+// soap's shape: Workday's templates compile, and a test replaces
+// createClientAsync on the default export, as their tests do.
+func TestSoapModule(t *testing.T) {
+	t.Parallel()
+	rt := NewRuntime()
+	cases := []struct{ name, imports, body, want string }{
+		{"replaced createClientAsync", `import soap from 'soap';`, `
+soap.createClientAsync = async (url) => ({ url, setSecurity(s) { this.s = s; }, async Get_WorkersAsync(args) { return [{ got: args, user: this.s.username }]; } });
+const client = await soap.createClientAsync('https://example.com/x.wsdl', {});
+client.setSecurity(new soap.WSSecurity('u', 'p'));
+const [res] = await client['Get_WorkersAsync']({ a: 1 });
+return [client.url, res];`, `["https://example.com/x.wsdl",{"got":{"a":1},"user":"u"}]`},
+		{"named imports see the replacement", `import soap, { createClientAsync, security } from 'soap';`, `
+soap.createClientAsync = async () => 'mocked';
+return [await createClientAsync('x'), new security.WSSecurity('u', 'p', 'PasswordDigest').options];`, `["mocked",{"passwordType":"PasswordDigest"}]`},
+		{"no WSDL", `import soap from 'soap';`,
+			`try { await soap.createClientAsync('https://example.com/x.wsdl'); } catch (e) { return e.message.slice(0, 50); }`,
+			`"soap: SOAP clients are not supported in Patchbay y"`},
+		{"unzipper can be replaced too", `import unzipper from 'unzipper';`,
+			`unzipper.Open.buffer = async () => ({ files: [] }); return await unzipper.Open.buffer(Buffer.from('x'));`, `{"files":[]}`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			if got := surfaceRun(t, rt, &fakeHost{}, c.imports, c.body); got != c.want {
+				t.Errorf("got  %s\nwant %s", got, c.want)
+			}
+		})
+	}
+}

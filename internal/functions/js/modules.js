@@ -51,4 +51,57 @@ const unzipper = {
   },
 };
 
-Object.defineProperty(globalThis, '__pb_unzipper', { value: Object.freeze(unzipper), writable: false, configurable: false, enumerable: false });
+// Not frozen: a test replaces its methods (vi.spyOn(unzipper.Open, 'buffer')),
+// as it would on the npm package's module object.
+Object.defineProperty(globalThis, '__pb_unzipper', { value: unzipper, writable: false, configurable: false, enumerable: false });
+
+// soap: the module's shape, so Workday's templates compile and a test can
+// replace createClientAsync (vi.spyOn(soap, 'createClientAsync'), as their
+// tests do) and the security classes. A real client needs the service's
+// WSDL (node-soap reads it to build requests and to know which elements
+// are lists), which the sandbox cannot fetch: an unreplaced
+// createClientAsync rejects, saying so.
+class WSSecurity {
+  constructor(username, password, options) {
+    this.username = username;
+    this.password = password;
+    this.options = typeof options === 'string' ? { passwordType: options } : options || {};
+  }
+}
+
+class BasicAuthSecurity {
+  constructor(username, password, defaults) {
+    this.username = username;
+    this.password = password;
+    this.defaults = defaults || {};
+  }
+}
+
+class BearerSecurity {
+  constructor(token, defaults) {
+    this.token = token;
+    this.defaults = defaults || {};
+  }
+}
+
+function noWSDL() {
+  return new Error('soap: SOAP clients are not supported in Patchbay yet (node-soap builds them from the WSDL, which the sandbox cannot fetch); send the envelope with nango.post instead');
+}
+
+const security = { WSSecurity, BasicAuthSecurity, BearerSecurity };
+const soap = {
+  async createClientAsync() {
+    throw noWSDL();
+  },
+  createClient(url, options, callback) {
+    const cb = typeof options === 'function' ? options : callback;
+    if (typeof cb === 'function') queueMicrotask(() => cb(noWSDL()));
+  },
+  WSSecurity,
+  BasicAuthSecurity,
+  BearerSecurity,
+  security,
+};
+soap.default = soap;
+
+Object.defineProperty(globalThis, '__pb_soap', { value: soap, writable: false, configurable: false, enumerable: false });
