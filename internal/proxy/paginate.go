@@ -69,6 +69,11 @@ type PageRequest struct {
 	// that ignores them (test fixtures, looked up by path), so that links
 	// recorded against wherever the fixture was made lead on.
 	AnyLinkHost bool
+	// RecordedErrors reads a page answered with a status outside 2xx as
+	// any other instead of failing the run: Nango's test mocks hand a
+	// recorded error to the pagination as a response, which then usually
+	// ends for want of records.
+	RecordedErrors bool
 }
 
 // clone copies the maps Paginate writes to, so a Fetch never sees a
@@ -307,12 +312,18 @@ func paginate(ctx context.Context, fetch Fetch, first PageRequest, provider, cal
 				yield(nil, fmt.Errorf("paginate: page %d: %w", n, err))
 				return
 			}
-			if status < 200 || status > 299 {
+			refused := status < 200 || status > 299
+			if refused && !req.RecordedErrors {
 				yield(nil, &PageError{Page: n, Status: status, Body: pageErrorBody(body), Header: header, Response: body})
 				return
 			}
 			answer := &pageAnswer{header: header, body: pageBody{raw: body}}
 			data, records, err := answer.body.records(run.cfg.ResponsePath, run.anyShape)
+			if refused && err != nil {
+				// An error body that holds no records: the run's end, as
+				// with Nango's mocks.
+				return
+			}
 			if err != nil {
 				yield(nil, fmt.Errorf("paginate: page %d: %w", n, err))
 				return

@@ -429,3 +429,41 @@ func TestPaginateLinkOutsideBasePath(t *testing.T) {
 		t.Error("a caller's Base-Url-Override of the bare origin was let through")
 	}
 }
+
+// TestPaginateRecordedErrors: with RecordedErrors (test fixtures), a page
+// answered with an error status is read as Nango's mocks hand it to the
+// pagination: as a response, which ends a cursor or offset run for want
+// of records and reaches a link run's loop as it is.
+func TestPaginateRecordedErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		cfg  catalog.PaginateConfig
+		want []string // each page's data
+	}{
+		{name: "cursor without a response path", cfg: catalog.PaginateConfig{Type: "cursor", CursorNameInRequest: "c", CursorPathInResponse: "next"}},
+		{name: "cursor with one", cfg: catalog.PaginateConfig{Type: "cursor", CursorNameInRequest: "c", CursorPathInResponse: "next", ResponsePath: "items"}},
+		{name: "offset", cfg: catalog.PaginateConfig{Type: "offset", OffsetNameInRequest: "skip"}},
+		{name: "link", cfg: catalog.PaginateConfig{Type: "link", LinkRelInResponseHeader: "next"}, want: []string{`{"message":"gone"}`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			api := pgNewFakeAPI(func(PageRequest) (int, http.Header, []byte) { return 404, nil, []byte(`{"message":"gone"}`) })
+			pages, err := pgPages(t, api, PageRequest{BaseURL: "https://api.example.com", Endpoint: "/items", RecordedErrors: true}, &tc.cfg, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range pages {
+				got = append(got, string(p.Data))
+				if p.Status != 404 {
+					t.Errorf("page status %d", p.Status)
+				}
+			}
+			if !reflect.DeepEqual(got, tc.want) || len(api.requests()) != 1 {
+				t.Errorf("pages %q after %d requests, want %q after 1", got, len(api.requests()), tc.want)
+			}
+		})
+	}
+}
