@@ -16,8 +16,8 @@ import (
 var zones sync.Map // name → *time.Location
 
 // opTimeZone is Intl's view of a time zone at an instant: the offset from
-// UTC in minutes and the zone's abbreviation then. Its errors become the
-// RangeError Intl throws for an unknown zone.
+// UTC in minutes and the zone's abbreviation then. An error is an
+// unknown zone, which intl.js throws as Intl's RangeError.
 func opTimeZone(_ *execution, raw json.RawMessage) (any, error) {
 	var args struct {
 		Zone string  `json:"zone"`
@@ -30,7 +30,7 @@ func opTimeZone(_ *execution, raw json.RawMessage) (any, error) {
 	if !ok {
 		l, err := time.LoadLocation(args.Zone)
 		if err != nil || args.Zone == "" || args.Zone == "Local" {
-			return nil, fmt.Errorf("Invalid time zone specified: %s", args.Zone)
+			return nil, fmt.Errorf("unknown time zone %q", args.Zone)
 		}
 		loc, _ = zones.LoadOrStore(args.Zone, l)
 	}

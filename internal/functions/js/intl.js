@@ -13,8 +13,8 @@ function zoneAt(zone, ms) {
   if (zone === 'UTC' || zone === 'Etc/UTC' || zone === 'GMT') return { offset: 0, name: 'UTC' };
   try {
     return callSync('timeZone', { zone, ms });
-  } catch (e) {
-    throw new RangeError(e && e.message ? e.message : `Invalid time zone specified: ${zone}`);
+  } catch {
+    throw new RangeError(`Invalid time zone specified: ${zone}`);
   }
 }
 
