@@ -109,12 +109,7 @@ func credentialsJSON(c *store.Credentials, withRefreshToken bool) (json.RawMessa
 
 // listQueryParams are the scalar parameters of GET /connections; tags come
 // as tags[key]=value.
-var listQueryParams = []string{"connectionId", "search", "endUserId", "integrationId", "limit", "page"}
-
-// listIgnoredParams are GET /connections' parameters of Nango's that
-// Patchbay accepts and ignores: the store cannot filter on an end user's
-// organization yet.
-var listIgnoredParams = []string{"endUserOrganizationId"}
+var listQueryParams = []string{"connectionId", "search", "endUserId", "endUserOrganizationId", "integrationId", "limit", "page"}
 
 var tagParam = regexp.MustCompile(`^tags\[([^\[\]]*)\]$`)
 
@@ -146,9 +141,6 @@ func listFilter(w http.ResponseWriter, r *http.Request) (store.ConnectionFilter,
 	for _, name := range listQueryParams {
 		allowed[name] = nil
 	}
-	for _, name := range listIgnoredParams {
-		allowed[name] = ignoredParam
-	}
 	for name, values := range q.values {
 		if m := tagParam.FindStringSubmatch(name); m != nil {
 			allowed[name] = nil
@@ -164,20 +156,24 @@ func listFilter(w http.ResponseWriter, r *http.Request) (store.ConnectionFilter,
 	f.ConnectionID = q.text("connectionId", maxIDLen)
 	f.Search = q.text("search", maxIDLen)
 	f.EndUserID = q.text("endUserId", maxIDLen)
+	f.EndUserOrganizationID = q.text("endUserOrganizationId", maxIDLen)
 	f.Limit = q.number("limit", 1, auth.MaxListLimit) // 0 when absent: the domain's default
 	f.Page = q.number("page", 0, 1<<20)
 	if ids := q.text("integrationId", maxIDLen); ids != "" {
-		// Nango takes a comma-separated list; the store filters on one.
+		// Nango takes a comma-separated list: any of them.
 		var keys []string
 		for _, k := range strings.Split(ids, ",") {
 			if k = strings.TrimSpace(k); k != "" && !slices.Contains(keys, k) {
 				keys = append(keys, k)
 			}
 		}
-		if len(keys) == 1 {
+		switch {
+		case len(keys) == 0:
+			q.fail("integrationId", "invalid_string", "give at least one integration unique key")
+		case len(keys) == 1:
 			f.IntegrationKey = keys[0]
-		} else {
-			q.fail("integrationId", "invalid_string", "give exactly one integration unique key")
+		default:
+			f.IntegrationKeys = keys
 		}
 	}
 	if f.Tags != nil {

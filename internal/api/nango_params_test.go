@@ -89,7 +89,8 @@ func TestNangoParams(t *testing.T) {
 			status: 400, code: "invalid_body", wantPath: "credentials.config_override"},
 
 		// GET /connections.
-		{name: "list by end user organization", method: "GET", path: "/connections?endUserOrganizationId=org-1&endUserId=u", status: 200, ignored: "endUserOrganizationId"},
+		{name: "list by end user organization", method: "GET", path: "/connections?endUserOrganizationId=org-1&endUserId=u", status: 200},
+		{name: "list by several integrations", method: "GET", path: "/connections?integrationId=github,gh-app", status: 200},
 		{name: "list unknown parameter", method: "GET", path: "/connections?provider=x", status: 400, code: "invalid_query_params", wantPath: "provider"},
 
 		// PATCH /connections/{id}.

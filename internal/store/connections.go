@@ -116,6 +116,11 @@ type ConnectionFilter struct {
 	// names, case-insensitively, as a substring.
 	Search    string
 	EndUserID string
+	// IntegrationKeys, when set, must hold the connection's integration
+	// (Nango's integrationId=a,b); IntegrationKey still applies with it.
+	IntegrationKeys []string
+	// EndUserOrganizationID matches the id of the end user's organization.
+	EndUserOrganizationID string
 	// Tags must all match.
 	Tags map[string]string
 	// Limit is the page size (1–1000); Page counts from 0.

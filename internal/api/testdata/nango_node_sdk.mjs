@@ -128,11 +128,14 @@ const cases = [
     ['listConnections(params)', async () => {
         const res = await nango.listConnections({ connectionId: conn, integrationId: key, limit: 10 });
         assert.deepEqual(res.connections.map((c) => c.connection_id), [conn]);
+        const both = await nango.listConnections({ integrationId: [key, fx.appIntegration] });
+        assert.deepEqual(both.connections.map((c) => c.connection_id).sort(), [conn, fx.appConnection].sort());
     }],
     ['listConnections(legacy queries)', async () => {
+        // The connection has no end user yet, so no organization.
         const res = await nango.listConnections(conn, undefined, { endUserOrganizationId: 'org-1' });
-        assert.deepEqual(res.connections.map((c) => c.connection_id), [conn]);
-        assert.equal(ignored(), 'endUserOrganizationId');
+        assert.deepEqual(res.connections, []);
+        assert.equal(ignored(), undefined);
     }],
     ['getConnection', async () => {
         const res = await nango.getConnection(key, conn);
@@ -195,10 +198,12 @@ const cases = [
         assert.equal(ignored(), 'webhook_url_override');
     }],
     ['waitForConnection', async () => {
-        await nango.patchConnection({ connectionId: conn, provider_config_key: key }, { end_user: { id: 'user-9', email: 'u9@example.com' } });
+        await nango.patchConnection({ connectionId: conn, provider_config_key: key }, { end_user: { id: 'user-9', email: 'u9@example.com', organization: { id: 'org-9' } } });
         const found = await nango.waitForConnection(key, 'user-9');
         assert.equal(found.connection_id, conn);
         assert.equal(found.end_user.id, 'user-9');
+        const byOrg = await nango.listConnections(undefined, undefined, { endUserOrganizationId: 'org-9' });
+        assert.deepEqual(byOrg.connections.map((c) => c.connection_id), [conn]);
     }],
     ['createConnectSession', async () => {
         const res = await nango.createConnectSession({ end_user: { id: 'user-1', email: 'u@example.com' }, allowed_integrations: [key], tags: { plan: 'pro' } });

@@ -131,7 +131,8 @@ WHERE c.integration_id = $1 AND c.connection_id = $2
 FOR UPDATE OF c;
 
 -- Filters are NULL when unset. $5 is an ILIKE pattern (escaped with \); $6 a
--- JSON object of tags that must all be present.
+-- JSON object of tags that must all be present; $9 a JSON array of
+-- integration keys, one of which must match.
 -- name: ListConnections
 SELECT c.id, c.environment_id, c.integration_id, i.unique_key, i.provider, c.connection_id,
     c.credentials, c.credentials_expires_at, c.connection_config, c.metadata, c.end_user,
@@ -142,6 +143,8 @@ WHERE ($1::uuid IS NULL OR c.environment_id = $1::uuid)
     AND ($2::text IS NULL OR i.unique_key = $2::text)
     AND ($3::text IS NULL OR c.connection_id = $3::text)
     AND ($4::text IS NULL OR c.end_user_id = $4::text)
+    AND ($9::jsonb IS NULL OR i.unique_key IN (SELECT jsonb_array_elements_text($9::jsonb)))
+    AND ($10::text IS NULL OR c.end_user->'organization'->>'id' = $10::text)
     AND ($5::text IS NULL
         OR c.connection_id ILIKE $5::text ESCAPE '\'
         OR c.end_user->>'id' ILIKE $5::text ESCAPE '\'

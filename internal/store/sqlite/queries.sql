@@ -128,7 +128,8 @@ FROM connections c JOIN integrations i ON i.id = c.integration_id
 WHERE c.integration_id = ? AND c.connection_id = ?;
 
 -- Filters are NULL when unset. ?5 is a LIKE pattern (escaped with \); ?6 a
--- JSON object of tags that must all be present. LIKE is case-insensitive for
+-- JSON object of tags that must all be present; ?9 a JSON array of
+-- integration keys, one of which must match. LIKE is case-insensitive for
 -- ASCII in SQLite.
 -- name: ListConnections
 SELECT c.id, c.environment_id, c.integration_id, i.unique_key, i.provider, c.connection_id,
@@ -140,6 +141,8 @@ WHERE (?1 IS NULL OR c.environment_id = ?1)
     AND (?2 IS NULL OR i.unique_key = ?2)
     AND (?3 IS NULL OR c.connection_id = ?3)
     AND (?4 IS NULL OR c.end_user_id = ?4)
+    AND (?9 IS NULL OR i.unique_key IN (SELECT value FROM json_each(?9)))
+    AND (?10 IS NULL OR json_extract(c.end_user, '$.organization.id') = ?10)
     AND (?5 IS NULL
         OR c.connection_id LIKE ?5 ESCAPE '\'
         OR json_extract(c.end_user, '$.id') LIKE ?5 ESCAPE '\'

@@ -388,9 +388,15 @@ func (s connections) List(ctx context.Context, f store.ConnectionFilter) ([]*sto
 	if err != nil {
 		return nil, fmt.Errorf("list connections: tags: %w", err)
 	}
+	var keys any // NULL: any integration
+	if len(f.IntegrationKeys) > 0 {
+		if keys, err = jsonValue(f.IntegrationKeys, "[]"); err != nil {
+			return nil, fmt.Errorf("list connections: integration keys: %w", err)
+		}
+	}
 	rows, err := s.db.read.QueryContext(ctx, s.db.q("ListConnections"),
 		nullString(f.EnvironmentID), nullString(f.IntegrationKey), nullString(f.ConnectionID), nullString(f.EndUserID),
-		search, tags, limit, max(f.Page, 0)*limit)
+		search, tags, limit, max(f.Page, 0)*limit, keys, nullString(f.EndUserOrganizationID))
 	if err != nil {
 		return nil, fmt.Errorf("list connections: %w", err)
 	}

@@ -183,7 +183,8 @@ func testConnections(t *testing.T, newDB func(t *testing.T) Database) {
 		gh, slack := b.integration(t, dev.ID, "github"), b.integration(t, dev.ID, "slack")
 		b.integration(t, prod.ID, "github")
 		b.connection(t, gh, "alpha", func(c *store.Connection) {
-			c.EndUser = &store.EndUser{ID: "user-42", Email: "Ada@Example.com", DisplayName: "Ada Lovelace"}
+			c.EndUser = &store.EndUser{ID: "user-42", Email: "Ada@Example.com", DisplayName: "Ada Lovelace",
+				Organization: &store.Organization{ID: "org-1", DisplayName: "Analytical Engines"}}
 			c.Tags = map[string]string{"team": "core", "tier": "gold"}
 		})
 		b.connection(t, gh, "Beta-Conn", func(c *store.Connection) { c.Tags = map[string]string{"team": "core"} })
@@ -207,6 +208,11 @@ func testConnections(t *testing.T, newDB func(t *testing.T) Database) {
 			{"integration", store.ConnectionFilter{EnvironmentID: dev.ID, IntegrationKey: "slack"}, "100%_done,gamma"},
 			{"connection id", store.ConnectionFilter{EnvironmentID: dev.ID, ConnectionID: "gamma"}, "gamma"},
 			{"end user", store.ConnectionFilter{EnvironmentID: dev.ID, EndUserID: "user-42"}, "alpha"},
+			{"several integrations", store.ConnectionFilter{EnvironmentID: dev.ID, IntegrationKeys: []string{"slack", "github"}}, "delta,100%_done,gamma,Beta-Conn,alpha"},
+			{"one of several integrations", store.ConnectionFilter{EnvironmentID: dev.ID, IntegrationKeys: []string{"slack", "nope"}}, "100%_done,gamma"},
+			{"integration keys and key", store.ConnectionFilter{EnvironmentID: dev.ID, IntegrationKey: "github", IntegrationKeys: []string{"slack"}}, ""},
+			{"end user organization", store.ConnectionFilter{EnvironmentID: dev.ID, EndUserOrganizationID: "org-1"}, "alpha"},
+			{"unknown organization", store.ConnectionFilter{EnvironmentID: dev.ID, EndUserOrganizationID: "org-2"}, ""},
 			{"search connection id, any case", store.ConnectionFilter{EnvironmentID: dev.ID, Search: "beta-c"}, "Beta-Conn"},
 			{"search e-mail", store.ConnectionFilter{EnvironmentID: dev.ID, Search: "EXAMPLE.com"}, "alpha"},
 			{"search display name", store.ConnectionFilter{EnvironmentID: dev.ID, Search: "lovelace"}, "alpha"},
