@@ -24,6 +24,17 @@ export type HttpMethod =
 
 // ─── Requests ───────────────────────────────────────────────────────────────
 
+/** What on_page is told after each page, as in Nango. */
+export interface PaginationPageState {
+    /** The cursor or link that leads on (none after the last page), or an offset run's offset of this page. */
+    nextPageParam?: string | number;
+    /** The provider's answer to the page. */
+    response: ProxyResponse;
+}
+
+/** Called after each page (not after an offset run's short last page). */
+export type OnPage = (state: PaginationPageState) => unknown;
+
 /** Pagination that sends back the cursor each page's answer holds. */
 export interface CursorPagination {
     type: 'cursor';
@@ -36,6 +47,7 @@ export interface CursorPagination {
     response_path?: string;
     /** Records per page, sent as limit_name_in_request. */
     limit?: number;
+    on_page?: OnPage;
 }
 
 /** Pagination that follows a next link (Link header or body field). */
@@ -48,6 +60,7 @@ export interface LinkPagination {
     limit_name_in_request?: string;
     response_path?: string;
     limit?: number;
+    on_page?: OnPage;
 }
 
 /** Pagination by an offset that grows with each page. */
@@ -59,6 +72,7 @@ export interface OffsetPagination {
     limit_name_in_request?: string;
     response_path?: string;
     limit?: number;
+    on_page?: OnPage;
 }
 
 /**
