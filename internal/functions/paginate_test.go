@@ -153,8 +153,8 @@ func TestPaginateInTheSandbox(t *testing.T) {
 			pages: []scriptedPage{{body: `{"data":{"nodes":[1],"next":"c2"}}`}, {body: `{"data":{"nodes":[2],"next":null}}`}},
 			want:  `[{"page":[1]},{"page":[2]}]`,
 			sent: []string{
-				`POST /graphql? {"query":"q","variables":{"first":1,"org":"x"}}`,
-				`POST /graphql? {"query":"q","variables":{"after":"c2","first":1,"org":"x"}}`,
+				`POST /graphql? {"query":"q","variables":{"org":"x","first":1}}`,
+				`POST /graphql? {"query":"q","variables":{"org":"x","first":1,"after":"c2"}}`,
 			},
 		},
 	}

@@ -147,7 +147,9 @@ func (p *Proxy) fetchPage(ctx context.Context, tmpl Request, base string, pr Pag
 	req.Header = pr.Header
 	req.Body, req.ContentLength = nil, 0
 	if pr.Body != nil {
-		b, err := json.Marshal(pr.Body)
+		// Not json.Marshal: it would escape <, > and &, which
+		// JSON.stringify leaves as they are.
+		b, err := pr.Body.MarshalJSON()
 		if err != nil {
 			return 0, nil, nil, fmt.Errorf("encode page body: %w", err)
 		}

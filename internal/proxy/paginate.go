@@ -63,8 +63,8 @@ type PageRequest struct {
 	URL    string
 	Query  url.Values
 	Header http.Header
-	// Body is the JSON body; nil sends none.
-	Body map[string]any
+	// Body is the JSON body, in its key order; nil sends none.
+	Body *JSONObject
 	// AnyLinkHost follows next links to any scheme and host: for a Fetch
 	// that ignores them (test fixtures, looked up by path), so that links
 	// recorded against wherever the fixture was made lead on.
@@ -82,7 +82,7 @@ type PageRequest struct {
 func (r PageRequest) clone() PageRequest {
 	r.Query = maps.Clone(r.Query)
 	r.Header = r.Header.Clone()
-	r.Body = maps.Clone(r.Body)
+	r.Body = r.Body.clone()
 	return r
 }
 
@@ -444,44 +444,46 @@ func (r *pageRun) get(req *PageRequest, name string) (string, bool) {
 
 // setBodyPath sets the value at a path in a JSON body, as lodash's set
 // does: "variables.first" and "a[0]" step into objects, made where
-// missing or not an object. The objects along the path are copied, not
-// changed, as an earlier page's request may share them.
-func setBodyPath(body map[string]any, path string, v any) map[string]any {
+// missing or not an object; a new member goes last. The objects along
+// the path are copied, not changed, as an earlier page's request may
+// share them.
+func setBodyPath(body *JSONObject, path string, v any) *JSONObject {
 	segs := splitJSONPath(path)
 	if len(segs) == 0 {
 		segs = []string{path}
 	}
-	out := maps.Clone(body)
+	out := body.clone()
 	if out == nil {
-		out = map[string]any{}
+		out = &JSONObject{}
 	}
 	cur := out
 	for _, seg := range segs[:len(segs)-1] {
-		child, _ := cur[seg].(map[string]any)
-		child = maps.Clone(child)
+		prev, _ := cur.Get(seg)
+		child, _ := prev.(*JSONObject)
+		child = child.clone()
 		if child == nil {
-			child = map[string]any{}
+			child = &JSONObject{}
 		}
-		cur[seg] = child
+		cur.Set(seg, child)
 		cur = child
 	}
-	cur[segs[len(segs)-1]] = v
+	cur.Set(segs[len(segs)-1], v)
 	return out
 }
 
 // bodyPath reads the value at a path in a JSON body, as lodash's get
 // does (a top-level key named exactly path first).
-func bodyPath(body map[string]any, path string) (any, bool) {
-	if v, ok := body[path]; ok {
+func bodyPath(body *JSONObject, path string) (any, bool) {
+	if v, ok := body.Get(path); ok {
 		return v, true
 	}
 	var cur any = body
 	for _, seg := range splitJSONPath(path) {
-		m, ok := cur.(map[string]any)
+		o, ok := cur.(*JSONObject)
 		if !ok {
 			return nil, false
 		}
-		if cur, ok = m[seg]; !ok {
+		if cur, ok = o.Get(seg); !ok {
 			return nil, false
 		}
 	}
@@ -490,22 +492,14 @@ func bodyPath(body map[string]any, path string) (any, bool) {
 
 // expandBodyPaths nests the caller's dotted body members ("a.b": 1 is
 // {"a":{"b":1}}), as Nango's runtime rebuilds a paginated body with
-// lodash's set.
-func expandBodyPaths(body map[string]any) map[string]any {
-	var dotted []string
-	for k := range body {
-		if strings.ContainsAny(k, ".[") {
-			dotted = append(dotted, k)
-		}
-	}
-	if len(dotted) == 0 {
+// lodash's set, member by member in order.
+func expandBodyPaths(body *JSONObject) *JSONObject {
+	if !slices.ContainsFunc(body.Keys(), func(k string) bool { return strings.ContainsAny(k, ".[") }) {
 		return body
 	}
-	slices.Sort(dotted)
-	out := maps.Clone(body)
-	for _, k := range dotted {
-		v := out[k]
-		delete(out, k)
+	out := &JSONObject{}
+	for _, k := range body.Keys() {
+		v, _ := body.Get(k)
 		out = setBodyPath(out, k, v)
 	}
 	return out

@@ -136,35 +136,46 @@ func TestPaginateBodyParamsLikeLodashSet(t *testing.T) {
 	tests := []struct {
 		name   string
 		method string
-		body   map[string]any
+		body   string // JSON, "" for none
 		query  url.Values
 		want   []string // each request's body, or query for GET
 	}{
 		{
 			name:   "nested into the caller's variables",
 			method: "POST",
-			body:   map[string]any{"query": "q", "variables": map[string]any{"org": "x"}},
+			body:   `{"query":"q","variables":{"org":"x"}}`,
 			want: []string{
-				`{"query":"q","variables":{"first":2,"org":"x"}}`,
-				`{"query":"q","variables":{"after":"c1","first":2,"org":"x"}}`,
+				`{"query":"q","variables":{"org":"x","first":2}}`,
+				`{"query":"q","variables":{"org":"x","first":2,"after":"c1"}}`,
 			},
 		},
 		{
 			name:   "made when missing",
 			method: "POST",
-			body:   map[string]any{"query": "q"},
+			body:   `{"query":"q"}`,
 			want: []string{
 				`{"query":"q","variables":{"first":2}}`,
-				`{"query":"q","variables":{"after":"c1","first":2}}`,
+				`{"query":"q","variables":{"first":2,"after":"c1"}}`,
 			},
 		},
 		{
 			name:   "the caller's dotted members nest too",
 			method: "PATCH",
-			body:   map[string]any{"variables.org": "x"},
+			body:   `{"variables.org":"x"}`,
 			want: []string{
-				`{"variables":{"first":2,"org":"x"}}`,
-				`{"variables":{"after":"c1","first":2,"org":"x"}}`,
+				`{"variables":{"org":"x","first":2}}`,
+				`{"variables":{"org":"x","first":2,"after":"c1"}}`,
+			},
+		},
+		{
+			// JavaScript's order, not sorted; <, > and & as
+			// JSON.stringify writes them.
+			name:   "the body keeps its key order",
+			method: "POST",
+			body:   `{"z":1,"query":"a > b && c","a":{"y":2.50,"b":[{"k":1,"c":2}]}}`,
+			want: []string{
+				`{"z":1,"query":"a > b && c","a":{"y":2.50,"b":[{"k":1,"c":2}]},"variables":{"first":2}}`,
+				`{"z":1,"query":"a > b && c","a":{"y":2.50,"b":[{"k":1,"c":2}]},"variables":{"first":2,"after":"c1"}}`,
 			},
 		},
 		{
@@ -180,9 +191,13 @@ func TestPaginateBodyParamsLikeLodashSet(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			before := string(pgMustJSON(t, tc.body))
+			var body *JSONObject
+			if tc.body != "" {
+				body = pgBody(t, tc.body)
+			}
+			before := pgBodyText(t, body)
 			api := pgScripted(pages)
-			first := PageRequest{Method: tc.method, Endpoint: "/graphql", Body: tc.body, Query: tc.query}
+			first := PageRequest{Method: tc.method, Endpoint: "/graphql", Body: body, Query: tc.query}
 			ids, _, err := pgCollect(t, Paginate(t.Context(), api.fetch, first, nil, &graphQL, 2))
 			if err != nil {
 				t.Fatal(err)
@@ -194,16 +209,26 @@ func TestPaginateBodyParamsLikeLodashSet(t *testing.T) {
 					got = append(got, r.Query.Encode())
 					continue
 				}
-				got = append(got, string(pgMustJSON(t, r.Body)))
+				got = append(got, pgBodyText(t, r.Body))
 			}
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("sent\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 			}
-			if after := string(pgMustJSON(t, tc.body)); after != before {
+			if after := pgBodyText(t, body); after != before {
 				t.Errorf("the caller's body changed: %s, was %s", after, before)
 			}
 		})
 	}
+}
+
+// pgBodyText is a body as sent.
+func pgBodyText(t testing.TB, o *JSONObject) string {
+	t.Helper()
+	b, err := o.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func TestPaginateLimitWithoutItsName(t *testing.T) {
@@ -216,7 +241,7 @@ func TestPaginateLimitWithoutItsName(t *testing.T) {
 		err    string // the config error's field
 	}{
 		{name: "link sends it as undefined", cfg: catalog.PaginateConfig{Type: "link", LinkRelInResponseHeader: "next"}, method: "GET", want: "undefined=5"},
-		{name: "offset in a body", cfg: catalog.PaginateConfig{Type: "offset", OffsetNameInRequest: "skip"}, method: "POST", want: `{"skip":0,"undefined":5}`},
+		{name: "offset in a body", cfg: catalog.PaginateConfig{Type: "offset", OffsetNameInRequest: "skip"}, method: "POST", want: `{"undefined":5,"skip":0}`},
 		{name: "cursor refuses it", cfg: catalog.PaginateConfig{Type: "cursor", CursorNameInRequest: "c", CursorPathInResponse: "n"}, method: "GET", err: "limit_name_in_request"},
 	}
 	for _, tc := range tests {
@@ -237,7 +262,7 @@ func TestPaginateLimitWithoutItsName(t *testing.T) {
 			r := api.requests()[0]
 			got := r.Query.Encode()
 			if tc.method != "GET" {
-				got = string(pgMustJSON(t, r.Body))
+				got = pgBodyText(t, r.Body)
 			}
 			if got != tc.want {
 				t.Errorf("sent %s, want %s", got, tc.want)

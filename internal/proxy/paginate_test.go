@@ -131,6 +131,22 @@ func pgWantIDs(t testing.TB, ids []int, n int) {
 
 func pgI64(n int64) *int64 { return &n }
 
+// pgBody is a request body written as JSON, in its key order.
+func pgBody(t testing.TB, s string) *JSONObject {
+	t.Helper()
+	o, err := ParseJSONObject([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// pgField is a body's top-level member, nil when missing.
+func pgField(o *JSONObject, key string) any {
+	v, _ := o.Get(key)
+	return v
+}
+
 var (
 	pgHubspotLike = &catalog.PaginateConfig{Type: "cursor", CursorPathInResponse: "paging.next.after",
 		CursorNameInRequest: "after", LimitNameInRequest: "limit", ResponsePath: "results"}
@@ -144,10 +160,10 @@ func pgCursorAPI(t testing.TB, total int, inBody bool) *pgFakeAPI {
 		from, limit := pgIntParam(t, req.Query, "after", 0), pgIntParam(t, req.Query, "limit", 10)
 		if inBody {
 			from, limit = 0, 10
-			if v, ok := req.Body["after"]; ok {
+			if v, ok := req.Body.Get("after"); ok {
 				from, _ = strconv.Atoi(v.(string))
 			}
-			if v, ok := req.Body["limit"]; ok {
+			if v, ok := req.Body.Get("limit"); ok {
 				limit = v.(int)
 			}
 		}
@@ -448,7 +464,7 @@ func TestPaginateBodyOrQuery(t *testing.T) {
 		t.Run(method, func(t *testing.T) {
 			t.Parallel()
 			api := pgCursorAPI(t, 25, true)
-			first := PageRequest{Method: method, Endpoint: "/search", Query: url.Values{"v": {"3"}}, Body: map[string]any{"filter": "x"}}
+			first := PageRequest{Method: method, Endpoint: "/search", Query: url.Values{"v": {"3"}}, Body: pgBody(t, `{"filter":"x"}`)}
 			ids, _, err := pgCollect(t, Paginate(t.Context(), api.fetch, first, pgHubspotLike, nil, 10))
 			if err != nil {
 				t.Fatal(err)
@@ -462,17 +478,17 @@ func TestPaginateBodyOrQuery(t *testing.T) {
 				if !reflect.DeepEqual(r.Query, url.Values{"v": {"3"}}) {
 					t.Errorf("request %d query %v: parameters belong in the body", i, r.Query)
 				}
-				if r.Body["filter"] != "x" || r.Body["limit"] != 10 {
+				if pgField(r.Body, "filter") != "x" || pgField(r.Body, "limit") != 10 {
 					t.Errorf("request %d body %v", i, r.Body)
 				}
 			}
-			if _, ok := reqs[0].Body["after"]; ok {
+			if _, ok := reqs[0].Body.Get("after"); ok {
 				t.Errorf("first body has a cursor: %v (a later page changed it?)", reqs[0].Body)
 			}
-			if reqs[2].Body["after"] != "20" {
+			if pgField(reqs[2].Body, "after") != "20" {
 				t.Errorf("third body %v", reqs[2].Body)
 			}
-			if len(first.Body) != 1 {
+			if first.Body.Len() != 1 {
 				t.Errorf("Paginate changed the caller's body: %v", first.Body)
 			}
 		})
@@ -480,7 +496,7 @@ func TestPaginateBodyOrQuery(t *testing.T) {
 	t.Run("POST without a body, offset", func(t *testing.T) {
 		t.Parallel()
 		api := pgNewFakeAPI(func(req PageRequest) (int, http.Header, []byte) {
-			from := int(req.Body["offset"].(int64))
+			from := int(pgField(req.Body, "offset").(int64))
 			return 200, nil, pgMustJSON(t, pgRecords(from, min(from+10, 25)))
 		})
 		caller := &catalog.PaginateConfig{Type: "offset", OffsetNameInRequest: "offset", LimitNameInRequest: "size"}
@@ -489,18 +505,18 @@ func TestPaginateBodyOrQuery(t *testing.T) {
 			t.Fatal(err)
 		}
 		pgWantIDs(t, ids, 25)
-		if r := api.requests()[1]; r.Query != nil || r.Body["size"] != 10 || r.Body["offset"] != int64(10) {
+		if r := api.requests()[1]; r.Query != nil || pgField(r.Body, "size") != 10 || pgField(r.Body, "offset") != int64(10) {
 			t.Errorf("second request %+v", r)
 		}
 	})
 	t.Run("GET", func(t *testing.T) {
 		t.Parallel()
 		api := pgCursorAPI(t, 25, false)
-		_, _, err := pgCollect(t, Paginate(t.Context(), api.fetch, PageRequest{Method: "get", Endpoint: "/x", Body: map[string]any{"a": 1}}, pgHubspotLike, nil, 10))
+		_, _, err := pgCollect(t, Paginate(t.Context(), api.fetch, PageRequest{Method: "get", Endpoint: "/x", Body: pgBody(t, `{"a":1}`)}, pgHubspotLike, nil, 10))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r := api.requests()[1]; r.Query.Get("after") != "10" || len(r.Body) != 1 {
+		if r := api.requests()[1]; r.Query.Get("after") != "10" || r.Body.Len() != 1 {
 			t.Errorf("second request %+v", r)
 		}
 	})
