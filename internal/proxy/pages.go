@@ -33,20 +33,7 @@ type PageObserver func(method, endpoint string, query url.Values, status int, he
 
 // PagesObserved is Pages with observe called for every page fetched.
 func (p *Proxy) PagesObserved(ctx context.Context, req Request, caller *catalog.PaginateConfig, limit int, observe PageObserver) iter.Seq2[[]json.RawMessage, error] {
-	return func(yield func([]json.RawMessage, error) bool) {
-		for page, err := range p.PaginatePages(ctx, req, caller, limit, observe) {
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			if len(page.Records) == 0 {
-				continue
-			}
-			if !yield(page.Records, nil) {
-				return
-			}
-		}
-	}
+	return recordsOf(p.PaginatePages(ctx, req, caller, limit, observe))
 }
 
 // PaginatePages is PagesObserved yielding whole pages, as nango.paginate

@@ -272,8 +272,13 @@ func Paginate(ctx context.Context, fetch Fetch, first PageRequest, provider, cal
 }
 
 func paginateRecords(ctx context.Context, fetch Fetch, first PageRequest, provider, caller *catalog.PaginateConfig, limit, maxPages int) iter.Seq2[[]json.RawMessage, error] {
+	return recordsOf(paginate(ctx, fetch, first, provider, caller, limit, maxPages))
+}
+
+// recordsOf yields the records of pages, skipping pages without any.
+func recordsOf(pages iter.Seq2[*Page, error]) iter.Seq2[[]json.RawMessage, error] {
 	return func(yield func([]json.RawMessage, error) bool) {
-		for page, err := range paginate(ctx, fetch, first, provider, caller, limit, maxPages) {
+		for page, err := range pages {
 			if err != nil {
 				yield(nil, err)
 				return
