@@ -76,11 +76,11 @@ func (db *DB) execBatch(ctx context.Context, tx *sql.Tx, name string, scalars []
 		}
 		return res.RowsAffected()
 	}
-	stmt, done, err := db.txPrepare(ctx, tx, name)
+	stmt, err := db.txPrepare(ctx, tx, name)
 	if err != nil {
 		return 0, err
 	}
-	defer done() //nolint:errcheck // closing a statement of a transaction only drops it
+	defer stmt.Close()
 	args := make([]any, len(scalars)+len(columns))
 	copy(args, scalars)
 	var total int64

@@ -98,16 +98,11 @@ func (db *DB) readQuery(ctx context.Context, name string, args ...any) (*sql.Row
 	return db.read.QueryContext(ctx, db.q(name), args...)
 }
 
-// txPrepare is a statement run many times in tx (a batch).
-func (db *DB) txPrepare(ctx context.Context, tx *sql.Tx, name string) (stmt *sql.Stmt, done func() error, err error) {
+// txPrepare is a statement run many times in tx (a batch); closing it
+// leaves the pool's prepared statement as it is.
+func (db *DB) txPrepare(ctx context.Context, tx *sql.Tx, name string) (*sql.Stmt, error) {
 	if st := db.stmts.write[name]; st != nil {
-		// Closing the transaction's copy leaves the pool's prepared.
-		txSt := tx.StmtContext(ctx, st)
-		return txSt, txSt.Close, nil
+		return tx.StmtContext(ctx, st), nil
 	}
-	st, err := tx.PrepareContext(ctx, db.q(name))
-	if err != nil {
-		return nil, nil, err
-	}
-	return st, st.Close, nil
+	return tx.PrepareContext(ctx, db.q(name))
 }
