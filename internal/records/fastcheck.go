@@ -313,10 +313,7 @@ func (s *scanner) value(n *fastNode) bool {
 	}
 	switch c := s.peek(); {
 	case c == '{':
-		if n != nil && n.types != 0 && n.types&tObject == 0 {
-			return false
-		}
-		return s.object(n, nil)
+		return s.object(n, nil) // which checks the type
 	case c == '[':
 		if n != nil && n.types != 0 && n.types&tArray == 0 {
 			return false
