@@ -52,15 +52,9 @@ type contactJSON struct {
 // timestamps, answers null for a known property without a value and
 // ignores unknown names.
 func render(c *contact, props []string) contactJSON {
-	out := make(map[string]*string, len(props)+3)
-	for _, name := range [...]string{propID, propCreated, propModified} {
-		v, _ := c.value(name)
-		out[name] = &v
-	}
-	for _, name := range props {
-		if _, done := out[name]; done || !writableProps[name] && !readOnlyProp(name) {
-			continue
-		}
+	names := pageProps(props)
+	out := make(map[string]*string, len(names))
+	for _, name := range names {
 		if v, ok := c.value(name); ok {
 			out[name] = &v
 		} else {

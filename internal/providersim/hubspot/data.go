@@ -149,8 +149,11 @@ func (c *contact) key(k keyKind) int64 {
 	return c.id
 }
 
+// millisLayout is how HubSpot writes times: UTC, milliseconds.
+const millisLayout = "2006-01-02T15:04:05.000Z"
+
 func isoMillis(ms int64) string {
-	return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z")
+	return time.UnixMilli(ms).UTC().Format(millisLayout)
 }
 
 // baseTimes draws contact i's generated createdate and lastmodifieddate;

@@ -16,8 +16,9 @@ import (
 // benchmark's CPU. The bytes mean what json.Marshal(render(…)) means
 // (TestPageJSON holds them to it); keys come in the same order.
 
-// pageProps is the property names every contact of a page renders, as
-// render chooses them, sorted as encoding/json sorts map keys.
+// pageProps is the property names a contact renders: the id and the two
+// timestamps always, then those of props HubSpot knows, each once, sorted
+// as encoding/json sorts map keys.
 func pageProps(props []string) []string {
 	names := []string{propID, propCreated, propModified}
 	for _, name := range props {
@@ -75,7 +76,7 @@ func appendContact(b []byte, c *contact, names []string) []byte {
 // appendMillis appends isoMillis(ms) quoted.
 func appendMillis(b []byte, ms int64) []byte {
 	b = append(b, '"')
-	b = time.UnixMilli(ms).UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
+	b = time.UnixMilli(ms).UTC().AppendFormat(b, millisLayout)
 	return append(b, '"')
 }
 
