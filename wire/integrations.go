@@ -54,6 +54,11 @@ type FunctionLimits struct {
 	// connections that no sync run has saved (changed or not) or deleted
 	// for that many days; 0 keeps every record.
 	RecordsRetentionDays int `json:"records_retention_days,omitempty"`
+	// ActionOutputValidation is what an action's output that does not
+	// fit its zod schema does: "warn" (the default, as Nango's runner:
+	// the output is returned and a warning logged) or "enforce" (the
+	// action fails with invalid_output).
+	ActionOutputValidation string `json:"action_output_validation,omitempty"`
 }
 
 // Integration is Nango's integration object as the server answers it

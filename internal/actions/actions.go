@@ -282,8 +282,7 @@ func (s *Service) replay(ctx context.Context, req Request, run *store.ActionRun)
 // stopped mid-run: rather than wait forever, the caller is told so.
 func (s *Service) wait(ctx context.Context, run *store.ActionRun) (*store.ActionRun, error) {
 	delay := 20 * time.Millisecond
-	limits, _ := s.limits(ctx, run.EnvironmentID, run.IntegrationKey)
-	giveUp := run.UpdatedAt.Add(limits.Timeout + time.Minute)
+	giveUp := run.UpdatedAt.Add(s.settings(ctx, run.EnvironmentID, run.IntegrationKey).limits.Timeout + time.Minute)
 	for run.Status == store.ActionPending || run.Status == store.ActionRunning {
 		if s.o.Now().After(giveUp) {
 			return nil, &Error{Kind: fault.Conflict, Code: "idempotency_key_in_progress",
@@ -340,8 +339,7 @@ func (s *Service) Execute(ctx context.Context, environmentID, runID, environment
 	// integration's or the node's, up to functions.MaxActionTimeout, and is
 	// known only here. The sandbox enforces it on the execution; this
 	// bounds the rest (waiting for a slot, recording the result) as well.
-	limits, _ := s.limits(ctx, environmentID, run.IntegrationKey)
-	ctx, cancel := context.WithTimeout(ctx, limits.Timeout+ExecuteGrace)
+	ctx, cancel := context.WithTimeout(ctx, s.settings(ctx, environmentID, run.IntegrationKey).limits.Timeout+ExecuteGrace)
 	defer cancel()
 	req := Request{EnvironmentID: environmentID, EnvironmentName: environmentName, IntegrationKey: run.IntegrationKey,
 		ConnectionID: run.ConnectionID, ActionName: run.ActionName, Input: run.Input}
@@ -400,31 +398,44 @@ func (s *Service) run(ctx context.Context, req Request, dep *store.Deployment, e
 	}
 }
 
-// limits are an integration's function limits over the node's.
-func (s *Service) limits(ctx context.Context, environmentID, integrationKey string) (functions.Limits, int) {
-	l := functions.Limits{Memory: s.o.Memory, Timeout: s.o.Timeout}
-	perConnection := 0
+// execSettings are what an integration's settings.functions change about
+// its executions, over the node's defaults.
+type execSettings struct {
+	limits functions.Limits
+	// perConnection caps the executions running at once on one
+	// connection (0: the limiter's default).
+	perConnection int
+	validation    functions.Validation
+}
+
+// settings are an integration's function settings over the node's.
+func (s *Service) settings(ctx context.Context, environmentID, integrationKey string) execSettings {
+	es := execSettings{limits: functions.Limits{Memory: s.o.Memory, Timeout: s.o.Timeout}}
 	if s.o.Integrations == nil {
-		return l, perConnection
+		return es
 	}
 	in, err := s.o.Integrations.Get(ctx, environmentID, integrationKey)
 	if err != nil || in.Settings.Functions == nil {
-		return l, perConnection
+		return es
 	}
 	f := in.Settings.Functions
 	if f.Memory > 0 {
-		l.Memory = f.Memory
+		es.limits.Memory = f.Memory
 	}
 	if f.ActionTimeout > 0 {
-		l.Timeout = f.ActionTimeout
+		es.limits.Timeout = f.ActionTimeout
 	}
-	return l, f.ConnectionConcurrency
+	if f.EnforceActionOutput {
+		es.validation.Output = functions.OutputEnforce
+	}
+	es.perConnection = f.ConnectionConcurrency
+	return es
 }
 
 // attempt is one execution in the sandbox.
 func (s *Service) attempt(ctx context.Context, req Request, dep *store.Deployment, executionID string) (json.RawMessage, error) {
-	limits, perConnection := s.limits(ctx, req.EnvironmentID, req.IntegrationKey)
-	release, err := s.o.Limiter.Acquire(ctx, req.EnvironmentID, req.IntegrationKey+"\x00"+req.ConnectionID, perConnection)
+	es := s.settings(ctx, req.EnvironmentID, req.IntegrationKey)
+	release, err := s.o.Limiter.Acquire(ctx, req.EnvironmentID, req.IntegrationKey+"\x00"+req.ConnectionID, es.perConnection)
 	if err != nil {
 		return nil, err
 	}
@@ -441,11 +452,12 @@ func (s *Service) attempt(ctx context.Context, req Request, dep *store.Deploymen
 	defer func() { _ = host.ReleaseAllLocks(context.WithoutCancel(ctx)) }()
 	out, err := s.o.Runtime.Run(ctx, &functions.Execution{
 		// With its map, the run's failure names the TypeScript sources.
-		Bundle: &functions.Bundle{JS: dep.Bundle, Hash: dep.SourceHash, SourceMap: dep.SourceMap},
-		Kind:   functions.KindAction,
-		Input:  req.Input,
-		Host:   host,
-		Limits: limits,
+		Bundle:     &functions.Bundle{JS: dep.Bundle, Hash: dep.SourceHash, SourceMap: dep.SourceMap},
+		Kind:       functions.KindAction,
+		Input:      req.Input,
+		Host:       host,
+		Limits:     es.limits,
+		Validation: es.validation,
 		Info: functions.Info{
 			Name: req.ActionName, ConnectionID: req.ConnectionID, ProviderConfigKey: req.IntegrationKey,
 			Provider: conn.Provider, EnvironmentName: req.EnvironmentName,

@@ -460,3 +460,69 @@ func TestDeployErrors(t *testing.T) {
 		t.Fatalf("scripts config after failed deploys = %s", cfg.body)
 	}
 }
+
+// TestActionOutputValidation: an output that does not fit the action's
+// schema is returned (a warning is logged) unless the integration's
+// settings.functions.action_output_validation is "enforce", which fails
+// the action with invalid_output.
+func TestActionOutputValidation(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, apptest.SQLite, nil)
+	w.deploy(map[string]string{"github/actions/wrong.ts": `import { createAction } from 'nango';
+import * as z from 'zod';
+export default createAction({
+  description: 'Answers with a string where its schema says a number',
+  version: '1',
+  input: z.object({ b: z.string(), a: z.string() }),
+  output: z.object({ n: z.number(), keys: z.array(z.string()) }),
+  exec: async (nango, input) => ({ n: 'not a number', keys: Object.keys(input) }),
+});
+`})
+	setting := func(v any, want int) response {
+		t.Helper()
+		return w.call("PATCH", "/integrations/github", map[string]any{"settings": map[string]any{"functions": map[string]any{"action_output_validation": v}}}, nil, want)
+	}
+	// The input reaches exec as sent: its key order kept, its extra key
+	// not stripped.
+	input := json.RawMessage(`{"b":"1","a":"2","extra":true}`)
+	answer := func(t *testing.T) response {
+		t.Helper()
+		return w.trigger("gh-1", "wrong", input, nil)
+	}
+	for _, step := range []struct {
+		name    string
+		setting any // nil: left as it is
+		stored  string
+		enforce bool
+	}{
+		{name: "default warns"},
+		{name: "enforced", setting: "enforce", stored: `"action_output_validation":"enforce"`, enforce: true},
+		{name: "warn again", setting: "warn"},
+	} {
+		t.Run(step.name, func(t *testing.T) {
+			if step.setting != nil {
+				res := setting(step.setting, http.StatusOK)
+				if got := strings.Contains(string(res.body), "action_output_validation"); got != (step.stored != "") || (step.stored != "" && !strings.Contains(string(res.body), step.stored)) {
+					t.Fatalf("PATCH answered %s, want %q in it", res.body, step.stored)
+				}
+			}
+			res := answer(t)
+			if !step.enforce {
+				if res.status != http.StatusOK || string(bytes.TrimSpace(res.body)) != `{"n":"not a number","keys":["b","a","extra"]}` {
+					t.Fatalf("trigger: %d %s, want the output as returned", res.status, res.body)
+				}
+				return
+			}
+			e, _ := res.json(t)["error"].(map[string]any)
+			if res.status == http.StatusOK || e == nil || e["type"] != "invalid_output" {
+				t.Fatalf("trigger: %d %s, want the action failed with invalid_output", res.status, res.body)
+			}
+		})
+	}
+	for _, bad := range []any{"strict", 1, true} {
+		res := setting(bad, http.StatusBadRequest)
+		if !strings.Contains(string(res.body), `"settings","functions","action_output_validation"`) {
+			t.Errorf("action_output_validation %v: %s, want the member named", bad, res.body)
+		}
+	}
+}

@@ -156,7 +156,8 @@ func (s *Service) Dryrun(ctx context.Context, req DryrunRequest) (*functions.Dry
 	if err != nil {
 		return nil, fmt.Errorf("connection %s: %w", req.ConnectionID, err)
 	}
-	limits, perConnection := s.limits(ctx, req.EnvironmentID, integration)
+	es := s.settings(ctx, req.EnvironmentID, integration)
+	limits := es.limits
 	kind := functions.KindAction
 	switch def.Type {
 	case "sync":
@@ -164,7 +165,7 @@ func (s *Service) Dryrun(ctx context.Context, req DryrunRequest) (*functions.Dry
 	case "on-event":
 		kind, limits.Timeout = functions.KindEvent, functions.DefaultWebhookTimeout
 	}
-	release, err := s.o.Limiter.Acquire(ctx, req.EnvironmentID, integration+"\x00"+req.ConnectionID, perConnection)
+	release, err := s.o.Limiter.Acquire(ctx, req.EnvironmentID, integration+"\x00"+req.ConnectionID, es.perConnection)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +180,7 @@ func (s *Service) Dryrun(ctx context.Context, req DryrunRequest) (*functions.Dry
 	start := time.Now()
 	out, err := s.o.Runtime.Run(ctx, &functions.Execution{
 		Bundle: bundle, Kind: kind, Input: req.Input, Host: capture,
-		Limits: limits,
+		Limits: limits, Validation: es.validation,
 		Info: functions.Info{
 			Name: ref.Name, ConnectionID: req.ConnectionID, ProviderConfigKey: integration, Provider: conn.Provider,
 			EnvironmentName: req.EnvironmentName, LastSyncDate: req.LastSyncDate,

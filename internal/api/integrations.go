@@ -40,6 +40,9 @@ func (s *Server) integrationJSON(env *store.Environment, in *store.Integration, 
 			out.Settings.Functions.SyncTimeout = f.SyncTimeout.String()
 		}
 		out.Settings.Functions.RecordsRetentionDays = int(f.RecordsRetention / (24 * time.Hour))
+		if f.EnforceActionOutput {
+			out.Settings.Functions.ActionOutputValidation = "enforce"
+		}
 	}
 	if slices.Contains(include, "webhook") {
 		out.WebhookURL = s.serverURL + "/webhook/" + env.ID + "/" + url.PathEscape(in.UniqueKey)
@@ -139,11 +142,12 @@ func settingsFields(dst **integrations.SettingsInput) nested {
 				f := &integrations.FunctionLimitsInput{}
 				in.Functions = f
 				return decodeObject(raw, path, map[string]field{
-					"memory_mib":             {dest: integer(func(n int) { f.MemoryMiB = n })},
-					"action_timeout":         {dest: &f.ActionTimeout},
-					"sync_timeout":           {dest: &f.SyncTimeout},
-					"connection_concurrency": {dest: integer(func(n int) { f.ConnectionConcurrency = n })},
-					"records_retention_days": {dest: integer(func(n int) { f.RecordsRetentionDays = n })},
+					"memory_mib":               {dest: integer(func(n int) { f.MemoryMiB = n })},
+					"action_timeout":           {dest: &f.ActionTimeout},
+					"sync_timeout":             {dest: &f.SyncTimeout},
+					"connection_concurrency":   {dest: integer(func(n int) { f.ConnectionConcurrency = n })},
+					"records_retention_days":   {dest: integer(func(n int) { f.RecordsRetentionDays = n })},
+					"action_output_validation": {dest: &f.ActionOutputValidation},
 				})
 			})},
 		})

@@ -112,6 +112,9 @@ type FunctionLimitsInput struct {
 	// RecordsRetentionDays purges records no sync run has saved or
 	// deleted for that many days; 0 keeps them all.
 	RecordsRetentionDays int
+	// ActionOutputValidation is "warn" (the default when empty) or
+	// "enforce".
+	ActionOutputValidation string
 }
 
 // RateLimitInput is a rate limit as the API carries it. Burst is nil for

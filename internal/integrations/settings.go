@@ -82,6 +82,13 @@ func (v *validator) functionLimits(in *FunctionLimitsInput) *store.FunctionLimit
 	} else {
 		out.RecordsRetention = time.Duration(d) * 24 * time.Hour
 	}
+	switch in.ActionOutputValidation {
+	case "", "warn":
+	case "enforce":
+		out.EnforceActionOutput = true
+	default:
+		v.add("invalid", `must be "warn" or "enforce"`, path("action_output_validation")...)
+	}
 	return out
 }
 

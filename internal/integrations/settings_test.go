@@ -57,6 +57,12 @@ func TestSettingsRules(t *testing.T) {
 			want: []string{"settings.functions.records_retention_days:invalid"}},
 		{name: "records retention too long", in: &SettingsInput{Functions: &FunctionLimitsInput{RecordsRetentionDays: 3651}},
 			want: []string{"settings.functions.records_retention_days:invalid"}},
+		{name: "action output enforced", in: &SettingsInput{Functions: &FunctionLimitsInput{ActionOutputValidation: "enforce"}},
+			out: store.IntegrationSettings{Functions: &store.FunctionLimits{EnforceActionOutput: true}}},
+		{name: "action output warned", in: &SettingsInput{Functions: &FunctionLimitsInput{ActionOutputValidation: "warn"}},
+			out: store.IntegrationSettings{Functions: &store.FunctionLimits{}}},
+		{name: "action output validation unknown", in: &SettingsInput{Functions: &FunctionLimitsInput{ActionOutputValidation: "strict"}},
+			want: []string{"settings.functions.action_output_validation:invalid"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

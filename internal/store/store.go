@@ -146,6 +146,10 @@ type FunctionLimits struct {
 	// deletes it any more; zero keeps every record (there is no node
 	// default).
 	RecordsRetention time.Duration
+	// EnforceActionOutput fails an action whose output does not fit its
+	// zod schema; otherwise such an output is returned with a warning
+	// logged, as Nango's runner does by default.
+	EnforceActionOutput bool
 }
 
 // RateLimitOverride is a provider limit set on one integration: at most

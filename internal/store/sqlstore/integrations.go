@@ -68,6 +68,7 @@ type functionLimitsJSON struct {
 	SyncTimeout           string `json:"sync_timeout,omitempty"`
 	ConnectionConcurrency int    `json:"connection_concurrency,omitempty"`
 	RecordsRetentionDays  int    `json:"records_retention_days,omitempty"`
+	EnforceActionOutput   bool   `json:"enforce_action_output,omitempty"`
 }
 
 func encodeSettings(v store.IntegrationSettings) (string, error) {
@@ -77,7 +78,7 @@ func encodeSettings(v store.IntegrationSettings) (string, error) {
 	}
 	if f := v.Functions; f != nil {
 		out.Functions = &functionLimitsJSON{MemoryBytes: f.Memory, ConnectionConcurrency: f.ConnectionConcurrency,
-			RecordsRetentionDays: int(f.RecordsRetention / (24 * time.Hour))}
+			RecordsRetentionDays: int(f.RecordsRetention / (24 * time.Hour)), EnforceActionOutput: f.EnforceActionOutput}
 		if f.ActionTimeout > 0 {
 			out.Functions.ActionTimeout = f.ActionTimeout.String()
 		}
@@ -104,7 +105,7 @@ func decodeSettings(b []byte) (store.IntegrationSettings, error) {
 	}
 	if f := in.Functions; f != nil {
 		out.Functions = &store.FunctionLimits{Memory: f.MemoryBytes, ConnectionConcurrency: f.ConnectionConcurrency,
-			RecordsRetention: time.Duration(f.RecordsRetentionDays) * 24 * time.Hour}
+			RecordsRetention: time.Duration(f.RecordsRetentionDays) * 24 * time.Hour, EnforceActionOutput: f.EnforceActionOutput}
 		if f.ActionTimeout != "" {
 			d, err := time.ParseDuration(f.ActionTimeout)
 			if err != nil {

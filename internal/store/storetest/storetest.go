@@ -380,7 +380,7 @@ func testIntegrations(t *testing.T, newDB func(t *testing.T) Database) {
 		want := store.IntegrationSettings{
 			RateLimit:       &store.RateLimitOverride{Requests: 10, Interval: 1500 * time.Millisecond, Burst: 4},
 			AllowedBaseURLs: []string{"https://eu.api.example.com", "https://api.example.com/v2"},
-			Functions:       &store.FunctionLimits{SyncTimeout: 2 * time.Hour, RecordsRetention: 30 * 24 * time.Hour},
+			Functions:       &store.FunctionLimits{SyncTimeout: 2 * time.Hour, RecordsRetention: 30 * 24 * time.Hour, EnforceActionOutput: true},
 		}
 		in := &store.Integration{EnvironmentID: dev.ID, UniqueKey: "hubspot", Provider: "hubspot", Settings: want}
 		if err := ins.Create(b.ctx, in); err != nil {
