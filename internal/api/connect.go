@@ -216,16 +216,7 @@ func (s *Server) reconnectSession(w http.ResponseWriter, r *http.Request) {
 	}) {
 		return
 	}
-	var empty []fieldError
-	for _, f := range []struct{ name, value string }{{"connection_id", in.ReconnectConnectionID}, {"integration_id", in.ReconnectIntegration}} {
-		if f.value == "" {
-			empty = append(empty, fieldError{Code: "too_small", Message: "must not be empty", Path: []any{f.name}})
-		}
-	}
-	if len(empty) > 0 {
-		s.writeError(w, r, invalidBody(empty...))
-		return
-	}
+	in.Reconnect = true
 	s.finishSession(w, r, in)
 }
 

@@ -91,8 +91,8 @@ func NewSessions(s Stores, c *catalog.Catalog, serverURL string, now func() time
 	return &Sessions{store: s, catalog: c, serverURL: serverURL, now: now}
 }
 
-// CreateInput is the body of POST /connect/sessions (and, with
-// ReconnectConnectionID set, of /connect/sessions/reconnect).
+// CreateInput is the body of POST /connect/sessions (and, with Reconnect
+// set, of /connect/sessions/reconnect).
 type CreateInput struct {
 	EndUser *store.EndUser
 	// Organization is the end user's organization, given beside it.
@@ -100,7 +100,11 @@ type CreateInput struct {
 	AllowedIntegrations        []string
 	IntegrationsConfigDefaults map[string]json.RawMessage
 	// Tags are given to the connections the session creates.
-	Tags                  map[string]string
+	Tags map[string]string
+	// Reconnect asks for a reconnect session: ReconnectConnectionID and
+	// ReconnectIntegration name the one connection it may re-authorise,
+	// and both are required.
+	Reconnect             bool
 	ReconnectConnectionID string
 	ReconnectIntegration  string
 }
@@ -114,8 +118,19 @@ type Created struct {
 }
 
 // Create starts a session. Allowed integrations must exist; a reconnect
-// session's connection must exist.
+// session's connection must be named and exist.
 func (s *Sessions) Create(ctx context.Context, env *store.Environment, in CreateInput) (*Created, error) {
+	if in.Reconnect {
+		var empty fault.Problems
+		for _, f := range []struct{ name, value string }{{"connection_id", in.ReconnectConnectionID}, {"integration_id", in.ReconnectIntegration}} {
+			if f.value == "" {
+				empty = append(empty, fault.Problem{Code: "too_small", Message: "must not be empty", Path: []any{f.name}})
+			}
+		}
+		if len(empty) > 0 {
+			return nil, empty
+		}
+	}
 	// The session's end user becomes its connections' end user: the same
 	// rules as for imported connections (POST /connections) apply.
 	if in.EndUser != nil {
