@@ -70,13 +70,8 @@ func (s *Service) Connect(ctx context.Context, in CredentialsInput) (*store.Conn
 	if ferr != nil {
 		return nil, &Error{Kind: fault.Invalid, Message: ferr.Message, Field: []string{ferr.Field}}
 	}
-	switch m.Mint {
-	case authmode.MintJWT:
-		if creds, err = s.signJWT(p, config, creds); err != nil {
-			return nil, err
-		}
-	case authmode.MintClientCredentials:
-		if creds, err = s.clientCredentialsToken(ctx, p, config, creds); err != nil {
+	if first := minters[m.Mint].first; first != nil {
+		if creds, err = first(s, ctx, p, config, creds); err != nil {
 			return nil, err
 		}
 	}

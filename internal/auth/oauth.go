@@ -78,20 +78,11 @@ func (s *Service) Start(ctx context.Context, in StartInput) (string, error) {
 	}
 	sess.ExpiresAt = sess.CreatedAt.Add(oauthSessionTTL)
 
-	var target string
-	switch authmode.Get(p.AuthMode).Browser {
-	case authmode.BrowserOAuth2:
-		if integ.Credentials.ClientID == "" {
-			return "", errorf(fault.Invalid, "missing_client_id", "integration %q has no client_id; set its OAuth app credentials first", integ.UniqueKey)
-		}
-		target, err = s.authorizationURL(ctx, p, integ, sess, in)
-	case authmode.BrowserInstall:
-		target, err = installURL(p, sess)
-	case authmode.BrowserOAuth1:
-		target, err = s.startOAuth1(ctx, p, integ, sess, in)
-	default:
+	flow, ok := browserFlows[authmode.Get(p.AuthMode).Browser]
+	if !ok {
 		return "", errorf(fault.Invalid, "invalid_auth_mode", "integration %q uses auth mode %s, which has no browser flow; use its own endpoint", integ.UniqueKey, p.AuthMode)
 	}
+	target, err := flow.start(s, ctx, p, integ, sess, in)
 	if err != nil {
 		return "", err
 	}
@@ -393,14 +384,9 @@ func (s *Service) Callback(ctx context.Context, q url.Values) (*CallbackResult, 
 		}
 	}
 	var creds store.Credentials
-	switch authmode.Get(sess.AuthMode).Browser {
-	case authmode.BrowserOAuth2:
-		creds, err = s.exchangeCode(ctx, p, integ, sess, q.Get(codeParam(p)), config)
-	case authmode.BrowserOAuth1:
-		creds, err = s.exchangeOAuth1(ctx, p, integ, sess, q, config)
-	case authmode.BrowserInstall:
-		creds, err = s.completeApp(ctx, p, integ, sess, q, config)
-	default:
+	if flow, ok := browserFlows[authmode.Get(sess.AuthMode).Browser]; ok {
+		creds, err = flow.complete(s, ctx, p, integ, sess, q, config)
+	} else {
 		err = errorf(fault.Invalid, "invalid_auth_mode", "unexpected auth mode %s", sess.AuthMode)
 	}
 	if err != nil {

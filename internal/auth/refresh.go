@@ -297,34 +297,33 @@ func (s *Service) renew(ctx context.Context, p *catalog.Provider, integ *store.I
 	if config == nil {
 		config = map[string]any{}
 	}
-	m := authmode.Get(c.Credentials.Type)
-	switch m.Mint {
-	case authmode.MintRefreshToken:
-		creds, err := s.refreshOAuth2(ctx, p, integ, config, &c.Credentials)
-		return creds, config, err
-	case authmode.MintInstallation:
-		creds, err := s.installationToken(ctx, p, integ, withIntegrationConfig(config, integ))
-		if err != nil || !m.UserAuthorization {
-			return creds, config, unwrapAuth(err)
-		}
-		creds.Type = m.Name
-		creds.User = c.Credentials.User
-		if u := c.Credentials.User; u != nil && u.RefreshToken != "" && u.ExpiresAt != nil && u.ExpiresAt.Before(s.now().Add(s.window)) {
-			user, err := s.refreshOAuth2(ctx, p, integ, config, u)
-			if err != nil {
-				return creds, config, err
-			}
-			creds.User = &user
-		}
-		return creds, config, nil
-	case authmode.MintClientCredentials:
-		creds, err := s.clientCredentialsToken(ctx, p, config, c.Credentials)
-		return creds, config, unwrapAuth(err)
-	case authmode.MintJWT:
-		creds, err := s.signJWT(p, config, c.Credentials)
-		return creds, config, err
+	again := minters[authmode.Get(c.Credentials.Type).Mint].again
+	if again == nil {
+		return c.Credentials, config, fmt.Errorf("credentials of type %s cannot be refreshed", c.Credentials.Type)
 	}
-	return c.Credentials, config, fmt.Errorf("credentials of type %s cannot be refreshed", c.Credentials.Type)
+	creds, err := again(s, ctx, p, integ, c, config)
+	return creds, config, err
+}
+
+// renewInstallation mints an installation token again and, for an
+// installation that also authorized its user, refreshes the user's token
+// when it is about to expire.
+func (s *Service) renewInstallation(ctx context.Context, p *catalog.Provider, integ *store.Integration, c *store.Connection, config map[string]any) (store.Credentials, error) {
+	m := authmode.Get(c.Credentials.Type)
+	creds, err := s.installationToken(ctx, p, integ, withIntegrationConfig(config, integ))
+	if err != nil || !m.UserAuthorization {
+		return creds, unwrapAuth(err)
+	}
+	creds.Type = m.Name
+	creds.User = c.Credentials.User
+	if u := c.Credentials.User; u != nil && u.RefreshToken != "" && u.ExpiresAt != nil && u.ExpiresAt.Before(s.now().Add(s.window)) {
+		user, err := s.refreshOAuth2(ctx, p, integ, config, u)
+		if err != nil {
+			return creds, err
+		}
+		creds.User = &user
+	}
+	return creds, nil
 }
 
 // unwrapAuth exposes the token error inside an *Error, for classification.

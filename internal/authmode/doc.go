@@ -13,9 +13,12 @@
 //
 // The token requests themselves (code exchange, refresh, installation
 // tokens, client credentials, JWT signing, OAuth 1.0a) are mechanisms of
-// internal/auth, which a mode picks by kind (Browser, Mint); the mode
-// marked Issuer of a kind is the one whose credentials its mechanism makes
-// (MintJWT.Issuer() is JWT), so auth asks the kind and names no mode. A new mode that uses existing mechanisms is one new file
-// here and its line in registry.go; the catalog accepts the modes
+// internal/auth, which a mode picks by kind (Browser, Mint); auth keeps
+// one table entry per kind (auth/mechanisms.go), and the mode marked
+// Issuer of a kind is the one whose credentials its mechanism makes
+// (MintJWT.Issuer() is JWT), so auth asks the kind and names no mode. A
+// new mode that uses existing mechanisms is one new file here and its
+// line in registry.go; a new kind of token request is also a constant
+// here and an entry in auth's table. The catalog accepts the modes
 // registered here (catalog.AuthModeSupported).
 package authmode
