@@ -120,13 +120,13 @@ export default u;
 export const Open = u.Open;
 `
 
-// soapShim hands out the soap stand-in of js/modules.js. The named
+// soapShim hands out the soap module of js/modules.js. The named
 // exports read the object when called, so a test's vi.spyOn on the
 // default export reaches the named imports too.
 const soapShim = `const s = globalThis.__pb_soap;
 export default s;
 export const createClientAsync = (...a) => s.createClientAsync(...a), createClient = (...a) => s.createClient(...a),
-  WSSecurity = s.WSSecurity, BasicAuthSecurity = s.BasicAuthSecurity, BearerSecurity = s.BearerSecurity, security = s.security;
+  WSSecurity = s.WSSecurity, BasicAuthSecurity = s.BasicAuthSecurity, BearerSecurity = s.BearerSecurity, security = s.security, Client = s.Client;
 `
 
 // experimentalShim is nango/experimental: createFunction builds Nango's

@@ -36,12 +36,13 @@ type asyncOp func(x *execution, args json.RawMessage) (func(ctx context.Context)
 type syncOp func(x *execution, args json.RawMessage) (any, error)
 
 var syncOps = map[string]syncOp{
-	"log":         opLog,
-	"digest":      opDigest,
-	"randomUUID":  func(*execution, json.RawMessage) (any, error) { return uuid.NewString(), nil },
-	"randomBytes": opRandomBytes,
-	"unzip":       opUnzip,
-	"timeZone":    opTimeZone,
+	"log":          opLog,
+	"digest":       opDigest,
+	"randomUUID":   func(*execution, json.RawMessage) (any, error) { return uuid.NewString(), nil },
+	"randomBytes":  opRandomBytes,
+	"unzip":        opUnzip,
+	"timeZone":     opTimeZone,
+	"soap.message": opSOAPMessage,
 }
 
 // asyncOps is assigned in init: startOp reads it, and a package-level
@@ -70,6 +71,8 @@ func init() {
 		"getRecordsByIds":         opRecordsByIDs,
 		"listRecords":             opListRecords,
 		"uncontrolledFetch":       opUncontrolledFetch,
+		"soap.client":             opSOAPClient,
+		"soap.call":               opSOAPCall,
 	}
 	for _, op := range []string{RecordsSave, RecordsUpdate, RecordsDelete, RecordsTrackDeletesStart, RecordsTrackDeletesEnd, RecordsDeletePrevious, RecordsSetMerging} {
 		asyncOps[op] = opRecords(op)

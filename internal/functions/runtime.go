@@ -310,6 +310,8 @@ type execution struct {
 	pagers    map[int]*pager
 	nextPager int
 
+	soap soapWSDLs // the soap module's WSDLs (soap.go)
+
 	finished bool
 	ok       bool
 	payload  string

@@ -503,7 +503,7 @@ soap.createClientAsync = async () => 'mocked';
 return [await createClientAsync('x'), new security.WSSecurity('u', 'p', 'PasswordDigest').options];`, `["mocked",{"passwordType":"PasswordDigest"}]`},
 		{"no WSDL", `import soap from 'soap';`,
 			`try { await soap.createClientAsync('https://example.com/x.wsdl'); } catch (e) { return e.message.slice(0, 50); }`,
-			`"soap: SOAP clients are not supported in Patchbay y"`},
+			`"soap: createClientAsync needs the service's WSDL, "`},
 		{"unzipper can be replaced too", `import unzipper from 'unzipper';`,
 			`unzipper.Open.buffer = async () => ({ files: [] }); return await unzipper.Open.buffer(Buffer.from('x'));`, `{"files":[]}`},
 	}

@@ -76,3 +76,50 @@ func (h *Host) Fetch(ctx context.Context, req *functions.FetchRequest) (*functio
 func notAllowed(err error) error {
 	return &functions.HostError{Kind: fault.Forbidden, Code: "url_not_allowed", Message: "uncontrolledFetch: this URL is not allowed: " + err.Error()}
 }
+
+var _ functions.WSDLSource = (*Host)(nil)
+
+// WSDL is the soap module's createClientAsync: the service's WSDL,
+// fetched through the outbound policy as uncontrolledFetch's requests
+// are (no credentials, internal addresses refused) and kept in the
+// server's cache.
+func (h *Host) WSDL(ctx context.Context, u string) (*functions.WSDL, error) {
+	return h.d.wsdls.Get(ctx, u, func(ctx context.Context) ([]byte, error) { return h.fetchWSDL(ctx, u) })
+}
+
+func (h *Host) fetchWSDL(ctx context.Context, u string) ([]byte, error) {
+	client := h.d.client()
+	target, err := h.d.fetchGuard.Preflight(ctx, u, "")
+	if err != nil {
+		return nil, wsdlNotAllowed(err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
+	if err != nil {
+		return nil, &functions.HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: "soap: the WSDL's URL: " + err.Error()}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		if ge := new(outbound.GuardError); errors.As(err, &ge) {
+			return nil, wsdlNotAllowed(err)
+		}
+		return nil, &functions.HostError{Kind: fault.Upstream, Code: "wsdl_fetch_failed", Message: "soap: fetch the WSDL: " + err.Error()}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, &functions.HostError{Kind: fault.Upstream, Code: "wsdl_fetch_failed", Message: fmt.Sprintf("soap: fetch the WSDL: the server answered %d", resp.StatusCode)}
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, functions.MaxWSDLBytes+1))
+	if err != nil {
+		return nil, &functions.HostError{Kind: fault.Upstream, Code: "wsdl_fetch_failed", Message: "soap: read the WSDL: " + err.Error()}
+	}
+	if len(b) > functions.MaxWSDLBytes {
+		return nil, &functions.HostError{Kind: fault.TooLarge, Code: "wsdl_too_large", Message: fmt.Sprintf("soap: the WSDL is larger than %d MiB", functions.MaxWSDLBytes>>20)}
+	}
+	return b, nil
+}
+
+// wsdlNotAllowed is the refusal of a WSDL URL the outbound policy does
+// not allow.
+func wsdlNotAllowed(err error) error {
+	return &functions.HostError{Kind: fault.Forbidden, Code: "url_not_allowed", Message: "soap: the WSDL's URL is not allowed: " + err.Error()}
+}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 
@@ -98,5 +99,64 @@ func TestFetchGoesThroughTheAddressPolicy(t *testing.T) {
 				t.Fatalf("the servers saw %+v, want %+v", hits, tt.hits)
 			}
 		})
+	}
+}
+
+// TestWSDLGoesThroughTheAddressPolicy: the soap module's WSDL is fetched
+// as uncontrolledFetch's requests are, within its size bound, and cached.
+func TestWSDLGoesThroughTheAddressPolicy(t *testing.T) {
+	t.Parallel()
+	const wsdl = `<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" targetNamespace="urn:x">
+<binding name="b"><soap:binding style="document"/></binding></definitions>`
+	var mu sync.Mutex
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits++
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/big.wsdl":
+			chunk := make([]byte, 1<<20)
+			for i := 0; i <= functions.MaxWSDLBytes>>20; i++ {
+				_, _ = w.Write(chunk)
+			}
+		case "/gone.wsdl":
+			http.NotFound(w, r)
+		case "/bad.wsdl":
+			_, _ = w.Write([]byte("<html>"))
+		default:
+			_, _ = w.Write([]byte(wsdl))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	loopback := outbound.NewGuard(outbound.GuardOptions{AllowedNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	d := &Deps{Guard: loopback}
+	for _, tt := range []struct {
+		name, url, code string
+	}{
+		{"fetched", srv.URL + "/s.wsdl", ""},
+		{"then cached", srv.URL + "/s.wsdl", ""},
+		{"too big", srv.URL + "/big.wsdl", "wsdl_too_large"},
+		{"not found", srv.URL + "/gone.wsdl", "wsdl_fetch_failed"},
+		{"not a WSDL", srv.URL + "/bad.wsdl", "invalid_wsdl"},
+		{"an internal address", "http://169.254.169.254/latest/x.wsdl", "url_not_allowed"},
+	} {
+		h := New(d, Target{EnvironmentID: "env", IntegrationKey: "workday", ConnectionID: "c1"})
+		w, err := h.WSDL(t.Context(), tt.url)
+		var he *functions.HostError
+		switch {
+		case tt.code == "" && (err != nil || w == nil):
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.code != "" && (!errors.As(err, &he) || he.Code != tt.code):
+			t.Errorf("%s: err = %v, want %s", tt.name, err, tt.code)
+		}
+	}
+	if _, err := New(&Deps{}, Target{}).WSDL(t.Context(), srv.URL+"/s.wsdl"); err == nil || !strings.Contains(err.Error(), "not allowed") {
+		t.Errorf("the strict policy let a loopback WSDL through: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if hits != 4 {
+		t.Errorf("the WSDL server saw %d requests, want 4 (the second fetch is cached)", hits)
 	}
 }

@@ -51,6 +51,8 @@ type Deps struct {
 	fetchOnce   sync.Once
 	fetchGuard  *outbound.Guard
 	fetchClient *http.Client
+	// wsdls are the soap module's WSDLs, shared by executions.
+	wsdls functions.WSDLCache
 }
 
 // Proxy sends a function's requests (*proxy.Proxy).
