@@ -365,8 +365,8 @@ func (s *Service) Execute(ctx context.Context, environmentID, runID, environment
 }
 
 func (s *Service) deployment(ctx context.Context, environmentID, integrationKey, name string) (*store.Deployment, error) {
-	dep, err := s.o.Deployments.Get(ctx, environmentID, integrationKey, name)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && dep.Type != "action") {
+	dep, err := s.o.Deployments.Get(ctx, environmentID, integrationKey, "action", name)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, &Error{Kind: fault.NotFound, Code: "unknown_action",
 			Message: fmt.Sprintf("no action %s is deployed for integration %s", name, integrationKey)}
 	}

@@ -62,9 +62,9 @@ func (s *Service) Undeploy(ctx context.Context, environmentID, integrationKey, n
 	}
 	dep := match[0]
 	remove := func(ctx context.Context) error {
-		err := s.o.Deployments.Delete(ctx, environmentID, integrationKey, name)
+		err := s.o.Deployments.Delete(ctx, environmentID, integrationKey, dep.Type, name)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("delete deployment %s/%s: %w", integrationKey, name, err)
+			return fmt.Errorf("delete deployment %s %s/%s: %w", dep.Type, integrationKey, name, err)
 		}
 		// Not found: a concurrent undeploy removed it first, which is
 		// what was asked.
@@ -76,7 +76,7 @@ func (s *Service) Undeploy(ctx context.Context, environmentID, integrationKey, n
 		err = remove(ctx)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("undeploy %s/%s: %w", integrationKey, name, err)
+		return nil, fmt.Errorf("undeploy %s %s/%s: %w", dep.Type, integrationKey, name, err)
 	}
 	s.o.Logger.InfoContext(ctx, "function undeployed", "integration", integrationKey, "function", name, "type", dep.Type)
 	return dep, nil

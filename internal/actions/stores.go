@@ -13,5 +13,5 @@ import (
 type Deployments interface {
 	functions.Deployments
 	List(ctx context.Context, environmentID, integrationKey string) ([]*store.Deployment, error)
-	Delete(ctx context.Context, environmentID, integrationKey, name string) error
+	Delete(ctx context.Context, environmentID, integrationKey, typ, name string) error
 }

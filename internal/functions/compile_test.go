@@ -68,37 +68,6 @@ func TestCompileErrors(t *testing.T) {
 	}
 }
 
-func TestDiscoverAndFind(t *testing.T) {
-	refs, err := Discover(map[string]string{
-		"github/actions/create-issue.ts": "", "github/syncs/issues.ts": "", "github/on-events/post-connection.ts": "",
-		"github/helpers/x.ts": "", "github/tests/issues.test.json": "", "index.ts": "", "slack/actions/create-issue.ts": "",
-		"github/actions/types.d.ts": "",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, r := range refs {
-		names = append(names, r.FullName()+":"+r.Type)
-	}
-	want := "github/create-issue:action github/issues:sync github/post-connection:on-event slack/create-issue:action"
-	if strings.Join(names, " ") != want {
-		t.Fatalf("refs = %v", names)
-	}
-	if r, err := Find(refs, "issues"); err != nil || r.Entry != "github/syncs/issues.ts" {
-		t.Fatalf("find issues = %v, %v", r, err)
-	}
-	if _, err := Find(refs, "create-issue"); err == nil || !strings.Contains(err.Error(), "ambiguous") {
-		t.Fatalf("find ambiguous = %v", err)
-	}
-	if r, err := Find(refs, "slack/create-issue"); err != nil || r.Integration != "slack" {
-		t.Fatalf("find full = %v, %v", r, err)
-	}
-	if _, err := Discover(map[string]string{"a/actions/x.ts": "", "a/syncs/x.ts": ""}); err == nil {
-		t.Fatal("a name used twice in one integration was accepted")
-	}
-}
-
 func TestDescribe(t *testing.T) {
 	b := compileOne(t, map[string]string{"github/syncs/issues.ts": `
 import { createSync } from 'nango';

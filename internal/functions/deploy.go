@@ -112,9 +112,10 @@ func constructorOf(typ string) string {
 }
 
 // Deployments are where Deploy reads what is live and stores what it
-// compiled (store.Deployments, or its cache, has them).
+// compiled (store.Deployments, or its cache, has them), keyed by
+// integration, type and name.
 type Deployments interface {
-	Get(ctx context.Context, environmentID, integrationKey, name string) (*store.Deployment, error)
+	Get(ctx context.Context, environmentID, integrationKey, typ, name string) (*store.Deployment, error)
 	Put(ctx context.Context, deployments []*store.Deployment) error
 }
 
@@ -137,8 +138,8 @@ func Deploy(ctx context.Context, rt *Runtime, deployments Deployments, environme
 			if err != nil {
 				return nil, &DeployError{Code: "unknown_function", Message: err.Error(), Field: fmt.Sprintf("functions.%d", i)}
 			}
-			if !seen[r.FullName()] {
-				seen[r.FullName()] = true
+			if !seen[r.QualifiedName()] {
+				seen[r.QualifiedName()] = true
 				picked = append(picked, r)
 			}
 		}
@@ -164,13 +165,13 @@ func Deploy(ctx context.Context, rt *Runtime, deployments Deployments, environme
 		}
 		defJSON, err := json.Marshal(def)
 		if err != nil {
-			return nil, fmt.Errorf("encode the definition of %s: %w", ref.FullName(), err)
+			return nil, fmt.Errorf("encode the definition of %s: %w", ref.QualifiedName(), err)
 		}
 		changed := true
-		if old, err := deployments.Get(ctx, environmentID, ref.Integration, ref.Name); err == nil {
-			changed = old.SourceHash != b.Hash || old.Version != def.Version || old.Type != def.Type
+		if old, err := deployments.Get(ctx, environmentID, ref.Integration, def.Type, ref.Name); err == nil {
+			changed = old.SourceHash != b.Hash || old.Version != def.Version
 		} else if !errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("read deployment %s: %w", ref.FullName(), err)
+			return nil, fmt.Errorf("read deployment %s: %w", ref.QualifiedName(), err)
 		}
 		all = append(all, &store.Deployment{
 			EnvironmentID: environmentID, IntegrationKey: ref.Integration, Name: ref.Name, Type: def.Type,

@@ -12,7 +12,8 @@ type Deployment struct {
 	ID             string
 	EnvironmentID  string
 	IntegrationKey string // filled on reads from the integration's row
-	// Name is the function's name, unique within the integration.
+	// Name is the function's name, unique within the integration and
+	// type: an action and a sync may share one, as Nango allows.
 	Name string
 	// Type is "action", "sync" or "on-event".
 	Type    string
@@ -34,19 +35,21 @@ type Deployment struct {
 	UpdatedAt time.Time
 }
 
-// Deployments stores deployed functions.
+// Deployments stores deployed functions, each keyed by environment,
+// integration, type and name.
 type Deployments interface {
 	// Put inserts or replaces each deployment, keyed by environment,
-	// integration and name, in one transaction: either all are live after
-	// it or none. ErrNotFound if an integration does not exist. IDs and
-	// timestamps are filled in (CreatedAt is kept on replacement).
+	// integration, type and name, in one transaction: either all are live
+	// after it or none. ErrNotFound if an integration does not exist. IDs
+	// and timestamps are filled in (CreatedAt is kept on replacement).
 	Put(ctx context.Context, deployments []*Deployment) error
-	Get(ctx context.Context, environmentID, integrationKey, name string) (*Deployment, error)
+	// Get returns the deployment of the function of type typ named name.
+	Get(ctx context.Context, environmentID, integrationKey, typ, name string) (*Deployment, error)
 	// List returns the environment's deployments ordered by integration
-	// key then name; integrationKey "" lists every integration's.
+	// key, name, then type; integrationKey "" lists every integration's.
 	List(ctx context.Context, environmentID, integrationKey string) ([]*Deployment, error)
 	// Delete removes one deployment; ErrNotFound if there is none.
-	Delete(ctx context.Context, environmentID, integrationKey, name string) error
+	Delete(ctx context.Context, environmentID, integrationKey, typ, name string) error
 }
 
 // Action run states.

@@ -421,8 +421,8 @@ func (s *Service) variantTarget(ctx context.Context, environmentID, integrationK
 	case !variantName.MatchString(variant):
 		return nil, invalid("variant", "a variant is letters, digits, '_', '-' and '.' (at most 255)")
 	}
-	dep, err := s.o.Deployments.Get(ctx, environmentID, integrationKey, syncName)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && dep.Type != "sync") {
+	_, err := s.o.Deployments.Get(ctx, environmentID, integrationKey, "sync", syncName)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound("unknown_sync", "no sync %q is deployed for integration %s", syncName, integrationKey)
 	}
 	if err != nil {

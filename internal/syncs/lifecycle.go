@@ -28,7 +28,7 @@ func (s *Service) Deployed(ctx context.Context, environmentID string, deployed [
 			continue
 		}
 		s.defs.drop(environmentID, d.Integration)
-		dep, err := s.o.Deployments.Get(ctx, environmentID, d.Integration, d.Name)
+		dep, err := s.o.Deployments.Get(ctx, environmentID, d.Integration, "sync", d.Name)
 		if err != nil {
 			return fmt.Errorf("deployment %s/%s: %w", d.Integration, d.Name, err)
 		}

@@ -216,8 +216,8 @@ func (s *Service) heartbeat(ctx context.Context, in *store.SyncInstance, leaseID
 
 // execute runs the sync function.
 func (s *Service) execute(ctx context.Context, in *store.SyncInstance, r *runSync) (*functions.Definition, error) {
-	dep, err := s.o.Deployments.Get(ctx, in.EnvironmentID, in.IntegrationKey, in.SyncName)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && dep.Type != "sync") {
+	dep, err := s.o.Deployments.Get(ctx, in.EnvironmentID, in.IntegrationKey, "sync", in.SyncName)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, &functions.Failure{Type: "unknown_sync", Message: fmt.Sprintf("no sync %s is deployed for integration %s", in.SyncName, in.IntegrationKey)}
 	}
 	if err != nil {

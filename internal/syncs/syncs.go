@@ -62,7 +62,7 @@ func notFound(code, format string, args ...any) *Error {
 
 // Deployments are the deployed functions (store.Deployments or its cache).
 type Deployments interface {
-	Get(ctx context.Context, environmentID, integrationKey, name string) (*store.Deployment, error)
+	Get(ctx context.Context, environmentID, integrationKey, typ, name string) (*store.Deployment, error)
 	List(ctx context.Context, environmentID, integrationKey string) ([]*store.Deployment, error)
 }
 

@@ -28,18 +28,18 @@ func NewDeployments(inner store.Deployments, n store.Notifier, ttl time.Duration
 	return &Deployments{Deployments: inner, cache: newTTLCache[*store.Deployment](n, DeploymentsChannel, ttl, 10_000)}
 }
 
-func deployKey(environmentID, integrationKey, name string) string {
-	return environmentID + "\x00" + integrationKey + "\x00" + name
+func deployKey(environmentID, integrationKey, typ, name string) string {
+	return environmentID + "\x00" + integrationKey + "\x00" + typ + "\x00" + name
 }
 
 // Get implements store.Deployments; callers share the cached value and
 // must not modify it.
-func (c *Deployments) Get(ctx context.Context, environmentID, integrationKey, name string) (*store.Deployment, error) {
-	key := deployKey(environmentID, integrationKey, name)
+func (c *Deployments) Get(ctx context.Context, environmentID, integrationKey, typ, name string) (*store.Deployment, error) {
+	key := deployKey(environmentID, integrationKey, typ, name)
 	if hit, ok := c.cache.get(key); ok {
 		return hit, nil
 	}
-	d, err := c.Deployments.Get(ctx, environmentID, integrationKey, name)
+	d, err := c.Deployments.Get(ctx, environmentID, integrationKey, typ, name)
 	if err != nil {
 		return nil, err
 	}
@@ -51,19 +51,19 @@ func (c *Deployments) Get(ctx context.Context, environmentID, integrationKey, na
 func (c *Deployments) Put(ctx context.Context, deployments []*store.Deployment) error {
 	err := c.Deployments.Put(ctx, deployments)
 	for _, d := range deployments {
-		_ = c.cache.announce(ctx, deployKey(d.EnvironmentID, d.IntegrationKey, d.Name))
+		_ = c.cache.announce(ctx, deployKey(d.EnvironmentID, d.IntegrationKey, d.Type, d.Name))
 	}
 	return err
 }
 
 // Delete implements store.Deployments.
-func (c *Deployments) Delete(ctx context.Context, environmentID, integrationKey, name string) error {
-	err := c.Deployments.Delete(ctx, environmentID, integrationKey, name)
-	_ = c.cache.announce(ctx, deployKey(environmentID, integrationKey, name))
+func (c *Deployments) Delete(ctx context.Context, environmentID, integrationKey, typ, name string) error {
+	err := c.Deployments.Delete(ctx, environmentID, integrationKey, typ, name)
+	_ = c.cache.announce(ctx, deployKey(environmentID, integrationKey, typ, name))
 	return err
 }
 
 // Listen applies other processes' announcements until ctx ends.
 func (c *Deployments) Listen(ctx context.Context) error {
-	return c.cache.listen(ctx, func(key string) bool { return strings.Count(key, "\x00") == 2 })
+	return c.cache.listen(ctx, func(key string) bool { return strings.Count(key, "\x00") == 3 })
 }

@@ -255,12 +255,14 @@ UPDATE environments SET variables = $1, updated_at = $2 WHERE id = $3;
 -- name: IntegrationIDByKey
 SELECT id FROM integrations WHERE environment_id = $1 AND unique_key = $2;
 
--- A redeploy keeps the row's id and created_at, which RETURNING hands back.
+-- A function is keyed by integration, type and name (an action and a sync
+-- may share a name). A redeploy keeps the row's id and created_at, which
+-- RETURNING hands back.
 -- name: UpsertDeployment
 INSERT INTO deployments (id, environment_id, integration_id, name, type, version, source_hash, bundle,
     definition, source_map, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-ON CONFLICT (integration_id, name) DO UPDATE SET type = excluded.type, version = excluded.version,
+ON CONFLICT (integration_id, type, name) DO UPDATE SET version = excluded.version,
     source_hash = excluded.source_hash, bundle = excluded.bundle, definition = excluded.definition,
     source_map = excluded.source_map, updated_at = excluded.updated_at
 RETURNING id, created_at;
@@ -269,7 +271,7 @@ RETURNING id, created_at;
 SELECT d.id, d.environment_id, i.unique_key, d.name, d.type, d.version, d.source_hash, d.bundle,
     d.definition, d.source_map, d.created_at, d.updated_at
 FROM deployments d JOIN integrations i ON i.id = d.integration_id
-WHERE i.environment_id = $1 AND i.unique_key = $2 AND d.name = $3;
+WHERE i.environment_id = $1 AND i.unique_key = $2 AND d.type = $3 AND d.name = $4;
 
 -- $2 is NULL for every integration.
 -- name: ListDeployments
@@ -277,12 +279,12 @@ SELECT d.id, d.environment_id, i.unique_key, d.name, d.type, d.version, d.source
     d.definition, d.source_map, d.created_at, d.updated_at
 FROM deployments d JOIN integrations i ON i.id = d.integration_id
 WHERE i.environment_id = $1 AND ($2::text IS NULL OR i.unique_key = $2::text)
-ORDER BY i.unique_key, d.name;
+ORDER BY i.unique_key, d.name, d.type;
 
 -- name: DeleteDeployment
 DELETE FROM deployments
 WHERE integration_id = (SELECT id FROM integrations WHERE environment_id = $1 AND unique_key = $2)
-    AND name = $3;
+    AND type = $3 AND name = $4;
 
 -- Action runs. Every read returns the columns in InsertActionRun's order.
 

@@ -10,7 +10,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/pressly/goose/v3"
+
 	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/store/sqlstore"
 	"github.com/patchbay/patchbay/internal/store/storetest"
 	"github.com/patchbay/patchbay/internal/vault"
 )
@@ -46,6 +49,19 @@ func (d database) Dump(t *testing.T, query string) string {
 	db := d.raw(t)
 	defer db.Close()
 	return storetest.DumpRows(t, db, query)
+}
+
+func (d database) MigrateTo(t *testing.T, version int64) {
+	t.Helper()
+	db := d.raw(t)
+	defer db.Close()
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlstore.MigrateTo(t.Context(), db, goose.DialectSQLite3, fsys, version); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestStore(t *testing.T) {

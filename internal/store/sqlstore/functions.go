@@ -19,7 +19,7 @@ func (s deployments) Put(ctx context.Context, ds []*store.Deployment) error {
 			// What PostgreSQL's jsonb would refuse, SQLite would store:
 			// refuse it on both.
 			if err := store.DocDefinition.Check(d.Definition); err != nil {
-				return fmt.Errorf("deploy %s: %w", d.Name, err)
+				return fmt.Errorf("deploy %s %s: %w", d.Type, d.Name, err)
 			}
 		}
 	}
@@ -31,7 +31,7 @@ func (s deployments) Put(ctx context.Context, ds []*store.Deployment) error {
 			n := *d
 			n.UpdatedAt = now
 			if err := s.put(ctx, tx, &n); err != nil {
-				return fmt.Errorf("deploy %s: %w", d.Name, err)
+				return fmt.Errorf("deploy %s %s: %w", d.Type, d.Name, err)
 			}
 			done[i] = n
 		}
@@ -91,13 +91,13 @@ func (s deployments) scan(row rowScanner) (*store.Deployment, error) {
 	return d, nil
 }
 
-func (s deployments) Get(ctx context.Context, environmentID, integrationKey, name string) (*store.Deployment, error) {
+func (s deployments) Get(ctx context.Context, environmentID, integrationKey, typ, name string) (*store.Deployment, error) {
 	if !isUUID(environmentID) {
-		return nil, fmt.Errorf("deployment %s/%s: %w", integrationKey, name, store.ErrNotFound)
+		return nil, fmt.Errorf("deployment %s %s/%s: %w", typ, integrationKey, name, store.ErrNotFound)
 	}
-	d, err := s.scan(s.db.read.QueryRowContext(ctx, s.db.q("GetDeployment"), environmentID, integrationKey, name))
+	d, err := s.scan(s.db.read.QueryRowContext(ctx, s.db.q("GetDeployment"), environmentID, integrationKey, typ, name))
 	if err != nil {
-		return nil, fmt.Errorf("deployment %s/%s: %w", integrationKey, name, err)
+		return nil, fmt.Errorf("deployment %s %s/%s: %w", typ, integrationKey, name, err)
 	}
 	return d, nil
 }
@@ -125,18 +125,18 @@ func (s deployments) List(ctx context.Context, environmentID, integrationKey str
 	return out, nil
 }
 
-func (s deployments) Delete(ctx context.Context, environmentID, integrationKey, name string) error {
+func (s deployments) Delete(ctx context.Context, environmentID, integrationKey, typ, name string) error {
 	if !isUUID(environmentID) {
-		return fmt.Errorf("delete deployment %s/%s: %w", integrationKey, name, store.ErrNotFound)
+		return fmt.Errorf("delete deployment %s %s/%s: %w", typ, integrationKey, name, store.ErrNotFound)
 	}
-	res, err := s.db.write.ExecContext(ctx, s.db.q("DeleteDeployment"), environmentID, integrationKey, name)
+	res, err := s.db.write.ExecContext(ctx, s.db.q("DeleteDeployment"), environmentID, integrationKey, typ, name)
 	if err != nil {
-		return fmt.Errorf("delete deployment %s/%s: %w", integrationKey, name, err)
+		return fmt.Errorf("delete deployment %s %s/%s: %w", typ, integrationKey, name, err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("delete deployment %s/%s: %w", integrationKey, name, err)
+		return fmt.Errorf("delete deployment %s %s/%s: %w", typ, integrationKey, name, err)
 	} else if n == 0 {
-		return fmt.Errorf("delete deployment %s/%s: %w", integrationKey, name, store.ErrNotFound)
+		return fmt.Errorf("delete deployment %s %s/%s: %w", typ, integrationKey, name, store.ErrNotFound)
 	}
 	return nil
 }

@@ -31,3 +31,26 @@ func Migrate[TTx any](ctx context.Context, db *sql.DB, dialect goose.Dialect, mi
 	}
 	return nil
 }
+
+// MigrateTo moves a dialect's schema up or down to version (River's tables
+// are left as they are). Tests use it to build a database as an older
+// release left it and check that a migration keeps its rows.
+func MigrateTo(ctx context.Context, db *sql.DB, dialect goose.Dialect, migrations fs.FS, version int64) error {
+	p, err := goose.NewProvider(dialect, db, migrations)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	current, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	if current > version {
+		_, err = p.DownTo(ctx, version)
+	} else {
+		_, err = p.UpTo(ctx, version)
+	}
+	if err != nil {
+		return fmt.Errorf("migrate to %d: %w", version, err)
+	}
+	return nil
+}

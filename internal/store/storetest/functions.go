@@ -54,7 +54,7 @@ func testDeployments(t *testing.T, newDB func(t *testing.T) Database) {
 		}
 
 		deps := b.store.Deployments()
-		got, err := deps.Get(b.ctx, dev.ID, "github", "fetch-issues")
+		got, err := deps.Get(b.ctx, dev.ID, "github", "action", "fetch-issues")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +68,7 @@ func testDeployments(t *testing.T, newDB func(t *testing.T) Database) {
 			{dev.ID, "github", "missing"}, {dev.ID, "missing", "fetch-issues"}, {prod.ID, "github", "create-issue"},
 			{uuid.NewString(), "github", "fetch-issues"}, {"dev", "github", "fetch-issues"},
 		} {
-			if _, err := deps.Get(b.ctx, c.env, c.key, c.name); !errors.Is(err, store.ErrNotFound) {
+			if _, err := deps.Get(b.ctx, c.env, c.key, "action", c.name); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("Get(%s, %s, %s) error = %v, want ErrNotFound", c.env, c.key, c.name, err)
 			}
 		}
@@ -101,13 +101,13 @@ func testDeployments(t *testing.T, newDB func(t *testing.T) Database) {
 		time.Sleep(2 * time.Millisecond)
 
 		next := deployment(dev.ID, "github", "fetch-issues")
-		next.Type, next.Version, next.SourceHash, next.Bundle, next.Definition = "sync", "2.0.0", strings.Repeat("cd", 32), "/* v2 */", nil
+		next.Version, next.SourceHash, next.Bundle, next.Definition = "2.0.0", strings.Repeat("cd", 32), "/* v2 */", nil
 		b.deploy(t, next)
 		if next.ID != first.ID || next.CreatedAt.Sub(first.CreatedAt).Abs() > time.Microsecond || !next.UpdatedAt.After(first.UpdatedAt) {
 			t.Fatalf("replacement = %+v; want id %s, creation time %v and a later update time", next, first.ID, first.CreatedAt)
 		}
-		got, err := b.store.Deployments().Get(b.ctx, dev.ID, "github", "fetch-issues")
-		if err != nil || got.ID != first.ID || got.Type != "sync" || got.Version != "2.0.0" || got.SourceHash != next.SourceHash ||
+		got, err := b.store.Deployments().Get(b.ctx, dev.ID, "github", "action", "fetch-issues")
+		if err != nil || got.ID != first.ID || got.Type != "action" || got.Version != "2.0.0" || got.SourceHash != next.SourceHash ||
 			got.Bundle != "/* v2 */" || got.Definition != nil ||
 			got.CreatedAt.Sub(first.CreatedAt).Abs() > time.Microsecond || got.UpdatedAt.Sub(next.UpdatedAt).Abs() > time.Microsecond {
 			t.Fatalf("after replacement, Get = %+v, %v", got, err)
@@ -129,7 +129,7 @@ func testDeployments(t *testing.T, newDB func(t *testing.T) Database) {
 		b.db.Exec(t, `UPDATE deployments SET source_map = NULL WHERE name = 'old'`)
 		deps := b.store.Deployments()
 		for name, want := range map[string]string{"mapped": sourceMap, "unmapped": "", "old": ""} {
-			got, err := deps.Get(b.ctx, dev.ID, "github", name)
+			got, err := deps.Get(b.ctx, dev.ID, "github", "action", name)
 			if err != nil || got.SourceMap != want || got.Bundle == "" {
 				t.Fatalf("Get(%s) = %+v, %v; want source map %q", name, got, err, want)
 			}
@@ -141,7 +141,7 @@ func testDeployments(t *testing.T, newDB func(t *testing.T) Database) {
 		// A redeploy without a map drops the old one: it belonged to the
 		// old bundle.
 		b.deploy(t, deployment(dev.ID, "github", "mapped"))
-		if got, err := deps.Get(b.ctx, dev.ID, "github", "mapped"); err != nil || got.SourceMap != "" {
+		if got, err := deps.Get(b.ctx, dev.ID, "github", "action", "mapped"); err != nil || got.SourceMap != "" {
 			t.Fatalf("after a redeploy without a map, Get = %+v, %v", got, err)
 		}
 	})
@@ -164,10 +164,10 @@ func testDeployments(t *testing.T, newDB func(t *testing.T) Database) {
 		if replaced.ID != "" || added.ID != "" {
 			t.Fatalf("a failed Put filled in ids: %q, %q", replaced.ID, added.ID)
 		}
-		if got, err := deps.Get(b.ctx, dev.ID, "github", "fetch-issues"); err != nil || got.Version != "1.0.0" {
+		if got, err := deps.Get(b.ctx, dev.ID, "github", "action", "fetch-issues"); err != nil || got.Version != "1.0.0" {
 			t.Fatalf("a failed Put replaced a deployment: %+v, %v", got, err)
 		}
-		if _, err := deps.Get(b.ctx, dev.ID, "github", "create-issue"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := deps.Get(b.ctx, dev.ID, "github", "action", "create-issue"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("a failed Put added a deployment: %v", err)
 		}
 		for _, env := range []string{uuid.NewString(), "dev"} {
@@ -193,24 +193,127 @@ func testDeployments(t *testing.T, newDB func(t *testing.T) Database) {
 		b.deploy(t, deployment(dev.ID, "github", "fetch-issues"), deployment(dev.ID, "github", "create-issue"),
 			deployment(prod.ID, "github", "fetch-issues"))
 		deps := b.store.Deployments()
-		if err := deps.Delete(b.ctx, dev.ID, "github", "fetch-issues"); err != nil {
+		if err := deps.Delete(b.ctx, dev.ID, "github", "action", "fetch-issues"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := deps.Get(b.ctx, dev.ID, "github", "fetch-issues"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := deps.Get(b.ctx, dev.ID, "github", "action", "fetch-issues"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("Get after Delete: error = %v, want ErrNotFound", err)
 		}
 		for _, c := range []struct{ env, key, name string }{
 			{dev.ID, "github", "fetch-issues"}, {dev.ID, "missing", "create-issue"}, {"dev", "github", "create-issue"},
 		} {
-			if err := deps.Delete(b.ctx, c.env, c.key, c.name); !errors.Is(err, store.ErrNotFound) {
+			if err := deps.Delete(b.ctx, c.env, c.key, "action", c.name); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("Delete(%s, %s, %s) error = %v, want ErrNotFound", c.env, c.key, c.name, err)
 			}
 		}
 		if list, err := deps.List(b.ctx, dev.ID, ""); err != nil || deploymentNames(list) != "github/create-issue" {
 			t.Fatalf("after Delete, List(dev) = %q, %v", deploymentNames(list), err)
 		}
-		if _, err := deps.Get(b.ctx, prod.ID, "github", "fetch-issues"); err != nil {
+		if _, err := deps.Get(b.ctx, prod.ID, "github", "action", "fetch-issues"); err != nil {
 			t.Fatalf("Delete reached another environment: %v", err)
+		}
+	})
+	t.Run("KeyedByTypeAndName", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newDB)
+		dev := b.environment(t, "dev")
+		b.integration(t, dev.ID, "calendar")
+		action, sync := deployment(dev.ID, "calendar", "settings"), deployment(dev.ID, "calendar", "settings")
+		sync.Type, sync.Bundle = "sync", "/* the sync */"
+		b.deploy(t, action, sync)
+		if action.ID == sync.ID {
+			t.Fatalf("an action and a sync of one name share the row %s", action.ID)
+		}
+		deps := b.store.Deployments()
+		for _, c := range []struct{ typ, wantID, wantErr string }{
+			{"action", action.ID, ""}, {"sync", sync.ID, ""}, {"on-event", "", "not found"},
+		} {
+			got, err := deps.Get(b.ctx, dev.ID, "calendar", c.typ, "settings")
+			switch {
+			case c.wantErr != "" && !errors.Is(err, store.ErrNotFound):
+				t.Fatalf("Get(%s) error = %v, want ErrNotFound", c.typ, err)
+			case c.wantErr == "" && (err != nil || got.ID != c.wantID || got.Type != c.typ):
+				t.Fatalf("Get(%s) = %+v, %v; want row %s", c.typ, got, err, c.wantID)
+			}
+		}
+		// Redeploying one replaces that one only.
+		again := deployment(dev.ID, "calendar", "settings")
+		again.Type, again.Version = "sync", "2.0.0"
+		b.deploy(t, again)
+		if again.ID != sync.ID {
+			t.Fatalf("redeploying the sync made row %s, want %s", again.ID, sync.ID)
+		}
+		if got, err := deps.Get(b.ctx, dev.ID, "calendar", "action", "settings"); err != nil || got.Version != "1.0.0" {
+			t.Fatalf("redeploying the sync changed the action: %+v, %v", got, err)
+		}
+		list, err := deps.List(b.ctx, dev.ID, "calendar")
+		if err != nil || len(list) != 2 || list[0].Type != "action" || list[1].Type != "sync" {
+			t.Fatalf("List = %s, %v; want the action then the sync", deploymentNames(list), err)
+		}
+		// Deleting one leaves the other.
+		if err := deps.Delete(b.ctx, dev.ID, "calendar", "sync", "settings"); err != nil {
+			t.Fatal(err)
+		}
+		if err := deps.Delete(b.ctx, dev.ID, "calendar", "sync", "settings"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("second Delete of the sync: error = %v, want ErrNotFound", err)
+		}
+		if got, err := deps.Get(b.ctx, dev.ID, "calendar", "action", "settings"); err != nil || got.ID != action.ID {
+			t.Fatalf("deleting the sync took the action: %+v, %v", got, err)
+		}
+	})
+	t.Run("MigrationKeepsRows", func(t *testing.T) {
+		t.Parallel()
+		// Rows deployed before functions were keyed by type (migration 8)
+		// are read, replaced and deleted as before, and a function of
+		// another type may then take the same name.
+		b := setup(t, newDB)
+		dev := b.environment(t, "dev")
+		b.integration(t, dev.ID, "calendar")
+		old, oldSync := deployment(dev.ID, "calendar", "settings"), deployment(dev.ID, "calendar", "events")
+		old.SourceMap = `{"version":3,"mappings":"AAAA"}`
+		oldSync.Type = "sync"
+		b.deploy(t, old, oldSync)
+		if err := b.store.Close(); err != nil {
+			t.Fatal(err)
+		}
+		b.db.MigrateTo(t, 7)
+		// Under the old schema a name is unique in an integration.
+		dump := b.db.Dump(t, "SELECT name, type FROM deployments ORDER BY name")
+		if dump != "events\tsync\t\nsettings\taction\t\n" {
+			t.Fatalf("after migrating down, the rows are %q", dump)
+		}
+		s, err := b.db.Open(t, b.vault)
+		if err != nil {
+			t.Fatalf("reopen (migrating up): %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		deps := s.Deployments()
+		got, err := deps.Get(b.ctx, dev.ID, "calendar", "action", "settings")
+		if err != nil || got.ID != old.ID || got.Bundle != old.Bundle || got.SourceMap != old.SourceMap ||
+			!sameJSON(t, got.Definition, old.Definition) || got.CreatedAt.Sub(old.CreatedAt).Abs() > time.Microsecond {
+			t.Fatalf("after the migration, Get = %+v, %v; want %+v", got, err, old)
+		}
+		if got, err := deps.Get(b.ctx, dev.ID, "calendar", "sync", "events"); err != nil || got.ID != oldSync.ID {
+			t.Fatalf("after the migration, Get(sync events) = %+v, %v", got, err)
+		}
+		same := deployment(dev.ID, "calendar", "settings")
+		same.Type = "sync"
+		replaced := deployment(dev.ID, "calendar", "settings")
+		replaced.Version = "2.0.0"
+		if err := deps.Put(b.ctx, []*store.Deployment{same, replaced}); err != nil {
+			t.Fatal(err)
+		}
+		if replaced.ID != old.ID || same.ID == old.ID {
+			t.Fatalf("after the migration, a redeploy made rows %s and %s; want %s kept and a new one", replaced.ID, same.ID, old.ID)
+		}
+		if list, err := deps.List(b.ctx, dev.ID, ""); err != nil || len(list) != 3 {
+			t.Fatalf("after the migration, List = %s, %v", deploymentNames(list), err)
+		}
+		if err := deps.Delete(b.ctx, dev.ID, "calendar", "action", "settings"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := deps.Get(b.ctx, dev.ID, "calendar", "sync", "settings"); err != nil {
+			t.Fatalf("deleting the migrated action took the sync: %v", err)
 		}
 	})
 	t.Run("FollowTheIntegration", func(t *testing.T) {
@@ -228,7 +331,7 @@ func testDeployments(t *testing.T, newDB func(t *testing.T) Database) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := deps.Get(b.ctx, dev.ID, "github-renamed", "fetch-issues"); err != nil || got.IntegrationKey != "github-renamed" {
+		if got, err := deps.Get(b.ctx, dev.ID, "github-renamed", "action", "fetch-issues"); err != nil || got.IntegrationKey != "github-renamed" {
 			t.Fatalf("after a rename, Get = %+v, %v", got, err)
 		}
 		if err := b.store.Integrations().Delete(b.ctx, dev.ID, "github-renamed"); err != nil {

@@ -54,14 +54,24 @@ func PostgresURL(t testing.TB) string {
 }
 
 type postgresDatabase[S store.Store] struct {
-	url  string
-	open func(context.Context, string, *vault.Vault) (S, error)
+	url       string
+	open      func(context.Context, string, *vault.Vault) (S, error)
+	migrateTo func(ctx context.Context, databaseURL string, version int64) error
 }
 
 // NewPostgresDatabase returns a Database in a fresh schema, opened with open
-// (postgres.Open, passed in because that package's tests import this one).
-func NewPostgresDatabase[S store.Store](t *testing.T, open func(context.Context, string, *vault.Vault) (S, error)) Database {
-	return postgresDatabase[S]{url: PostgresURL(t), open: open}
+// and migrated to a version with migrateTo (the postgres package's, passed
+// in because that package's tests import this one).
+func NewPostgresDatabase[S store.Store](t *testing.T, open func(context.Context, string, *vault.Vault) (S, error),
+	migrateTo func(ctx context.Context, databaseURL string, version int64) error) Database {
+	return postgresDatabase[S]{url: PostgresURL(t), open: open, migrateTo: migrateTo}
+}
+
+func (d postgresDatabase[S]) MigrateTo(t *testing.T, version int64) {
+	t.Helper()
+	if err := d.migrateTo(t.Context(), d.url, version); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (d postgresDatabase[S]) Open(t *testing.T, v *vault.Vault) (store.Store, error) {

@@ -31,6 +31,10 @@ type Database interface {
 	// Dump returns every value of every row query selects, as text (see
 	// DumpRows), to look for what must never be stored in the clear.
 	Dump(t *testing.T, query string) string
+	// MigrateTo moves the schema, with no store open on it, up or down to
+	// a migration version: the database an older release left, to check
+	// that a migration keeps its rows.
+	MigrateTo(t *testing.T, version int64)
 }
 
 // DumpRows implements Database.Dump over db: each value as its bytes or
