@@ -18,8 +18,8 @@ func (d *devCLI) compileCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "compile [function…]",
 		Short: "Bundle the project's functions and check their definitions",
-		Long: "Bundle each function (or those named: <integration>/<name>, or a name used in one\n" +
-			"integration only) with the compiler the server uses, and check what it exports: the\n" +
+		Long: "Bundle each function (or those named: <name>, <integration>/<name>, and actions/<name>\n" +
+			"or syncs/<name> where both exist) with the compiler the server uses, and check what it exports: the\n" +
 			"type its folder says, zod schemas for an action's input and output, a sync's models.\n" +
 			"Errors are printed as file:line:col.",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -36,7 +36,7 @@ func (d *devCLI) compileCommand() *cobra.Command {
 					failed++
 					continue
 				}
-				fmt.Fprintf(d.stdout, "%s %s  %s  %s\n", d.ui.green("✓"), r.FullName(), d.ui.dim(def.Type), d.ui.dim(versionOf(def)))
+				fmt.Fprintf(d.stdout, "%s %s  %s  %s\n", d.ui.green("✓"), p.label(r), d.ui.dim(def.Type), d.ui.dim(versionOf(def)))
 			}
 			if failed > 0 {
 				return fmt.Errorf("%d of %d functions failed to compile", failed, len(refs))
@@ -62,7 +62,7 @@ func (d *devCLI) build(ctx context.Context, rt *functions.Runtime, p *project, r
 	if len(problems) == 0 {
 		return def
 	}
-	fmt.Fprintf(d.stdout, "%s %s\n", d.ui.red("✗"), r.FullName())
+	fmt.Fprintf(d.stdout, "%s %s\n", d.ui.red("✗"), p.label(r))
 	for _, pos := range problems {
 		d.printPosition(pos)
 	}

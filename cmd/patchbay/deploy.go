@@ -29,15 +29,25 @@ func (d *devCLI) deployCommand() *cobra.Command {
 				typ   string
 				names []string
 			}{{"action", actions}, {"sync", syncs}} {
+				// --sync settings means the sync even when an action
+				// shares the name.
+				var ofType []functions.Ref
+				for _, r := range p.refs {
+					if r.Type == want.typ {
+						ofType = append(ofType, r)
+					}
+				}
 				for _, n := range want.names {
-					r, err := functions.Find(p.refs, n)
+					r, err := functions.Find(ofType, n)
 					if err != nil {
+						if other, oerr := functions.Find(p.refs, n); oerr == nil {
+							return fmt.Errorf("%s is %s, not %s", other.FullName(), article(other.Type), article(want.typ))
+						}
 						return err
 					}
-					if r.Type != want.typ {
-						return fmt.Errorf("%s is %s, not %s", r.FullName(), article(r.Type), article(want.typ))
-					}
-					names = append(names, r.FullName())
+					// The qualified name is the one the server cannot
+					// read as another function.
+					names = append(names, r.QualifiedName())
 				}
 			}
 			if len(p.refs) == 0 {

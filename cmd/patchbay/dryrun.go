@@ -33,7 +33,7 @@ func (d *devCLI) dryrunCommand() *cobra.Command {
 			"The secret key is read from " + secretKeyHelp,
 		Example: "  patchbay dryrun create-issue my-connection --input '{\"owner\":\"octocat\",\"repo\":\"hello-world\",\"title\":\"Hi\"}'\n" +
 			"  patchbay dryrun github/issues my-connection --metadata @metadata.json --save-responses",
-		Args: exactArgs("the function (<name> or <integration>/<name>)", "the connection id"),
+		Args: exactArgs("the function (<name>, <integration>/<name>, or actions/<name> and syncs/<name> where an action and a sync share the name)", "the connection id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := loadProject(sf.dir)
 			if err != nil {
@@ -56,7 +56,7 @@ func (d *devCLI) dryrunCommand() *cobra.Command {
 				}
 			}
 			req := client.DryrunRequest{
-				Files: p.uploadFiles(), Function: r.FullName(), Integration: cmpOr(integration, r.Integration),
+				Files: p.uploadFiles(), Function: r.QualifiedName(), Integration: cmpOr(integration, r.Integration),
 				ConnectionID: args[1], SaveResponses: saveResponses,
 			}
 			if req.Input, err = jsonFlag("input", input); err != nil {

@@ -41,6 +41,6 @@ func (d *devCLI) saveFixture(out io.Writer, p *project, r functions.Ref, req cli
 	if err := os.WriteFile(target, b, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\nWrote %s (%d requests): run it with `patchbay test %s`\n", target, len(calls), r.FullName())
+	fmt.Fprintf(out, "\nWrote %s (%d requests): run it with `patchbay test %s`\n", target, len(calls), p.label(r))
 	return nil
 }

@@ -316,14 +316,14 @@ func TestDeploy(t *testing.T) {
 			t.Fatalf("deploy: %v\n%s", err, out)
 		}
 		req := srv.last(t)
-		if req.auth != "Bearer from-env" || fmt.Sprint(req.body["functions"]) != "[github/create-issue]" {
+		if req.auth != "Bearer from-env" || fmt.Sprint(req.body["functions"]) != "[github/actions/create-issue]" {
 			t.Fatalf("request = %+v", req)
 		}
 		// dev falls back to PATCHBAY_SECRET_KEY.
 		if out, err := run(t, env, "deploy", "--dir", dir, "--sync", "github/issues"); err != nil {
 			t.Fatalf("deploy: %v\n%s", err, out)
 		}
-		if req := srv.last(t); req.auth != "Bearer generic" || fmt.Sprint(req.body["functions"]) != "[github/issues]" {
+		if req := srv.last(t); req.auth != "Bearer generic" || fmt.Sprint(req.body["functions"]) != "[github/syncs/issues]" {
 			t.Fatalf("request = %+v", req)
 		}
 		if _, err := run(t, env, "deploy", "--dir", dir, "--sync", "create-issue"); err == nil || !strings.Contains(err.Error(), "is an action, not a sync") {
@@ -443,7 +443,7 @@ func TestDryrunSavesAFixtureTestReplays(t *testing.T) {
 	if req.path != "/functions/dryrun" || req.auth != "Bearer dev-key" {
 		t.Fatalf("request = %+v", req)
 	}
-	for k, want := range map[string]any{"function": "github/issues", "integration": "github-app", "connection_id": "conn-1",
+	for k, want := range map[string]any{"function": "github/syncs/issues", "integration": "github-app", "connection_id": "conn-1",
 		"last_sync_date": "2024-01-01T00:00:00Z", "save_responses": true} {
 		if req.body[k] != want {
 			t.Errorf("%s = %v, want %v", k, req.body[k], want)

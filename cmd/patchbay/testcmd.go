@@ -74,26 +74,15 @@ const (
 	testMissing
 )
 
-// findFixture returns r's fixture: tests/<name>.test.json, or the
-// tests/<integration>-<name>.test.json some of Nango's templates use.
-func (p *project) findFixture(r functions.Ref) (string, string, bool) {
-	for _, fp := range []string{fixturePath(r), r.Integration + "/tests/" + r.Integration + "-" + r.Name + ".test.json"} {
-		if raw, ok := p.files[fp]; ok {
-			return fp, raw, true
-		}
-	}
-	return fixturePath(r), "", false
-}
-
 func (d *devCLI) testOne(ctx context.Context, rt *functions.Runtime, cat *catalog.Catalog, p *project, r functions.Ref) testOutcome {
 	u := d.ui
 	fp, raw, ok := p.findFixture(r)
 	if !ok {
-		fmt.Fprintf(d.stdout, "%s %s  %s\n", u.dim("-"), r.FullName(), u.dim("no tests ("+fp+")"))
+		fmt.Fprintf(d.stdout, "%s %s  %s\n", u.dim("-"), p.label(r), u.dim("no tests ("+fp+")"))
 		return testMissing
 	}
 	fail := func(lines ...string) testOutcome {
-		fmt.Fprintf(d.stdout, "%s %s\n", u.red("✗"), r.FullName())
+		fmt.Fprintf(d.stdout, "%s %s\n", u.red("✗"), p.label(r))
 		for _, l := range lines {
 			fmt.Fprintf(d.stdout, "    %s\n", l)
 		}
@@ -130,7 +119,7 @@ func (d *devCLI) testOne(ctx context.Context, rt *functions.Runtime, cat *catalo
 	took := time.Since(start)
 	diffs := fixtures.Check(host.Result(kind, out, runErr), f)
 	if len(diffs) == 0 {
-		fmt.Fprintf(d.stdout, "%s %s  %s\n", u.green("✓"), r.FullName(), u.dim(formatDuration(took)))
+		fmt.Fprintf(d.stdout, "%s %s  %s\n", u.green("✓"), p.label(r), u.dim(formatDuration(took)))
 		return testPassed
 	}
 	lines := make([]string, 0, len(diffs))

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/patchbay/patchbay/internal/functions"
 )
 
 func (d *devCLI) undeployCommand() *cobra.Command {
@@ -16,10 +18,18 @@ func (d *devCLI) undeployCommand() *cobra.Command {
 		Long: "Remove the function deployed as <name> in <integration> from the server (--host).\n" +
 			"Undeploying a sync stops its runs and deletes its instances and the records it saved.\n" +
 			"--type (action, sync or on-event) picks among functions of different types sharing a\n" +
-			"name. The secret key is read from\n" + secretKeyHelp,
+			"name, as <integration>/actions/<name> or <integration>/syncs/<name> does. The secret key\n" +
+			"is read from\n" + secretKeyHelp,
 		Args: exactArgs("<integration>/<name>"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			integration, name, ok := strings.Cut(args[0], "/")
+			if folder, rest, qualified := strings.Cut(name, "/"); qualified {
+				folderType := functions.TypeOfFolder(folder)
+				if folderType == "" || (typ != "" && typ != folderType) {
+					return usageError{errorf("%q is not a function: want <integration>/<name> or <integration>/<actions|syncs|on-events>/<name> (agreeing with --type)", args[0])}
+				}
+				name, typ = rest, folderType
+			}
 			if !ok || integration == "" || name == "" || strings.Contains(name, "/") {
 				return usageError{errorf("%q is not a function: want <integration>/<name>", args[0])}
 			}

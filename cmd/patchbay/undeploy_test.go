@@ -20,7 +20,10 @@ func TestUndeployCommand(t *testing.T) {
 		{[]string{"undeploy", "items"}, 2, "<integration>/<name>"},
 		{[]string{"undeploy", "github/items", "--type", "job"}, 2, "--type"},
 		{[]string{"undeploy", "github/items", "--type", "action"}, 1, "unknown_function"},
-		{[]string{"undeploy", "github/items", "--type", "sync"}, 0, "github/items  sync  undeployed"},
+		{[]string{"undeploy", "github/actions/items"}, 1, "unknown_function"},
+		{[]string{"undeploy", "github/jobs/items"}, 2, "<integration>/<actions|syncs|on-events>/<name>"},
+		{[]string{"undeploy", "github/syncs/items", "--type", "action"}, 2, "agreeing with --type"},
+		{[]string{"undeploy", "github/syncs/items"}, 0, "github/items  sync  undeployed"},
 		{[]string{"undeploy", "github/items"}, 1, "no function \"items\""},
 	}
 	for _, tc := range cases {

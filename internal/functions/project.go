@@ -42,6 +42,10 @@ var folderTypes = map[string]string{
 	"on-events": "on-event",
 }
 
+// TypeOfFolder is the type of the functions a project folder holds
+// ("action" for "actions", …), "" for a folder of no functions.
+func TypeOfFolder(folder string) string { return folderTypes[folder] }
+
 // FolderOf is the project folder functions of type typ live in ("actions"
 // for "action", …), "" for an unknown type.
 func FolderOf(typ string) string {
