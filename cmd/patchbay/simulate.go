@@ -26,10 +26,11 @@ func simulateCommand(stdout, stderr io.Writer) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "simulate",
-		Short: "Run simulated providers (GitHub, HubSpot, Google, Slack, Stripe, Jira, Zoom, Ghost, Trello) for development and demos",
+		Short: "Run simulated providers (GitHub, HubSpot, Google, Slack, Stripe, Jira, Zoom, Ghost, Trello, Workday SOAP) for development and demos",
 		Long: "Run the provider simulator: stateful fakes of GitHub, HubSpot, Google (Sheets, Calendar, Gmail)\n" +
 			"and Slack with their OAuth servers, APIs, webhooks, rate limits and quirks, and of Stripe (API key),\n" +
-			"Jira (basic), Zoom (client credentials), Ghost (JWT) and Trello (OAuth 1.0a).\n" +
+			"Jira (basic), Zoom (client credentials), Ghost (JWT), Trello (OAuth 1.0a) and a SOAP service in\n" +
+			"Workday's style (WSDL, WS-Security, Get_Workers).\n" +
 			"Point Patchbay at it with --providers-out and PATCHBAY_PROVIDERS_FILE.",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -342,3 +342,49 @@ func TestWSDLCache(t *testing.T) {
 		t.Fatalf("a bad document: %v", err)
 	}
 }
+
+// soapFetchHost refuses a base URL override, as the proxy does for a URL
+// outside the provider's base URL, and answers fetches.
+type soapFetchHost struct {
+	soapHost
+	mu      sync.Mutex
+	fetched []*FetchRequest
+	answer  string
+}
+
+func (h *soapFetchHost) Proxy(context.Context, *HTTPRequest) (*HTTPResponse, error) {
+	return nil, &HostError{Code: "base_url_override_not_allowed", Message: "Base-Url-Override must be the provider's base URL"}
+}
+
+func (h *soapFetchHost) Fetch(_ context.Context, req *FetchRequest) (*HTTPResponse, error) {
+	h.mu.Lock()
+	h.fetched = append(h.fetched, req)
+	h.mu.Unlock()
+	return &HTTPResponse{Status: 200, Headers: map[string]string{"content-type": "text/xml"}, Body: []byte(h.answer)}, nil
+}
+
+// TestSOAPOutsideTheBaseURL: an endpoint the proxy will not send to (not
+// the provider's) is sent as uncontrolledFetch sends.
+func TestSOAPOutsideTheBaseURL(t *testing.T) {
+	t.Parallel()
+	h := &soapFetchHost{soapHost: soapHost{fakeHost: &fakeHost{}, wsdl: staffWSDL(t)},
+		answer: envelope(`<wd:Get_People_Response xmlns:wd="urn:com.workday/bsvc"><wd:Response_Results><wd:Page>1</wd:Page></wd:Response_Results></wd:Get_People_Response>`)}
+	src := `import { createAction } from 'nango';
+import soap from 'soap';
+export default createAction({ exec: async () => {
+  const client = await soap.createClientAsync('https://wsdl.example.com/Staff.wsdl');
+  client.setSecurity(new soap.BasicAuthSecurity('u', 'p'));
+  const [res] = await client.Get_PeopleAsync({});
+  return [res, client.lastEndpoint];
+} });`
+	out, err := runAction(t, NewRuntime(), src, `{}`, h, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(string(out)); got != `[{"Response_Results":{"Page":"1"}},"https://staff.example.com/ccx/service/acme/Staff/v1"]` {
+		t.Fatalf("out = %s", got)
+	}
+	if len(h.fetched) != 1 || h.fetched[0].URL != "https://staff.example.com/ccx/service/acme/Staff/v1" || h.fetched[0].Method != "POST" || h.fetched[0].Headers["Authorization"] != "Basic dTpw" {
+		t.Fatalf("fetched %+v", h.fetched)
+	}
+}

@@ -1,7 +1,8 @@
 // Package providersim runs Patchbay's simulated providers — GitHub,
 // HubSpot, Google (Sheets, Calendar, Gmail), Slack, and for the other auth
 // modes Stripe (API key), Jira (Basic), Zoom (OAuth 2 client credentials),
-// Ghost (JWT) and Trello (OAuth 1.0a) — on one HTTP server, for Go tests
+// Ghost (JWT), Trello (OAuth 1.0a) and a SOAP service in Workday's style
+// — on one HTTP server, for Go tests
 // (Start) and for `patchbay simulate`. The machinery they share is in
 // providersim/sim; each provider is its own package.
 package providersim
@@ -19,6 +20,7 @@ import (
 	"github.com/patchbay/patchbay/internal/providersim/slack"
 	"github.com/patchbay/patchbay/internal/providersim/stripe"
 	"github.com/patchbay/patchbay/internal/providersim/trello"
+	"github.com/patchbay/patchbay/internal/providersim/workday"
 	"github.com/patchbay/patchbay/internal/providersim/zoom"
 )
 
@@ -35,6 +37,7 @@ type Options struct {
 	Jira    jira.Options
 	Zoom    zoom.Options
 	Ghost   ghost.Options
+	Workday workday.Options
 }
 
 // Simulator is the simulated providers on one server. The embedded
@@ -51,6 +54,7 @@ type Simulator struct {
 	Jira    *jira.Provider
 	Zoom    *zoom.Provider
 	Ghost   *ghost.Provider
+	Workday *workday.Provider
 }
 
 // New builds a simulator; serve it with any http.Server (it is an
@@ -66,8 +70,9 @@ func New(opts Options) *Simulator {
 		Jira:    jira.New(opts.Jira),
 		Zoom:    zoom.New(opts.Zoom),
 		Ghost:   ghost.New(opts.Ghost),
+		Workday: workday.New(opts.Workday),
 	}
-	s.Server = sim.New(opts.Options, s.GitHub, s.HubSpot, s.Google, s.Slack, s.Stripe, s.Jira, s.Zoom, s.Ghost, s.Trello)
+	s.Server = sim.New(opts.Options, s.GitHub, s.HubSpot, s.Google, s.Slack, s.Stripe, s.Jira, s.Zoom, s.Ghost, s.Trello, s.Workday)
 	return s
 }
 
