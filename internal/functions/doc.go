@@ -28,7 +28,8 @@
 // VM still serves exactly one execution.
 //
 // The sandbox has no file system, network or process: a function reaches
-// the world only through the nango object.
+// the world only through the nango object, and through the soap module,
+// whose WSDL fetches and requests take the same guarded paths (soap.go).
 // Every execution has limits (Limits): a heap limit (an allocation past it
 // fails the execution with type "memory") and a time limit that is a hard
 // deadline. The engine's interrupt handler stops JavaScript, a watchdog
