@@ -138,7 +138,7 @@ func TestSOAPEndToEnd(t *testing.T) {
 
 	for _, tt := range []struct{ name, wsdl, code, message string }{
 		{"an internal address", "http://169.254.169.254/Human_Resources.wsdl", "url_not_allowed", "soap: the WSDL's URL is not allowed"},
-		{"too big", w.sim.URL() + "/workday/wsdl/oversized.wsdl", "wsdl_too_large", "soap: the WSDL is larger than 16 MiB"},
+		{"too big", w.sim.URL() + "/workday/wsdl/oversized.wsdl", "wsdl_too_large", "soap: the WSDL is larger than 32 MiB"},
 	} {
 		got := run(map[string]any{"wsdl": tt.wsdl})
 		if msg, _ := got["error"].(string); got["code"] != tt.code || !strings.HasPrefix(msg, tt.message) {

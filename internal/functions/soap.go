@@ -48,9 +48,12 @@ var ErrSOAPNotAvailable = &HostError{Kind: fault.Invalid, Code: "soap_not_availa
 
 // Bounds of the soap module.
 const (
-	// MaxWSDLBytes bounds a WSDL document (Workday's largest are a few
-	// MiB).
-	MaxWSDLBytes = 16 << 20
+	// MaxWSDLBytes bounds a WSDL document. Workday's carry their whole
+	// schema and documentation inline (several MiB each); documentation
+	// is dropped while parsing, so the parsed form is much smaller.
+	MaxWSDLBytes = 32 << 20
+	// defaultWSDLCacheBytes bounds the source bytes a WSDLCache keeps.
+	defaultWSDLCacheBytes = 64 << 20
 	// maxSOAPResponse bounds a response once inflated.
 	maxSOAPResponse = 32 << 20
 )
@@ -256,7 +259,7 @@ func inflate(resp *HTTPResponse) ([]byte, error) {
 // recently used going first. It is safe for concurrent use.
 type WSDLCache struct {
 	MaxEntries int           // 0: 8
-	MaxBytes   int           // 0: 4 × MaxWSDLBytes
+	MaxBytes   int           // 0: 64 MiB
 	TTL        time.Duration // 0: an hour
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
@@ -348,7 +351,7 @@ func (c *WSDLCache) add(e *wsdlEntry) {
 		maxEntries = 8
 	}
 	if maxBytes <= 0 {
-		maxBytes = 4 * MaxWSDLBytes
+		maxBytes = defaultWSDLCacheBytes
 	}
 	if e.w.size > maxBytes {
 		return // used by this execution, never kept

@@ -251,7 +251,7 @@ class Client {
   }
 
   async #invoke(operation, args, options, extraHeaders) {
-    const built = callSync('soap.message', { wsdl: this.#wsdl, operation, args: args === undefined ? null : args });
+    const built = callSync('soap.message', { wsdl: this.#wsdl, operation, args: args === undefined ? {} : args });
     const action = this.#soapAction ?? built.soapAction;
     const headers = { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${action}"` };
     const sec = this.#security;

@@ -8,7 +8,7 @@
 //   - GET /workday/wsdl/Human_Resources.wsdl: the service's WSDL 1.1
 //     (document/literal, target namespace urn:com.workday/bsvc, a list
 //     element Worker with maxOccurs="unbounded", IDs with a wd:type
-//     attribute). GET /workday/wsdl/oversized.wsdl is a document of 17
+//     attribute). GET /workday/wsdl/oversized.wsdl is a document of 33
 //     MiB, for tests of WSDL size bounds.
 //   - POST /workday/ccx/service/{tenant}/Human_Resources/{version}: the
 //     SOAP 1.1 endpoint of any tenant. Every request must carry a

@@ -108,12 +108,12 @@ func (p *Provider) wsdl(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, strings.Replace(humanResourcesWSDL, "{{address}}", addr, 1))
 }
 
-// oversized serves 17 MiB: a comment, then a WSDL nobody reads.
+// oversized serves 33 MiB: a comment, then a WSDL nobody reads.
 func oversized(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	_, _ = io.WriteString(w, `<?xml version="1.0"?><!--`)
 	pad := strings.Repeat(" ", 1<<20)
-	for range 17 {
+	for range 33 {
 		_, _ = io.WriteString(w, pad)
 	}
 	_, _ = io.WriteString(w, `--><definitions xmlns="http://schemas.xmlsoap.org/wsdl/"/>`)
