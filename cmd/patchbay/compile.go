@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -14,7 +15,8 @@ import (
 )
 
 func (d *devCLI) compileCommand() *cobra.Command {
-	var dir string
+	var dir, cpuprofile string
+	var noCache bool
 	cmd := &cobra.Command{
 		Use:   "compile [function…]",
 		Short: "Bundle the project's functions and check their definitions",
@@ -23,20 +25,38 @@ func (d *devCLI) compileCommand() *cobra.Command {
 			"type its folder says, zod schemas for an action's input and output, a sync's models.\n" +
 			"Errors are printed as file:line:col.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, refs, err := d.localProject(dir, args)
+			if cpuprofile != "" {
+				stop, err := startCPUProfile(cpuprofile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
+			// Without the test data: compiling needs only the sources.
+			p, refs, err := d.localFiles(dir, args, loadSources)
 			if err != nil {
 				return err
 			}
 			rt := functions.NewRuntime()
 			defer rt.Close()
+			opts := functions.BuildOptions{}
+			if !noCache {
+				opts.Cache = d.buildCache(p)
+			}
 			failed := 0
-			for _, r := range refs {
-				def := d.build(cmd.Context(), rt, p, r)
-				if def == nil {
+			err = rt.BuildAll(cmd.Context(), p.files, refs, opts, func(b functions.Built) error {
+				r := b.Ref
+				if problems := checkFunction(r, b.Definition, b.Err); len(problems) > 0 {
 					failed++
-					continue
+					d.printProblems(p, r, problems)
+					return nil
 				}
+				def := b.Definition
 				fmt.Fprintf(d.stdout, "%s %s  %s  %s\n", d.ui.green("✓"), p.label(r), d.ui.dim(def.Type), d.ui.dim(versionOf(def)))
+				return nil
+			})
+			if err != nil {
+				return err
 			}
 			if failed > 0 {
 				return fmt.Errorf("%d of %d functions failed to compile", failed, len(refs))
@@ -45,6 +65,8 @@ func (d *devCLI) compileCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", ".", "the project's directory")
+	cmd.Flags().BoolVar(&noCache, "no-cache", false, "build every function afresh, neither reading nor writing "+buildCacheDir)
+	cmd.Flags().StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run (go tool pprof reads it) to this file")
 	return cmd
 }
 
@@ -55,37 +77,52 @@ func versionOf(def *functions.Definition) string {
 	return def.Version
 }
 
-// build compiles and describes one function; what is wrong with it is
-// printed, and the definition is nil then.
-func (d *devCLI) build(ctx context.Context, rt *functions.Runtime, p *project, r functions.Ref) *functions.Definition {
-	_, def, problems := compileFunction(ctx, rt, p.files, r)
-	if len(problems) == 0 {
-		return def
-	}
+// printProblems prints what is wrong with r.
+func (d *devCLI) printProblems(p *project, r functions.Ref, problems []functions.Position) {
 	fmt.Fprintf(d.stdout, "%s %s\n", d.ui.red("✗"), p.label(r))
 	for _, pos := range problems {
 		d.printPosition(pos)
 	}
-	return nil
+}
+
+// buildCacheDir is where, in a project, the compile keeps what it built
+// (functions.BuildCache).
+const buildCacheDir = ".patchbay/cache/build"
+
+// buildCache opens p's build cache, nil (and a warning) if it cannot:
+// the build goes on without.
+func (d *devCLI) buildCache(p *project) *functions.BuildCache {
+	c, err := functions.OpenBuildCache(filepath.Join(p.dir, filepath.FromSlash(buildCacheDir)), functions.CompilerVersion())
+	if err != nil {
+		fmt.Fprintf(d.stderr, "patchbay: building without a cache: %v\n", err)
+		return nil
+	}
+	return c
 }
 
 // compileFunction bundles r with all of files and checks its definition.
 func compileFunction(ctx context.Context, rt *functions.Runtime, files map[string]string, r functions.Ref) (*functions.Bundle, *functions.Definition, []functions.Position) {
 	b, err := functions.Compile(functions.Source{Files: files, Entry: r.Entry})
+	var def *functions.Definition
+	if err == nil {
+		def, err = rt.Describe(ctx, b)
+	}
+	return b, def, checkFunction(r, def, err)
+}
+
+// checkFunction tells what is wrong with r, built into def, or whose
+// compile or description failed with err.
+func checkFunction(r functions.Ref, def *functions.Definition, err error) []functions.Position {
 	if err != nil {
 		if ce, ok := functions.IsCompileError(err); ok {
-			return nil, nil, ce.Errors
+			return ce.Errors
 		}
-		return nil, nil, []functions.Position{{File: r.Entry, Message: err.Error()}}
-	}
-	def, err := rt.Describe(ctx, b)
-	if err != nil {
 		msg := err.Error()
 		var f *functions.Failure
 		if errors.As(err, &f) {
 			msg = f.Message
 		}
-		return nil, nil, []functions.Position{{File: r.Entry, Message: msg}}
+		return []functions.Position{{File: r.Entry, Message: msg}}
 	}
 	var problems []functions.Position
 	bad := func(format string, args ...any) {
@@ -95,7 +132,7 @@ func compileFunction(ctx context.Context, rt *functions.Runtime, files map[strin
 	creator := map[string]string{"action": "createAction", "sync": "createSync", "on-event": "createOnEvent"}
 	if def.Type != r.Type {
 		bad("exports %s (%s) but is in the %s folder: move it to %s/%s/ or use %s", article(def.Type), creator[def.Type], folder[r.Type], r.Integration, folder[def.Type], creator[r.Type])
-		return b, def, problems
+		return problems
 	}
 	switch def.Type {
 	case "action":
@@ -110,7 +147,7 @@ func compileFunction(ctx context.Context, rt *functions.Runtime, files map[strin
 			bad("createSync: models must name at least one zod schema, e.g. models: { Issue: z.object({ … }) }")
 		}
 	}
-	return b, def, problems
+	return problems
 }
 
 func isSchema(raw json.RawMessage) bool {

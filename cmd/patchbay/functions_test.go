@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"net/http"
 	"net/http/httptest"
@@ -89,6 +91,31 @@ func TestInitThenCompileAndTest(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, ".patchbay", "nango.d.ts")); string(b) != dts.NangoDTS {
 		t.Error("compile did not refresh the nango types")
+	}
+}
+
+// TestCompileCache: a second compile reads what the first kept in
+// .patchbay/cache/build and prints the same; --no-cache neither reads nor
+// writes it.
+func TestCompileCache(t *testing.T) {
+	t.Parallel()
+	dir := initProject(t)
+	writeFile(t, dir, "github/actions/broken.ts", "const x y = 1;\n")
+	cacheDir := filepath.Join(dir, filepath.FromSlash(buildCacheDir))
+	if _, err := run(t, nil, "compile", "--no-cache", "--dir", dir); err == nil {
+		t.Fatal("compile of a broken function succeeded")
+	}
+	if _, err := os.Stat(cacheDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("--no-cache wrote %s (%v)", buildCacheDir, err)
+	}
+	first, err1 := run(t, nil, "compile", "--dir", dir)
+	entries, _ := os.ReadDir(cacheDir)
+	if len(entries) != 1 {
+		t.Fatalf("%d version directories in the cache, want 1", len(entries))
+	}
+	second, err2 := run(t, nil, "compile", "--dir", dir)
+	if first != second || fmt.Sprint(err1) != fmt.Sprint(err2) || !strings.Contains(first, "✓ github/create-issue") || !strings.Contains(first, "✗ github/broken") {
+		t.Fatalf("first compile (%v):\n%s\nsecond (%v):\n%s", err1, first, err2, second)
 	}
 }
 

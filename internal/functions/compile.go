@@ -168,14 +168,18 @@ export default { Buffer };
 // drift apart.
 func zodShim() string {
 	var b strings.Builder
-	b.WriteString("const z = globalThis.__pb_zod;\nexport default z;\nexport { z };\n")
+	// Each binding is read through a call marked pure, so esbuild drops
+	// the ones a function does not import: a plain z["string"] might be
+	// a getter with effects, and all ninety-odd would stay in every
+	// bundle, to be printed, parsed and run each time.
+	b.WriteString("const z = globalThis.__pb_zod;\nconst get = (name) => z[name];\nexport default z;\nexport { z };\n")
 	for _, name := range moduleExports("js/zod.js") {
 		if name == "z" || name == "default" {
 			continue
 		}
 		// null, undefined, enum… are reserved words: each is exported
 		// from a local binding with a safe name.
-		fmt.Fprintf(&b, "const z_%s = z[%q];\nexport { z_%s as %s };\n", name, name, name, name)
+		fmt.Fprintf(&b, "const z_%s = /* @__PURE__ */ get(%q);\nexport { z_%s as %s };\n", name, name, name, name)
 	}
 	return b.String()
 }
@@ -215,18 +219,47 @@ const (
 // checked: editors and `tsc` do that; the runtime validates data with the
 // function's zod schemas.
 func Compile(src Source) (*Bundle, error) {
+	b, _, err := compile(src)
+	return b, err
+}
+
+// trace is what a compile looked at besides the entry: enough to tell,
+// without compiling again, that the same sources would give the same
+// bundle (see BuildCache).
+type trace struct {
+	// Loaded are the source files esbuild read.
+	Loaded []string `json:"loaded"`
+	// Imports are the imports it resolved, each with where to.
+	Imports []traceImport `json:"imports"`
+}
+
+type traceImport struct {
+	Importer  string `json:"importer"`
+	Path      string `json:"path"`
+	Resolved  string `json:"resolved"`
+	Namespace string `json:"namespace"`
+}
+
+func compile(src Source) (*Bundle, *trace, error) {
 	entry := path.Clean(strings.TrimPrefix(src.Entry, "./"))
 	if _, ok := src.Files[entry]; !ok {
-		return nil, &CompileError{Errors: []Position{{File: entry, Message: "entry file not found among the sources"}}}
+		return nil, nil, &CompileError{Errors: []Position{{File: entry, Message: "entry file not found among the sources"}}}
 	}
 	// esbuild loads files in parallel.
 	var mu sync.Mutex
 	loaded := map[string]bool{}
+	var imports []traceImport
 	plugin := api.Plugin{
 		Name: "patchbay",
 		Setup: func(b api.PluginBuild) {
 			b.OnResolve(api.OnResolveOptions{Filter: ".*"}, func(a api.OnResolveArgs) (api.OnResolveResult, error) {
-				return resolve(src.Files, entry, a)
+				res, err := resolve(src.Files, entry, a)
+				if err == nil && a.Kind != api.ResolveEntryPoint {
+					mu.Lock()
+					imports = append(imports, traceImport{Importer: a.Importer, Path: a.Path, Resolved: res.Path, Namespace: res.Namespace})
+					mu.Unlock()
+				}
+				return res, err
 			})
 			b.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: nsSource}, func(a api.OnLoadArgs) (api.OnLoadResult, error) {
 				text := src.Files[a.Path]
@@ -265,7 +298,7 @@ func Compile(src Source) (*Bundle, error) {
 	}
 	res := api.Build(opts)
 	if len(res.Errors) > 0 {
-		return nil, compileError(res.Errors)
+		return nil, nil, compileError(res.Errors)
 	}
 	var js, sourceMap []byte
 	for _, f := range res.OutputFiles {
@@ -276,9 +309,23 @@ func Compile(src Source) (*Bundle, error) {
 		}
 	}
 	if len(res.OutputFiles) != 2 || js == nil || sourceMap == nil {
-		return nil, fmt.Errorf("compile %s: esbuild produced %d files", entry, len(res.OutputFiles))
+		return nil, nil, fmt.Errorf("compile %s: esbuild produced %d files", entry, len(res.OutputFiles))
 	}
-	return &Bundle{JS: string(js), Hash: hashSources(src.Files, loaded), SourceMap: string(sourceMap)}, nil
+	tr := &trace{Imports: imports}
+	for name := range loaded {
+		tr.Loaded = append(tr.Loaded, name)
+	}
+	// esbuild resolves and loads in parallel: sorted, a trace is the
+	// same whatever order that took.
+	sort.Strings(tr.Loaded)
+	sort.Slice(tr.Imports, func(i, j int) bool {
+		a, b := tr.Imports[i], tr.Imports[j]
+		if a.Importer != b.Importer {
+			return a.Importer < b.Importer
+		}
+		return a.Path < b.Path
+	})
+	return &Bundle{JS: string(js), Hash: hashSources(src.Files, loaded), SourceMap: string(sourceMap)}, tr, nil
 }
 
 func resolve(files map[string]string, entry string, a api.OnResolveArgs) (api.OnResolveResult, error) {

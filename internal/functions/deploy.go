@@ -70,18 +70,31 @@ func CheckFiles(files map[string]string) error {
 // Build compiles and describes one function of files, checking that its
 // definition is of the kind its folder says.
 func Build(ctx context.Context, rt *Runtime, files map[string]string, ref Ref) (*Bundle, *Definition, error) {
-	if !functionName.MatchString(ref.Name) {
-		return nil, nil, &DeployError{Code: "invalid_function", Message: fmt.Sprintf("%s: a function name is letters, digits, '-' and '_'", ref.Entry), Field: "files." + ref.Entry}
+	if err := checkName(ref); err != nil {
+		return nil, nil, err
 	}
 	b, err := Compile(Source{Files: files, Entry: ref.Entry})
+	var def *Definition
+	if err == nil {
+		def, err = rt.Describe(ctx, b)
+	}
+	return checkBuilt(ref, b, def, err)
+}
+
+func checkName(ref Ref) error {
+	if !functionName.MatchString(ref.Name) {
+		return &DeployError{Code: "invalid_function", Message: fmt.Sprintf("%s: a function name is letters, digits, '-' and '_'", ref.Entry), Field: "files." + ref.Entry}
+	}
+	return nil
+}
+
+// checkBuilt turns what compiling and describing ref gave (err from
+// either) into Build's result.
+func checkBuilt(ref Ref, b *Bundle, def *Definition, err error) (*Bundle, *Definition, error) {
 	if err != nil {
 		if ce, ok := IsCompileError(err); ok {
 			return nil, nil, &DeployError{Code: "compile_error", Message: ce.Error(), Positions: ce.Errors}
 		}
-		return nil, nil, err
-	}
-	def, err := rt.Describe(ctx, b)
-	if err != nil {
 		var f *Failure
 		if errors.As(err, &f) {
 			return nil, nil, &DeployError{Code: "invalid_function", Message: fmt.Sprintf("%s: %s", ref.Entry, f.Message), Field: "files." + ref.Entry}
@@ -152,32 +165,42 @@ func Deploy(ctx context.Context, rt *Runtime, deployments Deployments, environme
 	var all []*store.Deployment
 	var out []Deployed
 	var positions []Position
-	for _, ref := range refs {
-		b, def, err := Build(ctx, rt, files, ref)
+	// Built in parallel, handled in refs' order: the first error is the
+	// one a build one by one would have met first.
+	err = rt.BuildAll(ctx, files, refs, BuildOptions{}, func(built Built) error {
+		ref := built.Ref
+		if err := checkName(ref); err != nil {
+			return err
+		}
+		b, def, err := checkBuilt(ref, built.Bundle, built.Definition, built.Err)
 		if err != nil {
 			var de *DeployError
 			if errors.As(err, &de) && de.Code == "compile_error" {
 				// Report every function's compile errors at once.
 				positions = append(positions, de.Positions...)
-				continue
+				return nil
 			}
-			return nil, err
+			return err
 		}
 		defJSON, err := json.Marshal(def)
 		if err != nil {
-			return nil, fmt.Errorf("encode the definition of %s: %w", ref.QualifiedName(), err)
+			return fmt.Errorf("encode the definition of %s: %w", ref.QualifiedName(), err)
 		}
 		changed := true
 		if old, err := deployments.Get(ctx, environmentID, ref.Integration, def.Type, ref.Name); err == nil {
 			changed = old.SourceHash != b.Hash || old.Version != def.Version
 		} else if !errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("read deployment %s: %w", ref.QualifiedName(), err)
+			return fmt.Errorf("read deployment %s: %w", ref.QualifiedName(), err)
 		}
 		all = append(all, &store.Deployment{
 			EnvironmentID: environmentID, IntegrationKey: ref.Integration, Name: ref.Name, Type: def.Type,
 			Version: def.Version, SourceHash: b.Hash, Bundle: b.JS, Definition: defJSON, SourceMap: b.SourceMap,
 		})
 		out = append(out, Deployed{Integration: ref.Integration, Name: ref.Name, Type: def.Type, Version: def.Version, SourceHash: b.Hash, Changed: changed})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(positions) > 0 {
 		msgs := make([]string, len(positions))

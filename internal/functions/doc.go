@@ -14,7 +14,13 @@
 // so a bundle stays tens of kilobytes. Errors come back as a
 // *CompileError listing file, line and column. Describe runs a bundle's
 // top level once to read its definition (description, version,
-// schemas, endpoints, frequency, …) as a Definition.
+// schemas, endpoints, frequency, …) as a Definition, in a VM that
+// describes bundle after bundle while they leave the globals as they
+// found them (describe.go), and in a VM of the bundle's own otherwise or
+// when that fails, so that errors read the same. BuildAll compiles and
+// describes a project's functions a few at a time and hands over the
+// results in order; a BuildCache keeps them on disk, found again by the
+// contents of the files each function's compile read.
 //
 // # Runtime
 //

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -106,6 +107,8 @@ type Runtime struct {
 	lru      *list.List
 
 	pool *warmPool
+	// describers are VMs that describe bundle after bundle (describe.go).
+	describers chan *describer
 
 	// open counts the executions whose VM is not closed yet, abandoned
 	// ones (see bounded) included.
@@ -125,7 +128,8 @@ type program struct {
 // NewRuntime returns a runtime. The prelude is compiled on first use;
 // Close frees the VMs it keeps ready.
 func NewRuntime() *Runtime {
-	return &Runtime{programs: map[string]*list.Element{}, lru: list.New(), pool: newWarmPool()}
+	return &Runtime{programs: map[string]*list.Element{}, lru: list.New(), pool: newWarmPool(),
+		describers: make(chan *describer, max(runtime.GOMAXPROCS(0), 2))}
 }
 
 func (r *Runtime) preludeCode() ([]byte, error) {
@@ -140,6 +144,12 @@ func (r *Runtime) preludeCode() ([]byte, error) {
 
 // bundleCode returns the bytecode of b, compiling it once per process.
 func (r *Runtime) bundleCode(b *Bundle) ([]byte, error) {
+	return r.bundleCodeWith(b, func(js string) ([]byte, error) { return compileBytecode(js, false) })
+}
+
+// bundleCodeWith is bundleCode compiling with compile when b's bytecode
+// is not cached yet.
+func (r *Runtime) bundleCodeWith(b *Bundle, compile func(string) ([]byte, error)) ([]byte, error) {
 	key := fmt.Sprintf("%x", sha256.Sum256([]byte(b.JS)))
 	r.mu.Lock()
 	el, ok := r.programs[key]
@@ -156,7 +166,7 @@ func (r *Runtime) bundleCode(b *Bundle) ([]byte, error) {
 	}
 	p := el.Value.(*program)
 	r.mu.Unlock()
-	p.once.Do(func() { p.code, p.err = compileBytecode(b.JS, false) })
+	p.once.Do(func() { p.code, p.err = compile(b.JS) })
 	return p.code, p.err
 }
 
@@ -211,6 +221,16 @@ type Definition struct {
 // exports. Top-level code gets a host that refuses everything: a
 // definition must not depend on I/O.
 func (r *Runtime) Describe(ctx context.Context, b *Bundle) (*Definition, error) {
+	if d, ok := r.describeShared(ctx, b); ok {
+		return d, nil
+	}
+	return r.describeFresh(ctx, b)
+}
+
+// describeFresh is Describe in a VM of the bundle's own, the way every
+// execution runs: what it reports is what Describe reports, whatever
+// the bundle does.
+func (r *Runtime) describeFresh(ctx context.Context, b *Bundle) (*Definition, error) {
 	// Generous: evaluating a bundle's top level takes milliseconds, but a
 	// deploy on a loaded machine (or under the race detector, which slows
 	// the interpreter twentyfold) must not fail for it.
@@ -235,6 +255,10 @@ func (r *Runtime) Describe(ctx context.Context, b *Bundle) (*Definition, error) 
 	if !ok {
 		return nil, errors.New("describe: unexpected result")
 	}
+	return decodeDefinition(s)
+}
+
+func decodeDefinition(s string) (*Definition, error) {
 	var d Definition
 	if err := json.Unmarshal([]byte(s), &d); err != nil {
 		return nil, fmt.Errorf("describe: %w", err)
@@ -335,8 +359,24 @@ func (r *Runtime) start(ctx context.Context, e *Execution, g *gate) (_ *executio
 	if err != nil {
 		return nil, err
 	}
-	vm := w.vm
 	r.open.Add(1)
+	x := attach(ctx, w, e, g)
+	x.closed = func() { r.open.Add(-1) }
+	defer func() {
+		if err != nil {
+			x.close()
+		}
+	}()
+	if _, err := w.vm.EvalBytecode(code); err != nil {
+		return nil, x.failure(err)
+	}
+	return x, nil
+}
+
+// attach makes w's VM serve e: its memory limit, the execution state its
+// host functions dispatch to, and a watchdog armed for ctx's end.
+func attach(ctx context.Context, w *warmVM, e *Execution, g *gate) *execution {
+	vm := w.vm
 	limit := e.Limits.Memory
 	if limit <= 0 {
 		limit = DefaultMemory
@@ -355,21 +395,13 @@ func (r *Runtime) start(ctx context.Context, e *Execution, g *gate) (_ *executio
 		watchdog: newWatchdog(vm, w.counter),
 		results:  make(chan opResult, maxInFlight),
 		pagers:   map[int]*pager{},
-		closed:   func() { r.open.Add(-1) },
+		closed:   func() {},
 	}
 	w.x = x
 	// The watchdog only stops JavaScript that is running; the event loop
 	// checks the context itself between turns.
 	x.stop = context.AfterFunc(ctx, x.watchdog.run)
-	defer func() {
-		if err != nil {
-			x.close()
-		}
-	}()
-	if _, err := vm.EvalBytecode(code); err != nil {
-		return nil, x.failure(err)
-	}
-	return x, nil
+	return x
 }
 
 // close ends the execution: the watchdog, the op goroutines and the

@@ -134,6 +134,8 @@ func (r *Runtime) Close() {
 		select {
 		case w := <-p.ready:
 			w.vm.Close()
+		case d := <-r.describers:
+			d.w.vm.Close()
 		default:
 			return
 		}
