@@ -388,3 +388,57 @@ export default createAction({ exec: async () => {
 		t.Fatalf("fetched %+v", h.fetched)
 	}
 }
+
+// BenchmarkSOAPDecode reads a page of 100 people, the size of a Workday
+// sync's page.
+func BenchmarkSOAPDecode(b *testing.B) {
+	w := staffWSDL(b)
+	op := w.ops["Get_People"]
+	var sb strings.Builder
+	sb.WriteString(`<wd:Get_People_Response xmlns:wd="urn:com.workday/bsvc"><wd:Response_Results><wd:Total_Results>1000</wd:Total_Results><wd:Total_Pages>10</wd:Total_Pages><wd:Page>1</wd:Page></wd:Response_Results><wd:Response_Data>`)
+	for i := range 100 {
+		sb.WriteString(`<wd:Person><wd:Person_Reference><wd:ID wd:type="WID">0123456789abcdef0123456789abcdef</wd:ID><wd:ID wd:type="Employee_ID">` + strings.Repeat("1", i%5+1) +
+			`</wd:ID></wd:Person_Reference><wd:Name>Ada Lovelace</wd:Name><wd:Email>ada@example.com</wd:Email><wd:Email>ada@home.example.com</wd:Email><wd:Active>1</wd:Active><wd:Hire_Date>2020-01-02</wd:Hire_Date></wd:Person>`)
+	}
+	sb.WriteString(`</wd:Response_Data></wd:Get_People_Response>`)
+	body := []byte(envelope(sb.String()))
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := w.decodeResponse(op, body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseWSDL parses the test service's description.
+func BenchmarkParseWSDL(b *testing.B) {
+	data, err := os.ReadFile("testdata/staff.wsdl")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseWSDL(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestWriteJSONString(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"", "plain", `q"uote\back`, "line\nfeed\r\ttab\x01", "<a & b>", "é😀", "bad\xffutf8", "\u2028sep"} {
+		var b bytes.Buffer
+		writeJSONString(&b, s)
+		var got string
+		if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+			t.Errorf("%q → %s: %v", s, b.Bytes(), err)
+			continue
+		}
+		want := strings.ToValidUTF8(s, "\ufffd")
+		if got != want {
+			t.Errorf("%q → %s → %q", s, b.Bytes(), got)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // This file converts between node-soap's JavaScript shape of XML and
@@ -306,8 +307,9 @@ func (e *soapEncoder) prefixFor(ns, parentPrefix string) (string, string) {
 
 // decoded is a response read into node-soap's shape.
 type decoded struct {
-	// Result is the output element's object (node-soap's first result).
-	Result json.RawMessage `json:"result"`
+	// Result is the output element's object (node-soap's first result),
+	// nil when the Body has no such element (undefined, as node-soap's).
+	Result json.RawMessage `json:"result,omitempty"`
 	// Header is the Envelope's Header, null when none.
 	Header json.RawMessage `json:"header"`
 	// Fault, when the Body is a Fault, is node-soap's error message for
@@ -328,17 +330,41 @@ type value struct {
 	index map[string]int
 }
 
+// smallObject is the number of members up to which an object is
+// searched by scanning rather than through an index.
+const smallObject = 8
+
 func (v *value) set(key string, x *value) {
-	if v.index == nil {
-		v.index = map[string]int{}
+	if v.index == nil && len(v.keys) >= smallObject {
+		v.index = make(map[string]int, 2*smallObject)
+		for i, k := range v.keys {
+			v.index[k] = i
+		}
 	}
-	v.index[key] = len(v.keys)
+	if v.index != nil {
+		v.index[key] = len(v.keys)
+	}
 	v.keys = append(v.keys, key)
 	v.vals = append(v.vals, x)
 }
 
+func (v *value) pos(key string) int {
+	if v.index != nil {
+		if i, ok := v.index[key]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, k := range v.keys {
+		if k == key {
+			return i
+		}
+	}
+	return -1
+}
+
 func (v *value) lookup(key string) *value {
-	if i, ok := v.index[key]; ok {
+	if i := v.pos(key); i >= 0 {
 		return v.vals[i]
 	}
 	return nil
@@ -484,7 +510,7 @@ func (w *WSDL) decodeResponse(op *soapOperation, body []byte) (*decoded, error) 
 				// A second element of a name the schema does not let
 				// repeat: node-soap makes the member an array then.
 				arr := &value{kind: 'a', text: "repeated", vals: []*value{existing, obj}}
-				parent.obj.vals[parent.obj.index[f.name]] = arr
+				parent.obj.vals[parent.obj.pos(f.name)] = arr
 			}
 		}
 	}
@@ -494,7 +520,7 @@ func (w *WSDL) decodeResponse(op *soapOperation, body []byte) (*decoded, error) 
 	if len(root.keys) == 0 {
 		return nil, errors.New("the response is not XML: it has no element")
 	}
-	out := &decoded{Revive: special, Header: json.RawMessage("null"), Result: json.RawMessage("null")}
+	out := &decoded{Revive: special, Header: json.RawMessage("null")}
 	env := root.lookup("Envelope")
 	if env == nil || env.kind != 'o' {
 		// Not a SOAP envelope: node-soap hands over the document.
@@ -715,26 +741,39 @@ func (v *value) write(b *bytes.Buffer) {
 func writeJSONString(b *bytes.Buffer, s string) {
 	const hex = "0123456789abcdef"
 	b.WriteByte('"')
-	for _, r := range s {
+	start := 0
+	for i, r := range s {
+		var esc string
 		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
+		case r == '"':
+			esc = `\"`
+		case r == '\\':
+			esc = `\\`
 		case r == '\n':
-			b.WriteString(`\n`)
+			esc = `\n`
 		case r == '\r':
-			b.WriteString(`\r`)
+			esc = `\r`
 		case r == '\t':
-			b.WriteString(`\t`)
+			esc = `\t`
 		case r < 0x20 || r == 0x2028 || r == 0x2029:
-			b.WriteString(`\u`)
-			b.WriteByte(hex[r>>12&0xf])
-			b.WriteByte(hex[r>>8&0xf])
-			b.WriteByte(hex[r>>4&0xf])
-			b.WriteByte(hex[r&0xf])
+			esc = `\u` + string([]byte{hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf]})
+		case r == utf8.RuneError:
+			// Invalid UTF-8 is written as U+FFFD, as json.Marshal does.
+			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
+				esc = "\ufffd"
+			} else {
+				continue
+			}
 		default:
-			b.WriteRune(r)
+			continue
+		}
+		b.WriteString(s[start:i])
+		b.WriteString(esc)
+		start = i + utf8.RuneLen(r)
+		if r == utf8.RuneError {
+			start = i + 1
 		}
 	}
+	b.WriteString(s[start:])
 	b.WriteByte('"')
 }
