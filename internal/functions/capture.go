@@ -70,7 +70,11 @@ func (c *Capture) Finish(output json.RawMessage, err error, took time.Duration) 
 func (c *Capture) Proxy(ctx context.Context, req *HTTPRequest) (*HTTPResponse, error) {
 	resp, err := c.Inner.Proxy(ctx, req)
 	if err == nil && c.RecordCalls {
-		c.record(req, req.Endpoint, req.Params, resp)
+		endpoint := req.Endpoint
+		if endpoint == "" {
+			endpoint = req.BaseURLOverride // the soap module's requests name their whole URL
+		}
+		c.record(req, endpoint, req.Params, resp)
 	}
 	return resp, err
 }
@@ -81,7 +85,7 @@ func (c *Capture) record(req *HTTPRequest, endpoint string, params map[string]st
 	case len(req.JSON) > 0:
 		call.Data = req.JSON
 	case req.Body != nil:
-		call.Data, _ = json.Marshal(*req.Body)
+		call.Data, _ = json.Marshal(redactWSSecurity(*req.Body))
 	case req.BodyBase64 != "":
 		call.Data, _ = json.Marshal(req.BodyBase64)
 	}

@@ -16,3 +16,13 @@ func (c *Capture) Fetch(ctx context.Context, req *FetchRequest) (*HTTPResponse, 
 	}
 	return resp, err
 }
+
+// WSDL passes the soap module's WSDL fetch to the inner host when it can
+// (a dry run on the server).
+func (c *Capture) WSDL(ctx context.Context, u string) (*WSDL, error) {
+	s, ok := c.Inner.(WSDLSource)
+	if !ok {
+		return nil, ErrSOAPNotAvailable
+	}
+	return s.WSDL(ctx, u)
+}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -36,8 +37,9 @@ import (
 // credentials.
 
 // WSDLSource is a Host that can read a service's WSDL for the soap
-// module. Only the server's can: `patchbay test` answers from fixtures,
-// which record no WSDL, so a test mocks the client as Nango's tests do.
+// module: the server's, and a dry run's on the server (Capture passes it
+// on). `patchbay test` answers from fixtures, which record no WSDL, so a
+// test mocks the client as Nango's tests do.
 type WSDLSource interface {
 	WSDL(ctx context.Context, url string) (*WSDL, error)
 }
@@ -251,6 +253,19 @@ func inflate(resp *HTTPResponse) ([]byte, error) {
 		return nil, fmt.Errorf("the response inflates to more than %d MiB", maxSOAPResponse>>20)
 	}
 	return b, nil
+}
+
+// wssePassword is a WS-Security password element's content.
+var wssePassword = regexp.MustCompile(`(<(?:[\w.-]+:)?Password\b[^>]*>)[^<]*(</(?:[\w.-]+:)?Password>)`)
+
+// redactWSSecurity hides the passwords of a SOAP envelope's WS-Security
+// header, so a dry run's recorded calls (which become test fixtures) do
+// not carry them.
+func redactWSSecurity(body string) string {
+	if !strings.Contains(body, "Password") {
+		return body
+	}
+	return wssePassword.ReplaceAllString(body, "${1}[redacted]${2}")
 }
 
 // WSDLCache keeps parsed WSDLs by URL for a while, so every execution of

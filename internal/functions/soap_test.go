@@ -442,3 +442,40 @@ func TestWriteJSONString(t *testing.T) {
 		}
 	}
 }
+
+// TestSOAPDryRun: a dry run reaches the WSDL and the service through the
+// inner host and records the call without the WS-Security password.
+func TestSOAPDryRun(t *testing.T) {
+	t.Parallel()
+	inner := &soapHost{fakeHost: &fakeHost{respond: func(*HTTPRequest) *HTTPResponse {
+		return &HTTPResponse{Status: 200, Headers: map[string]string{"content-type": "text/xml"}, Body: []byte(envelope(`<wd:Get_People_Response xmlns:wd="urn:com.workday/bsvc"/>`))}
+	}}, wsdl: staffWSDL(t)}
+	c := NewCapture(inner, nil, nil, true)
+	src := `import { createAction } from 'nango';
+import soap from 'soap';
+export default createAction({ exec: async () => {
+  const client = await soap.createClientAsync('https://wsdl.example.com/Staff.wsdl');
+  const digest = new soap.WSSecurity('isu', 'hunter2', { passwordType: 'PasswordDigest', hasTimeStamp: false }).toXML();
+  client.setSecurity(new soap.WSSecurity('isu', 'hunter2'));
+  const [res] = await client.Get_PeopleAsync({});
+  return [res, /#PasswordDigest">[A-Za-z0-9+\/]{27}=<\/wsse:Password><wsse:Nonce [^>]+>[A-Za-z0-9+\/]{22}==</.test(digest), digest.includes('Timestamp')];
+} });`
+	out, err := runAction(t, NewRuntime(), src, `{}`, c, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(string(out)) != "[null,true,false]" {
+		t.Fatalf("out = %s", out)
+	}
+	calls := c.Result().Calls
+	if len(calls) != 1 || calls[0].Endpoint != "https://staff.example.com/ccx/service/acme/Staff/v1" {
+		t.Fatalf("calls = %+v", calls)
+	}
+	var data string
+	if err := json.Unmarshal(calls[0].Data, &data); err != nil || strings.Contains(data, "hunter2") || !strings.Contains(data, `#PasswordText">[redacted]</wsse:Password>`) {
+		t.Fatalf("recorded body = %s", data)
+	}
+	if got := redactWSSecurity(`<Password>a</Password><x:Password Type="t">b</x:Password><PasswordX>c</PasswordX>`); got != `<Password>[redacted]</Password><x:Password Type="t">[redacted]</x:Password><PasswordX>c</PasswordX>` {
+		t.Fatalf("redact = %s", got)
+	}
+}
