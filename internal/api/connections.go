@@ -24,17 +24,15 @@ import (
 // Connections is the connection lifecycle as the API uses it (implemented
 // by *auth.Service).
 type Connections interface {
-	// Connection returns a connection with fresh credentials, refreshing
-	// them first when they expire soon (always, with force).
-	Connection(ctx context.Context, environmentID, integrationKey, connectionID string, force bool) (*store.Connection, error)
+	// Fetch returns a connection with fresh credentials, refreshing them
+	// first when they expire soon (always, when asked), and the
+	// credentials as getConnection shows them.
+	Fetch(ctx context.Context, in auth.FetchInput) (*store.Connection, map[string]any, error)
 	Import(ctx context.Context, in auth.ImportInput) (*store.Connection, bool, error)
 	List(ctx context.Context, f store.ConnectionFilter) ([]*store.Connection, error)
 	Patch(ctx context.Context, environmentID, integrationKey, connectionID string, in auth.PatchInput) (*store.Connection, error)
 	Delete(ctx context.Context, environmentID, integrationKey, connectionID string) error
 	SetMetadata(ctx context.Context, environmentID, integrationKey string, connectionIDs []string, metadata map[string]any, merge bool) ([]*store.Connection, error)
-	// AppJWT is a new JWT of the GitHub App c was installed from, "" when
-	// c is no app installation.
-	AppJWT(ctx context.Context, c *store.Connection) (string, error)
 }
 
 const maxIDLen = auth.MaxIDLength
@@ -266,7 +264,7 @@ var getConnectionQuery = map[string][]string{
 	"force_refresh":       queryBool,
 	"refresh_token":       queryBool,
 	// Adds jwtToken, the GitHub App's own JWT, to an app installation's
-	// credentials (see auth.Service.AppJWT).
+	// credentials (see auth.FetchInput).
 	"refresh_github_app_jwt_token": queryBool,
 }
 
@@ -289,8 +287,11 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) {
 	if key == "" {
 		return
 	}
-	force, withRefresh := queryTrue(r, "force_refresh"), queryTrue(r, "refresh_token")
-	c, err := s.connections.Connection(r.Context(), environment(r.Context()).ID, key, r.PathValue("connectionId"), force)
+	c, view, err := s.connections.Fetch(r.Context(), auth.FetchInput{
+		EnvironmentID: environment(r.Context()).ID, IntegrationKey: key, ConnectionID: r.PathValue("connectionId"),
+		ForceRefresh: queryTrue(r, "force_refresh"), WithRefreshToken: queryTrue(r, "refresh_token"),
+		WithAppJWT: queryTrue(r, "refresh_github_app_jwt_token"),
+	})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -298,17 +299,6 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) {
 	out := toConnectionJSON(c)
 	fetched := isoTime(time.Now())
 	out.LastFetchedAt = &fetched
-	view := auth.CredentialsView(&c.Credentials, withRefresh)
-	if queryTrue(r, "refresh_github_app_jwt_token") {
-		appJWT, err := s.connections.AppJWT(r.Context(), c)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if appJWT != "" {
-			view["jwtToken"] = appJWT // Nango's name
-		}
-	}
 	if out.Credentials, err = json.Marshal(view); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -131,14 +131,14 @@ func (s *Service) appJWT(integ *store.Integration) (string, error) {
 	return signed, nil
 }
 
-// AppJWT is a newly signed JWT of the GitHub App whose installation c
-// belongs to (APP and CUSTOM connections), for callers that talk to GitHub
-// as the app itself, e.g. to list its installations: what Nango's
-// refresh_github_app_jwt_token adds to a connection's credentials as
-// jwtToken. It is "" for a connection of any other mode. The JWT is signed
-// on every call, never stored: it is valid for minutes and costs no
-// request to GitHub.
-func (s *Service) AppJWT(ctx context.Context, c *store.Connection) (string, error) {
+// installationAppJWT is a newly signed JWT of the GitHub App whose
+// installation c belongs to (APP and CUSTOM connections), for callers
+// that talk to GitHub as the app itself, e.g. to list its installations:
+// what Nango's refresh_github_app_jwt_token adds to a connection's
+// credentials as jwtToken (Fetch). It is "" for a connection of any other
+// mode. The JWT is signed on every call, never stored: it is valid for
+// minutes and costs no request to GitHub.
+func (s *Service) installationAppJWT(ctx context.Context, c *store.Connection) (string, error) {
 	if authmode.Get(c.Credentials.Type).Mint != authmode.MintInstallation {
 		return "", nil
 	}
