@@ -1,12 +1,18 @@
 package actions_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/patchbay/patchbay/internal/app/apptest"
+	"github.com/patchbay/patchbay/internal/providersim"
 	"github.com/patchbay/patchbay/internal/providersim/sim"
 	"github.com/patchbay/patchbay/internal/providersim/workday"
 )
@@ -75,7 +81,15 @@ export default createAction({
 // refused.
 func TestSOAPEndToEnd(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, apptest.Backends()[0], map[string]string{"PATCHBAY_PROXY_ALLOWED_NETWORKS": "127.0.0.0/8"})
+	w := &world{t: t, sim: providersim.Start(t, providersim.Options{})}
+	file := filepath.Join(t.TempDir(), "providers.yaml")
+	if err := os.WriteFile(file, []byte(w.sim.CatalogYAML()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logs := &lockedBuffer{}
+	dataDir := t.TempDir()
+	w.pb = apptest.Start(t, apptest.Options{Backend: apptest.Backends()[0], DataDir: dataDir, Logs: logs,
+		Env: map[string]string{"PATCHBAY_PROVIDERS_FILE": file, "PATCHBAY_PROXY_ALLOWED_NETWORKS": "127.0.0.0/8"}})
 	base := w.sim.URL() + "/workday"
 	w.call("POST", "/integrations", map[string]any{"unique_key": "workday", "provider": "workday"}, nil, http.StatusOK)
 	w.call("POST", "/connections", map[string]any{"provider_config_key": "workday", "connection_id": "wd-1",
@@ -156,4 +170,48 @@ func TestSOAPEndToEnd(t *testing.T) {
 	if n := len(w.sim.Requests(sim.RequestFilter{Provider: "workday", Path: "/workday/wsdl/Human_Resources.wsdl"})); n != 1 {
 		t.Errorf("the WSDL was fetched %d times, want once (then cached)", n)
 	}
+
+	// The password went into WS-Security headers, never into the logs or
+	// onto disk.
+	if logs.String() == "" {
+		t.Error("no logs were captured")
+	}
+	if strings.Contains(logs.String(), workday.DefaultPassword) {
+		t.Error("the server's logs hold the WS-Security password")
+	}
+	w.pb.Stop(t)
+	err := filepath.WalkDir(dataDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, []byte(workday.DefaultPassword)) {
+			t.Errorf("%s holds the WS-Security password in plain text", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lockedBuffer collects the server's logs, written from many goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
