@@ -479,3 +479,27 @@ export default createAction({ exec: async () => {
 		t.Fatalf("redact = %s", got)
 	}
 }
+
+// TestSOAPEncodeTNS: a WSDL naming its namespace tns, which node-soap
+// leaves unprefixed (a default namespace) while declaring it on the
+// Envelope.
+func TestSOAPEncodeTNS(t *testing.T) {
+	t.Parallel()
+	w, err := ParseWSDL([]byte(`<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:tns="urn:t" targetNamespace="urn:t">
+<types><xs:schema targetNamespace="urn:t" elementFormDefault="qualified"><xs:element name="Ping"><xs:complexType><xs:sequence><xs:element name="Item" type="xs:string" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element></xs:schema></types>
+<message name="In"><part name="p" element="tns:Ping"/></message>
+<portType name="P"><operation name="Ping"><input message="tns:In"/></operation></portType>
+<binding name="B" type="tns:P"><soap:binding style="document"/><operation name="Ping"><soap:operation/></operation></binding>
+</definitions>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	args, _ := parseJNode([]byte(`{"Item":["a","b"]}`))
+	got, err := w.encodeMessage(w.ops["Ping"], args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != `<Ping xmlns="urn:t"><Item>a</Item><Item>b</Item></Ping>` || w.envelopeXMLNS != ` xmlns:tns="urn:t"` || w.Endpoint != "" {
+		t.Errorf("message %s, envelope xmlns %q, endpoint %q", got, w.envelopeXMLNS, w.Endpoint)
+	}
+}

@@ -273,7 +273,7 @@ func ParseWSDL(data []byte) (*WSDL, error) {
 func (b *wsdlBuilder) namespaces(root *xnode) {
 	var sb strings.Builder
 	for prefix, ns := range sortedScope(root.scope) {
-		if prefix == "" || prefix == "tns" {
+		if prefix == "" {
 			continue
 		}
 		if strings.Contains(ns, "http://schemas.xmlsoap.org/") || strings.Contains(ns, "http://www.w3.org/") || strings.Contains(ns, "http://xml.apache.org/") {
@@ -281,7 +281,9 @@ func (b *wsdlBuilder) namespaces(root *xnode) {
 		}
 		fmt.Fprintf(&sb, ` xmlns:%s="%s"`, prefix, xmlEscapeString(ns))
 		b.w.declared[prefix] = true
-		if _, ok := b.w.prefixes[ns]; !ok {
+		// node-soap writes no element with the prefix tns (one of its
+		// ignored namespaces), so it names no namespace here.
+		if _, ok := b.w.prefixes[ns]; !ok && prefix != "tns" {
 			b.w.prefixes[ns] = prefix
 		}
 	}
