@@ -17,10 +17,13 @@ func (d *devCLI) testCommand() *cobra.Command {
 	var dir, providersFile string
 	cmd := &cobra.Command{
 		Use:   "test [function]",
-		Short: "Run functions against their tests/<name>.test.json fixtures",
-		Long: "Run each function that has <integration>/tests/<name>.test.json (Nango's fixture format)\n" +
-			"locally: requests are answered from the fixture, pagination runs as on the server, and\n" +
-			"an action's output or a sync's saved records are compared with what the fixture expects.",
+		Short: "Run functions' tests: tests/*.test.ts (vitest) and tests/<name>.test.json fixtures",
+		Long: "Run each function's tests locally. A test file <integration>/tests/*.test.ts written for vitest\n" +
+			"(as Nango's templates' are) runs in the sandbox with Patchbay's own vitest and Nango mocks, which\n" +
+			"answer from the function's .test.json; a function no test file imports runs against its\n" +
+			"<integration>/tests/<name>.test.json (Nango's fixture format): requests are answered from the\n" +
+			"fixture, pagination runs as on the server, and an action's output or a sync's saved records\n" +
+			"are compared with what the fixture expects.",
 		Args: maxArgs(1, "the function to test; all when none"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, refs, err := d.localProject(dir, args)
@@ -40,7 +43,13 @@ func (d *devCLI) testCommand() *cobra.Command {
 			rt := functions.NewRuntime()
 			defer rt.Close()
 			passed, failed, untested := 0, 0, 0
-			for _, r := range refs {
+			files, fixtureOnly := p.testPlan(refs, len(args) == 0)
+			for _, tf := range files {
+				n := d.runTestFile(cmd.Context(), rt, cat, p, tf)
+				passed += n.passed
+				failed += n.failed
+			}
+			for _, r := range fixtureOnly {
 				switch d.testOne(cmd.Context(), rt, cat, p, r) {
 				case testPassed:
 					passed++

@@ -24,6 +24,8 @@ type Source struct {
 	Files map[string]string
 	// Entry is the path of the function's file among Files.
 	Entry string
+	// extra are modules importable besides libraryShims (CompileTest's).
+	extra map[string]string
 }
 
 // Bundle is a compiled function: one self-contained script.
@@ -253,6 +255,9 @@ func compile(src Source) (*Bundle, *trace, error) {
 		Name: "patchbay",
 		Setup: func(b api.PluginBuild) {
 			b.OnResolve(api.OnResolveOptions{Filter: ".*"}, func(a api.OnResolveArgs) (api.OnResolveResult, error) {
+				if _, ok := src.extra[a.Path]; ok {
+					return api.OnResolveResult{Path: a.Path, Namespace: nsLibrary}, nil
+				}
 				res, err := resolve(src.Files, entry, a)
 				if err == nil && a.Kind != api.ResolveEntryPoint {
 					mu.Lock()
@@ -269,7 +274,10 @@ func compile(src Source) (*Bundle, *trace, error) {
 				return api.OnLoadResult{Contents: &text, Loader: loaderFor(a.Path)}, nil
 			})
 			b.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: nsLibrary}, func(a api.OnLoadArgs) (api.OnLoadResult, error) {
-				text := libraryShims()[a.Path]
+				text, ok := src.extra[a.Path]
+				if !ok {
+					text = libraryShims()[a.Path]
+				}
 				return api.OnLoadResult{Contents: &text, Loader: api.LoaderJS}, nil
 			})
 		},

@@ -53,8 +53,9 @@ func opUncontrolledFetch(x *execution, raw json.RawMessage) (func(ctx context.Co
 	if !slices.Contains([]string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}, req.Method) {
 		return nil, &HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: "uncontrolledFetch: unsupported method " + req.Method}
 	}
+	h := x.host
 	return func(ctx context.Context) (any, error) {
-		f, ok := x.host.(Fetcher)
+		f, ok := h.(Fetcher)
 		if !ok {
 			return nil, ErrFetchNotAvailable
 		}

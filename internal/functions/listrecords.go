@@ -35,8 +35,9 @@ func opListRecords(x *execution, raw json.RawMessage) (func(ctx context.Context)
 	if args.Model == "" {
 		return nil, &HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: "listRecords: the model name is required"}
 	}
+	h := x.host
 	return func(ctx context.Context) (any, error) {
-		l, ok := x.host.(RecordLister)
+		l, ok := h.(RecordLister)
 		if !ok {
 			return &RecordsPage{Records: []json.RawMessage{}}, nil
 		}

@@ -81,7 +81,8 @@ func init() {
 
 func simple(f func(ctx context.Context, h Host) (any, error)) asyncOp {
 	return func(x *execution, _ json.RawMessage) (func(ctx context.Context) (any, error), error) {
-		return func(ctx context.Context) (any, error) { return f(ctx, x.host) }, nil
+		h := x.host
+		return func(ctx context.Context) (any, error) { return f(ctx, h) }, nil
 	}
 }
 
@@ -156,8 +157,9 @@ func opProxy(x *execution, raw json.RawMessage) (func(ctx context.Context) (any,
 	if err != nil {
 		return nil, err
 	}
+	h := x.host
 	return func(ctx context.Context) (any, error) {
-		resp, err := x.host.Proxy(ctx, req)
+		resp, err := h.Proxy(ctx, req)
 		if err != nil {
 			return nil, err
 		}
@@ -357,7 +359,8 @@ func opGetConnection(x *execution, raw json.RawMessage) (func(ctx context.Contex
 	if err := x.ownConnection(args.ProviderConfigKey, args.ConnectionID); err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context) (any, error) { return x.host.Connection(ctx) }, nil
+	h := x.host
+	return func(ctx context.Context) (any, error) { return h.Connection(ctx) }, nil
 }
 
 func opSetMetadata(merge bool) asyncOp {
@@ -371,7 +374,8 @@ func opSetMetadata(merge bool) asyncOp {
 		if args.Metadata == nil {
 			return nil, &HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: "metadata must be an object"}
 		}
-		return func(ctx context.Context) (any, error) { return nil, x.host.SetMetadata(ctx, args.Metadata, merge) }, nil
+		h := x.host
+		return func(ctx context.Context) (any, error) { return nil, h.SetMetadata(ctx, args.Metadata, merge) }, nil
 	}
 }
 
@@ -385,7 +389,8 @@ func opSaveCheckpoint(x *execution, raw json.RawMessage) (func(ctx context.Conte
 	if args.Checkpoint == nil {
 		return nil, &HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: "checkpoint must be an object"}
 	}
-	return func(ctx context.Context) (any, error) { return nil, x.host.SaveCheckpoint(ctx, args.Checkpoint) }, nil
+	h := x.host
+	return func(ctx context.Context) (any, error) { return nil, h.SaveCheckpoint(ctx, args.Checkpoint) }, nil
 }
 
 const maxLockTTL = 24 * time.Hour
@@ -405,7 +410,8 @@ func opTryAcquireLock(x *execution, raw json.RawMessage) (func(ctx context.Conte
 	if ttl <= 0 || ttl > maxLockTTL {
 		return nil, &HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: "ttlMs must be positive and at most a day"}
 	}
-	return func(ctx context.Context) (any, error) { return x.host.TryAcquireLock(ctx, args.Key, ttl) }, nil
+	h := x.host
+	return func(ctx context.Context) (any, error) { return h.TryAcquireLock(ctx, args.Key, ttl) }, nil
 }
 
 func opReleaseLock(x *execution, raw json.RawMessage) (func(ctx context.Context) (any, error), error) {
@@ -415,7 +421,8 @@ func opReleaseLock(x *execution, raw json.RawMessage) (func(ctx context.Context)
 	if err := decodeArgs(raw, &args); err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context) (any, error) { return x.host.ReleaseLock(ctx, args.Key) }, nil
+	h := x.host
+	return func(ctx context.Context) (any, error) { return h.ReleaseLock(ctx, args.Key) }, nil
 }
 
 func opRecordsByIDs(x *execution, raw json.RawMessage) (func(ctx context.Context) (any, error), error) {
@@ -426,8 +433,9 @@ func opRecordsByIDs(x *execution, raw json.RawMessage) (func(ctx context.Context
 	if err := decodeArgs(raw, &args); err != nil {
 		return nil, err
 	}
+	h := x.host
 	return func(ctx context.Context) (any, error) {
-		recs, err := x.host.RecordsByIDs(ctx, args.Model, args.IDs)
+		recs, err := h.RecordsByIDs(ctx, args.Model, args.IDs)
 		if recs == nil && err == nil {
 			recs = []json.RawMessage{}
 		}
@@ -447,7 +455,8 @@ func opRecords(op string) asyncOp {
 			return nil, &HostError{Kind: fault.Invalid, Code: "invalid_arguments", Message: op + ": the model name is required"}
 		}
 		rop := &RecordOp{Op: op, Model: args.Model, Records: args.Records, Invalid: args.Invalid}
-		return func(ctx context.Context) (any, error) { return nil, x.host.Records(ctx, rop) }, nil
+		h := x.host
+		return func(ctx context.Context) (any, error) { return nil, h.Records(ctx, rop) }, nil
 	}
 }
 

@@ -27,6 +27,9 @@ const (
 	KindSync    Kind = "sync"
 	KindWebhook Kind = "webhook"  // a sync's onWebhook handler
 	KindEvent   Kind = "on-event" // a createOnEvent handler
+	// KindTest runs a test file's cases (vitest.go); its Host must be a
+	// TestHost.
+	KindTest Kind = "test"
 )
 
 // Limits bound one execution.
@@ -336,6 +339,10 @@ type execution struct {
 
 	soap soapWSDLs // the soap module's WSDLs (soap.go)
 
+	// mocks are the hosts of a test file's Nango mocks; an op that names
+	// mock n (1-based) runs against mocks[n-1] (vitest.go).
+	mocks []Host
+
 	finished bool
 	ok       bool
 	payload  string
@@ -499,8 +506,16 @@ func (x *execution) finish(args []any) (any, error) {
 // startOp begins an asynchronous host operation and returns its id; the
 // result comes back through the event loop.
 func (x *execution) startOp(args []any) (any, error) {
-	if len(args) != 2 {
+	if len(args) != 2 && len(args) != 3 {
 		return nil, errors.New("host: bad call")
+	}
+	if len(args) == 3 {
+		// A test file's mock: the op is prepared against its host.
+		restore, err := x.useMock(args[2])
+		if err != nil {
+			return nil, err
+		}
+		defer restore()
 	}
 	op, _ := args[0].(string)
 	raw, _ := args[1].(string)

@@ -1795,6 +1795,10 @@ class URL {
 // creation; one sleep is in flight for the earliest, and each wake-up runs
 // one due timer, so every callback is a task of its own (the microtasks it
 // queues run before the next timer).
+// clock is the real time, taken before anything can replace Date: a
+// test's frozen clock (vi.setSystemTime, vi.spyOn(Date, 'now')) must not
+// stop timers from firing.
+const clock = Date.now;
 let timerSeq = 0;
 let timerOrder = 0;
 const timers = new Map(); // id → timer, while it may still fire
@@ -1850,7 +1854,7 @@ function arm() {
   const woke = () => {
     sleeping.splice(sleeping.indexOf(at), 1);
   };
-  call('sleep', { ms: Math.max(0, at - Date.now()) }).then(
+  call('sleep', { ms: Math.max(0, at - clock()) }).then(
     () => {
       woke();
       fire();
@@ -1861,10 +1865,10 @@ function arm() {
 
 function fire() {
   const t = nextTimer();
-  if (t && t.at <= Date.now()) {
+  if (t && t.at <= clock()) {
     heapPop();
     if (t.interval >= 0) {
-      t.at = Date.now() + t.interval;
+      t.at = clock() + t.interval;
       t.order = ++timerOrder;
       heapPush(t);
     } else {
@@ -1884,7 +1888,7 @@ function schedule(fn, ms, args, repeat) {
   ms = Number(ms);
   if (!(ms > 0) || ms > 0x7fffffff) ms = 0;
   if (repeat && ms < 1) ms = 1;
-  const t = { id: ++timerSeq, fn, args, at: Date.now() + ms, order: ++timerOrder, interval: repeat ? ms : -1, cleared: false };
+  const t = { id: ++timerSeq, fn, args, at: clock() + ms, order: ++timerOrder, interval: repeat ? ms : -1, cleared: false };
   timers.set(t.id, t);
   heapPush(t);
   arm();

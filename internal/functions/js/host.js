@@ -27,8 +27,11 @@ export class HostError extends Error {
 // call starts an asynchronous host operation and returns its promise. Go
 // runs the operation in a goroutine and settles the promise from the event
 // loop, so the JavaScript thread never blocks on I/O.
-export function call(op, args) {
-  const id = start(op, JSON.stringify(args === undefined ? null : args));
+// mock, when given, names a test file's Nango mock whose host serves the
+// operation (see vitest.go).
+export function call(op, args, mock) {
+  const json = JSON.stringify(args === undefined ? null : args);
+  const id = mock === undefined ? start(op, json) : start(op, json, mock);
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
   });

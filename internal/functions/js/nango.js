@@ -212,7 +212,12 @@ const LEVELS = ['debug', 'info', 'warn', 'error'];
 
 // Nango is the object a function's exec receives.
 export class Nango {
-  constructor(info) {
+  // #call reaches the host: the execution's, or a test mock's (vitest.js
+  // passes one that names the mock).
+  #call;
+
+  constructor(info, transport) {
+    this.#call = transport || call;
     this.connectionId = info.connectionId;
     this.providerConfigKey = info.providerConfigKey;
     this.provider = info.provider;
@@ -224,7 +229,7 @@ export class Nango {
   }
 
   async proxy(config) {
-    const raw = await call('proxy', requestArgs(config));
+    const raw = await this.#call('proxy', requestArgs(config));
     const response = responseFrom(raw, config);
     // A fixture's recorded error is handed over, as Nango's test mocks do.
     if (response.status >= 400 && !raw.recorded) throw new HttpError(response, config);
@@ -261,11 +266,11 @@ export class Nango {
     const args = requestArgs(config);
     args.paginate = config.paginate || undefined;
     const onPage = config.paginate && typeof config.paginate.on_page === 'function' ? config.paginate.on_page : undefined;
-    const { handle } = await call('paginate.start', args);
+    const { handle } = await this.#call('paginate.start', args);
     const next = onPage ? { handle, response: true } : { handle };
     try {
       for (;;) {
-        const page = await call('paginate.next', next);
+        const page = await this.#call('paginate.next', next);
         if (page.done) return;
         if (page.refused) throw new HttpError(responseFrom({ ...page.response, body: page.body }, config), config);
         yield page.data;
@@ -276,44 +281,44 @@ export class Nango {
     } finally {
       // However the loop ends (the last page, a break, a throw), the
       // pagination's slot is freed: a function may run many in turn.
-      await call('paginate.close', { handle });
+      await this.#call('paginate.close', { handle });
     }
   }
 
   getConnection(providerConfigKey, connectionId) {
-    return call('getConnection', { providerConfigKey, connectionId });
+    return this.#call('getConnection', { providerConfigKey, connectionId });
   }
 
   getToken() {
-    return call('getToken', {});
+    return this.#call('getToken', {});
   }
 
   getMetadata() {
-    return call('getMetadata', {});
+    return this.#call('getMetadata', {});
   }
 
   setMetadata(metadata) {
-    return call('setMetadata', { metadata });
+    return this.#call('setMetadata', { metadata });
   }
 
   updateMetadata(metadata) {
-    return call('updateMetadata', { metadata });
+    return this.#call('updateMetadata', { metadata });
   }
 
   getCheckpoint() {
-    return call('getCheckpoint', {});
+    return this.#call('getCheckpoint', {});
   }
 
   saveCheckpoint(checkpoint) {
-    return call('saveCheckpoint', { checkpoint });
+    return this.#call('saveCheckpoint', { checkpoint });
   }
 
   clearCheckpoint() {
-    return call('clearCheckpoint', {});
+    return this.#call('clearCheckpoint', {});
   }
 
   getEnvironmentVariables() {
-    return call('getEnvironmentVariables', {});
+    return this.#call('getEnvironmentVariables', {});
   }
 
   // uncontrolledFetch({url, method, headers, body}) is a plain request to
@@ -328,7 +333,7 @@ export class Nango {
     if (body !== undefined && body !== null && typeof body !== 'string') throw new TypeError('uncontrolledFetch: body must be a string');
     const headers = {};
     for (const [k, v] of Object.entries(options.headers || {})) if (v !== undefined && v !== null) headers[k] = String(v);
-    const raw = await call('uncontrolledFetch', { url, method: String(options.method || 'GET'), headers, body: body ?? undefined });
+    const raw = await this.#call('uncontrolledFetch', { url, method: String(options.method || 'GET'), headers, body: body ?? undefined });
     return new FetchResponse(raw, url);
   }
 
@@ -356,16 +361,16 @@ export class Nango {
   // tryAcquireLock({key, ttlMs}) or tryAcquireLock(key, ttlMs).
   tryAcquireLock(keyOrOptions, ttlMs) {
     const o = typeof keyOrOptions === 'object' && keyOrOptions !== null ? keyOrOptions : { key: keyOrOptions, ttlMs };
-    return call('tryAcquireLock', { key: String(o.key), ttlMs: Number(o.ttlMs ?? o.ttl ?? 60000) });
+    return this.#call('tryAcquireLock', { key: String(o.key), ttlMs: Number(o.ttlMs ?? o.ttl ?? 60000) });
   }
 
   releaseLock(keyOrOptions) {
     const o = typeof keyOrOptions === 'object' && keyOrOptions !== null ? keyOrOptions : { key: keyOrOptions };
-    return call('releaseLock', { key: String(o.key) });
+    return this.#call('releaseLock', { key: String(o.key) });
   }
 
   releaseAllLocks() {
-    return call('releaseAllLocks', {});
+    return this.#call('releaseAllLocks', {});
   }
 
   // log(message…, {level}) — the last argument is options when it is a
@@ -387,17 +392,17 @@ export class Nango {
   // records it refuses. The run goes on either way.
   batchSave(records, model) {
     const { valid, invalid } = checkRecords(this, records, model, 'batchSave');
-    return call('batchSave', { model, records: valid, invalid }).then(() => true);
+    return this.#call('batchSave', { model, records: valid, invalid }).then(() => true);
   }
 
   batchUpdate(records, model) {
     const { valid, invalid } = checkRecords(this, records, model, 'batchUpdate');
-    return call('batchUpdate', { model, records: valid, invalid }).then(() => true);
+    return this.#call('batchUpdate', { model, records: valid, invalid }).then(() => true);
   }
 
   batchDelete(records, model) {
     const { valid, invalid } = checkRecords(this, records, model, 'batchDelete');
-    return call('batchDelete', { model, records: valid, invalid }).then(() => true);
+    return this.#call('batchDelete', { model, records: valid, invalid }).then(() => true);
   }
 
   // getRecordsByIds resolves to a Map from id to the stored record, for
@@ -405,7 +410,7 @@ export class Nango {
   async getRecordsByIds(ids, model) {
     checkModel(this, model, 'getRecordsByIds');
     const list = Array.isArray(ids) ? ids.map(String) : [];
-    const found = await call('getRecordsByIds', { model, ids: list });
+    const found = await this.#call('getRecordsByIds', { model, ids: list });
     const out = new Map();
     for (const r of found || []) out.set(String(r.id), r);
     return out;
@@ -417,7 +422,7 @@ export class Nango {
     checkModel(this, model, 'listRecords');
     let cursor = options && options.cursor ? String(options.cursor) : undefined;
     do {
-      const page = await call('listRecords', { model, cursor });
+      const page = await this.#call('listRecords', { model, cursor });
       for (const r of page.records) yield r;
       cursor = page.nextCursor;
     } while (cursor);
@@ -433,22 +438,22 @@ export class Nango {
     if (strategy !== 'override' && strategy !== 'ignore_if_modified_after_cursor') {
       throw new TypeError(`setMergingStrategy: unknown strategy ${strategy}`);
     }
-    await call('setMergingStrategy', { model, records: [strategy] });
+    await this.#call('setMergingStrategy', { model, records: [strategy] });
   }
 
   trackDeletesStart(model) {
     checkModel(this, model, 'trackDeletesStart');
-    return call('trackDeletesStart', { model });
+    return this.#call('trackDeletesStart', { model });
   }
 
   trackDeletesEnd(model) {
     checkModel(this, model, 'trackDeletesEnd');
-    return call('trackDeletesEnd', { model });
+    return this.#call('trackDeletesEnd', { model });
   }
 
   deleteRecordsFromPreviousExecutions(model) {
     checkModel(this, model, 'deleteRecordsFromPreviousExecutions');
-    return call('deleteRecordsFromPreviousExecutions', { model });
+    return this.#call('deleteRecordsFromPreviousExecutions', { model });
   }
 }
 

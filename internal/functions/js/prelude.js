@@ -3,7 +3,7 @@
 // "zod" and "nango" imports resolve to), and the two entry points the Go
 // runtime calls: __pb_describe (what the function declares) and __pb_run.
 
-import { done, HostError } from './host.js';
+import { done, HostError, call, callSync } from './host.js';
 import './globals.js';
 import * as zod from './zod.js';
 import { Nango, ActionError, HttpError, createAction, createSync, createOnEvent } from './nango.js';
@@ -77,6 +77,13 @@ class Invalid extends Error {
 // the input as sent either way, not zod's parsed copy, which reorders and
 // strips keys (Nango's runner passes the raw input too).
 async function run(kind, input, info, validation) {
+  if (kind === 'test') {
+    // A test file (vitest.go): its vitest module, bundled with it, runs
+    // the cases with what its mocks are built of.
+    const runner = globalThis.__pb_vitest_run;
+    if (typeof runner !== 'function') throw new Error('not a test file: it does not import vitest');
+    return runner({ Nango, ActionError, call, callSync, input, info });
+  }
   const def = loadDefinition();
   const nango = new Nango(info);
   switch (kind) {

@@ -1,0 +1,249 @@
+package functions
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Test files. Nango's templates come with tests/<name>.test.ts files
+// written for vitest: they construct NangoActionMock or NangoSyncMock
+// (Nango's CLI's test mocks) over the function's .test.json fixture,
+// call the function's exec with the mock, and compare with expect.
+// CompileTest bundles such a file with our own vitest module
+// (js/vitest.js) in place of the npm package, and Run with KindTest runs
+// its cases in the sandbox, as any execution, within the same limits.
+//
+// Each mock the file constructs is served by a Host of its own, which the
+// execution's TestHost opens: the mock's requests, getConnection,
+// getMetadata, records and checkpoints go to it (an op started with a
+// mock's id is prepared against that host), and the fixture's values the
+// mock hands out (getInput, getOutput, getBatchSaveData, …) come from it.
+
+// TestHost is the Host of a test file's execution (KindTest).
+type TestHost interface {
+	Host
+	// OpenMock returns the host that serves one of the file's Nango
+	// mocks, constructed with {dirname, name} (kind is "action" or
+	// "sync", for NangoActionMock and NangoSyncMock).
+	OpenMock(dirname, name string, kind Kind) (Mock, error)
+	// Report receives each case's result as the file runs, so a file
+	// stopped by its limits still tells what ran before.
+	Report(result TestResult)
+	// ReadFile returns a project file a test reads (node:fs readFileSync),
+	// by its path under the project root.
+	ReadFile(path string) (string, error)
+}
+
+// Mock is the Host of one of a test file's Nango mocks.
+type Mock interface {
+	Host
+	// Fixture returns the fixture's value at path (["output"],
+	// ["nango", "batchSave", "Issue"]); false when it has none.
+	Fixture(path []string) (json.RawMessage, bool)
+}
+
+// TestResult is one test case of a test file.
+type TestResult struct {
+	// Name is the case's name after its describe blocks' ("a > b > c").
+	Name    string  `json:"name"`
+	OK      bool    `json:"ok"`
+	Skipped bool    `json:"skipped,omitempty"`
+	Message string  `json:"message,omitempty"`
+	Ms      float64 `json:"ms"`
+}
+
+// TestInput is a test file execution's input.
+type TestInput struct {
+	// File is the test file's path under the project root.
+	File string `json:"file"`
+	// Dirname is what the file sees as __dirname, and what its mocks
+	// are constructed with.
+	Dirname string `json:"dirname"`
+}
+
+// ErrNotTestHost refuses the test operations outside a test file.
+var ErrNotTestHost = errors.New("Nango mocks and test results are only available to test files (patchbay test)")
+
+func init() {
+	syncOps["mock.open"] = opMockOpen
+	syncOps["mock.fixture"] = opMockFixture
+	syncOps["test.result"] = opTestResult
+	syncOps["test.readFile"] = opTestReadFile
+}
+
+// maxMocks bounds the mocks one test file opens (each keeps a fixture).
+const maxMocks = 10_000
+
+func (x *execution) testHost() (TestHost, error) {
+	t, ok := x.host.(TestHost)
+	if !ok {
+		return nil, ErrNotTestHost
+	}
+	return t, nil
+}
+
+func opMockOpen(x *execution, raw json.RawMessage) (any, error) {
+	t, err := x.testHost()
+	if err != nil {
+		return nil, err
+	}
+	var args struct {
+		Dirname string `json:"dirname"`
+		Name    string `json:"name"`
+		Kind    Kind   `json:"kind"`
+	}
+	if err := json.Unmarshal(raw, &args); err != nil {
+		return nil, fmt.Errorf("mock: %w", err)
+	}
+	if len(x.mocks) >= maxMocks {
+		return nil, fmt.Errorf("mock: more than %d mocks in one test file", maxMocks)
+	}
+	m, err := t.OpenMock(args.Dirname, args.Name, args.Kind)
+	if err != nil {
+		return nil, err
+	}
+	x.mocks = append(x.mocks, m)
+	return map[string]int{"id": len(x.mocks)}, nil
+}
+
+func (x *execution) mock(id int) (Mock, error) {
+	if id < 1 || id > len(x.mocks) {
+		return nil, fmt.Errorf("mock: no mock %d", id)
+	}
+	m, ok := x.mocks[id-1].(Mock)
+	if !ok {
+		return nil, fmt.Errorf("mock: no mock %d", id)
+	}
+	return m, nil
+}
+
+// useMock makes the op being started run against the host of mock v (a
+// number from JavaScript) and returns what puts the execution's own back.
+func (x *execution) useMock(v any) (func(), error) {
+	var id int
+	switch n := v.(type) {
+	case int:
+		id = n
+	case int32:
+		id = int(n)
+	case int64:
+		id = int(n)
+	case float64:
+		id = int(n)
+	default:
+		return nil, errors.New("host: bad mock id")
+	}
+	m, err := x.mock(id)
+	if err != nil {
+		return nil, err
+	}
+	saved := x.host
+	x.host = m
+	return func() { x.host = saved }, nil
+}
+
+func opMockFixture(x *execution, raw json.RawMessage) (any, error) {
+	var args struct {
+		ID   int      `json:"id"`
+		Path []string `json:"path"`
+	}
+	if err := json.Unmarshal(raw, &args); err != nil {
+		return nil, fmt.Errorf("mock: %w", err)
+	}
+	m, err := x.mock(args.ID)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := m.Fixture(args.Path)
+	if !ok {
+		// undefined, as Nango's mock answers for a key the file lacks
+		return nil, nil
+	}
+	return v, nil
+}
+
+func opTestResult(x *execution, raw json.RawMessage) (any, error) {
+	t, err := x.testHost()
+	if err != nil {
+		return nil, err
+	}
+	var r TestResult
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("test result: %w", err)
+	}
+	t.Report(r)
+	return nil, nil
+}
+
+func opTestReadFile(x *execution, raw json.RawMessage) (any, error) {
+	t, err := x.testHost()
+	if err != nil {
+		return nil, err
+	}
+	var args struct {
+		Path string `json:"path"`
+	}
+	if err := json.Unmarshal(raw, &args); err != nil {
+		return nil, fmt.Errorf("readFile: %w", err)
+	}
+	return t.ReadFile(args.Path)
+}
+
+// testModules are the modules a test file may import besides a
+// function's: vitest (js/vitest.js), and the parts of node:fs and
+// node:path templates' tests use to read their fixtures.
+var testModules = sync.OnceValue(func() map[string]string {
+	src, err := js.ReadFile("js/vitest.js")
+	if err != nil {
+		panic(fmt.Sprintf("functions: embedded js/vitest.js: %v", err))
+	}
+	return map[string]string{
+		"vitest":    string(src),
+		"fs":        fsShim,
+		"node:fs":   fsShim,
+		"path":      pathShim,
+		"node:path": pathShim,
+	}
+})
+
+// fsShim reads project files through the test host; nothing else of the
+// file system is there.
+const fsShim = `const read = (p, enc) => globalThis.__pb_vitest_readFile(String(p), enc);
+export const readFileSync = read;
+export const promises = { readFile: async (p, enc) => read(p, enc) };
+export default { readFileSync, promises };
+`
+
+// pathShim is the POSIX subset of node:path tests use.
+const pathShim = `function normalize(p) {
+  const abs = p.startsWith('/');
+  const out = [];
+  for (const s of p.split('/')) {
+    if (s === '' || s === '.') continue;
+    if (s === '..') { if (out.length && out[out.length - 1] !== '..') out.pop(); else if (!abs) out.push('..'); continue; }
+    out.push(s);
+  }
+  return (abs ? '/' : '') + out.join('/') || (abs ? '/' : '.');
+}
+export function join(...parts) { return normalize(parts.filter((p) => p !== '').join('/')); }
+export function resolve(...parts) {
+  let p = '';
+  for (let i = parts.length - 1; i >= 0 && !p.startsWith('/'); i--) p = parts[i] + (p ? '/' + p : '');
+  return normalize(p.startsWith('/') ? p : '/' + p);
+}
+export function dirname(p) { const i = p.lastIndexOf('/'); return i <= 0 ? (i === 0 ? '/' : '.') : p.slice(0, i); }
+export function basename(p, ext) { let b = p.slice(p.lastIndexOf('/') + 1); if (ext && b.endsWith(ext)) b = b.slice(0, -ext.length); return b; }
+export function extname(p) { const b = basename(p); const i = b.lastIndexOf('.'); return i <= 0 ? '' : b.slice(i); }
+export const sep = '/';
+export default { join, resolve, dirname, basename, extname, normalize, sep };
+export { normalize };
+`
+
+// CompileTest bundles a test file (src.Entry) and what it imports: the
+// function under test, its files, and the test modules.
+func CompileTest(src Source) (*Bundle, error) {
+	src.extra = testModules()
+	return Compile(src)
+}
