@@ -64,7 +64,7 @@ type TestInput struct {
 }
 
 // ErrNotTestHost refuses the test operations outside a test file.
-var ErrNotTestHost = errors.New("Nango mocks and test results are only available to test files (patchbay test)")
+var ErrNotTestHost = errors.New("only test files (patchbay test) have Nango mocks and test results")
 
 func init() {
 	syncOps["mock.open"] = opMockOpen
