@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/functions"
@@ -104,7 +105,7 @@ func (d *devCLI) runTestFile(ctx context.Context, rt *functions.Runtime, cat *ca
 			anyFailed = true
 			fmt.Fprintf(d.stdout, "%s %s > %s\n", u.red("✗"), label, r.Name)
 			for _, l := range strings.Split(r.Message, "\n") {
-				fmt.Fprintf(d.stdout, "    %s\n", l)
+				fmt.Fprintf(d.stdout, "    %s\n", shorten(l))
 			}
 		}
 	}
@@ -132,6 +133,21 @@ func (d *devCLI) runTestFile(ctx context.Context, rt *functions.Runtime, cat *ca
 		}
 	}
 	return n
+}
+
+// maxLine bounds a line of a failure: a fixture's list of what it has
+// for an endpoint can run to tens of kilobytes.
+const maxLine = 400
+
+func shorten(l string) string {
+	if len(l) <= maxLine {
+		return l
+	}
+	cut := maxLine
+	for cut > 0 && !utf8.RuneStart(l[cut]) {
+		cut--
+	}
+	return l[:cut] + fmt.Sprintf("… (%d more bytes)", len(l)-cut)
 }
 
 func formatMs(ms float64) string {
