@@ -92,8 +92,14 @@ func (d *devCLI) runTestFile(ctx context.Context, rt *functions.Runtime, cat *ca
 		Bundle: b, Kind: functions.KindTest, Host: host, Input: input, Limits: functions.Limits{Timeout: testTimeout},
 		Info: functions.Info{Name: tf.path, ConnectionID: testConnectionID, ProviderConfigKey: tf.integration, Provider: tf.integration},
 	})
+	// A case's message tells positions in the bundle; they are told in
+	// the sources.
+	sm, _ := functions.ParseSourceMap(b.SourceMap)
 	anyFailed := false
 	for _, r := range host.Results() {
+		if sm != nil && !r.OK {
+			r.Message = sm.Rewrite(r.Message)
+		}
 		switch {
 		case r.Skipped:
 			fmt.Fprintf(d.stdout, "%s %s > %s  %s\n", u.dim("-"), label, r.Name, u.dim("skipped"))

@@ -20,6 +20,10 @@ describe('create-issue', () => {
     it('fails on purpose', () => {
         expect({ a: [1, 2] }).toEqual({ a: [1, 3] });
     });
+    it('throws', () => {
+        const o: any = null;
+        return o.x;
+    });
 });
 `)
 	writeFile(t, dir, "github/tests/broken.test.ts", "import { it } from 'vitest';\nit('x', () => { (; });\n")
@@ -34,9 +38,11 @@ describe('create-issue', () => {
 		"a[1]: expected 3, received 2",
 		"✗ github/tests/broken.test.ts",
 		"broken.test.ts:2",
+		// a stack tells the test file's own lines
+		"github/tests/create-issue.test.ts:15",
 		// the sync, which no test file imports, runs on its .test.json
 		"✓ github/issues",
-		"2 passed, 2 failed",
+		"2 passed, 3 failed",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -45,7 +51,7 @@ describe('create-issue', () => {
 	// Naming the action runs the test files that import it, and its
 	// .test.json not again.
 	out, _ = run(t, nil, "test", "--dir", dir, "create-issue")
-	if !strings.Contains(out, "1 passed, 1 failed") || strings.Contains(out, "broken") {
+	if !strings.Contains(out, "1 passed, 2 failed") || strings.Contains(out, "broken") {
 		t.Errorf("test create-issue:\n%s", out)
 	}
 }
