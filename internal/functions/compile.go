@@ -24,8 +24,10 @@ type Source struct {
 	Files map[string]string
 	// Entry is the path of the function's file among Files.
 	Entry string
-	// extra are modules importable besides libraryShims (CompileTest's).
-	extra map[string]string
+	// extra are modules importable besides libraryShims, and define
+	// expressions replaced in the code (CompileTest's).
+	extra  map[string]string
+	define map[string]string
 }
 
 // Bundle is a compiled function: one self-contained script.
@@ -295,6 +297,7 @@ func compile(src Source) (*Bundle, *trace, error) {
 		// A function's own `var` declarations stay inside the IIFE; the
 		// only global it defines is __pb_module.
 		Plugins: []api.Plugin{plugin},
+		Define:  src.define,
 		// esbuild would otherwise honour a tsconfig.json it cannot see
 		// anyway; saying so keeps the result independent of the disk.
 		TsconfigRaw: `{"compilerOptions":{"target":"es2022","useDefineForClassFields":true}}`,

@@ -4,6 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -245,5 +249,9 @@ export { normalize };
 // function under test, its files, and the test modules.
 func CompileTest(src Source) (*Bundle, error) {
 	src.extra = testModules()
+	// A test file reads its own location (fileURLToPath(import.meta.url)),
+	// as Node gives it: a file: URL, here of its path under the root.
+	u := url.URL{Scheme: "file", Path: "/" + path.Clean(strings.TrimPrefix(src.Entry, "./"))}
+	src.define = map[string]string{"import.meta.url": strconv.Quote(u.String())}
 	return Compile(src)
 }
