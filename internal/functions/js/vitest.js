@@ -717,8 +717,10 @@ async function applyModuleMock({ path, factory }) {
       m[k] = v;
     }
   };
-  if (result.default && typeof result.default === 'object') replace(result.default);
+  // The named exports first: the default export's members win, as the
+  // templates' code calls soap.createClientAsync on the default import.
   replace(result);
+  if (result.default && typeof result.default === 'object') replace(result.default);
 }
 
 // ------------------------------------------------------------ suites
