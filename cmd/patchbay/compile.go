@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -98,16 +97,6 @@ func (d *devCLI) buildCache(p *project) *functions.BuildCache {
 		return nil
 	}
 	return c
-}
-
-// compileFunction bundles r with all of files and checks its definition.
-func compileFunction(ctx context.Context, rt *functions.Runtime, files map[string]string, r functions.Ref) (*functions.Bundle, *functions.Definition, []functions.Position) {
-	b, err := functions.Compile(functions.Source{Files: files, Entry: r.Entry})
-	var def *functions.Definition
-	if err == nil {
-		def, err = rt.Describe(ctx, b)
-	}
-	return b, def, checkFunction(r, def, err)
 }
 
 // checkFunction tells what is wrong with r, built into def, or whose

@@ -15,6 +15,7 @@ import (
 
 func (d *devCLI) testCommand() *cobra.Command {
 	var dir, providersFile string
+	var noCache bool
 	cmd := &cobra.Command{
 		Use:   "test [function]",
 		Short: "Run functions' tests: tests/*.test.ts (vitest) and tests/<name>.test.json fixtures",
@@ -42,6 +43,15 @@ func (d *devCLI) testCommand() *cobra.Command {
 			}
 			rt := functions.NewRuntime()
 			defer rt.Close()
+			// Functions are built a few at a time ahead of the tests
+			// (from the build cache when unchanged), and tested in order.
+			opts := functions.BuildOptions{Skip: func(r functions.Ref) bool {
+				_, _, ok := p.findFixture(r)
+				return !ok
+			}}
+			if !noCache {
+				opts.Cache = d.buildCache(p)
+			}
 			passed, failed, untested := 0, 0, 0
 			files, fixtureOnly := p.testPlan(refs, len(args) == 0)
 			for _, tf := range files {
@@ -49,8 +59,8 @@ func (d *devCLI) testCommand() *cobra.Command {
 				passed += n.passed
 				failed += n.failed
 			}
-			for _, r := range fixtureOnly {
-				switch d.testOne(cmd.Context(), rt, cat, p, r) {
+			err = rt.BuildAll(cmd.Context(), p.files, fixtureOnly, opts, func(b functions.Built) error {
+				switch d.testOne(cmd.Context(), rt, cat, p, b) {
 				case testPassed:
 					passed++
 				case testFailed:
@@ -58,6 +68,10 @@ func (d *devCLI) testCommand() *cobra.Command {
 				default:
 					untested++
 				}
+				return nil
+			})
+			if err != nil {
+				return err
 			}
 			summary := fmt.Sprintf("%d passed, %d failed", passed, failed)
 			if untested > 0 {
@@ -71,6 +85,7 @@ func (d *devCLI) testCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", ".", "the project's directory")
+	cmd.Flags().BoolVar(&noCache, "no-cache", false, "build every function afresh, neither reading nor writing "+buildCacheDir)
 	cmd.Flags().StringVar(&providersFile, "providers-file", "", "a Nango-format providers.yaml loaded over the built-in catalog, as the server's (default: PATCHBAY_PROVIDERS_FILE from the environment or .env)")
 	return cmd
 }
@@ -83,7 +98,9 @@ const (
 	testMissing
 )
 
-func (d *devCLI) testOne(ctx context.Context, rt *functions.Runtime, cat *catalog.Catalog, p *project, r functions.Ref) testOutcome {
+// testOne tests one function, built into b.
+func (d *devCLI) testOne(ctx context.Context, rt *functions.Runtime, cat *catalog.Catalog, p *project, built functions.Built) testOutcome {
+	r := built.Ref
 	u := d.ui
 	fp, raw, ok := p.findFixture(r)
 	if !ok {
@@ -101,7 +118,7 @@ func (d *devCLI) testOne(ctx context.Context, rt *functions.Runtime, cat *catalo
 	if err != nil {
 		return fail(fmt.Sprintf("%s: %v", fp, err))
 	}
-	b, def, problems := compileFunction(ctx, rt, p.files, r)
+	b, def, problems := built.Bundle, built.Definition, checkFunction(r, built.Definition, built.Err)
 	if len(problems) > 0 {
 		lines := make([]string, len(problems))
 		for i, pos := range problems {

@@ -18,6 +18,8 @@ type Built struct {
 	Err        error
 	// Cached says the bundle and definition came from the BuildCache.
 	Cached bool
+	// Skipped says BuildOptions.Skip asked not to build it.
+	Skipped bool
 }
 
 // BuildOptions tune BuildAll.
@@ -27,6 +29,9 @@ type BuildOptions struct {
 	Cache *BuildCache
 	// Workers bounds the functions built at once; GOMAXPROCS when zero.
 	Workers int
+	// Skip, when set, names functions not to build: their Built has
+	// only the Ref and Skipped set, in its place in the order.
+	Skip func(Ref) bool
 }
 
 // BuildAll compiles and describes refs' functions of files, several at a
@@ -58,6 +63,10 @@ func (r *Runtime) BuildAll(ctx context.Context, files map[string]string, refs []
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
+				if opts.Skip != nil && opts.Skip(refs[i]) {
+					slots[i] <- Built{Ref: refs[i], Skipped: true}
+					continue
+				}
 				slots[i] <- r.buildOne(ctx, files, refs[i], opts.Cache)
 			}
 		}()

@@ -94,6 +94,20 @@ func TestBuildAllParallelIsSequential(t *testing.T) {
 	}
 }
 
+// TestBuildAllSkip: a skipped function keeps its place in the order and
+// is not built.
+func TestBuildAllSkip(t *testing.T) {
+	t.Parallel()
+	rt := NewRuntime()
+	defer rt.Close()
+	skip := func(r Ref) bool { return strings.HasPrefix(r.Name, "get-") || r.Name == "broken" }
+	for _, b := range buildAll(t, rt, buildProject(), BuildOptions{Skip: skip}) {
+		if b.Skipped != skip(b.Ref) || (b.Skipped && (b.Bundle != nil || b.Err != nil)) || (!b.Skipped && b.Bundle == nil && b.Err == nil) {
+			t.Errorf("%s: skipped %v, bundle %v, err %v", b.Ref.FullName(), b.Skipped, b.Bundle != nil, b.Err)
+		}
+	}
+}
+
 // TestBuildAllStopsAtYieldError: yield's error ends the build and is
 // returned.
 func TestBuildAllStopsAtYieldError(t *testing.T) {
