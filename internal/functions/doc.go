@@ -63,6 +63,16 @@
 // memory and records every request), and the CLI's test host (package
 // fixtures, answering from recorded fixtures).
 //
+// # Test files
+//
+// A project's tests/*.test.ts files, written for vitest as Nango's
+// templates' are, run as executions of kind KindTest (vitest.go):
+// CompileTest bundles one with our own vitest module (js/vitest.js) and
+// the functions it imports, and its TestHost opens a Host per Nango mock
+// the file constructs (package fixtures serves each from a .test.json),
+// so a test file exercises the same fixture engine as `patchbay test`
+// on a .test.json alone.
+//
 // # Deploy
 //
 // Deploy validates a project's files (CheckFiles: paths, counts and
