@@ -391,8 +391,6 @@ return [order, typeof setTimeout(() => {}, 0), errName(() => setTimeout('code', 
 	{"timers are tasks; intervals; immediates; microtasks", `
 const order = [];
 await new Promise((resolve) => {
-  setTimeout(() => order.push('a'), 200);
-  setTimeout(() => order.push('b'), 200);
   setTimeout(() => { order.push('t1'); Promise.resolve().then(() => order.push('micro')); }, 0);
   setTimeout(() => order.push('t2'), 0);
   const gone = setImmediate(() => order.push('gone'));
@@ -406,7 +404,12 @@ await new Promise((resolve) => {
     order.push('iv' + n);
     if (n === 3) {
       clearInterval(iv);
-      setTimeout(resolve, 250);
+      // Created here, not at the start, so the order does not depend on
+      // how late a loaded machine runs the interval: timers with the same
+      // delay fire in the order they were set, and before a later one.
+      setTimeout(() => order.push('a'), 20);
+      setTimeout(() => order.push('b'), 20);
+      setTimeout(resolve, 40);
     }
   }, 10);
 });
