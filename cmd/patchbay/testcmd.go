@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,7 +15,7 @@ import (
 )
 
 func (d *devCLI) testCommand() *cobra.Command {
-	var dir, providersFile string
+	var dir, providersFile, cpuprofile string
 	var noCache bool
 	cmd := &cobra.Command{
 		Use:   "test [function]",
@@ -27,6 +28,13 @@ func (d *devCLI) testCommand() *cobra.Command {
 			"are compared with what the fixture expects.",
 		Args: maxArgs(1, "the function to test; all when none"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cpuprofile != "" {
+				stop, err := startCPUProfile(cpuprofile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			p, refs, err := d.localProject(dir, args)
 			if err != nil {
 				return err
@@ -54,11 +62,23 @@ func (d *devCLI) testCommand() *cobra.Command {
 			}
 			passed, failed, untested := 0, 0, 0
 			files, fixtureOnly := p.testPlan(refs, len(args) == 0)
-			for _, tf := range files {
-				n := d.runTestFile(cmd.Context(), rt, cat, p, tf)
-				passed += n.passed
-				failed += n.failed
+			// Test files run a few at a time, each printing into a buffer
+			// of its own; the buffers are printed in the files' order.
+			type fileRun struct {
+				out bytes.Buffer
+				n   testCounts
 			}
+			ordered(cmd.Context(), files, func(tf testFile) *fileRun {
+				run := &fileRun{}
+				dd := *d
+				dd.stdout = &run.out
+				run.n = dd.runTestFile(cmd.Context(), rt, cat, p, tf)
+				return run
+			}, func(run *fileRun) {
+				d.stdout.Write(run.out.Bytes())
+				passed += run.n.passed
+				failed += run.n.failed
+			})
 			err = rt.BuildAll(cmd.Context(), p.files, fixtureOnly, opts, func(b functions.Built) error {
 				switch d.testOne(cmd.Context(), rt, cat, p, b) {
 				case testPassed:
@@ -85,6 +105,7 @@ func (d *devCLI) testCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", ".", "the project's directory")
+	cmd.Flags().StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run (go tool pprof reads it) to this file")
 	cmd.Flags().BoolVar(&noCache, "no-cache", false, "build every function afresh, neither reading nor writing "+buildCacheDir)
 	cmd.Flags().StringVar(&providersFile, "providers-file", "", "a Nango-format providers.yaml loaded over the built-in catalog, as the server's (default: PATCHBAY_PROVIDERS_FILE from the environment or .env)")
 	return cmd
