@@ -415,9 +415,20 @@ await new Promise((resolve) => {
 });
 return order;`,
 		`["sync", "qm", "t1", "micro", "t2", "imm7", "iv1", "iv2", "iv3", "a", "b"]`},
+	{"Headers as fetch has them", `
+const h = new Headers({ 'Content-Type': 'text/plain', 'X-A': 1 });
+h.append('x-a', 2);
+h.set('X-B', 'b');
+const copy = new Headers(h);
+copy.delete('x-b');
+const fromPairs = new Headers([['K', 'v']]);
+const seen = [];
+h.forEach((v, k) => seen.push(k + '=' + v));
+return [h.get('content-type'), h.get('X-A'), h.has('x-b'), h.get('missing'), copy.has('x-b'), copy.get('x-a'), fromPairs.get('k'), seen, [...h.keys()].length];`,
+		`["text/plain", "1, 2", true, null, false, "1, 2", "v", ["content-type=text/plain", "x-a=1, 2", "x-b=b"], 3]`},
 	{"no Node or network globals", `
 const names = ['console', 'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'atob', 'btoa', 'Buffer', 'setTimeout',
-  'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask', 'crypto'];
+  'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask', 'crypto', 'Headers'];
 const installed = names.every((n) => {
   const d = Object.getOwnPropertyDescriptor(globalThis, n);
   return d && !d.enumerable && d.writable && d.configurable && d.value !== undefined;

@@ -119,38 +119,9 @@ function responseFrom(raw, config) {
   return { status: raw.status, statusText: raw.statusText || '', headers: raw.headers || {}, data, config };
 }
 
-// FetchHeaders and FetchResponse are the parts of fetch's Headers and
-// Response that code reading an uncontrolledFetch answer uses (QuickJS
-// has neither). Header names are lower case, as fetch has them.
-class FetchHeaders {
-  #map;
-  constructor(map) {
-    this.#map = new Map(Object.entries(map || {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
-  }
-  get(name) {
-    const v = this.#map.get(String(name).toLowerCase());
-    return v === undefined ? null : v;
-  }
-  has(name) {
-    return this.#map.has(String(name).toLowerCase());
-  }
-  forEach(fn, thisArg) {
-    for (const [k, v] of this.#map) fn.call(thisArg, v, k, this);
-  }
-  entries() {
-    return this.#map.entries();
-  }
-  keys() {
-    return this.#map.keys();
-  }
-  values() {
-    return this.#map.values();
-  }
-  [Symbol.iterator]() {
-    return this.#map.entries();
-  }
-}
-
+// FetchResponse is the part of fetch's Response that code reading an
+// uncontrolledFetch answer uses (QuickJS has no fetch); its headers are
+// the global Headers.
 class FetchResponse {
   #raw;
   constructor(raw, url) {
@@ -158,7 +129,7 @@ class FetchResponse {
     this.status = raw.status;
     this.statusText = raw.statusText || '';
     this.ok = raw.status >= 200 && raw.status < 300;
-    this.headers = new FetchHeaders(raw.headers);
+    this.headers = new Headers(raw.headers);
     this.url = url;
     this.redirected = false;
     this.type = 'basic';

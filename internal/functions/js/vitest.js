@@ -943,51 +943,8 @@ class NangoSyncMock extends NangoActionMock {
   }
 }
 
-// Headers is fetch's, for the code a test runs against a response it
-// builds (the runtime has no fetch).
-class Headers {
-  #map = new Map();
-  constructor(init) {
-    const entries = init instanceof Headers ? [...init] : Array.isArray(init) ? init : Object.entries(init || {});
-    for (const [k, v] of entries) this.#map.set(String(k).toLowerCase(), String(v));
-  }
-  get(k) {
-    const v = this.#map.get(String(k).toLowerCase());
-    return v === undefined ? null : v;
-  }
-  has(k) {
-    return this.#map.has(String(k).toLowerCase());
-  }
-  set(k, v) {
-    this.#map.set(String(k).toLowerCase(), String(v));
-  }
-  append(k, v) {
-    const key = String(k).toLowerCase();
-    this.#map.set(key, this.#map.has(key) ? `${this.#map.get(key)}, ${v}` : String(v));
-  }
-  delete(k) {
-    this.#map.delete(String(k).toLowerCase());
-  }
-  forEach(cb, thisArg) {
-    for (const [k, v] of this.#map) cb.call(thisArg, v, k, this);
-  }
-  entries() {
-    return this.#map.entries();
-  }
-  keys() {
-    return this.#map.keys();
-  }
-  values() {
-    return this.#map.values();
-  }
-  [Symbol.iterator]() {
-    return this.#map.entries();
-  }
-}
-
 globalThis.global = globalThis;
 globalThis.vitest = { NangoActionMock, NangoSyncMock };
-if (typeof globalThis.Headers !== 'function') globalThis.Headers = Headers;
 
 // ------------------------------------------------------------ running
 
