@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -12,6 +13,7 @@ import (
 	"github.com/patchbay/patchbay/internal/catalog"
 	"github.com/patchbay/patchbay/internal/functions"
 	"github.com/patchbay/patchbay/internal/functions/fixtures"
+	"github.com/patchbay/patchbay/internal/inorder"
 )
 
 func (d *devCLI) testCommand() *cobra.Command {
@@ -68,17 +70,21 @@ func (d *devCLI) testCommand() *cobra.Command {
 				out bytes.Buffer
 				n   testCounts
 			}
-			ordered(cmd.Context(), files, func(tf testFile) *fileRun {
+			err = inorder.Run(cmd.Context(), runtime.GOMAXPROCS(0), files, func(ctx context.Context, tf testFile) *fileRun {
 				run := &fileRun{}
 				dd := *d
 				dd.stdout = &run.out
-				run.n = dd.runTestFile(cmd.Context(), rt, cat, p, tf)
+				run.n = dd.runTestFile(ctx, rt, cat, p, tf)
 				return run
-			}, func(run *fileRun) {
+			}, func(run *fileRun) error {
 				d.stdout.Write(run.out.Bytes())
 				passed += run.n.passed
 				failed += run.n.failed
+				return nil
 			})
+			if err != nil {
+				return err
+			}
 			err = rt.BuildAll(cmd.Context(), p.files, fixtureOnly, opts, func(b functions.Built) error {
 				switch d.testOne(cmd.Context(), rt, cat, p, b) {
 				case testPassed:

@@ -4,7 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
-	"sync"
+
+	"github.com/patchbay/patchbay/internal/inorder"
 )
 
 // Built is one function of a project compiled and described, or what
@@ -45,64 +46,12 @@ func (r *Runtime) BuildAll(ctx context.Context, files map[string]string, refs []
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = max(1, min(workers, len(refs)))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	// slots[i] receives refs[i]'s result; window holds a token per result
-	// started but not yet yielded.
-	slots := make([]chan Built, len(refs))
-	for i := range slots {
-		slots[i] = make(chan Built, 1)
-	}
-	window := make(chan struct{}, 4*workers)
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				if opts.Skip != nil && opts.Skip(refs[i]) {
-					slots[i] <- Built{Ref: refs[i], Skipped: true}
-					continue
-				}
-				slots[i] <- r.buildOne(ctx, files, refs[i], opts.Cache)
-			}
-		}()
-	}
-	go func() {
-		defer close(jobs)
-		for i := range refs {
-			select {
-			case window <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			select {
-			case jobs <- i:
-			case <-ctx.Done():
-				return
-			}
+	return inorder.Run(ctx, workers, refs, func(ctx context.Context, ref Ref) Built {
+		if opts.Skip != nil && opts.Skip(ref) {
+			return Built{Ref: ref, Skipped: true}
 		}
-	}()
-	// Waiting for the workers on the way out keeps none running past
-	// the return, with the caller's runtime or cache.
-	defer wg.Wait()
-	defer cancel()
-	for i := range refs {
-		var b Built
-		select {
-		case b = <-slots[i]:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		if err := yield(b); err != nil {
-			return err
-		}
-		<-window
-	}
-	return nil
+		return r.buildOne(ctx, files, ref, opts.Cache)
+	}, yield)
 }
 
 // buildOne builds ref, from the cache if it has it.
