@@ -67,11 +67,12 @@
 //
 // A project's tests/*.test.ts files, written for vitest as Nango's
 // templates' are, run as executions of kind KindTest (vitest.go):
-// CompileTest bundles one with our own vitest module (js/vitest.js) and
-// the functions it imports, and its TestHost opens a Host per Nango mock
-// the file constructs (package fixtures serves each from a .test.json),
-// so a test file exercises the same fixture engine as `patchbay test`
-// on a .test.json alone.
+// CompileTest bundles one with the functions it imports and a shim of our
+// own vitest module (js/vitest.js), which the runtime compiles once and
+// evaluates in each test file's fresh VM before the bundle; its TestHost
+// opens a Host per Nango mock the file constructs (package fixtures
+// serves each from a .test.json), so a test file exercises the same
+// fixture engine as `patchbay test` on a .test.json alone.
 //
 // # Deploy
 //

@@ -105,6 +105,10 @@ type Runtime struct {
 	prelude     []byte
 	preludeErr  error
 
+	vitestOnce sync.Once
+	vitest     []byte
+	vitestErr  error
+
 	mu       sync.Mutex
 	programs map[string]*list.Element
 	lru      *list.List
@@ -143,6 +147,20 @@ func (r *Runtime) preludeCode() ([]byte, error) {
 		}
 	})
 	return r.prelude, r.preludeErr
+}
+
+// vitestCode returns the bytecode of vitestScript, compiled once per
+// process. Stripped as the prelude is: its frames in a failure's stack
+// then show no position, where one would be told in the test bundle's
+// source map, which does not cover it.
+func (r *Runtime) vitestCode() ([]byte, error) {
+	r.vitestOnce.Do(func() {
+		var js string
+		if js, r.vitestErr = vitestScript(); r.vitestErr == nil {
+			r.vitest, r.vitestErr = compileBytecode(js, true)
+		}
+	})
+	return r.vitest, r.vitestErr
 }
 
 // bundleCode returns the bytecode of b, compiling it once per process.
@@ -374,6 +392,17 @@ func (r *Runtime) start(ctx context.Context, e *Execution, g *gate) (_ *executio
 			x.close()
 		}
 	}()
+	if e.Kind == KindTest {
+		// The file's own copy of the vitest module, in its own VM: a
+		// file cannot change what the next one gets.
+		vitest, err := r.vitestCode()
+		if err != nil {
+			return nil, fmt.Errorf("vitest: %w", err)
+		}
+		if _, err := w.vm.EvalBytecode(vitest); err != nil {
+			return nil, x.failure(err)
+		}
+	}
 	if _, err := w.vm.EvalBytecode(code); err != nil {
 		return nil, x.failure(err)
 	}

@@ -6,18 +6,22 @@ import (
 	"fmt"
 	"net/url"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/evanw/esbuild/pkg/api"
 )
 
 // Test files. Nango's templates come with tests/<name>.test.ts files
 // written for vitest: they construct NangoActionMock or NangoSyncMock
 // (Nango's CLI's test mocks) over the function's .test.json fixture,
 // call the function's exec with the mock, and compare with expect.
-// CompileTest bundles such a file with our own vitest module
+// CompileTest bundles such a file with a shim of our own vitest module
 // (js/vitest.js) in place of the npm package, and Run with KindTest runs
-// its cases in the sandbox, as any execution, within the same limits.
+// its cases in the sandbox, as any execution, within the same limits,
+// with the module evaluated in the file's VM before the bundle.
 //
 // Each mock the file constructs is served by a Host of its own, which the
 // execution's TestHost opens: the mock's requests, getConnection,
@@ -196,21 +200,94 @@ func opTestReadFile(x *execution, raw json.RawMessage) (any, error) {
 }
 
 // testModules are the modules a test file may import besides a
-// function's: vitest (js/vitest.js), and the parts of node:fs and
-// node:path templates' tests use to read their fixtures.
+// function's: vitest, and the parts of node:fs and node:path templates'
+// tests use to read their fixtures. vitest is a shim over the module the
+// runtime evaluates before a test file's bundle (vitestScript), so its
+// thousand lines are neither bundled nor compiled again for every file.
 var testModules = sync.OnceValue(func() map[string]string {
-	src, err := js.ReadFile("js/vitest.js")
-	if err != nil {
-		panic(fmt.Sprintf("functions: embedded js/vitest.js: %v", err))
-	}
 	return map[string]string{
-		"vitest":    string(src),
+		"vitest":    vitestShim(),
 		"fs":        fsShim,
 		"node:fs":   fsShim,
 		"path":      pathShim,
 		"node:path": pathShim,
 	}
 })
+
+// vitestShim re-exports what js/vitest.js exports. It runs vitest's top
+// level (__pb_vitest_load) where the import is, as the module bundled in
+// place would: the clock it saves, the globals it sets and the test
+// runner it defines are the file's own, and a file that does not import
+// vitest still has no runner.
+func vitestShim() string {
+	var b strings.Builder
+	b.WriteString("const v = globalThis.__pb_vitest_load();\nexport default v.default;\n")
+	for _, name := range vitestExports() {
+		if name != "default" {
+			fmt.Fprintf(&b, "export const %s = v.%s;\n", name, name)
+		}
+	}
+	return b.String()
+}
+
+var exportDecl = regexp.MustCompile(`(?m)^export (?:function|const|let|class) ([A-Za-z_$][\w$]*)`)
+
+// vitestExports lists the names js/vitest.js exports; read from the file,
+// the shim and the module cannot drift apart.
+var vitestExports = sync.OnceValue(func() []string {
+	src, err := js.ReadFile("js/vitest.js")
+	if err != nil {
+		panic(fmt.Sprintf("functions: embedded js/vitest.js: %v", err))
+	}
+	var names []string
+	for _, m := range exportDecl.FindAllSubmatch(src, -1) {
+		names = append(names, string(m[1]))
+	}
+	return append(names, moduleExports("js/vitest.js")...)
+})
+
+// vitestScript is js/vitest.js as a script that defines
+// __pb_vitest_load, which runs the module's top level once and returns
+// its exports. The runtime compiles it once and evaluates it in each test
+// file's fresh VM (see Runtime.vitestCode), so every file still gets a
+// module of its own.
+func vitestScript() (string, error) {
+	src, err := js.ReadFile("js/vitest.js")
+	if err != nil {
+		return "", fmt.Errorf("vitest: %w", err)
+	}
+	res := api.Transform(string(src), api.TransformOptions{
+		Format:     api.FormatIIFE,
+		GlobalName: "__pb_vitest_exports",
+		Target:     api.ES2022,
+		Platform:   api.PlatformNeutral,
+		Charset:    api.CharsetUTF8,
+		Loader:     api.LoaderJS,
+		Sourcefile: "vitest.js",
+		LogLevel:   api.LogLevelSilent,
+	})
+	if len(res.Errors) > 0 {
+		return "", compileError(res.Errors)
+	}
+	return `Object.defineProperty(globalThis, '__pb_vitest_load', {
+  value: (() => {
+    let exports;
+    return () => {
+      if (exports === undefined) {
+        exports = (() => {
+` + string(res.Code) + `
+          return __pb_vitest_exports;
+        })();
+      }
+      return exports;
+    };
+  })(),
+  writable: false,
+  configurable: false,
+  enumerable: false,
+});
+`, nil
+}
 
 // fsShim reads project files through the test host; nothing else of the
 // file system is there.
