@@ -51,9 +51,19 @@ func TestBenchProxy(t *testing.T) {
 				t.Errorf("ratio row %q: throughput %q is not a percentage", line, f[1])
 			}
 			benchDuration(t, line, f[3])
-			benchDuration(t, line, f[5])
-			if !strings.HasPrefix(f[6], "≤ 60µs") {
-				t.Errorf("ratio row %q: CPU target %q", line, f[6])
+			// CPU is the whole process's, which the package's other
+			// parallel tests share: on a loaded machine the proxied run's
+			// share can come out below the direct run's, which the bench
+			// prints as n/a without a target rather than a negative cost.
+			if f[5] == "n/a" {
+				if f[6] != "-" {
+					t.Errorf("ratio row %q: CPU n/a with target %q", line, f[6])
+				}
+			} else {
+				benchDuration(t, line, f[5])
+				if !strings.HasPrefix(f[6], "≤ 60µs") {
+					t.Errorf("ratio row %q: CPU target %q", line, f[6])
+				}
 			}
 			ratios[benchAtoi(t, line, f[0])] = true
 		}
