@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/patchbay/patchbay/internal/app/apptest"
@@ -86,7 +85,7 @@ func TestSOAPEndToEnd(t *testing.T) {
 	if err := os.WriteFile(file, []byte(w.sim.CatalogYAML()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &apptest.LogBuffer{}
 	dataDir := t.TempDir()
 	w.pb = apptest.Start(t, apptest.Options{Backend: apptest.Backends()[0], DataDir: dataDir, Logs: logs,
 		Env: map[string]string{"PATCHBAY_PROVIDERS_FILE": file, "PATCHBAY_PROXY_ALLOWED_NETWORKS": "127.0.0.0/8"}})
@@ -196,22 +195,4 @@ func TestSOAPEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-// lockedBuffer collects the server's logs, written from many goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

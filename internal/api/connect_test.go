@@ -394,7 +394,7 @@ func TestConnectCredentialEndpoint(t *testing.T) {
 			if err := os.WriteFile(catalogFile, []byte(sim.CatalogYAML()), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			logs := &syncBuffer{}
+			logs := &apptest.LogBuffer{}
 			s := apptest.Start(t, apptest.Options{Backend: backend, Logs: logs, Env: map[string]string{"PATCHBAY_PROVIDERS_FILE": catalogFile}})
 			if res := do(t, s, "POST", "/integrations", apptest.DevKey, []byte(`{"unique_key":"stripe","provider":"stripe-api-key"}`)); res.status != 200 {
 				t.Fatalf("create integration: %d %s", res.status, res.body)

@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,36 +16,18 @@ import (
 	"github.com/patchbay/patchbay/internal/app/apptest"
 )
 
-// syncBuffer collects server logs written from many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // connServer is a test server with one integration per auth mode, keyed
 // by mode: github (OAUTH2), trello (OAUTH1), stripe (API_KEY), jira
 // (BASIC), zoom (OAUTH2_CC), gh-app (APP), ghost (JWT) and gh-app-oauth
 // (CUSTOM). Logs collects everything the server logs, at debug level.
 type connServer struct {
 	*apptest.Server
-	logs *syncBuffer
+	logs *apptest.LogBuffer
 }
 
 func startConnServer(t *testing.T, backend apptest.Backend) *connServer {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &apptest.LogBuffer{}
 	srv := apptest.Start(t, apptest.Options{Backend: backend, Logs: logs})
 	c := srv.Client()
 	appKey := rsaPEM(t)

@@ -284,7 +284,7 @@ func TestRefreshRaceTwoNodes(t *testing.T) {
 }
 
 func TestRevokedRefreshToken(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &apptest.LogBuffer{}
 	w := newWorld(t, worldOptions{logs: logs})
 	githubIntegration(w)
 	c := connectGitHub(t, w)
@@ -348,24 +348,6 @@ func TestRevokedRefreshToken(t *testing.T) {
 	if !strings.Contains(logs.String(), "connection authorised") {
 		t.Error("the debug logs were not captured")
 	}
-}
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func contains[T comparable](list []T, v T) bool {
