@@ -86,6 +86,9 @@ export const createSync = n.createSync, createAction = n.createAction, createOnE
 		"nango/experimental": experimentalShim,
 		"unzipper":           unzipperShim,
 		"soap":               soapShim,
+		// No template imports botbuilder: its builders of activities
+		// and cards, which a function can send with nango.proxy.
+		"botbuilder": botbuilderShim,
 	}
 })
 
@@ -131,6 +134,27 @@ const soapShim = `const s = globalThis.__pb_soap;
 export default s;
 export const createClientAsync = (...a) => s.createClientAsync(...a), createClient = (...a) => s.createClient(...a),
   WSSecurity = s.WSSecurity, BasicAuthSecurity = s.BasicAuthSecurity, BearerSecurity = s.BearerSecurity, security = s.security, Client = s.Client;
+`
+
+// botbuilderShim hands out the botbuilder stand-in of js/botbuilder.js.
+// Each named export is a view of the module's member of that name, read
+// when used, so that a test's vi.mock('botbuilder', …) or vi.spyOn on
+// the default export's MessageFactory reaches the named imports too. A
+// named import of any other name is a compile error (botbuilderUnavailable).
+const botbuilderShim = `const b = globalThis.__pb_botbuilder;
+const view = (name) => new Proxy({}, {
+  get: (_, k) => b[name][k],
+  set: (_, k, v) => { b[name][k] = v; return true; },
+  has: (_, k) => k in b[name],
+  ownKeys: () => Reflect.ownKeys(b[name]),
+  getOwnPropertyDescriptor: (_, k) => { const d = Reflect.getOwnPropertyDescriptor(b[name], k); if (d) d.configurable = true; return d; },
+  defineProperty: (_, k, d) => Reflect.defineProperty(b[name], k, d),
+  deleteProperty: (_, k) => Reflect.deleteProperty(b[name], k),
+});
+export default b;
+export const ActivityTypes = view('ActivityTypes'), ActionTypes = view('ActionTypes'), AttachmentLayoutTypes = view('AttachmentLayoutTypes'),
+  InputHints = view('InputHints'), TextFormatTypes = view('TextFormatTypes'), RoleTypes = view('RoleTypes'),
+  EndOfConversationCodes = view('EndOfConversationCodes'), MessageFactory = view('MessageFactory'), CardFactory = view('CardFactory');
 `
 
 // experimentalShim is nango/experimental: createFunction builds Nango's
@@ -308,8 +332,8 @@ func compile(src Source) (*Bundle, *trace, error) {
 		Outfile:        "bundle.js",
 	}
 	res := api.Build(opts)
-	if len(res.Errors) > 0 {
-		return nil, nil, compileError(res.Errors)
+	if errs := explainMissingNames(res.Errors, res.Warnings); len(errs) > 0 {
+		return nil, nil, compileError(errs)
 	}
 	var js, sourceMap []byte
 	for _, f := range res.OutputFiles {
@@ -347,7 +371,7 @@ func resolve(files map[string]string, entry string, a api.OnResolveArgs) (api.On
 		return api.OnResolveResult{Path: a.Path, Namespace: nsLibrary}, nil
 	}
 	if !strings.HasPrefix(a.Path, "./") && !strings.HasPrefix(a.Path, "../") {
-		return api.OnResolveResult{}, fmt.Errorf("cannot import %q: a function may import \"nango\", \"zod\", \"crypto\", \"buffer\", \"url\", \"nango/experimental\", \"unzipper\", \"soap\" and its own files by relative path (npm packages and Node modules are not available in the sandbox)", a.Path)
+		return api.OnResolveResult{}, fmt.Errorf("cannot import %q: a function may import \"nango\", \"zod\", \"crypto\", \"buffer\", \"url\", \"nango/experimental\", \"unzipper\", \"soap\", \"botbuilder\" and its own files by relative path (npm packages and Node modules are not available in the sandbox)", a.Path)
 	}
 	base := path.Dir(a.Importer)
 	target := path.Join(base, a.Path)
@@ -389,6 +413,56 @@ func loaderFor(p string) api.Loader {
 	default:
 		return api.LoaderJS
 	}
+}
+
+// missingNameHints say, by library module, why a name the module does
+// not export is missing and what to use instead: esbuild's message says
+// only that it is.
+var missingNameHints = map[string]func(name string) string{
+	"botbuilder": botbuilderUnavailable,
+}
+
+// botbuilderUnavailable says at compile time what js/botbuilder.js's
+// notAvailable says at run time (TestBotbuilderUnavailable holds the two
+// equal): which names the sandbox's botbuilder has, and how to send an
+// activity without the SDK's adapters.
+func botbuilderUnavailable(name string) string {
+	return "botbuilder: " + name + " is not available in the sandbox: only the activity and card builders are (" +
+		"ActivityTypes, ActionTypes, AttachmentLayoutTypes, InputHints, TextFormatTypes, RoleTypes, EndOfConversationCodes, MessageFactory, CardFactory); " +
+		"botbuilder's adapters and network parts (BotFrameworkAdapter, CloudAdapter, TurnContext, ConnectorClient, storage and state) are not. " +
+		"Build the activity with MessageFactory or CardFactory and send it with nango.proxy to the Bot Connector REST API " +
+		"(POST /v3/conversations/{conversationId}/activities)."
+}
+
+var (
+	noMatchingExport = regexp.MustCompile(`^No matching export in "` + nsLibrary + `:([^"]+)" for import "([^"]+)"$`)
+	alwaysUndefined  = regexp.MustCompile(`^Import "([^"]+)" will always be undefined because there is no matching export in "` + nsLibrary + `:([^"]+)"$`)
+)
+
+// explainMissingNames returns the build's errors with those about a name
+// a module of missingNameHints lacks told in the module's words. Reading
+// such a name from a namespace import (bb.CloudAdapter) is only a warning
+// to esbuild, as the value would be undefined; for those modules it is an
+// error too, rather than a puzzling undefined at run time.
+func explainMissingNames(errs, warnings []api.Message) []api.Message {
+	out := make([]api.Message, 0, len(errs))
+	for _, m := range errs {
+		if g := noMatchingExport.FindStringSubmatch(m.Text); g != nil {
+			if hint, ok := missingNameHints[g[1]]; ok {
+				m.Text = hint(g[2])
+			}
+		}
+		out = append(out, m)
+	}
+	for _, m := range warnings {
+		if g := alwaysUndefined.FindStringSubmatch(m.Text); g != nil {
+			if hint, ok := missingNameHints[g[2]]; ok {
+				m.Text = hint(g[1])
+				out = append(out, m)
+			}
+		}
+	}
+	return out
 }
 
 func compileError(msgs []api.Message) error {

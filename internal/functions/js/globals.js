@@ -11,6 +11,7 @@
 import { call, callSync } from './host.js';
 import { formatLog } from './nango.js';
 import './modules.js';
+import './botbuilder.js';
 import { installIntl } from './intl.js';
 
 // Globals are non-enumerable, writable and configurable, as in browsers.

@@ -683,11 +683,12 @@ function thaw() {
 // ------------------------------------------------------------ module mocks
 
 // Modules a test may replace with vi.mock, by the name its import uses:
-// the stand-ins the prelude installed (js/modules.js), which the bundle's
-// imports of them hand out.
+// the stand-ins the prelude installed (js/modules.js, js/botbuilder.js),
+// which the bundle's imports of them hand out.
 const mockable = {
   soap: () => globalThis.__pb_soap,
   unzipper: () => globalThis.__pb_unzipper,
+  botbuilder: () => globalThis.__pb_botbuilder,
 };
 const moduleMocks = [];
 const moduleRestores = [];
