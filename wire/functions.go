@@ -15,8 +15,11 @@ type DeployResult struct {
 type Deployed struct {
 	Integration string `json:"integration"`
 	Name        string `json:"name"`
-	// Type is "action", "sync" or "on-event".
-	Type    string `json:"type"`
+	// Type is "action", "sync" or "on-event": what the file exports.
+	Type string `json:"type"`
+	// Entry is the file it was built from. Its folder may say another
+	// type than Type (a sync in actions/, which Nango allows).
+	Entry   string `json:"entry,omitempty"`
 	Version string `json:"version"`
 	// SourceHash identifies the sources the function was built from.
 	SourceHash string `json:"source_hash"`
@@ -30,8 +33,11 @@ type Deployed struct {
 type Undeployed struct {
 	Integration string `json:"integration"`
 	Name        string `json:"name"`
-	// Type is "action", "sync" or "on-event".
-	Type    string `json:"type"`
+	// Type is "action", "sync" or "on-event": what the file exports.
+	Type string `json:"type"`
+	// Entry is the file it was built from. Its folder may say another
+	// type than Type (a sync in actions/, which Nango allows).
+	Entry   string `json:"entry,omitempty"`
 	Version string `json:"version"`
 }
 

@@ -20,8 +20,10 @@ func (d *devCLI) compileCommand() *cobra.Command {
 		Use:   "compile [function…]",
 		Short: "Bundle the project's functions and check their definitions",
 		Long: "Bundle each function (or those named: <name>, <integration>/<name>, and actions/<name>\n" +
-			"or syncs/<name> where both exist) with the compiler the server uses, and check what it exports: the\n" +
-			"type its folder says, zod schemas for an action's input and output, a sync's models.\n" +
+			"or syncs/<name> where both exist) with the compiler the server uses, and check what it exports:\n" +
+			"zod schemas for an action's input and output, a sync's models. A function's type is what it\n" +
+			"exports (createAction, createSync, createOnEvent), as for Nango; one in another type's folder\n" +
+			"gets a warning.\n" +
 			"Errors are printed as file:line:col.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cpuprofile != "" {
@@ -43,15 +45,23 @@ func (d *devCLI) compileCommand() *cobra.Command {
 				opts.Cache = d.buildCache(p)
 			}
 			failed := 0
+			var claims functions.Claims
 			err = rt.BuildAll(cmd.Context(), p.files, refs, opts, func(b functions.Built) error {
 				r := b.Ref
-				if problems := checkFunction(r, b.Definition, b.Err); len(problems) > 0 {
+				problems := checkFunction(r, b.Definition, b.Err)
+				if len(problems) == 0 {
+					if err := claims.Claim(r); err != nil {
+						problems = []functions.Position{{File: r.Entry, Message: err.Error()}}
+					}
+				}
+				if len(problems) > 0 {
 					failed++
 					d.printProblems(p, r, problems)
 					return nil
 				}
 				def := b.Definition
 				fmt.Fprintf(d.stdout, "%s %s  %s  %s\n", d.ui.green("✓"), p.label(r), d.ui.dim(def.Type), d.ui.dim(versionOf(def)))
+				d.warnMisplaced(r)
 				return nil
 			})
 			if err != nil {
@@ -117,12 +127,8 @@ func checkFunction(r functions.Ref, def *functions.Definition, err error) []func
 	bad := func(format string, args ...any) {
 		problems = append(problems, functions.Position{File: r.Entry, Message: fmt.Sprintf(format, args...)})
 	}
-	folder := map[string]string{"action": "actions", "sync": "syncs", "on-event": "on-events"}
-	creator := map[string]string{"action": "createAction", "sync": "createSync", "on-event": "createOnEvent"}
-	if def.Type != r.Type {
-		bad("exports %s (%s) but is in the %s folder: move it to %s/%s/ or use %s", article(def.Type), creator[def.Type], folder[r.Type], r.Integration, folder[def.Type], creator[r.Type])
-		return problems
-	}
+	// def.Type need not be the folder's: what the file exports is the
+	// function's type (warnMisplaced says when they differ).
 	switch def.Type {
 	case "action":
 		if !isSchema(def.Input) {
@@ -137,6 +143,14 @@ func checkFunction(r functions.Ref, def *functions.Definition, err error) []func
 		}
 	}
 	return problems
+}
+
+// warnMisplaced warns, under built r's line, when its folder says another
+// type than the one it exports: legal, as in Nango, but misleading.
+func (d *devCLI) warnMisplaced(r functions.Ref) {
+	if r.Misplaced() {
+		fmt.Fprintf(d.stdout, "  %s %s\n", d.ui.yellow("warning:"), r.MisplacedWarning())
+	}
 }
 
 func isSchema(raw json.RawMessage) bool {

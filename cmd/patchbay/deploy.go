@@ -75,6 +75,11 @@ func (d *devCLI) deployCommand() *cobra.Command {
 					state = u.dim("unchanged")
 				}
 				fmt.Fprintf(d.stdout, "%s %s/%s  %s  %s  %s\n", u.green("✓"), f.Integration, f.Name, u.dim(f.Type), u.dim(cmpOr(f.Version, "(no version)")), state)
+				// The server says which file it built (an older one does
+				// not): its folder may not be its type's.
+				if f.Entry != "" {
+					d.warnMisplaced(functions.Ref{Integration: f.Integration, Name: f.Name, Type: f.Type, Entry: f.Entry})
+				}
 			}
 			fmt.Fprintf(d.stdout, "Deployed %d functions to %s (%s)\n", len(res.Deployed), host, sf.env)
 			return nil

@@ -99,7 +99,8 @@ func (p *project) firstFile(paths []string) (string, string, bool) {
 var functionImport = regexp.MustCompile(`['"]\.\./(actions|syncs|on-events)/([A-Za-z0-9_-]+)(?:\.js|\.ts)?['"]`)
 
 // testsImporting lists r's integration's tests/*.test.ts files that import
-// r, sorted.
+// r, sorted. A test file imports r's file, so its folder is the file's,
+// which for a misplaced r is not its type's.
 func (p *project) testsImporting(r functions.Ref) []string {
 	var out []string
 	prefix := r.Integration + "/tests/"
@@ -108,7 +109,7 @@ func (p *project) testsImporting(r functions.Ref) []string {
 			continue
 		}
 		for _, m := range functionImport.FindAllStringSubmatch(text, -1) {
-			if m[1] == r.Folder() && m[2] == r.Name {
+			if m[1] == r.EntryFolder() && m[2] == r.Name {
 				out = append(out, fp)
 				break
 			}

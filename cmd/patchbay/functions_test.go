@@ -136,11 +136,6 @@ func TestCompileReportsPositions(t *testing.T) {
 			want: []string{"github/actions/npm.ts:1:19:", `cannot import "axios"`},
 		},
 		{
-			name: "wrong folder", file: "github/syncs/act.ts",
-			src:  "import { createAction } from 'nango';\nimport * as z from 'zod';\nexport default createAction({ input: z.object({}), output: z.object({}), exec: async () => ({}) });\n",
-			want: []string{"github/syncs/act.ts: exports an action (createAction) but is in the syncs folder"},
-		},
-		{
 			name: "no output schema", file: "github/actions/noout.ts",
 			src:  "import { createAction } from 'nango';\nimport * as z from 'zod';\nexport default createAction({ input: z.object({}), exec: async () => ({}) });\n",
 			want: []string{"github/actions/noout.ts: createAction: output must be a zod schema"},

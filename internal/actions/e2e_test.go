@@ -441,7 +441,12 @@ func TestDeployErrors(t *testing.T) {
 		{"syntax error", map[string]string{"github/actions/a.ts": "import { createAction } from 'nango';\nexport default createAction({ exec: async () => { return 1 + ; } });\n"},
 			400, "compile_error", "github/actions/a.ts:2:"},
 		{"npm import", map[string]string{"github/actions/a.ts": "import axios from 'axios';\nexport default axios;\n"}, 400, "compile_error", `cannot import \"axios\"`},
-		{"wrong kind", map[string]string{"github/actions/a.ts": "import { createSync } from 'nango';\nexport default createSync({ exec: async () => {} });\n"}, 400, "invalid_function", "must export createAction"},
+		// A sync in actions/ is a sync (as in Nango), so two files can
+		// export one function.
+		{"two files, one function", map[string]string{
+			"github/actions/a.ts": "import { createSync } from 'nango';\nexport default createSync({ frequency: 'every hour', models: {}, exec: async () => {} });\n",
+			"github/syncs/a.ts":   "import { createSync } from 'nango';\nexport default createSync({ frequency: 'every hour', models: {}, exec: async () => {} });\n",
+		}, 400, "invalid_function", "github/actions/a.ts and github/syncs/a.ts both export the sync github/a"},
 		{"no default export", map[string]string{"github/actions/a.ts": "export const x = 1;\n"}, 400, "invalid_function", "export default"},
 		{"unknown integration", map[string]string{"gitlab/actions/a.ts": "import { createAction } from 'nango';\nexport default createAction({ exec: async () => 1 });\n"}, 404, "unknown_integration", "gitlab"},
 		{"path traversal", map[string]string{"../etc/passwd.ts": "x"}, 400, "invalid_body", "relative"},

@@ -13,6 +13,9 @@ import (
 // code) or Describe's (a *Failure for the definition's), as they return
 // them.
 type Built struct {
+	// Ref is the function built: the Ref given, with the Type its
+	// definition says when it was described (what the file exports
+	// decides, whatever Discover read from the text).
 	Ref        Ref
 	Bundle     *Bundle
 	Definition *Definition
@@ -50,7 +53,11 @@ func (r *Runtime) BuildAll(ctx context.Context, files map[string]string, refs []
 		if opts.Skip != nil && opts.Skip(ref) {
 			return Built{Ref: ref, Skipped: true}
 		}
-		return r.buildOne(ctx, files, ref, opts.Cache)
+		b := r.buildOne(ctx, files, ref, opts.Cache)
+		if b.Definition != nil && b.Definition.Type != "" {
+			b.Ref.Type = b.Definition.Type
+		}
+		return b
 	}, yield)
 }
 

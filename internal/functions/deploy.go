@@ -67,8 +67,8 @@ func CheckFiles(files map[string]string) error {
 	return nil
 }
 
-// Build compiles and describes one function of files, checking that its
-// definition is of the kind its folder says.
+// Build compiles and describes one function of files, checking its
+// definition. Its type is the definition's, whatever its folder.
 func Build(ctx context.Context, rt *Runtime, files map[string]string, ref Ref) (*Bundle, *Definition, error) {
 	if err := checkName(ref); err != nil {
 		return nil, nil, err
@@ -101,27 +101,15 @@ func checkBuilt(ref Ref, b *Bundle, def *Definition, err error) (*Bundle, *Defin
 		}
 		return nil, nil, err
 	}
-	if def.Type != ref.Type {
-		return nil, nil, &DeployError{Code: "invalid_function", Field: "files." + ref.Entry,
-			Message: fmt.Sprintf("%s exports a %s; files under %s must export %s", ref.Entry, def.Type, path.Dir(ref.Entry), constructorOf(ref.Type))}
-	}
+	// A definition of another type than the folder's is fine (Nango
+	// compiles figma's actions/file-nodes.ts as a sync): the caller keys
+	// the function by def.Type.
 	if def.Type == "sync" {
 		if _, err := ParseFrequency(def.Frequency); err != nil {
 			return nil, nil, &DeployError{Code: "invalid_function", Field: "files." + ref.Entry, Message: fmt.Sprintf("%s: %v", ref.Entry, err)}
 		}
 	}
 	return b, def, nil
-}
-
-func constructorOf(typ string) string {
-	switch typ {
-	case "action":
-		return "createAction(…)"
-	case "sync":
-		return "createSync(…)"
-	default:
-		return "createOnEvent(…)"
-	}
 }
 
 // Deployments are where Deploy reads what is live and stores what it
@@ -151,8 +139,10 @@ func Deploy(ctx context.Context, rt *Runtime, deployments Deployments, environme
 			if err != nil {
 				return nil, &DeployError{Code: "unknown_function", Message: err.Error(), Field: fmt.Sprintf("functions.%d", i)}
 			}
-			if !seen[r.QualifiedName()] {
-				seen[r.QualifiedName()] = true
+			// By file: two files may claim one qualified name, which
+			// the build then refuses (Claims).
+			if !seen[r.Entry] {
+				seen[r.Entry] = true
 				picked = append(picked, r)
 			}
 		}
@@ -165,6 +155,7 @@ func Deploy(ctx context.Context, rt *Runtime, deployments Deployments, environme
 	var all []*store.Deployment
 	var out []Deployed
 	var positions []Position
+	var claims Claims
 	// Built in parallel, handled in refs' order: the first error is the
 	// one a build one by one would have met first.
 	err = rt.BuildAll(ctx, files, refs, BuildOptions{}, func(built Built) error {
@@ -182,6 +173,11 @@ func Deploy(ctx context.Context, rt *Runtime, deployments Deployments, environme
 			}
 			return err
 		}
+		// built.Ref has the definition's type: the key it is stored by.
+		ref = built.Ref
+		if err := claims.Claim(ref); err != nil {
+			return &DeployError{Code: "invalid_function", Field: "files." + ref.Entry, Message: err.Error()}
+		}
 		defJSON, err := json.Marshal(def)
 		if err != nil {
 			return fmt.Errorf("encode the definition of %s: %w", ref.QualifiedName(), err)
@@ -196,7 +192,7 @@ func Deploy(ctx context.Context, rt *Runtime, deployments Deployments, environme
 			EnvironmentID: environmentID, IntegrationKey: ref.Integration, Name: ref.Name, Type: def.Type,
 			Version: def.Version, SourceHash: b.Hash, Bundle: b.JS, Definition: defJSON, SourceMap: b.SourceMap,
 		})
-		out = append(out, Deployed{Integration: ref.Integration, Name: ref.Name, Type: def.Type, Version: def.Version, SourceHash: b.Hash, Changed: changed})
+		out = append(out, Deployed{Integration: ref.Integration, Name: ref.Name, Type: def.Type, Entry: ref.Entry, Version: def.Version, SourceHash: b.Hash, Changed: changed})
 		return nil
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package functions
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -15,11 +16,17 @@ import (
 // Nango lets an action and a sync of one integration share a name
 // (google-calendar's actions/settings.ts and syncs/settings.ts), so the
 // name alone, even within an integration, does not pick one.
+//
+// The type is what the file exports, not the folder it is in: Nango's CLI
+// compiles figma's actions/file-nodes.ts, which exports createSync, as the
+// sync file-nodes. The folder is only where Discover looks for functions.
 type Ref struct {
 	Integration string `json:"integration"`
 	Name        string `json:"name"`
-	// Type is what the folder says: "action", "sync" or "on-event". The
-	// definition the file exports must agree.
+	// Type is "action", "sync" or "on-event": what the file exports.
+	// Discover reads it from the source (exportedType), falling back to
+	// the folder's; BuildAll sets it to what the built definition says,
+	// which is the truth when the two differ.
 	Type  string `json:"type"`
 	Entry string `json:"entry"`
 }
@@ -28,13 +35,50 @@ type Ref struct {
 // not across types (see QualifiedName).
 func (r Ref) FullName() string { return r.Integration + "/" + r.Name }
 
-// QualifiedName is "<integration>/<folder>/<name>" (the entry without its
-// extension): the one spelling that names exactly one function, which is
-// what a client sends a server when it means this function.
+// QualifiedName is "<integration>/<folder of its type>/<name>" (the entry
+// without its extension, unless the file is misplaced): the spelling that
+// names exactly one function, as functions are keyed by integration, type
+// and name, which is what a client sends a server when it means this
+// function.
 func (r Ref) QualifiedName() string { return r.Integration + "/" + r.Folder() + "/" + r.Name }
 
 // Folder is the project folder of r's type: actions, syncs or on-events.
+// It is not always the folder r's file is in (EntryFolder).
 func (r Ref) Folder() string { return FolderOf(r.Type) }
+
+// EntryFolder is the project folder r's file is in: actions, syncs or
+// on-events.
+func (r Ref) EntryFolder() string {
+	parts := strings.Split(r.Entry, "/")
+	if len(parts) < 2 {
+		return ""
+	}
+	return parts[1]
+}
+
+// Misplaced reports whether r's file is in the folder of another type
+// than the one it exports (a sync in actions/). Nango accepts it, so
+// Patchbay does, with a warning: the folder misleads a reader.
+func (r Ref) Misplaced() bool { return r.EntryFolder() != r.Folder() }
+
+// MisplacedWarning is the one line that says r is misplaced.
+func (r Ref) MisplacedWarning() string {
+	return fmt.Sprintf("%s exports %s (%s) from the %s folder: it is the %s %s (as in Nango); %s/%s/ would say so",
+		r.Entry, article(r.Type), Creator(r.Type), r.EntryFolder(), r.Type, r.FullName(), r.Integration, r.Folder())
+}
+
+// Creator is the function of nango that defines a function of type typ:
+// createAction, createSync or createOnEvent.
+func Creator(typ string) string { return creators[typ] }
+
+var creators = map[string]string{"action": "createAction", "sync": "createSync", "on-event": "createOnEvent"}
+
+func article(typ string) string {
+	if typ == "action" || typ == "on-event" {
+		return "an " + typ
+	}
+	return "a " + typ
+}
 
 var folderTypes = map[string]string{
 	"actions":   "action",
@@ -60,7 +104,10 @@ func FolderOf(typ string) string {
 // Discover lists the functions among files (paths relative to the project
 // root), ordered by integration, name, then type. Helpers, tests and
 // index.ts are not functions. The error is for a layout Discover cannot
-// read; two functions of different types may share a name.
+// read; two functions of different types may share a name. Each one's
+// Type is what its source exports as far as the text tells
+// (exportedType), else its folder's: the build has the last word, and
+// finds two files that export the same function (Claims).
 func Discover(files map[string]string) ([]Ref, error) {
 	var refs []Ref
 	for p := range files {
@@ -72,6 +119,9 @@ func Discover(files map[string]string) ([]Ref, error) {
 		if !ok {
 			continue
 		}
+		if t := exportedType(files[p]); t != "" {
+			typ = t
+		}
 		refs = append(refs, Ref{Integration: parts[0], Name: strings.TrimSuffix(parts[2], ".ts"), Type: typ, Entry: p})
 	}
 	sort.Slice(refs, func(i, j int) bool {
@@ -82,21 +132,67 @@ func Discover(files map[string]string) ([]Ref, error) {
 		if a.Name != b.Name {
 			return a.Name < b.Name
 		}
-		return a.Type < b.Type
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		return a.Entry < b.Entry
 	})
 	return refs, nil
 }
 
+var (
+	// defaultExport is `export default createSync(` (or createAction,
+	// createOnEvent, with type arguments or not): most of Nango's
+	// templates say their type so.
+	defaultExport = regexp.MustCompile(`\bexport\s+default\s+create(Action|Sync|OnEvent)\s*(?:<[^()]*>)?\s*\(`)
+	// creatorCall is any call of one of them: the rest define the
+	// function in a const and export that.
+	creatorCall = regexp.MustCompile(`\bcreate(Action|Sync|OnEvent)\s*(?:<[^()]*>)?\s*\(`)
+)
+
+// exportedType is the type of function a function file's source exports,
+// read from its text before it is built: the creator it exports by
+// default, else the one creator it calls; "" when the text does not say
+// (none, or several), and the folder decides until the build tells.
+//
+// It is a guess that only the commands' choices before a build rest on
+// (which file `syncs/x` names, whose fixture is whose): what is stored and
+// run is keyed by the definition the build describes.
+func exportedType(src string) string {
+	typeOf := map[string]string{"Action": "action", "Sync": "sync", "OnEvent": "on-event"}
+	if m := defaultExport.FindStringSubmatch(src); m != nil {
+		return typeOf[m[1]]
+	}
+	found := ""
+	for _, m := range creatorCall.FindAllStringSubmatch(src, -1) {
+		if found != "" && found != m[1] {
+			return ""
+		}
+		found = m[1]
+	}
+	return typeOf[found]
+}
+
 // Find picks the function a user named: a bare name, "<integration>/<name>",
 // "<folder>/<name>" or "<integration>/<folder>/<name>", where folder is
-// actions, syncs or on-events. A name that fits several functions is an
-// error saying the shortest spellings that tell them apart.
+// actions, syncs or on-events, or the file itself
+// ("<integration>/actions/<name>.ts"). A name that fits several functions
+// is an error saying the shortest spellings that tell them apart.
+//
+// The folder in a name is the function's type, as the server keys it: a
+// sync exported from actions/x.ts is syncs/x. Its file's folder names it
+// too (actions/x, as the file and test files' imports say), but only when
+// no function of that type has the name: an action x in syncs/x.ts is
+// what actions/x means first.
 func Find(refs []Ref, name string) (Ref, error) {
-	var matches []Ref
 	for _, r := range refs {
-		if r.Name == name || r.FullName() == name || r.Folder()+"/"+r.Name == name || r.QualifiedName() == name {
-			matches = append(matches, r)
+		if r.Entry == name {
+			return r, nil
 		}
+	}
+	matches := matching(refs, name, kindForms)
+	if len(matches) == 0 {
+		matches = matching(refs, name, fileForms)
 	}
 	switch len(matches) {
 	case 1:
@@ -112,25 +208,49 @@ func Find(refs []Ref, name string) (Ref, error) {
 	return Ref{}, fmt.Errorf("%q is ambiguous: say %s", name, orList(names))
 }
 
+// matching lists the refs one of whose forms is name.
+func matching(refs []Ref, name string, forms func(Ref) []string) []Ref {
+	var out []Ref
+	for _, r := range refs {
+		for _, f := range forms(r) {
+			if f == name {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// kindForms are the names of r by its type, shortest first.
+func kindForms(r Ref) []string {
+	return []string{r.Name, r.Folder() + "/" + r.Name, r.FullName(), r.QualifiedName()}
+}
+
+// fileForms are the names of r by its file's folder, for a misplaced r.
+func fileForms(r Ref) []string {
+	if !r.Misplaced() {
+		return nil
+	}
+	return []string{r.EntryFolder() + "/" + r.Name, r.Integration + "/" + r.EntryFolder() + "/" + r.Name}
+}
+
 // Spellings gives each of refs the shortest name Find resolves to it among
 // refs: the bare name when it is unique, else "<folder>/<name>" when the
 // type tells it apart, "<integration>/<name>" when the integration does,
-// else the qualified name.
+// else the qualified name, and the file when two files export the same
+// function.
 func Spellings(refs []Ref) map[Ref]string {
 	count := map[string]int{}
-	forms := func(r Ref) []string {
-		return []string{r.Name, r.Folder() + "/" + r.Name, r.FullName(), r.QualifiedName()}
-	}
 	for _, r := range refs {
-		for _, f := range forms(r) {
+		for _, f := range kindForms(r) {
 			count[f]++
 		}
 	}
 	out := make(map[Ref]string, len(refs))
 	for _, r := range refs {
-		fs := forms(r)
-		out[r] = fs[len(fs)-1]
-		for _, f := range fs {
+		out[r] = r.Entry
+		for _, f := range kindForms(r) {
 			if count[f] == 1 {
 				out[r] = f
 				break
@@ -138,6 +258,33 @@ func Spellings(refs []Ref) map[Ref]string {
 		}
 	}
 	return out
+}
+
+// Claims finds two files that export the same function (integration,
+// type and name), which only a build can tell for sure: actions/x.ts that
+// exports createSync beside syncs/x.ts. Nango's CLI would deploy one over
+// the other; Patchbay refuses. The zero value is ready to use.
+type Claims struct {
+	byKey map[[3]string]string
+}
+
+// Claim records that built r (its Type from its definition) is r's
+// function, and fails when another file already claimed it.
+func (c *Claims) Claim(r Ref) error {
+	if c.byKey == nil {
+		c.byKey = map[[3]string]string{}
+	}
+	key := [3]string{r.Integration, r.Type, r.Name}
+	if other, ok := c.byKey[key]; ok && other != r.Entry {
+		first, second := other, r.Entry
+		if second < first {
+			first, second = second, first
+		}
+		return fmt.Errorf("%s and %s both export the %s %s: a function is known by its integration, type and name, so rename one or change what one exports",
+			first, second, r.Type, r.FullName())
+	}
+	c.byKey[key] = r.Entry
+	return nil
 }
 
 // orList joins names as "a", "a or b", "a, b or c".
