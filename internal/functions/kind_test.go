@@ -36,6 +36,8 @@ func TestExportedType(t *testing.T) {
 		{"on-event", "import { createOnEvent } from 'nango';\nexport default createOnEvent({ event: 'post-connection-creation', exec: async () => {} });\n", "on-event"},
 		{"const then export", kindSyncByConst, "sync"},
 		{"type arguments", "export default createAction<Input, Output>({})", "action"},
+		{"nested type arguments", "const sync = createSync<Record<'Task', TaskModel>, undefined, Checkpoint>({});\nexport default sync;\n", "sync"},
+		{"type literal arguments", "const sync = createSync<\n  { Commit: typeof Commit; },\n  undefined\n>({});\nexport default sync;\n", "sync"},
 		// The default export decides over other calls in the file.
 		{"default over others", "const a = createAction({});\nexport default createSync({});\n", "sync"},
 		{"two creators, no default export", "const a = createAction({});\nconst s = createSync({});\nexport default s;\n", ""},
@@ -43,6 +45,11 @@ func TestExportedType(t *testing.T) {
 		{"no creator", kindHidden, ""},
 		{"empty", "", ""},
 		{"longer identifier", "mycreateSync({});\ncreateSyncs({});\n", ""},
+		{"spaces and new lines", "const a = createAction({});\nexport  default\n  createSync ({});\n", "sync"},
+		{"not an export", "const a = createAction({});\nconst exportdefault = 1; reexport default createSync({});\n", ""},
+		{"default export after others", "const s = createSync({});\nconst a = createAction({});\nexport default createAction({});\n", "action"},
+		{"unclosed type arguments", "export default createSync<", ""},
+		{"at the end", "createSync", ""},
 	} {
 		if got := exportedType(c.src); got != c.want {
 			t.Errorf("%s: exportedType = %q, want %q", c.name, got, c.want)

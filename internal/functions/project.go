@@ -3,7 +3,6 @@ package functions
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
 )
@@ -140,37 +139,121 @@ func Discover(files map[string]string) ([]Ref, error) {
 	return refs, nil
 }
 
-var (
-	// defaultExport is `export default createSync(` (or createAction,
-	// createOnEvent, with type arguments or not): most of Nango's
-	// templates say their type so.
-	defaultExport = regexp.MustCompile(`\bexport\s+default\s+create(Action|Sync|OnEvent)\s*(?:<[^()]*>)?\s*\(`)
-	// creatorCall is any call of one of them: the rest define the
-	// function in a const and export that.
-	creatorCall = regexp.MustCompile(`\bcreate(Action|Sync|OnEvent)\s*(?:<[^()]*>)?\s*\(`)
-)
-
 // exportedType is the type of function a function file's source exports,
 // read from its text before it is built: the creator it exports by
-// default, else the one creator it calls; "" when the text does not say
-// (none, or several), and the folder decides until the build tells.
+// default (`export default createSync(`, as most of Nango's templates
+// do), else the one creator it calls (the rest define the function in a
+// const and export that); "" when the text does not say (none, or
+// several), and the folder decides until the build tells.
 //
 // It is a guess that only the commands' choices before a build rest on
 // (which file `syncs/x` names, whose fixture is whose): what is stored and
-// run is keyed by the definition the build describes.
+// run is keyed by the definition the build describes. It scans by hand,
+// as a regular expression over a templates repository's 6,000 files took
+// longer than loading them.
 func exportedType(src string) string {
-	typeOf := map[string]string{"Action": "action", "Sync": "sync", "OnEvent": "on-event"}
-	if m := defaultExport.FindStringSubmatch(src); m != nil {
-		return typeOf[m[1]]
-	}
 	found := ""
-	for _, m := range creatorCall.FindAllStringSubmatch(src, -1) {
-		if found != "" && found != m[1] {
-			return ""
+	for i := 0; ; {
+		j := strings.Index(src[i:], "create")
+		if j < 0 {
+			break
 		}
-		found = m[1]
+		start := i + j
+		i = start + len("create")
+		if start > 0 && isIdentByte(src[start-1]) {
+			continue
+		}
+		typ, end := creatorAt(src, i)
+		if typ == "" {
+			continue
+		}
+		i = end
+		if isDefaultExport(src[:start]) {
+			return typ
+		}
+		if found != "" && found != typ {
+			// Keep looking for a default export, which decides.
+			found = "several"
+			continue
+		}
+		if found == "" {
+			found = typ
+		}
 	}
-	return typeOf[found]
+	if found == "several" {
+		return ""
+	}
+	return found
+}
+
+// creatorAt reads, at src[i:] just after "create", the rest of a call of
+// a creator: Action, Sync or OnEvent, optional type arguments, then "(".
+// It returns the type and where the call's arguments start, or "".
+func creatorAt(src string, i int) (string, int) {
+	var typ string
+	for _, c := range [...]struct{ suffix, typ string }{{"Action", "action"}, {"Sync", "sync"}, {"OnEvent", "on-event"}} {
+		if strings.HasPrefix(src[i:], c.suffix) {
+			typ, i = c.typ, i+len(c.suffix)
+			break
+		}
+	}
+	if typ == "" || (i < len(src) && isIdentByte(src[i])) {
+		return "", 0
+	}
+	i = skipSpace(src, i)
+	if i < len(src) && src[i] == '<' {
+		// Type arguments, nested (Record<'Task', Task>, { A: B; }) but
+		// with no parentheses in practice: a function type's would
+		// end the scan, and the folder would decide.
+		depth := 0
+		for ; i < len(src); i++ {
+			switch src[i] {
+			case '<':
+				depth++
+			case '>':
+				depth--
+			case '(', ')':
+				return "", 0
+			}
+			if depth == 0 {
+				break
+			}
+		}
+		if depth != 0 {
+			return "", 0
+		}
+		i = skipSpace(src, i+1)
+	}
+	if i >= len(src) || src[i] != '(' {
+		return "", 0
+	}
+	return typ, i + 1
+}
+
+// isDefaultExport reports whether before ends with "export default".
+func isDefaultExport(before string) bool {
+	before = strings.TrimRight(before, " \t\r\n")
+	if !strings.HasSuffix(before, "default") {
+		return false
+	}
+	before = before[:len(before)-len("default")]
+	trimmed := strings.TrimRight(before, " \t\r\n")
+	if len(trimmed) == len(before) || !strings.HasSuffix(trimmed, "export") {
+		return false
+	}
+	rest := trimmed[:len(trimmed)-len("export")]
+	return rest == "" || !isIdentByte(rest[len(rest)-1])
+}
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // Find picks the function a user named: a bare name, "<integration>/<name>",
