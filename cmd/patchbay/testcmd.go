@@ -53,52 +53,64 @@ func (d *devCLI) testCommand() *cobra.Command {
 			}
 			rt := functions.NewRuntime()
 			defer rt.Close()
-			// Functions are built a few at a time ahead of the tests
-			// (from the build cache when unchanged), and tested in order.
-			opts := functions.BuildOptions{Skip: func(r functions.Ref) bool {
-				_, _, ok := p.findFixture(r)
-				return !ok
-			}}
+			// As many interpreters at work as there are cores, and more
+			// tests under way: a test sleeping between polls (some
+			// functions wait seconds for a job to finish) leaves its core
+			// to the others.
+			cores := runtime.GOMAXPROCS(0)
+			rt.LimitBusy(cores)
+			var cache *functions.BuildCache
 			if !noCache {
-				opts.Cache = d.buildCache(p)
+				cache = d.buildCache(p)
 			}
-			passed, failed, untested := 0, 0, 0
 			files, fixtureOnly := p.testPlan(refs, len(args) == 0)
-			// Test files run a few at a time, each printing into a buffer
-			// of its own; the buffers are printed in the files' order.
-			type fileRun struct {
+			// The test files, then the functions no test file imports,
+			// each printing into a buffer of its own; the buffers are
+			// printed in that order, whichever finishes first.
+			jobs := make([]testJob, 0, len(files)+len(fixtureOnly))
+			for _, tf := range files {
+				jobs = append(jobs, testJob{file: &tf})
+			}
+			for _, r := range fixtureOnly {
+				jobs = append(jobs, testJob{ref: r})
+			}
+			type jobRun struct {
 				out bytes.Buffer
 				n   testCounts
 			}
-			err = inorder.Run(cmd.Context(), runtime.GOMAXPROCS(0), files, func(ctx context.Context, tf testFile) *fileRun {
-				run := &fileRun{}
+			var total testCounts
+			err = inorder.RunWindow(cmd.Context(), testWorkersPerCore*cores, testWindow, jobs, func(ctx context.Context, j testJob) *jobRun {
+				run := &jobRun{}
 				dd := *d
 				dd.stdout = &run.out
-				run.n = dd.runTestFile(ctx, rt, cat, p, tf)
-				return run
-			}, func(run *fileRun) error {
-				d.stdout.Write(run.out.Bytes())
-				passed += run.n.passed
-				failed += run.n.failed
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			err = rt.BuildAll(cmd.Context(), p.files, fixtureOnly, opts, func(b functions.Built) error {
-				switch d.testOne(cmd.Context(), rt, cat, p, b) {
-				case testPassed:
-					passed++
-				case testFailed:
-					failed++
-				default:
-					untested++
+				if j.file != nil {
+					run.n = dd.runTestFile(ctx, rt, cat, p, *j.file, cache)
+					return run
 				}
+				built := functions.Built{Ref: j.ref, Skipped: true}
+				if _, _, ok := p.findFixture(j.ref); ok {
+					built = rt.Build(ctx, p.files, j.ref, cache)
+				}
+				switch dd.testOne(ctx, rt, cat, p, built) {
+				case testPassed:
+					run.n.passed++
+				case testFailed:
+					run.n.failed++
+				default:
+					run.n.untested++
+				}
+				return run
+			}, func(run *jobRun) error {
+				d.stdout.Write(run.out.Bytes())
+				total.passed += run.n.passed
+				total.failed += run.n.failed
+				total.untested += run.n.untested
 				return nil
 			})
 			if err != nil {
 				return err
 			}
+			passed, failed, untested := total.passed, total.failed, total.untested
 			summary := fmt.Sprintf("%d passed, %d failed", passed, failed)
 			if untested > 0 {
 				summary += fmt.Sprintf(" (%d without tests)", untested)
@@ -115,6 +127,21 @@ func (d *devCLI) testCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&noCache, "no-cache", false, "build every function afresh, neither reading nor writing "+buildCacheDir)
 	cmd.Flags().StringVar(&providersFile, "providers-file", "", "a Nango-format providers.yaml loaded over the built-in catalog, as the server's (default: PATCHBAY_PROVIDERS_FILE from the environment or .env)")
 	return cmd
+}
+
+// testWorkersPerCore and testWindow size patchbay test's work: tests
+// under way per core (most compute; a few sleep), and results kept
+// waiting for their turn to print behind a slow one (each a few lines).
+const (
+	testWorkersPerCore = 4
+	testWindow         = 512
+)
+
+// A testJob is a test file to run, or else a function to test against
+// its .test.json.
+type testJob struct {
+	file *testFile
+	ref  functions.Ref
 }
 
 type testOutcome int

@@ -53,11 +53,12 @@ func (p *project) testFiles() []testFile {
 	return out
 }
 
-// testCounts are a run's cases by outcome.
-type testCounts struct{ passed, failed int }
+// testCounts are a run's cases by outcome; untested counts functions
+// with neither a test file nor a fixture.
+type testCounts struct{ passed, failed, untested int }
 
 // runTestFile runs one test file and prints a line per case.
-func (d *devCLI) runTestFile(ctx context.Context, rt *functions.Runtime, cat *catalog.Catalog, p *project, tf testFile) testCounts {
+func (d *devCLI) runTestFile(ctx context.Context, rt *functions.Runtime, cat *catalog.Catalog, p *project, tf testFile, cache *functions.BuildCache) testCounts {
 	u := d.ui
 	label := strings.TrimSuffix(tf.path, ".test.ts")
 	var n testCounts
@@ -69,7 +70,7 @@ func (d *devCLI) runTestFile(ctx context.Context, rt *functions.Runtime, cat *ca
 		n.failed++
 		return n
 	}
-	b, err := functions.CompileTest(functions.Source{Files: p.files, Entry: tf.path})
+	b, err := functions.CompileTestCached(functions.Source{Files: p.files, Entry: tf.path}, cache)
 	if err != nil {
 		if ce, ok := functions.IsCompileError(err); ok {
 			lines := make([]string, len(ce.Errors))

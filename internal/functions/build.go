@@ -61,6 +61,12 @@ func (r *Runtime) BuildAll(ctx context.Context, files map[string]string, refs []
 	}, yield)
 }
 
+// Build builds one function as BuildAll does: from cache, when set and
+// it has the function, else compiled, described and kept in cache.
+func (r *Runtime) Build(ctx context.Context, files map[string]string, ref Ref, cache *BuildCache) Built {
+	return r.buildOne(ctx, files, ref, cache)
+}
+
 // buildOne builds ref, from the cache if it has it.
 func (r *Runtime) buildOne(ctx context.Context, files map[string]string, ref Ref, cache *BuildCache) Built {
 	out := Built{Ref: ref}

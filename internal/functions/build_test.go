@@ -373,3 +373,69 @@ func BenchmarkBuildAll(b *testing.B) {
 		}
 	}
 }
+
+// TestCompileTestCached: a test file's bundle comes from the cache while
+// its sources and those of what it imports are unchanged, and is built
+// afresh (and kept again) once one changes.
+func TestCompileTestCached(t *testing.T) {
+	t.Parallel()
+	const file = "crm/tests/get-00.test.ts"
+	const marker = "/* from the cache */"
+	cases := []struct {
+		name    string
+		change  func(files map[string]string)
+		wantHit bool
+	}{
+		{"unchanged", func(map[string]string) {}, true},
+		{"unrelated file changed", func(files map[string]string) { files["crm/actions/get-01.ts"] += "\n// changed\n" }, true},
+		{"test file changed", func(files map[string]string) { files[file] += "\n// changed\n" }, false},
+		{"function changed", func(files map[string]string) { files["crm/actions/get-00.ts"] += "\n// changed\n" }, false},
+		{"function's import changed", func(files map[string]string) { files["crm/helpers/schema.ts"] += "\n// changed\n" }, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			files := buildProject()
+			files[file] = "import { expect, it } from 'vitest';\nimport action from '../actions/get-00.js';\n" +
+				"it('is an action', () => { expect(action.type).toBe('action'); });\n"
+			open := func() *BuildCache {
+				cache, err := OpenBuildCache(dir, "v1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return cache
+			}
+			first, err := CompileTestCached(Source{Files: files, Entry: file}, open())
+			if err != nil {
+				t.Fatal(err)
+			}
+			fresh, err := CompileTest(Source{Files: files, Entry: file})
+			if err != nil || first.JS != fresh.JS || first.SourceMap != fresh.SourceMap {
+				t.Fatalf("a first build differs from CompileTest's (err %v)", err)
+			}
+			// What the cache holds is marked, to tell a hit from a build.
+			corrupt(t, dir, func(b []byte) []byte { return []byte(strings.Replace(string(b), `"js":"`, `"js":"`+marker, 1)) })
+			c.change(files)
+			second, err := CompileTestCached(Source{Files: files, Entry: file}, open())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if hit := strings.HasPrefix(second.JS, marker); hit != c.wantHit {
+				t.Fatalf("second build from the cache = %v, want %v", hit, c.wantHit)
+			}
+			if c.wantHit {
+				return
+			}
+			fresh, err = CompileTest(Source{Files: files, Entry: file})
+			if err != nil || second.JS != fresh.JS {
+				t.Fatalf("a rebuild differs from CompileTest's (err %v)", err)
+			}
+			// …and is kept: the third comes from the cache.
+			third, err := CompileTestCached(Source{Files: files, Entry: file}, open())
+			if err != nil || third.JS != second.JS {
+				t.Fatalf("third build: %v, same as the second: %v", err, third != nil && third.JS == second.JS)
+			}
+		})
+	}
+}

@@ -23,7 +23,7 @@ import (
 //
 // Methods run in goroutines of their own while the function's JavaScript
 // goes on (each is an awaited promise there), so an implementation must be
-// safe for concurrent use.
+// safe for concurrent use; an ImmediateHost's are made in line.
 type Host interface {
 	// Proxy makes one request to the provider. A provider's error status
 	// is a response, not an error.
@@ -58,6 +58,25 @@ type Host interface {
 	// Log records one line the function logged. It is called on the
 	// VM's goroutine and must not block.
 	Log(level, message string)
+}
+
+// An ImmediateHost answers from memory (a fixture's host, in tests): its
+// methods return at once and never wait on anything. The event loop
+// calls them in line, on the execution's own goroutine, where it gives
+// another host's calls goroutines of their own: with every core running
+// an interpreter, a goroutine waits for the scheduler's next turn, some
+// milliseconds, before it answers, and a test making hundreds of calls
+// would spend seconds waiting. Timers (nango's sleep) still run apart.
+type ImmediateHost interface {
+	Host
+	// Immediate says the host's methods return at once.
+	Immediate() bool
+}
+
+// immediate says whether h's calls are made in line.
+func immediate(h Host) bool {
+	ih, ok := h.(ImmediateHost)
+	return ok && ih.Immediate()
 }
 
 // HTTPRequest is a request as a function's nango.get/post/…/proxy/paginate

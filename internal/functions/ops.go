@@ -67,7 +67,7 @@ func init() {
 		"tryAcquireLock":          opTryAcquireLock,
 		"releaseLock":             opReleaseLock,
 		"releaseAllLocks":         simple(func(ctx context.Context, h Host) (any, error) { return nil, h.ReleaseAllLocks(ctx) }),
-		"sleep":                   opSleep,
+		opNameSleep:               opSleep,
 		"getRecordsByIds":         opRecordsByIDs,
 		"listRecords":             opListRecords,
 		"uncontrolledFetch":       opUncontrolledFetch,
@@ -78,6 +78,9 @@ func init() {
 		asyncOps[op] = opRecords(op)
 	}
 }
+
+// opNameSleep is the timer op: never made in line (see ImmediateHost).
+const opNameSleep = "sleep"
 
 func simple(f func(ctx context.Context, h Host) (any, error)) asyncOp {
 	return func(x *execution, _ json.RawMessage) (func(ctx context.Context) (any, error), error) {

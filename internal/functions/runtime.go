@@ -120,6 +120,10 @@ type Runtime struct {
 	// open counts the executions whose VM is not closed yet, abandoned
 	// ones (see bounded) included.
 	open atomic.Int64
+
+	// busy, when set (LimitBusy), bounds the executions running
+	// JavaScript at once.
+	busy busySlots
 }
 
 // maxPrograms bounds the bytecode cache; a bundle is tens of kilobytes.
@@ -311,11 +315,23 @@ func (r *Runtime) Run(ctx context.Context, e *Execution) (json.RawMessage, error
 }
 
 func (r *Runtime) run(ctx context.Context, e *Execution, g *gate) (json.RawMessage, error) {
+	if err := r.busy.acquire(ctx); err != nil {
+		return nil, endFailure(ctx)
+	}
+	// The loop gives the slot up while it waits, and takes it back
+	// (held says whether it has it).
+	held := true
+	defer func() {
+		if held {
+			r.busy.release()
+		}
+	}()
 	x, err := r.start(ctx, e, g)
 	if err != nil {
 		return nil, err
 	}
 	defer x.close()
+	x.busy, x.held = r.busy, &held
 	input := string(e.Input)
 	if input == "" {
 		input = "null"
@@ -364,6 +380,11 @@ type execution struct {
 	finished bool
 	ok       bool
 	payload  string
+
+	// busy are the runtime's slots (LimitBusy); held says whether this
+	// execution holds one.
+	busy busySlots
+	held *bool
 }
 
 type opResult struct {
@@ -492,15 +513,44 @@ func (x *execution) loop() (json.RawMessage, error) {
 		if x.inFlight == 0 {
 			return nil, &Failure{Type: FailureScript, Message: "the function is waiting for a promise that nothing will settle"}
 		}
-		select {
-		case res := <-x.results:
-			x.inFlight--
-			if _, err := settle.Call(quickjs.UndefinedValue, res.id, res.ok, res.payload, res.hasBody, res.body); err != nil {
-				return nil, x.failure(err)
-			}
-		case <-x.ctx.Done():
+		res, ok := x.wait()
+		if !ok {
+			continue // the context ended: reported at the top
+		}
+		x.inFlight--
+		if _, err := settle.Call(quickjs.UndefinedValue, res.id, res.ok, res.payload, res.hasBody, res.body); err != nil {
+			return nil, x.failure(err)
 		}
 	}
+}
+
+// wait returns the next finished host operation, false when the
+// execution's context ends first. With nothing finished yet, it gives
+// its busy slot up while it waits and takes one back before returning.
+func (x *execution) wait() (opResult, bool) {
+	select {
+	case res := <-x.results:
+		return res, true
+	default:
+	}
+	if x.busy != nil && *x.held {
+		x.busy.release()
+		*x.held = false
+	}
+	var res opResult
+	ok := false
+	select {
+	case res = <-x.results:
+		ok = true
+	case <-x.ctx.Done():
+	}
+	if x.busy != nil && !*x.held {
+		if x.busy.acquire(x.ctx) != nil {
+			return opResult{}, false
+		}
+		*x.held = true
+	}
+	return res, ok
 }
 
 // failure turns an error out of the VM into the execution's Failure.
@@ -561,6 +611,12 @@ func (x *execution) startOp(args []any) (any, error) {
 	prepared, err := handler(x, json.RawMessage(raw))
 	if err != nil {
 		x.deliver(id, nil, err)
+		return id, nil
+	}
+	if op != opNameSleep && immediate(x.host) {
+		// Settled, as any other, when the loop next turns.
+		out, err := prepared(x.ctx)
+		x.deliver(id, out, err)
 		return id, nil
 	}
 	go func() {

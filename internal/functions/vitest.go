@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"path"
 	"regexp"
@@ -325,10 +326,33 @@ export { normalize };
 // CompileTest bundles a test file (src.Entry) and what it imports: the
 // function under test, its files, and the test modules.
 func CompileTest(src Source) (*Bundle, error) {
+	return CompileTestCached(src, nil)
+}
+
+// CompileTestCached is CompileTest through cache, when not nil, as
+// BuildAll builds functions: a test file whose sources (its own, the
+// function's, their imports') are unchanged is not bundled again.
+func CompileTestCached(src Source, cache *BuildCache) (*Bundle, error) {
+	entry := path.Clean(strings.TrimPrefix(src.Entry, "./"))
+	if cache != nil {
+		if b, _, ok := cache.get(src.Files, entry); ok {
+			return b, nil
+		}
+	}
 	src.extra = testModules()
 	// A test file reads its own location (fileURLToPath(import.meta.url)),
 	// as Node gives it: a file: URL, here of its path under the root.
-	u := url.URL{Scheme: "file", Path: "/" + path.Clean(strings.TrimPrefix(src.Entry, "./"))}
+	u := url.URL{Scheme: "file", Path: "/" + entry}
 	src.define = map[string]string{"import.meta.url": strconv.Quote(u.String())}
-	return Compile(src)
+	b, tr, err := compile(src)
+	if err != nil {
+		return nil, err
+	}
+	if cache != nil {
+		if err := cache.put(entry, tr, b, nil); err != nil {
+			// The bundle stands; only the next run is slower.
+			slog.Warn("build cache: could not keep a test file's build", "file", entry, "err", err)
+		}
+	}
+	return b, nil
 }

@@ -19,17 +19,27 @@ import (
 // which is cancelled, to stop early) and Run returns only when none is
 // running.
 func Run[T, R any](ctx context.Context, workers int, items []T, f func(context.Context, T) R, yield func(R) error) error {
+	return RunWindow(ctx, workers, 4*workers, items, f, yield)
+}
+
+// RunWindow is Run with at most window results (at least workers)
+// started but not yet yielded. A wide window suits small results whose
+// items take very different times: one slow item at the head of the
+// line would otherwise stop every worker once the few results behind it
+// are done.
+func RunWindow[T, R any](ctx context.Context, workers, window int, items []T, f func(context.Context, T) R, yield func(R) error) error {
 	workers = max(1, min(workers, len(items)))
+	window = max(window, workers)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	// slots[i] receives items[i]'s result; window holds a token per
+	// slots[i] receives items[i]'s result; tokens holds one per
 	// result started but not yet yielded, which bounds those waiting.
 	slots := make([]chan R, len(items))
 	for i := range slots {
 		slots[i] = make(chan R, 1)
 	}
-	window := make(chan struct{}, 4*workers)
+	tokens := make(chan struct{}, window)
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {
@@ -45,7 +55,7 @@ func Run[T, R any](ctx context.Context, workers int, items []T, f func(context.C
 		defer close(jobs)
 		for i := range items {
 			select {
-			case window <- struct{}{}:
+			case tokens <- struct{}{}:
 			case <-ctx.Done():
 				return
 			}
@@ -70,7 +80,7 @@ func Run[T, R any](ctx context.Context, workers int, items []T, f func(context.C
 		if err := yield(r); err != nil {
 			return err
 		}
-		<-window
+		<-tokens
 	}
 	return nil
 }

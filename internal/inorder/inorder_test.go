@@ -84,3 +84,53 @@ func TestRunStops(t *testing.T) {
 		}
 	}
 }
+
+// TestRunWindow: while the first item is held, the other workers go on
+// through the items behind it until window results wait, and no
+// further; once it is let go, everything is yielded in order.
+func TestRunWindow(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ workers, window, n int }{{2, 8, 100}, {3, 40, 100}, {4, 2, 50}, {2, 500, 100}} {
+		items := make([]int, tc.n)
+		for i := range items {
+			items[i] = i
+		}
+		hold := make(chan struct{})
+		var started atomic.Int64
+		// The window never counts fewer than the workers, nor more than
+		// the items.
+		want := int64(min(max(tc.window, tc.workers), tc.n))
+		done := make(chan error, 1)
+		var got []int
+		go func() {
+			done <- RunWindow(context.Background(), tc.workers, tc.window, items, func(_ context.Context, i int) int {
+				started.Add(1)
+				if i == 0 {
+					<-hold
+				}
+				return i
+			}, func(r int) error { got = append(got, r); return nil })
+		}()
+		// Wait until the workers have started all they may.
+		for started.Load() < want {
+			time.Sleep(time.Millisecond)
+		}
+		// Give a wrongly unbounded run the time to overshoot.
+		time.Sleep(20 * time.Millisecond)
+		if n := started.Load(); n != want {
+			t.Fatalf("%+v: %d items started while the first was held, want %d", tc, n, want)
+		}
+		close(hold)
+		if err := <-done; err != nil {
+			t.Fatalf("%+v: %v", tc, err)
+		}
+		for i, r := range got {
+			if r != i {
+				t.Fatalf("%+v: result %d is %d", tc, i, r)
+			}
+		}
+		if len(got) != tc.n {
+			t.Fatalf("%+v: %d results, want %d", tc, len(got), tc.n)
+		}
+	}
+}
