@@ -319,13 +319,17 @@ func (r *Runtime) run(ctx context.Context, e *Execution, g *gate) (json.RawMessa
 		return nil, endFailure(ctx)
 	}
 	// The loop gives the slot up while it waits, and takes it back
-	// (held says whether it has it).
+	// (held says whether it has it). The slot is given back once the VM
+	// is freed, after the caller has the result: freeing is work too,
+	// and done beside the interpreters at work it would make one more
+	// goroutine than cores, which the scheduler then preempts every few
+	// milliseconds, at a cost this interpreter feels.
 	held := true
-	defer func() {
+	defer g.after(func() {
 		if held {
 			r.busy.release()
 		}
-	}()
+	})
 	x, err := r.start(ctx, e, g)
 	if err != nil {
 		return nil, err

@@ -90,6 +90,15 @@ func (r *Runtime) takeVM() (*warmVM, error) {
 	case w = <-r.pool.ready:
 	default:
 	}
+	if r.busy != nil {
+		// With busy slots, every VM is made by the execution that uses
+		// it, in its slot: a refill beside the executions would take a
+		// core they are bounded to.
+		if w != nil {
+			return w, nil
+		}
+		return r.newWarmVM()
+	}
 	r.refill()
 	if w != nil {
 		return w, nil
