@@ -79,7 +79,7 @@ func (d *devCLI) testCommand() *cobra.Command {
 				n   testCounts
 			}
 			var total testCounts
-			err = inorder.RunWindow(cmd.Context(), testWorkersPerCore*cores, testWindow, jobs, func(ctx context.Context, j testJob) *jobRun {
+			err = inorder.RunWindow(cmd.Context(), testWorkersPerCore*cores, len(jobs), jobs, func(ctx context.Context, j testJob) *jobRun {
 				run := &jobRun{}
 				dd := *d
 				dd.stdout = &run.out
@@ -129,13 +129,12 @@ func (d *devCLI) testCommand() *cobra.Command {
 	return cmd
 }
 
-// testWorkersPerCore and testWindow size patchbay test's work: tests
-// under way per core (most compute; a few sleep), and results kept
-// waiting for their turn to print behind a slow one (each a few lines).
-const (
-	testWorkersPerCore = 4
-	testWindow         = 512
-)
+// testWorkersPerCore are the tests under way per core: most compute, a
+// few sleep. The results waiting for their turn to print behind a slow
+// one are not bounded: each is a few lines of text, and a test sleeping
+// 16 s (coda's upsert-rows polls a job) would otherwise stop every
+// worker once a bounded window behind it filled.
+const testWorkersPerCore = 4
 
 // A testJob is a test file to run, or else a function to test against
 // its .test.json.

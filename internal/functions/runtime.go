@@ -124,6 +124,9 @@ type Runtime struct {
 	// busy, when set (LimitBusy), bounds the executions running
 	// JavaScript at once.
 	busy busySlots
+
+	// compilers are VMs kept to compile bundles with (compileBundle).
+	compilers chan *compilerVM
 }
 
 // maxPrograms bounds the bytecode cache; a bundle is tens of kilobytes.
@@ -140,7 +143,8 @@ type program struct {
 // Close frees the VMs it keeps ready.
 func NewRuntime() *Runtime {
 	return &Runtime{programs: map[string]*list.Element{}, lru: list.New(), pool: newWarmPool(),
-		describers: make(chan *describer, max(runtime.GOMAXPROCS(0), 2))}
+		describers: make(chan *describer, max(runtime.GOMAXPROCS(0), 2)),
+		compilers:  make(chan *compilerVM, max(runtime.GOMAXPROCS(0), 2))}
 }
 
 func (r *Runtime) preludeCode() ([]byte, error) {
@@ -169,7 +173,7 @@ func (r *Runtime) vitestCode() ([]byte, error) {
 
 // bundleCode returns the bytecode of b, compiling it once per process.
 func (r *Runtime) bundleCode(b *Bundle) ([]byte, error) {
-	return r.bundleCodeWith(b, func(js string) ([]byte, error) { return compileBytecode(js, false) })
+	return r.bundleCodeWith(b, r.compileBundle)
 }
 
 // bundleCodeWith is bundleCode compiling with compile when b's bytecode
@@ -193,6 +197,47 @@ func (r *Runtime) bundleCodeWith(b *Bundle, compile func(string) ([]byte, error)
 	r.mu.Unlock()
 	p.once.Do(func() { p.code, p.err = compile(b.JS) })
 	return p.code, p.err
+}
+
+// A compilerVM is a VM that only compiles: making a VM costs half as much
+// as compiling a bundle in it (patchbay test compiles thousands), and
+// compiling runs none of the code, so one VM serves many bundles. It is
+// replaced after compilerUses, so that what compiling leaves in the
+// engine (atoms) cannot pile up.
+type compilerVM struct {
+	vm   *quickjs.VM
+	uses int
+}
+
+const compilerUses = 256
+
+// compileBundle compiles a bundle's js, keeping its debug information,
+// in one of r's compiler VMs.
+func (r *Runtime) compileBundle(js string) ([]byte, error) {
+	var c *compilerVM
+	select {
+	case c = <-r.compilers:
+	default:
+		vm, err := quickjs.NewVM()
+		if err != nil {
+			return nil, fmt.Errorf("new VM: %w", err)
+		}
+		c = &compilerVM{vm: vm}
+	}
+	code, err := c.vm.Compile(js, quickjs.EvalGlobal)
+	if c.uses++; c.uses >= compilerUses {
+		c.vm.Close()
+	} else {
+		select {
+		case r.compilers <- c:
+		default:
+			c.vm.Close()
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("compile bytecode: %w", err)
+	}
+	return code, nil
 }
 
 // compileBytecode compiles js. Stripped, the bytecode keeps no source

@@ -1,9 +1,11 @@
 package functions
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"iter"
 	"strings"
 	"sync"
@@ -263,5 +265,33 @@ func TestPreludeStripped(t *testing.T) {
 	var payload struct{ Stack string }
 	if err := json.Unmarshal(f.Payload, &payload); err != nil || !strings.Contains(payload.Stack, "at exec (github/actions/a.ts:3:") {
 		t.Fatalf("stack = %q, want the function's frame with its line", payload.Stack)
+	}
+}
+
+// TestCompileBundleReusesVM: bundles compiled one after another in a
+// kept VM, a syntax error among them, come out as compiled in a fresh
+// VM each, past the VM's replacement.
+func TestCompileBundleReusesVM(t *testing.T) {
+	t.Parallel()
+	rt := NewRuntime()
+	defer rt.Close()
+	for i := range compilerUses + 10 {
+		js := fmt.Sprintf("var __pb_module = { n: %d, f: function g%d(a) { return a + %d; } };", i, i, i)
+		if i%50 == 7 {
+			if _, err := rt.compileBundle("var = ;"); err == nil {
+				t.Fatal("a syntax error compiled")
+			}
+		}
+		got, err := rt.compileBundle(js)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := compileBytecode(js, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("bundle %d: bytecode differs from a fresh VM's", i)
+		}
 	}
 }

@@ -145,6 +145,8 @@ func (r *Runtime) Close() {
 			w.vm.Close()
 		case d := <-r.describers:
 			d.w.vm.Close()
+		case c := <-r.compilers:
+			c.vm.Close()
 		default:
 			return
 		}
