@@ -225,19 +225,30 @@ func (r *Runtime) compileBundle(js string) ([]byte, error) {
 		c = &compilerVM{vm: vm}
 	}
 	code, err := c.vm.Compile(js, quickjs.EvalGlobal)
-	if c.uses++; c.uses >= compilerUses {
-		c.vm.Close()
-	} else {
-		select {
-		case r.compilers <- c:
-		default:
-			c.vm.Close()
-		}
-	}
+	c.uses++
+	r.putCompiler(c)
 	if err != nil {
 		return nil, fmt.Errorf("compile bytecode: %w", err)
 	}
 	return code, nil
+}
+
+// putCompiler keeps c for the next bundle, or closes it if it is used up,
+// enough are idle already or r is closed. Under the pool's lock, as
+// putDescriber, so that Close leaves none behind: a VM's memory is not
+// the Go heap's, and nothing would free it.
+func (r *Runtime) putCompiler(c *compilerVM) {
+	r.pool.mu.Lock()
+	defer r.pool.mu.Unlock()
+	if r.pool.closed || c.uses >= compilerUses {
+		c.vm.Close()
+		return
+	}
+	select {
+	case r.compilers <- c:
+	default:
+		c.vm.Close()
+	}
 }
 
 // compileBytecode compiles js. Stripped, the bytecode keeps no source

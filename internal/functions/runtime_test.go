@@ -295,3 +295,28 @@ func TestCompileBundleReusesVM(t *testing.T) {
 		}
 	}
 }
+
+// A compile that ends after Close frees its VM rather than keeping it
+// where nothing would free it again.
+func TestCompileBundleAfterClose(t *testing.T) {
+	t.Parallel()
+	rt := NewRuntime()
+	if _, err := rt.compileBundle("var a = 1;"); err != nil {
+		t.Fatal(err)
+	}
+	if len(rt.compilers) != 1 {
+		t.Fatalf("%d compiler VMs kept, want 1", len(rt.compilers))
+	}
+	rt.Close()
+	if len(rt.compilers) != 0 {
+		t.Fatalf("%d compiler VMs kept after Close", len(rt.compilers))
+	}
+	for range 3 {
+		if _, err := rt.compileBundle("var a = 1;"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(rt.compilers) != 0 {
+		t.Fatalf("%d compiler VMs kept by compiles after Close", len(rt.compilers))
+	}
+}
