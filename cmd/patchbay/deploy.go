@@ -20,7 +20,8 @@ func (d *devCLI) deployCommand() *cobra.Command {
 			secretKeyHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := loadProject(sf.dir)
+			// Sources only: test data is never sent (uploadFiles).
+			p, err := loadSources(sf.dir)
 			if err != nil {
 				return err
 			}

@@ -106,13 +106,12 @@ func loadProjectFiles(dir string, keep func(rel string) bool) (*project, error) 
 }
 
 // uploadFiles are the files sent to a server: the sources without test
-// fixtures and lock files, which functions never import and which can be
-// large.
+// data (tests/ fixtures, mocks/ recordings) and lock files, which
+// functions never import and which can be large.
 func (p *project) uploadFiles() map[string]string {
 	out := map[string]string{}
 	for name, text := range p.files {
-		parts := strings.Split(name, "/")
-		if (len(parts) > 2 && parts[1] == "tests") || name == "package-lock.json" {
+		if isData(name) || name == "package-lock.json" {
 			continue
 		}
 		out[name] = text
