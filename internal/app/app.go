@@ -171,7 +171,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Deployed:     a.syncs.Deployed,
 		UndeploySync: a.syncs.Undeploy,
 	})
-	if a.jobs, err = newJobs(a.store, a.actions, a.syncs, max(fc.PerEnvironment, 1), syncWorkers(fc.Node), logger); err != nil {
+	if a.jobs, err = newJobs(a.store, a.actions, a.syncs, max(fc.PerEnvironment, 1), syncWorkers(fc.Node), cfg.ShutdownTimeout, logger); err != nil {
 		return nil, err
 	}
 	a.actions.SetEnqueuer(a.jobs)
@@ -248,6 +248,10 @@ func (a *App) URL() string { return "http://" + a.Addr() }
 
 // Run serves until ctx is cancelled, then stops accepting connections and
 // waits up to the configured shutdown timeout for requests in flight.
+// stopGrace is how long the jobs a shutdown cancelled have to record
+// how they ended.
+const stopGrace = 10 * time.Second
+
 func (a *App) Run(ctx context.Context) error {
 	a.logger.Info("patchbay is serving",
 		"addr", a.Addr(), "server_url", a.cfg.ServerURL, "store", a.store.Dialect(), "providers", a.catalog.Len())
@@ -285,20 +289,31 @@ func (a *App) Run(ctx context.Context) error {
 	// and a cross-node result (the connect relay) sent meanwhile would be
 	// lost.
 	// A shutdown that comes while it starts is not a failure to start.
-	if err := a.jobs.Start(bgCtx); err != nil && bgCtx.Err() == nil {
+	// River gets a context of its own: cancelling the one given to Start
+	// cancels the jobs in flight at once, and the shutdown gives them
+	// time first (stopJobs).
+	jobsCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelJobs()
+	if err := a.jobs.Start(jobsCtx); err != nil && ctx.Err() == nil {
 		stopBackground()
 		background.Wait()
 		return fmt.Errorf("start the job queue: %w", err)
 	}
 	background.Go(func() { a.syncs.Schedule(bgCtx) })
-	defer func() {
-		// Jobs in flight get the shutdown timeout to finish; River puts
-		// back what it could not.
-		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
+	// stopJobs hands the sync runs over at once (they resume from their
+	// checkpoints on another node, or here after a restart) and gives the
+	// actions in flight the shutdown timeout to finish; River then
+	// cancels them, and they have stopGrace to record how they ended.
+	stopJobs := sync.OnceFunc(func() {
+		a.syncs.HandOver()
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout+stopGrace)
+		defer cancel()
 		if err := a.jobs.Stop(stopCtx); err != nil {
 			a.logger.Warn("stop the job queue", "err", err)
 		}
-		cancel()
+	})
+	defer func() {
+		stopJobs() // or wait for the call the shutdown started
 		stopBackground()
 		background.Wait()
 		a.webhooks.Close()
@@ -308,6 +323,9 @@ func (a *App) Run(ctx context.Context) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	// Beside the HTTP server's shutdown: the job queue stops fetching at
+	// once, so no job handed over is fetched here again.
+	go stopJobs()
 	// Websockets are hijacked connections Shutdown does not wait for;
 	// close them so browsers reconnect elsewhere.
 	a.hub.Close()

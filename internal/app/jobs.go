@@ -107,7 +107,7 @@ func (j *riverJobs[TTx]) EnqueueSync(ctx context.Context, job syncs.Job, maxAtte
 	return err
 }
 
-func newRiverJobs[TTx any](driver riverdriver.Driver[TTx], svc *actions.Service, sy *syncs.Service, concurrency, syncWorkers int, pollOnly bool, logger *slog.Logger) (*riverJobs[TTx], error) {
+func newRiverJobs[TTx any](driver riverdriver.Driver[TTx], svc *actions.Service, sy *syncs.Service, concurrency, syncWorkers int, pollOnly bool, softStop time.Duration, logger *slog.Logger) (*riverJobs[TTx], error) {
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &actionWorker{actions: svc}); err != nil {
 		return nil, err
@@ -128,6 +128,8 @@ func newRiverJobs[TTx any](driver riverdriver.Driver[TTx], svc *actions.Service,
 		// run holds the result.
 		CompletedJobRetentionPeriod: time.Hour,
 		RescueStuckJobsAfter:        rescueAfter,
+		// Stop waits this long for the jobs in flight, then cancels them.
+		SoftStopTimeout: softStop,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
@@ -137,12 +139,14 @@ func newRiverJobs[TTx any](driver riverdriver.Driver[TTx], svc *actions.Service,
 
 // newJobs picks River's driver for the store: pgx on PostgreSQL, the
 // single writer connection on SQLite (which has no LISTEN, so it polls).
-func newJobs(s store.Store, svc *actions.Service, sy *syncs.Service, concurrency, syncWorkers int, logger *slog.Logger) (jobs, error) {
+// softStop is how long a stop waits for the jobs in flight before it
+// cancels them.
+func newJobs(s store.Store, svc *actions.Service, sy *syncs.Service, concurrency, syncWorkers int, softStop time.Duration, logger *slog.Logger) (jobs, error) {
 	switch st := s.(type) {
 	case *postgres.Store:
-		return newRiverJobs(riverpgxv5.New(st.Pool()), svc, sy, concurrency, syncWorkers, false, logger)
+		return newRiverJobs(riverpgxv5.New(st.Pool()), svc, sy, concurrency, syncWorkers, false, softStop, logger)
 	case *sqlite.Store:
-		return newRiverJobs(riversqlite.New(st.Writer()), svc, sy, concurrency, syncWorkers, true, logger)
+		return newRiverJobs(riversqlite.New(st.Writer()), svc, sy, concurrency, syncWorkers, true, softStop, logger)
 	default:
 		return nil, fmt.Errorf("job queue: no River driver for store %T", s)
 	}

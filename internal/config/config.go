@@ -108,7 +108,7 @@ var settings = []setting{
 	{"PATCHBAY_PROVIDERS_FILE", "providers-file", "", "Nango-format providers.yaml loaded over the built-in catalog", func(f *Flags) *string { return &f.providersFile }},
 	{"PATCHBAY_LOG_FORMAT", "log-format", "text", "log format: text or json", func(f *Flags) *string { return &f.logFormat }},
 	{"PATCHBAY_LOG_LEVEL", "log-level", "info", "log level: debug, info, warn or error", func(f *Flags) *string { return &f.logLevel }},
-	{"PATCHBAY_SHUTDOWN_TIMEOUT", "shutdown-timeout", "30s", "how long a graceful shutdown waits for requests in flight", func(f *Flags) *string { return &f.shutdownTimeout }},
+	{"PATCHBAY_SHUTDOWN_TIMEOUT", "shutdown-timeout", "30s", "how long a graceful shutdown waits for requests and async actions in flight", func(f *Flags) *string { return &f.shutdownTimeout }},
 	{"PATCHBAY_REFRESH_WINDOW", "refresh-window", "15m", "refresh credentials that expire within this window (on use and in the background)", func(f *Flags) *string { return &f.refreshWindow }},
 	{"PATCHBAY_FUNCTION_MEMORY", "function-memory", "256MiB", "heap limit of each function execution (e.g. 128MiB, 1GiB)", func(f *Flags) *string { return &f.functionMemory }},
 	{"PATCHBAY_ACTION_TIMEOUT", "action-timeout", "5m", "time limit of one action execution", func(f *Flags) *string { return &f.actionTimeout }},

@@ -31,6 +31,12 @@ var errNotQueued = errors.New("not the queued run")
 func (s *Service) Work(ctx context.Context, job Job, attempt int) error {
 	s.busy.Add(1)
 	defer s.busy.Add(-1)
+	if s.stopping.Err() != nil {
+		return s.requeue(ctx, job)
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	defer context.AfterFunc(s.stopping, func() { cancel(errNodeStopping) })()
 	leaseID := s.o.Node + "/" + newToken()[:8]
 	in, opts, started, err := s.lease(ctx, job, leaseID)
 	if errors.Is(err, errNotQueued) || errors.Is(err, store.ErrNotFound) {
@@ -147,11 +153,12 @@ func (s *Service) run(ctx context.Context, in *store.SyncInstance, opts runOptio
 		return s.succeeded(bg, in, def, rec, r, leaseID)
 	}
 	if ctx.Err() != nil {
-		// The node is stopping: the run is resumed by the next attempt,
-		// here after a restart or on another node.
-		s.release(bg, in, leaseID)
-		_ = s.o.Instances.FinishRun(bg, rec.ID, store.SyncError, r.counts(), r.invalidCounts(), failureJSON(&functions.Failure{Type: functions.FailureCancelled, Message: "the node stopped"}), s.now())
-		return fmt.Errorf("sync %s stopped with its node: %w", in.SyncName, ctx.Err())
+		// The node is stopping (HandOver, or the queue cancelled its
+		// jobs): the run is queued again at once and resumed from its
+		// checkpoint, on another node or here after a restart. It costs
+		// no attempt: the run did not fail.
+		_ = s.o.Instances.FinishRun(bg, rec.ID, store.SyncError, r.counts(), r.invalidCounts(), failureJSON(&functions.Failure{Type: functions.FailureCancelled, Message: "the node stopped; the run goes on from its last checkpoint"}), s.now())
+		return s.handOverRun(bg, in, leaseID)
 	}
 	return s.failed(bg, in, def, rec, r, leaseID, runErr, last)
 }
@@ -412,6 +419,61 @@ func (s *Service) release(ctx context.Context, in *store.SyncInstance, leaseID s
 	if err != nil && !errors.Is(err, store.ErrSkip) && !errors.Is(err, store.ErrNotFound) {
 		s.o.Logger.WarnContext(ctx, "release a sync run's lease", "sync", in.SyncName, "connection", in.ConnectionID, "err", err)
 	}
+}
+
+// handOverRun gives up the lease of a run this node stops, with a new
+// queue token, and queues the run again for whichever node takes it
+// first. If the queue refuses, the instance stays queued and the sweep
+// queues it after queuedTimeout.
+func (s *Service) handOverRun(ctx context.Context, in *store.SyncInstance, leaseID string) error {
+	return s.queueAgain(ctx, in.EnvironmentID, in.ID, func(cur *store.SyncInstance) bool { return cur.LeaseOwner == leaseID })
+}
+
+// requeue queues again a job handed to a stopping node, without running
+// it: its run (new or resumed) is for another node.
+func (s *Service) requeue(ctx context.Context, job Job) error {
+	return s.queueAgain(ctx, job.EnvironmentID, job.InstanceID, func(cur *store.SyncInstance) bool {
+		live := cur.LeaseOwner != "" && cur.LeaseUntil != nil && cur.LeaseUntil.After(s.now())
+		return cur.QueueToken == job.Token && !live
+	})
+}
+
+// queueAgain gives the instance a new queue token and no lease, and
+// queues it, if mine says the queued run is still this node's to give.
+func (s *Service) queueAgain(ctx context.Context, envID, instanceID string, mine func(*store.SyncInstance) bool) error {
+	ctx = context.WithoutCancel(ctx)
+	in, err := s.takeBack(ctx, envID, instanceID, mine)
+	if err != nil || in == nil {
+		return err
+	}
+	if err := s.enqueue(ctx, in); err != nil {
+		s.o.Logger.WarnContext(ctx, "hand a sync run over: the sweep will queue it", "sync", in.SyncName, "connection", in.ConnectionID, "err", err)
+		return nil
+	}
+	s.o.Logger.InfoContext(ctx, "sync run handed over: the node is stopping", "integration", in.IntegrationKey, "connection", in.ConnectionID, "sync", in.SyncName, "variant", in.Variant)
+	return nil
+}
+
+// takeBack gives the instance a new queue token (which makes any job of
+// the old one a no-op) and no lease, if take says so; the caller queues
+// it. A nil instance means there was nothing to take back.
+func (s *Service) takeBack(ctx context.Context, envID, instanceID string, take func(*store.SyncInstance) bool) (*store.SyncInstance, error) {
+	in, err := s.o.Instances.Update(ctx, envID, instanceID, func(cur *store.SyncInstance) error {
+		if !take(cur) {
+			return store.ErrSkip
+		}
+		now := s.now()
+		cur.LeaseOwner, cur.LeaseUntil = "", nil
+		cur.QueueToken, cur.QueuedAt, cur.NextRunAt = newToken(), &now, nil
+		return nil
+	})
+	if errors.Is(err, store.ErrSkip) || errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("queue sync run again: %w", err)
+	}
+	return in, nil
 }
 
 // notify sends one outcome per model the run changed, with the records it

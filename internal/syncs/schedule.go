@@ -50,7 +50,7 @@ func (s *Service) Schedule(ctx context.Context) {
 // tick queues due instances, as many as this node has free workers.
 func (s *Service) tick(ctx context.Context) error {
 	room := s.o.Workers - int(s.busy.Load())
-	if room <= 0 {
+	if room <= 0 || s.stopping.Err() != nil {
 		return nil
 	}
 	due, err := s.o.Instances.ClaimDue(ctx, s.now(), room)
@@ -91,22 +91,17 @@ func (s *Service) sweep(ctx context.Context) error {
 	}
 	var errs []error
 	for _, old := range stale {
-		in, err := s.o.Instances.Update(ctx, old.EnvironmentID, old.ID, func(in *store.SyncInstance) error {
+		in, err := s.takeBack(ctx, old.EnvironmentID, old.ID, func(in *store.SyncInstance) bool {
 			now := s.now()
 			expired := in.LeaseOwner != "" && in.LeaseUntil != nil && in.LeaseUntil.Before(now)
 			lost := in.LeaseOwner == "" && in.QueueToken != "" && in.QueuedAt != nil && in.QueuedAt.Before(now.Add(-queuedTimeout))
-			if !expired && !lost {
-				return store.ErrSkip // it moved on meanwhile
-			}
-			in.LeaseOwner, in.LeaseUntil = "", nil
-			in.QueueToken, in.QueuedAt, in.NextRunAt = newToken(), &now, nil
-			return nil
+			return expired || lost // else it moved on meanwhile
 		})
-		if errors.Is(err, store.ErrSkip) || errors.Is(err, store.ErrNotFound) {
-			continue
-		}
 		if err != nil {
 			errs = append(errs, err)
+			continue
+		}
+		if in == nil {
 			continue
 		}
 		s.o.Logger.WarnContext(ctx, "sync run taken over", "integration", in.IntegrationKey, "connection", in.ConnectionID,

@@ -15,6 +15,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
@@ -166,6 +167,11 @@ type Service struct {
 	// retainedAt is when Maintain last applied records retention
 	// (UnixNano; 0: not yet).
 	retainedAt atomic.Int64
+
+	// stopping ends when the node begins to stop (HandOver): runs in
+	// progress end and are queued again, for another node to resume.
+	stopping context.Context
+	handOver context.CancelCauseFunc
 }
 
 // New returns a Service.
@@ -200,8 +206,22 @@ func New(o Options) *Service {
 		host, _ := os.Hostname()
 		o.Node = fmt.Sprintf("%s:%d:%s", host, os.Getpid(), newToken()[:6])
 	}
-	return &Service{o: o}
+	stopping, handOver := context.WithCancelCause(context.Background())
+	return &Service{o: o, stopping: stopping, handOver: handOver}
 }
+
+// errNodeStopping ends the runs of a node that begins to stop (HandOver).
+var errNodeStopping = errors.New("the node is stopping")
+
+// HandOver is called when the node begins to stop. Its runs in progress
+// end at once, keep what they saved (records and checkpoint), and are
+// queued again, so that another node (or this one once restarted)
+// resumes each from its last checkpoint: without it they would hold the
+// shutdown up for its whole timeout and then wait for their leases to
+// expire. Runs handed to this node afterwards are queued again without
+// starting, and the scheduler stops claiming due instances. Calling it
+// again does nothing.
+func (s *Service) HandOver() { s.handOver(errNodeStopping) }
 
 // SetEnqueuer gives the service its job queue, which itself needs the
 // service to run jobs; call it before serving.
