@@ -47,10 +47,28 @@ func (e *CompileError) Unwrap() error { return e.apiErr }
 // the functions named "<integration>/<name>", or all of them when
 // functions is empty. Compile errors are a *CompileError.
 func (c *Client) DeployFunctions(ctx context.Context, files map[string]string, functions []string) (*DeployResult, error) {
+	return c.DeployFunctionsWith(ctx, files, DeployOptions{Functions: functions})
+}
+
+// DeployOptions adjusts DeployFunctionsWith.
+type DeployOptions struct {
+	// Functions names the functions to deploy ("<integration>/<name>");
+	// empty deploys the whole project.
+	Functions []string
+	// Prune removes, after a deploy of the whole project, the deployed
+	// functions the files no longer have (DeployResult.Removed); without
+	// it they are listed (NotInProject) and kept. A removed sync's
+	// records go with it.
+	Prune bool
+}
+
+// DeployFunctionsWith is DeployFunctions with options.
+func (c *Client) DeployFunctionsWith(ctx context.Context, files map[string]string, o DeployOptions) (*DeployResult, error) {
 	body := struct {
 		Files     map[string]string `json:"files"`
 		Functions []string          `json:"functions,omitempty"`
-	}{files, functions}
+		Prune     bool              `json:"prune,omitempty"`
+	}{files, o.Functions, o.Prune}
 	var out DeployResult
 	if err := c.sendFunctions(ctx, "/functions/deploy", body, &out); err != nil {
 		return nil, err

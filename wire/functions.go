@@ -9,6 +9,14 @@ import (
 // DeployResult is the answer of POST /functions/deploy.
 type DeployResult struct {
 	Deployed []Deployed `json:"deployed"`
+	// NotInProject, after a deploy of the whole project, are the
+	// functions deployed in the environment that the project no longer
+	// has (removed, renamed, or exporting another type now). They stay
+	// deployed unless the deploy asked to prune them.
+	NotInProject []Undeployed `json:"not_in_project,omitempty"`
+	// Removed are those a deploy with prune removed (NotInProject is then
+	// empty).
+	Removed []Undeployed `json:"removed,omitempty"`
 }
 
 // Deployed is one function a deploy compiled and stored.

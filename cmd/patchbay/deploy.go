@@ -6,17 +6,20 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/patchbay/patchbay/client"
 	"github.com/patchbay/patchbay/internal/functions"
 )
 
 func (d *devCLI) deployCommand() *cobra.Command {
 	var sf serverFlags
 	var actions, syncs []string
+	var prune bool
 	cmd := &cobra.Command{
 		Use:   "deploy",
 		Short: "Deploy the project's functions to a Patchbay server",
 		Long: "Send the project's sources to the server (--host), which compiles and deploys every\n" +
-			"function, or only those named with --action and --sync. The secret key is read from\n" +
+			"function, or only those named with --action and --sync. Deployed functions the project no\n" +
+			"longer has are listed and kept; --prune removes them. The secret key is read from\n" +
 			secretKeyHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -51,6 +54,9 @@ func (d *devCLI) deployCommand() *cobra.Command {
 					names = append(names, r.QualifiedName())
 				}
 			}
+			if prune && len(names) > 0 {
+				return usageError{errorf("--prune removes what the project no longer has, so it deploys the whole project: drop --action and --sync")}
+			}
 			if len(p.refs) == 0 {
 				_, err := p.pick(nil)
 				return err
@@ -60,7 +66,7 @@ func (d *devCLI) deployCommand() *cobra.Command {
 				return err
 			}
 			done := progress(d.stderr, fmt.Sprintf("deploying to %s…", host))
-			res, err := c.DeployFunctions(cmd.Context(), p.uploadFiles(), names)
+			res, err := c.DeployFunctionsWith(cmd.Context(), p.uploadFiles(), client.DeployOptions{Functions: names, Prune: prune})
 			done()
 			if err != nil {
 				if d.printCompileError(err) {
@@ -82,7 +88,27 @@ func (d *devCLI) deployCommand() *cobra.Command {
 					d.warnMisplaced(functions.Ref{Integration: f.Integration, Name: f.Name, Type: f.Type, Entry: f.Entry})
 				}
 			}
-			fmt.Fprintf(d.stdout, "Deployed %d functions to %s (%s)\n", len(res.Deployed), host, sf.env)
+			for _, f := range res.Removed {
+				fmt.Fprintf(d.stdout, "%s %s/%s  %s  %s  %s\n", u.green("✓"), f.Integration, f.Name, u.dim(f.Type), u.dim(cmpOr(f.Version, "(no version)")), u.yellow("removed"))
+			}
+			fmt.Fprintf(d.stdout, "Deployed %d functions to %s (%s)", len(res.Deployed), host, sf.env)
+			if len(res.Removed) > 0 {
+				fmt.Fprintf(d.stdout, ", removed %d", len(res.Removed))
+			}
+			fmt.Fprintln(d.stdout)
+			if len(res.NotInProject) > 0 {
+				// Kept: removing a sync deletes its records, which only
+				// --prune says to do.
+				what := fmt.Sprintf("%d deployed functions are", len(res.NotInProject))
+				if len(res.NotInProject) == 1 {
+					what = "1 deployed function is"
+				}
+				fmt.Fprintf(d.stderr, "%s %s not in the project any more, and kept:\n", u.yellow("!"), what)
+				for _, f := range res.NotInProject {
+					fmt.Fprintf(d.stderr, "  %s/%s  %s\n", f.Integration, f.Name, u.dim(f.Type))
+				}
+				fmt.Fprintf(d.stderr, "`patchbay deploy --prune` removes them (a sync's records with it); `patchbay undeploy` removes one.\n")
+			}
 			return nil
 		},
 	}
@@ -90,6 +116,7 @@ func (d *devCLI) deployCommand() *cobra.Command {
 	f := cmd.Flags()
 	f.StringSliceVar(&actions, "action", nil, "deploy only this action (repeatable)")
 	f.StringSliceVar(&syncs, "sync", nil, "deploy only this sync (repeatable)")
+	f.BoolVar(&prune, "prune", false, "also remove the deployed functions the project no longer has (a sync's records with it)")
 	return cmd
 }
 

@@ -15,19 +15,84 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
+// DeployResult is what a deploy did.
+type DeployResult struct {
+	Deployed []functions.Deployed
+	// Stale, after a deploy of the whole project (no function named),
+	// are the environment's deployed functions the files no longer have:
+	// removed, renamed, or exporting another type now. They stay deployed
+	// unless the deploy prunes them.
+	Stale []*store.Deployment
+	// Removed are the stale functions a pruning deploy removed (Stale is
+	// then empty).
+	Removed []*store.Deployment
+}
+
 // Deploy compiles and stores functions for an environment (POST
-// /functions/deploy).
-func (s *Service) Deploy(ctx context.Context, environmentID string, files map[string]string, only []string) ([]functions.Deployed, error) {
-	deployed, err := functions.Deploy(ctx, s.o.Runtime, s.o.Deployments, environmentID, files, only)
-	if err != nil || s.o.Deployed == nil {
-		return deployed, err
+// /functions/deploy): those only names, or all the files have. With
+// prune (only for the whole project), the environment's functions the
+// files do not have are removed after, as Undeploy removes them.
+func (s *Service) Deploy(ctx context.Context, environmentID string, files map[string]string, only []string, prune bool) (*DeployResult, error) {
+	if prune && len(only) > 0 {
+		return nil, &DeploymentError{Kind: fault.Invalid, Code: "invalid_body", Field: "prune",
+			Message: "prune removes what the project no longer has, so it needs the whole project: name no functions with it"}
 	}
+	deployed, err := functions.Deploy(ctx, s.o.Runtime, s.o.Deployments, environmentID, files, only)
+	if err != nil {
+		return nil, err
+	}
+	res := &DeployResult{Deployed: deployed}
 	// The functions are live; what follows (sync instances) is made again,
 	// idempotently, by deploying again should it fail.
-	if err := s.o.Deployed(ctx, environmentID, deployed); err != nil {
-		return nil, fmt.Errorf("after deploying: %w", err)
+	if s.o.Deployed != nil {
+		if err := s.o.Deployed(ctx, environmentID, deployed); err != nil {
+			return nil, fmt.Errorf("after deploying: %w", err)
+		}
 	}
-	return deployed, nil
+	if len(only) > 0 {
+		return res, nil
+	}
+	if res.Stale, err = s.stale(ctx, environmentID, deployed); err != nil {
+		return nil, err
+	}
+	if !prune {
+		return res, nil
+	}
+	stale := res.Stale
+	res.Stale = nil // what is not in the project any more is gone
+	for _, d := range stale {
+		dep, err := s.Undeploy(ctx, environmentID, d.IntegrationKey, d.Name, d.Type)
+		if errors.Is(err, store.ErrNotFound) || errors.As(err, new(*DeploymentError)) {
+			continue // removed meanwhile
+		}
+		if err != nil {
+			// Deploying again with prune goes on from here.
+			return nil, fmt.Errorf("prune: %w", err)
+		}
+		res.Removed = append(res.Removed, dep)
+	}
+	return res, nil
+}
+
+// stale lists the environment's deployed functions that are not among
+// deployed (by integration, type and name).
+func (s *Service) stale(ctx context.Context, environmentID string, deployed []functions.Deployed) ([]*store.Deployment, error) {
+	type key struct{ integration, typ, name string }
+	have := make(map[key]bool, len(deployed))
+	for _, d := range deployed {
+		have[key{d.Integration, d.Type, d.Name}] = true
+	}
+	all, err := s.o.Deployments.List(ctx, environmentID, "")
+	if err != nil {
+		return nil, fmt.Errorf("list deployed functions: %w", err)
+	}
+	var out []*store.Deployment
+	for _, d := range all {
+		if !have[key{d.IntegrationKey, d.Type, d.Name}] {
+			out = append(out, d)
+		}
+	}
+	return out, nil
 }
 
 // Undeploy removes the function deployed as name in an integration
@@ -39,7 +104,7 @@ func (s *Service) Undeploy(ctx context.Context, environmentID, integrationKey, n
 	switch typ {
 	case "", "action", "sync", "on-event":
 	default:
-		return nil, &UndeployError{Kind: fault.Invalid, Code: "invalid_query_params", Field: "type", Message: fmt.Sprintf("type %q is not one of action, sync, on-event", typ)}
+		return nil, &DeploymentError{Kind: fault.Invalid, Code: "invalid_query_params", Field: "type", Message: fmt.Sprintf("type %q is not one of action, sync, on-event", typ)}
 	}
 	deps, err := s.o.Deployments.List(ctx, environmentID, integrationKey)
 	if err != nil {
@@ -53,11 +118,11 @@ func (s *Service) Undeploy(ctx context.Context, environmentID, integrationKey, n
 	}
 	switch {
 	case len(match) == 0 && typ != "":
-		return nil, &UndeployError{Kind: fault.NotFound, Code: "unknown_function", Message: fmt.Sprintf("no %s %q is deployed for integration %s", typ, name, integrationKey)}
+		return nil, &DeploymentError{Kind: fault.NotFound, Code: "unknown_function", Message: fmt.Sprintf("no %s %q is deployed for integration %s", typ, name, integrationKey)}
 	case len(match) == 0:
-		return nil, &UndeployError{Kind: fault.NotFound, Code: "unknown_function", Message: fmt.Sprintf("no function %q is deployed for integration %s", name, integrationKey)}
+		return nil, &DeploymentError{Kind: fault.NotFound, Code: "unknown_function", Message: fmt.Sprintf("no function %q is deployed for integration %s", name, integrationKey)}
 	case len(match) > 1:
-		return nil, &UndeployError{Kind: fault.Conflict, Code: "ambiguous_function", Field: "type",
+		return nil, &DeploymentError{Kind: fault.Conflict, Code: "ambiguous_function", Field: "type",
 			Message: fmt.Sprintf("%d functions named %q are deployed for integration %s; type says which", len(match), name, integrationKey)}
 	}
 	dep := match[0]
@@ -82,23 +147,23 @@ func (s *Service) Undeploy(ctx context.Context, environmentID, integrationKey, n
 	return dep, nil
 }
 
-// UndeployError is a refused undeploy: nothing deployed under the name,
-// or a name that needs its type; Field names the query parameter at
-// fault.
-type UndeployError struct {
+// DeploymentError is a refused deploy or undeploy: nothing deployed
+// under the name, a name that needs its type, prune with named
+// functions; Field names the member or query parameter at fault.
+type DeploymentError struct {
 	Kind    fault.Kind
 	Code    string
 	Message string
 	Field   string
 }
 
-func (e *UndeployError) Error() string { return fault.Describe(e.Code, e.Message, nil) }
+func (e *DeploymentError) Error() string { return fault.Describe(e.Code, e.Message, nil) }
 
 // FaultKind says what kind of refusal e is.
-func (e *UndeployError) FaultKind() fault.Kind { return e.Kind }
+func (e *DeploymentError) FaultKind() fault.Kind { return e.Kind }
 
 // Fault tells the caller what went wrong.
-func (e *UndeployError) Fault() fault.Detail {
+func (e *DeploymentError) Fault() fault.Detail {
 	return fault.Detail{Kind: e.Kind, Code: e.Code, Message: e.Message, Field: fault.DottedPath(e.Field)}
 }
 

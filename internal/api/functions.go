@@ -21,7 +21,7 @@ import (
 type Actions interface {
 	Trigger(ctx context.Context, req actions.Request) (*actions.Outcome, error)
 	Get(ctx context.Context, environmentID, id string) (*store.ActionRun, error)
-	Deploy(ctx context.Context, environmentID string, files map[string]string, only []string) ([]functions.Deployed, error)
+	Deploy(ctx context.Context, environmentID string, files map[string]string, only []string, prune bool) (*actions.DeployResult, error)
 	Deployments(ctx context.Context, environmentID string) ([]*store.Deployment, error)
 	Undeploy(ctx context.Context, environmentID, integrationKey, name, typ string) (*store.Deployment, error)
 	Dryrun(ctx context.Context, req actions.DryrunRequest) (*functions.DryrunResult, error)
@@ -49,22 +49,40 @@ func (s *Server) functionRoutes() {
 	private("PUT /environment/variables", s.putVariables)
 }
 
-// deployFunctions serves POST /functions/deploy: {files, functions?}.
+// deployFunctions serves POST /functions/deploy: {files, functions?,
+// prune?}. A deploy of the whole project lists the deployed functions the
+// files no longer have (not_in_project); with prune it removes them
+// (removed).
 func (s *Server) deployFunctions(w http.ResponseWriter, r *http.Request) {
 	var files map[string]string
 	var only []string
+	var prune bool
 	if !s.decodeLimited(w, r, maxSourceBody, map[string]field{
 		"files":     {dest: tagsField(&files), required: true},
 		"functions": {dest: stringList(&only)},
+		"prune":     {dest: boolField(&prune)},
 	}) {
 		return
 	}
-	deployed, err := s.actions.Deploy(r.Context(), environment(r.Context()).ID, files, only)
+	res, err := s.actions.Deploy(r.Context(), environment(r.Context()).ID, files, only, prune)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, wire.DeployResult{Deployed: deployed})
+	writeJSON(w, http.StatusOK, wire.DeployResult{Deployed: res.Deployed, NotInProject: undeployedList(res.Stale), Removed: undeployedList(res.Removed)})
+}
+
+// undeployedList is deployments as the wire names functions.
+func undeployedList(deps []*store.Deployment) []wire.Undeployed {
+	var out []wire.Undeployed
+	for _, d := range deps {
+		out = append(out, undeployed(d))
+	}
+	return out
+}
+
+func undeployed(d *store.Deployment) wire.Undeployed {
+	return wire.Undeployed{Integration: d.IntegrationKey, Name: d.Name, Type: d.Type, Version: d.Version}
 }
 
 // undeployFunction serves DELETE /functions/{integration}/{name}?type=:
@@ -89,7 +107,7 @@ func (s *Server) undeployFunction(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, wire.Undeployed{Integration: dep.IntegrationKey, Name: dep.Name, Type: dep.Type, Version: dep.Version})
+	writeJSON(w, http.StatusOK, undeployed(dep))
 }
 
 // dryrunFunction serves POST /functions/dryrun.
