@@ -6,12 +6,21 @@
 // (runs the describe bodies), runs each case with its hooks, and reports
 // each result to the host as it ends.
 //
-// Not a copy of vitest: cases run one at a time in file order, there are
-// no snapshots, no concurrent or retried cases, and fake timers freeze
-// the clock (Date) without taking over setTimeout.
+// Not a copy of vitest: cases run one at a time in file order, and there
+// are no snapshots, no concurrent or retried cases.
 
 const RealDate = Date;
 const realNow = Date.now;
+// The runtime's timers, for the runner's own (a case's time limit) and
+// for useRealTimers to put back.
+const realTimers = {
+  setTimeout: globalThis.setTimeout,
+  clearTimeout: globalThis.clearTimeout,
+  setInterval: globalThis.setInterval,
+  clearInterval: globalThis.clearInterval,
+  setImmediate: globalThis.setImmediate,
+  clearImmediate: globalThis.clearImmediate,
+};
 
 // ------------------------------------------------------------ formatting
 
@@ -678,6 +687,89 @@ function thaw() {
   fakeNow = null;
   fakeTimers = false;
   globalThis.Date = RealDate;
+  pending.clear();
+  Object.assign(globalThis, realTimers);
+}
+
+// Fake timers, as vitest's (@sinonjs/fake-timers): with useFakeTimers,
+// setTimeout, setInterval and setImmediate only queue their callbacks,
+// and time stands still until the test moves it (advanceTimersByTime,
+// runAllTimers, …), which runs the callbacks due on the way in time
+// order, with Date.now() at each one's time.
+const pending = new Map(); // id → {id, at, fn, args, interval}
+let fakeTimerSeq = 0;
+const maxTimerLoops = 10_000; // vitest's loopLimit
+
+function fakeSchedule(fn, ms, args, interval) {
+  if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function');
+  ms = Number(ms);
+  if (!(ms > 0) || ms > 0x7fffffff) ms = 0;
+  if (interval && ms < 1) ms = 1;
+  const t = { id: ++fakeTimerSeq, at: now() + ms, fn, args, interval: interval ? ms : -1 };
+  pending.set(t.id, t);
+  return t.id;
+}
+
+const fakeClear = (id) => {
+  pending.delete(Number(id));
+};
+
+const fakeTimerGlobals = {
+  setTimeout: (fn, ms, ...args) => fakeSchedule(fn, ms, args, false),
+  setInterval: (fn, ms, ...args) => fakeSchedule(fn, ms, args, true),
+  setImmediate: (fn, ...args) => fakeSchedule(fn, 0, args, false),
+  clearTimeout: fakeClear,
+  clearInterval: fakeClear,
+  clearImmediate: fakeClear,
+};
+
+// nextDue is the pending timer to run first among those due by limit:
+// the earliest, then the first created.
+function nextDue(limit) {
+  let first;
+  for (const t of pending.values()) {
+    if (t.at <= limit && (!first || t.at < first.at || (t.at === first.at && t.id < first.id))) first = t;
+  }
+  return first;
+}
+
+// runTimer moves the clock to t's time and runs it; an interval is
+// queued again first, as the runtime does.
+function runTimer(t) {
+  fakeNow = Math.max(fakeNow, t.at);
+  if (t.interval >= 0) t.at = fakeNow + t.interval;
+  else pending.delete(t.id);
+  t.fn(...t.args);
+}
+
+// runTimers runs the timers due by limit one after the other, those the
+// callbacks queue included; with async, the promises they settled run on
+// before the next. It stops at vitest's loop limit, which only timers
+// queuing timers forever reach.
+function runTimers(limit, async) {
+  const next = (n) => {
+    if (n >= maxTimerLoops) throw new Error(`Aborting after running ${maxTimerLoops} timers, assuming an infinite loop!`);
+    return nextDue(limit);
+  };
+  if (!async) {
+    for (let n = 0, t; (t = next(n)); n++) runTimer(t);
+    return undefined;
+  }
+  return (async () => {
+    for (let n = 0; ; n++) {
+      await settle();
+      const t = next(n);
+      if (!t) return;
+      runTimer(t);
+    }
+  })();
+}
+
+// settle lets promises run on: a turn of the runtime's event loop.
+const settle = () => new Promise((resolve) => realTimers.setTimeout(resolve, 0));
+
+function checkFake(what) {
+  if (!fakeTimers) throw new Error(`vi.${what}: timers are not mocked; call vi.useFakeTimers() first`);
 }
 
 // ------------------------------------------------------------ module mocks
@@ -832,6 +924,10 @@ export const vi = {
   useFakeTimers(options) {
     fakeTimers = true;
     freeze(options && options.now !== undefined ? options.now : fakeNow === null ? undefined : fakeNow);
+    const only = options && Array.isArray(options.toFake) ? options.toFake : Object.keys(fakeTimerGlobals);
+    for (const name of Object.keys(fakeTimerGlobals)) {
+      globalThis[name] = only.includes(name) ? fakeTimerGlobals[name] : realTimers[name];
+    }
     return vi;
   },
   useRealTimers() {
@@ -840,23 +936,76 @@ export const vi = {
   },
   isFakeTimers: () => fakeTimers,
   setSystemTime(t) {
+    // Pending fake timers keep the time they have left, as vitest's.
+    const before = now();
     freeze(t);
+    for (const timer of pending.values()) timer.at += fakeNow - before;
     return vi;
   },
   getMockedSystemTime: () => (fakeNow === null ? null : new RealDate(fakeNow)),
   getRealSystemTime: () => realNow(),
   advanceTimersByTime(ms) {
-    if (fakeNow !== null) fakeNow += Number(ms) || 0;
+    checkFake('advanceTimersByTime');
+    const to = now() + (Number(ms) || 0);
+    runTimers(to, false);
+    fakeNow = to;
     return vi;
   },
-  advanceTimersByTimeAsync(ms) {
-    vi.advanceTimersByTime(ms);
-    return Promise.resolve(vi);
+  async advanceTimersByTimeAsync(ms) {
+    checkFake('advanceTimersByTimeAsync');
+    const to = now() + (Number(ms) || 0);
+    await runTimers(to, true);
+    fakeNow = to;
+    return vi;
   },
-  runAllTimers: () => vi,
-  runAllTimersAsync: () => Promise.resolve(vi),
-  runOnlyPendingTimers: () => vi,
-  clearAllTimers: () => vi,
+  advanceTimersToNextTimer(steps = 1) {
+    checkFake('advanceTimersToNextTimer');
+    for (let i = 0; i < steps; i++) {
+      const t = nextDue(Infinity);
+      if (!t) break;
+      runTimer(t);
+    }
+    return vi;
+  },
+  async advanceTimersToNextTimerAsync(steps = 1) {
+    checkFake('advanceTimersToNextTimerAsync');
+    for (let i = 0; i < steps; i++) {
+      await settle();
+      const t = nextDue(Infinity);
+      if (!t) break;
+      runTimer(t);
+    }
+    return vi;
+  },
+  runAllTimers() {
+    checkFake('runAllTimers');
+    runTimers(Infinity, false);
+    return vi;
+  },
+  async runAllTimersAsync() {
+    checkFake('runAllTimersAsync');
+    await runTimers(Infinity, true);
+    return vi;
+  },
+  // The timers pending now, and those they queue that are due before the
+  // last of them.
+  runOnlyPendingTimers() {
+    checkFake('runOnlyPendingTimers');
+    const last = Math.max(now(), ...[...pending.values()].map((t) => t.at));
+    runTimers(last, false);
+    return vi;
+  },
+  async runOnlyPendingTimersAsync() {
+    checkFake('runOnlyPendingTimersAsync');
+    const last = Math.max(now(), ...[...pending.values()].map((t) => t.at));
+    await runTimers(last, true);
+    return vi;
+  },
+  clearAllTimers() {
+    pending.clear();
+    return vi;
+  },
+  getTimerCount: () => pending.size,
 };
 
 // ------------------------------------------------------------ Nango's mocks
@@ -957,9 +1106,9 @@ function withTimeout(p, what) {
   if (!p || typeof p.then !== 'function') return p;
   let timer;
   const limit = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${perCaseTimeout / 1000} s`)), perCaseTimeout);
+    timer = realTimers.setTimeout(() => reject(new Error(`${what} timed out after ${perCaseTimeout / 1000} s`)), perCaseTimeout);
   });
-  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+  return Promise.race([p, limit]).finally(() => realTimers.clearTimeout(timer));
 }
 
 async function collect(s) {
