@@ -7,9 +7,7 @@ package records
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,13 +56,6 @@ func (e *Error) Fault() fault.Detail {
 
 func invalid(field, format string, args ...any) *Error {
 	return &Error{Kind: fault.Invalid, Code: "invalid_query_params", Field: field, Message: fmt.Sprintf(format, args...)}
-}
-
-// Hash is what tells a changed record from an unchanged one: the hex
-// SHA-256 of its JSON as the function produced it.
-func Hash(payload []byte) string {
-	sum := sha256.Sum256(payload)
-	return hex.EncodeToString(sum[:])
 }
 
 // EncodeCursor is a record's cursor as customers see it: opaque, and

@@ -133,7 +133,7 @@ func checkWrites(model string, ids []string, payloads []json.RawMessage) ([]stor
 		if len(payloads[i]) > MaxRecordBytes {
 			return nil, refuse("record_too_large", "%s: record %s is %d bytes; a record may have at most 1 MiB", model, id, len(payloads[i]))
 		}
-		out[i] = store.RecordWrite{ID: id, Payload: payloads[i], Hash: Hash(payloads[i])}
+		out[i] = store.RecordWrite{ID: id, Payload: payloads[i]}
 	}
 	return out, nil
 }
@@ -158,7 +158,7 @@ func (o *op) check() {
 			bad = append(bad, &Invalid{Index: -1, ID: id, Problems: []string{fmt.Sprintf("the record is %d bytes; a record may have at most 1 MiB", len(valid[i]))}})
 			continue
 		}
-		o.writes = append(o.writes, store.RecordWrite{ID: id, Payload: valid[i], Hash: Hash(valid[i])})
+		o.writes = append(o.writes, store.RecordWrite{ID: id, Payload: valid[i]})
 	}
 	if len(bad) > 0 && o.invalid != nil {
 		o.invalid(bad)
@@ -481,7 +481,7 @@ func (w *Writer) apply(ctx context.Context, tx store.RecordTx, o op) (store.Reco
 			if err != nil {
 				return store.RecordCounts{}, refuse("invalid_records", "%s: record %s: %v", o.model, wr.ID, err)
 			}
-			merged = append(merged, store.RecordWrite{ID: wr.ID, Payload: m, Hash: Hash(m)})
+			merged = append(merged, store.RecordWrite{ID: wr.ID, Payload: m})
 		}
 		return tx.Upsert(ctx, scope, merged, w.generation)
 	case opDelete:

@@ -45,14 +45,13 @@ type Record struct {
 	Cursor int64
 }
 
-// RecordWrite is one record a sync saves: its id, its payload (plaintext
-// JSON; the store seals it) and the hex SHA-256 the caller computed of the
-// payload, which is how an unchanged record is recognised without opening
-// the stored one.
+// RecordWrite is one record a sync saves: its id and its payload
+// (plaintext JSON; the store seals it, and keeps a keyed digest of it,
+// which is how an unchanged record is recognised without opening the
+// stored one).
 type RecordWrite struct {
 	ID      string
 	Payload []byte
-	Hash    string
 }
 
 // RecordCounts are what a write changed.

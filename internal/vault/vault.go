@@ -12,6 +12,8 @@ package vault
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -38,6 +40,8 @@ var ErrDecrypt = errors.New("vault: ciphertext does not decrypt with this key")
 type Vault struct {
 	aead cipher.AEAD
 	id   string
+	// digestKey keys Digest: derived from the key, never the key itself.
+	digestKey []byte
 }
 
 // New returns a Vault for a 32-byte key.
@@ -54,7 +58,23 @@ func New(key []byte) (*Vault, error) {
 		return nil, fmt.Errorf("vault: %w", err)
 	}
 	sum := sha256.Sum256(append([]byte("patchbay key id\x00"), key...))
-	return &Vault{aead: aead, id: hex.EncodeToString(sum[:6])}, nil
+	digestKey, err := hkdf.Key(sha256.New, key, nil, "patchbay digest", sha256.Size)
+	if err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	return &Vault{aead: aead, id: hex.EncodeToString(sum[:6]), digestKey: digestKey}, nil
+}
+
+// Digest is a keyed digest of data (hex HMAC-SHA256 under a key derived
+// from the vault's): equal data give equal digests, so a digest stored
+// beside a ciphertext tells a changed value from an unchanged one. Unlike
+// a plain hash it is no oracle: without the key, nobody holding the
+// database can check a guess of what a ciphertext holds against it.
+func (v *Vault) Digest(data []byte) string {
+	m := hmac.New(sha256.New, v.digestKey)
+	m.Write(data)
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(m.Sum(sum[:0]))
 }
 
 // ParseKey decodes a base64 (standard or URL alphabet, padded or not) key of

@@ -2,7 +2,9 @@ package vault
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -172,6 +174,39 @@ func TestAADIsStable(t *testing.T) {
 	} {
 		if got := string(AAD(c.table, c.column, c.id)); got != c.want {
 			t.Errorf("AAD(%q, %q, %q) = %q, want %q", c.table, c.column, c.id, got, c.want)
+		}
+	}
+}
+
+func TestDigest(t *testing.T) {
+	t.Parallel()
+	newVault := func(seed byte) *Vault {
+		key := bytes.Repeat([]byte{seed}, KeySize)
+		v, err := New(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	a, b := newVault(1), newVault(2)
+	data := []byte(`{"id":"1","email":"ada@example.com"}`)
+	d := a.Digest(data)
+	plain := sha256.Sum256(data)
+	cases := []struct {
+		name string
+		ok   bool
+	}{
+		{"equal data, equal digests", a.Digest(append([]byte(nil), data...)) == d},
+		{"other data, other digest", a.Digest([]byte(`{"id":"1","email":"bob@example.com"}`)) != d},
+		{"another key, another digest", b.Digest(data) != d},
+		{"not the plain SHA-256", d != hex.EncodeToString(plain[:])},
+		{"hex of 32 bytes", len(d) == 64},
+		// Pinned: a stored digest must mean the same after an upgrade.
+		{"stable", newVault(7).Digest([]byte("x")) == "2e738adc2a5f4da8893201ee4fcc50350e6058ee6ce5a6a0b4708d29303c2e8c"},
+	}
+	for _, c := range cases {
+		if !c.ok {
+			t.Errorf("%s: digest %s", c.name, d)
 		}
 	}
 }

@@ -440,6 +440,15 @@ FROM (SELECT r.tid FROM unnest($5::text[]) AS i (id)
           WHERE connection_ref = $2 AND model = $3 AND variant = $4 AND external_id = i.id LIMIT 1) AS r) AS seen
 WHERE records.ctid = seen.tid;
 
+-- Unchanged records saved before digests were keyed: $4-$5 are the rows'
+-- (id, keyed digest).
+-- name: RehashRecords
+UPDATE records SET hash = x.hash
+FROM (SELECT r.tid, u.hash FROM unnest($4::text[], $5::text[]) AS u (id, hash)
+      CROSS JOIN LATERAL (SELECT ctid AS tid FROM records
+          WHERE connection_ref = $1 AND model = $2 AND variant = $3 AND external_id = u.id LIMIT 1) AS r) AS x
+WHERE records.ctid = x.tid;
+
 -- name: RecordPayloads
 SELECT r.external_id, r.payload
 FROM unnest($4::text[]) AS i (id)
@@ -556,9 +565,9 @@ ORDER BY connection_ref, model, variant, external_id
 LIMIT $6;
 
 -- name: ResealRecords
-UPDATE records SET payload = x.payload
-FROM (SELECT r.tid, u.payload
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) AS u (connection_ref, model, variant, id, payload)
+UPDATE records SET payload = x.payload, hash = x.hash
+FROM (SELECT r.tid, u.payload, u.hash
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[]) AS u (connection_ref, model, variant, id, payload, hash)
       CROSS JOIN LATERAL (SELECT ctid AS tid FROM records
           WHERE connection_ref = u.connection_ref::uuid AND model = u.model AND variant = u.variant AND external_id = u.id
           LIMIT 1) AS r) AS x

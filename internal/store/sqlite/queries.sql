@@ -394,6 +394,12 @@ ON CONFLICT (scope_id, external_id) DO UPDATE SET cursor = excluded.cursor,
 UPDATE records INDEXED BY records_external_id SET generation = ?1, last_seen_at = ?6
 WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?2 AND model = ?3 AND variant = ?4) AND external_id IN (SELECT value FROM json_each(?5));
 
+-- Unchanged records saved before digests were keyed: ?4-?5 are the row's
+-- (id, keyed digest).
+-- name: RehashRecords
+UPDATE records SET hash = ?5
+WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3) AND external_id = ?4;
+
 -- name: RecordPayloads
 SELECT external_id, payload FROM records INDEXED BY records_external_id
 WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3) AND external_id IN (SELECT value FROM json_each(?4))
@@ -502,7 +508,7 @@ ORDER BY scope_id, external_id
 LIMIT ?6;
 
 -- name: ResealRecords
-UPDATE records SET payload = ?5 WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3) AND external_id = ?4;
+UPDATE records SET payload = ?5, hash = ?6 WHERE scope_id = (SELECT id FROM record_scopes WHERE connection_ref = ?1 AND model = ?2 AND variant = ?3) AND external_id = ?4;
 
 -- Sync instances. Every read returns the same columns, in this order, joined
 -- with the integration for its key and the connection for its id:

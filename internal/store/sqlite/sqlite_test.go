@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -110,8 +108,7 @@ func TestNoPlaintextRecordsOnDisk(t *testing.T) {
 	scope := store.RecordScope{EnvironmentID: env.ID, ConnectionRef: conn.ID, Model: "Contact", Variant: store.DefaultVariant}
 	for i, version := range [][2]string{{canaries[0], canaries[2]}, {canaries[1], canaries[3]}} {
 		payload := []byte(`{"email":"` + version[0] + `"}`)
-		sum := sha256.Sum256(payload)
-		rec := store.RecordWrite{ID: "r1", Payload: payload, Hash: hex.EncodeToString(sum[:])}
+		rec := store.RecordWrite{ID: "r1", Payload: payload}
 		err := s.Records().Write(ctx, func(tx store.RecordTx) error {
 			if _, err := tx.Upsert(ctx, scope, []store.RecordWrite{rec}, int64(i+1)); err != nil {
 				return err

@@ -79,6 +79,14 @@ func (t *recordTx) save(ctx context.Context, s store.RecordScope, st *scopeState
 	return nil
 }
 
+// plainDigest is the digest records had before digests were keyed (the
+// hex SHA-256 of the payload), which rows saved then still carry until
+// their record is saved again or the encryption key rotates.
+func plainDigest(payload []byte) string {
+	sum := sha256.Sum256(payload)
+	return hex.EncodeToString(sum[:])
+}
+
 type storedRecordState struct {
 	hash    string
 	deleted bool
@@ -168,12 +176,9 @@ func (t *recordTx) upsert(ctx context.Context, s store.RecordScope, recs []store
 		unchanged             []string
 		live                  int
 	)
+	var rehashIDs, rehashes []string
 	for _, rec := range recs {
-		if rec.Hash == "" {
-			// Without a hash every payload would look unchanged.
-			sum := sha256.Sum256(rec.Payload)
-			rec.Hash = hex.EncodeToString(sum[:])
-		}
+		digest := v.Digest(rec.Payload)
 		action := store.RecordUpdated
 		switch old, ok := stored[rec.ID]; {
 		case ok && keepAbove != 0 && old.cursor > keepAbove:
@@ -188,14 +193,20 @@ func (t *recordTx) upsert(ctx context.Context, s store.RecordScope, recs []store
 		case old.deleted:
 			counts.Updated++
 			live++
-		case old.hash != rec.Hash:
+		case old.hash != digest && old.hash == plainDigest(rec.Payload):
+			// Unchanged, saved before digests were keyed: it gets its
+			// keyed digest, and stays as it was otherwise.
+			rehashIDs, rehashes = append(rehashIDs, rec.ID), append(rehashes, digest)
+			unchanged = append(unchanged, rec.ID)
+			continue
+		case old.hash != digest:
 			counts.Updated++
 		default:
 			unchanged = append(unchanged, rec.ID)
 			continue
 		}
 		st.last++
-		wIDs, hashes, actions = append(wIDs, rec.ID), append(hashes, rec.Hash), append(actions, action)
+		wIDs, hashes, actions = append(wIDs, rec.ID), append(hashes, digest), append(actions, action)
 		cursors = append(cursors, st.last)
 		payloads = append(payloads, v.Seal(rec.Payload, recordAAD(s.ConnectionRef, s.Model, s.Variant, rec.ID)))
 	}
@@ -205,6 +216,11 @@ func (t *recordTx) upsert(ctx context.Context, s store.RecordScope, recs []store
 			return fail(err)
 		}
 		if err := t.save(ctx, s, st, live); err != nil {
+			return fail(err)
+		}
+	}
+	if len(rehashIDs) > 0 {
+		if _, err := t.db.execBatch(ctx, t.tx, "RehashRecords", []any{s.ConnectionRef, s.Model, s.Variant}, rehashIDs, rehashes); err != nil {
 			return fail(err)
 		}
 	}
@@ -749,7 +765,7 @@ func (db *DB) resealRecords(ctx context.Context, tx *sql.Tx, old, next *vault.Va
 		if err != nil {
 			return err
 		}
-		var refs, models, variants, ids []string
+		var refs, models, variants, ids, digests []string
 		var payloads [][]byte
 		for rows.Next() {
 			var ref, model, variant, id string
@@ -766,6 +782,9 @@ func (db *DB) resealRecords(ctx context.Context, tx *sql.Tx, old, next *vault.Va
 			}
 			refs, models, variants, ids = append(refs, ref), append(models, model), append(variants, variant), append(ids, id)
 			payloads = append(payloads, next.Seal(plain, aad))
+			// The digest is keyed too: under the new key, so that a
+			// record saved unchanged after the rotation reads unchanged.
+			digests = append(digests, next.Digest(plain))
 		}
 		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return err
@@ -773,7 +792,7 @@ func (db *DB) resealRecords(ctx context.Context, tx *sql.Tx, old, next *vault.Va
 		if len(ids) == 0 {
 			return nil
 		}
-		if _, err := db.execBatch(ctx, tx, "ResealRecords", nil, refs, models, variants, ids, payloads); err != nil {
+		if _, err := db.execBatch(ctx, tx, "ResealRecords", nil, refs, models, variants, ids, payloads, digests); err != nil {
 			return err
 		}
 		last := len(ids) - 1

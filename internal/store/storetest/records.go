@@ -37,10 +37,9 @@ func (b *bundle) scopeOf(c *store.Connection, model, variant string) store.Recor
 	return store.RecordScope{EnvironmentID: c.EnvironmentID, ConnectionRef: c.ID, Model: model, Variant: variant}
 }
 
-// rec is a record write with its payload's hash.
+// rec is a record write.
 func rec(id, payload string) store.RecordWrite {
-	sum := sha256.Sum256([]byte(payload))
-	return store.RecordWrite{ID: id, Payload: []byte(payload), Hash: hex.EncodeToString(sum[:])}
+	return store.RecordWrite{ID: id, Payload: []byte(payload)}
 }
 
 func (b *bundle) upsert(t *testing.T, scope store.RecordScope, generation int64, recs ...store.RecordWrite) store.RecordCounts {
@@ -711,6 +710,51 @@ func testRecords(t *testing.T, newDB func(t *testing.T) Database) {
 					t.Errorf("%s holds %s in plaintext", table, canary)
 				}
 			}
+		}
+	})
+	t.Run("DigestsAreKeyed", func(t *testing.T) {
+		t.Parallel()
+		b := setupRecords(t, newDB)
+		const payload = `{"email":"ada@example.com"}`
+		sum := sha256.Sum256([]byte(payload))
+		plain := hex.EncodeToString(sum[:])
+		hashOf := func() string {
+			t.Helper()
+			return string(b.column(t, "SELECT hash FROM records WHERE external_id = 'a'"))
+		}
+		b.upsert(t, b.scope, 1, rec("a", payload))
+		keyed := hashOf()
+		if len(keyed) != 64 || keyed == plain {
+			t.Fatalf("stored digest %q: want a keyed one, not the payload's SHA-256", keyed)
+		}
+		cursor := b.records(t, store.RecordQuery{Scope: b.scope})[0].Cursor
+		// A row saved before digests were keyed holds the plain SHA-256:
+		// saved unchanged, it is unchanged, and gets the keyed digest.
+		b.db.Exec(t, "UPDATE records SET hash = '"+plain+"' WHERE external_id = 'a'")
+		if counts := b.upsert(t, b.scope, 2, rec("a", payload)); counts != (store.RecordCounts{}) {
+			t.Fatalf("an unchanged record with a plain digest counted %+v", counts)
+		}
+		if got := hashOf(); got != keyed {
+			t.Fatalf("digest after the save %q, want the keyed %q", got, keyed)
+		}
+		if got := b.records(t, store.RecordQuery{Scope: b.scope})[0]; got.Cursor != cursor || got.LastAction != store.RecordAdded {
+			t.Fatalf("the rehashed record moved: %+v", got)
+		}
+		// Changed, it is changed whatever digest it had.
+		b.db.Exec(t, "UPDATE records SET hash = '"+plain+"' WHERE external_id = 'a'")
+		if counts := b.upsert(t, b.scope, 3, rec("a", `{"email":"bob@example.com"}`)); counts != (store.RecordCounts{Updated: 1}) {
+			t.Fatalf("a changed record counted %+v", counts)
+		}
+		// Rotation: digests follow the key, and unchanged stays unchanged.
+		b.upsert(t, b.scope, 4, rec("a", payload))
+		if err := b.store.RotateEncryption(b.ctx, NewVault(t)); err != nil {
+			t.Fatal(err)
+		}
+		if got := hashOf(); got == keyed || len(got) != 64 {
+			t.Fatalf("digest after the rotation %q, was %q: want one under the new key", got, keyed)
+		}
+		if counts := b.upsert(t, b.scope, 5, rec("a", payload)); counts != (store.RecordCounts{}) {
+			t.Fatalf("an unchanged record after the rotation counted %+v", counts)
 		}
 	})
 	t.Run("RotateEncryption", func(t *testing.T) {
