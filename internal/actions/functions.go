@@ -62,7 +62,7 @@ func (s *Service) Deploy(ctx context.Context, environmentID string, files map[st
 	res.Stale = nil // what is not in the project any more is gone
 	for _, d := range stale {
 		dep, err := s.Undeploy(ctx, environmentID, d.IntegrationKey, d.Name, d.Type)
-		if errors.Is(err, store.ErrNotFound) || errors.As(err, new(*DeploymentError)) {
+		if errors.Is(err, store.ErrNotFound) || fault.KindOf(err) == fault.NotFound {
 			continue // removed meanwhile
 		}
 		if err != nil {
@@ -150,22 +150,7 @@ func (s *Service) Undeploy(ctx context.Context, environmentID, integrationKey, n
 // DeploymentError is a refused deploy or undeploy: nothing deployed
 // under the name, a name that needs its type, prune with named
 // functions; Field names the member or query parameter at fault.
-type DeploymentError struct {
-	Kind    fault.Kind
-	Code    string
-	Message string
-	Field   string
-}
-
-func (e *DeploymentError) Error() string { return fault.Describe(e.Code, e.Message, nil) }
-
-// FaultKind says what kind of refusal e is.
-func (e *DeploymentError) FaultKind() fault.Kind { return e.Kind }
-
-// Fault tells the caller what went wrong.
-func (e *DeploymentError) Fault() fault.Detail {
-	return fault.Detail{Kind: e.Kind, Code: e.Code, Message: e.Message, Field: fault.DottedPath(e.Field)}
-}
+type DeploymentError = fault.Error
 
 // Deployments lists an environment's deployed functions.
 func (s *Service) Deployments(ctx context.Context, environmentID string) ([]*store.Deployment, error) {

@@ -103,6 +103,31 @@ func KindOf(err error) Kind {
 	return Internal
 }
 
+// Error is a domain error with nothing of its own to add: its kind, the
+// domain's code, a message for people, the input member at fault
+// (dotted, "a.b.0") and the cause. A domain whose errors carry more (a
+// failure's payload, a retry hint) defines its own type.
+type Error struct {
+	Kind    Kind
+	Code    string
+	Message string
+	Field   string
+	Err     error
+}
+
+func (e *Error) Error() string { return Describe(e.Code, e.Message, e.Err) }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// FaultKind says what kind of failure e is.
+func (e *Error) FaultKind() Kind { return e.Kind }
+
+// Fault tells the caller what went wrong.
+func (e *Error) Fault() Detail {
+	return Detail{Kind: e.Kind, Code: e.Code, Message: e.Message, Field: DottedPath(e.Field)}
+}
+
 // Detail is what a domain error tells its caller: the kind of failure,
 // the domain's code (empty: the kind's), a message for people and the
 // path of the input member at fault (strings for object members, ints for

@@ -82,9 +82,11 @@ func (r *runSync) addInvalid(model string, n int) {
 	r.invalid[model] += n
 }
 
+// hostErr hands a refused record operation (a records.Error) to the
+// function as a host error of its kind and code.
 func hostErr(err error) error {
 	if e, ok := err.(*records.Error); ok {
-		return &functions.HostError{Kind: fault.Invalid, Code: e.Code, Message: e.Message}
+		return &functions.HostError{Kind: e.Kind, Code: e.Code, Message: e.Message}
 	}
 	return err
 }

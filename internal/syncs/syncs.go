@@ -32,26 +32,7 @@ import (
 )
 
 // Error is a refused request: Field names the member at fault.
-type Error struct {
-	Kind    fault.Kind
-	Code    string
-	Message string
-	Field   string
-	Err     error
-}
-
-func (e *Error) Error() string { return fault.Describe(e.Code, e.Message, e.Err) }
-
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
-
-// FaultKind says what kind of failure e is.
-func (e *Error) FaultKind() fault.Kind { return e.Kind }
-
-// Fault tells the caller what went wrong.
-func (e *Error) Fault() fault.Detail {
-	return fault.Detail{Kind: e.Kind, Code: e.Code, Message: e.Message, Field: fault.DottedPath(e.Field)}
-}
+type Error = fault.Error
 
 func invalid(field, format string, args ...any) *Error {
 	return &Error{Kind: fault.Invalid, Code: "invalid_body", Field: field, Message: fmt.Sprintf(format, args...)}
