@@ -88,6 +88,11 @@ type ActionRun struct {
 	UpdatedAt  time.Time
 	// ExpiresAt is when the run (and its idempotency key) is forgotten.
 	ExpiresAt time.Time
+	// Owner names the attempt running it ("" when none runs), and
+	// HeartbeatAt is when that attempt last said it is alive: a run whose
+	// heartbeat stopped (its node died) is found by Stale.
+	Owner       string
+	HeartbeatAt *time.Time
 }
 
 // ActionRuns stores action invocations.
@@ -104,6 +109,9 @@ type ActionRuns interface {
 	// DeleteExpired removes the runs whose ExpiresAt is before now and
 	// returns how many.
 	DeleteExpired(ctx context.Context, now time.Time) (int, error)
+	// Stale returns up to limit running runs whose heartbeat is before
+	// before, oldest first (runs without a heartbeat are not stale).
+	Stale(ctx context.Context, before time.Time, limit int) ([]*ActionRun, error)
 }
 
 // EnvironmentVariable is a name and value a function reads with

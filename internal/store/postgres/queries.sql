@@ -296,32 +296,48 @@ DELETE FROM action_runs WHERE environment_id = $1 AND idempotency_key = $2 AND e
 -- transaction and then finds the row ActionRunByKey reads.
 -- name: InsertActionRun
 INSERT INTO action_runs (id, environment_id, integration_key, connection_id, action_name, idempotency_key,
-    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at,
+    owner, heartbeat_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 ON CONFLICT (environment_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING;
 
 -- name: ActionRunByKey
 SELECT id, environment_id, integration_key, connection_id, action_name, idempotency_key,
-    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at
+    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at,
+    owner, heartbeat_at
 FROM action_runs WHERE environment_id = $1 AND idempotency_key = $2;
 
 -- name: GetActionRun
 SELECT id, environment_id, integration_key, connection_id, action_name, idempotency_key,
-    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at
+    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at,
+    owner, heartbeat_at
 FROM action_runs WHERE environment_id = $1 AND id = $2;
 
 -- GetActionRun inside a read-modify-write transaction; the row lock makes
 -- concurrent updates apply one after the other.
 -- name: LockActionRun
 SELECT id, environment_id, integration_key, connection_id, action_name, idempotency_key,
-    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at
+    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at,
+    owner, heartbeat_at
 FROM action_runs WHERE environment_id = $1 AND id = $2
 FOR UPDATE;
 
 -- name: UpdateActionRun
 UPDATE action_runs SET status = $1, output = $2, error = $3, async = $4, attempts = $5, max_retries = $6,
-    updated_at = $7, expires_at = $8
-WHERE id = $9;
+    updated_at = $7, expires_at = $8, owner = $9, heartbeat_at = $10
+WHERE id = $11;
+
+-- Runs whose attempt stopped saying it is alive: running, with a
+-- heartbeat before $1 (runs started by a node that did not send
+-- heartbeats have none, and are left to the job queue's rescue).
+-- name: StaleActionRuns
+SELECT id, environment_id, integration_key, connection_id, action_name, idempotency_key,
+    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at,
+    owner, heartbeat_at
+FROM action_runs
+WHERE status = 'running' AND heartbeat_at < $1
+ORDER BY heartbeat_at
+LIMIT $2;
 
 -- name: DeleteExpiredActionRuns
 DELETE FROM action_runs WHERE expires_at < $1;

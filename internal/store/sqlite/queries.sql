@@ -295,31 +295,47 @@ DELETE FROM action_runs WHERE environment_id = ? AND idempotency_key = ? AND exp
 -- transactions are serialised (_txlock=immediate), so it is never racing.
 -- name: InsertActionRun
 INSERT INTO action_runs (id, environment_id, integration_key, connection_id, action_name, idempotency_key,
-    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at,
+    owner, heartbeat_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (environment_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING;
 
 -- name: ActionRunByKey
 SELECT id, environment_id, integration_key, connection_id, action_name, idempotency_key,
-    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at
+    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at,
+    owner, heartbeat_at
 FROM action_runs WHERE environment_id = ? AND idempotency_key = ?;
 
 -- name: GetActionRun
 SELECT id, environment_id, integration_key, connection_id, action_name, idempotency_key,
-    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at
+    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at,
+    owner, heartbeat_at
 FROM action_runs WHERE environment_id = ? AND id = ?;
 
 -- GetActionRun inside a read-modify-write transaction. SQLite's write
 -- transactions are serialised (_txlock=immediate), so no row lock is needed.
 -- name: LockActionRun
 SELECT id, environment_id, integration_key, connection_id, action_name, idempotency_key,
-    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at
+    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at,
+    owner, heartbeat_at
 FROM action_runs WHERE environment_id = ? AND id = ?;
 
 -- name: UpdateActionRun
 UPDATE action_runs SET status = ?, output = ?, error = ?, async = ?, attempts = ?, max_retries = ?,
-    updated_at = ?, expires_at = ?
+    updated_at = ?, expires_at = ?, owner = ?, heartbeat_at = ?
 WHERE id = ?;
+
+-- Runs whose attempt stopped saying it is alive: running, with a
+-- heartbeat before ?1 (runs started by a node that did not send
+-- heartbeats have none, and are left to the job queue's rescue).
+-- name: StaleActionRuns
+SELECT id, environment_id, integration_key, connection_id, action_name, idempotency_key,
+    request_hash, input, status, output, error, async, attempts, max_retries, created_at, updated_at, expires_at,
+    owner, heartbeat_at
+FROM action_runs INDEXED BY action_runs_running
+WHERE status = 'running' AND heartbeat_at < ?1
+ORDER BY heartbeat_at
+LIMIT ?2;
 
 -- name: DeleteExpiredActionRuns
 DELETE FROM action_runs WHERE expires_at < ?;

@@ -200,7 +200,7 @@ func (s actionRuns) create(ctx context.Context, tx *sql.Tx, run *store.ActionRun
 	}
 	res, err := tx.ExecContext(ctx, s.db.q("InsertActionRun"), n.ID, n.EnvironmentID, n.IntegrationKey, n.ConnectionID,
 		n.ActionName, nullString(n.IdempotencyKey), n.RequestHash, input, n.Status, output, errJSON,
-		n.Async, n.Attempts, n.MaxRetries, n.CreatedAt, n.UpdatedAt, n.ExpiresAt)
+		n.Async, n.Attempts, n.MaxRetries, n.CreatedAt, n.UpdatedAt, n.ExpiresAt, n.Owner, nullTime(n.HeartbeatAt))
 	if err != nil {
 		return nil, false, err
 	}
@@ -238,11 +238,13 @@ func (s actionRuns) scan(row rowScanner) (*store.ActionRun, error) {
 	r := &store.ActionRun{}
 	var key sql.NullString
 	var input, output, errJSON []byte
+	var heartbeat sql.NullTime
 	if err := row.Scan(&r.ID, &r.EnvironmentID, &r.IntegrationKey, &r.ConnectionID, &r.ActionName, &key,
 		&r.RequestHash, &input, &r.Status, &output, &errJSON, &r.Async, &r.Attempts, &r.MaxRetries,
-		&r.CreatedAt, &r.UpdatedAt, &r.ExpiresAt); err != nil {
+		&r.CreatedAt, &r.UpdatedAt, &r.ExpiresAt, &r.Owner, &heartbeat); err != nil {
 		return nil, notFound(err)
 	}
+	r.HeartbeatAt = timePtr(heartbeat)
 	r.IdempotencyKey = key.String
 	r.CreatedAt, r.UpdatedAt, r.ExpiresAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC(), r.ExpiresAt.UTC()
 	for _, col := range []struct {
@@ -304,7 +306,7 @@ func (s actionRuns) Update(ctx context.Context, environmentID, id string, change
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.db.q("UpdateActionRun"), r.Status, output, errJSON, r.Async,
-			r.Attempts, r.MaxRetries, r.UpdatedAt, r.ExpiresAt, r.ID); err != nil {
+			r.Attempts, r.MaxRetries, r.UpdatedAt, r.ExpiresAt, r.Owner, nullTime(r.HeartbeatAt), r.ID); err != nil {
 			return err
 		}
 		out = r
@@ -322,6 +324,26 @@ func (s actionRuns) DeleteExpired(ctx context.Context, now time.Time) (int, erro
 		return 0, fmt.Errorf("delete expired action runs: %w", err)
 	}
 	return int(n), nil
+}
+
+func (s actionRuns) Stale(ctx context.Context, before time.Time, limit int) ([]*store.ActionRun, error) {
+	rows, err := s.db.read.QueryContext(ctx, s.db.q("StaleActionRuns"), before.UTC(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("stale action runs: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.ActionRun
+	for rows.Next() {
+		r, err := s.scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("stale action runs: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("stale action runs: %w", err)
+	}
+	return out, nil
 }
 
 type functionLocks struct{ db *DB }

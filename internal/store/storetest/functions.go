@@ -590,6 +590,46 @@ func testActionRuns(t *testing.T, newDB func(t *testing.T) Database) {
 			t.Fatalf("second DeleteExpired = %d, %v; want 0", n, err)
 		}
 	})
+	t.Run("HeartbeatsAndStale", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newDB)
+		dev := b.environment(t, "dev")
+		runs := b.store.ActionRuns()
+		now := time.Now().UTC()
+		beat := func(r *store.ActionRun, status, owner string, at *time.Time) *store.ActionRun {
+			t.Helper()
+			got, err := runs.Update(b.ctx, dev.ID, r.ID, func(r *store.ActionRun) error {
+				r.Status, r.Owner, r.HeartbeatAt = status, owner, at
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		ago := func(d time.Duration) *time.Time { at := now.Add(-d); return &at }
+		dead := beat(b.actionRun(t, actionRun(dev.ID, "dead")), store.ActionRunning, "node-a/1", ago(10*time.Minute))
+		older := beat(b.actionRun(t, actionRun(dev.ID, "older")), store.ActionRunning, "node-b/2", ago(time.Hour))
+		beat(b.actionRun(t, actionRun(dev.ID, "alive")), store.ActionRunning, "node-c/3", ago(time.Second))
+		beat(b.actionRun(t, actionRun(dev.ID, "done")), store.ActionSucceeded, "", ago(time.Hour))
+		b.actionRun(t, actionRun(dev.ID, "no-heartbeat")) // pending, never beat
+		if got, err := runs.Get(b.ctx, dev.ID, dead.ID); err != nil || got.Owner != "node-a/1" || got.HeartbeatAt == nil ||
+			got.HeartbeatAt.Sub(*dead.HeartbeatAt).Abs() > time.Microsecond {
+			t.Fatalf("Get = %+v, %v; want the owner and heartbeat saved", got, err)
+		}
+		stale, err := runs.Stale(b.ctx, now.Add(-time.Minute), 10)
+		if err != nil || len(stale) != 2 || stale[0].ID != older.ID || stale[1].ID != dead.ID {
+			t.Fatalf("Stale = %+v, %v; want the two silent running runs, oldest first", stale, err)
+		}
+		if stale, err := runs.Stale(b.ctx, now.Add(-time.Minute), 1); err != nil || len(stale) != 1 || stale[0].ID != older.ID {
+			t.Fatalf("Stale limit 1 = %+v, %v", stale, err)
+		}
+		// Settled, a run is not stale whatever its heartbeat.
+		beat(dead, store.ActionFailed, "", dead.HeartbeatAt)
+		if stale, err := runs.Stale(b.ctx, now.Add(-time.Minute), 10); err != nil || len(stale) != 1 {
+			t.Fatalf("Stale after settling one = %+v, %v", stale, err)
+		}
+	})
 	t.Run("DeletingTheEnvironmentDeletesThem", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, newDB)
