@@ -80,6 +80,7 @@ type Runs interface {
 	Create(ctx context.Context, run *store.ActionRun) (*store.ActionRun, bool, error)
 	Get(ctx context.Context, environmentID, id string) (*store.ActionRun, error)
 	Update(ctx context.Context, environmentID, id string, change func(*store.ActionRun) error) (*store.ActionRun, error)
+	Stale(ctx context.Context, before time.Time, limit int) ([]*store.ActionRun, error)
 }
 
 // Enqueuer schedules a run as a durable job; the job calls Execute.
@@ -115,7 +116,13 @@ type Options struct {
 	// RetryBase is the first wait between attempts of a synchronous
 	// invocation with X-Max-Retries (default 500 ms, doubling).
 	RetryBase time.Duration
-	Now       func() time.Time
+	// Node names this node in the runs it executes (default: host, pid
+	// and a random suffix).
+	Node string
+	// Lease is how long an async run's attempt may go without a heartbeat
+	// before Sweep fails the run as its node's death (default 2 min).
+	Lease time.Duration
+	Now   func() time.Time
 }
 
 // Service invokes actions.
@@ -141,6 +148,12 @@ func New(o Options) *Service {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Node == "" {
+		o.Node = defaultNode()
+	}
+	if o.Lease <= 0 {
+		o.Lease = defaultLease
 	}
 	return &Service{o: o}
 }
@@ -327,8 +340,10 @@ func (s *Service) Execute(ctx context.Context, environmentID, runID, environment
 	if run.Status == store.ActionSucceeded || run.Status == store.ActionFailed {
 		return nil
 	}
+	owner := s.newOwner()
 	run, err = s.o.Runs.Update(ctx, environmentID, runID, func(r *store.ActionRun) error {
-		r.Status = store.ActionRunning
+		now := s.o.Now().UTC()
+		r.Status, r.Owner, r.HeartbeatAt = store.ActionRunning, owner, &now
 		r.Attempts++
 		return nil
 	})
@@ -341,23 +356,40 @@ func (s *Service) Execute(ctx context.Context, environmentID, runID, environment
 	// bounds the rest (waiting for a slot, recording the result) as well.
 	ctx, cancel := context.WithTimeout(ctx, s.settings(ctx, environmentID, run.IntegrationKey).limits.Timeout+ExecuteGrace)
 	defer cancel()
+	runCtx, stop := context.WithCancelCause(ctx)
+	beating := make(chan struct{})
+	go func() {
+		defer close(beating)
+		s.heartbeat(runCtx, run, owner, stop)
+	}()
 	req := Request{EnvironmentID: environmentID, EnvironmentName: environmentName, IntegrationKey: run.IntegrationKey,
 		ConnectionID: run.ConnectionID, ActionName: run.ActionName, Input: run.Input}
-	dep, err := s.deployment(ctx, environmentID, run.IntegrationKey, run.ActionName)
+	dep, err := s.deployment(runCtx, environmentID, run.IntegrationKey, run.ActionName)
 	var out json.RawMessage
 	if err == nil {
-		out, err = s.attempt(ctx, req, dep, run.ID)
+		out, err = s.attempt(runCtx, req, dep, run.ID)
+	}
+	taken := errors.Is(context.Cause(runCtx), errRunTaken)
+	stop(nil)
+	<-beating
+	if taken {
+		// The sweep failed the run and said so; nothing is left to record.
+		s.o.Logger.WarnContext(ctx, "async action attempt stopped: its run was failed while its heartbeats did not get through", "run", runID)
+		return nil
 	}
 	f := failureOf(err)
 	if f != nil && !last && retryable(f) {
 		// Back to pending for the queue's next attempt.
 		_, _ = s.o.Runs.Update(context.WithoutCancel(ctx), environmentID, runID, func(r *store.ActionRun) error {
-			r.Status = store.ActionPending
+			if r.Owner != owner {
+				return errRunTaken
+			}
+			r.Status, r.Owner = store.ActionPending, ""
 			return nil
 		})
 		return err
 	}
-	settled := s.settle(context.WithoutCancel(ctx), run, out, f)
+	settled := s.settleAs(context.WithoutCancel(ctx), run, out, f, owner)
 	if s.o.Done != nil && settled != nil {
 		s.o.Done(context.WithoutCancel(ctx), settled)
 	}
@@ -517,7 +549,17 @@ func capFailure(f *functions.Failure) *functions.Failure {
 // settle stores a run's end. It returns nil when the run could not be
 // saved (logged): the caller still has the result in hand.
 func (s *Service) settle(ctx context.Context, run *store.ActionRun, out json.RawMessage, f *functions.Failure) *store.ActionRun {
+	return s.settleAs(ctx, run, out, f, "")
+}
+
+// settleAs is settle for the attempt owner ("" for a run no attempt
+// owns): a run another attempt or the sweep took is left as it is.
+func (s *Service) settleAs(ctx context.Context, run *store.ActionRun, out json.RawMessage, f *functions.Failure, owner string) *store.ActionRun {
 	settled, err := s.o.Runs.Update(ctx, run.EnvironmentID, run.ID, func(r *store.ActionRun) error {
+		if owner != "" && r.Owner != owner {
+			return errRunTaken
+		}
+		r.Owner = ""
 		if f != nil {
 			r.Status, r.Error, r.Output = store.ActionFailed, mustJSON(toStoredFailure(f)), nil
 		} else {
@@ -528,6 +570,10 @@ func (s *Service) settle(ctx context.Context, run *store.ActionRun, out json.Raw
 		}
 		return nil
 	})
+	if errors.Is(err, errRunTaken) {
+		s.o.Logger.WarnContext(ctx, "async action attempt finished after its run was failed (its heartbeats did not get through): its outcome is dropped", "run", run.ID)
+		return nil
+	}
 	if err != nil {
 		s.o.Logger.Error("save action run", "run", run.ID, "err", err)
 		return nil

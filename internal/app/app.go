@@ -168,6 +168,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Timeout:      cfg.ActionTimeout,
 		Logger:       logger,
 		Done:         webhooks.AsyncActionEvents{Sender: a.webhooks}.Done,
+		Lease:        cfg.SyncLease,
 		Deployed:     a.syncs.Deployed,
 		UndeploySync: a.syncs.Undeploy,
 	})
@@ -300,6 +301,7 @@ func (a *App) Run(ctx context.Context) error {
 		return fmt.Errorf("start the job queue: %w", err)
 	}
 	background.Go(func() { a.syncs.Schedule(bgCtx) })
+	background.Go(func() { a.actions.Watch(bgCtx) })
 	// stopJobs hands the sync runs over at once (they resume from their
 	// checkpoints on another node, or here after a restart) and gives the
 	// actions in flight the shutdown timeout to finish; River then
@@ -386,6 +388,10 @@ func (a *App) Proxy() *proxy.Proxy { return a.proxy }
 
 // Syncs is the node's sync service (for tests and tools).
 func (a *App) Syncs() *syncs.Service { return a.syncs }
+
+// Store is the node's store, for tests that change rows as another node
+// (or one that died) would have left them.
+func (a *App) Store() store.Store { return a.store }
 
 // EnvironmentID returns the id of the environment named name.
 func (a *App) EnvironmentID(ctx context.Context, name string) (string, error) {

@@ -113,7 +113,7 @@ var settings = []setting{
 	{"PATCHBAY_FUNCTION_MEMORY", "function-memory", "256MiB", "heap limit of each function execution (e.g. 128MiB, 1GiB)", func(f *Flags) *string { return &f.functionMemory }},
 	{"PATCHBAY_ACTION_TIMEOUT", "action-timeout", "5m", "time limit of one action execution", func(f *Flags) *string { return &f.actionTimeout }},
 	{"PATCHBAY_SYNC_TIMEOUT", "sync-timeout", "24h", "time limit of one sync run", func(f *Flags) *string { return &f.syncTimeout }},
-	{"PATCHBAY_SYNC_LEASE", "sync-lease", "2m", "how long a sync run's node may go silent before another node takes the run over and resumes it from its checkpoint", func(f *Flags) *string { return &f.syncLease }},
+	{"PATCHBAY_SYNC_LEASE", "sync-lease", "2m", "how long a node may go silent before its sync runs are taken over by another node (resumed from their checkpoints) and its async action runs are failed", func(f *Flags) *string { return &f.syncLease }},
 	{"PATCHBAY_SYNC_ATTEMPTS", "sync-attempts", "3", "attempts of a failing sync run before the sync shows ERROR and waits for its next scheduled run", func(f *Flags) *string { return &f.syncAttempts }},
 	{"PATCHBAY_FUNCTION_CONCURRENCY", "function-concurrency", "8,64,256", "concurrent function executions per connection, per environment and per node", func(f *Flags) *string { return &f.functionConcurrency }},
 	{"PATCHBAY_PROXY_ALLOWED_NETWORKS", "proxy-allowed-networks", "", "comma-separated CIDRs of internal networks outbound requests (proxy, auth flows, webhooks) may reach (loopback, private and link-local are refused unless the catalog's own URL points there)", func(f *Flags) *string { return &f.proxyAllowedNetworks }},
