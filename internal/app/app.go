@@ -247,12 +247,13 @@ func (a *App) Addr() string { return a.listener.Addr().String() }
 // URL is the node's base URL on its listen address.
 func (a *App) URL() string { return "http://" + a.Addr() }
 
-// Run serves until ctx is cancelled, then stops accepting connections and
-// waits up to the configured shutdown timeout for requests in flight.
 // stopGrace is how long the jobs a shutdown cancelled have to record
 // how they ended.
 const stopGrace = 10 * time.Second
 
+// Run serves until ctx is cancelled, then stops accepting connections and
+// waits up to the configured shutdown timeout for requests and async
+// actions in flight; sync runs are handed over at once.
 func (a *App) Run(ctx context.Context) error {
 	a.logger.Info("patchbay is serving",
 		"addr", a.Addr(), "server_url", a.cfg.ServerURL, "store", a.store.Dialect(), "providers", a.catalog.Len())
