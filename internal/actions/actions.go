@@ -243,11 +243,20 @@ func (s *Service) recorded(ctx context.Context, req Request, dep *store.Deployme
 	if req.Async {
 		status = store.ActionPending
 	}
+	// A run executed here, now, is this request's attempt from the start:
+	// its heartbeat tells a twin waiting on the key (replay) that it is
+	// alive, and its failure if this node dies mid-run.
+	var owner string
+	var heartbeat *time.Time
+	if !req.Async {
+		at := now.UTC()
+		owner, heartbeat = s.newOwner(), &at
+	}
 	run, created, err := s.o.Runs.Create(ctx, &store.ActionRun{
 		EnvironmentID: req.EnvironmentID, IntegrationKey: req.IntegrationKey, ConnectionID: req.ConnectionID,
 		ActionName: req.ActionName, IdempotencyKey: req.IdempotencyKey, RequestHash: requestHash(req),
 		Input: req.Input, Status: status, Async: req.Async, MaxRetries: req.MaxRetries,
-		ExpiresAt: now.Add(IdempotencyWindow),
+		ExpiresAt: now.Add(IdempotencyWindow), Owner: owner, HeartbeatAt: heartbeat,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("record action run: %w", err)
@@ -262,8 +271,16 @@ func (s *Service) recorded(ctx context.Context, req Request, dep *store.Deployme
 		}
 		return &Outcome{Run: run}, nil
 	}
-	out, runErr := s.run(ctx, req, dep, run.ID)
-	settled := s.settle(context.WithoutCancel(ctx), run, out, failureOf(runErr))
+	out, _, runErr := s.whileAlive(ctx, run, owner, func(ctx context.Context) (json.RawMessage, error) {
+		return s.run(ctx, req, dep, run.ID)
+	})
+	settled := s.settleAs(context.WithoutCancel(ctx), run, out, failureOf(runErr), owner)
+	if settled == nil {
+		// Failed meanwhile (settleAs logged why): answer as stored.
+		if settled, _ = s.o.Runs.Get(context.WithoutCancel(ctx), run.EnvironmentID, run.ID); settled != nil && settled.Status == store.ActionFailed {
+			return &Outcome{Run: settled}, FailureOf(settled)
+		}
+	}
 	if runErr != nil {
 		return &Outcome{Run: settled}, runErr
 	}
@@ -356,22 +373,15 @@ func (s *Service) Execute(ctx context.Context, environmentID, runID, environment
 	// bounds the rest (waiting for a slot, recording the result) as well.
 	ctx, cancel := context.WithTimeout(ctx, s.settings(ctx, environmentID, run.IntegrationKey).limits.Timeout+ExecuteGrace)
 	defer cancel()
-	runCtx, stop := context.WithCancelCause(ctx)
-	beating := make(chan struct{})
-	go func() {
-		defer close(beating)
-		s.heartbeat(runCtx, run, owner, stop)
-	}()
 	req := Request{EnvironmentID: environmentID, EnvironmentName: environmentName, IntegrationKey: run.IntegrationKey,
 		ConnectionID: run.ConnectionID, ActionName: run.ActionName, Input: run.Input}
-	dep, err := s.deployment(runCtx, environmentID, run.IntegrationKey, run.ActionName)
-	var out json.RawMessage
-	if err == nil {
-		out, err = s.attempt(runCtx, req, dep, run.ID)
-	}
-	taken := errors.Is(context.Cause(runCtx), errRunTaken)
-	stop(nil)
-	<-beating
+	out, taken, err := s.whileAlive(ctx, run, owner, func(ctx context.Context) (json.RawMessage, error) {
+		dep, err := s.deployment(ctx, environmentID, run.IntegrationKey, run.ActionName)
+		if err != nil {
+			return nil, err
+		}
+		return s.attempt(ctx, req, dep, run.ID)
+	})
 	if taken {
 		// The sweep failed the run and said so; nothing is left to record.
 		s.o.Logger.WarnContext(ctx, "async action attempt stopped: its run was failed while its heartbeats did not get through", "run", runID)

@@ -28,7 +28,7 @@ export default createAction({
 // it) is failed after the lease, not left running until the job queue's
 // rescue a day later; the live attempt that finds its run taken stops and
 // records nothing over the failure.
-func TestAsyncActionOfADeadNode(t *testing.T) {
+func TestActionRunsOfADeadNode(t *testing.T) {
 	t.Parallel()
 	for _, backend := range apptest.Backends() {
 		t.Run(string(backend), func(t *testing.T) {
@@ -82,6 +82,61 @@ func TestAsyncActionOfADeadNode(t *testing.T) {
 			if again := w.call("GET", statusURL, nil, nil, 0); again.status != r.status || string(again.body) != string(r.body) {
 				t.Fatalf("the failed run changed: %d %s, was %d %s", again.status, again.body, r.status, r.body)
 			}
+
+			// A synchronous run with an Idempotency-Key is stored too: its
+			// node's death fails it the same way, so the request (here
+			// still alive) and a twin on the key get the failure rather
+			// than waiting out the action's time limit.
+			key := map[string]string{"Idempotency-Key": "dead-node-sync"}
+			first := make(chan response, 1)
+			go func() { first <- w.trigger("gh-1", "long", nil, key) }()
+			var syncRun *store.ActionRun
+			for deadline := time.Now().Add(time.Minute); syncRun == nil; {
+				if time.Now().After(deadline) {
+					t.Fatal("the synchronous run was not stored in a minute")
+				}
+				time.Sleep(10 * time.Millisecond)
+				syncRun = w.runByKey(t, "dead-node-sync")
+			}
+			if syncRun.Owner == "" || syncRun.HeartbeatAt == nil {
+				t.Fatalf("a synchronous run has no owner or heartbeat: %+v", syncRun)
+			}
+			_, err = w.pb.App.Store().ActionRuns().Update(t.Context(), envID, syncRun.ID, func(r *store.ActionRun) error {
+				old := time.Now().Add(-time.Hour).UTC()
+				r.Owner, r.HeartbeatAt = "a-dead-node/2", &old
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case got := <-first:
+				if got.status == http.StatusOK || !strings.Contains(string(got.body), "the node running the action stopped before it finished") {
+					t.Fatalf("the request whose run was failed: %d %s", got.status, got.body)
+				}
+			case <-time.After(time.Minute):
+				t.Fatal("the request whose run was failed still runs a minute on")
+			}
+			if twin := w.trigger("gh-1", "long", nil, key); twin.status == http.StatusOK || !strings.Contains(string(twin.body), "the node running the action stopped") {
+				t.Fatalf("a twin on the key: %d %s", twin.status, twin.body)
+			}
 		})
 	}
+}
+
+// runByKey returns the running run holding an idempotency key, nil when
+// there is none yet (every running run has a heartbeat before an hour
+// from now).
+func (w *world) runByKey(t *testing.T, key string) *store.ActionRun {
+	t.Helper()
+	running, err := w.pb.App.Store().ActionRuns().Stale(t.Context(), time.Now().Add(time.Hour), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range running {
+		if r.IdempotencyKey == key {
+			return r
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -67,6 +68,24 @@ func (s *Service) heartbeat(ctx context.Context, run *store.ActionRun, owner str
 			s.o.Logger.WarnContext(ctx, "action run heartbeat", "run", run.ID, "err", err)
 		}
 	}
+}
+
+// whileAlive runs work for the attempt owner of run with its heartbeat
+// going; taken says the sweep failed the run meanwhile (work was then
+// cancelled).
+func (s *Service) whileAlive(ctx context.Context, run *store.ActionRun, owner string, work func(context.Context) (json.RawMessage, error)) (out json.RawMessage, taken bool, err error) {
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	beating := make(chan struct{})
+	go func() {
+		defer close(beating)
+		s.heartbeat(ctx, run, owner, stop)
+	}()
+	out, err = work(ctx)
+	taken = errors.Is(context.Cause(ctx), errRunTaken)
+	stop(nil)
+	<-beating
+	return out, taken, err
 }
 
 // Watch runs Sweep every Lease/4 until ctx ends.
