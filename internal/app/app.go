@@ -169,6 +169,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, keysOut i
 		Logger:       logger,
 		Done:         webhooks.AsyncActionEvents{Sender: a.webhooks}.Done,
 		Lease:        cfg.SyncLease,
+		Node:         a.syncs.Node(), // one name for the node in every run it records
 		Deployed:     a.syncs.Deployed,
 		UndeploySync: a.syncs.Undeploy,
 	})

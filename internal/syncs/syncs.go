@@ -204,6 +204,9 @@ var errNodeStopping = errors.New("the node is stopping")
 // again does nothing.
 func (s *Service) HandOver() { s.handOver(errNodeStopping) }
 
+// Node names this node in the runs it leases.
+func (s *Service) Node() string { return s.o.Node }
+
 // SetEnqueuer gives the service its job queue, which itself needs the
 // service to run jobs; call it before serving.
 func (s *Service) SetEnqueuer(e Enqueuer) { s.o.Enqueuer = e }
