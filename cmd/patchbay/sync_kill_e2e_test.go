@@ -56,12 +56,13 @@ const (
 	killListPage = 100
 	// killMaxRefetch bounds the pages a run reads past its last written
 	// checkpoint, which a resumed run reads again. records.Writer writes
-	// behind the run, a page and its checkpoint per unit: one unit being
-	// written, up to four queued (records.maxInFlight) and one the run
-	// waits to queue; then the page the function is saving, and the one
-	// it reads ahead of it. (The count first left out the page being
-	// saved; a full-size run on PostgreSQL met all 8.)
-	killMaxRefetch = 1 + 4 + 1 + 1 + 1
+	// behind the run, a page and its checkpoint per unit: the transaction
+	// being written joins the unit it took with those queued behind it (up
+	// to records.maxInFlight, four), four more may queue meanwhile and the
+	// run waits to queue one; then the page the function is saving, and
+	// the one it reads ahead of it. (The count first left out the page
+	// being saved, then the joining; a loaded machine met 8 and then 10.)
+	killMaxRefetch = (1 + 4) + 4 + 1 + 1 + 1
 	// killFirstID is the simulator's first contact id; ids are contiguous
 	// from it.
 	killFirstID = 1001
